@@ -1,0 +1,56 @@
+// Package broker carries fan-out between chatwasm nodes: room broadcasts,
+// per-user frames and membership changes published on one node reach the hub
+// of every node. A single node uses Memory; several nodes sharing PostgreSQL
+// use the LISTEN/NOTIFY implementation in package pgbroker.
+package broker
+
+import (
+	"context"
+	"encoding/json"
+)
+
+// Kind says what an Envelope asks the receiving nodes to do.
+type Kind string
+
+// Envelope kinds.
+const (
+	KindSend        Kind = "send"  // deliver Frame to every local connection in Group
+	KindSubscribe   Kind = "sub"   // add UserID's local connections to Group
+	KindUnsubscribe Kind = "unsub" // remove UserID's local connections from Group
+)
+
+// Envelope is one fan-out instruction.
+type Envelope struct {
+	Kind   Kind            `json:"k"`
+	Group  string          `json:"g"`
+	Frame  json.RawMessage `json:"f,omitempty"`
+	UserID int64           `json:"u,omitempty"`
+	// Origin is the id of the node that published it.
+	Origin string `json:"o,omitempty"`
+}
+
+// Handler applies an envelope to the local node. It must not block for long.
+type Handler func(Envelope)
+
+// Broker publishes envelopes to every node, this one included. Envelopes
+// published by one node are handled by each node in the order published.
+type Broker interface {
+	Publish(ctx context.Context, env Envelope) error
+	Close() error
+}
+
+// Memory is the single-node broker: Publish hands the envelope straight to
+// the local handler.
+type Memory struct{ h Handler }
+
+// NewMemory returns a single-node broker that calls h.
+func NewMemory(h Handler) *Memory { return &Memory{h: h} }
+
+// Publish implements Broker.
+func (m *Memory) Publish(_ context.Context, env Envelope) error {
+	m.h(env)
+	return nil
+}
+
+// Close implements Broker.
+func (m *Memory) Close() error { return nil }

@@ -1,0 +1,120 @@
+// Package chat is the default logic of every chat operation: the EventHandler
+// and PermissionHandler of the reference (PROTOCOL.md §2, §5). It knows nothing
+// of WebSockets or wasm: the gateway hands it a decoded frame and applies the
+// Effects it returns, in order, after the operation's transaction committed.
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"time"
+
+	"github.com/chatwasm/chatwasm/host/store"
+)
+
+// Config is the behaviour switches of the reference's settings (§4).
+type Config struct {
+	// SoftDelete flags deleted messages instead of removing them
+	// (MESSAGE_SOFT_DELETE).
+	SoftDelete bool
+	// Notifications creates ChatNotifications and sends chat.notifications on
+	// connect (ENABLE_NOTIFICATION).
+	Notifications bool
+	// InactivityThreshold separates active from expired sessions.
+	InactivityThreshold time.Duration
+}
+
+// DefaultConfig is the reference's defaults.
+func DefaultConfig() Config {
+	return Config{Notifications: true, InactivityThreshold: 60 * time.Second}
+}
+
+// Caller is the authenticated connection an operation runs for.
+type Caller struct {
+	UserID      int64
+	Tenant      string
+	Username    string
+	SessionID   int64
+	ChannelName string
+}
+
+// Service runs chat operations on a Store.
+type Service struct {
+	st  *store.Store
+	cfg Config
+	log *slog.Logger
+}
+
+// New returns a Service. A nil logger discards logs.
+func New(st *store.Store, cfg Config, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{st: st, cfg: cfg, log: log}
+}
+
+// Config returns the service's configuration.
+func (s *Service) Config() Config { return s.cfg }
+
+// Store returns the service's store.
+func (s *Service) Store() *store.Store { return s.st }
+
+// action handles one client action. data is the raw value of the frame's
+// "data" key (nil when absent).
+type action func(s *Service, ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error)
+
+// actions is the event map (PROTOCOL.md §2.8): event_type → handler.
+var actions = map[string]action{
+	"message.send":         (*Service).messageSend,
+	"message.acknowledged": (*Service).messageAcknowledged,
+	"message.read":         (*Service).messageRead,
+	"message.react":        (*Service).messageReact,
+	"message.typing":       (*Service).messageTyping,
+	"message.modify":       (*Service).messageModify,
+	"room.create":          (*Service).roomCreate,
+	"room.list":            (*Service).roomList,
+	"room.info":            (*Service).roomInfo,
+	"room.add_members":     (*Service).roomAddMembers,
+	"room.remove_members":  (*Service).roomRemoveMembers,
+	"room.messages":        (*Service).roomMessages,
+	"room.join":            (*Service).roomJoin,
+	"room.leave":           (*Service).roomLeave,
+	"room.modify":          (*Service).roomModify,
+	"session.heartbeat":    (*Service).sessionHeartbeat,
+}
+
+// Actions lists the event types the service handles.
+func Actions() []string {
+	out := make([]string, 0, len(actions))
+	for k := range actions {
+		out = append(out, k)
+	}
+	return out
+}
+
+// Handle runs one client action and returns the effects to apply. Errors are
+// *Error (sent as error frames) or ErrUnknownEvent; anything else is a bug
+// that the gateway reports as 4006.
+func (s *Service) Handle(ctx context.Context, c Caller, eventType string, data json.RawMessage) ([]Effect, error) {
+	a, ok := actions[eventType]
+	if !ok {
+		return nil, ErrUnknownEvent
+	}
+	if isJSONNull(data) {
+		data = nil
+	}
+	eff, err := a(s, ctx, c, data)
+	if err != nil {
+		ce := AsError(err)
+		if ce.Code == CodeInternal {
+			s.log.ErrorContext(ctx, "operation failed", "event", eventType, "user", c.UserID, "err", err)
+		}
+		return nil, ce
+	}
+	return eff, nil
+}
+
+func isJSONNull(b json.RawMessage) bool {
+	return len(b) == 0 || string(b) == "null"
+}

@@ -1,0 +1,65 @@
+package store
+
+import (
+	"context"
+	"errors"
+)
+
+// Errors every driver maps its engine's errors onto, so that callers can use
+// errors.Is without knowing which database is underneath.
+var (
+	// ErrNotFound is returned by Row.Scan when the query matched no row.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict wraps a unique, check or foreign-key violation.
+	ErrConflict = errors.New("store: constraint violated")
+)
+
+// Executor runs SQL written with $1..$N placeholders.
+type Executor interface {
+	// Exec runs a statement and returns the number of rows it affected.
+	Exec(ctx context.Context, sql string, args ...any) (int64, error)
+	// Query runs a query; the caller must Close the rows.
+	Query(ctx context.Context, sql string, args ...any) (Rows, error)
+	// QueryRow runs a query expected to return at most one row.
+	QueryRow(ctx context.Context, sql string, args ...any) Row
+}
+
+// Rows is a result set, in the shape shared by database/sql and pgx.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close()
+}
+
+// Row is a single-row result. Scan returns ErrNotFound for no row.
+type Row interface {
+	Scan(dest ...any) error
+}
+
+// Dialect holds the few places where the engines' SQL differs.
+type Dialect struct {
+	// Name is "sqlite" or "postgres".
+	Name string
+	// ForUpdate is appended to a SELECT that must lock the rows it reads
+	// until the transaction ends. SQLite needs none: its write transactions
+	// hold the database lock from BEGIN IMMEDIATE.
+	ForUpdate string
+}
+
+// Driver is one database engine.
+type Driver interface {
+	// Dialect describes the engine's SQL differences.
+	Dialect() Dialect
+	// Migrate brings the schema up to date. It is idempotent.
+	Migrate(ctx context.Context) error
+	// InTx runs fn in a transaction and commits it if fn returns nil. A write
+	// transaction takes the locks that make check-then-write safe; drivers
+	// retry transient serialization failures by calling fn again, so fn must
+	// not have side effects outside the transaction.
+	InTx(ctx context.Context, write bool, fn func(Executor) error) error
+	// Executor runs statements outside any transaction.
+	Executor
+	// Close releases the driver's connections.
+	Close() error
+}

@@ -1,0 +1,48 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// CreateSession inserts a session row for a new connection, last seen now.
+func (t *Tx) CreateSession(ctx context.Context, userID int64, channelName string) (Session, error) {
+	s := Session{UserID: userID, ChannelName: channelName, LastSeen: t.Now()}
+	err := t.ex.QueryRow(ctx,
+		"INSERT INTO sessions (user_id, channel_name, last_seen) VALUES ($1, $2, $3) RETURNING id",
+		userID, channelName, Micros(s.LastSeen)).Scan(&s.ID)
+	return s, wrap("create session", err)
+}
+
+// TouchSession sets a session's last_seen to now (session.heartbeat).
+func (t *Tx) TouchSession(ctx context.Context, id int64) error {
+	n, err := t.ex.Exec(ctx, "UPDATE sessions SET last_seen = $1 WHERE id = $2", Micros(t.Now()), id)
+	if err == nil && n == 0 {
+		err = ErrNotFound
+	}
+	return wrap("touch session", err)
+}
+
+// SessionChannels returns the channel names of a user's sessions that are
+// active (active=true: last seen within threshold) or expired (active=false).
+func (t *Tx) SessionChannels(ctx context.Context, userID int64, threshold time.Duration, active bool) ([]string, error) {
+	cut := Micros(t.Now().Add(-threshold))
+	q := "SELECT channel_name FROM sessions WHERE user_id = $1 AND last_seen < $2 ORDER BY id"
+	if active {
+		q = "SELECT channel_name FROM sessions WHERE user_id = $1 AND last_seen >= $2 ORDER BY id"
+	}
+	rows, err := t.ex.Query(ctx, q, userID, cut)
+	if err != nil {
+		return nil, wrap("session channels", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, wrap("session channels", err)
+		}
+		out = append(out, c)
+	}
+	return out, wrap("session channels", rows.Err())
+}

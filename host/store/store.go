@@ -1,0 +1,106 @@
+package store
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"strings"
+	"time"
+)
+
+//go:embed schema.sql
+var schemaSQL string
+
+// Schema returns the schema DDL with autoID substituted for {{autoid}}, split
+// into single statements. Drivers call it from Migrate.
+func Schema(autoID string) []string {
+	ddl := strings.ReplaceAll(schemaSQL, "{{autoid}}", autoID)
+	var out []string
+	for _, stmt := range strings.Split(ddl, ";") {
+		var lines []string
+		for _, l := range strings.Split(stmt, "\n") {
+			if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "--") {
+				lines = append(lines, l)
+			}
+		}
+		if len(lines) > 0 {
+			out = append(out, strings.Join(lines, "\n"))
+		}
+	}
+	return out
+}
+
+// Store is the typed data access layer over one Driver.
+type Store struct {
+	drv Driver
+	now func() time.Time
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithClock replaces the wall clock, for tests.
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// New returns a Store on drv. It does not migrate; call Migrate.
+func New(drv Driver, opts ...Option) *Store {
+	s := &Store{drv: drv, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Driver returns the underlying driver.
+func (s *Store) Driver() Driver { return s.drv }
+
+// Migrate brings the schema up to date.
+func (s *Store) Migrate(ctx context.Context) error { return s.drv.Migrate(ctx) }
+
+// Close closes the driver.
+func (s *Store) Close() error { return s.drv.Close() }
+
+// Write runs fn in a write transaction: everything fn does commits together or
+// not at all. fn may be called more than once if the engine asks for a retry.
+func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
+	return s.drv.InTx(ctx, true, func(ex Executor) error {
+		return fn(&Tx{ex: ex, d: s.drv.Dialect(), now: s.now})
+	})
+}
+
+// Read runs fn in a read-only transaction (a consistent snapshot).
+func (s *Store) Read(ctx context.Context, fn func(*Tx) error) error {
+	return s.drv.InTx(ctx, false, func(ex Executor) error {
+		return fn(&Tx{ex: ex, d: s.drv.Dialect(), now: s.now})
+	})
+}
+
+// Tx is one transaction; the typed queries are its methods.
+type Tx struct {
+	ex  Executor
+	d   Dialect
+	now func() time.Time
+}
+
+// Exec exposes the transaction's executor to code in this package's
+// sub-packages and tests. Chat logic uses the typed methods instead.
+func (t *Tx) Executor() Executor { return t.ex }
+
+// Now returns the transaction's clock reading, truncated to microseconds (the
+// precision stored).
+func (t *Tx) Now() time.Time { return t.now().UTC().Truncate(time.Microsecond) }
+
+// Micros converts a time to the stored representation.
+func Micros(t time.Time) int64 { return t.UnixMicro() }
+
+// FromMicros converts a stored timestamp to a UTC time.
+func FromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// wrap adds the operation name to a driver error, keeping it matchable with
+// errors.Is.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("store: %s: %w", op, err)
+}
