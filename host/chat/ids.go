@@ -119,5 +119,3 @@ func MessageIDArgs(raw json.RawMessage) (ids []string, isList bool, err error) {
 	}
 	return []string{id}, false, nil
 }
-
-

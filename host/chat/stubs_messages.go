@@ -36,3 +36,10 @@ func (s *Service) roomMessages(ctx context.Context, c Caller, data json.RawMessa
 func (s *Service) groupedNotifications(ctx context.Context, tx *store.Tx, c Caller) (map[string][]any, error) {
 	return map[string][]any{}, nil
 }
+
+// messageJSON serializes one message by id in the Message shape of
+// PROTOCOL.md §2.6 (recursive parent_message/forwarded_from), ready for
+// json.Marshal.
+func (s *Service) messageJSON(ctx context.Context, tx *store.Tx, id string) (any, error) {
+	return nil, errTODO
+}

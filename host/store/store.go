@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -104,3 +105,5 @@ func wrap(op string, err error) error {
 	}
 	return fmt.Errorf("store: %s: %w", op, err)
 }
+
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
