@@ -5,26 +5,42 @@ package storetest
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/chatwasm/chatwasm/host/store/postgres"
 	"github.com/chatwasm/chatwasm/host/store/sqlite"
+	"github.com/jackc/pgx/v5"
 )
 
-// Each runs fn once per available driver, as a subtest named after the
-// driver, with a fresh, migrated, empty database.
+// EnvPostgres names the environment variable holding the URL of a PostgreSQL
+// server the tests may create databases on, e.g.
+// postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable.
+const EnvPostgres = "CHATWASM_TEST_POSTGRES"
+
+// Each runs fn once per driver, as a subtest named after the driver, with a
+// fresh, migrated, empty database. The postgres subtest is skipped when
+// CHATWASM_TEST_POSTGRES is unset.
 func Each(t *testing.T, fn func(t *testing.T, st *store.Store)) {
 	t.Helper()
-	for _, name := range []string{"sqlite"} {
+	for _, name := range []string{"sqlite", "postgres"} {
 		t.Run(name, func(t *testing.T) {
 			fn(t, Open(t, name))
 		})
 	}
 }
 
-// Open returns a fresh, migrated store of the named driver, closed when the
-// test ends.
+// Open returns a fresh, migrated store of the named driver, closed (and, on
+// PostgreSQL, dropped) when the test ends. It skips the test for "postgres"
+// when CHATWASM_TEST_POSTGRES is unset.
 func Open(t testing.TB, name string) *store.Store {
 	t.Helper()
 	ctx := context.Background()
@@ -32,6 +48,12 @@ func Open(t testing.TB, name string) *store.Store {
 	switch name {
 	case "sqlite":
 		d, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "chatwasm.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		drv = d
+	case "postgres":
+		d, err := postgres.Open(ctx, PostgresURL(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,4 +67,77 @@ func Open(t testing.TB, name string) *store.Store {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// PostgresURL returns the URL of a fresh, empty PostgreSQL database on the
+// server named by CHATWASM_TEST_POSTGRES, dropped when the test ends, and
+// skips the test when the variable is unset.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	server := os.Getenv(EnvPostgres)
+	if server == "" {
+		t.Skipf("PostgreSQL tests disabled: set %s to a server URL to run them "+
+			"(scripts/pg-test-server start DIR starts a throwaway server and prints one)", EnvPostgres)
+	}
+	return PostgresDB(t, server)
+}
+
+// PostgresDB creates a database with a random name on the PostgreSQL server
+// at serverURL, drops it (disconnecting whoever is still connected) when the
+// test ends, and returns its URL.
+func PostgresDB(t testing.TB, serverURL string) string {
+	t.Helper()
+	ctx := context.Background()
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	name := "cw_" + hex.EncodeToString(b[:])
+	dbURL, err := withDatabase(serverURL, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := adminExec(ctx, serverURL, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	// Registered before any cleanup of the caller's, so it runs after them:
+	// their pools are closed by the time the database is dropped.
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := adminExec(ctx, serverURL, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("storetest: %v", err)
+		}
+	})
+	return dbURL
+}
+
+// adminExec runs one statement on its own connection to the server's
+// maintenance database (CREATE/DROP DATABASE cannot run in a transaction or
+// on a connection to the database concerned).
+func adminExec(ctx context.Context, serverURL, stmt string) error {
+	conn, err := pgx.Connect(ctx, serverURL)
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", EnvPostgres, err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, stmt); err != nil {
+		return fmt.Errorf("%s: %w", stmt, err)
+	}
+	return nil
+}
+
+// withDatabase returns the connection string serverURL with its database
+// replaced by name, for both forms libpq accepts.
+func withDatabase(serverURL, name string) (string, error) {
+	if strings.HasPrefix(serverURL, "postgres://") || strings.HasPrefix(serverURL, "postgresql://") {
+		u, err := url.Parse(serverURL)
+		if err != nil {
+			return "", fmt.Errorf("storetest: %s: %w", EnvPostgres, err)
+		}
+		u.Path = "/" + name
+		return u.String(), nil
+	}
+	// In keyword/value form the last setting of a keyword wins.
+	return serverURL + " dbname=" + name, nil
 }

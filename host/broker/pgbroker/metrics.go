@@ -1,0 +1,64 @@
+package pgbroker
+
+import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the broker's Prometheus collectors.
+type metrics struct {
+	published     *prometheus.CounterVec
+	delivered     prometheus.Counter
+	dropped       prometheus.Counter
+	lost          prometheus.Counter
+	reconnects    prometheus.Counter
+	connectErrors prometheus.Counter
+}
+
+// newMetrics creates the collectors.
+func newMetrics() *metrics {
+	m := &metrics{
+		published: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "chatwasm_broker_published_total",
+			Help: "Envelopes published, by path: inline in the notification or stored in broker_payloads.",
+		}, []string{"path"}),
+		delivered: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chatwasm_broker_delivered_total",
+			Help: "Envelopes received from the database and handed to this node's handler.",
+		}),
+		dropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chatwasm_broker_dropped_total",
+			Help: "Notifications received that could not be decoded or whose stored envelope was gone.",
+		}),
+		lost: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chatwasm_broker_listen_connection_lost_total",
+			Help: "Times the LISTEN connection failed; envelopes published until it is back are missed by this node.",
+		}),
+		reconnects: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chatwasm_broker_reconnects_total",
+			Help: "Times the LISTEN connection was re-established after a loss.",
+		}),
+		connectErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chatwasm_broker_reconnect_errors_total",
+			Help: "Failed attempts to re-establish the LISTEN connection.",
+		}),
+	}
+	// Make the path label's series exist before the first publish.
+	m.published.WithLabelValues("inline")
+	m.published.WithLabelValues("table")
+	return m
+}
+
+// register registers the collectors on reg, if not nil.
+func (m *metrics) register(reg prometheus.Registerer) error {
+	if reg == nil {
+		return nil
+	}
+	for _, c := range []prometheus.Collector{m.published, m.delivered, m.dropped, m.lost, m.reconnects, m.connectErrors} {
+		if err := reg.Register(c); err != nil {
+			return fmt.Errorf("pgbroker: register metrics: %w", err)
+		}
+	}
+	return nil
+}
