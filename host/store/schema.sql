@@ -149,3 +149,14 @@ CREATE TABLE IF NOT EXISTS sessions (
     last_seen    BIGINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id, last_seen);
+
+-- The module key-value store (host import kv_*): each wasm module has its own
+-- keys per tenant. value is a JSON text. Rows live and die with the
+-- operation's transaction when a module writes from the replace layer.
+CREATE TABLE IF NOT EXISTS module_kv (
+    module TEXT NOT NULL,
+    tenant TEXT NOT NULL,
+    key    TEXT NOT NULL,
+    value  TEXT NOT NULL,
+    PRIMARY KEY (module, tenant, key)
+);

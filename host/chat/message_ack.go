@@ -1,0 +1,82 @@
+package chat
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"slices"
+
+	"github.com/chatwasm/chatwasm/host/store"
+)
+
+// acknowledgeIn is the payload of message_acknowledged.
+type acknowledgeIn struct {
+	MessageIDs []string `json:"message_ids"`
+}
+
+// senderMessages is the acknowledged messages of one sender.
+type senderMessages struct {
+	SenderID int64          `json:"sender_id"`
+	Messages []*messageView `json:"messages"`
+}
+
+// messageAcknowledged is message.acknowledged (§2.8.2): the caller confirms
+// delivery; each sender of an acknowledged message gets the updated messages
+// in one messagedelivered.dispatch to all of their connections.
+func (s *Service) messageAcknowledged(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
+	d, err := actionData(data)
+	if err != nil {
+		return nil, err
+	}
+	var args messageArgs
+	if err := s.st.Read(ctx, func(tx *store.Tx) error {
+		args, err = s.messageAccess(ctx, tx, c, d["message_id"])
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if len(args.Msgs) == 0 {
+		return nil, nil
+	}
+	out, err := run(ctx, s, "message_acknowledged", true, c, acknowledgeIn{MessageIDs: args.IDs()}, s.acknowledge)
+	if err != nil {
+		return nil, err
+	}
+	effects := make([]Effect, 0, len(out))
+	for _, g := range out {
+		e, err := SendTo(UserGroup(g.SenderID), "messagedelivered.dispatch", g.Messages)
+		if err != nil {
+			return nil, err
+		}
+		effects = append(effects, e)
+	}
+	return effects, nil
+}
+
+// acknowledge is _message_acknowledged: remove the caller from the messages'
+// notifications, add them to delivered_to, and return the messages grouped
+// by sender (senders in ascending id order).
+func (s *Service) acknowledge(ctx context.Context, tx *store.Tx, c Caller, in acknowledgeIn) ([]senderMessages, error) {
+	if s.cfg.Notifications {
+		if err := tx.AckNotifications(ctx, in.MessageIDs, c.UserID); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.AddDeliveries(ctx, in.MessageIDs, c.UserID); err != nil {
+		return nil, err
+	}
+	views, err := serializeMessages(ctx, tx, in.MessageIDs)
+	if err != nil {
+		return nil, err
+	}
+	bySender := map[int64][]*messageView{}
+	for _, v := range views {
+		bySender[v.Sender.ID] = append(bySender[v.Sender.ID], v)
+	}
+	out := make([]senderMessages, 0, len(bySender))
+	for id, vs := range bySender {
+		out = append(out, senderMessages{SenderID: id, Messages: vs})
+	}
+	slices.SortFunc(out, func(a, b senderMessages) int { return cmp.Compare(a.SenderID, b.SenderID) })
+	return out, nil
+}

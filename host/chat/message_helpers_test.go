@@ -1,0 +1,331 @@
+package chat_test
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"regexp"
+	"slices"
+	"testing"
+
+	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/store"
+)
+
+// msgEnv drives the message actions through Service.Handle on a real store.
+// Users and rooms are inserted with plain SQL, so these tests do not depend
+// on the room actions.
+type msgEnv struct {
+	t      testing.TB
+	st     *store.Store
+	svc    *chat.Service
+	roomAt int64 // created_at of the next room, increasing
+}
+
+func newMsgEnv(t testing.TB, st *store.Store, cfg chat.Config) *msgEnv {
+	return &msgEnv{t: t, st: st, svc: chat.New(st, cfg, nil), roomAt: 1_700_000_000_000_000}
+}
+
+func (e *msgEnv) exec(fn func(ctx context.Context, ex store.Executor) error) {
+	e.t.Helper()
+	ctx := context.Background()
+	if err := e.st.Write(ctx, func(tx *store.Tx) error { return fn(ctx, tx.Executor()) }); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// user creates a user of tenant "acme".
+func (e *msgEnv) user(name string) chat.Caller { return e.userIn("acme", name) }
+
+func (e *msgEnv) userIn(tenant, name string) chat.Caller {
+	e.t.Helper()
+	var id int64
+	e.exec(func(ctx context.Context, ex store.Executor) error {
+		return ex.QueryRow(ctx, `INSERT INTO users (tenant, username, email, first_name, last_name)
+			VALUES ($1, $2, $3, 'F', 'L') RETURNING id`, tenant, name, name+"@example.com").Scan(&id)
+	})
+	return chat.Caller{UserID: id, Tenant: tenant, Username: name, ChannelName: "chan-" + name}
+}
+
+// msgRoom describes a room to insert; the first member is its creator and
+// (for groups and channels) its admin.
+type msgRoom struct {
+	kind    store.RoomKind
+	locked  bool
+	members []chat.Caller
+}
+
+// room inserts a room and returns its id.
+func (e *msgEnv) room(r msgRoom) string {
+	e.t.Helper()
+	id := store.NewID()
+	e.roomAt += 1000
+	creator := r.members[0]
+	e.exec(func(ctx context.Context, ex store.Executor) error {
+		var creatorID *int64
+		if r.kind != store.KindOneToOne {
+			creatorID = &creator.UserID
+		}
+		if _, err := ex.Exec(ctx, `INSERT INTO rooms (id, tenant, kind, name, creator_id, group_locked, created_at, updated_at)
+			VALUES ($1, $2, $3, 'room', $4, $5, $6, $6)`, id, creator.Tenant, string(r.kind), creatorID, r.locked, e.roomAt); err != nil {
+			return err
+		}
+		for i, m := range r.members {
+			if _, err := ex.Exec(ctx, "INSERT INTO room_members (room_id, user_id, is_admin) VALUES ($1, $2, $3)",
+				id, m.UserID, i == 0 && r.kind != store.KindOneToOne); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return id
+}
+
+// group inserts an unlocked group chat of members.
+func (e *msgEnv) group(members ...chat.Caller) string {
+	return e.room(msgRoom{kind: store.KindGroup, members: members})
+}
+
+// handle runs an action; data is marshalled unless it is a json.RawMessage.
+func (e *msgEnv) handle(c chat.Caller, event string, data any) ([]chat.Effect, error) {
+	e.t.Helper()
+	raw, ok := data.(json.RawMessage)
+	if !ok && data != nil {
+		var err error
+		if raw, err = json.Marshal(data); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return e.svc.Handle(context.Background(), c, event, raw)
+}
+
+// ok runs an action that must succeed and returns its frames.
+func (e *msgEnv) ok(c chat.Caller, event string, data any) []msgFrame {
+	e.t.Helper()
+	eff, err := e.handle(c, event, data)
+	if err != nil {
+		e.t.Fatalf("%s %v: %v", event, data, err)
+	}
+	return msgFrames(e.t, eff)
+}
+
+// fail runs an action that must fail with code and, unless detail is nil,
+// exactly that detail (compared as JSON).
+func (e *msgEnv) fail(c chat.Caller, event string, data any, code int, detail any) {
+	e.t.Helper()
+	eff, err := e.handle(c, event, data)
+	if err == nil {
+		e.t.Fatalf("%s %v: succeeded with %d effects, want error %d", event, data, len(eff), code)
+	}
+	ce, isChat := err.(*chat.Error)
+	if !isChat {
+		e.t.Fatalf("%s %v: error %T %v, want *chat.Error", event, data, err, err)
+	}
+	if ce.Code != code {
+		e.t.Fatalf("%s %v: code %d (%v), want %d", event, data, ce.Code, ce.Detail, code)
+	}
+	if detail != nil && !msgJSONEqual(e.t, ce.Detail, detail) {
+		got, _ := json.Marshal(ce.Detail)
+		want, _ := json.Marshal(detail)
+		e.t.Fatalf("%s %v: detail %s, want %s", event, data, got, want)
+	}
+}
+
+// send sends content to roomID and returns the dispatched message.
+func (e *msgEnv) send(c chat.Caller, roomID, content string) map[string]any {
+	e.t.Helper()
+	return e.sendData(c, map[string]any{"room_id": roomID, "content": content})
+}
+
+// sendData runs message.send with data and returns the dispatched message.
+func (e *msgEnv) sendData(c chat.Caller, data map[string]any) map[string]any {
+	e.t.Helper()
+	fs := e.ok(c, "message.send", data)
+	f := msgOne(e.t, fs, chat.RoomGroup(data["room_id"].(string)), "message.dispatch")
+	return msgObject(e.t, f.Data)
+}
+
+// notifications connects c and returns the data of its chat.notifications
+// frame, raw (to check key order) and decoded.
+func (e *msgEnv) notifications(c chat.Caller) (json.RawMessage, map[string][]map[string]any) {
+	e.t.Helper()
+	conn, err := e.svc.Connect(context.Background(), c)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var frame struct {
+		EventType string          `json:"eventType"`
+		Data      json.RawMessage `json:"data"`
+		Type      *string         `json:"type"`
+	}
+	if err := json.Unmarshal(conn.Notifications, &frame); err != nil {
+		e.t.Fatalf("notifications frame %s: %v", conn.Notifications, err)
+	}
+	if frame.EventType != "chat.notifications" || frame.Type != nil {
+		e.t.Fatalf("notifications frame %s", conn.Notifications)
+	}
+	var out map[string][]map[string]any
+	if err := json.Unmarshal(frame.Data, &out); err != nil {
+		e.t.Fatal(err)
+	}
+	return frame.Data, out
+}
+
+// count runs a COUNT(*) query.
+func (e *msgEnv) count(q string, args ...any) int {
+	e.t.Helper()
+	var n int
+	ctx := context.Background()
+	if err := e.st.Read(ctx, func(tx *store.Tx) error { return tx.Executor().QueryRow(ctx, q, args...).Scan(&n) }); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// lastMessage returns a room's last_message_id ("" for none).
+func (e *msgEnv) lastMessage(roomID string) string {
+	e.t.Helper()
+	var last *string
+	ctx := context.Background()
+	if err := e.st.Read(ctx, func(tx *store.Tx) error {
+		return tx.Executor().QueryRow(ctx, "SELECT last_message_id FROM rooms WHERE id = $1", roomID).Scan(&last)
+	}); err != nil {
+		e.t.Fatal(err)
+	}
+	if last == nil {
+		return ""
+	}
+	return *last
+}
+
+// msgFrame is a decoded Send effect.
+type msgFrame struct {
+	Group     string
+	Type      string          `json:"type"`
+	EventType string          `json:"eventType"`
+	Data      json.RawMessage `json:"data"`
+}
+
+func msgFrames(t testing.TB, effs []chat.Effect) []msgFrame {
+	t.Helper()
+	out := []msgFrame{}
+	for _, e := range effs {
+		if e.Kind != chat.Send {
+			t.Fatalf("unexpected effect kind %v", e.Kind)
+		}
+		var f msgFrame
+		if err := json.Unmarshal(e.Frame, &f); err != nil {
+			t.Fatalf("frame %s: %v", e.Frame, err)
+		}
+		if f.Type != "broadcast_group" {
+			t.Fatalf("frame %s lacks type broadcast_group", e.Frame)
+		}
+		f.Group = e.Group
+		out = append(out, f)
+	}
+	return out
+}
+
+// msgOne checks that fs is exactly one frame of eventType to group.
+func msgOne(t testing.TB, fs []msgFrame, group, eventType string) msgFrame {
+	t.Helper()
+	if len(fs) != 1 || fs[0].Group != group || fs[0].EventType != eventType {
+		t.Fatalf("frames %+v, want one %s to %s", fs, eventType, group)
+	}
+	return fs[0]
+}
+
+func msgObject(t testing.TB, raw json.RawMessage) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("%s: %v", raw, err)
+	}
+	return m
+}
+
+func msgArray(t *testing.T, raw json.RawMessage) []map[string]any {
+	t.Helper()
+	var a []map[string]any
+	if err := json.Unmarshal(raw, &a); err != nil {
+		t.Fatalf("%s: %v", raw, err)
+	}
+	return a
+}
+
+func msgJSONEqual(t testing.TB, a, b any) bool {
+	t.Helper()
+	norm := func(v any) any {
+		raw, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out any
+		if err := json.Unmarshal(raw, &out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	return reflect.DeepEqual(norm(a), norm(b))
+}
+
+func msgKeys(t *testing.T, what string, m map[string]any, keys ...string) {
+	t.Helper()
+	var got []string
+	for k := range m {
+		got = append(got, k)
+	}
+	slices.Sort(got)
+	keys = slices.Clone(keys)
+	slices.Sort(keys)
+	if !slices.Equal(got, keys) {
+		t.Fatalf("%s keys %v, want %v", what, got, keys)
+	}
+}
+
+var (
+	messageKeys = []string{"id", "room", "sender", "content", "is_deleted", "is_edited", "is_forwarded", "created_at",
+		"updated_at", "parent_message", "forwarded_from", "delivered_to", "read_receipts", "reactions", "attachments"}
+	userKeys       = []string{"id", "username", "email", "first_name", "last_name"}
+	attachmentKeys = []string{"id", "media_url", "media_type", "file_size", "mime_type", "caption", "metadata"}
+	msgTimestamp   = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z$`)
+)
+
+// wantMessage checks the full §2.6 Message shape, recursively through
+// parent_message and forwarded_from.
+func wantMessage(t *testing.T, m map[string]any) {
+	t.Helper()
+	msgKeys(t, "message", m, messageKeys...)
+	msgKeys(t, "room", m["room"].(map[string]any), "id")
+	msgKeys(t, "sender", m["sender"].(map[string]any), userKeys...)
+	for _, k := range []string{"created_at", "updated_at"} {
+		if s, _ := m[k].(string); !msgTimestamp.MatchString(s) {
+			t.Fatalf("%s = %v", k, m[k])
+		}
+	}
+	for _, k := range []string{"delivered_to", "read_receipts", "reactions", "attachments"} {
+		if _, ok := m[k].([]any); !ok {
+			t.Fatalf("%s = %v, want an array", k, m[k])
+		}
+	}
+	for _, r := range m["read_receipts"].([]any) {
+		rm := r.(map[string]any)
+		msgKeys(t, "read receipt", rm, "reader", "read_at")
+		msgKeys(t, "reader", rm["reader"].(map[string]any), userKeys...)
+	}
+	for _, r := range m["reactions"].([]any) {
+		rm := r.(map[string]any)
+		msgKeys(t, "reaction", rm, "id", "user", "reaction_content", "created_at")
+		msgKeys(t, "reaction user", rm["user"].(map[string]any), userKeys...)
+	}
+	for _, a := range m["attachments"].([]any) {
+		msgKeys(t, "attachment", a.(map[string]any), attachmentKeys...)
+	}
+	for _, k := range []string{"parent_message", "forwarded_from"} {
+		if sub, ok := m[k].(map[string]any); ok {
+			wantMessage(t, sub)
+		} else if m[k] != nil {
+			t.Fatalf("%s = %v", k, m[k])
+		}
+	}
+}

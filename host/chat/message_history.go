@@ -1,0 +1,83 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/chatwasm/chatwasm/host/store"
+)
+
+// historyIn is the payload of retreive_messages (sic, the reference's name).
+type historyIn struct {
+	RoomID   string       `json:"room_id"`
+	Paginate *pageRequest `json:"paginate,omitempty"`
+}
+
+// historyData is the inner data object of roommessages.dispatch.
+type historyData struct {
+	RoomID   string         `json:"room_id"`
+	Messages []*messageView `json:"messages"`
+}
+
+// historyOut is roommessages.dispatch's data: {"data": ...}, with the
+// pagination keys beside "data" when a page was asked for (the embedded
+// pointer's fields are left out of the JSON when it is nil).
+type historyOut struct {
+	*pageInfo
+	Data historyData `json:"data"`
+}
+
+// roomMessages is room.messages (§2.8.10): a member reads the room's
+// history, newest first, soft-deleted messages excluded, optionally one page
+// of it; the reply goes to all of the caller's connections.
+func (s *Service) roomMessages(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
+	d, err := actionData(data)
+	if err != nil {
+		return nil, err
+	}
+	var rm store.Room
+	if err := s.st.Read(ctx, func(tx *store.Tx) error {
+		rm, err = s.roomAccess(ctx, tx, c, d["room_id"])
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	page, err := parsePaginate(d["paginate"])
+	if err != nil {
+		return nil, err
+	}
+	out, err := run(ctx, s, "retreive_messages", false, c, historyIn{RoomID: rm.ID, Paginate: page}, s.retrieveMessages)
+	if err != nil {
+		return nil, err
+	}
+	e, err := SendTo(UserGroup(c.UserID), "roommessages.dispatch", out)
+	return []Effect{e}, err
+}
+
+// retrieveMessages is _retreive_messages.
+func (s *Service) retrieveMessages(ctx context.Context, tx *store.Tx, c Caller, in historyIn) (historyOut, error) {
+	out := historyOut{Data: historyData{RoomID: in.RoomID, Messages: []*messageView{}}}
+	limit, offset := int64(-1), int64(0)
+	if in.Paginate != nil {
+		count, err := tx.CountRoomMessages(ctx, in.RoomID)
+		if err != nil {
+			return historyOut{}, err
+		}
+		info, off, lim := paginate(*in.Paginate, count)
+		out.pageInfo, offset, limit = &info, off, lim
+	}
+	msgs, err := tx.RoomMessages(ctx, in.RoomID, limit, offset)
+	if err != nil {
+		return historyOut{}, err
+	}
+	ids := make([]string, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ID
+	}
+	views, err := serializeMessages(ctx, tx, ids)
+	if err != nil {
+		return historyOut{}, err
+	}
+	out.Data.Messages = append(out.Data.Messages, views...)
+	return out, nil
+}

@@ -1,0 +1,221 @@
+package chat
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+
+	"github.com/chatwasm/chatwasm/host/store"
+)
+
+// modifyMessageIn is the payload of modify_message.
+type modifyMessageIn struct {
+	// Action is "update" or "delete".
+	Action string `json:"action"`
+	RoomID string `json:"room_id"`
+	// MessageIDs are the messages, canonical and de-duplicated.
+	MessageIDs []string `json:"message_ids"`
+	// SentIDs is message_id exactly as sent, as a list: delete echoes it.
+	SentIDs []json.RawMessage `json:"sent_ids,omitempty"`
+	// Content is the new text (update), trimmed, not yet sanitised.
+	Content string `json:"content,omitempty"`
+	// Refs are the *_id fields of an update's extra_fields. The reference
+	// validates them although it never applies them.
+	Refs map[string]string `json:"refs,omitempty"`
+}
+
+// modifyOut is messagemodification.dispatch's data.
+type modifyOut struct {
+	Status     string            `json:"status"`
+	Action     string            `json:"action"`
+	Message    *messageView      `json:"message,omitempty"`
+	MessageIDs []json.RawMessage `json:"message_ids,omitempty"`
+}
+
+// messageModify is message.modify (§2.8.6): the sender edits one message or
+// deletes several of one room.
+func (s *Service) messageModify(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
+	d, err := actionData(data)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		args messageArgs
+		rm   store.Room
+	)
+	if err := s.st.Read(ctx, func(tx *store.Tx) error {
+		if args, rm, err = s.messageSender(ctx, tx, c, d["message_id"]); err != nil {
+			return err
+		}
+		member, _, err := tx.Membership(ctx, rm.ID, c.UserID)
+		if err == nil && !member {
+			err = Denied(deniedMessageAccess)
+		}
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	in := modifyMessageIn{RoomID: rm.ID, MessageIDs: args.IDs()}
+	if raw, ok := d["action"]; ok {
+		_ = json.Unmarshal(raw, &in.Action)
+	}
+	switch in.Action {
+	case "delete":
+		in.SentIDs = sentIDs(d["message_id"])
+	case "update":
+		if err := parseUpdate(d, &in); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, Validation("Invalid action type")
+	}
+	out, err := run(ctx, s, "modify_message", true, c, in, s.modifyMessage)
+	if err != nil {
+		return nil, err
+	}
+	e, err := SendTo(RoomGroup(rm.ID), "messagemodification.dispatch", out)
+	return []Effect{e}, err
+}
+
+// sentIDs is message_id as sent, as a list.
+func sentIDs(raw json.RawMessage) []json.RawMessage {
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) == nil {
+		return list
+	}
+	return []json.RawMessage{bytes.TrimSpace(raw)}
+}
+
+// parseUpdate validates an update's message_id and extra_fields.
+func parseUpdate(d map[string]json.RawMessage, in *modifyMessageIn) error {
+	if ids := sentIDs(d["message_id"]); len(ids) > 1 {
+		return Validation("You can only update one message at a time")
+	}
+	extra, ok := rawObject(d["extra_fields"])
+	if !ok || len(extra) == 0 {
+		return Validation("'extra_fields' field should be provided for update action")
+	}
+	raw, present := extra["content"]
+	if !present || !truthy(raw) {
+		return Validation("Content should be provided for update action")
+	}
+	fields := map[string][]string{}
+	if content, msg := charField(raw, true, true, false, false, 0); msg != "" {
+		fields["content"] = []string{msg}
+	} else {
+		in.Content = *content
+	}
+	for _, key := range []string{"room_id", "sender_id", "parent_message_id", "forwarded_from_id"} {
+		raw, present := extra[key]
+		if !present || isNull(raw) {
+			continue
+		}
+		var (
+			ref string
+			msg string
+		)
+		if key == "sender_id" {
+			ref, msg = userPKField(raw)
+		} else if id, m := pkField(raw); m != "" {
+			msg = m
+		} else {
+			ref = *id
+		}
+		if msg != "" {
+			fields[key] = []string{msg}
+			continue
+		}
+		if in.Refs == nil {
+			in.Refs = map[string]string{}
+		}
+		in.Refs[key] = ref
+	}
+	if len(fields) > 0 {
+		return FieldErrors(fields)
+	}
+	return nil
+}
+
+// userPKField parses a user primary key: an integer or a numeric string.
+func userPKField(raw json.RawMessage) (string, string) {
+	switch jsonKind(raw) {
+	case "int", "str":
+		s := choiceValue(raw)
+		if _, err := strconv.ParseInt(s, 10, 64); err != nil {
+			return "", "Incorrect type. Expected pk value, received str."
+		}
+		return s, ""
+	}
+	return "", "Incorrect type. Expected pk value, received " + jsonKind(raw) + "."
+}
+
+// modifyMessage is _modify_message. Delete removes (or flags, with soft
+// delete) the messages, drops their notifications and repoints the room's
+// last_message; update re-sanitises and stores the content and marks the
+// message edited.
+func (s *Service) modifyMessage(ctx context.Context, tx *store.Tx, c Caller, in modifyMessageIn) (modifyOut, error) {
+	if in.Action == "delete" {
+		if _, err := tx.DeleteMessages(ctx, in.MessageIDs, s.cfg.SoftDelete); err != nil {
+			return modifyOut{}, err
+		}
+		if err := tx.DeleteNotificationsOf(ctx, in.MessageIDs); err != nil {
+			return modifyOut{}, err
+		}
+		if err := tx.RefreshLastMessage(ctx, in.RoomID); err != nil {
+			return modifyOut{}, err
+		}
+		return modifyOut{Status: "successful", Action: "delete", MessageIDs: in.SentIDs}, nil
+	}
+
+	if len(in.MessageIDs) != 1 {
+		return modifyOut{}, Validation("You can only update one message at a time")
+	}
+	if err := s.checkRefs(ctx, tx, c, in.Refs); err != nil {
+		return modifyOut{}, err
+	}
+	m, err := liveMessage(ctx, tx, c, in.MessageIDs[0])
+	if err != nil {
+		return modifyOut{}, err
+	}
+	if err := tx.EditMessage(ctx, m.ID, sanitizeHTML(in.Content)); err != nil {
+		return modifyOut{}, err
+	}
+	vs, err := serializeMessages(ctx, tx, []string{m.ID})
+	if err != nil {
+		return modifyOut{}, err
+	}
+	return modifyOut{Status: "successful", Action: "update", Message: vs[0]}, nil
+}
+
+// checkRefs reports the *_id fields of an update that name nothing in the
+// caller's tenant, as DRF's "Invalid pk" field errors.
+func (s *Service) checkRefs(ctx context.Context, tx *store.Tx, c Caller, refs map[string]string) error {
+	fields := map[string][]string{}
+	for key, ref := range refs {
+		var err error
+		switch key {
+		case "room_id":
+			_, err = tx.GetRoom(ctx, c.Tenant, ref, false)
+		case "sender_id":
+			id, _ := strconv.ParseInt(ref, 10, 64)
+			var users map[int64]store.User
+			if users, err = tx.UsersByID(ctx, c.Tenant, []int64{id}); err == nil && len(users) == 0 {
+				err = store.ErrNotFound
+			}
+		default:
+			_, err = tx.GetMessage(ctx, c.Tenant, ref)
+		}
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			fields[key] = []string{invalidPK(ref)}
+		case err != nil:
+			return err
+		}
+	}
+	if len(fields) > 0 {
+		return FieldErrors(fields)
+	}
+	return nil
+}

@@ -1,0 +1,115 @@
+package chat
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/chatwasm/chatwasm/host/store"
+)
+
+// maxReactionLen is Reaction.reaction_content's max_length.
+const maxReactionLen = 128
+
+// reactIn is the payload of react_to_message.
+type reactIn struct {
+	// Type is "add" or "remove".
+	Type            string `json:"type"`
+	MessageID       string `json:"message_id"`
+	ReactionContent string `json:"reaction_content,omitempty"`
+}
+
+// reactOut is reaction.dispatch's data. The reference names the action
+// "type" for add but "action" for remove (PROTOCOL.md §7.4): both are kept.
+type reactOut struct {
+	Status  string       `json:"status"`
+	Type    string       `json:"type,omitempty"`
+	Message *messageView `json:"message"`
+	Action  string       `json:"action,omitempty"`
+}
+
+// messageReact is message.react (§2.8.4): add (replacing a different one) or
+// remove the caller's reaction to a message, broadcast to its room.
+func (s *Service) messageReact(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
+	d, err := actionData(data)
+	if err != nil {
+		return nil, err
+	}
+	var args messageArgs
+	if err := s.st.Read(ctx, func(tx *store.Tx) error {
+		args, err = s.messageAccess(ctx, tx, c, d["message_id"])
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	var typ string
+	if raw, ok := d["type"]; !ok || json.Unmarshal(raw, &typ) != nil || (typ != "add" && typ != "remove") {
+		return nil, Validation("invalid reaction type")
+	}
+	if args.IsList || len(args.Msgs) != 1 {
+		// The reference passes a list through its permission check and then
+		// fails to parse it as one UUID.
+		return nil, Validation(fmt.Sprintf("“%s” is not a valid UUID.", compactJSON(d["message_id"])))
+	}
+	in := reactIn{Type: typ, MessageID: args.Msgs[0].ID}
+	if typ == "add" {
+		raw, present := d["reaction_content"]
+		content, msg := charField(raw, present, true, false, false, maxReactionLen)
+		if msg != "" {
+			return nil, FieldErrors(map[string][]string{"reaction_content": {msg}})
+		}
+		in.ReactionContent = *content
+	}
+	out, err := run(ctx, s, "react_to_message", true, c, in, s.reactToMessage)
+	if err != nil {
+		return nil, err
+	}
+	e, err := SendTo(RoomGroup(args.Msgs[0].RoomID), "reaction.dispatch", out)
+	return []Effect{e}, err
+}
+
+// reactToMessage is _react_to_message. Adding stores one reaction per user
+// and message (a different content replaces it, the same content again is a
+// 4005) and notifies every member but the caller; removing reports "failed"
+// when there was nothing to remove.
+func (s *Service) reactToMessage(ctx context.Context, tx *store.Tx, c Caller, in reactIn) (reactOut, error) {
+	m, err := liveMessage(ctx, tx, c, in.MessageID)
+	if err != nil {
+		return reactOut{}, err
+	}
+	out := reactOut{Status: "successful"}
+	if in.Type == "add" {
+		out.Type = "add"
+		if _, err := tx.PutReaction(ctx, m.ID, c.UserID, in.ReactionContent); err != nil {
+			return reactOut{}, err
+		}
+		if err := s.notify(ctx, tx, m.RoomID, m.ID, store.NotifyReaction, c.UserID); err != nil {
+			return reactOut{}, err
+		}
+	} else {
+		out.Action = "remove"
+		removed, err := tx.DeleteReaction(ctx, m.ID, c.UserID)
+		if err != nil {
+			return reactOut{}, err
+		}
+		if !removed {
+			out.Status = "failed"
+		}
+	}
+	vs, err := serializeMessages(ctx, tx, []string{m.ID})
+	if err != nil {
+		return reactOut{}, err
+	}
+	out.Message = vs[0]
+	return out, nil
+}
+
+// compactJSON renders a raw value on one line, for error messages.
+func compactJSON(raw json.RawMessage) string {
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return string(raw)
+	}
+	return b.String()
+}

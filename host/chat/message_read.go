@@ -1,0 +1,101 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/chatwasm/chatwasm/host/store"
+)
+
+// readReceiptIn is the payload of create_read_receipt.
+type readReceiptIn struct {
+	MessageIDs []string `json:"message_ids"`
+	// List says whether message_id was sent as a list, which changes the
+	// shape of the result (one object vs arrays per room).
+	List bool `json:"list"`
+}
+
+// roomMessages is the messages of one room.
+type roomMessages struct {
+	RoomID   string         `json:"room_id"`
+	Messages []*messageView `json:"messages"`
+}
+
+// messageRead is message.read (§2.8.3): read receipts for the listed
+// messages the caller did not send, broadcast to each message's room. A
+// single id gives one Message object, a list one array per room; reading
+// one's own messages gives no frame at all.
+func (s *Service) messageRead(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
+	d, err := actionData(data)
+	if err != nil {
+		return nil, err
+	}
+	var args messageArgs
+	if err := s.st.Read(ctx, func(tx *store.Tx) error {
+		args, err = s.messageAccess(ctx, tx, c, d["message_id"])
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	in := readReceiptIn{MessageIDs: args.IDs(), List: args.IsList}
+	out, err := run(ctx, s, "create_read_receipt", true, c, in, s.createReadReceipts)
+	if err != nil {
+		return nil, err
+	}
+	effects := make([]Effect, 0, len(out))
+	for _, g := range out {
+		var payload any = g.Messages
+		if !in.List {
+			payload = g.Messages[0]
+		}
+		e, err := SendTo(RoomGroup(g.RoomID), "readreceipt.dispatch", payload)
+		if err != nil {
+			return nil, err
+		}
+		effects = append(effects, e)
+	}
+	return effects, nil
+}
+
+// createReadReceipts is _create_read_receipt: one receipt per message not
+// sent by the caller, all or nothing (a message read before makes the whole
+// call a 4005), and the read messages grouped by room in order of first
+// appearance.
+func (s *Service) createReadReceipts(ctx context.Context, tx *store.Tx, c Caller, in readReceiptIn) ([]roomMessages, error) {
+	msgs, err := tx.MessagesByID(ctx, in.MessageIDs)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, id := range in.MessageIDs {
+		m, ok := msgs[id]
+		if !ok || m.IsDeleted {
+			return nil, NotFound()
+		}
+		if m.SenderID != c.UserID {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := tx.InsertReadReceipts(ctx, ids, c.UserID); err != nil {
+		return nil, err
+	}
+	views, err := serializeMessages(ctx, tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []roomMessages
+	index := map[string]int{}
+	for _, v := range views {
+		i, ok := index[v.Room.ID]
+		if !ok {
+			i = len(out)
+			index[v.Room.ID] = i
+			out = append(out, roomMessages{RoomID: v.Room.ID})
+		}
+		out[i].Messages = append(out[i].Messages, v)
+	}
+	return out, nil
+}

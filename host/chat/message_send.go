@@ -1,0 +1,273 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/chatwasm/chatwasm/host/store"
+)
+
+// mediaFilesContent replaces the content of a message sent with attachments
+// and no text.
+const mediaFilesContent = "Media Files"
+
+// mediaTypes are the attachment kinds (PROTOCOL.md §1.8).
+var mediaTypes = map[string]bool{"image": true, "video": true, "audio": true, "file": true}
+
+// createMessageIn is the payload of create_message: the validated request,
+// with the room the send permission was checked on.
+type createMessageIn struct {
+	RoomID string `json:"room_id"`
+	// Content is the trimmed text as sent, not yet sanitised.
+	Content         string    `json:"content"`
+	ParentMessageID *string   `json:"parent_message_id"`
+	ForwardedFromID *string   `json:"forwarded_from_id"`
+	Media           []mediaIn `json:"media"`
+}
+
+// mediaIn is one validated attachment of message.send.
+type mediaIn struct {
+	MediaURL  string          `json:"media_url"`
+	MediaType string          `json:"media_type"`
+	FileSize  int64           `json:"file_size"`
+	MimeType  string          `json:"mime_type"`
+	Caption   *string         `json:"caption"`
+	Metadata  json.RawMessage `json:"metadata"`
+}
+
+// messageSend is message.send (§2.8.1): check the send permission, store the
+// message with its attachments and notification in one transaction, and
+// broadcast it to the room.
+func (s *Service) messageSend(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
+	d, err := actionData(data)
+	if err != nil {
+		return nil, err
+	}
+	var rm store.Room
+	if err := s.st.Read(ctx, func(tx *store.Tx) error {
+		rm, err = s.sendPermission(ctx, tx, c, d["room_id"], d["message_id"])
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	in, err := parseCreateMessage(rm.ID, d)
+	if err != nil {
+		return nil, err
+	}
+	out, err := run(ctx, s, "create_message", true, c, in, s.createMessage)
+	if err != nil {
+		return nil, err
+	}
+	e, err := SendTo(RoomGroup(rm.ID), "message.dispatch", out)
+	return []Effect{e}, err
+}
+
+// parseCreateMessage validates message.send's data without the database.
+// extra_fields may carry parent_message_id, forwarded_from_id, media and
+// content; every other key (room_id, sender_id, id, is_deleted, is_edited
+// above all: DESIGN.md) is ignored.
+func parseCreateMessage(roomID string, d map[string]json.RawMessage) (createMessageIn, error) {
+	in := createMessageIn{RoomID: roomID}
+	extra := map[string]json.RawMessage{}
+	if raw, ok := d["extra_fields"]; ok && !isNull(raw) {
+		if extra, ok = rawObject(raw); !ok {
+			return in, Validation("extra_fields must be a python dictionary/javascript object")
+		}
+	}
+
+	var media []json.RawMessage
+	if raw, ok := extra["media"]; ok && !isNull(raw) {
+		if err := json.Unmarshal(raw, &media); err != nil {
+			return in, Validation("Media must be a list of media files")
+		}
+	}
+
+	fields := map[string][]string{}
+	rawContent, present := d["content"]
+	if v, ok := extra["content"]; ok {
+		rawContent, present = v, true
+	}
+	hasMedia := len(media) > 0
+	content, msg := charField(rawContent, present, !hasMedia, hasMedia, hasMedia, 0)
+	switch {
+	case msg != "":
+		fields["content"] = []string{msg}
+	case hasMedia && (content == nil || *content == ""):
+		in.Content = mediaFilesContent
+	default:
+		in.Content = *content
+	}
+	for _, f := range []struct {
+		key string
+		dst **string
+	}{{"parent_message_id", &in.ParentMessageID}, {"forwarded_from_id", &in.ForwardedFromID}} {
+		id, msg := pkField(extra[f.key])
+		if msg != "" {
+			fields[f.key] = []string{msg}
+		}
+		*f.dst = id
+	}
+	if len(fields) > 0 {
+		return in, FieldErrors(fields)
+	}
+
+	var err error
+	in.Media, err = parseMedia(media)
+	return in, err
+}
+
+// parseMedia validates the attachments of message.send as DRF's list
+// serializer does: on any error the detail is an array with one object of
+// field errors per item ({} for a valid one).
+func parseMedia(items []json.RawMessage) ([]mediaIn, error) {
+	out := make([]mediaIn, len(items))
+	errs := make([]map[string][]string, len(items))
+	bad := false
+	for i, raw := range items {
+		m, fe := parseMediaItem(raw)
+		out[i], errs[i] = m, fe
+		if len(fe) > 0 {
+			bad = true
+		}
+	}
+	if bad {
+		return nil, &Error{Code: CodeValidation, Detail: errs}
+	}
+	return out, nil
+}
+
+func parseMediaItem(raw json.RawMessage) (mediaIn, map[string][]string) {
+	fe := map[string][]string{}
+	if jsonKind(raw) != "dict" {
+		fe["non_field_errors"] = []string{"Invalid data. Expected a dictionary, but got " + jsonKind(raw) + "."}
+		return mediaIn{}, fe
+	}
+	d, _ := rawObject(raw)
+	m := mediaIn{MimeType: "image/jpeg", Metadata: json.RawMessage("{}")}
+	v, present := d["media_url"]
+	if url, msg := charField(v, present, true, false, false, 0); msg != "" {
+		fe["media_url"] = []string{msg}
+	} else {
+		m.MediaURL = *url
+	}
+	switch v, present := d["media_type"]; {
+	case !present:
+		fe["media_type"] = []string{msgRequired}
+	case isNull(v):
+		fe["media_type"] = []string{msgNotNull}
+	case !mediaTypes[choiceValue(v)] || jsonKind(v) != "str":
+		fe["media_type"] = []string{`"` + choiceValue(v) + `" is not a valid choice.`}
+	default:
+		m.MediaType = choiceValue(v)
+	}
+	if v, present := d["file_size"]; present {
+		var msg string
+		if m.FileSize, msg = bigIntField(v); msg != "" {
+			fe["file_size"] = []string{msg}
+		}
+	}
+	// The MIME type is checked by the schema's CHECK constraint, like the
+	// reference's, so an unknown one is a 4005.
+	if v, present := d["mime_type"]; present {
+		if mime, msg := charField(v, true, true, false, false, 0); msg != "" {
+			fe["mime_type"] = []string{msg}
+		} else {
+			m.MimeType = *mime
+		}
+	}
+	v, present = d["caption"]
+	var msg string
+	if m.Caption, msg = charField(v, present, false, true, false, 0); msg != "" {
+		fe["caption"] = []string{msg}
+	}
+	if v, present := d["metadata"]; present {
+		if isNull(v) {
+			fe["metadata"] = []string{msgNotNull}
+		} else {
+			m.Metadata = v
+		}
+	}
+	return m, fe
+}
+
+// createMessage is _create_message: it checks that the reply/forward targets
+// exist and are readable by the sender, stores the sanitised message, points
+// the room's last_message at it, stores its attachments and notifies the
+// other members, all in the caller's transaction, and returns the message.
+func (s *Service) createMessage(ctx context.Context, tx *store.Tx, c Caller, in createMessageIn) (*messageView, error) {
+	if _, err := tx.GetRoom(ctx, c.Tenant, in.RoomID, false); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, FieldErrors(map[string][]string{"room_id": {invalidPK(in.RoomID)}})
+		}
+		return nil, err
+	}
+	fields := map[string][]string{}
+	for key, ref := range map[string]*string{"parent_message_id": in.ParentMessageID, "forwarded_from_id": in.ForwardedFromID} {
+		if ref == nil {
+			continue
+		}
+		ok, err := s.readableMessage(ctx, tx, c, *ref)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			fields[key] = []string{invalidPK(*ref)}
+		}
+	}
+	if len(fields) > 0 {
+		return nil, FieldErrors(fields)
+	}
+
+	m, err := tx.InsertMessage(ctx, store.Message{
+		RoomID:          in.RoomID,
+		SenderID:        c.UserID,
+		Content:         sanitizeHTML(in.Content),
+		IsForwarded:     in.ForwardedFromID != nil,
+		ParentMessageID: in.ParentMessageID,
+		ForwardedFromID: in.ForwardedFromID,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.SetLastMessage(ctx, in.RoomID, m.ID); err != nil {
+		return nil, err
+	}
+	if len(in.Media) > 0 {
+		atts := make([]store.Attachment, len(in.Media))
+		for i, a := range in.Media {
+			atts[i] = store.Attachment{MediaURL: a.MediaURL, MediaType: a.MediaType, FileSize: a.FileSize,
+				MimeType: a.MimeType, Caption: a.Caption, Metadata: a.Metadata}
+		}
+		if _, err := tx.InsertAttachments(ctx, m.ID, atts); err != nil {
+			return nil, err
+		}
+	}
+	typ := store.NotifyNewMessage
+	if in.ParentMessageID != nil {
+		typ = store.NotifyReply
+	}
+	if err := s.notify(ctx, tx, in.RoomID, m.ID, typ, c.UserID); err != nil {
+		return nil, err
+	}
+	vs, err := serializeMessages(ctx, tx, []string{m.ID})
+	if err != nil {
+		return nil, err
+	}
+	return vs[0], nil
+}
+
+// readableMessage reports whether message id exists in the caller's
+// tenant, is not soft-deleted, and is in a room the caller is a member of:
+// the only messages one may reply to or forward (DESIGN.md).
+func (s *Service) readableMessage(ctx context.Context, tx *store.Tx, c Caller, id string) (bool, error) {
+	m, err := tx.GetMessage(ctx, c.Tenant, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil || m.IsDeleted {
+		return false, err
+	}
+	member, _, err := tx.Membership(ctx, m.RoomID, c.UserID)
+	return member, err
+}

@@ -1,0 +1,40 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/chatwasm/chatwasm/host/store"
+)
+
+// typingOut is messagetyping.dispatch's data.
+type typingOut struct {
+	Username string `json:"username"`
+}
+
+// messageTyping is message.typing (§2.8.5): whoever may send to the room
+// announces they are typing, to every member's connections, their own
+// included. Nothing is stored, so there is no operation to run.
+func (s *Service) messageTyping(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
+	d, err := actionData(data)
+	if err != nil {
+		return nil, err
+	}
+	var rm store.Room
+	username := c.Username
+	if err := s.st.Read(ctx, func(tx *store.Tx) error {
+		if rm, err = s.sendPermission(ctx, tx, c, d["room_id"], d["message_id"]); err != nil {
+			return err
+		}
+		if username == "" {
+			u, err := tx.GetUser(ctx, c.UserID)
+			username = u.Username
+			return err
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	e, err := SendTo(RoomGroup(rm.ID), "messagetyping.dispatch", typingOut{Username: username})
+	return []Effect{e}, err
+}

@@ -1,0 +1,241 @@
+package chat
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/big"
+
+	"github.com/chatwasm/chatwasm/host/store"
+)
+
+// Room object permissions (PROTOCOL.md §1.5, §1.6).
+const (
+	PermAddParticipants    = "can_add_new_participants"
+	PermRemoveParticipants = "can_remove_participants"
+	PermAddSubscribers     = "can_add_new_subscribers"
+	PermRemoveSubscribers  = "can_remove_subscribers"
+	PermSendMessages       = "can_send_messages"
+)
+
+// Permission-denied messages of the room checks (§2.7), typo included.
+const (
+	deniedRoomAccess = "User is not authorized access this room"
+	deniedSend       = "User is not authorized to send message to this room"
+	deniedAdd        = "User is not authorized to add new members to this room"
+	deniedRemove     = "User is not authorized to remove members from this room"
+	deniedCreator    = "User is not the creator of this room"
+	deniedAdmin      = "User is not an admin of this room"
+)
+
+// kindPermissions is every object permission a room kind knows, in the order
+// they are granted to its creator and its admins/moderators.
+func kindPermissions(k store.RoomKind) []string {
+	switch k {
+	case store.KindGroup:
+		return []string{PermAddParticipants, PermRemoveParticipants}
+	case store.KindChannel:
+		return []string{PermAddSubscribers, PermRemoveSubscribers, PermSendMessages}
+	}
+	return nil
+}
+
+// isCreator reports whether userID created rm.
+func isCreator(rm store.Room, userID int64) bool {
+	return rm.CreatorID != nil && *rm.CreatorID == userID
+}
+
+// loadRoom parses data.room_id (str or int, else "Invalid room_id type") and
+// loads the room in the caller's tenant (4004 when absent). Permission
+// checks run in read transactions and never lock: the operation that follows
+// locks the room itself.
+func loadRoom(ctx context.Context, tx *store.Tx, c Caller, rawRoomID json.RawMessage) (store.Room, error) {
+	id, err := RoomIDArg(rawRoomID)
+	if err != nil {
+		return store.Room{}, err
+	}
+	return tx.GetRoom(ctx, c.Tenant, id, false)
+}
+
+// roomAccess is have_room_permission (PROTOCOL.md §2.7): rawRoomID must be a
+// string or int; the caller must be a member. Returns the room.
+func (s *Service) roomAccess(ctx context.Context, tx *store.Tx, c Caller, rawRoomID json.RawMessage) (store.Room, error) {
+	rm, err := loadRoom(ctx, tx, c, rawRoomID)
+	if err != nil {
+		return store.Room{}, err
+	}
+	member, _, err := tx.Membership(ctx, rm.ID, c.UserID)
+	if err != nil {
+		return store.Room{}, err
+	}
+	if !member {
+		return store.Room{}, Denied(deniedRoomAccess)
+	}
+	return rm, nil
+}
+
+// sendPermission is have_send_message_permission (§2.7) on the frame's
+// room_id, or on message_id's room when room_id is falsy. Returns the room.
+func (s *Service) sendPermission(ctx context.Context, tx *store.Tx, c Caller, rawRoomID, rawMessageID json.RawMessage) (store.Room, error) {
+	var rm store.Room
+	if truthy(rawRoomID) {
+		var err error
+		if rm, err = loadRoom(ctx, tx, c, rawRoomID); err != nil {
+			return store.Room{}, err
+		}
+	} else {
+		msgID, ok, err := idArg(rawMessageID)
+		if err != nil {
+			return store.Room{}, err
+		}
+		if !ok {
+			return store.Room{}, Validation("Invalid message_id type")
+		}
+		roomID, err := tx.RoomIDOfMessage(ctx, c.Tenant, msgID)
+		if err != nil {
+			return store.Room{}, err
+		}
+		if rm, err = tx.GetRoom(ctx, c.Tenant, roomID, false); err != nil {
+			return store.Room{}, err
+		}
+	}
+	member, admin, err := tx.Membership(ctx, rm.ID, c.UserID)
+	if err != nil {
+		return store.Room{}, err
+	}
+	allowed := member
+	switch {
+	case !member:
+	case rm.Kind == store.KindChannel:
+		allowed = isCreator(rm, c.UserID) || admin
+		if !allowed {
+			if allowed, err = tx.HasPermission(ctx, rm.ID, c.UserID, PermSendMessages); err != nil {
+				return store.Room{}, err
+			}
+		}
+	case rm.Kind == store.KindGroup && rm.GroupLocked:
+		allowed = isCreator(rm, c.UserID) || admin
+	}
+	if !allowed {
+		return store.Room{}, Denied(deniedSend)
+	}
+	return rm, nil
+}
+
+// memberChangePermission is have_room_permissions_to_add_or_remove_members
+// (§2.7) for adding (add=true) or removing members.
+func (s *Service) memberChangePermission(ctx context.Context, tx *store.Tx, c Caller, rawRoomID json.RawMessage, add bool) (store.Room, error) {
+	rm, err := loadRoom(ctx, tx, c, rawRoomID)
+	if err != nil {
+		return store.Room{}, err
+	}
+	var perm string
+	switch {
+	case rm.Kind == store.KindGroup && add:
+		perm = PermAddParticipants
+	case rm.Kind == store.KindGroup:
+		perm = PermRemoveParticipants
+	case rm.Kind == store.KindChannel && add:
+		perm = PermAddSubscribers
+	case rm.Kind == store.KindChannel:
+		perm = PermRemoveSubscribers
+	default:
+		return store.Room{}, Validation("Invalid room, Can only add or remove members from Groups/Channels")
+	}
+	denied := deniedRemove
+	if add {
+		denied = deniedAdd
+	}
+	member, admin, err := tx.Membership(ctx, rm.ID, c.UserID)
+	if err != nil {
+		return store.Room{}, err
+	}
+	if !member {
+		return store.Room{}, Denied(denied)
+	}
+	if admin || isCreator(rm, c.UserID) {
+		return rm, nil
+	}
+	ok, err := tx.HasPermission(ctx, rm.ID, c.UserID, perm)
+	if err != nil {
+		return store.Room{}, err
+	}
+	if !ok {
+		return store.Room{}, Denied(denied)
+	}
+	return rm, nil
+}
+
+// uncheckedRoomID reads a room_id that the reference looks up without a
+// type check: absent or null finds nothing (4004), a string or an int is
+// parsed as usual, and any other value fails UUID parsing (4003).
+func uncheckedRoomID(raw json.RawMessage) (string, error) {
+	if isJSONNull(bytes.TrimSpace(raw)) {
+		return "", NotFound()
+	}
+	id, ok, err := idArg(raw)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		var buf bytes.Buffer
+		if json.Compact(&buf, raw) != nil {
+			buf.Reset()
+			buf.Write(raw)
+		}
+		return "", Validation(fmt.Sprintf("“%s” is not a valid UUID.", buf.String()))
+	}
+	return id, nil
+}
+
+// adminPrivileges is have_admin_privileges (§2.7), on an unchecked room_id.
+// Object permissions never confer admin privileges.
+func (s *Service) adminPrivileges(ctx context.Context, tx *store.Tx, c Caller, rawRoomID json.RawMessage, action string) (store.Room, error) {
+	id, err := uncheckedRoomID(rawRoomID)
+	if err != nil {
+		return store.Room{}, err
+	}
+	rm, err := tx.GetRoom(ctx, c.Tenant, id, false)
+	if err != nil {
+		return store.Room{}, err
+	}
+	member, admin, err := tx.Membership(ctx, rm.ID, c.UserID)
+	if err != nil {
+		return store.Room{}, err
+	}
+	if action == "delete" {
+		if !member || (rm.Kind != store.KindOneToOne && !isCreator(rm, c.UserID)) {
+			return store.Room{}, Denied(deniedCreator)
+		}
+		return rm, nil
+	}
+	if !member || (rm.Kind != store.KindOneToOne && !admin && !isCreator(rm, c.UserID)) {
+		return store.Room{}, Denied(deniedAdmin)
+	}
+	return rm, nil
+}
+
+// truthy reports whether a JSON value is truthy in Python's sense: not
+// absent, null, false, 0, "", [] or {}.
+func truthy(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return false
+	}
+	switch raw[0] {
+	case 'n', 'f':
+		return false
+	case '"':
+		return string(raw) != `""`
+	case '[', '{':
+		var v []any
+		if raw[0] == '[' {
+			return json.Unmarshal(raw, &v) == nil && len(v) > 0
+		}
+		var m map[string]any
+		return json.Unmarshal(raw, &m) == nil && len(m) > 0
+	}
+	f, ok := new(big.Float).SetString(string(raw))
+	return !ok || f.Sign() != 0
+}

@@ -1,0 +1,221 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/chatwasm/chatwasm/host/store/storetest"
+)
+
+// permRoomFixture is one room of each shape the permission rules tell apart,
+// built directly in the store.
+type permRoomFixture struct {
+	svc                                   *Service
+	creator, admin, member, perm, outside Caller
+	stranger                              Caller // another tenant
+	channel, locked, open, dm             string
+	message, deleted                      string // in channel; deleted is soft-deleted
+}
+
+func newPermRoomFixture(t *testing.T, st *store.Store) permRoomFixture {
+	t.Helper()
+	f := permRoomFixture{svc: New(st, DefaultConfig(), nil)}
+	ctx := context.Background()
+	err := st.Write(ctx, func(tx *store.Tx) error {
+		mk := func(tenant, name string) (Caller, error) {
+			u, err := tx.CreateUser(ctx, store.User{Tenant: tenant, Username: name})
+			return Caller{UserID: u.ID, Tenant: tenant, Username: name}, err
+		}
+		var err error
+		for _, p := range []struct {
+			c    *Caller
+			name string
+		}{{&f.creator, "creator"}, {&f.admin, "admin"}, {&f.member, "member"}, {&f.perm, "perm"}, {&f.outside, "outside"}} {
+			if *p.c, err = mk("acme", p.name); err != nil {
+				return err
+			}
+		}
+		if f.stranger, err = mk("other", "stranger"); err != nil {
+			return err
+		}
+		room := func(kind store.RoomKind, locked bool, pair string) (string, error) {
+			rm := store.Room{Tenant: "acme", Kind: kind, Name: "r", GroupLocked: locked, MaxMembers: 10}
+			if kind != store.KindOneToOne {
+				rm.CreatorID = &f.creator.UserID
+			}
+			rm, err := tx.CreateRoom(ctx, rm, pair)
+			if err != nil {
+				return "", err
+			}
+			if kind == store.KindOneToOne {
+				return rm.ID, tx.AddMembers(ctx, rm.ID, []int64{f.creator.UserID, f.member.UserID}, false)
+			}
+			if err := tx.AddMembers(ctx, rm.ID, []int64{f.creator.UserID, f.admin.UserID}, true); err != nil {
+				return "", err
+			}
+			if err := tx.AddMembers(ctx, rm.ID, []int64{f.member.UserID, f.perm.UserID}, false); err != nil {
+				return "", err
+			}
+			return rm.ID, tx.GrantPermissions(ctx, rm.ID, []int64{f.perm.UserID}, kindPermissions(kind))
+		}
+		if f.channel, err = room(store.KindChannel, false, ""); err != nil {
+			return err
+		}
+		if f.locked, err = room(store.KindGroup, true, ""); err != nil {
+			return err
+		}
+		if f.open, err = room(store.KindGroup, false, ""); err != nil {
+			return err
+		}
+		if f.dm, err = room(store.KindOneToOne, false, store.PairKey(f.creator.UserID, f.member.UserID)); err != nil {
+			return err
+		}
+		m, err := tx.InsertMessage(ctx, store.Message{RoomID: f.channel, SenderID: f.creator.UserID, Content: "x"})
+		if err != nil {
+			return err
+		}
+		d, err := tx.InsertMessage(ctx, store.Message{RoomID: f.channel, SenderID: f.creator.UserID, Content: "y", IsDeleted: true})
+		f.message, f.deleted = m.ID, d.ID
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func permRoomRaw(t *testing.T, v any) json.RawMessage {
+	t.Helper()
+	if v == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// permRoomCheck runs check and compares the outcome: code 0 means allowed
+// (and the room returned must be wantRoom).
+func permRoomCheck(t *testing.T, st *store.Store, what string, check func(ctx context.Context, tx *store.Tx) (store.Room, error),
+	code int, detail any, wantRoom string) {
+	t.Helper()
+	ctx := context.Background()
+	var rm store.Room
+	err := st.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		rm, err = check(ctx, tx)
+		return err
+	})
+	if code == 0 {
+		if err != nil || rm.ID != wantRoom {
+			t.Errorf("%s: room %q, err %v; want room %s allowed", what, rm.ID, err, wantRoom)
+		}
+		return
+	}
+	ce := AsError(err)
+	got, _ := json.Marshal(ce.Detail)
+	want, _ := json.Marshal(detail)
+	if err == nil || ce.Code != code || string(got) != string(want) {
+		t.Errorf("%s: err %v, want %d %s", what, err, code, want)
+	}
+}
+
+func TestSendPermission(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newPermRoomFixture(t, st)
+		const denied = "User is not authorized to send message to this room"
+		for _, c := range []struct {
+			who   Caller
+			room  string
+			allow bool
+		}{
+			{f.creator, f.channel, true}, {f.admin, f.channel, true}, {f.perm, f.channel, true},
+			{f.member, f.channel, false}, {f.outside, f.channel, false},
+			{f.creator, f.locked, true}, {f.admin, f.locked, true}, {f.perm, f.locked, false}, {f.member, f.locked, false},
+			{f.member, f.open, true}, {f.outside, f.open, false},
+			{f.member, f.dm, true}, {f.admin, f.dm, false},
+		} {
+			code := 0
+			if !c.allow {
+				code = CodePermission
+			}
+			permRoomCheck(t, st, c.who.Username+" in "+c.room, func(ctx context.Context, tx *store.Tx) (store.Room, error) {
+				return f.svc.sendPermission(ctx, tx, c.who, permRoomRaw(t, c.room), nil)
+			}, code, denied, c.room)
+		}
+
+		// The room comes from message_id when room_id is falsy.
+		for _, roomID := range []any{nil, "", 0, false} {
+			permRoomCheck(t, st, "via message", func(ctx context.Context, tx *store.Tx) (store.Room, error) {
+				return f.svc.sendPermission(ctx, tx, f.creator, permRoomRaw(t, roomID), permRoomRaw(t, f.message))
+			}, 0, nil, f.channel)
+		}
+		permRoomCheck(t, st, "member via message", func(ctx context.Context, tx *store.Tx) (store.Room, error) {
+			return f.svc.sendPermission(ctx, tx, f.member, nil, permRoomRaw(t, f.message))
+		}, CodePermission, denied, "")
+		for _, c := range []struct {
+			what          string
+			who           Caller
+			room, message any
+			code          int
+			detail        any
+		}{
+			{"room_id of wrong type", f.creator, true, f.message, CodeValidation, []string{"Invalid room_id type"}},
+			{"room_id list", f.creator, []string{f.channel}, nil, CodeValidation, []string{"Invalid room_id type"}},
+			{"no ids", f.creator, nil, nil, CodeValidation, []string{"Invalid message_id type"}},
+			{"message_id list", f.creator, nil, []string{f.message}, CodeValidation, []string{"Invalid message_id type"}},
+			{"malformed message_id", f.creator, nil, "zz", CodeValidation, []string{"“zz” is not a valid UUID."}},
+			{"deleted message", f.creator, nil, f.deleted, CodeNotFound, "Resource not found."},
+			{"unknown room", f.creator, store.NewID(), nil, CodeNotFound, "Resource not found."},
+			{"other tenant's room", f.stranger, f.channel, nil, CodeNotFound, "Resource not found."},
+			{"other tenant's message", f.stranger, nil, f.message, CodeNotFound, "Resource not found."},
+		} {
+			permRoomCheck(t, st, c.what, func(ctx context.Context, tx *store.Tx) (store.Room, error) {
+				return f.svc.sendPermission(ctx, tx, c.who, permRoomRaw(t, c.room), permRoomRaw(t, c.message))
+			}, c.code, c.detail, "")
+		}
+	})
+}
+
+func TestRoomAccess(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newPermRoomFixture(t, st)
+		for _, c := range []struct {
+			what   string
+			who    Caller
+			room   any
+			code   int
+			detail any
+		}{
+			{"member", f.member, f.locked, 0, nil},
+			{"participant", f.member, f.dm, 0, nil},
+			{"non-member", f.outside, f.locked, CodePermission, "User is not authorized access this room"},
+			{"other tenant", f.stranger, f.locked, CodeNotFound, "Resource not found."},
+			{"int id", f.member, 42, CodeNotFound, "Resource not found."},
+			{"null", f.member, nil, CodeValidation, []string{"Invalid room_id type"}},
+			{"object", f.member, map[string]any{}, CodeValidation, []string{"Invalid room_id type"}},
+			{"malformed", f.member, "abc", CodeValidation, []string{"“abc” is not a valid UUID."}},
+		} {
+			want, _ := c.room.(string)
+			permRoomCheck(t, st, c.what, func(ctx context.Context, tx *store.Tx) (store.Room, error) {
+				return f.svc.roomAccess(ctx, tx, c.who, permRoomRaw(t, c.room))
+			}, c.code, c.detail, want)
+		}
+	})
+}
+
+func TestTruthy(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"": false, "null": false, "false": false, "0": false, "0.0": false, "-0": false, `""`: false, "[]": false,
+		"{}": false, " [ ] ": false, "true": true, "1": true, "-2.5": true, `"0"`: true, `" "`: true, "[0]": true,
+		`{"a":null}`: true, "1e3": true,
+	} {
+		if got := truthy(json.RawMessage(raw)); got != want {
+			t.Errorf("truthy(%s) = %v, want %v", raw, got, want)
+		}
+	}
+}

@@ -1,0 +1,220 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/chatwasm/chatwasm/host/store"
+)
+
+// CreateRoomIn is the validated input of create_room.
+type CreateRoomIn struct {
+	Type                 store.RoomKind `json:"type"`
+	Name                 string         `json:"name,omitempty"`
+	Description          *string        `json:"description,omitempty"`
+	Avatar               *string        `json:"avatar,omitempty"`
+	MaxMembers           int64          `json:"max_members,omitempty"` // max_participants / max_subscribers
+	IsPublic             bool           `json:"is_public,omitempty"`
+	JoinApprovalRequired bool           `json:"join_approval_required,omitempty"`
+	GroupLocked          bool           `json:"group_locked,omitempty"`
+	// Preferences is the initial property.preferences object, nil for {}.
+	Preferences json.RawMessage `json:"preferences,omitempty"`
+	// Members are the user ids asked for besides the creator; ids that name
+	// no user of the tenant are dropped.
+	Members []int64 `json:"members"`
+}
+
+// Membership rule messages (PROTOCOL.md §1.4–§1.6).
+const (
+	msgTwoParticipants = "A one to one chat can only have 2 participants"
+	msgChatExists      = "Chat already exists"
+	msgMaxParticipants = "Maximum number of group participants exceeded"
+	msgMaxSubscribers  = "Maximum number of channel subscribers exceeded"
+)
+
+// createMembershipError is how room.create reports a broken membership rule:
+// a 4003 whose one element is the Python rendering of the error list.
+func createMembershipError(msg string) *Error {
+	return Validation(fmt.Sprintf("['%s']", msg))
+}
+
+// maxMembersMessage is the cap error of a room kind.
+func maxMembersMessage(k store.RoomKind) string {
+	if k == store.KindChannel {
+		return msgMaxSubscribers
+	}
+	return msgMaxParticipants
+}
+
+// roomCreate is room.create (PROTOCOL.md §2.8.7): any user may create a room;
+// every initial member's connections join its group, then all of them get
+// roomcreate.dispatch.
+func (s *Service) roomCreate(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
+	in, err := parseCreateRoom(data)
+	if err != nil {
+		return nil, err
+	}
+	d, err := run(ctx, s, "create_room", true, c, in, s.createRoom)
+	if err != nil {
+		return nil, err
+	}
+	eff := make([]Effect, 0, len(d.Members)+1)
+	for _, u := range d.Members {
+		eff = append(eff, Effect{Kind: Subscribe, UserID: u.ID, RoomID: d.ID})
+	}
+	e, err := SendTo(RoomGroup(d.ID), "roomcreate.dispatch", d)
+	return append(eff, e), err
+}
+
+// parseCreateRoom validates room.create's data: the type, then the kind's
+// fields (top-level keys overlaid by extra_fields), then the property.
+func parseCreateRoom(data json.RawMessage) (CreateRoomIn, error) {
+	d, err := actionData(data)
+	if err != nil {
+		return CreateRoomIn{}, err
+	}
+	var in CreateRoomIn
+	if json.Unmarshal(d["type"], &in.Type) != nil ||
+		!slices.Contains([]store.RoomKind{store.KindOneToOne, store.KindGroup, store.KindChannel}, in.Type) {
+		return CreateRoomIn{}, Validation("Invalid resource type")
+	}
+	fields := make(map[string]json.RawMessage, len(d))
+	for k, v := range d {
+		fields[k] = v
+	}
+	if raw, ok := d["extra_fields"]; ok && !isNull(raw) {
+		extra, ok := rawObject(raw)
+		if !ok {
+			return CreateRoomIn{}, Validation("extra_fields must be a python dictionary/javascript object")
+		}
+		for k, v := range extra {
+			fields[k] = v
+		}
+	}
+	if err := in.setKindFields(fields); err != nil {
+		return CreateRoomIn{}, err
+	}
+	if extra, ok := rawObject(d["extra_fields"]); ok {
+		if raw, present := extra["property"]; present {
+			if in.Preferences, err = propertyPreferences(raw); err != nil {
+				return CreateRoomIn{}, err
+			}
+		}
+	}
+	membersKey := "participants"
+	if in.Type == store.KindChannel {
+		membersKey = "subscribers"
+	}
+	in.Members, _, _ = userIDs(d[membersKey]) // a non-list is no members
+	if in.Members == nil {
+		in.Members = []int64{}
+	}
+	return in, nil
+}
+
+// setKindFields validates the model fields of a group or channel, reporting
+// every bad field at once as DRF does.
+func (in *CreateRoomIn) setKindFields(f map[string]json.RawMessage) error {
+	if in.Type == store.KindOneToOne {
+		return nil
+	}
+	errs := map[string][]string{}
+	check := func(key, msg string) {
+		if msg != "" {
+			errs[key] = []string{msg}
+		}
+	}
+	raw, present := f["name"]
+	name, msg := charField(raw, present, true, false, false, maxRoomName)
+	check("name", msg)
+	if name != nil {
+		in.Name = *name
+	}
+	raw, present = f["description"]
+	in.Description, msg = charField(raw, present, false, true, true, 0)
+	check("description", msg)
+	if raw, ok := f["avatar"]; ok {
+		in.Avatar, msg = urlField(raw)
+		check("avatar", msg)
+	}
+	flag := func(key string, dst *bool) {
+		if raw, ok := f[key]; ok {
+			*dst, msg = boolField(raw)
+			check(key, msg)
+		}
+	}
+	capKey := "max_participants"
+	in.MaxMembers = store.DefaultMaxParticipants
+	if in.Type == store.KindChannel {
+		capKey, in.MaxMembers = "max_subscribers", store.DefaultMaxSubscribers
+		flag("is_public", &in.IsPublic)
+	} else {
+		flag("join_approval_required", &in.JoinApprovalRequired)
+		flag("group_locked", &in.GroupLocked)
+	}
+	if raw, ok := f[capKey]; ok {
+		in.MaxMembers, msg = positiveIntField(raw)
+		check(capKey, msg)
+	}
+	if len(errs) > 0 {
+		return FieldErrors(errs)
+	}
+	return nil
+}
+
+// createRoom is _create_room: the room, its members, the creator's role and
+// permissions, all in the operation's transaction, so a broken membership
+// rule leaves nothing behind.
+func (s *Service) createRoom(ctx context.Context, tx *store.Tx, c Caller, in CreateRoomIn) (RoomDetail, error) {
+	users, err := tx.UsersByID(ctx, c.Tenant, in.Members)
+	if err != nil {
+		return RoomDetail{}, err
+	}
+	others := make([]int64, 0, len(in.Members))
+	for _, id := range in.Members {
+		if _, ok := users[id]; ok && id != c.UserID {
+			others = append(others, id)
+		}
+	}
+	slices.Sort(others)
+	rm := store.Room{Tenant: c.Tenant, Kind: in.Type, Preferences: in.Preferences}
+	if in.Type == store.KindOneToOne {
+		if len(others) != 1 {
+			return RoomDetail{}, createMembershipError(msgTwoParticipants)
+		}
+		rm, err = tx.CreateRoom(ctx, rm, store.PairKey(c.UserID, others[0]))
+		if errors.Is(err, store.ErrConflict) {
+			return RoomDetail{}, createMembershipError(msgChatExists)
+		}
+		if err != nil {
+			return RoomDetail{}, err
+		}
+		if err := tx.AddMembers(ctx, rm.ID, []int64{c.UserID, others[0]}, false); err != nil {
+			return RoomDetail{}, err
+		}
+		return s.roomDetail(ctx, tx, rm)
+	}
+	if int64(len(others))+1 > in.MaxMembers {
+		return RoomDetail{}, createMembershipError(maxMembersMessage(in.Type))
+	}
+	creator := c.UserID
+	rm.Name, rm.Description, rm.Avatar, rm.CreatorID = in.Name, in.Description, in.Avatar, &creator
+	rm.MaxMembers, rm.IsPublic = in.MaxMembers, in.IsPublic
+	rm.JoinApprovalRequired, rm.GroupLocked = in.JoinApprovalRequired, in.GroupLocked
+	if rm, err = tx.CreateRoom(ctx, rm, ""); err != nil {
+		return RoomDetail{}, err
+	}
+	if err := tx.AddMembers(ctx, rm.ID, []int64{creator}, true); err != nil {
+		return RoomDetail{}, err
+	}
+	if err := tx.GrantPermissions(ctx, rm.ID, []int64{creator}, kindPermissions(rm.Kind)); err != nil {
+		return RoomDetail{}, err
+	}
+	if err := tx.AddMembers(ctx, rm.ID, others, false); err != nil {
+		return RoomDetail{}, err
+	}
+	return s.roomDetail(ctx, tx, rm)
+}

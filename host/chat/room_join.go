@@ -1,0 +1,63 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/chatwasm/chatwasm/host/store"
+)
+
+// roomJoin is room.join (PROTOCOL.md §2.8.11): only public channels can be
+// joined; there is no permission check, and the room is looked up by the
+// operation itself without a type check (see uncheckedRoomID).
+func (s *Service) roomJoin(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
+	d, err := actionData(data)
+	if err != nil {
+		return nil, err
+	}
+	id, err := uncheckedRoomID(d["room_id"])
+	if err != nil {
+		return nil, err
+	}
+	detail, err := run(ctx, s, "join_room", true, c, RoomIn{RoomID: id}, s.joinRoom)
+	if err != nil {
+		return nil, err
+	}
+	e, err := SendTo(RoomGroup(detail.ID), "roomaddmembers.dispatch",
+		addedEvent{Room: &detail, NewMembers: []string{c.Username}, AddedBy: "self"})
+	return []Effect{{Kind: Subscribe, UserID: c.UserID, RoomID: detail.ID}, e}, err
+}
+
+// joinRoom is _join_room. Joining a channel one is already subscribed to
+// changes nothing but still succeeds.
+func (s *Service) joinRoom(ctx context.Context, tx *store.Tx, c Caller, in RoomIn) (RoomDetail, error) {
+	rm, err := tx.GetRoom(ctx, c.Tenant, in.RoomID, true)
+	if err != nil {
+		return RoomDetail{}, err
+	}
+	switch {
+	case rm.Kind == store.KindGroup:
+		return RoomDetail{}, Validation("Ask an admin to add you to the group")
+	case rm.Kind != store.KindChannel:
+		return RoomDetail{}, Validation("You can only join a channel/group chat")
+	case !rm.IsPublic:
+		return RoomDetail{}, Validation("Channel is private, ask a moderator to add you to the channel")
+	}
+	member, _, err := tx.Membership(ctx, rm.ID, c.UserID)
+	if err != nil {
+		return RoomDetail{}, err
+	}
+	if !member {
+		n, err := tx.CountMembers(ctx, rm.ID)
+		if err != nil {
+			return RoomDetail{}, err
+		}
+		if n+1 > rm.MaxMembers {
+			return RoomDetail{}, Validation(msgMaxSubscribers)
+		}
+		if err := tx.AddMembers(ctx, rm.ID, []int64{c.UserID}, false); err != nil {
+			return RoomDetail{}, err
+		}
+	}
+	return s.roomDetail(ctx, tx, rm)
+}

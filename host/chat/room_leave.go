@@ -1,0 +1,71 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/chatwasm/chatwasm/host/store"
+)
+
+// roomLeave is room.leave (PROTOCOL.md §2.8.12).
+func (s *Service) roomLeave(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
+	d, err := actionData(data)
+	if err != nil {
+		return nil, err
+	}
+	var rm store.Room
+	if err := s.st.Read(ctx, func(tx *store.Tx) error {
+		rm, err = s.roomAccess(ctx, tx, c, d["room_id"])
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if rm.Kind == store.KindOneToOne {
+		return nil, Validation("You can only leave a channel/group chat")
+	}
+	room, err := run(ctx, s, "leave_room", true, c, RoomIn{RoomID: rm.ID}, s.leaveRoom)
+	if err != nil {
+		return nil, err
+	}
+	unsub := Effect{Kind: Unsubscribe, UserID: c.UserID, RoomID: rm.ID}
+	if room == nil {
+		e, err := SendTo(UserGroup(c.UserID), "roomdelete.dispatch", deleteEvent{RoomID: rm.ID})
+		return []Effect{unsub, e}, err
+	}
+	exit, err := SendTo(UserGroup(c.UserID), "roomexit.dispatch", exitEvent{Room: room, Message: "You left " + room.Name})
+	if err != nil {
+		return nil, err
+	}
+	removed, err := SendTo(RoomGroup(rm.ID), "roomremovemembers.dispatch",
+		removedEvent{Room: room, RemovedMembers: []string{c.Username}, RemovedBy: "self"})
+	return []Effect{unsub, exit, removed}, err
+}
+
+// leaveRoom is _leave_room: the caller loses membership, role and
+// permissions (a creator keeps only the creator reference); the room is
+// deleted, and nil returned, when nobody is left.
+func (s *Service) leaveRoom(ctx context.Context, tx *store.Tx, c Caller, in RoomIn) (*RoomDetail, error) {
+	rm, err := tx.GetRoom(ctx, c.Tenant, in.RoomID, true)
+	if err != nil {
+		return nil, err
+	}
+	member, _, err := tx.Membership(ctx, rm.ID, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if !member {
+		return nil, Denied(deniedRoomAccess)
+	}
+	if err := tx.RemoveMembers(ctx, rm.ID, []int64{c.UserID}); err != nil {
+		return nil, err
+	}
+	n, err := tx.CountMembers(ctx, rm.ID)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, tx.DeleteRoom(ctx, rm.ID)
+	}
+	d, err := s.roomDetail(ctx, tx, rm)
+	return &d, err
+}

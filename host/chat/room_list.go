@@ -1,0 +1,70 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/chatwasm/chatwasm/host/store"
+)
+
+// ListRoomsIn is the input of list_rooms: nothing beyond the caller.
+type ListRoomsIn struct{}
+
+// roomList is room.list (PROTOCOL.md §2.8.8): the caller's rooms in list
+// form, to all of the caller's connections.
+func (s *Service) roomList(ctx context.Context, c Caller, _ json.RawMessage) ([]Effect, error) {
+	items, err := run(ctx, s, "list_rooms", false, c, ListRoomsIn{}, s.listRooms)
+	if err != nil {
+		return nil, err
+	}
+	if items == nil {
+		items = []RoomListItem{}
+	}
+	e, err := SendTo(UserGroup(c.UserID), "roomlist.dispatch", items)
+	return []Effect{e}, err
+}
+
+// listRooms is _list_rooms.
+func (s *Service) listRooms(ctx context.Context, tx *store.Tx, c Caller, _ ListRoomsIn) ([]RoomListItem, error) {
+	rooms, err := tx.RoomsOfUser(ctx, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return s.roomListItems(ctx, tx, c, rooms)
+}
+
+// RoomIn names the room an operation acts on.
+type RoomIn struct {
+	RoomID string `json:"room_id"`
+}
+
+// roomInfo is room.info (§2.8.9): the room's detail form to all of the
+// caller's connections, for members only.
+func (s *Service) roomInfo(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
+	d, err := actionData(data)
+	if err != nil {
+		return nil, err
+	}
+	var rm store.Room
+	if err := s.st.Read(ctx, func(tx *store.Tx) error {
+		rm, err = s.roomAccess(ctx, tx, c, d["room_id"])
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	detail, err := run(ctx, s, "retreive_room", false, c, RoomIn{RoomID: rm.ID}, s.retrieveRoom)
+	if err != nil {
+		return nil, err
+	}
+	e, err := SendTo(UserGroup(c.UserID), "roominfo.dispatch", detail)
+	return []Effect{e}, err
+}
+
+// retrieveRoom is _retreive_room (sic).
+func (s *Service) retrieveRoom(ctx context.Context, tx *store.Tx, c Caller, in RoomIn) (RoomDetail, error) {
+	rm, err := tx.GetRoom(ctx, c.Tenant, in.RoomID, false)
+	if err != nil {
+		return RoomDetail{}, err
+	}
+	return s.roomDetail(ctx, tx, rm)
+}

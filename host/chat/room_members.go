@@ -1,0 +1,253 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+
+	"github.com/chatwasm/chatwasm/host/store"
+)
+
+// MembersIn is the input of add_members_to_room and
+// remove_members_from_room: the room and the user ids asked for.
+type MembersIn struct {
+	RoomID  string  `json:"room_id"`
+	UserIDs []int64 `json:"user_ids"`
+}
+
+// MembersOut is the result of add_members_to_room and
+// remove_members_from_room: the users actually added or removed (ascending
+// id) and the room after the change, nil when removing emptied and so
+// deleted it.
+type MembersOut struct {
+	UserIDs   []int64     `json:"user_ids"`
+	Usernames []string    `json:"usernames"`
+	Room      *RoomDetail `json:"room"`
+}
+
+// addedEvent is the data of roomaddmembers.dispatch.
+type addedEvent struct {
+	Room       *RoomDetail `json:"room"`
+	NewMembers []string    `json:"new_members"`
+	AddedBy    string      `json:"added_by"`
+}
+
+// removedEvent is the data of roomremovemembers.dispatch.
+type removedEvent struct {
+	Room           *RoomDetail `json:"room"`
+	RemovedMembers []string    `json:"removed_members"`
+	RemovedBy      string      `json:"removed_by"`
+}
+
+// exitEvent is the data of roomexit.dispatch.
+type exitEvent struct {
+	Room    *RoomDetail `json:"room"`
+	Message string      `json:"message"`
+}
+
+// deleteEvent is the data of roomdelete.dispatch.
+type deleteEvent struct {
+	RoomID string `json:"room_id"`
+}
+
+// membersArg reads data.members of add/remove members. The reference fails
+// with a 4006 when it is missing; here it is a 4003 (DESIGN.md). Elements
+// that are not user ids name no user: 4004, like unknown ids.
+func membersArg(d map[string]json.RawMessage) ([]int64, error) {
+	raw, ok := d["members"]
+	if !ok || isNull(raw) {
+		return nil, Validation("Members must be provided")
+	}
+	ids, isList, bad := userIDs(raw)
+	if !isList {
+		return nil, Validation("Members must be a list/array")
+	}
+	if bad > 0 {
+		return nil, NotFound()
+	}
+	if ids == nil {
+		ids = []int64{}
+	}
+	return ids, nil
+}
+
+// roomAddMembers is room.add_members (PROTOCOL.md §2.8.13).
+func (s *Service) roomAddMembers(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
+	in, err := s.membersIn(ctx, c, data, true)
+	if err != nil {
+		return nil, err
+	}
+	out, err := run(ctx, s, "add_members_to_room", true, c, in, s.addMembersToRoom)
+	if err != nil {
+		return nil, err
+	}
+	eff := make([]Effect, 0, len(out.UserIDs)+1)
+	for _, u := range out.UserIDs {
+		eff = append(eff, Effect{Kind: Subscribe, UserID: u, RoomID: in.RoomID})
+	}
+	e, err := SendTo(RoomGroup(in.RoomID), "roomaddmembers.dispatch",
+		addedEvent{Room: out.Room, NewMembers: nonNil(out.Usernames), AddedBy: c.Username})
+	return append(eff, e), err
+}
+
+// roomRemoveMembers is room.remove_members (§2.8.14).
+func (s *Service) roomRemoveMembers(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
+	in, err := s.membersIn(ctx, c, data, false)
+	if err != nil {
+		return nil, err
+	}
+	out, err := run(ctx, s, "remove_members_from_room", true, c, in, s.removeMembersFromRoom)
+	if err != nil {
+		return nil, err
+	}
+	eff := make([]Effect, 0, 2*len(out.UserIDs)+1)
+	for _, u := range out.UserIDs {
+		eff = append(eff, Effect{Kind: Unsubscribe, UserID: u, RoomID: in.RoomID})
+		var e Effect
+		if out.Room == nil {
+			// Nobody is left to tell; each removed user learns the room is gone.
+			e, err = SendTo(UserGroup(u), "roomdelete.dispatch", deleteEvent{RoomID: in.RoomID})
+		} else {
+			e, err = SendTo(UserGroup(u), "roomexit.dispatch",
+				exitEvent{Room: out.Room, Message: "You have been removed by " + c.Username})
+		}
+		if err != nil {
+			return nil, err
+		}
+		eff = append(eff, e)
+	}
+	if out.Room == nil {
+		return eff, nil
+	}
+	e, err := SendTo(RoomGroup(in.RoomID), "roomremovemembers.dispatch",
+		removedEvent{Room: out.Room, RemovedMembers: nonNil(out.Usernames), RemovedBy: c.Username})
+	return append(eff, e), err
+}
+
+// membersIn runs the add (or remove) members permission check, then reads
+// the member ids, in the reference's order.
+func (s *Service) membersIn(ctx context.Context, c Caller, data json.RawMessage, add bool) (MembersIn, error) {
+	d, err := actionData(data)
+	if err != nil {
+		return MembersIn{}, err
+	}
+	var rm store.Room
+	if err := s.st.Read(ctx, func(tx *store.Tx) error {
+		rm, err = s.memberChangePermission(ctx, tx, c, d["room_id"], add)
+		return err
+	}); err != nil {
+		return MembersIn{}, err
+	}
+	ids, err := membersArg(d)
+	if err != nil {
+		return MembersIn{}, err
+	}
+	return MembersIn{RoomID: rm.ID, UserIDs: ids}, nil
+}
+
+// existingUsers loads the users of ids in c's tenant; any id that names no
+// such user is a 4004 and nothing changes.
+func existingUsers(ctx context.Context, tx *store.Tx, c Caller, ids []int64) (map[int64]store.User, error) {
+	users, err := tx.UsersByID(ctx, c.Tenant, ids)
+	if err != nil {
+		return nil, err
+	}
+	if len(users) != len(ids) {
+		return nil, NotFound()
+	}
+	return users, nil
+}
+
+// memberSet returns the ids of a room's members.
+func memberSet(ctx context.Context, tx *store.Tx, roomID string) (map[int64]bool, error) {
+	ids, err := tx.MemberIDs(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+	set := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set, nil
+}
+
+// addMembersToRoom is _add_members_to_room. The room row is locked before
+// counting, so concurrent additions cannot together pass the cap.
+func (s *Service) addMembersToRoom(ctx context.Context, tx *store.Tx, c Caller, in MembersIn) (MembersOut, error) {
+	rm, err := tx.GetRoom(ctx, c.Tenant, in.RoomID, true)
+	if err != nil {
+		return MembersOut{}, err
+	}
+	users, err := existingUsers(ctx, tx, c, in.UserIDs)
+	if err != nil {
+		return MembersOut{}, err
+	}
+	current, err := memberSet(ctx, tx, rm.ID)
+	if err != nil {
+		return MembersOut{}, err
+	}
+	out := MembersOut{UserIDs: []int64{}, Usernames: []string{}}
+	for _, id := range sortedIDs(in.UserIDs) {
+		if !current[id] {
+			out.UserIDs = append(out.UserIDs, id)
+			out.Usernames = append(out.Usernames, users[id].Username)
+		}
+	}
+	if int64(len(current)+len(out.UserIDs)) > rm.MaxMembers {
+		return MembersOut{}, Validation(maxMembersMessage(rm.Kind))
+	}
+	if err := tx.AddMembers(ctx, rm.ID, out.UserIDs, false); err != nil {
+		return MembersOut{}, err
+	}
+	d, err := s.roomDetail(ctx, tx, rm)
+	out.Room = &d
+	return out, err
+}
+
+// removeMembersFromRoom is _remove_members_from_room: only the creator may
+// remove the creator, non-members are skipped, and a room left empty is
+// deleted.
+func (s *Service) removeMembersFromRoom(ctx context.Context, tx *store.Tx, c Caller, in MembersIn) (MembersOut, error) {
+	rm, err := tx.GetRoom(ctx, c.Tenant, in.RoomID, true)
+	if err != nil {
+		return MembersOut{}, err
+	}
+	users, err := existingUsers(ctx, tx, c, in.UserIDs)
+	if err != nil {
+		return MembersOut{}, err
+	}
+	current, err := memberSet(ctx, tx, rm.ID)
+	if err != nil {
+		return MembersOut{}, err
+	}
+	out := MembersOut{UserIDs: []int64{}, Usernames: []string{}}
+	for _, id := range sortedIDs(in.UserIDs) {
+		if !current[id] || (isCreator(rm, id) && !isCreator(rm, c.UserID)) {
+			continue
+		}
+		out.UserIDs = append(out.UserIDs, id)
+		out.Usernames = append(out.Usernames, users[id].Username)
+	}
+	if err := tx.RemoveMembers(ctx, rm.ID, out.UserIDs); err != nil {
+		return MembersOut{}, err
+	}
+	if len(current) == len(out.UserIDs) {
+		return out, tx.DeleteRoom(ctx, rm.ID)
+	}
+	d, err := s.roomDetail(ctx, tx, rm)
+	out.Room = &d
+	return out, err
+}
+
+func sortedIDs(ids []int64) []int64 {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

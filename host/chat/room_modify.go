@@ -1,0 +1,323 @@
+package chat
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/chatwasm/chatwasm/host/store"
+)
+
+// room.modify actions (PROTOCOL.md §2.8.15).
+const (
+	modifyUpdate           = "update"
+	modifyDelete           = "delete"
+	modifyAddPermission    = "add_permission"
+	modifyRemovePermission = "remove_permission"
+	modifyAddAdmin         = "add_admin"
+	modifyRemoveAdmin      = "remove_admin"
+	modifyAddModerator     = "add_moderator"
+	modifyRemoveModerator  = "remove_moderator"
+)
+
+var modifyActions = []string{modifyUpdate, modifyDelete, modifyAddPermission, modifyRemovePermission,
+	modifyAddAdmin, modifyRemoveAdmin, modifyAddModerator, modifyRemoveModerator}
+
+// ModifyRoomIn is the validated input of modify_room. The update fields are
+// nil when not to be changed.
+type ModifyRoomIn struct {
+	RoomID string `json:"room_id"`
+	Action string `json:"action"`
+
+	Name                 *string         `json:"name,omitempty"`
+	Description          *string         `json:"description,omitempty"`
+	Avatar               *string         `json:"avatar,omitempty"`
+	GroupLocked          *bool           `json:"group_locked,omitempty"`
+	JoinApprovalRequired *bool           `json:"join_approval_required,omitempty"`
+	IsPublic             *bool           `json:"is_public,omitempty"`
+	Preferences          json.RawMessage `json:"preferences,omitempty"`
+
+	// UserIDs are the targets of a role or permission action, Permissions the
+	// object permissions of add/remove_permission.
+	UserIDs     []int64  `json:"users,omitempty"`
+	Permissions []string `json:"permission,omitempty"`
+}
+
+// ModifyRoomOut is the result of modify_room: the room after the change, or
+// Deleted with the ids of its former members.
+type ModifyRoomOut struct {
+	Room    *RoomDetail `json:"room,omitempty"`
+	Deleted bool        `json:"room_deleted,omitempty"`
+	Members []int64     `json:"members,omitempty"`
+}
+
+// roomModify is room.modify (§2.8.15): admin privileges first (creator only
+// for deleting a group or channel), then the action's own validation.
+func (s *Service) roomModify(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
+	d, err := actionData(data)
+	if err != nil {
+		return nil, err
+	}
+	var action string
+	_ = json.Unmarshal(d["action"], &action) // a non-string action is an invalid one
+	var rm store.Room
+	if err := s.st.Read(ctx, func(tx *store.Tx) error {
+		rm, err = s.adminPrivileges(ctx, tx, c, d["room_id"], action)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	in, err := parseModifyRoom(rm, d)
+	if err != nil {
+		return nil, err
+	}
+	out, err := run(ctx, s, "modify_room", true, c, in, s.modifyRoom)
+	if err != nil {
+		return nil, err
+	}
+	if out.Deleted {
+		e, err := SendTo(RoomGroup(rm.ID), "roomdelete.dispatch", deleteEvent{RoomID: rm.ID})
+		if err != nil {
+			return nil, err
+		}
+		eff := []Effect{e}
+		for _, u := range out.Members {
+			eff = append(eff, Effect{Kind: Unsubscribe, UserID: u, RoomID: rm.ID})
+		}
+		return eff, nil
+	}
+	e, err := SendTo(RoomGroup(rm.ID), "roomupdate.dispatch", out.Room)
+	return []Effect{e}, err
+}
+
+// parseModifyRoom validates room.modify's data for rm, whose kind decides
+// which fields and actions apply.
+func parseModifyRoom(rm store.Room, d map[string]json.RawMessage) (ModifyRoomIn, error) {
+	in := ModifyRoomIn{RoomID: rm.ID}
+	if !truthy(d["action"]) {
+		return in, Validation("Action must be provided")
+	}
+	if json.Unmarshal(d["action"], &in.Action) != nil || !slices.Contains(modifyActions, in.Action) {
+		return in, Validation("Invalid action type")
+	}
+	if in.Action == modifyDelete {
+		return in, nil
+	}
+	if !truthy(d["data"]) {
+		return in, Validation("data must be provided")
+	}
+	body, ok := rawObject(d["data"])
+	if !ok {
+		return in, Validation("data must be a python dictionary/javascript object")
+	}
+	if in.Action == modifyUpdate {
+		return in, in.setUpdate(rm.Kind, body)
+	}
+	if rm.Kind == store.KindOneToOne {
+		return in, nil // roles and permissions do not exist in a 1-1 chat
+	}
+	return in, in.setRoleChange(rm.Kind, body)
+}
+
+// setUpdate reads the fields of an update: texts only when truthy (they
+// cannot be cleared), flags only when JSON booleans, as the reference does.
+func (in *ModifyRoomIn) setUpdate(k store.RoomKind, body map[string]json.RawMessage) error {
+	if k != store.KindOneToOne {
+		errs := map[string][]string{}
+		text := func(key string, dst **string, maxLen int) {
+			if truthy(body[key]) {
+				v, msg := charField(body[key], true, false, false, false, maxLen)
+				if msg != "" {
+					errs[key] = []string{msg}
+				}
+				*dst = v
+			}
+		}
+		text("name", &in.Name, maxRoomName)
+		text("description", &in.Description, 0)
+		if truthy(body["avatar"]) {
+			v, msg := urlField(body["avatar"])
+			if msg != "" {
+				errs["avatar"] = []string{msg}
+			}
+			in.Avatar = v
+		}
+		if len(errs) > 0 {
+			return FieldErrors(errs)
+		}
+	}
+	switch k {
+	case store.KindGroup:
+		in.GroupLocked = jsonBool(body["group_locked"])
+		in.JoinApprovalRequired = jsonBool(body["join_approval_required"])
+	case store.KindChannel:
+		in.IsPublic = jsonBool(body["is_public"])
+	}
+	if raw, ok := body["property"]; ok {
+		prefs, err := propertyPreferences(raw)
+		if err != nil {
+			return err
+		}
+		in.Preferences = prefs
+	}
+	return nil
+}
+
+// setRoleChange reads the users (and permissions) of a role or permission
+// action on a group or channel.
+func (in *ModifyRoomIn) setRoleChange(k store.RoomKind, body map[string]json.RawMessage) error {
+	if !truthy(body["users"]) {
+		return Validation("User ids must be provided")
+	}
+	ids, isList, _ := userIDs(body["users"])
+	if !isList {
+		return Validation("User ids must be a list/array")
+	}
+	in.UserIDs = ids // ids that name no member are dropped by the operation
+	switch in.Action {
+	case modifyAddAdmin, modifyRemoveAdmin:
+		if k != store.KindGroup {
+			return Validation("Room should be a group chat to modify the admins")
+		}
+	case modifyAddModerator, modifyRemoveModerator:
+		if k != store.KindChannel {
+			return Validation("Room should be a channel to modify the moderators")
+		}
+	case modifyAddPermission, modifyRemovePermission:
+		perms, err := permissionArg(k, body["permission"])
+		if err != nil {
+			return err
+		}
+		in.Permissions = perms
+	}
+	return nil
+}
+
+// permissionArg reads the "permission" list (singular key, as the reference
+// reads it) and checks each name against the room kind.
+func permissionArg(k store.RoomKind, raw json.RawMessage) ([]string, error) {
+	if !truthy(raw) {
+		return nil, Validation("Permission to add or remove should be passed")
+	}
+	var items []json.RawMessage
+	if bytes.TrimSpace(raw)[0] != '[' || json.Unmarshal(raw, &items) != nil {
+		return nil, Validation("Permission must be a list")
+	}
+	valid := kindPermissions(k)
+	var perms []string
+	for _, it := range items {
+		var p string
+		if json.Unmarshal(it, &p) != nil {
+			p = string(bytes.TrimSpace(it))
+		}
+		if !slices.Contains(valid, p) {
+			if k == store.KindGroup {
+				return nil, Validation(fmt.Sprintf("Permission '%s' is not a valid group chat permission", p))
+			}
+			return nil, Validation(fmt.Sprintf("Permission '%s' is not a valid channel permission", p))
+		}
+		if !slices.Contains(perms, p) {
+			perms = append(perms, p)
+		}
+	}
+	return perms, nil
+}
+
+// jsonBool returns the value of a JSON boolean, nil for anything else.
+func jsonBool(raw json.RawMessage) *bool {
+	var b bool
+	switch string(bytes.TrimSpace(raw)) {
+	case "true":
+		b = true
+	case "false":
+	default:
+		return nil
+	}
+	return &b
+}
+
+// modifyRoom is _modify_room.
+func (s *Service) modifyRoom(ctx context.Context, tx *store.Tx, c Caller, in ModifyRoomIn) (ModifyRoomOut, error) {
+	rm, err := tx.GetRoom(ctx, c.Tenant, in.RoomID, true)
+	if err != nil {
+		return ModifyRoomOut{}, err
+	}
+	if in.Action == modifyDelete {
+		members, err := tx.MemberIDs(ctx, rm.ID)
+		if err != nil {
+			return ModifyRoomOut{}, err
+		}
+		return ModifyRoomOut{Deleted: true, Members: members}, tx.DeleteRoom(ctx, rm.ID)
+	}
+	if in.Action == modifyUpdate {
+		rm, err = tx.UpdateRoom(ctx, in.applyUpdate(rm))
+	} else if rm.Kind != store.KindOneToOne {
+		err = s.changeRoles(ctx, tx, rm, in)
+	}
+	if err != nil {
+		return ModifyRoomOut{}, err
+	}
+	d, err := s.roomDetail(ctx, tx, rm)
+	return ModifyRoomOut{Room: &d}, err
+}
+
+// applyUpdate returns rm with the update's fields applied.
+func (in ModifyRoomIn) applyUpdate(rm store.Room) store.Room {
+	set := func(dst **string, v *string) {
+		if v != nil {
+			*dst = v
+		}
+	}
+	if in.Name != nil {
+		rm.Name = *in.Name
+	}
+	set(&rm.Description, in.Description)
+	set(&rm.Avatar, in.Avatar)
+	if in.GroupLocked != nil {
+		rm.GroupLocked = *in.GroupLocked
+	}
+	if in.JoinApprovalRequired != nil {
+		rm.JoinApprovalRequired = *in.JoinApprovalRequired
+	}
+	if in.IsPublic != nil {
+		rm.IsPublic = *in.IsPublic
+	}
+	if in.Preferences != nil {
+		rm.Preferences = in.Preferences
+	}
+	return rm
+}
+
+// changeRoles applies a role or permission action to the room's members
+// among in.UserIDs; the creator's roles and permissions never change.
+func (s *Service) changeRoles(ctx context.Context, tx *store.Tx, rm store.Room, in ModifyRoomIn) error {
+	current, err := memberSet(ctx, tx, rm.ID)
+	if err != nil {
+		return err
+	}
+	var users []int64
+	for _, id := range sortedIDs(in.UserIDs) {
+		if current[id] && !isCreator(rm, id) {
+			users = append(users, id)
+		}
+	}
+	switch in.Action {
+	case modifyAddAdmin, modifyAddModerator:
+		if err := tx.SetAdmin(ctx, rm.ID, users, true); err != nil {
+			return err
+		}
+		return tx.GrantPermissions(ctx, rm.ID, users, kindPermissions(rm.Kind))
+	case modifyRemoveAdmin, modifyRemoveModerator:
+		if err := tx.SetAdmin(ctx, rm.ID, users, false); err != nil {
+			return err
+		}
+		return tx.RevokePermissions(ctx, rm.ID, users, kindPermissions(rm.Kind))
+	case modifyAddPermission:
+		return tx.GrantPermissions(ctx, rm.ID, users, in.Permissions)
+	case modifyRemovePermission:
+		return tx.RevokePermissions(ctx, rm.ID, users, in.Permissions)
+	}
+	return fmt.Errorf("chat: modify_room: unknown action %q", in.Action)
+}

@@ -1,0 +1,66 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+)
+
+// InsertAttachments stores a message's attachments in the order given and
+// returns them with their ids. An empty MimeType becomes "image/jpeg" and
+// empty Metadata {}; a MIME type or media type outside the allowed lists
+// violates the schema's CHECK and is ErrConflict.
+func (t *Tx) InsertAttachments(ctx context.Context, messageID string, as []Attachment) ([]Attachment, error) {
+	out := make([]Attachment, len(as))
+	for i, a := range as {
+		if a.ID == "" {
+			a.ID = NewID()
+		}
+		a.MessageID = messageID
+		if a.MimeType == "" {
+			a.MimeType = "image/jpeg"
+		}
+		if len(a.Metadata) == 0 {
+			a.Metadata = json.RawMessage("{}")
+		}
+		if _, err := t.ex.Exec(ctx, `INSERT INTO attachments (id, message_id, position, media_url, media_type, file_size,
+			mime_type, caption, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			a.ID, messageID, i, a.MediaURL, a.MediaType, a.FileSize, a.MimeType, a.Caption, string(a.Metadata)); err != nil {
+			return nil, wrap("insert attachment", err)
+		}
+		out[i] = a
+	}
+	return out, nil
+}
+
+// AttachmentsOf returns the attachments of the messages among ids, per
+// message in the order they were attached.
+func (t *Tx) AttachmentsOf(ctx context.Context, ids []string) (map[string][]Attachment, error) {
+	out := make(map[string][]Attachment, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args, ph := sqlList(nil, ids)
+	rows, err := t.ex.Query(ctx, `SELECT id, message_id, media_url, media_type, file_size, mime_type, caption, metadata
+		FROM attachments WHERE message_id IN (`+ph+`) ORDER BY message_id, position`, args...)
+	if err != nil {
+		return nil, wrap("attachments", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			a       Attachment
+			caption sql.NullString
+			meta    string
+		)
+		if err := rows.Scan(&a.ID, &a.MessageID, &a.MediaURL, &a.MediaType, &a.FileSize, &a.MimeType, &caption, &meta); err != nil {
+			return nil, wrap("attachments", err)
+		}
+		if caption.Valid {
+			a.Caption = &caption.String
+		}
+		a.Metadata = json.RawMessage(meta)
+		out[a.MessageID] = append(out[a.MessageID], a)
+	}
+	return out, wrap("attachments", rows.Err())
+}

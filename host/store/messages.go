@@ -1,0 +1,269 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+)
+
+const messageCols = `m.id, m.room_id, m.sender_id, m.content, m.is_deleted, m.is_edited, m.is_forwarded,
+	m.parent_message_id, m.forwarded_from_id, m.created_at, m.updated_at`
+
+func scanMessage(r interface{ Scan(...any) error }) (Message, error) {
+	var (
+		m                Message
+		parent, fwd      sql.NullString
+		created, updated int64
+	)
+	err := r.Scan(&m.ID, &m.RoomID, &m.SenderID, &m.Content, &m.IsDeleted, &m.IsEdited, &m.IsForwarded,
+		&parent, &fwd, &created, &updated)
+	if err != nil {
+		return Message{}, err
+	}
+	if parent.Valid {
+		m.ParentMessageID = &parent.String
+	}
+	if fwd.Valid {
+		m.ForwardedFromID = &fwd.String
+	}
+	m.CreatedAt, m.UpdatedAt = FromMicros(created), FromMicros(updated)
+	return m, nil
+}
+
+// sqlList appends vals to args and returns their "$i, $j, ..." list, for
+// IN clauses whose length is only known at run time.
+func sqlList[T any](args []any, vals []T) ([]any, string) {
+	ph := make([]string, len(vals))
+	for i, v := range vals {
+		args = append(args, v)
+		ph[i] = "$" + strconv.Itoa(len(args))
+	}
+	return args, strings.Join(ph, ", ")
+}
+
+// InsertMessage stores m and returns it with its id (a new one when m.ID is
+// empty) and timestamps. created_at is kept strictly increasing within a room,
+// so that history pages are stable even for messages sent within the same
+// microsecond. The forward/reply CHECK and the foreign keys make an invalid
+// combination ErrConflict.
+func (t *Tx) InsertMessage(ctx context.Context, m Message) (Message, error) {
+	if m.ID == "" {
+		m.ID = NewID()
+	}
+	var last int64
+	if err := t.ex.QueryRow(ctx, "SELECT COALESCE(MAX(created_at), 0) FROM messages WHERE room_id = $1",
+		m.RoomID).Scan(&last); err != nil {
+		return Message{}, wrap("insert message", err)
+	}
+	now := Micros(t.Now())
+	created := max(now, last+1)
+	m.CreatedAt, m.UpdatedAt = FromMicros(created), FromMicros(created)
+	_, err := t.ex.Exec(ctx, `INSERT INTO messages (id, room_id, sender_id, content, is_deleted, is_edited, is_forwarded,
+		parent_message_id, forwarded_from_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		m.ID, m.RoomID, m.SenderID, m.Content, m.IsDeleted, m.IsEdited, m.IsForwarded,
+		m.ParentMessageID, m.ForwardedFromID, created, created)
+	return m, wrap("insert message", err)
+}
+
+// GetMessage loads one message of tenant by id, soft-deleted or not;
+// ErrNotFound if it does not exist or its room belongs to another tenant.
+func (t *Tx) GetMessage(ctx context.Context, tenant, id string) (Message, error) {
+	m, err := scanMessage(t.ex.QueryRow(ctx, "SELECT "+messageCols+
+		" FROM messages m JOIN rooms r ON r.id = m.room_id WHERE m.id = $1 AND r.tenant = $2", id, tenant))
+	return m, wrap("get message", err)
+}
+
+// MessagesByID loads the messages among ids, keyed by id; absent ids are
+// absent from the map. It does not filter by tenant: callers pass ids they
+// already read from rows of the right tenant (e.g. a message's parent).
+func (t *Tx) MessagesByID(ctx context.Context, ids []string) (map[string]Message, error) {
+	out := make(map[string]Message, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args, ph := sqlList(nil, ids)
+	rows, err := t.ex.Query(ctx, "SELECT "+messageCols+" FROM messages m WHERE m.id IN ("+ph+")", args...)
+	if err != nil {
+		return nil, wrap("messages by id", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, wrap("messages by id", err)
+		}
+		out[m.ID] = m
+	}
+	return out, wrap("messages by id", rows.Err())
+}
+
+// MessagesWithReferences loads the messages among ids together with every
+// message they reply to or forward, transitively, keyed by id, in one
+// recursive query whatever the length of the chains (the serializer nests
+// them all). Like MessagesByID it does not filter by tenant.
+func (t *Tx) MessagesWithReferences(ctx context.Context, ids []string) (map[string]Message, error) {
+	out := make(map[string]Message, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args, ph := sqlList(nil, ids)
+	// UNION (not UNION ALL) drops rows already found, which also ends the
+	// recursion on a reference cycle.
+	rows, err := t.ex.Query(ctx, `WITH RECURSIVE chain (id) AS (
+			SELECT id FROM messages WHERE id IN (`+ph+`)
+			UNION
+			SELECT p.id FROM chain
+				JOIN messages c ON c.id = chain.id
+				JOIN messages p ON p.id = c.parent_message_id OR p.id = c.forwarded_from_id
+		)
+		SELECT `+messageCols+` FROM messages m WHERE m.id IN (SELECT id FROM chain)`, args...)
+	if err != nil {
+		return nil, wrap("messages with references", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, wrap("messages with references", err)
+		}
+		out[m.ID] = m
+	}
+	return out, wrap("messages with references", rows.Err())
+}
+
+// RoomMessages returns up to limit of a room's messages that are not
+// soft-deleted, newest first, skipping the first offset. A negative limit
+// means no limit.
+func (t *Tx) RoomMessages(ctx context.Context, roomID string, limit, offset int64) ([]Message, error) {
+	q := "SELECT " + messageCols + " FROM messages m WHERE m.room_id = $1 AND NOT m.is_deleted ORDER BY m.created_at DESC, m.id DESC"
+	args := []any{roomID}
+	if limit >= 0 {
+		q += " LIMIT $2 OFFSET $3"
+		args = append(args, limit, offset)
+	}
+	rows, err := t.ex.Query(ctx, q, args...)
+	if err != nil {
+		return nil, wrap("room messages", err)
+	}
+	defer rows.Close()
+	var out []Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, wrap("room messages", err)
+		}
+		out = append(out, m)
+	}
+	return out, wrap("room messages", rows.Err())
+}
+
+// CountRoomMessages counts a room's messages that are not soft-deleted.
+func (t *Tx) CountRoomMessages(ctx context.Context, roomID string) (int64, error) {
+	var n int64
+	err := t.ex.QueryRow(ctx, "SELECT COUNT(*) FROM messages WHERE room_id = $1 AND NOT is_deleted", roomID).Scan(&n)
+	return n, wrap("count room messages", err)
+}
+
+// EditMessage replaces a message's content and marks it edited.
+func (t *Tx) EditMessage(ctx context.Context, id, content string) error {
+	n, err := t.ex.Exec(ctx, "UPDATE messages SET content = $1, is_edited = TRUE, updated_at = $2 WHERE id = $3",
+		content, Micros(t.Now()), id)
+	if err == nil && n == 0 {
+		err = ErrNotFound
+	}
+	return wrap("edit message", err)
+}
+
+// DeleteMessages removes the messages among ids (soft=false) or flags them
+// is_deleted (soft=true), and returns how many it affected. Rooms'
+// last_message is not touched: call RefreshLastMessage.
+func (t *Tx) DeleteMessages(ctx context.Context, ids []string, soft bool) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	if soft {
+		args, ph := sqlList([]any{Micros(t.Now())}, ids)
+		n, err := t.ex.Exec(ctx, "UPDATE messages SET is_deleted = TRUE, updated_at = $1 WHERE NOT is_deleted AND id IN ("+ph+")", args...)
+		return n, wrap("soft delete messages", err)
+	}
+	args, ph := sqlList(nil, ids)
+	n, err := t.ex.Exec(ctx, "DELETE FROM messages WHERE id IN ("+ph+")", args...)
+	return n, wrap("delete messages", err)
+}
+
+// SetLastMessage points a room's last_message at msgID and bumps its
+// updated_at, as saving the room does in the reference.
+func (t *Tx) SetLastMessage(ctx context.Context, roomID, msgID string) error {
+	n, err := t.ex.Exec(ctx, "UPDATE rooms SET last_message_id = $1, updated_at = $2 WHERE id = $3",
+		msgID, Micros(t.Now()), roomID)
+	if err == nil && n == 0 {
+		err = ErrNotFound
+	}
+	return wrap("set last message", err)
+}
+
+// AddDeliveries adds userID to delivered_to of every message among ids;
+// already delivered messages are left as they are.
+func (t *Tx) AddDeliveries(ctx context.Context, ids []string, userID int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := []any{userID}
+	rows := make([]string, len(ids))
+	for i, id := range ids {
+		args = append(args, id)
+		rows[i] = "($" + strconv.Itoa(len(args)) + ", $1)"
+	}
+	_, err := t.ex.Exec(ctx, "INSERT INTO message_deliveries (message_id, user_id) VALUES "+strings.Join(rows, ", ")+
+		" ON CONFLICT (message_id, user_id) DO NOTHING", args...)
+	return wrap("add deliveries", err)
+}
+
+// DeliveredUsernames returns, per message among ids, the usernames of the
+// users it was delivered to, ordered by user id.
+func (t *Tx) DeliveredUsernames(ctx context.Context, ids []string) (map[string][]string, error) {
+	out := make(map[string][]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args, ph := sqlList(nil, ids)
+	rows, err := t.ex.Query(ctx, "SELECT d.message_id, u.username FROM message_deliveries d JOIN users u ON u.id = d.user_id"+
+		" WHERE d.message_id IN ("+ph+") ORDER BY d.message_id, u.id", args...)
+	if err != nil {
+		return nil, wrap("delivered usernames", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, wrap("delivered usernames", err)
+		}
+		out[id] = append(out[id], name)
+	}
+	return out, wrap("delivered usernames", rows.Err())
+}
+
+// UsersIn loads the users among ids, keyed by id, whatever their tenant: the
+// serializers use it for ids read from rows that are already tenant-scoped
+// (senders, reactors, readers).
+func (t *Tx) UsersIn(ctx context.Context, ids []int64) (map[int64]User, error) {
+	out := make(map[int64]User, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args, ph := sqlList(nil, ids)
+	rows, err := t.ex.Query(ctx, "SELECT "+userCols+" FROM users WHERE id IN ("+ph+")", args...)
+	if err != nil {
+		return nil, wrap("users in", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, wrap("users in", err)
+		}
+		out[u.ID] = u
+	}
+	return out, wrap("users in", rows.Err())
+}

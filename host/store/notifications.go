@@ -1,0 +1,116 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// CreateNotification stores one ChatNotification of typ for messageID with
+// recipients (the users who have not acknowledged it yet).
+func (t *Tx) CreateNotification(ctx context.Context, messageID, typ string, recipients []int64) (Notification, error) {
+	n := Notification{ID: NewID(), MessageID: messageID, Type: typ, CreatedAt: t.Now()}
+	if _, err := t.ex.Exec(ctx, "INSERT INTO notifications (id, message_id, notification_type, created_at) VALUES ($1, $2, $3, $4)",
+		n.ID, messageID, typ, Micros(n.CreatedAt)); err != nil {
+		return Notification{}, wrap("create notification", err)
+	}
+	// One multi-row insert per chunk rather than a round trip per member:
+	// a channel may have hundreds of recipients for every message.
+	for chunk := range slices.Chunk(recipients, 500) {
+		args := []any{n.ID}
+		rows := make([]string, len(chunk))
+		for i, u := range chunk {
+			args = append(args, u)
+			rows[i] = "($1, $" + strconv.Itoa(len(args)) + ")"
+		}
+		if _, err := t.ex.Exec(ctx, "INSERT INTO notification_recipients (notification_id, user_id) VALUES "+
+			strings.Join(rows, ", "), args...); err != nil {
+			return Notification{}, wrap("create notification", err)
+		}
+	}
+	return n, nil
+}
+
+// AckNotifications removes userID from the recipients of every notification
+// of the messages among ids, and deletes those notifications that are left
+// without recipients (the reference's auto-delete on removal).
+func (t *Tx) AckNotifications(ctx context.Context, ids []string, userID int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args, ph := sqlList([]any{userID}, ids)
+	if _, err := t.ex.Exec(ctx, `DELETE FROM notification_recipients WHERE user_id = $1 AND notification_id IN (
+		SELECT id FROM notifications WHERE message_id IN (`+ph+`))`, args...); err != nil {
+		return wrap("ack notifications", err)
+	}
+	args, ph = sqlList(nil, ids)
+	_, err := t.ex.Exec(ctx, `DELETE FROM notifications WHERE message_id IN (`+ph+`) AND NOT EXISTS (
+		SELECT 1 FROM notification_recipients r WHERE r.notification_id = notifications.id)`, args...)
+	return wrap("ack notifications", err)
+}
+
+// DeleteNotificationsOf deletes every notification of the messages among ids.
+func (t *Tx) DeleteNotificationsOf(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args, ph := sqlList(nil, ids)
+	_, err := t.ex.Exec(ctx, "DELETE FROM notifications WHERE message_id IN ("+ph+")", args...)
+	return wrap("delete notifications", err)
+}
+
+// NotificationRecipients returns the ids of a notification's recipients,
+// ascending.
+func (t *Tx) NotificationRecipients(ctx context.Context, id string) ([]int64, error) {
+	rows, err := t.ex.Query(ctx, "SELECT user_id FROM notification_recipients WHERE notification_id = $1 ORDER BY user_id", id)
+	if err != nil {
+		return nil, wrap("notification recipients", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var u int64
+		if err := rows.Scan(&u); err != nil {
+			return nil, wrap("notification recipients", err)
+		}
+		out = append(out, u)
+	}
+	return out, wrap("notification recipients", rows.Err())
+}
+
+// PendingNotification is a notification with the room of its message.
+type PendingNotification struct {
+	Notification
+	RoomID string
+}
+
+// PendingNotifications returns the notifications userID is a recipient of,
+// in rooms of tenant, ordered by their room's creation (newest room first),
+// then oldest notification first.
+func (t *Tx) PendingNotifications(ctx context.Context, tenant string, userID int64) ([]PendingNotification, error) {
+	rows, err := t.ex.Query(ctx, `SELECT n.id, n.message_id, n.notification_type, n.created_at, m.room_id
+		FROM notification_recipients nr
+		JOIN notifications n ON n.id = nr.notification_id
+		JOIN messages m ON m.id = n.message_id
+		JOIN rooms r ON r.id = m.room_id
+		WHERE nr.user_id = $1 AND r.tenant = $2 AND NOT m.is_deleted
+		ORDER BY r.created_at DESC, r.id, n.created_at, n.id`, userID, tenant)
+	if err != nil {
+		return nil, wrap("pending notifications", err)
+	}
+	defer rows.Close()
+	var out []PendingNotification
+	for rows.Next() {
+		var (
+			p  PendingNotification
+			at int64
+		)
+		if err := rows.Scan(&p.ID, &p.MessageID, &p.Type, &at, &p.RoomID); err != nil {
+			return nil, wrap("pending notifications", err)
+		}
+		p.CreatedAt = FromMicros(at)
+		out = append(out, p)
+	}
+	return out, wrap("pending notifications", rows.Err())
+}

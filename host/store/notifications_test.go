@@ -1,0 +1,107 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/chatwasm/chatwasm/host/store/storetest"
+)
+
+func TestNotificationsAckAndAutoDelete(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newMsgWorld(t, st, "t1", "ann", "bob", "cat")
+		ann, bob, cat := w.users[0], w.users[1], w.users[2]
+		room := w.room(t, "t1", 1, w.users...)
+		m := w.send(t, store.Message{RoomID: room, SenderID: ann, Content: "1"})
+		var n1, n2 store.Notification
+		w.exec(t, func(ctx context.Context, tx *store.Tx) error {
+			var err error
+			if n1, err = tx.CreateNotification(ctx, m, store.NotifyNewMessage, []int64{bob, cat}); err != nil {
+				return err
+			}
+			n2, err = tx.CreateNotification(ctx, m, store.NotifyReaction, []int64{cat})
+			return err
+		})
+		w.exec(t, func(ctx context.Context, tx *store.Tx) error {
+			if err := tx.AckNotifications(ctx, []string{m}, cat); err != nil {
+				return err
+			}
+			rs, err := tx.NotificationRecipients(ctx, n1.ID)
+			if err != nil || !slices.Equal(rs, []int64{bob}) {
+				return fmt.Errorf("n1 recipients = %v, %v", rs, err)
+			}
+			pending, err := tx.PendingNotifications(ctx, "t1", cat)
+			if err != nil || len(pending) != 0 {
+				return fmt.Errorf("cat still has %v, %v", pending, err)
+			}
+			// n2 lost its only recipient and is gone; n1 is still pending for bob.
+			pending, err = tx.PendingNotifications(ctx, "t1", bob)
+			if err != nil || len(pending) != 1 || pending[0].ID != n1.ID || pending[0].RoomID != room || pending[0].Type != store.NotifyNewMessage {
+				return fmt.Errorf("bob pending = %+v, %v", pending, err)
+			}
+			if rs, _ := tx.NotificationRecipients(ctx, n2.ID); len(rs) != 0 {
+				return fmt.Errorf("n2 recipients = %v", rs)
+			}
+			if err := tx.DeleteNotificationsOf(ctx, []string{m}); err != nil {
+				return err
+			}
+			pending, err = tx.PendingNotifications(ctx, "t1", bob)
+			if err != nil || len(pending) != 0 {
+				return fmt.Errorf("after delete: %v, %v", pending, err)
+			}
+			return nil
+		})
+	})
+}
+
+func TestPendingNotificationsOrderAndScope(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newMsgWorld(t, st, "t1", "ann", "bob")
+		ann, bob := w.users[0], w.users[1]
+		older := w.room(t, "t1", 100, ann, bob)
+		newer := w.room(t, "t1", 200, ann, bob)
+		foreign := w.room(t, "t2", 300, ann, bob) // a room of another tenant: never listed
+		var want []string
+		notify := func(room string) string {
+			m := w.send(t, store.Message{RoomID: room, SenderID: ann, Content: "x"})
+			var id string
+			w.exec(t, func(ctx context.Context, tx *store.Tx) error {
+				n, err := tx.CreateNotification(ctx, m, store.NotifyNewMessage, []int64{bob})
+				id = n.ID
+				return err
+			})
+			return id
+		}
+		o1 := notify(older)
+		n1 := notify(newer)
+		o2 := notify(older)
+		n2 := notify(newer)
+		notify(foreign)
+		want = []string{n1, n2, o1, o2}
+		deleted := w.send(t, store.Message{RoomID: newer, SenderID: ann, Content: "gone"})
+		w.exec(t, func(ctx context.Context, tx *store.Tx) error {
+			if _, err := tx.CreateNotification(ctx, deleted, store.NotifyNewMessage, []int64{bob}); err != nil {
+				return err
+			}
+			_, err := tx.DeleteMessages(ctx, []string{deleted}, true)
+			return err
+		})
+		w.exec(t, func(ctx context.Context, tx *store.Tx) error {
+			pending, err := tx.PendingNotifications(ctx, "t1", bob)
+			if err != nil {
+				return err
+			}
+			var got []string
+			for _, p := range pending {
+				got = append(got, p.ID)
+			}
+			if !slices.Equal(got, want) {
+				return fmt.Errorf("order = %v, want %v", got, want)
+			}
+			return nil
+		})
+	})
+}

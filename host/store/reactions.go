@@ -1,0 +1,66 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// PutReaction sets userID's reaction to messageID (one per user and message,
+// PROTOCOL.md §1.9): a different content replaces the previous reaction (new
+// id and created_at, as the reference deletes then inserts), the same content
+// again is ErrConflict. It is one upsert, so the rule holds under concurrency.
+func (t *Tx) PutReaction(ctx context.Context, messageID string, userID int64, content string) (Reaction, error) {
+	r := Reaction{ID: NewID(), MessageID: messageID, UserID: userID, Content: content, CreatedAt: t.Now()}
+	var id string
+	err := t.ex.QueryRow(ctx, `INSERT INTO reactions (id, message_id, user_id, reaction_content, created_at)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (message_id, user_id) DO UPDATE
+			SET id = excluded.id, reaction_content = excluded.reaction_content, created_at = excluded.created_at
+			WHERE reactions.reaction_content <> excluded.reaction_content
+		RETURNING id`,
+		r.ID, messageID, userID, content, Micros(r.CreatedAt)).Scan(&id)
+	if isNotFound(err) {
+		// The conflicting row had the same content, so the upsert's WHERE
+		// kept it: the reference's insert would violate the unique key.
+		err = fmt.Errorf("%w: duplicate reaction", ErrConflict)
+	}
+	if err != nil {
+		return Reaction{}, wrap("put reaction", err)
+	}
+	return r, nil
+}
+
+// DeleteReaction removes userID's reaction to messageID and reports whether
+// there was one.
+func (t *Tx) DeleteReaction(ctx context.Context, messageID string, userID int64) (bool, error) {
+	n, err := t.ex.Exec(ctx, "DELETE FROM reactions WHERE message_id = $1 AND user_id = $2", messageID, userID)
+	return n > 0, wrap("delete reaction", err)
+}
+
+// ReactionsOf returns the reactions to the messages among ids, per message
+// oldest first.
+func (t *Tx) ReactionsOf(ctx context.Context, ids []string) (map[string][]Reaction, error) {
+	out := make(map[string][]Reaction, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args, ph := sqlList(nil, ids)
+	rows, err := t.ex.Query(ctx, `SELECT id, message_id, user_id, reaction_content, created_at FROM reactions
+		WHERE message_id IN (`+ph+`) ORDER BY message_id, created_at, user_id`, args...)
+	if err != nil {
+		return nil, wrap("reactions", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			r  Reaction
+			at int64
+		)
+		if err := rows.Scan(&r.ID, &r.MessageID, &r.UserID, &r.Content, &at); err != nil {
+			return nil, wrap("reactions", err)
+		}
+		r.CreatedAt = FromMicros(at)
+		out[r.MessageID] = append(out[r.MessageID], r)
+	}
+	return out, wrap("reactions", rows.Err())
+}

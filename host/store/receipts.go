@@ -1,0 +1,55 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"strings"
+)
+
+// InsertReadReceipts records that readerID read every message among ids, in
+// one statement: if any of them was already read the whole insert is
+// ErrConflict and nothing is recorded (PROTOCOL.md §1.10). The unique key
+// makes this hold under concurrency.
+func (t *Tx) InsertReadReceipts(ctx context.Context, ids []string, readerID int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	at := Micros(t.Now())
+	args := make([]any, 0, 4*len(ids))
+	rows := make([]string, len(ids))
+	for i, id := range ids {
+		n := len(args)
+		args = append(args, NewID(), id, readerID, at)
+		rows[i] = "($" + strconv.Itoa(n+1) + ", $" + strconv.Itoa(n+2) + ", $" + strconv.Itoa(n+3) + ", $" + strconv.Itoa(n+4) + ")"
+	}
+	_, err := t.ex.Exec(ctx, "INSERT INTO read_receipts (id, message_id, reader_id, read_at) VALUES "+strings.Join(rows, ", "), args...)
+	return wrap("insert read receipts", err)
+}
+
+// ReceiptsOf returns the read receipts of the messages among ids, per
+// message in the order they were read.
+func (t *Tx) ReceiptsOf(ctx context.Context, ids []string) (map[string][]ReadReceipt, error) {
+	out := make(map[string][]ReadReceipt, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args, ph := sqlList(nil, ids)
+	rows, err := t.ex.Query(ctx, `SELECT message_id, reader_id, read_at FROM read_receipts
+		WHERE message_id IN (`+ph+`) ORDER BY message_id, read_at, reader_id`, args...)
+	if err != nil {
+		return nil, wrap("read receipts", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			r  ReadReceipt
+			at int64
+		)
+		if err := rows.Scan(&r.MessageID, &r.ReaderID, &at); err != nil {
+			return nil, wrap("read receipts", err)
+		}
+		r.ReadAt = FromMicros(at)
+		out[r.MessageID] = append(out[r.MessageID], r)
+	}
+	return out, wrap("read receipts", rows.Err())
+}
