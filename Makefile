@@ -1,0 +1,31 @@
+# chatwasm — common tasks. `make help` lists them.
+
+GO      ?= go
+BIN     ?= bin/chatwasm
+DB      ?= sqlite:chatwasm.db
+ADDR    ?= 127.0.0.1:8080
+BENCH   ?= .
+PKGS    ?= ./...
+
+.DEFAULT_GOAL := build
+.PHONY: help build test run bench lint
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+build: ## build the server and CLI into bin/chatwasm
+	$(GO) build -o $(BIN) ./cmd/chatwasm
+
+test: ## run every test (go test ./...)
+	$(GO) test $(PKGS)
+
+run: ## serve on SQLite (DB=sqlite:PATH, ADDR=host:port)
+	$(GO) run ./cmd/chatwasm serve --db $(DB) --addr $(ADDR)
+
+bench: ## run the Go benchmarks (BENCH=regexp, PKGS=packages)
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem $(PKGS)
+
+lint: ## check formatting (gofmt) and go vet
+	@unformatted=$$(find . \( -name .git -o -name node_modules -o -name testdata \) -prune -o -name '*.go' -print | xargs gofmt -l); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet $(PKGS)

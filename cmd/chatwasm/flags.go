@@ -1,0 +1,143 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// command is one subcommand's flag set, whose flags default to their
+// CHATWASM_* environment variable when it is set (flags win over env).
+type command struct {
+	fs      *flag.FlagSet
+	getenv  func(string) string
+	usage   string // "chatwasm serve [flags]"
+	summary string
+	envErrs []error
+}
+
+func newCommand(name, usage, summary string, getenv func(string) string) *command {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // run prints errors and help itself
+	return &command{fs: fs, getenv: getenv, usage: usage, summary: summary}
+}
+
+func (c *command) env(name, usage string) (string, string) {
+	return c.getenv(name), fmt.Sprintf("%s (env %s)", usage, name)
+}
+
+func (c *command) String(name, envName, def, usage string) *string {
+	v, usage := c.env(envName, usage)
+	if v != "" {
+		def = v
+	}
+	return c.fs.String(name, def, usage)
+}
+
+func (c *command) Bool(name, envName string, def bool, usage string) *bool {
+	v, usage := c.env(envName, usage)
+	if v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q: not a boolean", envName, v))
+		}
+		def = b
+	}
+	return c.fs.Bool(name, def, usage)
+}
+
+func (c *command) Int64(name, envName string, def int64, usage string) *int64 {
+	v, usage := c.env(envName, usage)
+	if v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q: not an integer", envName, v))
+		}
+		def = n
+	}
+	return c.fs.Int64(name, def, usage)
+}
+
+// Duration accepts a Go duration ("90s", "1m30s") or a plain number of
+// seconds, as the reference's INACTIVITY_THRESHOLD is.
+func (c *command) Duration(name, envName string, def time.Duration, usage string) *time.Duration {
+	v, usage := c.env(envName, usage)
+	d := durationValue(def)
+	if v != "" {
+		if err := d.Set(v); err != nil {
+			c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q: %w", envName, v, err))
+		}
+	}
+	c.fs.Var(&d, name, usage)
+	return (*time.Duration)(&d)
+}
+
+// LogLevel adds --log-level.
+func (c *command) LogLevel() *slog.Level {
+	lvl := new(slog.Level)
+	v, usage := c.env("CHATWASM_LOG_LEVEL", "log level: debug, info, warn or error")
+	if v != "" {
+		if err := lvl.UnmarshalText([]byte(v)); err != nil {
+			c.envErrs = append(c.envErrs, fmt.Errorf("CHATWASM_LOG_LEVEL=%q: %w", v, err))
+		}
+	}
+	c.fs.TextVar(lvl, "log-level", *lvl, usage)
+	return lvl
+}
+
+type durationValue time.Duration
+
+func (d *durationValue) Set(s string) error {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		*d = durationValue(time.Duration(n) * time.Second)
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return errors.New("not a duration (e.g. 60s, 1m) or a number of seconds")
+	}
+	*d = durationValue(v)
+	return nil
+}
+
+func (d *durationValue) String() string { return time.Duration(*d).String() }
+
+// parse parses args, allowing flags before, between and after positional
+// arguments (`user add alice --email a@x`), and returns the positionals.
+func (c *command) parse(args []string) ([]string, error) {
+	if err := errors.Join(c.envErrs...); err != nil {
+		return nil, err
+	}
+	var pos []string
+	for {
+		if err := c.fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := c.fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// help writes the command's usage and flags.
+func (c *command) help(w io.Writer) {
+	fmt.Fprintf(w, "Usage: %s\n\n%s\n", c.usage, c.summary)
+	var b strings.Builder
+	c.fs.SetOutput(&b)
+	c.fs.PrintDefaults()
+	c.fs.SetOutput(io.Discard)
+	if b.Len() > 0 {
+		fmt.Fprintf(w, "\nFlags:\n%s", b.String())
+	}
+}

@@ -1,0 +1,316 @@
+// Command chatwasm is the chatwasm server and its administration tool.
+//
+//	chatwasm serve                 run the server
+//	chatwasm migrate               create or upgrade the database schema
+//	chatwasm user add USERNAME     create a user
+//	chatwasm token USERNAME        print an access token for a user
+//
+// Every flag has a CHATWASM_* environment variable; a flag given on the
+// command line wins. Secrets are read from the environment only
+// (CHATWASM_SECRET, CHATWASM_ADMIN_TOKEN), so they never show in a process
+// list.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/chatwasm/chatwasm/host/admin"
+	"github.com/chatwasm/chatwasm/host/auth"
+	"github.com/chatwasm/chatwasm/host/server"
+	"github.com/chatwasm/chatwasm/host/store"
+)
+
+const mainUsage = `chatwasm is a real-time WebSocket chat server.
+
+Usage:
+  chatwasm serve [flags]                 run the server
+  chatwasm migrate [flags]               create or upgrade the database schema
+  chatwasm user add USERNAME [flags]     create a user and print it as JSON
+  chatwasm token USERNAME [flags]        print an access token for a user
+
+Run "chatwasm COMMAND --help" for a command's flags.
+
+Environment: CHATWASM_SECRET signs access tokens (default: a secret generated
+and stored in the database); CHATWASM_ADMIN_TOKEN authenticates the admin
+HTTP API (default: generated at start and logged).
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+// cli is one invocation's environment and output streams.
+type cli struct {
+	getenv         func(string) string
+	stdout, stderr io.Writer
+}
+
+// run executes one command line and returns the process exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	c := cli{getenv: getenv, stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, mainUsage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "serve":
+		return c.serve(ctx, args[1:])
+	case "migrate":
+		return c.migrate(ctx, args[1:])
+	case "user":
+		return c.user(ctx, args[1:])
+	case "token":
+		return c.token(ctx, args[1:])
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, mainUsage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "chatwasm: unknown command %q\n\n%s", args[0], mainUsage)
+		return exitUsage
+	}
+}
+
+// parse parses a command's flags; ok is false when run must return code.
+func (c cli) parse(cmd *command, args []string) (pos []string, code int, ok bool) {
+	pos, err := cmd.parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		cmd.help(c.stdout)
+		return nil, exitOK, false
+	case err != nil:
+		fmt.Fprintf(c.stderr, "chatwasm %s: %v\n\n", cmd.fs.Name(), err)
+		cmd.help(c.stderr)
+		return nil, exitUsage, false
+	}
+	return pos, exitOK, true
+}
+
+func (c cli) usageError(cmd *command, msg string) int {
+	fmt.Fprintf(c.stderr, "chatwasm %s: %s\n\n", cmd.fs.Name(), msg)
+	cmd.help(c.stderr)
+	return exitUsage
+}
+
+func (c cli) fail(cmd string, err error) int {
+	fmt.Fprintf(c.stderr, "chatwasm %s: %v\n", cmd, err)
+	return exitError
+}
+
+func (c cli) logger(lvl slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: lvl}))
+}
+
+func (c cli) dbFlag(cmd *command) *string {
+	return cmd.String("db", "CHATWASM_DB", server.DefaultConfig().DB, "database URL: sqlite:PATH or postgres://...")
+}
+
+func (c cli) serve(ctx context.Context, args []string) int {
+	d := server.DefaultConfig()
+	cmd := newCommand("serve", "chatwasm serve [flags]",
+		"Runs the chat server: the WebSocket endpoint, the admin API under /admin/,\n"+
+			"/healthz and /metrics. It creates or migrates the database on start and\n"+
+			"shuts down gracefully on SIGINT or SIGTERM.", c.getenv)
+	addr := cmd.String("addr", "CHATWASM_ADDR", d.Addr, "address to listen on (port 0 picks a free port)")
+	db := c.dbFlag(cmd)
+	wsPath := cmd.String("ws-path", "CHATWASM_WS_PATH", d.WSPath, "WebSocket endpoint path")
+	softDelete := cmd.Bool("soft-delete", "CHATWASM_SOFT_DELETE", d.SoftDelete, "flag deleted messages instead of removing them")
+	notifications := cmd.Bool("notifications", "CHATWASM_NOTIFICATIONS", d.Notifications,
+		"track undelivered messages and send chat.notifications on connect")
+	inactivity := cmd.Duration("inactivity-threshold", "CHATWASM_INACTIVITY_THRESHOLD", d.InactivityThreshold,
+		"age of the last heartbeat after which a session is expired")
+	maxFrame := cmd.Int64("max-frame-bytes", "CHATWASM_MAX_FRAME_BYTES", d.MaxFrameBytes, "largest client frame accepted, in bytes")
+	shutdown := cmd.Duration("shutdown-timeout", "CHATWASM_SHUTDOWN_TIMEOUT", d.ShutdownTimeout, "longest graceful shutdown")
+	nodeID := cmd.String("node-id", "CHATWASM_NODE_ID", "", "this node's id in channel names (default random)")
+	lvl := cmd.LogLevel()
+	pos, code, ok := c.parse(cmd, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		return c.usageError(cmd, fmt.Sprintf("unexpected argument %q", pos[0]))
+	}
+	if *maxFrame <= 0 || *inactivity <= 0 || *shutdown <= 0 {
+		return c.usageError(cmd, "--max-frame-bytes, --inactivity-threshold and --shutdown-timeout must be positive")
+	}
+	cfg := server.Config{
+		Addr:                *addr,
+		DB:                  *db,
+		WSPath:              *wsPath,
+		SoftDelete:          *softDelete,
+		Notifications:       *notifications,
+		InactivityThreshold: *inactivity,
+		MaxFrameBytes:       *maxFrame,
+		Secret:              c.getenv("CHATWASM_SECRET"),
+		AdminToken:          c.getenv("CHATWASM_ADMIN_TOKEN"),
+		ShutdownTimeout:     *shutdown,
+		NodeID:              *nodeID,
+	}
+	log := c.logger(*lvl)
+	if err := server.Run(ctx, cfg, log); err != nil {
+		log.Error("server failed", "err", err)
+		return exitError
+	}
+	return exitOK
+}
+
+// openStore opens and migrates the database, so that every command also
+// works on a fresh file.
+func openStore(ctx context.Context, url string) (*store.Store, error) {
+	st, err := server.OpenStore(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return st, nil
+}
+
+func (c cli) migrate(ctx context.Context, args []string) int {
+	cmd := newCommand("migrate", "chatwasm migrate [flags]", "Creates the database schema, or brings it up to date.", c.getenv)
+	db := c.dbFlag(cmd)
+	pos, code, ok := c.parse(cmd, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		return c.usageError(cmd, fmt.Sprintf("unexpected argument %q", pos[0]))
+	}
+	st, err := openStore(ctx, *db)
+	if err != nil {
+		return c.fail("migrate", err)
+	}
+	if err := st.Close(); err != nil {
+		return c.fail("migrate", err)
+	}
+	fmt.Fprintln(c.stderr, "database is up to date")
+	return exitOK
+}
+
+const userUsage = `Usage: chatwasm user add USERNAME [flags]
+
+Manages users. Run "chatwasm user add --help" for the flags.
+`
+
+func (c cli) user(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(c.stderr, userUsage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "add":
+		return c.userAdd(ctx, args[1:])
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(c.stdout, userUsage)
+		return exitOK
+	default:
+		fmt.Fprintf(c.stderr, "chatwasm user: unknown subcommand %q\n\n%s", args[0], userUsage)
+		return exitUsage
+	}
+}
+
+func (c cli) userAdd(ctx context.Context, args []string) int {
+	cmd := newCommand("user add", "chatwasm user add USERNAME [flags]", "Creates a user and prints it as JSON.", c.getenv)
+	db := c.dbFlag(cmd)
+	email := cmd.fs.String("email", "", "email address")
+	first := cmd.fs.String("first-name", "", "first name")
+	last := cmd.fs.String("last-name", "", "last name")
+	tenant := cmd.fs.String("tenant", "", "tenant (default \""+store.DefaultTenant+"\")")
+	pos, code, ok := c.parse(cmd, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 {
+		return c.usageError(cmd, "exactly one USERNAME is required")
+	}
+	st, err := openStore(ctx, *db)
+	if err != nil {
+		return c.fail("user add", err)
+	}
+	defer st.Close()
+	u, err := admin.CreateUser(ctx, st, admin.NewUser{Username: pos[0], Email: *email, FirstName: *first, LastName: *last, Tenant: *tenant})
+	if errors.Is(err, store.ErrConflict) {
+		err = fmt.Errorf("username %q already exists", pos[0])
+	}
+	if err != nil {
+		return c.fail("user add", err)
+	}
+	if err := json.NewEncoder(c.stdout).Encode(u); err != nil {
+		return c.fail("user add", err)
+	}
+	return exitOK
+}
+
+func (c cli) token(ctx context.Context, args []string) int {
+	cmd := newCommand("token", "chatwasm token USERNAME [flags]",
+		"Prints an access token for a user, signed with CHATWASM_SECRET or else the\n"+
+			"secret stored in the database (the one the server uses).", c.getenv)
+	db := c.dbFlag(cmd)
+	ttl := cmd.Duration("ttl", "CHATWASM_TOKEN_TTL", admin.DefaultTokenTTL, "token lifetime")
+	pos, code, ok := c.parse(cmd, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 {
+		return c.usageError(cmd, "exactly one USERNAME is required")
+	}
+	if *ttl <= 0 {
+		return c.usageError(cmd, "--ttl must be positive")
+	}
+	tok, err := issueToken(ctx, *db, c.getenv("CHATWASM_SECRET"), pos[0], *ttl)
+	if err != nil {
+		return c.fail("token", err)
+	}
+	fmt.Fprintln(c.stdout, tok)
+	return exitOK
+}
+
+func issueToken(ctx context.Context, db, secret, username string, ttl time.Duration) (string, error) {
+	st, err := openStore(ctx, db)
+	if err != nil {
+		return "", err
+	}
+	defer st.Close()
+	var u store.User
+	err = st.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		u, err = tx.GetUserByUsername(ctx, username)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return "", fmt.Errorf("no user %q", username)
+	}
+	if err != nil {
+		return "", err
+	}
+	key, err := auth.LoadSecret(ctx, st, secret)
+	if err != nil {
+		return "", err
+	}
+	iss, err := auth.NewIssuer(key)
+	if err != nil {
+		return "", err
+	}
+	return iss.Issue(u.ID, ttl)
+}

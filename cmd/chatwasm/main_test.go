@@ -1,0 +1,301 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chatwasm/chatwasm/host/auth"
+	"github.com/gorilla/websocket"
+)
+
+// TestMain lets a test run this binary's main in a subprocess: the test
+// binary re-executes itself with CHATWASM_TEST_RUN_MAIN=1.
+func TestMain(m *testing.M) {
+	if os.Getenv("CHATWASM_TEST_RUN_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// result is one in-process run of the CLI.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runCLI(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, func(k string) string { return env[k] }, &out, &errb)
+	return result{code, out.String(), errb.String()}
+}
+
+func tempDB(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "chatwasm.db") }
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"-h"}} {
+		r := runCLI(t, nil, args...)
+		if r.code != 0 || !strings.Contains(r.stdout, "chatwasm serve") || !strings.Contains(r.stdout, "chatwasm token USERNAME") {
+			t.Errorf("%v: code %d, stdout %q", args, r.code, r.stdout)
+		}
+	}
+	for cmd, want := range map[string]string{
+		"serve": "-inactivity-threshold", "migrate": "-db", "token": "-ttl",
+	} {
+		r := runCLI(t, nil, cmd, "--help")
+		if r.code != 0 || !strings.Contains(r.stdout, "Usage: chatwasm "+cmd) || !strings.Contains(r.stdout, want) {
+			t.Errorf("%s --help: code %d, stdout %q", cmd, r.code, r.stdout)
+		}
+	}
+	r := runCLI(t, nil, "user", "add", "--help")
+	if r.code != 0 || !strings.Contains(r.stdout, "-first-name") {
+		t.Errorf("user add --help: code %d, stdout %q", r.code, r.stdout)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	db := tempDB(t)
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{nil, nil, "Usage:"},
+		{nil, []string{"frobnicate"}, `unknown command "frobnicate"`},
+		{nil, []string{"user"}, "Usage: chatwasm user add"},
+		{nil, []string{"user", "remove", "x"}, `unknown subcommand "remove"`},
+		{nil, []string{"user", "add", "--db", db}, "exactly one USERNAME"},
+		{nil, []string{"token", "--db", db}, "exactly one USERNAME"},
+		{nil, []string{"serve", "--bogus"}, "flag provided but not defined: -bogus"},
+		{nil, []string{"serve", "extra"}, `unexpected argument "extra"`},
+		{nil, []string{"serve", "--max-frame-bytes", "0"}, "must be positive"},
+		{nil, []string{"serve", "--inactivity-threshold", "soon"}, "not a duration"},
+		{map[string]string{"CHATWASM_SOFT_DELETE": "maybe"}, []string{"serve"}, `CHATWASM_SOFT_DELETE="maybe": not a boolean`},
+		{map[string]string{"CHATWASM_MAX_FRAME_BYTES": "1MB"}, []string{"serve"}, "not an integer"},
+		{map[string]string{"CHATWASM_LOG_LEVEL": "loud"}, []string{"serve"}, "CHATWASM_LOG_LEVEL"},
+	} {
+		r := runCLI(t, c.env, c.args...)
+		if r.code != 2 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%v %v: code %d, stderr %q; want 2 and %q", c.env, c.args, r.code, r.stderr, c.want)
+		}
+	}
+}
+
+func TestUserAddAndToken(t *testing.T) {
+	db := tempDB(t)
+	r := runCLI(t, nil, "user", "add", "alice", "--db", db, "--email", "alice@example.com", "--first-name", "Alice", "--last-name", "L")
+	if r.code != 0 {
+		t.Fatalf("user add: %d %s", r.code, r.stderr)
+	}
+	var u map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &u); err != nil {
+		t.Fatalf("user add printed %q: %v", r.stdout, err)
+	}
+	want := map[string]any{"id": float64(1), "username": "alice", "email": "alice@example.com", "first_name": "Alice", "last_name": "L"}
+	if len(u) != len(want) {
+		t.Fatalf("user add printed %v, want %v", u, want)
+	}
+	for k, v := range want {
+		if u[k] != v {
+			t.Fatalf("user add printed %v, want %v", u, want)
+		}
+	}
+
+	// Flags after --db and a tenant; then the duplicate.
+	if r := runCLI(t, nil, "user", "add", "--db", db, "--tenant", "acme", "bob"); r.code != 0 {
+		t.Fatalf("user add bob: %d %s", r.code, r.stderr)
+	}
+	if r := runCLI(t, nil, "user", "add", "alice", "--db", db); r.code != 1 || !strings.Contains(r.stderr, `username "alice" already exists`) {
+		t.Fatalf("duplicate: %d %q", r.code, r.stderr)
+	}
+	if r := runCLI(t, nil, "user", "add", "no spaces", "--db", db); r.code != 1 || !strings.Contains(r.stderr, "username may contain only") {
+		t.Fatalf("bad username: %d %q", r.code, r.stderr)
+	}
+
+	// Token signed with the configured secret.
+	env := map[string]string{"CHATWASM_SECRET": "cli test secret"}
+	r = runCLI(t, env, "token", "alice", "--db", db, "--ttl", "1h")
+	if r.code != 0 {
+		t.Fatalf("token: %d %s", r.code, r.stderr)
+	}
+	iss, err := auth.NewIssuer([]byte("cli test secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, err := iss.Verify(strings.TrimSpace(r.stdout)); err != nil || id != 1 {
+		t.Fatalf("token verifies to %d, %v", id, err)
+	}
+	if r := runCLI(t, env, "token", "nobody", "--db", db); r.code != 1 || !strings.Contains(r.stderr, `no user "nobody"`) {
+		t.Fatalf("unknown user: %d %q", r.code, r.stderr)
+	}
+}
+
+func TestFlagsWinOverEnv(t *testing.T) {
+	withUser, empty := tempDB(t), tempDB(t)
+	if r := runCLI(t, nil, "user", "add", "alice", "--db", withUser); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	env := map[string]string{"CHATWASM_DB": empty}
+	if r := runCLI(t, env, "token", "alice"); r.code != 1 {
+		t.Fatalf("CHATWASM_DB ignored: %d %q", r.code, r.stderr)
+	}
+	if r := runCLI(t, env, "token", "alice", "--db", withUser); r.code != 0 {
+		t.Fatalf("--db did not win over CHATWASM_DB: %d %q", r.code, r.stderr)
+	}
+}
+
+func TestMigrate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.db")
+	for range 2 { // idempotent
+		if r := runCLI(t, nil, "migrate", "--db", "sqlite:"+path); r.code != 0 {
+			t.Fatalf("migrate: %d %s", r.code, r.stderr)
+		}
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatal(err)
+	}
+	if r := runCLI(t, nil, "migrate", "--db", "oracle:x"); r.code != 1 || !strings.Contains(r.stderr, "unsupported database URL") {
+		t.Fatalf("bad URL: %d %q", r.code, r.stderr)
+	}
+}
+
+// serveProcess starts `chatwasm serve` in a subprocess and returns it with
+// the address parsed from its "msg=listening addr=..." line.
+func serveProcess(t *testing.T, env []string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "CHATWASM_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "CHATWASM_TEST_RUN_MAIN=1")
+	cmd.Env = append(cmd.Env, env...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	logs := &bytes.Buffer{}
+	addrc := make(chan string, 1)
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	re := regexp.MustCompile(`^time=\S+ level=INFO msg=listening addr=(127\.0\.0\.1:\d+)$`)
+	go func() {
+		defer close(addrc)
+		for l := range lines {
+			logs.WriteString(l + "\n")
+			if m := re.FindStringSubmatch(l); m != nil {
+				addrc <- m[1]
+				break
+			}
+		}
+		for range lines { // keep draining so the child never blocks on stderr
+		}
+	}()
+	select {
+	case addr, ok := <-addrc:
+		if !ok { // the reader is done with logs
+			t.Fatalf("server exited without a listening line:\n%s", logs)
+		}
+		return cmd, addr
+	case <-time.After(20 * time.Second):
+		t.Fatal("no listening line after 20s")
+	}
+	return nil, ""
+}
+
+func TestServeGracefulShutdown(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			db := tempDB(t)
+			// The CLI stores the secret in the database; the server must
+			// verify tokens with the same one.
+			if r := runCLI(t, nil, "user", "add", "alice", "--db", db); r.code != 0 {
+				t.Fatal(r.stderr)
+			}
+			r := runCLI(t, nil, "token", "alice", "--db", db)
+			if r.code != 0 {
+				t.Fatal(r.stderr)
+			}
+			token := strings.TrimSpace(r.stdout)
+
+			cmd, addr := serveProcess(t,
+				[]string{"CHATWASM_DB=" + db, "CHATWASM_WS_PATH=/ignored/", "CHATWASM_MAX_FRAME_BYTES=200", "CHATWASM_ADMIN_TOKEN=adm"},
+				"--ws-path", "/chat/")
+
+			resp, err := http.Get("http://" + addr + "/healthz")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("healthz %d", resp.StatusCode)
+			}
+
+			ws, resp, err := websocket.DefaultDialer.Dial("ws://"+addr+"/chat/?token="+token, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			defer ws.Close()
+			_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if _, b, err := ws.ReadMessage(); err != nil || !strings.Contains(string(b), "chat.notifications") {
+				t.Fatalf("first frame %s, %v", b, err)
+			}
+			// CHATWASM_MAX_FRAME_BYTES reached the server.
+			if err := ws.WriteMessage(websocket.TextMessage, []byte(`{"event_type":"x","pad":"`+strings.Repeat("y", 300)+`"}`)); err != nil {
+				t.Fatal(err)
+			}
+			if _, b, err := ws.ReadMessage(); err != nil || !strings.Contains(string(b), "maximum size of 200 bytes") {
+				t.Fatalf("oversized frame reply %s, %v", b, err)
+			}
+
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := ws.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+				t.Fatalf("on %s: %v, want close 1001", sig, err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("exit: %v, want status 0", err)
+				}
+			case <-time.After(15 * time.Second):
+				t.Fatal("server did not exit")
+			}
+			if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
+				t.Fatal("still accepting after exit")
+			}
+		})
+	}
+}

@@ -1,0 +1,212 @@
+// Package admin is chatwasm's administration HTTP API: create and delete
+// users and issue their access tokens. Every request carries the admin token
+// as "Authorization: Bearer"; every response body is JSON.
+package admin
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/chatwasm/chatwasm/host/auth"
+	"github.com/chatwasm/chatwasm/host/store"
+)
+
+// DefaultTokenTTL is the lifetime of a token issued without "ttl".
+const DefaultTokenTTL = 24 * time.Hour
+
+// maxBody bounds a request body; admin requests are tiny.
+const maxBody = 1 << 20
+
+// Deps are the parts an API is built from.
+type Deps struct {
+	Store  *store.Store
+	Issuer *auth.Issuer
+	// Token is the admin bearer token; it must not be empty.
+	Token string
+	// UserDeleted is called after a user was deleted, to close their open
+	// connections. May be nil.
+	UserDeleted func(ctx context.Context, userID int64)
+	// Log may be nil (discard).
+	Log *slog.Logger
+}
+
+// API is the admin HTTP API, mounted at /admin/.
+type API struct {
+	d   Deps
+	mux *http.ServeMux
+}
+
+// New returns the API.
+func New(d Deps) (*API, error) {
+	if d.Store == nil || d.Issuer == nil || d.Token == "" {
+		return nil, errors.New("admin: Store, Issuer and Token are required")
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	a := &API{d: d, mux: http.NewServeMux()}
+	a.mux.HandleFunc("POST /admin/users", a.createUser)
+	a.mux.HandleFunc("DELETE /admin/users/{id}", a.deleteUser)
+	a.mux.HandleFunc("POST /admin/tokens", a.issueToken)
+	// The same paths with any other method, then everything else.
+	a.mux.Handle("/admin/users", methodNotAllowed(http.MethodPost))
+	a.mux.Handle("/admin/users/{id}", methodNotAllowed(http.MethodDelete))
+	a.mux.Handle("/admin/tokens", methodNotAllowed(http.MethodPost))
+	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
+	})
+	return a, nil
+}
+
+// ServeHTTP checks the admin token, then routes.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	tok := auth.BearerToken(r)
+	if tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(a.d.Token)) != 1 {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="chatwasm admin"`)
+		writeError(w, http.StatusUnauthorized, "missing or invalid admin token")
+		return
+	}
+	a.mux.ServeHTTP(w, r)
+}
+
+func (a *API) createUser(w http.ResponseWriter, r *http.Request) {
+	var in NewUser
+	if !decode(w, r, &in) {
+		return
+	}
+	u, err := CreateUser(r.Context(), a.d.Store, in)
+	switch {
+	case errors.Is(err, ErrInvalid):
+		writeError(w, http.StatusBadRequest, err.Error())
+	case errors.Is(err, store.ErrConflict):
+		writeError(w, http.StatusConflict, fmt.Sprintf("username %q already exists", in.Username))
+	case err != nil:
+		a.internal(w, r, err)
+	default:
+		a.d.Log.Info("user created", "user", u.ID, "username", u.Username, "tenant", u.Tenant)
+		writeJSON(w, http.StatusCreated, u)
+	}
+}
+
+func (a *API) deleteUser(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		writeError(w, http.StatusBadRequest, "user id must be a positive integer")
+		return
+	}
+	err = a.d.Store.Write(r.Context(), func(tx *store.Tx) error { return tx.DeleteUser(r.Context(), id) })
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, fmt.Sprintf("user %d not found", id))
+		return
+	case err != nil:
+		a.internal(w, r, err)
+		return
+	}
+	a.d.Log.Info("user deleted", "user", id)
+	if a.d.UserDeleted != nil {
+		a.d.UserDeleted(r.Context(), id)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *API) issueToken(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		UserID *int64 `json:"user_id"`
+		TTL    string `json:"ttl"`
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	if in.UserID == nil {
+		writeError(w, http.StatusBadRequest, "user_id is required")
+		return
+	}
+	ttl := DefaultTokenTTL
+	if in.TTL != "" {
+		d, err := time.ParseDuration(in.TTL)
+		if err != nil || d <= 0 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("ttl %q must be a positive Go duration such as \"1h\"", in.TTL))
+			return
+		}
+		ttl = d
+	}
+	err := a.d.Store.Read(r.Context(), func(tx *store.Tx) error {
+		_, err := tx.GetUser(r.Context(), *in.UserID)
+		return err
+	})
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, fmt.Sprintf("user %d not found", *in.UserID))
+		return
+	case err != nil:
+		a.internal(w, r, err)
+		return
+	}
+	tok, err := a.d.Issuer.Issue(*in.UserID, ttl)
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"token": tok})
+}
+
+func (a *API) internal(w http.ResponseWriter, r *http.Request, err error) {
+	a.d.Log.ErrorContext(r.Context(), "admin request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	writeError(w, http.StatusInternalServerError, "internal server error")
+}
+
+func methodNotAllowed(allow string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed, use %s", r.Method, allow))
+	})
+}
+
+// decode reads a JSON object body into v, strictly: unknown fields, trailing
+// data and oversized bodies are errors. On failure it has answered 400 (or
+// 413) and returns false.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
+		err = errors.New("trailing data after the JSON object")
+	}
+	if err == nil {
+		return true
+	}
+	var te *json.UnmarshalTypeError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body exceeds %d bytes", tooBig.Limit))
+	case errors.Is(err, io.EOF):
+		writeError(w, http.StatusBadRequest, "request body must be a JSON object")
+	case errors.As(err, &te) && te.Field != "":
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("field %q must be of type %s", te.Field, te.Type))
+	case errors.As(err, &te):
+		writeError(w, http.StatusBadRequest, "request body must be a JSON object")
+	default:
+		writeError(w, http.StatusBadRequest, "invalid JSON body: "+err.Error())
+	}
+	return false
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // the status is sent; a failed write means the client left
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}

@@ -1,0 +1,283 @@
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chatwasm/chatwasm/host/auth"
+	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/chatwasm/chatwasm/host/store/storetest"
+)
+
+const adminToken = "s3cret-admin"
+
+type fixture struct {
+	st      *store.Store
+	iss     *auth.Issuer
+	srv     *httptest.Server
+	mu      sync.Mutex
+	deleted []int64
+}
+
+func newFixture(t *testing.T, st *store.Store) *fixture {
+	t.Helper()
+	iss, err := auth.NewIssuer([]byte("admin test secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{st: st, iss: iss}
+	api, err := New(Deps{Store: st, Issuer: iss, Token: adminToken, UserDeleted: func(_ context.Context, id int64) {
+		f.mu.Lock()
+		f.deleted = append(f.deleted, id)
+		f.mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv = httptest.NewServer(api)
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// do sends a request with the admin token (or authz as the Authorization
+// header, "-" for none) and returns
+// the status and the decoded JSON body (nil when empty).
+func (f *fixture) do(t *testing.T, method, path, body, authz string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, f.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch authz {
+	case "":
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+	case "-": // no header at all
+	default:
+		req.Header.Set("Authorization", authz)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) == 0 {
+		return resp.StatusCode, nil
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("%s %s: Content-Type %q", method, path, ct)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%s %s: body %s: %v", method, path, b, err)
+	}
+	return resp.StatusCode, m
+}
+
+// wantError checks a status and a JSON error body containing substr.
+func wantError(t *testing.T, status int, body map[string]any, wantStatus int, substr string) {
+	t.Helper()
+	msg, _ := body["error"].(string)
+	if status != wantStatus || !strings.Contains(msg, substr) {
+		t.Fatalf("got %d %v, want %d with error containing %q", status, body, wantStatus, substr)
+	}
+}
+
+func TestAdminAuth(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		for name, authz := range map[string]string{
+			"missing": "-", "other scheme": "None x", "wrong": "Bearer nope", "basic": "Basic " + adminToken, "empty bearer": "Bearer ",
+		} {
+			t.Run(name, func(t *testing.T) {
+				status, body := f.do(t, "POST", "/admin/users", `{"username":"x"}`, authz)
+				wantError(t, status, body, http.StatusUnauthorized, "admin token")
+			})
+		}
+		// Unauthenticated requests learn nothing, not even which paths exist.
+		status, body := f.do(t, "GET", "/admin/nowhere", "", "Bearer nope")
+		wantError(t, status, body, http.StatusUnauthorized, "admin token")
+	})
+}
+
+func TestAdminCreateUser(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		status, body := f.do(t, "POST", "/admin/users",
+			`{"username":"alice","email":"alice@example.com","first_name":"Alice","last_name":"Liddell"}`, "")
+		if status != http.StatusCreated {
+			t.Fatalf("status %d %v", status, body)
+		}
+		id, ok := body["id"].(float64)
+		if !ok || id <= 0 {
+			t.Fatalf("id %v", body["id"])
+		}
+		want := map[string]any{"id": id, "username": "alice", "email": "alice@example.com", "first_name": "Alice", "last_name": "Liddell"}
+		if len(body) != len(want) {
+			t.Fatalf("body %v, want exactly %v", body, want)
+		}
+		for k, v := range want {
+			if body[k] != v {
+				t.Fatalf("%s = %v, want %v", k, body[k], v)
+			}
+		}
+
+		status, body = f.do(t, "POST", "/admin/users", `{"username":"alice"}`, "")
+		wantError(t, status, body, http.StatusConflict, "already exists")
+
+		status, body = f.do(t, "POST", "/admin/users", `{"username":"bob","tenant":"acme"}`, "")
+		if status != http.StatusCreated {
+			t.Fatalf("with tenant: %d %v", status, body)
+		}
+		var bob store.User
+		if err := st.Read(context.Background(), func(tx *store.Tx) error {
+			var err error
+			bob, err = tx.GetUserByUsername(context.Background(), "bob")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if bob.Tenant != "acme" || bob.Email != "" {
+			t.Fatalf("bob = %+v, want tenant acme and empty email", bob)
+		}
+	})
+}
+
+func TestAdminCreateUserBadRequests(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		cases := []struct{ name, body, substr string }{
+			{"empty body", ``, "must be a JSON object"},
+			{"malformed", `{"username":`, "invalid JSON"},
+			{"array", `[1]`, "must be a JSON object"},
+			{"trailing", `{"username":"a"} {}`, "trailing data"},
+			{"missing username", `{"email":"a@b.c"}`, "username is required"},
+			{"wrong type", `{"username":7}`, `"username" must be of type string`},
+			{"unknown field", `{"username":"a","password":"x"}`, "unknown field"},
+			{"bad username", `{"username":"a b"}`, "username may contain only"},
+			{"long username", `{"username":"` + strings.Repeat("a", 151) + `"}`, "at most 150"},
+			{"bad email", `{"username":"a","email":"nope"}`, "email"},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				status, body := f.do(t, "POST", "/admin/users", c.body, "")
+				wantError(t, status, body, http.StatusBadRequest, c.substr)
+			})
+		}
+		status, body := f.do(t, "POST", "/admin/users", `{"username":"`+strings.Repeat("a", 2<<20)+`"}`, "")
+		wantError(t, status, body, http.StatusRequestEntityTooLarge, "exceeds")
+	})
+}
+
+func TestAdminTokens(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		u, err := CreateUser(context.Background(), st, NewUser{Username: "alice"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		status, body := f.do(t, "POST", "/admin/tokens", `{"user_id":`+itoa(u.ID)+`}`, "")
+		if status != http.StatusOK || len(body) != 1 {
+			t.Fatalf("got %d %v", status, body)
+		}
+		tok, _ := body["token"].(string)
+		if id, err := f.iss.Verify(tok); err != nil || id != u.ID {
+			t.Fatalf("token verifies to %d, %v", id, err)
+		}
+
+		status, body = f.do(t, "POST", "/admin/tokens", `{"user_id":`+itoa(u.ID)+`,"ttl":"1s"}`, "")
+		if status != http.StatusOK {
+			t.Fatalf("with ttl: %d %v", status, body)
+		}
+		later, err := auth.NewIssuer([]byte("admin test secret"), auth.WithClock(func() time.Time { return time.Now().Add(2 * time.Second) }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := later.Verify(body["token"].(string)); !errors.Is(err, auth.ErrInvalidToken) {
+			t.Fatalf("1s token still valid 2s later: %v", err)
+		}
+
+		for _, c := range []struct {
+			name, body string
+			status     int
+			substr     string
+		}{
+			{"missing user_id", `{}`, 400, "user_id is required"},
+			{"string user_id", `{"user_id":"1"}`, 400, `"user_id" must be of type int64`},
+			{"unknown user", `{"user_id":999}`, 404, "user 999 not found"},
+			{"bad ttl", `{"user_id":` + itoa(u.ID) + `,"ttl":"soon"}`, 400, "ttl"},
+			{"negative ttl", `{"user_id":` + itoa(u.ID) + `,"ttl":"-1h"}`, 400, "ttl"},
+			{"malformed", `{"user_id":`, 400, "invalid JSON"},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				status, body := f.do(t, "POST", "/admin/tokens", c.body, "")
+				wantError(t, status, body, c.status, c.substr)
+			})
+		}
+	})
+}
+
+func TestAdminDeleteUser(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		u, err := CreateUser(context.Background(), st, NewUser{Username: "alice"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status, body := f.do(t, "DELETE", "/admin/users/"+itoa(u.ID), "", ""); status != http.StatusNoContent || body != nil {
+			t.Fatalf("got %d %v, want 204 with no body", status, body)
+		}
+		if len(f.deleted) != 1 || f.deleted[0] != u.ID {
+			t.Fatalf("UserDeleted calls %v, want [%d]", f.deleted, u.ID)
+		}
+		err = st.Read(context.Background(), func(tx *store.Tx) error {
+			_, err := tx.GetUser(context.Background(), u.ID)
+			return err
+		})
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("user still there: %v", err)
+		}
+		status, body := f.do(t, "DELETE", "/admin/users/"+itoa(u.ID), "", "")
+		wantError(t, status, body, http.StatusNotFound, "not found")
+		status, body = f.do(t, "DELETE", "/admin/users/abc", "", "")
+		wantError(t, status, body, http.StatusBadRequest, "positive integer")
+		if len(f.deleted) != 1 {
+			t.Fatalf("UserDeleted called for failed deletes: %v", f.deleted)
+		}
+	})
+}
+
+func TestAdminRouting(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		for _, c := range []struct {
+			method, path string
+			status       int
+		}{
+			{"GET", "/admin/users", 405},
+			{"PUT", "/admin/tokens", 405},
+			{"GET", "/admin/users/1", 405},
+			{"GET", "/admin/nowhere", 404},
+			{"DELETE", "/admin/users/", 404},
+		} {
+			status, body := f.do(t, c.method, c.path, "", "")
+			if status != c.status || body["error"] == nil {
+				t.Errorf("%s %s: %d %v, want %d with a JSON error", c.method, c.path, status, body, c.status)
+			}
+		}
+	})
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

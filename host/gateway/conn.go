@@ -1,0 +1,282 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/chatwasm/chatwasm/host/broker"
+	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/gorilla/websocket"
+)
+
+// conn is one client connection. Its reader (the goroutine that serves the
+// HTTP request) processes frames one after the other, in order; its writer
+// owns all data writes and drains a bounded queue, so fan-out never waits for
+// a slow client: a client that lets its queue fill up is disconnected.
+type conn struct {
+	gw     *Gateway
+	ws     *websocket.Conn
+	user   store.User
+	caller chat.Caller
+	log    *slog.Logger
+
+	queue      chan []byte
+	done       chan struct{} // closed when the connection must stop
+	readerDone chan struct{}
+	writerDone chan struct{}
+	closeOnce  sync.Once
+	// closeCode and closeText are the close frame the writer sends once done
+	// is closed; code 0 sends none (the peer is gone or already closed).
+	closeCode int
+	closeText string
+
+	// Guarded by the hub's mutex.
+	groups  map[string]struct{}
+	touched map[string]struct{} // non-nil while connecting, see Hub.activate
+}
+
+func newConn(gw *Gateway, ws *websocket.Conn, user store.User, channel string) *conn {
+	return &conn{
+		gw:   gw,
+		ws:   ws,
+		user: user,
+		caller: chat.Caller{
+			UserID:      user.ID,
+			Tenant:      user.Tenant,
+			Username:    user.Username,
+			ChannelName: channel,
+		},
+		log:        gw.log.With("user", user.ID, "channel", channel),
+		queue:      make(chan []byte, gw.cfg.QueueSize),
+		done:       make(chan struct{}),
+		readerDone: make(chan struct{}),
+		writerDone: make(chan struct{}),
+		groups:     make(map[string]struct{}),
+	}
+}
+
+// enqueue hands a frame to the writer without blocking.
+func (c *conn) enqueue(frame []byte) {
+	select {
+	case <-c.done:
+		return
+	default:
+	}
+	select {
+	case c.queue <- frame:
+	default:
+		c.log.Warn("disconnecting slow client: outbound queue full", "queue", cap(c.queue))
+		c.gw.metrics.slowClosed.Inc()
+		c.close(websocket.ClosePolicyViolation, "slow consumer")
+	}
+}
+
+// close asks the connection to stop, sending a close frame with code and
+// text (none when code is 0). Only the first call counts.
+func (c *conn) close(code int, text string) {
+	c.closeOnce.Do(func() {
+		c.closeCode, c.closeText = code, text
+		close(c.done)
+	})
+}
+
+// readLoop serves the client's frames until the connection fails or closes.
+func (c *conn) readLoop(ctx context.Context) {
+	cfg := c.gw.cfg
+	c.ws.SetPongHandler(func(string) error {
+		return c.ws.SetReadDeadline(time.Now().Add(cfg.ReadTimeout))
+	})
+	for {
+		// Set before every frame, not after: an operation may take longer
+		// than the timeout, and pongs only refresh it while we read.
+		if err := c.ws.SetReadDeadline(time.Now().Add(cfg.ReadTimeout)); err != nil {
+			return
+		}
+		mt, r, err := c.ws.NextReader()
+		if err != nil {
+			c.logReadError(err)
+			return
+		}
+		if mt == websocket.BinaryMessage {
+			if err := c.discard(r); err != nil {
+				return
+			}
+			c.reject(chat.Validation(msgBinaryFrame))
+			continue
+		}
+		payload, err := io.ReadAll(io.LimitReader(r, cfg.MaxFrameBytes+1))
+		if err != nil {
+			c.logReadError(err)
+			return
+		}
+		if int64(len(payload)) > cfg.MaxFrameBytes {
+			if err := c.discard(r); err != nil {
+				return
+			}
+			c.reject(chat.Validation(msgTooLarge(cfg.MaxFrameBytes)))
+			continue
+		}
+		c.handle(ctx, payload)
+	}
+}
+
+// discard reads the rest of a frame into nothing, keeping the connection
+// alive while a large frame streams in.
+func (c *conn) discard(r io.Reader) error {
+	_, err := io.Copy(io.Discard, deadlineReader{r: r, ws: c.ws, d: c.gw.cfg.ReadTimeout})
+	if err != nil {
+		c.logReadError(err)
+	}
+	return err
+}
+
+type deadlineReader struct {
+	r  io.Reader
+	ws *websocket.Conn
+	d  time.Duration
+}
+
+func (d deadlineReader) Read(p []byte) (int, error) {
+	if err := d.ws.SetReadDeadline(time.Now().Add(d.d)); err != nil {
+		return 0, err
+	}
+	return d.r.Read(p)
+}
+
+func (c *conn) logReadError(err error) {
+	if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived) {
+		return
+	}
+	select {
+	case <-c.done: // we closed it
+	default:
+		c.log.Debug("connection read failed", "err", err)
+	}
+}
+
+// handle runs one text frame through the chat service and applies the
+// effects it returns.
+func (c *conn) handle(ctx context.Context, payload []byte) {
+	m := c.gw.metrics
+	eventType, data, err := decodeFrame(payload)
+	if err != nil {
+		m.framesIn.WithLabelValues(labelInvalidFrame).Inc()
+		c.reject(err)
+		return
+	}
+	start := time.Now()
+	effects, err := c.gw.svc.Handle(ctx, c.caller, eventType, data)
+	if errors.Is(err, chat.ErrUnknownEvent) {
+		m.framesIn.WithLabelValues(labelUnknownEvent).Inc()
+		m.errors.WithLabelValues(labelInvalidEvent).Inc()
+		c.enqueue(invalidEventFrame)
+		return
+	}
+	m.framesIn.WithLabelValues(eventType).Inc()
+	if err != nil {
+		c.reject(err)
+	} else {
+		c.apply(ctx, effects)
+	}
+	m.opLatency.WithLabelValues(eventType).Observe(time.Since(start).Seconds())
+}
+
+// reject sends the error frame of err to this connection.
+func (c *conn) reject(err error) {
+	var ce *chat.Error
+	if !errors.As(err, &ce) {
+		c.log.Error("operation failed", "err", err)
+		ce = chat.Internal(err)
+	}
+	frame, ferr := errorFrame(ce)
+	if ferr != nil {
+		c.log.Error("error frame", "err", ferr)
+		ce, frame = chat.Internal(ferr), internalErrorFrame
+	}
+	c.gw.metrics.errors.WithLabelValues(strconv.Itoa(ce.Code)).Inc()
+	c.enqueue(frame)
+}
+
+// apply carries out an operation's effects in order. Everything addressed to
+// a group goes through the broker, so other nodes see it too.
+func (c *conn) apply(ctx context.Context, effects []chat.Effect) {
+	for _, e := range effects {
+		env := broker.Envelope{Origin: c.gw.cfg.NodeID}
+		switch e.Kind {
+		case chat.Send:
+			if e.Group == "" {
+				c.enqueue(e.Frame)
+				continue
+			}
+			env.Kind, env.Group, env.Frame = broker.KindSend, e.Group, e.Frame
+		case chat.Subscribe:
+			env.Kind, env.Group, env.UserID = broker.KindSubscribe, chat.RoomGroup(e.RoomID), e.UserID
+		case chat.Unsubscribe:
+			env.Kind, env.Group, env.UserID = broker.KindUnsubscribe, chat.RoomGroup(e.RoomID), e.UserID
+		default:
+			c.log.Error("unknown effect kind", "kind", e.Kind)
+			continue
+		}
+		// The operation has committed: a failed publish cannot be undone or
+		// reported to the client as a failure of the operation.
+		if err := c.gw.broker.Publish(ctx, env); err != nil {
+			c.log.Error("publish failed", "kind", env.Kind, "group", env.Group, "err", err)
+		}
+	}
+}
+
+// writeLoop owns the connection's data writes: queued frames and pings, and
+// the close frame when the connection stops.
+func (c *conn) writeLoop() {
+	defer close(c.writerDone)
+	ping := time.NewTicker(c.gw.cfg.PingInterval)
+	defer ping.Stop()
+	for {
+		var err error
+		select {
+		case f := <-c.queue:
+			err = c.write(f)
+		case <-ping.C:
+			err = c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.gw.cfg.WriteTimeout))
+		case <-c.done:
+			c.finish()
+			return
+		}
+		if err != nil {
+			c.log.Debug("connection write failed", "err", err)
+			c.close(0, "")
+			_ = c.ws.Close() // unblocks the reader
+			return
+		}
+	}
+}
+
+func (c *conn) write(frame []byte) error {
+	if err := c.ws.SetWriteDeadline(time.Now().Add(c.gw.cfg.WriteTimeout)); err != nil {
+		return err
+	}
+	return c.ws.WriteMessage(websocket.TextMessage, frame)
+}
+
+// finish sends the close frame, gives the client a moment to answer it (a
+// clean close handshake) and closes the socket.
+func (c *conn) finish() {
+	if c.closeCode != 0 {
+		msg := websocket.FormatCloseMessage(c.closeCode, c.closeText)
+		if err := c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.gw.cfg.WriteTimeout)); err == nil {
+			t := time.NewTimer(c.gw.cfg.CloseGrace)
+			select {
+			case <-c.readerDone:
+			case <-t.C:
+			}
+			t.Stop()
+		}
+	}
+	_ = c.ws.Close()
+}

@@ -1,0 +1,74 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/chatwasm/chatwasm/host/chat"
+)
+
+// inbound is a client frame: {"event_type": "...", "data": {...}}.
+type inbound struct {
+	EventType json.RawMessage `json:"event_type"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// Validation messages of frames that never reach an operation (DESIGN.md:
+// a 4003 error frame, the socket stays open).
+const (
+	msgBinaryFrame = "Binary frames are not supported: send JSON text frames"
+	msgNotObject   = "Frame must be a JSON object"
+)
+
+func msgTooLarge(limit int64) string {
+	return fmt.Sprintf("Frame exceeds the maximum size of %d bytes", limit)
+}
+
+// decodeFrame parses a text frame. A frame that is not a JSON object is a
+// 4003 *chat.Error. eventType is "" when event_type is missing or is not a
+// string, which the service answers as an unknown event.
+func decodeFrame(payload []byte) (eventType string, data json.RawMessage, err error) {
+	var f inbound
+	if err := json.Unmarshal(payload, &f); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return "", nil, chat.Validation(msgNotObject)
+		}
+		return "", nil, chat.Validation("Malformed JSON: " + err.Error())
+	}
+	// null decodes into the struct without error but is not an object.
+	if t := bytes.TrimLeft(payload, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return "", nil, chat.Validation(msgNotObject)
+	}
+	if len(f.EventType) > 0 && f.EventType[0] == '"' {
+		if err := json.Unmarshal(f.EventType, &eventType); err != nil {
+			eventType = ""
+		}
+	}
+	return eventType, f.Data, nil
+}
+
+// errorFrame encodes {"error": {"code": ..., "detail": ...}}.
+func errorFrame(e *chat.Error) ([]byte, error) {
+	type body struct {
+		Code   int `json:"code"`
+		Detail any `json:"detail"`
+	}
+	b, err := json.Marshal(struct {
+		Error body `json:"error"`
+	}{body{e.Code, e.Detail}})
+	if err != nil {
+		return nil, fmt.Errorf("gateway: encode error frame %d: %w", e.Code, err)
+	}
+	return b, nil
+}
+
+// internalErrorFrame is the 4006 frame, pre-encoded: it is the fallback when
+// another error frame cannot be encoded.
+var internalErrorFrame = []byte(`{"error":{"code":4006,"detail":"Internal server error."}}`)
+
+// invalidEventFrame answers a missing or unknown event_type (PROTOCOL.md §3:
+// a plain string, not the object form).
+var invalidEventFrame = []byte(`{"error":"invalid event type"}`)

@@ -1,0 +1,299 @@
+// Package gateway is chatwasm's WebSocket endpoint: it authenticates
+// connections, decodes and validates frames, hands them to chat.Service, and
+// applies the effects that come back, fanning group traffic out through a
+// broker.Broker to the Hub of every node.
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/chatwasm/chatwasm/host/auth"
+	"github.com/chatwasm/chatwasm/host/broker"
+	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/gorilla/websocket"
+)
+
+// Config tunes the gateway. Zero fields take their DefaultConfig value.
+type Config struct {
+	// MaxFrameBytes is the largest client frame processed; a larger one is
+	// discarded as it streams in and answered with a 4003 error frame.
+	MaxFrameBytes int64
+	// NodeID names this node in channel names and broker envelopes.
+	NodeID string
+	// QueueSize is how many outbound frames a connection may have pending
+	// before it is disconnected as too slow.
+	QueueSize int
+	// PingInterval is how often the server pings an idle client.
+	PingInterval time.Duration
+	// ReadTimeout closes a connection from which nothing (not even a pong)
+	// arrived for that long.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds one write to the client.
+	WriteTimeout time.Duration
+	// CloseGrace is how long the server waits for the client to answer its
+	// close frame before dropping the connection.
+	CloseGrace time.Duration
+}
+
+// DefaultConfig returns the default tuning: 1 MiB frames, 256 queued frames,
+// a ping every 25 s, 60 s read timeout.
+func DefaultConfig() Config {
+	return Config{
+		MaxFrameBytes: 1 << 20,
+		QueueSize:     256,
+		PingInterval:  25 * time.Second,
+		ReadTimeout:   60 * time.Second,
+		WriteTimeout:  10 * time.Second,
+		CloseGrace:    time.Second,
+	}
+}
+
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.MaxFrameBytes <= 0 {
+		c.MaxFrameBytes = d.MaxFrameBytes
+	}
+	if c.NodeID == "" {
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		c.NodeID = hex.EncodeToString(b[:])
+	}
+	if c.QueueSize <= 0 {
+		c.QueueSize = d.QueueSize
+	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = d.PingInterval
+	}
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = d.ReadTimeout
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = d.WriteTimeout
+	}
+	if c.CloseGrace <= 0 {
+		c.CloseGrace = d.CloseGrace
+	}
+	return c
+}
+
+// Deps are the parts a Gateway is built from.
+type Deps struct {
+	Service *chat.Service
+	Issuer  *auth.Issuer
+	// Hub is this node's fan-out table; Broker must deliver to Hub.Apply.
+	Hub     *Hub
+	Broker  broker.Broker
+	Metrics *Metrics
+	// Log may be nil (discard).
+	Log *slog.Logger
+}
+
+// Gateway is the WebSocket endpoint, an http.Handler.
+type Gateway struct {
+	cfg      Config
+	svc      *chat.Service
+	issuer   *auth.Issuer
+	hub      *Hub
+	broker   broker.Broker
+	metrics  *Metrics
+	log      *slog.Logger
+	upgrader websocket.Upgrader
+
+	mu      sync.Mutex
+	closing bool
+	conns   map[*conn]struct{}
+	wg      sync.WaitGroup
+}
+
+// New returns a Gateway.
+func New(cfg Config, d Deps) (*Gateway, error) {
+	if d.Service == nil || d.Issuer == nil || d.Hub == nil || d.Broker == nil || d.Metrics == nil {
+		return nil, errors.New("gateway: Service, Issuer, Hub, Broker and Metrics are required")
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	cfg = cfg.withDefaults()
+	return &Gateway{
+		cfg:     cfg,
+		svc:     d.Service,
+		issuer:  d.Issuer,
+		hub:     d.Hub,
+		broker:  d.Broker,
+		metrics: d.Metrics,
+		log:     d.Log,
+		upgrader: websocket.Upgrader{
+			ReadBufferSize:  4096,
+			WriteBufferSize: 4096,
+			// Tokens, not cookies, authenticate: a foreign page cannot ride
+			// on a browser's ambient credentials, so any Origin may connect.
+			CheckOrigin: func(*http.Request) bool { return true },
+		},
+		conns: make(map[*conn]struct{}),
+	}, nil
+}
+
+// ServeHTTP upgrades the request and serves the connection until it closes.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	user, authErr := g.authenticate(r)
+	if authErr != nil && !errors.Is(authErr, auth.ErrInvalidToken) && !errors.Is(authErr, store.ErrNotFound) {
+		g.log.Error("connect: load user", "err", authErr)
+		http.Error(w, "internal server error", http.StatusInternalServerError)
+		return
+	}
+	ws, err := g.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered the request
+	}
+	if authErr != nil {
+		// Accept, then close with 4001, so that clients see the reference's
+		// close code instead of an opaque handshake failure.
+		g.metrics.authFailures.Inc()
+		g.log.Info("connection refused", "remote", r.RemoteAddr, "err", authErr)
+		g.closeNow(ws, chat.CodeUnauthenticated, "unauthenticated")
+		return
+	}
+	// The connection outlives no request context we do not control: it is
+	// cancelled when the connection ends, not when the handler's would be.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	defer cancel()
+	g.serve(ctx, ws, user)
+}
+
+// authenticate resolves the request's token to a user. A missing or bad
+// token wraps auth.ErrInvalidToken, a deleted user store.ErrNotFound.
+func (g *Gateway) authenticate(r *http.Request) (store.User, error) {
+	id, err := g.issuer.Verify(auth.FromRequest(r))
+	if err != nil {
+		return store.User{}, err
+	}
+	var u store.User
+	err = g.svc.Store().Read(r.Context(), func(tx *store.Tx) error {
+		var err error
+		u, err = tx.GetUser(r.Context(), id)
+		return err
+	})
+	return u, err
+}
+
+// serve runs an authenticated connection.
+func (g *Gateway) serve(ctx context.Context, ws *websocket.Conn, user store.User) {
+	c := newConn(g, ws, user, g.cfg.NodeID+"."+rand.Text())
+	if !g.register(c) {
+		g.closeNow(ws, websocket.CloseGoingAway, "server shutting down")
+		return
+	}
+	defer g.unregister(c)
+	// In the hub before Connect reads the user's rooms, so that a room joined
+	// or left meanwhile is not missed (see Hub.activate).
+	g.hub.add(c)
+	defer g.hub.remove(c)
+
+	cn, err := g.svc.Connect(ctx, c.caller)
+	if err != nil {
+		c.log.Error("connect failed", "err", err)
+		g.closeNow(ws, websocket.CloseInternalServerErr, "internal server error")
+		return
+	}
+	c.caller.SessionID = cn.Session.ID
+	groups := make([]string, len(cn.RoomIDs))
+	for i, id := range cn.RoomIDs {
+		groups[i] = chat.RoomGroup(id)
+	}
+	g.hub.activate(c, groups)
+	// chat.notifications goes out before anything queued meanwhile: the
+	// writer is not running yet.
+	if cn.Notifications != nil {
+		if err := c.write(cn.Notifications); err != nil {
+			c.log.Debug("connection write failed", "err", err)
+			_ = ws.Close()
+			return
+		}
+	}
+	go c.writeLoop()
+	c.readLoop(ctx)
+	close(c.readerDone)
+	c.close(0, "")
+	<-c.writerDone
+}
+
+// closeNow closes a connection that has no writer running: close frame,
+// wait briefly for the client's answer, drop.
+func (g *Gateway) closeNow(ws *websocket.Conn, code int, text string) {
+	msg := websocket.FormatCloseMessage(code, text)
+	if err := ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(g.cfg.WriteTimeout)); err == nil {
+		_ = ws.SetReadDeadline(time.Now().Add(g.cfg.CloseGrace))
+		for {
+			if _, _, err := ws.NextReader(); err != nil {
+				break
+			}
+		}
+	}
+	_ = ws.Close()
+}
+
+func (g *Gateway) register(c *conn) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closing {
+		return false
+	}
+	g.conns[c] = struct{}{}
+	g.wg.Add(1)
+	g.metrics.conns.Inc()
+	return true
+}
+
+func (g *Gateway) unregister(c *conn) {
+	g.mu.Lock()
+	delete(g.conns, c)
+	g.mu.Unlock()
+	g.metrics.conns.Dec()
+	g.wg.Done()
+}
+
+// DisconnectUser closes every local connection of a user with code and
+// text, e.g. after the user was deleted.
+func (g *Gateway) DisconnectUser(userID int64, code int, text string) {
+	for _, c := range g.hub.userConns(userID) {
+		c.close(code, text)
+	}
+}
+
+// Shutdown refuses new connections, closes the open ones with 1001 (going
+// away) and waits for them to finish, or for ctx. When ctx ends first, the
+// remaining connections are dropped without a close handshake.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	g.mu.Lock()
+	g.closing = true
+	conns := make([]*conn, 0, len(g.conns))
+	for c := range g.conns {
+		conns = append(conns, c)
+	}
+	g.mu.Unlock()
+	for _, c := range conns {
+		c.close(websocket.CloseGoingAway, "server shutting down")
+	}
+	done := make(chan struct{})
+	go func() {
+		g.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		for _, c := range conns {
+			_ = c.ws.Close()
+		}
+		return ctx.Err()
+	}
+}

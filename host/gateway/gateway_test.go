@@ -1,0 +1,216 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chatwasm/chatwasm/host/auth"
+	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/gorilla/websocket"
+)
+
+func TestConnectSendsNotificationsFirst(t *testing.T) {
+	e := newEnv(t, Config{})
+	u := e.user("alice")
+	ws, err := e.dial("?token="+e.token(u.ID), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if got := string(readRaw(t, ws)); got != `{"eventType":"chat.notifications","data":{}}` {
+		t.Fatalf("first frame %s", got)
+	}
+	heartbeat(t, ws)
+	if got := e.counter("chatwasm_connections_open", nil); got != 1 {
+		t.Fatalf("open connections = %v, want 1", got)
+	}
+}
+
+func TestBearerHeader(t *testing.T) {
+	e := newEnv(t, Config{})
+	u := e.user("alice")
+	ws, err := e.dial("", http.Header{"Authorization": {"Bearer " + e.token(u.ID)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if f := readFrame(t, ws); f["eventType"] != "chat.notifications" {
+		t.Fatalf("first frame %v", f)
+	}
+}
+
+func TestUnauthenticatedClosed4001(t *testing.T) {
+	e := newEnv(t, Config{})
+	u := e.user("alice")
+	gone := e.user("gone")
+	goneTok := e.token(gone.ID)
+	if err := e.st.Write(context.Background(), func(tx *store.Tx) error {
+		return tx.DeleteUser(context.Background(), gone.ID)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	past := time.Now().Add(-2 * time.Hour)
+	old, err := auth.NewIssuer([]byte("test secret, test secret, test!!"), auth.WithClock(func() time.Time { return past }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired, err := old.Issue(u.ID, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]string{
+		"missing":      "",
+		"garbage":      "?token=garbage",
+		"expired":      "?token=" + expired,
+		"deleted user": "?token=" + goneTok,
+		"bad bearer":   "", // with a bad header below
+	}
+	for name, q := range cases {
+		t.Run(name, func(t *testing.T) {
+			var h http.Header
+			if name == "bad bearer" {
+				h = http.Header{"Authorization": {"Bearer nope"}}
+			}
+			ws, err := e.dial(q, h)
+			if err != nil {
+				t.Fatalf("upgrade refused (%v): want accept then close 4001", err)
+			}
+			defer ws.Close()
+			expectClose(t, ws, 4001)
+		})
+	}
+	if got := e.counter("chatwasm_auth_failures_total", nil); got != float64(len(cases)) {
+		t.Fatalf("auth failures = %v, want %d", got, len(cases))
+	}
+}
+
+func TestFrameValidation(t *testing.T) {
+	e := newEnv(t, Config{MaxFrameBytes: 1024})
+	ws := e.connect(e.user("alice"))
+	cases := []struct {
+		name   string
+		mt     int
+		frame  string
+		want   string
+		substr string
+	}{
+		{name: "binary", mt: websocket.BinaryMessage, frame: `{"event_type":"session.heartbeat"}`,
+			want: `{"error":{"code":4003,"detail":["Binary frames are not supported: send JSON text frames"]}}`},
+		{name: "malformed", frame: `{"event_type":`, substr: `{"error":{"code":4003,"detail":["Malformed JSON: `},
+		{name: "empty", frame: ``, substr: `{"error":{"code":4003,"detail":["Malformed JSON: `},
+		{name: "array", frame: `[1,2]`, want: `{"error":{"code":4003,"detail":["Frame must be a JSON object"]}}`},
+		{name: "string", frame: `"room.list"`, want: `{"error":{"code":4003,"detail":["Frame must be a JSON object"]}}`},
+		{name: "null", frame: `null`, want: `{"error":{"code":4003,"detail":["Frame must be a JSON object"]}}`},
+		{name: "huge", frame: `{"event_type":"session.heartbeat","pad":"` + strings.Repeat("x", 100_000) + `"}`,
+			want: `{"error":{"code":4003,"detail":["Frame exceeds the maximum size of 1024 bytes"]}}`},
+		{name: "huge binary", mt: websocket.BinaryMessage, frame: strings.Repeat("x", 100_000),
+			want: `{"error":{"code":4003,"detail":["Binary frames are not supported: send JSON text frames"]}}`},
+		{name: "unknown event", frame: `{"event_type":"room.explode","data":{}}`, want: `{"error":"invalid event type"}`},
+		{name: "missing event", frame: `{"data":{}}`, want: `{"error":"invalid event type"}`},
+		{name: "non-string event", frame: `{"event_type":42}`, want: `{"error":"invalid event type"}`},
+		{name: "empty event", frame: `{"event_type":""}`, want: `{"error":"invalid event type"}`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			mt := c.mt
+			if mt == 0 {
+				mt = websocket.TextMessage
+			}
+			if err := ws.WriteMessage(mt, []byte(c.frame)); err != nil {
+				t.Fatal(err)
+			}
+			got := string(readRaw(t, ws))
+			if c.want != "" && got != c.want {
+				t.Fatalf("reply %s\nwant  %s", got, c.want)
+			}
+			if c.substr != "" && !strings.HasPrefix(got, c.substr) {
+				t.Fatalf("reply %s\nwant prefix %s", got, c.substr)
+			}
+			heartbeat(t, ws) // the socket stays usable
+		})
+	}
+	if got := e.counter("chatwasm_errors_total", map[string]string{"code": "4003"}); got != 8 {
+		t.Fatalf("4003 errors counted = %v, want 8", got)
+	}
+	if got := e.counter("chatwasm_frames_in_total", map[string]string{"event_type": "session.heartbeat"}); got != float64(len(cases)) {
+		t.Fatalf("heartbeats counted = %v, want %d", got, len(cases))
+	}
+}
+
+func TestFrameAtLimitIsProcessed(t *testing.T) {
+	frame := `{"event_type":"session.heartbeat","pad":"` + strings.Repeat("x", 50) + `"}`
+	e := newEnv(t, Config{MaxFrameBytes: int64(len(frame))})
+	ws := e.connect(e.user("alice"))
+	if err := ws.WriteMessage(websocket.TextMessage, []byte(frame)); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(readRaw(t, ws)); got != `{"status":"success"}` {
+		t.Fatalf("reply %s", got)
+	}
+}
+
+func TestChatErrorFrame(t *testing.T) {
+	e := newEnv(t, Config{})
+	ws := e.connect(e.user("alice"))
+	// room.info checks room_id's type before anything else (PROTOCOL.md §2.7).
+	if err := ws.WriteMessage(websocket.TextMessage, []byte(`{"event_type":"room.info","data":{"room_id":[1]}}`)); err != nil {
+		t.Fatal(err)
+	}
+	f := readFrame(t, ws)
+	ef, ok := f["error"].(map[string]any)
+	if !ok || ef["code"] != float64(4003) {
+		t.Fatalf("reply %v, want a 4003 error frame", f)
+	}
+	heartbeat(t, ws)
+}
+
+func TestDisconnectUser(t *testing.T) {
+	e := newEnv(t, Config{})
+	alice, bob := e.user("alice"), e.user("bob")
+	a1, a2, b := e.connect(alice), e.connect(alice), e.connect(bob)
+	e.gw.DisconnectUser(alice.ID, 4001, "user deleted")
+	expectClose(t, a1, 4001)
+	expectClose(t, a2, 4001)
+	heartbeat(t, b)
+	eventually(t, "alice's connections to leave the hub", func() bool { return len(e.hub.userConns(alice.ID)) == 0 })
+}
+
+func TestShutdownClosesGoingAway(t *testing.T) {
+	e := newEnv(t, Config{})
+	u := e.user("alice")
+	a, b := e.connect(u), e.connect(u)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- e.gw.Shutdown(ctx) }()
+	expectClose(t, a, websocket.CloseGoingAway)
+	expectClose(t, b, websocket.CloseGoingAway)
+	if err := <-done; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if got := e.counter("chatwasm_connections_open", nil); got != 0 {
+		t.Fatalf("open connections after shutdown = %v", got)
+	}
+	// A connection arriving during shutdown is turned away the same way.
+	late, err := e.dial("?token="+e.token(u.ID), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer late.Close()
+	expectClose(t, late, websocket.CloseGoingAway)
+}
+
+func TestPlainHTTPRejected(t *testing.T) {
+	e := newEnv(t, Config{})
+	resp, err := http.Get(e.srv.URL + "/?token=" + e.token(e.user("alice").ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("status %d, want 400", resp.StatusCode)
+	}
+}

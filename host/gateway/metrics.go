@@ -1,0 +1,62 @@
+package gateway
+
+import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the gateway's Prometheus collectors. They live on a registry
+// the caller owns, so several servers (tests, benchmarks) never share state.
+type Metrics struct {
+	conns        prometheus.Gauge
+	framesIn     *prometheus.CounterVec
+	errors       *prometheus.CounterVec
+	opLatency    *prometheus.HistogramVec
+	slowClosed   prometheus.Counter
+	authFailures prometheus.Counter
+}
+
+// Label values for frames that never reach an operation.
+const (
+	labelInvalidFrame = "invalid"
+	labelUnknownEvent = "unknown"
+	labelInvalidEvent = "invalid_event_type"
+)
+
+// NewMetrics creates the gateway's collectors and registers them on reg.
+func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	m := &Metrics{
+		conns: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "chatwasm_connections_open",
+			Help: "WebSocket connections currently open.",
+		}),
+		framesIn: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "chatwasm_frames_in_total",
+			Help: "Frames received from clients, by event type (\"invalid\" for frames that are not a JSON object, \"unknown\" for unknown event types).",
+		}, []string{"event_type"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "chatwasm_errors_total",
+			Help: "Error frames sent to clients, by error code.",
+		}, []string{"code"}),
+		opLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "chatwasm_operation_duration_seconds",
+			Help:    "Time to run one client action, from decoded frame to effects applied.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"event_type"}),
+		slowClosed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chatwasm_slow_consumer_disconnects_total",
+			Help: "Connections closed because the client did not drain its outbound queue.",
+		}),
+		authFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chatwasm_auth_failures_total",
+			Help: "WebSocket connections closed with 4001 (missing, invalid or expired token, or unknown user).",
+		}),
+	}
+	for _, c := range []prometheus.Collector{m.conns, m.framesIn, m.errors, m.opLatency, m.slowClosed, m.authFailures} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("gateway: register metrics: %w", err)
+		}
+	}
+	return m, nil
+}

@@ -1,0 +1,296 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chatwasm/chatwasm/host/store/storetest"
+	"github.com/gorilla/websocket"
+)
+
+func TestOpenStore(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, url := range []string{"sqlite:" + filepath.Join(dir, "a.db"), "sqlite://" + filepath.Join(dir, "b.db")} {
+		st, err := OpenStore(ctx, url)
+		if err != nil {
+			t.Fatalf("%s: %v", url, err)
+		}
+		if err := st.Migrate(ctx); err != nil {
+			t.Fatalf("%s: migrate: %v", url, err)
+		}
+		st.Close()
+	}
+	if _, err := OpenStore(ctx, "sqlite:"); err == nil {
+		t.Fatal("sqlite: with no path opened")
+	}
+	_, err := OpenStore(ctx, "mysql://root:hunter2@localhost/chat")
+	if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), `"mysql"`) {
+		t.Fatalf("unsupported URL error %v: want the scheme named and no password", err)
+	}
+}
+
+func TestWSPattern(t *testing.T) {
+	for path, want := range map[string]string{
+		"/messaging/": "GET /messaging/{$}",
+		"messaging/":  "GET /messaging/{$}",
+		"/ws":         "GET /ws",
+	} {
+		got, err := wsPattern(path)
+		if err != nil || got != want {
+			t.Errorf("wsPattern(%q) = %q, %v; want %q", path, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "/healthz", "/metrics", "/admin/", "/admin", "/admin/ws", "/a{b}"} {
+		if _, err := wsPattern(bad); err == nil {
+			t.Errorf("wsPattern(%q) accepted", bad)
+		}
+	}
+}
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// running is a server started by Run on a free port.
+type running struct {
+	base   string
+	logs   *syncBuffer
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func start(t *testing.T, cfg Config) *running {
+	t.Helper()
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{logs: logs, cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- Run(ctx, cfg, log) }()
+	t.Cleanup(func() {
+		cancel()
+		<-r.done
+	})
+	re := regexp.MustCompile(`msg=listening addr=(127\.0\.0\.1:\d+)\n`)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if m := re.FindStringSubmatch(logs.String()); m != nil {
+			r.base = m[1]
+			return r
+		}
+		select {
+		case err := <-r.done:
+			t.Fatalf("Run returned early: %v\n%s", err, logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no listening line in logs:\n%s", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// testConfig is a server on a free port and a fresh SQLite database.
+func testConfig(t *testing.T) Config {
+	cfg := DefaultConfig()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.DB = "sqlite:" + filepath.Join(t.TempDir(), "chatwasm.db")
+	cfg.AdminToken = "adm"
+	return cfg
+}
+
+// engines runs fn once per database engine: SQLite, and PostgreSQL when
+// CHATWASM_TEST_POSTGRES names a server (skipped otherwise).
+func engines(t *testing.T, fn func(t *testing.T, cfg Config)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, testConfig(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		cfg := testConfig(t)
+		cfg.DB = storetest.PostgresURL(t)
+		fn(t, cfg)
+	})
+}
+
+func (r *running) admin(t *testing.T, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, "http://"+r.base+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer adm")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	if b, _ := io.ReadAll(resp.Body); len(b) > 0 {
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("%s %s: %s: %v", method, path, b, err)
+		}
+	}
+	return resp.StatusCode, m
+}
+
+// dial creates a user with a token through the admin API and connects it.
+func (r *running) dial(t *testing.T, path, username string) (*websocket.Conn, float64) {
+	t.Helper()
+	status, u := r.admin(t, "POST", "/admin/users", `{"username":"`+username+`"}`)
+	if status != http.StatusCreated {
+		t.Fatalf("create user: %d %v", status, u)
+	}
+	id := u["id"].(float64)
+	status, tok := r.admin(t, "POST", "/admin/tokens", `{"user_id":`+idStr(id)+`}`)
+	if status != http.StatusOK {
+		t.Fatalf("token: %d %v", status, tok)
+	}
+	ws, resp, err := websocket.DefaultDialer.Dial("ws://"+r.base+path+"?token="+tok["token"].(string), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	t.Cleanup(func() { ws.Close() })
+	_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var f map[string]any
+	if err := ws.ReadJSON(&f); err != nil || f["eventType"] != "chat.notifications" {
+		t.Fatalf("first frame %v, %v", f, err)
+	}
+	return ws, id
+}
+
+func idStr(id float64) string { return strconv.FormatInt(int64(id), 10) }
+
+func TestServerEndToEnd(t *testing.T) { engines(t, testServerEndToEnd) }
+
+func testServerEndToEnd(t *testing.T, cfg Config) {
+	r := start(t, cfg)
+
+	resp, err := http.Get("http://" + r.base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz: %d", resp.StatusCode)
+	}
+
+	alice, _ := r.dial(t, "/messaging/", "alice")
+	bob, bobID := r.dial(t, "/messaging/", "bob")
+
+	resp, err = http.Get("http://" + r.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"chatwasm_connections_open 2", "go_goroutines", "chatwasm_slow_consumer_disconnects_total 0"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+
+	// Deleting a user closes their connections with 4001.
+	if status, _ := r.admin(t, "DELETE", "/admin/users/"+idStr(bobID), ""); status != http.StatusNoContent {
+		t.Fatalf("delete user: %d", status)
+	}
+	_ = bob.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, _, err := bob.ReadMessage(); !websocket.IsCloseError(err, 4001) {
+		t.Fatalf("deleted user's connection: %v, want close 4001", err)
+	}
+
+	// Shutdown closes the rest with 1001 and Run returns nil.
+	r.cancel()
+	_ = alice.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, _, err := alice.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+		t.Fatalf("on shutdown: %v, want close 1001", err)
+	}
+	select {
+	case err := <-r.done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		r.done <- nil // for the cleanup
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+	if !strings.Contains(r.logs.String(), "msg=stopped") {
+		t.Fatalf("no stopped line:\n%s", r.logs.String())
+	}
+}
+
+func TestServerCustomPathAndGeneratedAdminToken(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.WSPath = "chat/"
+	cfg.AdminToken = ""
+	r := start(t, cfg)
+	m := regexp.MustCompile(`admin_token=([0-9a-f]{32})`).FindStringSubmatch(r.logs.String())
+	if m == nil {
+		t.Fatalf("generated admin token not logged:\n%s", r.logs.String())
+	}
+	req, err := http.NewRequest("POST", "http://"+r.base+"/admin/users", strings.NewReader(`{"username":"alice"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+m[1])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("admin with the logged token: %d", resp.StatusCode)
+	}
+	resp, err = http.Get("http://" + r.base + "/messaging/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("default path still served: %d", resp.StatusCode)
+	}
+	resp, err = http.Get("http://" + r.base + "/chat/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest { // served, but not a WebSocket handshake
+		t.Fatalf("custom path: %d", resp.StatusCode)
+	}
+}
+
+func TestRunFailsOnBadConfig(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.DB = "nosuch:db"
+	if err := Run(context.Background(), cfg, nil); err == nil {
+		t.Fatal("Run with an unsupported database succeeded")
+	}
+	cfg = testConfig(t)
+	cfg.WSPath = "/metrics"
+	if err := Run(context.Background(), cfg, nil); err == nil {
+		t.Fatal("Run with a reserved WebSocket path succeeded")
+	}
+}
