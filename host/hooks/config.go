@@ -1,0 +1,261 @@
+package hooks
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/chatwasm/chatwasm/abi"
+	"github.com/dustin/go-humanize"
+	"go.yaml.in/yaml/v3"
+)
+
+// Defaults of a module entry's optional limits.
+const (
+	DefaultTimeout   = 500 * time.Millisecond
+	DefaultMemory    = 64 << 20
+	DefaultInstances = 2
+	maxTimeout       = time.Minute
+	maxInstances     = 1024
+)
+
+// Policy is what a module fault (trap, timeout, broken limit) does to the
+// request: fail it, or skip the module's layer.
+type Policy string
+
+// The failure policies.
+const (
+	FailClosed Policy = "closed"
+	FailOpen   Policy = "open"
+)
+
+// ModuleSpec is one entry of the deployment's module file, validated, with
+// defaults applied and Path made absolute.
+type ModuleSpec struct {
+	// Name identifies the module in logs, metrics and its key-value store.
+	Name string
+	// Path is the .wasm file.
+	Path string
+	// SHA256 is the expected hex digest of the file ("" skips the check).
+	SHA256 string
+	// Tenants the module applies to; nil means every tenant.
+	Tenants []string
+	// Hooks the module is subscribed to; nil means every hook it exports.
+	Hooks []string
+	// Config is what the module reads with Extism's config_get.
+	Config map[string]string
+	// Capabilities are the host imports the module may call (abi.Cap*).
+	Capabilities []string
+	// AllowedHosts are the host[:port]s its http_request may reach.
+	AllowedHosts []string
+	// Timeout is the deadline of one call.
+	Timeout time.Duration
+	// Memory caps the module's linear memory, in bytes.
+	Memory uint64
+	// Instances is the size of its pool of warm instances.
+	Instances int
+	// OnFailure is its failure policy.
+	OnFailure Policy
+	// Line is the line of the entry in the file, for messages.
+	Line int
+}
+
+// AllTenants reports whether the module applies to every tenant.
+func (m *ModuleSpec) AllTenants() bool { return m.Tenants == nil }
+
+// Granted reports whether the module holds capability c.
+func (m *ModuleSpec) Granted(c string) bool {
+	return slices.Contains(m.Capabilities, abi.CapAll) || slices.Contains(m.Capabilities, c)
+}
+
+// ModuleFile is a parsed deployment module file.
+type ModuleFile struct {
+	// Path is the file the modules were read from ("" when parsed from
+	// memory).
+	Path    string
+	Modules []ModuleSpec
+}
+
+// ReadModuleFile reads and validates the module file at path. Every problem
+// is reported as "path:line: ..." so that the server can exit with it.
+func ReadModuleFile(path string) (*ModuleFile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("module file: %w", err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("module file: %w", err)
+	}
+	return ParseModuleFile(data, abs)
+}
+
+// ParseModuleFile validates the module file data, read from path; relative
+// module paths are resolved against path's directory.
+func ParseModuleFile(data []byte, path string) (*ModuleFile, error) {
+	name := path
+	if name == "" {
+		name = "module file"
+	}
+	var doc struct {
+		Modules []rawModule `yaml:"modules"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) { // an empty file has no modules
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	f := &ModuleFile{Path: path}
+	seen := make(map[string]int)
+	for i := range doc.Modules {
+		m, err := doc.Modules[i].spec(filepath.Dir(path))
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", name, doc.Modules[i].line, err)
+		}
+		if first, dup := seen[m.Name]; dup {
+			return nil, fmt.Errorf("%s:%d: module %q: duplicate name (first at line %d)", name, m.Line, m.Name, first)
+		}
+		seen[m.Name] = m.Line
+		f.Modules = append(f.Modules, m)
+	}
+	return f, nil
+}
+
+// moduleFields are the keys of a module entry.
+var moduleFields = []string{"name", "path", "sha256", "tenants", "hooks", "config", "capabilities",
+	"allowed_hosts", "timeout", "memory", "instances", "on_failure"}
+
+var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
+// rawModule is a module entry as written.
+type rawModule struct {
+	Name         string            `yaml:"name"`
+	Path         string            `yaml:"path"`
+	SHA256       string            `yaml:"sha256"`
+	Tenants      []string          `yaml:"tenants"`
+	Hooks        []string          `yaml:"hooks"`
+	Config       map[string]string `yaml:"config"`
+	Capabilities []string          `yaml:"capabilities"`
+	AllowedHosts []string          `yaml:"allowed_hosts"`
+	Timeout      string            `yaml:"timeout"`
+	Memory       string            `yaml:"memory"`
+	Instances    *int              `yaml:"instances"`
+	OnFailure    string            `yaml:"on_failure"`
+	line         int
+}
+
+// UnmarshalYAML records the entry's line and refuses unknown keys (a
+// yaml.Node does not inherit the decoder's KnownFields).
+func (r *rawModule) UnmarshalYAML(n *yaml.Node) error {
+	r.line = n.Line
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: a module entry must be a mapping", n.Line)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i].Value; !slices.Contains(moduleFields, k) {
+			return fmt.Errorf("line %d: unknown module field %q (known: %s)", n.Content[i].Line, k,
+				strings.Join(moduleFields, ", "))
+		}
+	}
+	type plain rawModule
+	return n.Decode((*plain)(r))
+}
+
+// spec validates the entry and applies the defaults.
+func (r *rawModule) spec(dir string) (ModuleSpec, error) {
+	m := ModuleSpec{Name: r.Name, Line: r.line, Config: r.Config, AllowedHosts: r.AllowedHosts}
+	if !validName.MatchString(r.Name) {
+		if r.Name == "" {
+			return m, errors.New("module without a name")
+		}
+		return m, fmt.Errorf("module %q: invalid name (letters, digits, '_', '.', '-'; at most 64)", r.Name)
+	}
+	bad := func(format string, a ...any) (ModuleSpec, error) {
+		return m, fmt.Errorf("module %q: %s", r.Name, fmt.Sprintf(format, a...))
+	}
+	if r.Path == "" {
+		return bad("missing path")
+	}
+	m.Path = r.Path
+	if !filepath.IsAbs(m.Path) {
+		m.Path = filepath.Join(dir, m.Path)
+	}
+	if r.SHA256 != "" {
+		if b, err := hex.DecodeString(r.SHA256); err != nil || len(b) != 32 {
+			return bad("sha256 %q is not 64 hex digits", r.SHA256)
+		}
+		m.SHA256 = strings.ToLower(r.SHA256)
+	}
+	if r.Tenants != nil && !slices.Contains(r.Tenants, "*") {
+		if len(r.Tenants) == 0 {
+			return bad("empty tenants list (omit it, or use [\"*\"], for every tenant)")
+		}
+		for _, t := range r.Tenants {
+			if t == "" {
+				return bad("empty tenant name")
+			}
+		}
+		m.Tenants = r.Tenants
+	}
+	for i, h := range r.Hooks {
+		if _, ok := abi.LookupHook(h); !ok {
+			return bad("unknown hook %q", h)
+		}
+		if slices.Contains(r.Hooks[:i], h) {
+			return bad("hook %q listed twice", h)
+		}
+	}
+	m.Hooks = r.Hooks
+	known := abi.Capabilities()
+	for _, c := range r.Capabilities {
+		if c != abi.CapAll && !slices.Contains(known, c) {
+			return bad("unknown capability %q (known: %s, or \"*\")", c, strings.Join(known, ", "))
+		}
+	}
+	m.Capabilities = r.Capabilities
+	for _, h := range r.AllowedHosts {
+		if h == "" || strings.ContainsAny(h, "/ ") {
+			return bad("invalid allowed host %q (want host or host:port)", h)
+		}
+	}
+	m.Timeout = DefaultTimeout
+	if r.Timeout != "" {
+		d, err := time.ParseDuration(r.Timeout)
+		if err != nil || d <= 0 || d > maxTimeout {
+			return bad("invalid timeout %q (a duration such as 100ms, at most %s)", r.Timeout, maxTimeout)
+		}
+		m.Timeout = d
+	}
+	m.Memory = DefaultMemory
+	if r.Memory != "" {
+		n, err := humanize.ParseBytes(r.Memory)
+		if err != nil || n == 0 {
+			return bad("invalid memory %q (a size such as 64MiB)", r.Memory)
+		}
+		m.Memory = n
+	}
+	m.Instances = DefaultInstances
+	if r.Instances != nil {
+		if *r.Instances < 1 || *r.Instances > maxInstances {
+			return bad("instances must be between 1 and %d, not %d", maxInstances, *r.Instances)
+		}
+		m.Instances = *r.Instances
+	}
+	switch Policy(r.OnFailure) {
+	case "", FailClosed:
+		m.OnFailure = FailClosed
+	case FailOpen:
+		m.OnFailure = FailOpen
+	default:
+		return bad("on_failure must be \"closed\" or \"open\", not %q", r.OnFailure)
+	}
+	return m, nil
+}

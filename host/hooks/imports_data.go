@@ -1,0 +1,177 @@
+package hooks
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/store"
+)
+
+func apiTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func apiRoom(rm store.Room) abi.Room {
+	prefs := rm.Preferences
+	if len(prefs) == 0 {
+		prefs = json.RawMessage("{}")
+	}
+	return abi.Room{
+		ID: rm.ID, Kind: string(rm.Kind), Name: rm.Name, Description: rm.Description, Avatar: rm.Avatar,
+		CreatorID: rm.CreatorID, MaxMembers: rm.MaxMembers, IsPublic: rm.IsPublic,
+		JoinApprovalRequired: rm.JoinApprovalRequired, GroupLocked: rm.GroupLocked, Preferences: prefs,
+		LastMessageID: rm.LastMessageID, CreatedAt: apiTime(rm.CreatedAt), UpdatedAt: apiTime(rm.UpdatedAt),
+	}
+}
+
+func (f *frame) room(ctx context.Context, name string, req []byte, lock bool, tx *store.Tx) (store.Room, error) {
+	var r abi.RoomRef
+	if err := decode(name, req, &r); err != nil {
+		return store.Room{}, err
+	}
+	return tx.GetRoom(ctx, f.call.Tenant, r.RoomID, lock)
+}
+
+func importRoomGet(ctx context.Context, f *frame, req []byte) (any, error) {
+	var out abi.Room
+	err := f.withTx(ctx, false, func(tx *store.Tx) error {
+		rm, err := f.room(ctx, abi.ImportRoomGet, req, false, tx)
+		out = apiRoom(rm)
+		return err
+	})
+	return out, err
+}
+
+func importRoomProperty(ctx context.Context, f *frame, req []byte) (any, error) {
+	var out struct {
+		Preferences json.RawMessage `json:"preferences"`
+	}
+	err := f.withTx(ctx, false, func(tx *store.Tx) error {
+		rm, err := f.room(ctx, abi.ImportRoomProperty, req, false, tx)
+		out.Preferences = apiRoom(rm).Preferences
+		return err
+	})
+	return out, err
+}
+
+func importRoomMembers(ctx context.Context, f *frame, req []byte) (any, error) {
+	out := []abi.Member{}
+	err := f.withTx(ctx, false, func(tx *store.Tx) error {
+		rm, err := f.room(ctx, abi.ImportRoomMembers, req, false, tx)
+		if err != nil {
+			return err
+		}
+		ms, err := tx.Members(ctx, rm.ID)
+		for _, m := range ms {
+			out = append(out, abi.Member{UserID: m.UserID, IsAdmin: m.IsAdmin})
+		}
+		return err
+	})
+	return out, err
+}
+
+// membersChange is the common part of members_add and members_remove: only
+// in the replace layer, on a room and users of the tenant.
+func (f *frame) membersChange(ctx context.Context, name string, req []byte,
+	change func(tx *store.Tx, rm store.Room, c abi.MembersChange) error) (any, error) {
+	if f.hook.Kind != abi.Replace || f.call.Tx == nil {
+		return nil, &abi.Error{Code: abi.CodeInternal, Detail: name + " is only available in the replace layer"}
+	}
+	var c abi.MembersChange
+	if err := decode(name, req, &c); err != nil {
+		return nil, err
+	}
+	tx := f.call.Tx
+	rm, err := tx.GetRoom(ctx, f.call.Tenant, c.RoomID, true)
+	if err != nil {
+		return nil, err
+	}
+	users, err := tx.UsersByID(ctx, f.call.Tenant, c.UserIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range c.UserIDs {
+		if _, ok := users[id]; !ok {
+			return nil, abi.ErrNotFound()
+		}
+	}
+	if err := change(tx, rm, c); err != nil {
+		return nil, err
+	}
+	n, err := tx.CountMembers(ctx, rm.ID)
+	return map[string]int64{"count": n}, err
+}
+
+func importMembersAdd(ctx context.Context, f *frame, req []byte) (any, error) {
+	return f.membersChange(ctx, abi.ImportMembersAdd, req, func(tx *store.Tx, rm store.Room, c abi.MembersChange) error {
+		if rm.MaxMembers > 0 {
+			// Checked before writing, because the module may carry on after
+			// the refusal and the operation commit. The room row is locked:
+			// the count cannot change under us.
+			n, err := tx.CountMembers(ctx, rm.ID)
+			if err != nil {
+				return err
+			}
+			seen := map[int64]bool{}
+			for _, id := range c.UserIDs {
+				member, _, err := tx.Membership(ctx, rm.ID, id)
+				if err != nil {
+					return err
+				}
+				if !member && !seen[id] {
+					seen[id] = true
+					n++
+				}
+			}
+			if n > rm.MaxMembers {
+				return &abi.Error{Code: abi.CodeIntegrity, Detail: abi.DetailIntegrity}
+			}
+		}
+		return tx.AddMembers(ctx, rm.ID, c.UserIDs, c.Admin)
+	})
+}
+
+func importMembersRemove(ctx context.Context, f *frame, req []byte) (any, error) {
+	return f.membersChange(ctx, abi.ImportMembersRemove, req, func(tx *store.Tx, rm store.Room, c abi.MembersChange) error {
+		return tx.RemoveMembers(ctx, rm.ID, c.UserIDs)
+	})
+}
+
+func importMessageGet(ctx context.Context, f *frame, req []byte) (any, error) {
+	var r abi.MessageRef
+	if err := decode(abi.ImportMessageGet, req, &r); err != nil {
+		return nil, err
+	}
+	var out abi.Message
+	err := f.withTx(ctx, false, func(tx *store.Tx) error {
+		m, err := tx.GetMessage(ctx, f.call.Tenant, r.MessageID)
+		out = abi.Message{
+			ID: m.ID, RoomID: m.RoomID, SenderID: m.SenderID, Content: m.Content, IsDeleted: m.IsDeleted,
+			IsEdited: m.IsEdited, IsForwarded: m.IsForwarded, ParentMessageID: m.ParentMessageID,
+			ForwardedFromID: m.ForwardedFromID, CreatedAt: apiTime(m.CreatedAt), UpdatedAt: apiTime(m.UpdatedAt),
+		}
+		return err
+	})
+	return out, err
+}
+
+func importUserGet(ctx context.Context, f *frame, req []byte) (any, error) {
+	var r abi.UserRef
+	if err := decode(abi.ImportUserGet, req, &r); err != nil {
+		return nil, err
+	}
+	var out abi.User
+	err := f.withTx(ctx, false, func(tx *store.Tx) error {
+		us, err := tx.UsersByID(ctx, f.call.Tenant, []int64{r.UserID})
+		if err != nil {
+			return err
+		}
+		u, ok := us[r.UserID]
+		if !ok {
+			return store.ErrNotFound
+		}
+		out = abi.User{ID: u.ID, Username: u.Username, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,444 @@
+package hooks_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/hooks"
+	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/chatwasm/chatwasm/host/store/storetest"
+)
+
+// world is a store with two tenants, each with a user and a group.
+type world struct {
+	st             *store.Store
+	user1, user2   store.User // tenants t1, t2
+	room1, room2   store.Room
+	other1         store.User // a second user of t1
+	call1          hooks.CallInfo
+	emitted        []abi.Event
+	emitTenantSeen string
+}
+
+func newWorld(t *testing.T, st *store.Store) *world {
+	w := &world{st: st}
+	ctx := context.Background()
+	err := st.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		if w.user1, err = tx.CreateUser(ctx, store.User{Tenant: "t1", Username: "u1"}); err != nil {
+			return err
+		}
+		if w.other1, err = tx.CreateUser(ctx, store.User{Tenant: "t1", Username: "o1"}); err != nil {
+			return err
+		}
+		if w.user2, err = tx.CreateUser(ctx, store.User{Tenant: "t2", Username: "u2"}); err != nil {
+			return err
+		}
+		if w.room1, err = tx.CreateRoom(ctx, store.Room{Tenant: "t1", Kind: store.KindGroup, Name: "r1",
+			CreatorID: &w.user1.ID, MaxMembers: 2}, ""); err != nil {
+			return err
+		}
+		if w.room2, err = tx.CreateRoom(ctx, store.Room{Tenant: "t2", Kind: store.KindGroup, Name: "r2",
+			CreatorID: &w.user2.ID, MaxMembers: 100}, ""); err != nil {
+			return err
+		}
+		if err := tx.AddMembers(ctx, w.room1.ID, []int64{w.user1.ID}, true); err != nil {
+			return err
+		}
+		return tx.AddMembers(ctx, w.room2.ID, []int64{w.user2.ID}, true)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.call1 = hooks.CallInfo{Tenant: "t1", Caller: abi.Caller{UserID: w.user1.ID, Username: "u1"},
+		Emit: func(_ context.Context, ev abi.Event) error {
+			w.emitted = append(w.emitted, ev)
+			return nil
+		}}
+	return w
+}
+
+func (w *world) kv(t *testing.T, module, tenant, key string) (string, bool) {
+	t.Helper()
+	var v string
+	err := w.st.Read(context.Background(), func(tx *store.Tx) error {
+		var err error
+		v, err = tx.ModuleKVGet(context.Background(), module, tenant, key)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return "", false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v, true
+}
+
+func TestKVInTransaction(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		m := newManager(t, `
+modules:
+  - name: kvmod
+    path: {{guest}}
+    hooks: [_create_message]
+    capabilities: [kv]
+    config: {mode: kv, tag: k}
+`, hooks.Options{Store: st})
+		s := acquire(t, m)
+		ctx := context.Background()
+		write := func(key string, c *core) error {
+			return st.Write(ctx, func(tx *store.Tx) error {
+				call := w.call1
+				call.Tx = tx
+				_, err := s.Run(ctx, "_create_message", call, []byte(`{"trail":[],"key":"`+key+`","value":{"n":1}}`), c.next)
+				return err
+			})
+		}
+		boom := &abi.Error{Code: 4005, Detail: abi.DetailIntegrity}
+		err := write("rolled", &core{err: boom})
+		if ae := wireError(t, err); ae.Code != 4003 || !strings.Contains(ae.Detail.([]string)[0], "k saw") {
+			t.Errorf("failed operation: %v", err)
+		}
+		if _, ok := w.kv(t, "kvmod", "t1", "rolled"); ok {
+			t.Error("the module's write survived the rolled-back transaction")
+		}
+		if err := write("kept", &core{}); err != nil {
+			t.Fatal(err)
+		}
+		if v, ok := w.kv(t, "kvmod", "t1", "kept"); !ok || v != `{"n":1}` {
+			t.Errorf("committed write: %q, %v", v, ok)
+		}
+		if _, ok := w.kv(t, "kvmod", "t2", "kept"); ok {
+			t.Error("the write leaked into another tenant")
+		}
+	})
+}
+
+func TestKVOutsideTransaction(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		m := newManager(t, `
+modules:
+  - name: writer
+    path: {{guest}}
+    hooks: [create_message]
+    capabilities: ["*"]
+    config: {mode: kv, tag: w}
+  - name: reader
+    path: {{guest}}
+    hooks: [join_room]
+    capabilities: [kv]
+    config: {mode: kv_get}
+`, hooks.Options{Store: st})
+		s := acquire(t, m)
+		ctx := context.Background()
+		if _, err := s.Run(ctx, "create_message", w.call1, []byte(`{"key":"k","value":"v"}`), (&core{}).next); err != nil {
+			t.Fatal(err)
+		}
+		if v, ok := w.kv(t, "writer", "t1", "k"); !ok || v != `"v"` {
+			t.Errorf("extend-layer write: %q, %v", v, ok)
+		}
+		// Each module has its own store.
+		out, err := s.Run(ctx, "join_room", w.call1, []byte(`{"key":"k"}`), nil)
+		if err != nil || string(out) != `{"error":"","value":{"value":null}}` {
+			t.Errorf("another module's key: %s, %v", out, err)
+		}
+	})
+}
+
+func TestCapabilityRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		logs := &logSink{}
+		m := newManager(t, `
+modules:
+  - name: nokv
+    path: {{guest}}
+    hooks: [_create_message]
+    capabilities: [rooms.read]
+    config: {mode: kv}
+`, hooks.Options{Store: st, Logger: slog.New(logs)})
+		c := &core{}
+		err := st.Write(context.Background(), func(tx *store.Tx) error {
+			call := w.call1
+			call.Tx = tx
+			_, err := acquire(t, m).Run(context.Background(), "_create_message", call, []byte(`{"key":"k","value":1}`), c.next)
+			return err
+		})
+		ae := wireError(t, err)
+		if d, _ := ae.Detail.([]string); ae.Code != 4003 || len(d) != 1 ||
+			!strings.Contains(d[0], `kv_set: wasm: capability not granted: kv_set needs "kv"`) {
+			t.Errorf("refused import: %d %v", ae.Code, ae.Detail)
+		}
+		if _, ok := w.kv(t, "nokv", "t1", "k"); ok || c.calls.Load() != 0 {
+			t.Error("the refused write happened")
+		}
+	})
+}
+
+func TestTenantScoping(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		m := newManager(t, `
+modules:
+  - name: reader
+    path: {{guest}}
+    hooks: [create_message, _join_room]
+    capabilities: [rooms.read, members.write]
+    config: {mode: room_get}
+  - name: adder
+    path: {{guest}}
+    hooks: [_create_message]
+    capabilities: [members.write]
+    config: {mode: members_add}
+`, hooks.Options{Store: st})
+		s := acquire(t, m)
+		ctx := context.Background()
+		get := func(roomID string) (room abi.Room, errText string) {
+			out, err := s.Run(ctx, "create_message", w.call1, []byte(`{"room_id":"`+roomID+`"}`), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var res struct {
+				Room  *abi.Room `json:"room"`
+				Error string    `json:"error"`
+			}
+			if err := json.Unmarshal(out, &res); err != nil {
+				t.Fatal(err)
+			}
+			if res.Room != nil {
+				room = *res.Room
+			}
+			return room, res.Error
+		}
+		if rm, e := get(w.room1.ID); e != "" || rm.ID != w.room1.ID || rm.Kind != "GroupChat" || rm.Name != "r1" ||
+			rm.CreatorID == nil || *rm.CreatorID != w.user1.ID || string(rm.Preferences) != "{}" {
+			t.Errorf("own tenant's room: %+v, %q", rm, e)
+		}
+		notFound := `{"code":4004,"detail":"Resource not found."}`
+		if rm, e := get(w.room2.ID); e != notFound || rm.ID != "" {
+			t.Errorf("other tenant's room: %+v, %q", rm, e)
+		}
+		if _, e := get("no-such-room"); e != notFound {
+			t.Errorf("missing room: %q", e)
+		}
+
+		add := func(hook, roomID string, userID int64) string {
+			var out []byte
+			err := st.Write(ctx, func(tx *store.Tx) error {
+				call := w.call1
+				call.Tx = tx
+				var err error
+				out, err = s.Run(ctx, hook, call, []byte(`{"room_id":"`+roomID+`","user_id":`+itoa(userID)+`}`), nil)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(out)
+		}
+		if got := add("_create_message", w.room1.ID, w.user2.ID); got != `{"error":`+quote(notFound)+`,"result":null}` {
+			t.Errorf("adding another tenant's user: %s", got)
+		}
+		if got := add("_create_message", w.room2.ID, w.other1.ID); got != `{"error":`+quote(notFound)+`,"result":null}` {
+			t.Errorf("adding to another tenant's room: %s", got)
+		}
+		if got := add("_create_message", w.room1.ID, w.other1.ID); got != `{"error":"","result":{"count":2}}` {
+			t.Errorf("adding a member: %s", got)
+		}
+		var n int64
+		_ = st.Read(ctx, func(tx *store.Tx) error {
+			var err error
+			n, err = tx.CountMembers(ctx, w.room1.ID)
+			return err
+		})
+		if n != 2 {
+			t.Errorf("room has %d members after members_add", n)
+		}
+	})
+}
+
+func TestMembersWriteOnlyInReplaceLayer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		m := newManager(t, `
+modules:
+  - name: adder
+    path: {{guest}}
+    hooks: [create_message]
+    capabilities: ["*"]
+    config: {mode: members_add}
+`, hooks.Options{Store: st})
+		out, err := acquire(t, m).Run(context.Background(), "create_message", w.call1,
+			[]byte(`{"room_id":"`+w.room1.ID+`","user_id":`+itoa(w.other1.ID)+`}`), nil)
+		want := `{"error":"{\"code\":4006,\"detail\":\"members_add is only available in the replace layer\"}","result":null}`
+		if err != nil || string(out) != want {
+			t.Errorf("members_add in the extend layer: %s, %v", out, err)
+		}
+	})
+}
+
+func TestEmitAndLog(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		logs := &logSink{}
+		m := newManager(t, `
+modules:
+  - name: emitter
+    path: {{guest}}
+    hooks: [create_message]
+    capabilities: [events.emit]
+    config: {mode: emit, tag: e}
+  - name: logger
+    path: {{guest}}
+    hooks: [create_message]
+    capabilities: [log]
+    config: {mode: log, tag: l}
+`, hooks.Options{Store: st, Logger: slog.New(logs)})
+		s := acquire(t, m)
+		ctx := context.Background()
+		if _, err := s.Run(ctx, "create_message", w.call1, []byte(`{"room_id":"`+w.room1.ID+`"}`), (&core{}).next); err != nil {
+			t.Fatal(err)
+		}
+		if len(w.emitted) != 1 || w.emitted[0].To != "room" || w.emitted[0].RoomID != w.room1.ID ||
+			w.emitted[0].EventType != "custom.event" || string(w.emitted[0].Data) != `{"from":"e"}` {
+			t.Errorf("emitted %+v", w.emitted)
+		}
+		if len(logs.find("WARN hello from l", "module=logger", "hook=create_message", "tenant=t1", "n=1")) != 1 {
+			t.Errorf("module log not found: %v", logs.find(""))
+		}
+		// Another tenant's room does not exist for the module.
+		w.emitted = nil
+		_, err := s.Run(ctx, "create_message", w.call1, []byte(`{"room_id":"`+w.room2.ID+`"}`), (&core{}).next)
+		if ae := wireError(t, err); ae.Code != 4003 || !strings.Contains(ae.Detail.([]string)[0], "4004") || len(w.emitted) != 0 {
+			t.Errorf("emit to another tenant's room: %v, %v", err, w.emitted)
+		}
+	})
+}
+
+func TestPermissionHook(t *testing.T) {
+	for _, tc := range []struct {
+		mode string
+		def  abi.Decision
+		want abi.Decision
+	}{
+		{"deny", abi.Decision{Allow: true}, abi.Decision{Allow: false, Code: 4002, Detail: "denied by p"}},
+		{"allow", abi.Decision{Allow: false}, abi.Decision{Allow: true}},
+		{"wrap", abi.Decision{Allow: true, RoomID: "r"}, abi.Decision{Allow: true, RoomID: "r"}},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			m := newManager(t, `
+modules:
+  - name: perm
+    path: {{guest}}
+    hooks: [have_room_permission]
+    config: {mode: `+tc.mode+`, tag: p}
+`, hooks.Options{})
+			got, err := hooks.Call(context.Background(), acquire(t, m), abi.PermRoom, alice,
+				abi.PermissionArgs{RoomID: json.RawMessage(`"r"`)},
+				func(context.Context, abi.PermissionArgs) (abi.Decision, error) { return tc.def, nil })
+			if err != nil || got.Allow != tc.want.Allow || got.Code != tc.want.Code || got.Detail != tc.want.Detail ||
+				got.RoomID != tc.want.RoomID {
+				t.Errorf("decision %+v, %v; want %+v", got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestExceptionHook(t *testing.T) {
+	m := newManager(t, `
+modules:
+  - name: exc
+    path: {{guest}}
+    config: {mode: wrap}
+`, hooks.Options{})
+	s := acquire(t, m)
+	identity := func(_ context.Context, e abi.ExceptionArgs) (abi.Error, error) {
+		return abi.Error{Code: e.Code, Detail: e.Detail}, nil
+	}
+	got, err := hooks.Call(context.Background(), s, abi.ExceptionHook, alice,
+		abi.ExceptionArgs{Code: 4003, Detail: []string{"bad"}, EventType: "message.send"}, identity)
+	if err != nil || got.Code != 4007 || got.Detail != "mapped 4003" {
+		t.Errorf("mapped: %+v, %v", got, err)
+	}
+	got, err = hooks.Call(context.Background(), s, abi.ExceptionHook, alice,
+		abi.ExceptionArgs{Code: 4002, Detail: "no"}, identity)
+	if err != nil || got.Code != 4002 || got.Detail != "no" {
+		t.Errorf("passed through: %+v, %v", got, err)
+	}
+}
+
+func TestSerializerHook(t *testing.T) {
+	m := newManager(t, `
+modules:
+  - name: s1
+    path: {{guest}}
+    hooks: [serialize_message]
+    config: {tag: low}
+  - name: s2
+    path: {{guest}}
+    hooks: [serialize_message]
+    config: {tag: high}
+`, hooks.Options{})
+	s := acquire(t, m)
+	obj := []byte(`{"id":"m1","room":{"id":"r"},"sender":{"id":1},"content":"hi","is_deleted":false,"is_edited":false}`)
+	out, err := s.Serialize(context.Background(), abi.SerializeMessageHook, alice, "", obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	// The second module sees the first one's field and its own wins; the
+	// protected fields are untouched; next is refused.
+	if got["priority"] != "high" || got["seen_keys"] != float64(9) || got["id"] != "m1" || got["is_deleted"] != false ||
+		got["content"] != "hi" {
+		t.Errorf("serialized %s", out)
+	}
+	if e, _ := got["next_error"].(string); !strings.Contains(e, "next is not available in serializer hooks") {
+		t.Errorf("next in a serializer: %q", e)
+	}
+	// No module for the room serializer: the object is returned as it is.
+	room := []byte(`{"id":"r","type":"GroupChat"}`)
+	if out, err := s.Serialize(context.Background(), abi.SerializeRoomHook, alice, "detail", room); err != nil ||
+		string(out) != string(room) {
+		t.Errorf("unhooked serializer: %s, %v", out, err)
+	}
+}
+
+func TestCustomAction(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		m := newManager(t, `
+modules:
+  - name: pin
+    path: {{guest}}
+    capabilities: [events.emit]
+`, hooks.Options{Store: st})
+		s := acquire(t, m)
+		hook := abi.ActionHook("message.pin")
+		if !s.Has("t1", hook) || s.Has("t1", abi.ActionHook("message.flag")) {
+			t.Fatal("the action exported is not hooked")
+		}
+		unknown := func(context.Context, []byte) ([]byte, error) { return nil, errors.New("invalid event type") }
+		out, err := s.Run(context.Background(), hook, w.call1, []byte(`{"room_id":"`+w.room1.ID+`"}`), unknown)
+		if err != nil || string(out) != `{"pinned":"`+w.room1.ID+`"}` {
+			t.Errorf("action: %s, %v", out, err)
+		}
+		if len(w.emitted) != 1 || w.emitted[0].EventType != "message.pinned" {
+			t.Errorf("emitted %+v", w.emitted)
+		}
+	})
+}
+
+func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+func quote(s string) string { b, _ := json.Marshal(s); return string(b) }

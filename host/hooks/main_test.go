@@ -1,0 +1,302 @@
+package hooks_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/chatwasm/chatwasm/host/hooks"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+)
+
+// The guest modules every test loads, built once per source version, and
+// the compilation cache that makes loading them cheap after the first time.
+var (
+	guestV1, guestV2, guestReadme string
+	cacheDir                      string
+)
+
+func TestMain(m *testing.M) {
+	code, err := setup(m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hooks tests:", err)
+		os.Exit(1)
+	}
+	os.Exit(code)
+}
+
+func setup(m *testing.M) (int, error) {
+	dir := filepath.Join(os.TempDir(), "chatwasm-hooks-test")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return 0, err
+	}
+	cacheDir = filepath.Join(dir, "compile-cache")
+	var err error
+	if guestV1, err = buildGuest(dir, ""); err != nil {
+		return 0, err
+	}
+	if guestV2, err = buildGuest(dir, "abi2"); err != nil {
+		return 0, err
+	}
+	if guestReadme, err = buildReadmeGuest(dir); err != nil {
+		return 0, err
+	}
+	return m.Run(), nil
+}
+
+// buildGuest builds testdata/guest with the given build tags into dir.
+func buildGuest(dir, tags string) (string, error) {
+	src, err := filepath.Abs(filepath.Join("testdata", "guest"))
+	if err != nil {
+		return "", err
+	}
+	files, err := filepath.Glob(filepath.Join(src, "*.go"))
+	if err != nil {
+		return "", err
+	}
+	return buildWasm(dir, src, tags, nil, append(files, filepath.Join("..", "..", "go.sum")))
+}
+
+// buildReadmeGuest builds the Go module of abi/README.md, so that the
+// example module authors copy is known to work. It gets a go.mod of its own
+// and the main module's go.sum, and builds offline from the module cache.
+func buildReadmeGuest(dir string) (string, error) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "abi", "README.md"))
+	if err != nil {
+		return "", err
+	}
+	_, code, ok := strings.Cut(string(readme), "\n```go\n")
+	code, _, ok2 := strings.Cut(code, "\n```\n")
+	if !ok || !ok2 {
+		return "", fmt.Errorf("no Go example in abi/README.md")
+	}
+	sum, err := os.ReadFile(filepath.Join("..", "..", "go.sum"))
+	if err != nil {
+		return "", err
+	}
+	src := filepath.Join(dir, "readme-src")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		return "", err
+	}
+	for name, data := range map[string]string{
+		"main.go": code + "\n",
+		"go.mod":  "module readme\n\ngo 1.26\n\nrequire github.com/extism/go-pdk v1.1.3\n",
+		"go.sum":  string(sum),
+	} {
+		if err := os.WriteFile(filepath.Join(src, name), []byte(data), 0o644); err != nil {
+			return "", err
+		}
+	}
+	return buildWasm(dir, src, "", []string{"GOPROXY=off", "GOFLAGS=-mod=mod"},
+		[]string{filepath.Join(src, "main.go"), filepath.Join(src, "go.sum")})
+}
+
+// buildWasm builds the Go package in src for wasip1 into dir, unless a build
+// of the same inputs is already there.
+func buildWasm(dir, src, tags string, env, inputs []string) (string, error) {
+	sort.Strings(inputs)
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", runtime.Version(), src, tags)
+	for _, f := range inputs {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", filepath.Base(f), len(b))
+		h.Write(b)
+	}
+	out := filepath.Join(dir, "guest-"+hex.EncodeToString(h.Sum(nil))[:16]+".wasm")
+	if _, err := os.Stat(out); err == nil {
+		return out, nil
+	}
+	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(goBin); err != nil {
+		goBin = "go"
+	}
+	tmp := fmt.Sprintf("%s.%d.tmp", out, os.Getpid())
+	cmd := exec.Command(goBin, "build", "-buildmode=c-shared", "-tags="+tags, "-o", tmp, ".")
+	cmd.Dir = src
+	cmd.Env = append(append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm"), env...)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build %s: %v\n%s", src, err, b)
+	}
+	return out, os.Rename(tmp, out)
+}
+
+// writeFile writes a module file whose {{guest}} and {{guest2}} stand for
+// the built guests, and returns its path.
+func writeFile(t testing.TB, dir, yaml string) string {
+	t.Helper()
+	yaml = strings.ReplaceAll(yaml, "{{readme}}", guestReadme)
+	yaml = strings.ReplaceAll(yaml, "{{guest2}}", guestV2)
+	yaml = strings.ReplaceAll(yaml, "{{guest}}", guestV1)
+	path := filepath.Join(dir, "modules.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// newManager loads yaml with opts (a fresh registry and the shared compile
+// cache by default) and closes the manager when the test ends.
+func newManager(t testing.TB, yaml string, opts hooks.Options) *hooks.Manager {
+	t.Helper()
+	if opts.CacheDir == "" {
+		opts.CacheDir = cacheDir
+	}
+	if opts.Registerer == nil {
+		opts.Registerer = prometheus.NewRegistry()
+	}
+	m, err := hooks.NewManager(context.Background(), writeFile(t, t.TempDir(), yaml), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := m.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	return m
+}
+
+// acquire returns m's current set, released when the test ends.
+func acquire(t testing.TB, m *hooks.Manager) *hooks.Set {
+	s, release := m.Acquire()
+	t.Cleanup(release)
+	return s
+}
+
+// logSink is a slog handler that keeps the records, for tests that check
+// what a module logged.
+type logSink struct {
+	mu      sync.Mutex
+	records []string
+}
+
+func (l *logSink) Enabled(context.Context, slog.Level) bool { return true }
+
+func (l *logSink) Handle(_ context.Context, r slog.Record) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s", r.Level, r.Message)
+	r.Attrs(func(a slog.Attr) bool {
+		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
+		return true
+	})
+	l.mu.Lock()
+	l.records = append(l.records, b.String())
+	l.mu.Unlock()
+	return nil
+}
+
+func (l *logSink) WithAttrs(as []slog.Attr) slog.Handler {
+	return &logChild{parent: l, attrs: as}
+}
+
+func (l *logSink) WithGroup(string) slog.Handler { return l }
+
+// logChild shares its parent's records.
+type logChild struct {
+	parent *logSink
+	attrs  []slog.Attr
+}
+
+func (c *logChild) Enabled(context.Context, slog.Level) bool { return true }
+
+func (c *logChild) Handle(ctx context.Context, r slog.Record) error {
+	r2 := r.Clone()
+	r2.AddAttrs(c.attrs...)
+	return c.parent.Handle(ctx, r2)
+}
+
+func (c *logChild) WithAttrs(as []slog.Attr) slog.Handler {
+	return &logChild{parent: c.parent, attrs: append(append([]slog.Attr(nil), c.attrs...), as...)}
+}
+
+func (c *logChild) WithGroup(string) slog.Handler { return c }
+
+// find returns the records containing every one of subs.
+func (l *logSink) find(subs ...string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+outer:
+	for _, r := range l.records {
+		for _, s := range subs {
+			if !strings.Contains(r, s) {
+				continue outer
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// metric finds the metric name with the given label values (in the order
+// of its label names) in reg.
+func metric(t testing.TB, reg *prometheus.Registry, name string, values ...string) *dto.Metric {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	next:
+		for _, m := range mf.GetMetric() {
+			if len(m.GetLabel()) != len(values) {
+				continue
+			}
+			// Gather sorts labels by name; match by value set instead.
+			for _, v := range values {
+				if !slices.ContainsFunc(m.GetLabel(), func(l *dto.LabelPair) bool { return l.GetValue() == v }) {
+					continue next
+				}
+			}
+			return m
+		}
+	}
+	return nil
+}
+
+func counter(t testing.TB, reg *prometheus.Registry, name string, values ...string) float64 {
+	t.Helper()
+	if m := metric(t, reg, name, values...); m != nil {
+		return m.GetCounter().GetValue()
+	}
+	return 0
+}
+
+func gauge(t testing.TB, reg *prometheus.Registry, name string, values ...string) float64 {
+	t.Helper()
+	if m := metric(t, reg, name, values...); m != nil {
+		return m.GetGauge().GetValue()
+	}
+	return 0
+}
+
+func histogramCount(t testing.TB, reg *prometheus.Registry, name string, values ...string) uint64 {
+	t.Helper()
+	if m := metric(t, reg, name, values...); m != nil {
+		return m.GetHistogram().GetSampleCount()
+	}
+	return 0
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}

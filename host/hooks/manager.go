@@ -1,0 +1,203 @@
+package hooks
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/chatwasm/chatwasm/host/wasm"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// maxNesting bounds nested module calls. Every layer of a chain nests in the
+// one above it (through next), and an operation's replace chain nests in its
+// extend chain, so the runtime's default of 8 would cap a deployment at a
+// handful of modules per operation.
+const maxNesting = 64
+
+// Options configure a Manager.
+type Options struct {
+	// Store serves the data and key-value imports outside a transaction.
+	Store *store.Store
+	// Renderer serves the render_* imports; nil refuses them.
+	Renderer Renderer
+	// WireError maps the Go default's errors onto the error frames modules
+	// see from next; nil knows only *abi.Error.
+	WireError WireError
+	// Logger receives module logs and faults; nil discards them.
+	Logger *slog.Logger
+	// Registerer receives the per-module metrics; nil keeps them private.
+	Registerer prometheus.Registerer
+	// FaultLimit is how many faults in a row disable a module; 0 means
+	// DefaultFaultLimit.
+	FaultLimit int
+	// CacheDir keeps compiled modules on disk across restarts; "" keeps
+	// them in memory only.
+	CacheDir string
+}
+
+// Manager holds the current Set of the deployment's module file and swaps
+// in a new one on Reload. A nil *Manager has no modules.
+type Manager struct {
+	path string
+	env  *env
+	cur  atomic.Pointer[Set]
+
+	mu          sync.Mutex // serialises reloads
+	fingerprint string     // of the files the current set was loaded from
+}
+
+// NewManager loads the module file at path (every module compiled and
+// checked) and returns a Manager holding it. path "" means no modules. Any
+// problem with the file or a module is an error the server should exit with.
+func NewManager(ctx context.Context, path string, opts Options) (*Manager, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	metrics, err := NewMetrics(opts.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	rt, err := wasm.NewRuntime(wasm.Config{CacheDir: opts.CacheDir, Logger: log, HostFuncs: hostFuncs(),
+		MaxDepth: maxNesting})
+	if err != nil {
+		return nil, fmt.Errorf("hooks: %w", err)
+	}
+	m := &Manager{env: &env{opts: opts, metrics: metrics, log: log, rt: rt}}
+	if path == "" {
+		return m, nil
+	}
+	if m.path, err = filepath.Abs(path); err != nil {
+		_ = rt.Close(ctx)
+		return nil, fmt.Errorf("module file: %w", err)
+	}
+	if err := m.Reload(ctx); err != nil {
+		_ = rt.Close(ctx)
+		return nil, err
+	}
+	return m, nil
+}
+
+// Acquire returns the current Set and the function that releases it. The
+// Set stays usable until released, even if a reload replaces it meanwhile;
+// hold it for one operation, so that all its hooks see the same modules.
+func (m *Manager) Acquire() (*Set, func()) {
+	if m == nil {
+		return nil, func() {}
+	}
+	for {
+		s := m.cur.Load()
+		if s == nil {
+			return nil, func() {}
+		}
+		if s.acquire() {
+			return s, s.release
+		}
+		// s was replaced and closed between the load and the acquire: the
+		// pointer now holds its successor.
+	}
+}
+
+// Reload reads the module file again and loads every module into a new Set,
+// which replaces the current one atomically: calls in flight finish on the
+// old Set, which is closed when the last is done. On any error the current
+// Set stays and the error says why.
+func (m *Manager) Reload(ctx context.Context) error {
+	if m == nil || m.path == "" {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	fp, err := fingerprint(m.path)
+	if err != nil {
+		return err
+	}
+	s, err := m.load(ctx)
+	if err != nil {
+		m.env.log.ErrorContext(ctx, "module reload failed; keeping the modules in force", "file", m.path, "err", err)
+		return err
+	}
+	m.fingerprint = fp
+	s.refs.Store(1)
+	for _, mod := range s.modules {
+		m.env.metrics.disabled.WithLabelValues(mod.spec.Name).Set(0)
+	}
+	if old := m.cur.Swap(s); old != nil {
+		old.release()
+	}
+	m.env.log.InfoContext(ctx, "modules loaded", "file", m.path, "modules", s.Modules())
+	return nil
+}
+
+// Watch reloads the modules whenever the module file or a module's .wasm
+// changes, checking every interval, until ctx is done. A failed reload is
+// logged and not retried until the files change again. The server also
+// calls Reload on SIGHUP.
+func (m *Manager) Watch(ctx context.Context, interval time.Duration) {
+	if m == nil || m.path == "" {
+		return
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	failed := ""
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		fp, err := fingerprint(m.path)
+		m.mu.Lock()
+		same := fp == m.fingerprint
+		m.mu.Unlock()
+		if err != nil || same || fp == failed {
+			continue
+		}
+		if err := m.Reload(ctx); err != nil {
+			failed = fp
+		}
+	}
+}
+
+// Close closes the current Set (once its calls are done) and the runtime.
+func (m *Manager) Close(ctx context.Context) error {
+	if m == nil {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if old := m.cur.Swap(nil); old != nil {
+		old.release()
+	}
+	return m.env.rt.Close(ctx)
+}
+
+// fingerprint identifies the content of the module file and the size and
+// modification time of every module it names, so that a changed .wasm is
+// noticed without hashing megabytes every poll.
+func fingerprint(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("module file: %w", err)
+	}
+	h := sha256.New()
+	h.Write(data)
+	if f, err := ParseModuleFile(data, path); err == nil {
+		for _, mod := range f.Modules {
+			if st, err := os.Stat(mod.Path); err == nil {
+				fmt.Fprintf(h, "\x00%s\x00%d\x00%d", mod.Path, st.Size(), st.ModTime().UnixNano())
+			} else {
+				fmt.Fprintf(h, "\x00%s\x00missing", mod.Path)
+			}
+		}
+	}
+	return fmt.Sprintf("%x", h.Sum(nil)), nil
+}

@@ -1,0 +1,71 @@
+package hooks
+
+import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the per-module Prometheus metrics. They outlive Sets: a
+// Manager creates them once and every Set it loads reports to them.
+type Metrics struct {
+	calls    *prometheus.CounterVec
+	errors   *prometheus.CounterVec
+	timeouts *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	disabled *prometheus.GaugeVec
+}
+
+// NewMetrics registers the module metrics on reg; a nil reg keeps them
+// unregistered (still counted, never exported).
+func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	m := &Metrics{
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "chatwasm", Subsystem: "module", Name: "calls_total",
+			Help: "Calls of a module's hook export.",
+		}, []string{"module", "hook"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "chatwasm", Subsystem: "module", Name: "errors_total",
+			Help: "Failed hook calls, by kind: error (the module set an error) or fault (trap, timeout, limit).",
+		}, []string{"module", "hook", "kind"}),
+		timeouts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "chatwasm", Subsystem: "module", Name: "timeouts_total",
+			Help: "Hook calls stopped at their deadline (also counted as faults).",
+		}, []string{"module", "hook"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "chatwasm", Subsystem: "module", Name: "call_duration_seconds",
+			Help:    "Duration of a hook call, including the rest of the chain it called through next.",
+			Buckets: prometheus.ExponentialBuckets(10e-6, 4, 10),
+		}, []string{"module", "hook"}),
+		disabled: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: "chatwasm", Subsystem: "module", Name: "disabled",
+			Help: "1 while a module is disabled after repeated faults (until reload).",
+		}, []string{"module"}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{m.calls, m.errors, m.timeouts, m.latency, m.disabled} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("hooks: register module metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+// hookMetrics are one (module, hook)'s children, resolved once per Set so
+// that a call does no label lookup.
+type hookMetrics struct {
+	calls, errs, faults, timeouts prometheus.Counter
+	latency                       prometheus.Observer
+}
+
+func (m *Metrics) forHook(module, hook string) *hookMetrics {
+	return &hookMetrics{
+		calls:    m.calls.WithLabelValues(module, hook),
+		errs:     m.errors.WithLabelValues(module, hook, "error"),
+		faults:   m.errors.WithLabelValues(module, hook, "fault"),
+		timeouts: m.timeouts.WithLabelValues(module, hook),
+		latency:  m.latency.WithLabelValues(module, hook),
+	}
+}

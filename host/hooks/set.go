@@ -1,0 +1,261 @@
+package hooks
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/wasm"
+)
+
+// DefaultFaultLimit is how many faults in a row disable a module.
+const DefaultFaultLimit = 5
+
+// Next runs the rest of a chain: the next module's layer or, at the end, the
+// Go default. in and the result are the hook's JSON payloads.
+type Next func(ctx context.Context, in []byte) ([]byte, error)
+
+// Set is an immutable set of loaded modules: for each hook, the modules
+// subscribed to it in the order the module file lists them. A nil *Set has
+// no modules. Sets are safe for concurrent use.
+type Set struct {
+	modules []*module
+	byHook  map[string][]*module
+	env     *env
+	// refs counts the Manager's reference plus every Acquire not yet
+	// released; the Set closes when it drops to zero.
+	refs   atomic.Int64
+	closed sync.Once
+}
+
+// env is what every Set of a Manager shares.
+type env struct {
+	opts    Options
+	metrics *Metrics
+	log     *slog.Logger
+	rt      *wasm.Runtime
+}
+
+// module is one loaded module.
+type module struct {
+	spec    ModuleSpec
+	plugin  *wasm.Module
+	hooks   map[string]*hookMetrics // the hooks it is subscribed to
+	log     *slog.Logger
+	faults  atomic.Int32 // consecutive faults
+	off     atomic.Bool  // disabled after too many faults
+	metrics *Metrics
+}
+
+func (m *module) appliesTo(tenant string) bool {
+	return m.spec.Tenants == nil || slices.Contains(m.spec.Tenants, tenant)
+}
+
+// Has reports whether any module hooks hook for tenant. Callers test it
+// before encoding a payload, so that an unhooked operation costs nothing.
+func (s *Set) Has(tenant, hook string) bool {
+	if s == nil {
+		return false
+	}
+	for _, m := range s.byHook[hook] {
+		if m.appliesTo(tenant) {
+			return true
+		}
+	}
+	return false
+}
+
+// Modules returns the names of the set's modules, in file order.
+func (s *Set) Modules() []string {
+	if s == nil {
+		return nil
+	}
+	out := make([]string, len(s.modules))
+	for i, m := range s.modules {
+		out[i] = m.spec.Name
+	}
+	return out
+}
+
+// Run runs hook's chain for call: the modules subscribed to hook that apply
+// to call.Tenant, first listed outermost, then next (the Go default). in is
+// the hook's args (the operation's input for Extend and Replace hooks);
+// the result is what the outermost layer returned. A module that calls the
+// `next` import runs the rest of the chain; one that does not replaces it.
+//
+// Errors are the Go default's own errors as they are, or an *Error for a
+// module's error or fault (errors.As finds its *abi.Error).
+func (s *Set) Run(ctx context.Context, hook string, call CallInfo, in []byte, next Next) ([]byte, error) {
+	if s == nil {
+		return next(ctx, in)
+	}
+	h, ok := abi.LookupHook(hook)
+	if !ok {
+		return nil, &Error{Hook: hook, Wire: abi.ErrInternal(), Err: errors.New("hooks: unknown hook")}
+	}
+	return s.runFrom(ctx, h, &call, 0, in, next)
+}
+
+// runFrom runs the chain of h from the i-th subscribed module on.
+func (s *Set) runFrom(ctx context.Context, h abi.Hook, call *CallInfo, i int, in []byte, next Next) ([]byte, error) {
+	layers := s.byHook[h.Name]
+	for ; i < len(layers); i++ {
+		if layers[i].appliesTo(call.Tenant) {
+			return s.invoke(ctx, &frame{set: s, m: layers[i], hook: h, call: call, idx: i, in: in, next: next})
+		}
+	}
+	return next(ctx, in)
+}
+
+// frame is one module invocation: the per-call host context the imports
+// receive. It is used by the one goroutine running the call.
+type frame struct {
+	set  *Set
+	m    *module
+	hook abi.Hook
+	call *CallInfo
+	idx  int
+	in   []byte
+	next Next
+	// single frames (serializer hooks) have no layers below them but next.
+	single bool
+
+	nextCalled bool
+	nextOut    []byte
+	nextErr    error
+	// nextWire is the encoded error frame next answered with, to recognise
+	// a module that passes it on unchanged.
+	nextWire []byte
+}
+
+// rest runs the layers below this frame's module.
+func (f *frame) rest(ctx context.Context, in []byte) ([]byte, error) {
+	if f.single {
+		return f.next(ctx, in)
+	}
+	return f.set.runFrom(ctx, f.hook, f.call, f.idx+1, in, f.next)
+}
+
+// invoke calls the frame's module and applies the error model.
+func (s *Set) invoke(ctx context.Context, f *frame) ([]byte, error) {
+	m := f.m
+	if m.off.Load() {
+		return f.failed(ctx, errDisabled)
+	}
+	input := abi.AppendCall(make([]byte, 0, len(f.in)+160), abi.Call{
+		ABI: abi.Version, Hook: f.hook.Name, Tenant: f.call.Tenant, Caller: f.call.Caller, Args: f.in,
+	})
+	hm := m.hooks[f.hook.Name]
+	hm.calls.Inc()
+	start := time.Now()
+	out, err := m.plugin.Call(ctx, f.hook.Name, input, f)
+	hm.latency.Observe(time.Since(start).Seconds())
+	if err == nil {
+		m.faults.Store(0)
+		return out, nil
+	}
+	var me *wasm.ModuleError
+	if errors.As(err, &me) {
+		hm.errs.Inc()
+		m.faults.Store(0)
+		return nil, f.moduleError(ctx, me)
+	}
+	if ctx.Err() != nil && !errors.Is(err, wasm.ErrTimeout) {
+		// The request itself went away (client gone, server stopping): not
+		// the module's fault.
+		return nil, &Error{Module: m.spec.Name, Hook: f.hook.Name, Wire: abi.ErrInternal(), Err: err}
+	}
+	hm.faults.Inc()
+	if errors.Is(err, wasm.ErrTimeout) {
+		hm.timeouts.Inc()
+	}
+	if errors.Is(err, wasm.ErrFault) {
+		s.countFault(ctx, m)
+	}
+	m.log.ErrorContext(ctx, "module fault", "hook", f.hook.Name, "policy", string(m.spec.OnFailure), "err", err)
+	return f.failed(ctx, err)
+}
+
+var errDisabled = errors.New("hooks: module disabled after repeated faults")
+
+// countFault disables a module that faulted too many times in a row.
+func (s *Set) countFault(ctx context.Context, m *module) {
+	limit := s.env.opts.FaultLimit
+	if limit <= 0 {
+		limit = DefaultFaultLimit
+	}
+	if int(m.faults.Add(1)) >= limit && m.off.CompareAndSwap(false, true) {
+		m.metrics.disabled.WithLabelValues(m.spec.Name).Set(1)
+		m.log.ErrorContext(ctx, "module disabled until reload", "faults", limit,
+			"policy", string(m.spec.OnFailure))
+	}
+}
+
+// failed applies the module's failure policy after a fault (or while it is
+// disabled). Closed fails the request with a 4006. Open makes the layer
+// transparent: the rest of the chain's result if the module already obtained
+// it through next (running it twice would repeat its effects), else the rest
+// of the chain run now on the layer's input.
+func (f *frame) failed(ctx context.Context, cause error) ([]byte, error) {
+	if f.m.spec.OnFailure == FailOpen {
+		if f.nextCalled {
+			return f.nextOut, f.nextErr
+		}
+		return f.rest(ctx, f.in)
+	}
+	return nil, &Error{Module: f.m.spec.Name, Hook: f.hook.Name, Wire: abi.ErrInternal(), Err: cause}
+}
+
+// moduleError turns the error a module set into the client's error. When the
+// module passes on, unchanged, the error next gave it, the original error is
+// returned, keeping its cause for the logs.
+func (f *frame) moduleError(ctx context.Context, me *wasm.ModuleError) error {
+	if f.nextErr != nil && string(f.nextWire) == string(me.Message) {
+		return f.nextErr
+	}
+	wire, err := abi.ParseModuleError(me.Message)
+	if err != nil {
+		f.m.log.ErrorContext(ctx, "module set an invalid error", "hook", f.hook.Name, "err", err,
+			"message", string(me.Message))
+	}
+	return &Error{Module: f.m.spec.Name, Hook: f.hook.Name, Wire: wire, Err: me}
+}
+
+// acquire takes a reference unless the set is already closed.
+func (s *Set) acquire() bool {
+	for {
+		n := s.refs.Load()
+		if n <= 0 {
+			return false
+		}
+		if s.refs.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// release drops a reference and closes the set with the last one.
+func (s *Set) release() {
+	if s.refs.Add(-1) == 0 {
+		s.close()
+	}
+}
+
+// close frees the modules.
+func (s *Set) close() {
+	s.closed.Do(func() {
+		for _, m := range s.modules {
+			if err := m.plugin.Close(context.Background()); err != nil {
+				m.log.Warn("close module", "err", err)
+			}
+			if m.off.Load() {
+				m.metrics.disabled.WithLabelValues(m.spec.Name).Set(0)
+			}
+		}
+	})
+}

@@ -1,0 +1,139 @@
+package wasm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/tetratelabs/wazero"
+)
+
+// defaultMaxDepth bounds nested calls (module → host function → module ...).
+const defaultMaxDepth = 8
+
+// reservedPrefix marks chatwasm's own imports in extism:host/user.
+const reservedPrefix = "chatwasm_"
+
+// Config configures a Runtime.
+type Config struct {
+	// CacheDir, if set, keeps compiled machine code on disk so that a
+	// module compiles once across restarts (a Go guest: ~1 s uncached,
+	// ~50 ms cached). Without it compiled code is cached in memory only.
+	CacheDir string
+	// Logger receives guest logs (with a "module" attribute) and runtime
+	// events; nil means slog.Default().
+	Logger *slog.Logger
+	// HostFuncs are the embedder's functions in extism:host/user.
+	HostFuncs []HostFunc
+	// MaxDepth bounds nested calls; 0 means 8.
+	MaxDepth int
+	// HTTPTransport carries guests' http_request calls; nil means a clone
+	// of http.DefaultTransport.
+	HTTPTransport http.RoundTripper
+}
+
+// Runtime loads modules and owns what they share: the compilation cache,
+// the host function registry and the HTTP transport. It is safe for
+// concurrent use.
+type Runtime struct {
+	log       *slog.Logger
+	cache     wazero.CompilationCache
+	funcs     []HostFunc
+	maxDepth  int
+	transport http.RoundTripper
+
+	mu      sync.Mutex
+	modules map[*Module]struct{}
+	closed  bool
+}
+
+// NewRuntime creates a runtime. Close it to free the modules and the cache.
+func NewRuntime(cfg Config) (*Runtime, error) {
+	r := &Runtime{
+		log:       cfg.Logger,
+		funcs:     append([]HostFunc(nil), cfg.HostFuncs...),
+		maxDepth:  cfg.MaxDepth,
+		transport: cfg.HTTPTransport,
+		modules:   map[*Module]struct{}{},
+	}
+	if r.log == nil {
+		r.log = slog.Default()
+	}
+	if r.maxDepth <= 0 {
+		r.maxDepth = defaultMaxDepth
+	}
+	if r.transport == nil {
+		r.transport = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	seen := map[string]bool{}
+	for _, f := range r.funcs {
+		switch {
+		case f.Name == "" || f.Fn == nil:
+			return nil, fmt.Errorf("wasm: host function %q: name and Fn are required", f.Name)
+		case strings.HasPrefix(f.Name, reservedPrefix):
+			return nil, fmt.Errorf("wasm: host function %q: the %s prefix is reserved", f.Name, reservedPrefix)
+		case seen[f.Name]:
+			return nil, fmt.Errorf("wasm: host function %q registered twice", f.Name)
+		}
+		seen[f.Name] = true
+	}
+	if cfg.CacheDir != "" {
+		cache, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("wasm: compilation cache %s: %w", cfg.CacheDir, err)
+		}
+		r.cache = cache
+	} else {
+		r.cache = wazero.NewCompilationCache()
+	}
+	return r, nil
+}
+
+// LoadFile loads the module at path; see Load.
+func (r *Runtime) LoadFile(ctx context.Context, path string, cfg ModuleConfig) (*Module, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("wasm: load module %q: %w", cfg.Name, err)
+	}
+	return r.Load(ctx, b, cfg)
+}
+
+// Close closes every module of the runtime, waiting for their calls to end
+// until ctx is done, and frees the compilation cache.
+func (r *Runtime) Close(ctx context.Context) error {
+	r.mu.Lock()
+	r.closed = true
+	mods := make([]*Module, 0, len(r.modules))
+	for m := range r.modules {
+		mods = append(mods, m)
+	}
+	r.mu.Unlock()
+	var errs []error
+	for _, m := range mods {
+		errs = append(errs, m.Close(ctx))
+	}
+	errs = append(errs, r.cache.Close(ctx))
+	return errors.Join(errs...)
+}
+
+// register records a loaded module, failing if the runtime is closed.
+func (r *Runtime) register(m *Module) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return ErrClosed
+	}
+	r.modules[m] = struct{}{}
+	return nil
+}
+
+func (r *Runtime) forget(m *Module) {
+	r.mu.Lock()
+	delete(r.modules, m)
+	r.mu.Unlock()
+}
