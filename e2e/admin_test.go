@@ -1,0 +1,160 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+)
+
+// assertAdminError checks an admin API error: the wanted status and a JSON
+// body {"error": "<non-empty>"}.
+func assertAdminError(t *testing.T, what string, status int, body []byte, want int) {
+	t.Helper()
+	if status != want {
+		t.Fatalf("%s: status %d, want %d (body %s)", what, status, want, body)
+	}
+	var e map[string]any
+	if err := json.Unmarshal(body, &e); err != nil {
+		t.Fatalf("%s: body %q is not JSON: %v", what, body, err)
+	}
+	assertKeys(t, e, "error")
+	if msg, _ := e["error"].(string); msg == "" {
+		t.Fatalf("%s: body %s, want a non-empty error string", what, body)
+	}
+}
+
+// assertAdmin4xx checks a client error status with a JSON error body.
+func assertAdmin4xx(t *testing.T, what string, status int, body []byte) {
+	t.Helper()
+	if status < 400 || status > 499 {
+		t.Fatalf("%s: status %d, want 4xx (body %s)", what, status, body)
+	}
+	assertAdminError(t, what, status, body, status)
+}
+
+func TestAdminUsers(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	body := map[string]any{"username": "alice", "email": "a@example.test", "first_name": "Alice", "last_name": "Liddell"}
+	status, out := s.admin(t, http.MethodPost, "/admin/users", body)
+	if status != http.StatusCreated {
+		t.Fatalf("create: status %d, want 201: %s", status, out)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("create: %s: %v", out, err)
+	}
+	assertKeys(t, got, userKeys...)
+	if asInt(t, got["id"]) <= 0 {
+		t.Fatalf("create: id %v", got["id"])
+	}
+	delete(got, "id")
+	assertEqual(t, "created user", got, body)
+
+	status, out = s.admin(t, http.MethodPost, "/admin/users", body)
+	assertAdminError(t, "duplicate username", status, out, http.StatusConflict)
+
+	status, out = s.admin(t, http.MethodPost, "/admin/users", map[string]any{"username": "bob", "tenant": "acme"})
+	if status != http.StatusCreated {
+		t.Fatalf("create with tenant and only a username: status %d, want 201: %s", status, out)
+	}
+
+	status, out = s.admin(t, http.MethodPost, "/admin/users", []byte(`{"username": `))
+	assertAdmin4xx(t, "malformed JSON", status, out)
+	status, out = s.admin(t, http.MethodPost, "/admin/users", []byte(`[]`))
+	assertAdmin4xx(t, "JSON array", status, out)
+	status, out = s.admin(t, http.MethodPost, "/admin/users", map[string]any{"email": "x@example.test"})
+	assertAdmin4xx(t, "missing username", status, out)
+	status, out = s.admin(t, http.MethodPost, "/admin/users", map[string]any{"username": ""})
+	assertAdmin4xx(t, "empty username", status, out)
+	status, out = s.admin(t, http.MethodPost, "/admin/users", map[string]any{"username": 12})
+	assertAdmin4xx(t, "username of the wrong type", status, out)
+}
+
+func TestAdminAuthorization(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	body := map[string]any{"username": "alice"}
+	status, out := s.adminRequest(t, http.MethodPost, "/admin/users", "", body)
+	assertAdminError(t, "no admin token", status, out, http.StatusUnauthorized)
+	status, out = s.adminRequest(t, http.MethodPost, "/admin/users", "wrong-"+s.adminToken, body)
+	assertAdminError(t, "wrong admin token", status, out, http.StatusUnauthorized)
+	u := s.createUser(t, "bob")
+	status, out = s.adminRequest(t, http.MethodPost, "/admin/users", u.Token, body)
+	assertAdminError(t, "a user's chat token as admin token", status, out, http.StatusUnauthorized)
+	status, out = s.adminRequest(t, http.MethodPost, "/admin/tokens", "", map[string]any{"user_id": u.ID})
+	assertAdminError(t, "token without admin token", status, out, http.StatusUnauthorized)
+	status, out = s.adminRequest(t, http.MethodDelete, fmt.Sprintf("/admin/users/%d", u.ID), "", nil)
+	assertAdminError(t, "delete without admin token", status, out, http.StatusUnauthorized)
+	// Nothing above took effect.
+	status, out = s.admin(t, http.MethodPost, "/admin/users", body)
+	if status != http.StatusCreated {
+		t.Fatalf("alice after unauthorized attempts: status %d, want 201: %s", status, out)
+	}
+	s.connect(t, u).heartbeat()
+}
+
+func TestAdminTokens(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	u := s.createUser(t, "alice")
+	u.Token = s.tokenFor(t, u.ID, "") // default ttl
+	s.connect(t, u).heartbeat()
+	u.Token = s.tokenFor(t, u.ID, "90m")
+	s.connect(t, u).heartbeat()
+
+	status, out := s.admin(t, http.MethodPost, "/admin/tokens", map[string]any{"user_id": 999999})
+	assertAdmin4xx(t, "token for an unknown user", status, out)
+	status, out = s.admin(t, http.MethodPost, "/admin/tokens", map[string]any{})
+	assertAdmin4xx(t, "token without user_id", status, out)
+	status, out = s.admin(t, http.MethodPost, "/admin/tokens", map[string]any{"user_id": "alice"})
+	assertAdmin4xx(t, "user_id of the wrong type", status, out)
+	status, out = s.admin(t, http.MethodPost, "/admin/tokens", map[string]any{"user_id": u.ID, "ttl": "forever"})
+	assertAdmin4xx(t, "unparsable ttl", status, out)
+	status, out = s.admin(t, http.MethodPost, "/admin/tokens", []byte(`{"user_id":`))
+	assertAdmin4xx(t, "malformed JSON", status, out)
+}
+
+func TestAdminDeleteUser(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	alice := s.login(t, "alice")
+	bob := s.login(t, "bob")
+	carol := s.login(t, "carol")
+
+	// alice's rooms: a 1-1 with bob, a group she created (bob, carol); bob's
+	// group with alice and carol.
+	dm := createOneToOne(t, alice, bob.u, bob)
+	aliceGroup := createGroup(t, alice, "alice's", []user{bob.u, carol.u}, nil, bob, carol)
+	bobGroup := createGroup(t, bob, "bob's", []user{alice.u, carol.u}, nil, alice, carol)
+	sendMessage(t, alice, bobGroup, "from alice", bob, carol)
+	last := sendMessage(t, bob, bobGroup, "from bob", alice, carol)
+
+	s.deleteUser(t, alice.u.ID)
+	t.Logf("deleted user's open connection closed with code %d", alice.expectClose())
+
+	status, out := s.admin(t, http.MethodDelete, fmt.Sprintf("/admin/users/%d", alice.u.ID), nil)
+	assertAdmin4xx(t, "delete an already deleted user", status, out)
+	status, out = s.admin(t, http.MethodDelete, "/admin/users/not-a-number", nil)
+	assertAdmin4xx(t, "delete a non-numeric id", status, out)
+	status, out = s.admin(t, http.MethodPost, "/admin/tokens", map[string]any{"user_id": alice.u.ID})
+	assertAdmin4xx(t, "token for a deleted user", status, out)
+
+	// Cascades (PROTOCOL.md §1.13): her 1-1 and her group are gone, bob's
+	// group lost her as a member and her messages.
+	list := roomList(t, bob)
+	if findRoom(t, list, dm) != nil || findRoom(t, list, aliceGroup) != nil {
+		t.Fatalf("bob's rooms after alice was deleted still hold her 1-1 or her group: %s", mustJSON(list))
+	}
+	if findRoom(t, list, bobGroup) == nil {
+		t.Fatalf("bob's group is gone after deleting a member: %s", mustJSON(list))
+	}
+	assertUserIDs(t, "participants", roomInfo(t, bob, bobGroup)["participants"], bob.u, carol.u)
+	msgs := history(t, bob, bobGroup)
+	assertEqual(t, "history after deleting alice", messageIDs(t, msgs), []string{last["id"].(string)})
+	bob.send("room.info", map[string]any{"room_id": dm})
+	bob.expectErrorDetail(4004, "Resource not found.")
+	carol.send("room.info", map[string]any{"room_id": aliceGroup})
+	carol.expectErrorDetail(4004, "Resource not found.")
+}

@@ -1,0 +1,154 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// cliResult is the outcome of one CLI invocation.
+type cliResult struct {
+	stdout, stderr string
+	code           int
+}
+
+// runCLI runs the chatwasm CLI on database db with secret ("" = none, the
+// one stored in the database), bounded by a timeout.
+func runCLI(t *testing.T, db, secret string, args ...string) cliResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, chatwasmBin, args...)
+	cmd.Env = append(cleanEnv(), "CHATWASM_DB="+db)
+	if secret != "" {
+		cmd.Env = append(cmd.Env, "CHATWASM_SECRET="+secret)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	res := cliResult{stdout: stdout.String(), stderr: stderr.String()}
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		res.code = ee.ExitCode()
+	default:
+		t.Fatalf("chatwasm %v: %v", args, err)
+	}
+	return res
+}
+
+// mustCLI runs the CLI and fails unless it exits 0.
+func mustCLI(t *testing.T, db, secret string, args ...string) string {
+	t.Helper()
+	res := runCLI(t, db, secret, args...)
+	if res.code != 0 {
+		t.Fatalf("chatwasm %v: exit %d\nstdout: %s\nstderr: %s", args, res.code, res.stdout, res.stderr)
+	}
+	return res.stdout
+}
+
+func TestCLIMigrate(t *testing.T) {
+	t.Parallel()
+	db := newDatabase(t)
+	secret := randomHex(t, 32)
+	mustCLI(t, db, secret, "migrate")
+	mustCLI(t, db, secret, "migrate") // idempotent
+	out := mustCLI(t, db, secret, "user", "add", "alice")
+	var u map[string]any
+	if err := json.Unmarshal([]byte(out), &u); err != nil {
+		t.Fatalf("user add on a migrated database printed %q: %v", out, err)
+	}
+}
+
+func TestCLIUserAndToken(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	out := mustCLI(t, s.db, s.secret, "user", "add", "alice",
+		"--email", "alice@example.test", "--first-name", "Alice", "--last-name", "Liddell")
+	var alice user
+	var raw map[string]any
+	if err := json.Unmarshal([]byte(out), &raw); err != nil {
+		t.Fatalf("user add printed %q, want the user as JSON: %v", out, err)
+	}
+	assertKeys(t, raw, userKeys...)
+	if err := json.Unmarshal([]byte(out), &alice); err != nil {
+		t.Fatalf("user add: %v", err)
+	}
+	want := user{ID: alice.ID, Username: "alice", Email: "alice@example.test", FirstName: "Alice", LastName: "Liddell"}
+	if alice != want || alice.ID <= 0 {
+		t.Fatalf("user add printed %+v, want %+v", alice, want)
+	}
+
+	if res := runCLI(t, s.db, s.secret, "user", "add", "alice"); res.code == 0 {
+		t.Fatalf("a duplicate user add exited 0: %s", res.stdout)
+	}
+	if res := runCLI(t, s.db, s.secret, "token", "nobody"); res.code == 0 {
+		t.Fatalf("token for an unknown user exited 0: %s", res.stdout)
+	}
+
+	// A CLI token works against the running server on the same database.
+	alice.Token = strings.TrimSpace(mustCLI(t, s.db, s.secret, "token", "alice"))
+	a := s.connect(t, alice)
+	a.heartbeat()
+	// The CLI user is a real chat user: an admin-API user can open a 1-1 with it.
+	bob := s.login(t, "bob")
+	room := createRoom(t, bob, map[string]any{"type": "OneToOneChat", "participants": []int64{alice.ID}}, a)
+	assertUserIDs(t, "participants", room["participants"], alice, bob.u)
+	assertUser(t, asArray(t, room["participants"])[0], alice)
+
+	// --ttl bounds the token's life.
+	short := alice
+	short.Token = strings.TrimSpace(mustCLI(t, s.db, s.secret, "token", "alice", "--ttl", "1s"))
+	time.Sleep(2500 * time.Millisecond)
+	c, err := dial(t, s.wsURL(short.Token), nil)
+	if err != nil {
+		t.Fatalf("dial with an expired CLI token: %v (want upgrade, then close 4001)", err)
+	}
+	c.u = short
+	if code := c.expectClose(); code != 4001 {
+		t.Fatalf("expired CLI token: close %d, want 4001", code)
+	}
+}
+
+func TestCLITenant(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	out := mustCLI(t, s.db, s.secret, "user", "add", "eve", "--tenant", "other")
+	var eve user
+	if err := json.Unmarshal([]byte(out), &eve); err != nil {
+		t.Fatalf("user add --tenant printed %q: %v", out, err)
+	}
+	eve.Token = strings.TrimSpace(mustCLI(t, s.db, s.secret, "token", "eve"))
+	e := s.connect(t, eve)
+	alice := s.login(t, "alice")
+	// eve does not exist for alice's tenant, nor alice for eve's.
+	alice.send("room.create", map[string]any{"type": "OneToOneChat", "participants": []int64{eve.ID}})
+	alice.expectErrorContaining(4003, "A one to one chat can only have 2 participants")
+	e.send("room.create", map[string]any{"type": "OneToOneChat", "participants": []int64{alice.u.ID}})
+	e.expectErrorContaining(4003, "A one to one chat can only have 2 participants")
+	quiet(alice, e)
+}
+
+// TestCLITokenWithStoredSecret: a server started without CHATWASM_SECRET
+// keeps its secret in the database, where the CLI finds it; without
+// CHATWASM_ADMIN_TOKEN the admin API accepts no guessable token.
+func TestCLITokenWithStoredSecret(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, withoutSecrets())
+	mustCLI(t, s.db, "", "user", "add", "alice")
+	var alice user
+	out := mustCLI(t, s.db, "", "token", "alice")
+	alice.Token = strings.TrimSpace(out)
+	alice.Username = "alice"
+	s.connect(t, alice).heartbeat()
+	for _, tok := range []string{"", "null", "undefined"} {
+		status, body := s.adminRequest(t, "POST", "/admin/users", tok, map[string]any{"username": "bob"})
+		assertAdminError(t, "admin request with token "+tok, status, body, 401)
+	}
+}

@@ -1,0 +1,262 @@
+package e2e
+
+import (
+	"fmt"
+	"testing"
+)
+
+// TestConcurrentOneToOneCreate: 20 simultaneous room.create of the same pair,
+// from both sides, make exactly one room.
+func TestConcurrentOneToOneCreate(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	alice := s.createUser(t, "alice")
+	bob := s.createUser(t, "bob")
+	var cs []*client
+	for range 10 {
+		cs = append(cs, s.connect(t, alice), s.connect(t, bob))
+	}
+	sendAll(t, cs, func(i int) (string, any) {
+		peer := bob
+		if cs[i].u.ID == bob.ID {
+			peer = alice
+		}
+		return "room.create", map[string]any{"type": "OneToOneChat", "participants": []int64{peer.ID}}
+	})
+	fs := gather(t, cs, func(fs []tagged) bool {
+		return len(countEvents(fs, "roomcreate.dispatch")) == len(cs) && len(errorFrames(fs)) == len(cs)-1
+	})
+	created := countEvents(fs, "roomcreate.dispatch")
+	for i := range cs {
+		if created[i] != 1 {
+			t.Fatalf("client %d got %d roomcreate.dispatch, want 1", i, created[i])
+		}
+	}
+	var roomID any
+	for _, f := range fs {
+		if f.f.eventType() == "roomcreate.dispatch" {
+			if roomID != nil && get(t, f.f.v, "data", "id") != roomID {
+				t.Fatalf("two different rooms were created: %v and %v", roomID, get(t, f.f.v, "data", "id"))
+			}
+			roomID = get(t, f.f.v, "data", "id")
+			continue
+		}
+		if _, ok := f.f.v["error"]; !ok {
+			t.Fatalf("unexpected frame %s", f.f)
+		}
+		code := asInt(t, get(t, f.f.v, "error", "code"))
+		if code != 4003 || !containsString(get(t, f.f.v, "error", "detail"), "Chat already exists") {
+			t.Errorf("a losing room.create got %s, want 4003 \"Chat already exists\"", f.f)
+		}
+	}
+	list := roomList(t, cs[0])
+	if len(list) != 1 || list[0].(map[string]any)["id"] != roomID {
+		t.Fatalf("alice's rooms = %s, want only %v", mustJSON(list), roomID)
+	}
+	for i := 2; i < len(cs); i += 2 { // alice's other devices
+		cs[i].expect("roomlist.dispatch")
+	}
+}
+
+// TestConcurrentIdenticalReactions: the same reaction sent at once from ten
+// connections of one user is stored once; the others are 4005.
+func TestConcurrentIdenticalReactions(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	alice := s.login(t, "alice")
+	bobUser := s.createUser(t, "bob")
+	var bobs []*client
+	for range 10 {
+		bobs = append(bobs, s.connect(t, bobUser))
+	}
+	dm := createOneToOne(t, alice, bobUser, bobs...)
+	m := sendMessage(t, alice, dm, "react", bobs...)
+
+	sendAll(t, bobs, func(int) (string, any) {
+		return "message.react", map[string]any{"type": "add", "message_id": m["id"], "reaction_content": "👍"}
+	})
+	all := append([]*client{alice}, bobs...)
+	fs := gather(t, all, func(fs []tagged) bool {
+		return len(countEvents(fs, "reaction.dispatch")) == len(all) && len(errorFrames(fs)) == len(bobs)-1
+	})
+	for i, n := range countEvents(fs, "reaction.dispatch") {
+		if n != 1 {
+			t.Fatalf("%s (client %d) got %d reaction.dispatch, want 1", all[i].u.Username, i, n)
+		}
+	}
+	for _, f := range errorFrames(fs) {
+		if !jsonEqual(f.f.v, map[string]any{"error": map[string]any{"code": 4005, "detail": "Database constraint violated."}}) {
+			t.Errorf("a losing reaction got %s, want 4005", f.f)
+		}
+	}
+	msgs := history(t, alice, dm)
+	reactions := asArray(t, get(t, msgs, 0, "reactions"))
+	if len(reactions) != 1 {
+		t.Fatalf("stored reactions = %s, want exactly one", mustJSON(reactions))
+	}
+}
+
+// TestConcurrentAddMembersCap: simultaneous add_members past a small cap
+// never exceed it.
+func TestConcurrentAddMembersCap(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	aliceUser := s.createUser(t, "alice")
+	var alices []*client
+	for range 8 {
+		alices = append(alices, s.connect(t, aliceUser))
+	}
+	var users []user
+	for i := range 8 {
+		users = append(users, s.createUser(t, fmt.Sprintf("u%d", i)))
+	}
+	group := createGroup(t, alices[0], "capped", nil, map[string]any{"max_participants": 5}, alices[1:]...)
+
+	sendAll(t, alices, func(i int) (string, any) {
+		return "room.add_members", map[string]any{"room_id": group, "members": []int64{users[i].ID}}
+	})
+	// 4 adds fit (creator + 4 = 5): each broadcast reaches all 8 connections;
+	// the other 4 requests fail.
+	fs := gather(t, alices, func(fs []tagged) bool {
+		n := 0
+		for _, c := range countEvents(fs, "roomaddmembers.dispatch") {
+			n += c
+		}
+		return n+len(errorFrames(fs)) >= 4*len(alices)+4
+	})
+	added := map[string]bool{}
+	for _, f := range fs {
+		if f.f.eventType() == "roomaddmembers.dispatch" {
+			for _, n := range asArray(t, get(t, f.f.v, "data", "new_members")) {
+				added[asString(t, n)] = true
+			}
+			if p := len(asArray(t, get(t, f.f.v, "data", "room", "participants"))); p > 5 {
+				t.Fatalf("a broadcast shows %d participants, cap 5: %s", p, f.f)
+			}
+		}
+	}
+	for _, f := range errorFrames(fs) {
+		if asInt(t, get(t, f.f.v, "error", "code")) != 4003 ||
+			!containsString(get(t, f.f.v, "error", "detail"), "Maximum number of group participants exceeded") {
+			t.Errorf("a refused add got %s, want 4003 Maximum number of group participants exceeded", f.f)
+		}
+	}
+	if len(added) != 4 || len(errorFrames(fs)) != 4 {
+		t.Fatalf("%d users added (%v), %d refused; want 4 and 4", len(added), added, len(errorFrames(fs)))
+	}
+	info := roomInfo(t, alices[0], group)
+	if n := len(asArray(t, info["participants"])); n != 5 {
+		t.Fatalf("participants = %d, want 5 (the cap)", n)
+	}
+	expectAll("roominfo.dispatch", alices[1:]...)
+}
+
+// TestConcurrentIdenticalReads: the same read receipt sent at once from ten
+// connections of one user is stored once; the others are 4005.
+func TestConcurrentIdenticalReads(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	alice := s.login(t, "alice")
+	bobUser := s.createUser(t, "bob")
+	var bobs []*client
+	for range 10 {
+		bobs = append(bobs, s.connect(t, bobUser))
+	}
+	dm := createOneToOne(t, alice, bobUser, bobs...)
+	m := sendMessage(t, alice, dm, "read me", bobs...)
+
+	sendAll(t, bobs, func(int) (string, any) {
+		return "message.read", map[string]any{"message_id": m["id"]}
+	})
+	all := append([]*client{alice}, bobs...)
+	fs := gather(t, all, func(fs []tagged) bool {
+		return len(countEvents(fs, "readreceipt.dispatch")) == len(all) && len(errorFrames(fs)) == len(bobs)-1
+	})
+	for i, n := range countEvents(fs, "readreceipt.dispatch") {
+		if n != 1 {
+			t.Fatalf("%s (client %d) got %d readreceipt.dispatch, want 1", all[i].u.Username, i, n)
+		}
+	}
+	for _, f := range errorFrames(fs) {
+		if !jsonEqual(f.f.v, map[string]any{"error": map[string]any{"code": 4005, "detail": "Database constraint violated."}}) {
+			t.Errorf("a losing read got %s, want 4005", f.f)
+		}
+	}
+	receipts := asArray(t, get(t, history(t, alice, dm), 0, "read_receipts"))
+	if len(receipts) != 1 {
+		t.Fatalf("stored receipts = %s, want exactly one", mustJSON(receipts))
+	}
+}
+
+// TestConcurrentLeaveOfEveryMember: all members of a group leave at once;
+// the last one out deletes it, exactly once, whatever the interleaving.
+func TestConcurrentLeaveOfEveryMember(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	var cs []*client
+	var members []user
+	for i := range 6 {
+		c := s.login(t, fmt.Sprintf("m%d", i))
+		cs = append(cs, c)
+		members = append(members, c.u)
+	}
+	outsider := s.login(t, "outsider")
+	group := createGroup(t, cs[0], "everyone leaves", members[1:], nil, cs[1:]...)
+
+	sendAll(t, cs, func(int) (string, any) { return "room.leave", map[string]any{"room_id": group} })
+	// Each leaver gets roomexit (or, the last one, roomdelete), plus the
+	// roomremovemembers of those who left while it was still subscribed.
+	fs := gatherAll(t, cs, func(fs []tagged) bool {
+		return len(countEvents(fs, "roomexit.dispatch"))+len(countEvents(fs, "roomdelete.dispatch")) == len(cs)
+	})
+	if n := len(countEvents(fs, "roomdelete.dispatch")); n != 1 {
+		t.Fatalf("%d roomdelete.dispatch, want exactly 1 (the last member out): %v", n, fs)
+	}
+	for _, f := range errorFrames(fs) {
+		t.Errorf("a leave failed: %s", f.f)
+	}
+	outsider.send("room.info", map[string]any{"room_id": group})
+	outsider.expectErrorDetail(4004, "Resource not found.")
+}
+
+// TestConcurrentJoinCap: simultaneous joins of a public channel never exceed
+// max_subscribers.
+func TestConcurrentJoinCap(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	alice := s.login(t, "alice")
+	ch := createChannel(t, alice, "popular", nil, map[string]any{"is_public": true, "max_subscribers": 4})
+	var cs []*client
+	for i := range 8 {
+		cs = append(cs, s.login(t, fmt.Sprintf("j%d", i)))
+	}
+	sendAll(t, cs, func(int) (string, any) { return "room.join", map[string]any{"room_id": ch} })
+	// 3 joins fit: alice sees their 3 broadcasts, the 5 others are refused.
+	fs := gatherAll(t, append([]*client{alice}, cs...), func(fs []tagged) bool {
+		return countEvents(fs, "roomaddmembers.dispatch")[0] == 3 && len(errorFrames(fs)) == 5
+	})
+	if n := countEvents(fs, "roomaddmembers.dispatch")[0]; n != 3 {
+		t.Fatalf("alice saw %d joins, want 3", n)
+	}
+	joined := map[string]bool{}
+	for _, f := range fs {
+		if f.f.eventType() == "roomaddmembers.dispatch" {
+			joined[asString(t, get(t, f.f.v, "data", "new_members", 0))] = true
+			if n := len(asArray(t, get(t, f.f.v, "data", "room", "subscribers"))); n > 4 {
+				t.Fatalf("a broadcast shows %d subscribers, cap 4: %s", n, f.f)
+			}
+		}
+	}
+	if len(joined) != 3 || len(errorFrames(fs)) != 5 {
+		t.Fatalf("%d joined (%v), %d refused; want 3 and 5", len(joined), joined, len(errorFrames(fs)))
+	}
+	for _, f := range errorFrames(fs) {
+		if !containsString(get(t, f.f.v, "error", "detail"), "Maximum number of channel subscribers exceeded") {
+			t.Errorf("a refused join got %s", f.f)
+		}
+	}
+	info := roomInfo(t, alice, ch)
+	if n := len(asArray(t, info["subscribers"])); n != 4 {
+		t.Fatalf("subscribers = %d, want 4 (the cap)", n)
+	}
+}
