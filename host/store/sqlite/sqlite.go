@@ -6,6 +6,10 @@
 // statement: check-then-write sequences (member caps, duplicate checks) are
 // serialised without any retry loop. Reads use a separate pool and run in
 // parallel with the writer thanks to WAL.
+//
+// Every connection keeps its prepared statements (stmtcache.go), and
+// temporary data, such as the statement journal of a multi-row insert, stays
+// in memory rather than in a file created for each statement.
 package sqlite
 
 import (
@@ -34,9 +38,9 @@ func Open(ctx context.Context, path string) (*Driver, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: empty database path")
 	}
-	pragmas := "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+	pragmas := "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
 	base := "file:" + (&url.URL{Path: path}).EscapedPath()
-	w, err := sql.Open("sqlite", base+"?"+pragmas+"&_txlock=immediate")
+	w, err := openDB(base+"?"+pragmas+"&_txlock=immediate", stmtCacheSize)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -47,7 +51,7 @@ func Open(ctx context.Context, path string) (*Driver, error) {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", base+"?"+pragmas+"&_pragma=query_only(1)")
+	r, err := openDB(base+"?"+pragmas+"&_pragma=query_only(1)", stmtCacheSize)
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -56,6 +60,16 @@ func Open(ctx context.Context, path string) (*Driver, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	return &Driver{w: w, r: r}, nil
+}
+
+// openDB opens a pool on dsn whose connections cache their prepared
+// statements.
+func openDB(dsn string, cacheSize int) (*sql.DB, error) {
+	c, err := sqlite.NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(connector{base: c, size: cacheSize}), nil
 }
 
 // Dialect implements store.Driver.
