@@ -108,3 +108,17 @@ func TestCapabilities(t *testing.T) {
 		t.Error("protected fields")
 	}
 }
+
+func TestErrorText(t *testing.T) {
+	for _, c := range []struct {
+		err  *abi.Error
+		want string
+	}{
+		{&abi.Error{Code: 4003, Detail: json.RawMessage(`["bad word"]`)}, `error 4003: ["bad word"]`},
+		{&abi.Error{Code: 4004, Detail: abi.DetailNotFound}, "error 4004: Resource not found."},
+	} {
+		if got := c.err.Error(); got != c.want {
+			t.Errorf("Error() = %q, want %q", got, c.want)
+		}
+	}
+}

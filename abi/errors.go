@@ -33,7 +33,14 @@ type Error struct {
 }
 
 // Error implements error.
-func (e *Error) Error() string { return fmt.Sprintf("error %d: %v", e.Code, e.Detail) }
+// A detail kept as raw JSON (as decoded from a module) prints as that JSON,
+// not as a list of byte values.
+func (e *Error) Error() string {
+	if raw, ok := e.Detail.(json.RawMessage); ok {
+		return fmt.Sprintf("error %d: %s", e.Code, raw)
+	}
+	return fmt.Sprintf("error %d: %v", e.Code, e.Detail)
+}
 
 // ValidCode reports whether a module may answer code: 4000–4999 except 4001,
 // which is the close code of a refused connection.

@@ -3,6 +3,9 @@ package chat
 import (
 	"errors"
 	"fmt"
+
+	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/hooks"
 )
 
 // Wire error codes (PROTOCOL.md §3).
@@ -25,6 +28,7 @@ type Error struct {
 	Err error
 }
 
+// Error implements error; the message includes the cause, for logs.
 func (e *Error) Error() string {
 	if e.Err != nil {
 		return fmt.Sprintf("chat error %d: %v: %v", e.Code, e.Detail, e.Err)
@@ -32,6 +36,7 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("chat error %d: %v", e.Code, e.Detail)
 }
 
+// Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
 // ErrUnknownEvent is returned for a missing or unknown event_type; the
@@ -62,12 +67,56 @@ func Internal(cause error) *Error {
 	return &Error{Code: CodeInternal, Detail: "Internal server error.", Err: cause}
 }
 
-// AsError converts any error into the Error the client sees: an *Error as it
-// is, a store conflict as 4005, a store not-found as 4004, anything else 4006.
+// AsError converts any error into the Error the client sees. The outermost
+// error that carries a wire code decides: an *Error as it is, a module's
+// error (a hook chain's *hooks.Error, or any *abi.Error) with its code and
+// detail. Otherwise a store conflict is a 4005, a store not-found a 4004 and
+// anything else a 4006.
 func AsError(err error) *Error {
-	var ce *Error
-	if errors.As(err, &ce) {
+	if ce := outermost(err); ce != nil {
 		return ce
 	}
 	return classify(err)
+}
+
+// outermost finds the first error in err's tree, depth first, that carries a
+// wire code. Outermost rather than errors.As per type, so that an *Error
+// made from a module's error (the exception hook's answer, which keeps the
+// module's error as its cause) is not undone by looking inside it.
+func outermost(err error) *Error {
+	switch e := err.(type) {
+	case nil:
+		return nil
+	case *Error:
+		return e
+	case *hooks.Error:
+		if e.Wire != nil {
+			return &Error{Code: e.Wire.Code, Detail: e.Wire.Detail, Err: e}
+		}
+	case *abi.Error:
+		return &Error{Code: e.Code, Detail: e.Detail, Err: e}
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		return outermost(u.Unwrap())
+	case interface{ Unwrap() []error }:
+		for _, w := range u.Unwrap() {
+			if ce := outermost(w); ce != nil {
+				return ce
+			}
+		}
+	}
+	return nil
+}
+
+// WireError is the hooks.WireError of the chat package: the error frame a
+// module sees from next when the Go default failed with err. An unknown
+// event type (the end of a custom action's chain) is a 4003 whose detail
+// is the reference's "invalid event type".
+func WireError(err error) *abi.Error {
+	if errors.Is(err, ErrUnknownEvent) {
+		return &abi.Error{Code: CodeValidation, Detail: ErrUnknownEvent.Error()}
+	}
+	ce := AsError(err)
+	return &abi.Error{Code: ce.Code, Detail: ce.Detail}
 }

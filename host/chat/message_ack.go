@@ -9,15 +9,15 @@ import (
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
-// acknowledgeIn is the payload of message_acknowledged.
-type acknowledgeIn struct {
+// AcknowledgeIn is the payload of message_acknowledged.
+type AcknowledgeIn struct {
 	MessageIDs []string `json:"message_ids"`
 }
 
-// senderMessages is the acknowledged messages of one sender.
-type senderMessages struct {
+// SenderMessages is the acknowledged messages of one sender.
+type SenderMessages struct {
 	SenderID int64          `json:"sender_id"`
-	Messages []*messageView `json:"messages"`
+	Messages []*MessageView `json:"messages"`
 }
 
 // messageAcknowledged is message.acknowledged (§2.8.2): the caller confirms
@@ -28,17 +28,14 @@ func (s *Service) messageAcknowledged(ctx context.Context, c Caller, data json.R
 	if err != nil {
 		return nil, err
 	}
-	var args messageArgs
-	if err := s.st.Read(ctx, func(tx *store.Tx) error {
-		args, err = s.messageAccess(ctx, tx, c, d["message_id"])
-		return err
-	}); err != nil {
+	args, err := s.checkMessageAccess(ctx, c, d["message_id"])
+	if err != nil {
 		return nil, err
 	}
 	if len(args.Msgs) == 0 {
 		return nil, nil
 	}
-	out, err := run(ctx, s, "message_acknowledged", true, c, acknowledgeIn{MessageIDs: args.IDs()}, s.acknowledge)
+	out, err := run(ctx, s, "message_acknowledged", true, c, AcknowledgeIn{MessageIDs: args.IDs()}, s.acknowledge)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +53,7 @@ func (s *Service) messageAcknowledged(ctx context.Context, c Caller, data json.R
 // acknowledge is _message_acknowledged: remove the caller from the messages'
 // notifications, add them to delivered_to, and return the messages grouped
 // by sender (senders in ascending id order).
-func (s *Service) acknowledge(ctx context.Context, tx *store.Tx, c Caller, in acknowledgeIn) ([]senderMessages, error) {
+func (s *Service) acknowledge(ctx context.Context, tx *store.Tx, c Caller, in AcknowledgeIn) ([]SenderMessages, error) {
 	if s.cfg.Notifications {
 		if err := tx.AckNotifications(ctx, in.MessageIDs, c.UserID); err != nil {
 			return nil, err
@@ -69,14 +66,14 @@ func (s *Service) acknowledge(ctx context.Context, tx *store.Tx, c Caller, in ac
 	if err != nil {
 		return nil, err
 	}
-	bySender := map[int64][]*messageView{}
+	bySender := map[int64][]*MessageView{}
 	for _, v := range views {
 		bySender[v.Sender.ID] = append(bySender[v.Sender.ID], v)
 	}
-	out := make([]senderMessages, 0, len(bySender))
+	out := make([]SenderMessages, 0, len(bySender))
 	for id, vs := range bySender {
-		out = append(out, senderMessages{SenderID: id, Messages: vs})
+		out = append(out, SenderMessages{SenderID: id, Messages: vs})
 	}
-	slices.SortFunc(out, func(a, b senderMessages) int { return cmp.Compare(a.SenderID, b.SenderID) })
+	slices.SortFunc(out, func(a, b SenderMessages) int { return cmp.Compare(a.SenderID, b.SenderID) })
 	return out, nil
 }

@@ -7,24 +7,24 @@ import (
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
-// historyIn is the payload of retreive_messages (sic, the reference's name).
-type historyIn struct {
+// HistoryIn is the payload of retreive_messages (sic, the reference's name).
+type HistoryIn struct {
 	RoomID   string       `json:"room_id"`
-	Paginate *pageRequest `json:"paginate,omitempty"`
+	Paginate *PageRequest `json:"paginate,omitempty"`
 }
 
-// historyData is the inner data object of roommessages.dispatch.
-type historyData struct {
+// HistoryData is the inner data object of roommessages.dispatch.
+type HistoryData struct {
 	RoomID   string         `json:"room_id"`
-	Messages []*messageView `json:"messages"`
+	Messages []*MessageView `json:"messages"`
 }
 
-// historyOut is roommessages.dispatch's data: {"data": ...}, with the
+// HistoryOut is roommessages.dispatch's data: {"data": ...}, with the
 // pagination keys beside "data" when a page was asked for (the embedded
 // pointer's fields are left out of the JSON when it is nil).
-type historyOut struct {
-	*pageInfo
-	Data historyData `json:"data"`
+type HistoryOut struct {
+	*PageInfo
+	Data HistoryData `json:"data"`
 }
 
 // roomMessages is room.messages (§2.8.10): a member reads the room's
@@ -35,18 +35,15 @@ func (s *Service) roomMessages(ctx context.Context, c Caller, data json.RawMessa
 	if err != nil {
 		return nil, err
 	}
-	var rm store.Room
-	if err := s.st.Read(ctx, func(tx *store.Tx) error {
-		rm, err = s.roomAccess(ctx, tx, c, d["room_id"])
-		return err
-	}); err != nil {
+	rm, err := s.checkRoomAccess(ctx, c, d["room_id"])
+	if err != nil {
 		return nil, err
 	}
 	page, err := parsePaginate(d["paginate"])
 	if err != nil {
 		return nil, err
 	}
-	out, err := run(ctx, s, "retreive_messages", false, c, historyIn{RoomID: rm.ID, Paginate: page}, s.retrieveMessages)
+	out, err := run(ctx, s, "retreive_messages", false, c, HistoryIn{RoomID: rm.ID, Paginate: page}, s.retrieveMessages)
 	if err != nil {
 		return nil, err
 	}
@@ -55,20 +52,20 @@ func (s *Service) roomMessages(ctx context.Context, c Caller, data json.RawMessa
 }
 
 // retrieveMessages is _retreive_messages.
-func (s *Service) retrieveMessages(ctx context.Context, tx *store.Tx, c Caller, in historyIn) (historyOut, error) {
-	out := historyOut{Data: historyData{RoomID: in.RoomID, Messages: []*messageView{}}}
+func (s *Service) retrieveMessages(ctx context.Context, tx *store.Tx, c Caller, in HistoryIn) (HistoryOut, error) {
+	out := HistoryOut{Data: HistoryData{RoomID: in.RoomID, Messages: []*MessageView{}}}
 	limit, offset := int64(-1), int64(0)
 	if in.Paginate != nil {
 		count, err := tx.CountRoomMessages(ctx, in.RoomID)
 		if err != nil {
-			return historyOut{}, err
+			return HistoryOut{}, err
 		}
 		info, off, lim := paginate(*in.Paginate, count)
-		out.pageInfo, offset, limit = &info, off, lim
+		out.PageInfo, offset, limit = &info, off, lim
 	}
 	msgs, err := tx.RoomMessages(ctx, in.RoomID, limit, offset)
 	if err != nil {
-		return historyOut{}, err
+		return HistoryOut{}, err
 	}
 	ids := make([]string, len(msgs))
 	for i, m := range msgs {
@@ -76,7 +73,7 @@ func (s *Service) retrieveMessages(ctx context.Context, tx *store.Tx, c Caller, 
 	}
 	views, err := serializeMessages(ctx, tx, ids)
 	if err != nil {
-		return historyOut{}, err
+		return HistoryOut{}, err
 	}
 	out.Data.Messages = append(out.Data.Messages, views...)
 	return out, nil

@@ -7,11 +7,12 @@ import (
 	"errors"
 	"strconv"
 
+	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
-// modifyMessageIn is the payload of modify_message.
-type modifyMessageIn struct {
+// ModifyMessageIn is the payload of modify_message.
+type ModifyMessageIn struct {
 	// Action is "update" or "delete".
 	Action string `json:"action"`
 	RoomID string `json:"room_id"`
@@ -26,11 +27,11 @@ type modifyMessageIn struct {
 	Refs map[string]string `json:"refs,omitempty"`
 }
 
-// modifyOut is messagemodification.dispatch's data.
-type modifyOut struct {
+// ModifyMessageOut is messagemodification.dispatch's data.
+type ModifyMessageOut struct {
 	Status     string            `json:"status"`
 	Action     string            `json:"action"`
-	Message    *messageView      `json:"message,omitempty"`
+	Message    *MessageView      `json:"message,omitempty"`
 	MessageIDs []json.RawMessage `json:"message_ids,omitempty"`
 }
 
@@ -41,23 +42,11 @@ func (s *Service) messageModify(ctx context.Context, c Caller, data json.RawMess
 	if err != nil {
 		return nil, err
 	}
-	var (
-		args messageArgs
-		rm   store.Room
-	)
-	if err := s.st.Read(ctx, func(tx *store.Tx) error {
-		if args, rm, err = s.messageSender(ctx, tx, c, d["message_id"]); err != nil {
-			return err
-		}
-		member, _, err := tx.Membership(ctx, rm.ID, c.UserID)
-		if err == nil && !member {
-			err = Denied(deniedMessageAccess)
-		}
-		return err
-	}); err != nil {
+	args, rm, err := s.modifyPermission(ctx, c, d["message_id"])
+	if err != nil {
 		return nil, err
 	}
-	in := modifyMessageIn{RoomID: rm.ID, MessageIDs: args.IDs()}
+	in := ModifyMessageIn{RoomID: rm.ID, MessageIDs: args.IDs()}
 	if raw, ok := d["action"]; ok {
 		_ = json.Unmarshal(raw, &in.Action)
 	}
@@ -79,6 +68,39 @@ func (s *Service) messageModify(ctx context.Context, c Caller, data json.RawMess
 	return []Effect{e}, err
 }
 
+// modifyPermission runs message.modify's checks: is_message_sender (which
+// gives the room), then have_message_permission (the caller must still be
+// a member of it). Without a module hooking them, both run in one read
+// transaction, the second reduced to the membership it amounts to.
+func (s *Service) modifyPermission(ctx context.Context, c Caller, rawMessageID json.RawMessage) (messageArgs, store.Room, error) {
+	if s.request(ctx).has(c.Tenant, abi.PermMessageSender, abi.PermMessage) {
+		args, rm, err := s.checkMessageSender(ctx, c, rawMessageID)
+		if err != nil {
+			return messageArgs{}, store.Room{}, err
+		}
+		if _, err := s.checkMessageAccess(ctx, c, rawMessageID); err != nil {
+			return messageArgs{}, store.Room{}, err
+		}
+		return args, rm, nil
+	}
+	var (
+		args messageArgs
+		rm   store.Room
+	)
+	err := s.st.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		if args, rm, err = s.messageSender(ctx, tx, c, rawMessageID); err != nil {
+			return err
+		}
+		member, _, err := tx.Membership(ctx, rm.ID, c.UserID)
+		if err == nil && !member {
+			err = Denied(deniedMessageAccess)
+		}
+		return err
+	})
+	return args, rm, err
+}
+
 // sentIDs is message_id as sent, as a list.
 func sentIDs(raw json.RawMessage) []json.RawMessage {
 	var list []json.RawMessage
@@ -89,7 +111,7 @@ func sentIDs(raw json.RawMessage) []json.RawMessage {
 }
 
 // parseUpdate validates an update's message_id and extra_fields.
-func parseUpdate(d map[string]json.RawMessage, in *modifyMessageIn) error {
+func parseUpdate(d map[string]json.RawMessage, in *ModifyMessageIn) error {
 	if ids := sentIDs(d["message_id"]); len(ids) > 1 {
 		return Validation("You can only update one message at a time")
 	}
@@ -155,38 +177,38 @@ func userPKField(raw json.RawMessage) (string, string) {
 // delete) the messages, drops their notifications and repoints the room's
 // last_message; update re-sanitises and stores the content and marks the
 // message edited.
-func (s *Service) modifyMessage(ctx context.Context, tx *store.Tx, c Caller, in modifyMessageIn) (modifyOut, error) {
+func (s *Service) modifyMessage(ctx context.Context, tx *store.Tx, c Caller, in ModifyMessageIn) (ModifyMessageOut, error) {
 	if in.Action == "delete" {
 		if _, err := tx.DeleteMessages(ctx, in.MessageIDs, s.cfg.SoftDelete); err != nil {
-			return modifyOut{}, err
+			return ModifyMessageOut{}, err
 		}
 		if err := tx.DeleteNotificationsOf(ctx, in.MessageIDs); err != nil {
-			return modifyOut{}, err
+			return ModifyMessageOut{}, err
 		}
 		if err := tx.RefreshLastMessage(ctx, in.RoomID); err != nil {
-			return modifyOut{}, err
+			return ModifyMessageOut{}, err
 		}
-		return modifyOut{Status: "successful", Action: "delete", MessageIDs: in.SentIDs}, nil
+		return ModifyMessageOut{Status: "successful", Action: "delete", MessageIDs: in.SentIDs}, nil
 	}
 
 	if len(in.MessageIDs) != 1 {
-		return modifyOut{}, Validation("You can only update one message at a time")
+		return ModifyMessageOut{}, Validation("You can only update one message at a time")
 	}
 	if err := s.checkRefs(ctx, tx, c, in.Refs); err != nil {
-		return modifyOut{}, err
+		return ModifyMessageOut{}, err
 	}
 	m, err := liveMessage(ctx, tx, c, in.MessageIDs[0])
 	if err != nil {
-		return modifyOut{}, err
+		return ModifyMessageOut{}, err
 	}
 	if err := tx.EditMessage(ctx, m.ID, sanitizeHTML(in.Content)); err != nil {
-		return modifyOut{}, err
+		return ModifyMessageOut{}, err
 	}
 	vs, err := serializeMessages(ctx, tx, []string{m.ID})
 	if err != nil {
-		return modifyOut{}, err
+		return ModifyMessageOut{}, err
 	}
-	return modifyOut{Status: "successful", Action: "update", Message: vs[0]}, nil
+	return ModifyMessageOut{Status: "successful", Action: "update", Message: vs[0]}, nil
 }
 
 // checkRefs reports the *_id fields of an update that name nothing in the

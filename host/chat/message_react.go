@@ -12,20 +12,20 @@ import (
 // maxReactionLen is Reaction.reaction_content's max_length.
 const maxReactionLen = 128
 
-// reactIn is the payload of react_to_message.
-type reactIn struct {
+// ReactIn is the payload of react_to_message.
+type ReactIn struct {
 	// Type is "add" or "remove".
 	Type            string `json:"type"`
 	MessageID       string `json:"message_id"`
 	ReactionContent string `json:"reaction_content,omitempty"`
 }
 
-// reactOut is reaction.dispatch's data. The reference names the action
+// ReactOut is reaction.dispatch's data. The reference names the action
 // "type" for add but "action" for remove (PROTOCOL.md §7.4): both are kept.
-type reactOut struct {
+type ReactOut struct {
 	Status  string       `json:"status"`
 	Type    string       `json:"type,omitempty"`
-	Message *messageView `json:"message"`
+	Message *MessageView `json:"message"`
 	Action  string       `json:"action,omitempty"`
 }
 
@@ -36,11 +36,8 @@ func (s *Service) messageReact(ctx context.Context, c Caller, data json.RawMessa
 	if err != nil {
 		return nil, err
 	}
-	var args messageArgs
-	if err := s.st.Read(ctx, func(tx *store.Tx) error {
-		args, err = s.messageAccess(ctx, tx, c, d["message_id"])
-		return err
-	}); err != nil {
+	args, err := s.checkMessageAccess(ctx, c, d["message_id"])
+	if err != nil {
 		return nil, err
 	}
 	var typ string
@@ -52,7 +49,7 @@ func (s *Service) messageReact(ctx context.Context, c Caller, data json.RawMessa
 		// fails to parse it as one UUID.
 		return nil, Validation(fmt.Sprintf("“%s” is not a valid UUID.", compactJSON(d["message_id"])))
 	}
-	in := reactIn{Type: typ, MessageID: args.Msgs[0].ID}
+	in := ReactIn{Type: typ, MessageID: args.Msgs[0].ID}
 	if typ == "add" {
 		raw, present := d["reaction_content"]
 		content, msg := charField(raw, present, true, false, false, maxReactionLen)
@@ -73,25 +70,25 @@ func (s *Service) messageReact(ctx context.Context, c Caller, data json.RawMessa
 // and message (a different content replaces it, the same content again is a
 // 4005) and notifies every member but the caller; removing reports "failed"
 // when there was nothing to remove.
-func (s *Service) reactToMessage(ctx context.Context, tx *store.Tx, c Caller, in reactIn) (reactOut, error) {
+func (s *Service) reactToMessage(ctx context.Context, tx *store.Tx, c Caller, in ReactIn) (ReactOut, error) {
 	m, err := liveMessage(ctx, tx, c, in.MessageID)
 	if err != nil {
-		return reactOut{}, err
+		return ReactOut{}, err
 	}
-	out := reactOut{Status: "successful"}
+	out := ReactOut{Status: "successful"}
 	if in.Type == "add" {
 		out.Type = "add"
 		if _, err := tx.PutReaction(ctx, m.ID, c.UserID, in.ReactionContent); err != nil {
-			return reactOut{}, err
+			return ReactOut{}, err
 		}
 		if err := s.notify(ctx, tx, m.RoomID, m.ID, store.NotifyReaction, c.UserID); err != nil {
-			return reactOut{}, err
+			return ReactOut{}, err
 		}
 	} else {
 		out.Action = "remove"
 		removed, err := tx.DeleteReaction(ctx, m.ID, c.UserID)
 		if err != nil {
-			return reactOut{}, err
+			return ReactOut{}, err
 		}
 		if !removed {
 			out.Status = "failed"
@@ -99,7 +96,7 @@ func (s *Service) reactToMessage(ctx context.Context, tx *store.Tx, c Caller, in
 	}
 	vs, err := serializeMessages(ctx, tx, []string{m.ID})
 	if err != nil {
-		return reactOut{}, err
+		return ReactOut{}, err
 	}
 	out.Message = vs[0]
 	return out, nil

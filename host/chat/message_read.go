@@ -7,18 +7,18 @@ import (
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
-// readReceiptIn is the payload of create_read_receipt.
-type readReceiptIn struct {
+// ReadReceiptIn is the payload of create_read_receipt.
+type ReadReceiptIn struct {
 	MessageIDs []string `json:"message_ids"`
 	// List says whether message_id was sent as a list, which changes the
 	// shape of the result (one object vs arrays per room).
 	List bool `json:"list"`
 }
 
-// roomMessages is the messages of one room.
-type roomMessages struct {
+// RoomMessages is the messages of one room.
+type RoomMessages struct {
 	RoomID   string         `json:"room_id"`
-	Messages []*messageView `json:"messages"`
+	Messages []*MessageView `json:"messages"`
 }
 
 // messageRead is message.read (§2.8.3): read receipts for the listed
@@ -30,14 +30,11 @@ func (s *Service) messageRead(ctx context.Context, c Caller, data json.RawMessag
 	if err != nil {
 		return nil, err
 	}
-	var args messageArgs
-	if err := s.st.Read(ctx, func(tx *store.Tx) error {
-		args, err = s.messageAccess(ctx, tx, c, d["message_id"])
-		return err
-	}); err != nil {
+	args, err := s.checkMessageAccess(ctx, c, d["message_id"])
+	if err != nil {
 		return nil, err
 	}
-	in := readReceiptIn{MessageIDs: args.IDs(), List: args.IsList}
+	in := ReadReceiptIn{MessageIDs: args.IDs(), List: args.IsList}
 	out, err := run(ctx, s, "create_read_receipt", true, c, in, s.createReadReceipts)
 	if err != nil {
 		return nil, err
@@ -61,7 +58,7 @@ func (s *Service) messageRead(ctx context.Context, c Caller, data json.RawMessag
 // sent by the caller, all or nothing (a message read before makes the whole
 // call a 4005), and the read messages grouped by room in order of first
 // appearance.
-func (s *Service) createReadReceipts(ctx context.Context, tx *store.Tx, c Caller, in readReceiptIn) ([]roomMessages, error) {
+func (s *Service) createReadReceipts(ctx context.Context, tx *store.Tx, c Caller, in ReadReceiptIn) ([]RoomMessages, error) {
 	msgs, err := tx.MessagesByID(ctx, in.MessageIDs)
 	if err != nil {
 		return nil, err
@@ -86,14 +83,14 @@ func (s *Service) createReadReceipts(ctx context.Context, tx *store.Tx, c Caller
 	if err != nil {
 		return nil, err
 	}
-	var out []roomMessages
+	var out []RoomMessages
 	index := map[string]int{}
 	for _, v := range views {
 		i, ok := index[v.Room.ID]
 		if !ok {
 			i = len(out)
 			index[v.Room.ID] = i
-			out = append(out, roomMessages{RoomID: v.Room.ID})
+			out = append(out, RoomMessages{RoomID: v.Room.ID})
 		}
 		out[i].Messages = append(out[i].Messages, v)
 	}

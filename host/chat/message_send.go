@@ -15,19 +15,19 @@ const mediaFilesContent = "Media Files"
 // mediaTypes are the attachment kinds (PROTOCOL.md §1.8).
 var mediaTypes = map[string]bool{"image": true, "video": true, "audio": true, "file": true}
 
-// createMessageIn is the payload of create_message: the validated request,
+// CreateMessageIn is the payload of create_message: the validated request,
 // with the room the send permission was checked on.
-type createMessageIn struct {
+type CreateMessageIn struct {
 	RoomID string `json:"room_id"`
 	// Content is the trimmed text as sent, not yet sanitised.
 	Content         string    `json:"content"`
 	ParentMessageID *string   `json:"parent_message_id"`
 	ForwardedFromID *string   `json:"forwarded_from_id"`
-	Media           []mediaIn `json:"media"`
+	Media           []MediaIn `json:"media"`
 }
 
-// mediaIn is one validated attachment of message.send.
-type mediaIn struct {
+// MediaIn is one validated attachment of message.send.
+type MediaIn struct {
 	MediaURL  string          `json:"media_url"`
 	MediaType string          `json:"media_type"`
 	FileSize  int64           `json:"file_size"`
@@ -44,12 +44,15 @@ func (s *Service) messageSend(ctx context.Context, c Caller, data json.RawMessag
 	if err != nil {
 		return nil, err
 	}
-	var rm store.Room
-	if err := s.st.Read(ctx, func(tx *store.Tx) error {
-		rm, err = s.sendPermission(ctx, tx, c, d["room_id"], d["message_id"])
-		return err
-	}); err != nil {
+	rm, err := s.checkSend(ctx, c, data, d)
+	if err != nil {
 		return nil, err
+	}
+	// The permission check may find the room through message_id, but the
+	// message itself needs room_id: the reference crashed here (4006);
+	// DESIGN.md makes a missing required field a 4003.
+	if !truthy(d["room_id"]) {
+		return nil, FieldErrors(map[string][]string{"room_id": {"This field is required."}})
 	}
 	in, err := parseCreateMessage(rm.ID, d)
 	if err != nil {
@@ -67,8 +70,8 @@ func (s *Service) messageSend(ctx context.Context, c Caller, data json.RawMessag
 // extra_fields may carry parent_message_id, forwarded_from_id, media and
 // content; every other key (room_id, sender_id, id, is_deleted, is_edited
 // above all: DESIGN.md) is ignored.
-func parseCreateMessage(roomID string, d map[string]json.RawMessage) (createMessageIn, error) {
-	in := createMessageIn{RoomID: roomID}
+func parseCreateMessage(roomID string, d map[string]json.RawMessage) (CreateMessageIn, error) {
+	in := CreateMessageIn{RoomID: roomID}
 	extra := map[string]json.RawMessage{}
 	if raw, ok := d["extra_fields"]; ok && !isNull(raw) {
 		if extra, ok = rawObject(raw); !ok {
@@ -120,8 +123,8 @@ func parseCreateMessage(roomID string, d map[string]json.RawMessage) (createMess
 // parseMedia validates the attachments of message.send as DRF's list
 // serializer does: on any error the detail is an array with one object of
 // field errors per item ({} for a valid one).
-func parseMedia(items []json.RawMessage) ([]mediaIn, error) {
-	out := make([]mediaIn, len(items))
+func parseMedia(items []json.RawMessage) ([]MediaIn, error) {
+	out := make([]MediaIn, len(items))
 	errs := make([]map[string][]string, len(items))
 	bad := false
 	for i, raw := range items {
@@ -137,14 +140,14 @@ func parseMedia(items []json.RawMessage) ([]mediaIn, error) {
 	return out, nil
 }
 
-func parseMediaItem(raw json.RawMessage) (mediaIn, map[string][]string) {
+func parseMediaItem(raw json.RawMessage) (MediaIn, map[string][]string) {
 	fe := map[string][]string{}
 	if jsonKind(raw) != "dict" {
 		fe["non_field_errors"] = []string{"Invalid data. Expected a dictionary, but got " + jsonKind(raw) + "."}
-		return mediaIn{}, fe
+		return MediaIn{}, fe
 	}
 	d, _ := rawObject(raw)
-	m := mediaIn{MimeType: "image/jpeg", Metadata: json.RawMessage("{}")}
+	m := MediaIn{MimeType: "image/jpeg", Metadata: json.RawMessage("{}")}
 	v, present := d["media_url"]
 	if url, msg := charField(v, present, true, false, false, 0); msg != "" {
 		fe["media_url"] = []string{msg}
@@ -195,7 +198,7 @@ func parseMediaItem(raw json.RawMessage) (mediaIn, map[string][]string) {
 // exist and are readable by the sender, stores the sanitised message, points
 // the room's last_message at it, stores its attachments and notifies the
 // other members, all in the caller's transaction, and returns the message.
-func (s *Service) createMessage(ctx context.Context, tx *store.Tx, c Caller, in createMessageIn) (*messageView, error) {
+func (s *Service) createMessage(ctx context.Context, tx *store.Tx, c Caller, in CreateMessageIn) (*MessageView, error) {
 	if _, err := tx.GetRoom(ctx, c.Tenant, in.RoomID, false); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, FieldErrors(map[string][]string{"room_id": {invalidPK(in.RoomID)}})

@@ -143,14 +143,18 @@ func TestMessageSendPermissionFollowsRoomKind(t *testing.T) {
 			e.fail(bob, "message.send", map[string]any{"room_id": room, "content": "x"}, 4002,
 				"User is not authorized to send message to this room")
 		}
-		// Without room_id the room is the one of message_id.
+		// room_id wins over message_id; without room_id the permission
+		// check passes through message_id's room but the send is refused
+		// (the reference crashed there) and nothing is stored.
 		m := e.send(ann, locked, "again")
 		got := e.sendData(ann, map[string]any{"room_id": locked, "message_id": m["id"], "content": "c"})
 		if got["room"].(map[string]any)["id"] != locked {
 			t.Fatalf("room = %v", got["room"])
 		}
-		fs := e.ok(ann, "message.send", map[string]any{"message_id": m["id"], "content": "inferred"})
-		msgOne(t, fs, chat.RoomGroup(locked), "message.dispatch")
+		e.fail(ann, "message.send", map[string]any{"message_id": m["id"], "content": "inferred"}, 4003,
+			map[string][]string{"room_id": {"This field is required."}})
+		e.fail(bob, "message.send", map[string]any{"message_id": m["id"], "content": "x"}, 4002,
+			"User is not authorized to send message to this room")
 	})
 }
 

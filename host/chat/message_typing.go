@@ -20,20 +20,19 @@ func (s *Service) messageTyping(ctx context.Context, c Caller, data json.RawMess
 	if err != nil {
 		return nil, err
 	}
-	var rm store.Room
+	rm, err := s.checkSend(ctx, c, data, d)
+	if err != nil {
+		return nil, err
+	}
 	username := c.Username
-	if err := s.st.Read(ctx, func(tx *store.Tx) error {
-		if rm, err = s.sendPermission(ctx, tx, c, d["room_id"], d["message_id"]); err != nil {
-			return err
-		}
-		if username == "" {
+	if username == "" {
+		if err := s.st.Read(ctx, func(tx *store.Tx) error {
 			u, err := tx.GetUser(ctx, c.UserID)
 			username = u.Username
 			return err
+		}); err != nil {
+			return nil, err
 		}
-		return nil
-	}); err != nil {
-		return nil, err
 	}
 	e, err := SendTo(RoomGroup(rm.ID), "messagetyping.dispatch", typingOut{Username: username})
 	return []Effect{e}, err

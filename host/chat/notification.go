@@ -4,31 +4,32 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
-// notificationView is a serialized ChatNotification (PROTOCOL.md §2.6);
+// NotificationView is a serialized ChatNotification (PROTOCOL.md §2.6);
 // recipients are never exposed.
-type notificationView struct {
+type NotificationView struct {
 	ID               string       `json:"id"`
 	NotificationType string       `json:"notification_type"`
-	Message          *messageView `json:"message"`
+	Message          *MessageView `json:"message"`
 }
 
-// notificationGroup is one room's pending notifications.
-type notificationGroup struct {
+// NotificationGroup is one room's pending notifications.
+type NotificationGroup struct {
 	RoomID        string             `json:"room_id"`
-	Notifications []notificationView `json:"notifications"`
+	Notifications []NotificationView `json:"notifications"`
 }
 
-// notificationGroups is the data of chat.notifications: room id →
+// NotificationGroups is the data of chat.notifications: room id →
 // notifications. It is a slice, not a map, because the reference orders the
 // rooms (newest room first) and a Go map would lose that order in JSON.
-type notificationGroups []notificationGroup
+type NotificationGroups []NotificationGroup
 
 // MarshalJSON encodes the groups as one object keyed by room id, in order.
-func (g notificationGroups) MarshalJSON() ([]byte, error) {
+func (g NotificationGroups) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteByte('{')
 	for i, grp := range g {
@@ -51,10 +52,29 @@ func (g notificationGroups) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// UnmarshalJSON implements json.Unmarshaler, keeping the rooms in the
+// order of the object's keys.
+func (g *NotificationGroups) UnmarshalJSON(b []byte) error {
+	fs, err := objectFields(b)
+	if err != nil {
+		return err
+	}
+	out := make(NotificationGroups, 0, len(fs))
+	for _, f := range fs {
+		grp := NotificationGroup{RoomID: f.key}
+		if err := json.Unmarshal(f.val, &grp.Notifications); err != nil {
+			return fmt.Errorf("notifications of room %s: %w", f.key, err)
+		}
+		out = append(out, grp)
+	}
+	*g = out
+	return nil
+}
+
 // groupedNotifications is _get_and_group_chat_notifications: every
 // notification c's user is a recipient of, with its full message, grouped by
 // the message's room, rooms ordered by creation time, newest first.
-func (s *Service) groupedNotifications(ctx context.Context, tx *store.Tx, c Caller) (notificationGroups, error) {
+func (s *Service) groupedNotifications(ctx context.Context, tx *store.Tx, c Caller, _ NotificationsIn) (NotificationGroups, error) {
 	pending, err := tx.PendingNotifications(ctx, c.Tenant, c.UserID)
 	if err != nil {
 		return nil, err
@@ -71,17 +91,17 @@ func (s *Service) groupedNotifications(ctx context.Context, tx *store.Tx, c Call
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[string]*messageView, len(views))
+	byID := make(map[string]*MessageView, len(views))
 	for _, v := range views {
 		byID[v.ID] = v
 	}
-	out := notificationGroups{}
+	out := NotificationGroups{}
 	for _, p := range pending {
 		if len(out) == 0 || out[len(out)-1].RoomID != p.RoomID {
-			out = append(out, notificationGroup{RoomID: p.RoomID})
+			out = append(out, NotificationGroup{RoomID: p.RoomID})
 		}
 		g := &out[len(out)-1]
-		g.Notifications = append(g.Notifications, notificationView{ID: p.ID, NotificationType: p.Type, Message: byID[p.MessageID]})
+		g.Notifications = append(g.Notifications, NotificationView{ID: p.ID, NotificationType: p.Type, Message: byID[p.MessageID]})
 	}
 	return out, nil
 }

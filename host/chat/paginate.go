@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// pageRequest is room.messages' paginate object once validated.
-type pageRequest struct {
+// PageRequest is room.messages' paginate object once validated.
+type PageRequest struct {
 	Page int64 `json:"page"`
 	Size int64 `json:"size"`
 }
@@ -19,7 +19,7 @@ type pageRequest struct {
 // refused) and convert to integers as Python's int() would ("Invalid
 // types"). A size below 1, which the reference does not handle sensibly, is
 // refused with "Invalid types" too.
-func parsePaginate(raw json.RawMessage) (*pageRequest, error) {
+func parsePaginate(raw json.RawMessage) (*PageRequest, error) {
 	obj, ok := rawObject(raw)
 	if !ok || len(obj) == 0 {
 		return nil, nil
@@ -32,7 +32,7 @@ func parsePaginate(raw json.RawMessage) (*pageRequest, error) {
 	if !okPage || !okSize || size < 1 {
 		return nil, Validation("Invalid types")
 	}
-	return &pageRequest{Page: page, Size: size}, nil
+	return &PageRequest{Page: page, Size: size}, nil
 }
 
 // pyInt converts a JSON value as Python's int() does: integers, floats
@@ -71,9 +71,9 @@ func pyInt(raw json.RawMessage) (int64, bool) {
 	return n.Int64(), true
 }
 
-// pageInfo is the pagination part of roommessages.dispatch. Page is the page
+// PageInfo is the pagination part of roommessages.dispatch. Page is the page
 // as requested, not the one served (PROTOCOL.md §7.6).
-type pageInfo struct {
+type PageInfo struct {
 	HasNext        bool   `json:"has_next"`
 	HasPrevious    bool   `json:"has_previous"`
 	NextPageNumber *int64 `json:"next_page_number"`
@@ -86,13 +86,13 @@ type pageInfo struct {
 // Paginator.get_page does: a page past the last, or below 1, is the last
 // page; with no items there is one empty page. It returns the pagination
 // keys and the window of items to serve.
-func paginate(req pageRequest, count int64) (info pageInfo, offset, limit int64) {
+func paginate(req PageRequest, count int64) (info PageInfo, offset, limit int64) {
 	pages := max(1, (count+req.Size-1)/req.Size)
 	p := req.Page
 	if p < 1 || p > pages {
 		p = pages
 	}
-	info = pageInfo{HasNext: p < pages, HasPrevious: p > 1, Page: req.Page, Size: req.Size}
+	info = PageInfo{HasNext: p < pages, HasPrevious: p > 1, Page: req.Page, Size: req.Size}
 	if info.HasNext {
 		n := p + 1
 		info.NextPageNumber = &n

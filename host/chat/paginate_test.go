@@ -8,7 +8,7 @@ import (
 func TestParsePaginate(t *testing.T) {
 	for _, c := range []struct {
 		raw  string
-		want *pageRequest
+		want *PageRequest
 		err  string
 	}{
 		{``, nil, ""},
@@ -16,12 +16,12 @@ func TestParsePaginate(t *testing.T) {
 		{`{}`, nil, ""},
 		{`[1, 2]`, nil, ""},
 		{`"x"`, nil, ""},
-		{`{"page": 2, "size": 10}`, &pageRequest{2, 10}, ""},
-		{`{"page": " 3 ", "size": "+7"}`, &pageRequest{3, 7}, ""},
-		{`{"page": "0", "size": "1_000"}`, &pageRequest{0, 1000}, ""}, // "0" is a truthy string
-		{`{"page": 1.99, "size": 2e1}`, &pageRequest{1, 20}, ""},
-		{`{"page": true, "size": 5}`, &pageRequest{1, 5}, ""},
-		{`{"page": -4, "size": 5}`, &pageRequest{-4, 5}, ""},
+		{`{"page": 2, "size": 10}`, &PageRequest{2, 10}, ""},
+		{`{"page": " 3 ", "size": "+7"}`, &PageRequest{3, 7}, ""},
+		{`{"page": "0", "size": "1_000"}`, &PageRequest{0, 1000}, ""}, // "0" is a truthy string
+		{`{"page": 1.99, "size": 2e1}`, &PageRequest{1, 20}, ""},
+		{`{"page": true, "size": 5}`, &PageRequest{1, 5}, ""},
+		{`{"page": -4, "size": 5}`, &PageRequest{-4, 5}, ""},
 		{`{"page": 0, "size": 5}`, nil, "page and size required"},
 		{`{"page": false, "size": 5}`, nil, "page and size required"},
 		{`{"page": 1, "size": {}}`, nil, "page and size required"},
@@ -63,7 +63,7 @@ func TestPaginate(t *testing.T) {
 		{2, 10, 0, 0, false, false, nil, nil},
 		{2, 1, 3, 1, true, true, p(3), p(1)},
 	} {
-		info, off, lim := paginate(pageRequest{Page: c.page, Size: c.size}, c.count)
+		info, off, lim := paginate(PageRequest{Page: c.page, Size: c.size}, c.count)
 		if off != c.offset || lim != c.size || info.HasNext != c.hasNext || info.HasPrevious != c.hasPrev ||
 			!samePtr(info.NextPageNumber, c.next) || !samePtr(info.PrevPageNumber, c.prev) || info.Page != c.page || info.Size != c.size {
 			t.Errorf("page %d size %d of %d: %+v offset %d limit %d", c.page, c.size, c.count, info, off, lim)

@@ -13,11 +13,8 @@ func (s *Service) roomLeave(ctx context.Context, c Caller, data json.RawMessage)
 	if err != nil {
 		return nil, err
 	}
-	var rm store.Room
-	if err := s.st.Read(ctx, func(tx *store.Tx) error {
-		rm, err = s.roomAccess(ctx, tx, c, d["room_id"])
-		return err
-	}); err != nil {
+	rm, err := s.checkRoomAccess(ctx, c, d["room_id"])
+	if err != nil {
 		return nil, err
 	}
 	if rm.Kind == store.KindOneToOne {

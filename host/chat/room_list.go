@@ -45,11 +45,8 @@ func (s *Service) roomInfo(ctx context.Context, c Caller, data json.RawMessage) 
 	if err != nil {
 		return nil, err
 	}
-	var rm store.Room
-	if err := s.st.Read(ctx, func(tx *store.Tx) error {
-		rm, err = s.roomAccess(ctx, tx, c, d["room_id"])
-		return err
-	}); err != nil {
+	rm, err := s.checkRoomAccess(ctx, c, d["room_id"])
+	if err != nil {
 		return nil, err
 	}
 	detail, err := run(ctx, s, "retreive_room", false, c, RoomIn{RoomID: rm.ID}, s.retrieveRoom)

@@ -131,11 +131,8 @@ func (s *Service) membersIn(ctx context.Context, c Caller, data json.RawMessage,
 	if err != nil {
 		return MembersIn{}, err
 	}
-	var rm store.Room
-	if err := s.st.Read(ctx, func(tx *store.Tx) error {
-		rm, err = s.memberChangePermission(ctx, tx, c, d["room_id"], add)
-		return err
-	}); err != nil {
+	rm, err := s.checkMemberChange(ctx, c, d["room_id"], add)
+	if err != nil {
 		return MembersIn{}, err
 	}
 	ids, err := membersArg(d)

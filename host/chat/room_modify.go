@@ -62,11 +62,8 @@ func (s *Service) roomModify(ctx context.Context, c Caller, data json.RawMessage
 	}
 	var action string
 	_ = json.Unmarshal(d["action"], &action) // a non-string action is an invalid one
-	var rm store.Room
-	if err := s.st.Read(ctx, func(tx *store.Tx) error {
-		rm, err = s.adminPrivileges(ctx, tx, c, d["room_id"], action)
-		return err
-	}); err != nil {
+	rm, err := s.checkAdmin(ctx, c, d["room_id"], action)
+	if err != nil {
 		return nil, err
 	}
 	in, err := parseModifyRoom(rm, d)

@@ -8,11 +8,11 @@ import (
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
-// messageView is a serialized Message (PROTOCOL.md §2.6). Field order is the
+// MessageView is a serialized Message (PROTOCOL.md §2.6). Field order is the
 // reference's key order.
-type messageView struct {
+type MessageView struct {
 	ID            string           `json:"id"`
-	Room          roomRef          `json:"room"`
+	Room          MessageRoom      `json:"room"`
 	Sender        store.User       `json:"sender"`
 	Content       string           `json:"content"`
 	IsDeleted     bool             `json:"is_deleted"`
@@ -20,35 +20,40 @@ type messageView struct {
 	IsForwarded   bool             `json:"is_forwarded"`
 	CreatedAt     string           `json:"created_at"`
 	UpdatedAt     string           `json:"updated_at"`
-	ParentMessage *messageView     `json:"parent_message"`
-	ForwardedFrom *messageView     `json:"forwarded_from"`
+	ParentMessage *MessageView     `json:"parent_message"`
+	ForwardedFrom *MessageView     `json:"forwarded_from"`
 	DeliveredTo   []string         `json:"delivered_to"`
-	ReadReceipts  []receiptView    `json:"read_receipts"`
-	Reactions     []reactionView   `json:"reactions"`
-	Attachments   []attachmentView `json:"attachments"`
+	ReadReceipts  []ReceiptView    `json:"read_receipts"`
+	Reactions     []ReactionView   `json:"reactions"`
+	Attachments   []AttachmentView `json:"attachments"`
+	// Extra are fields modules added (serializer hooks, or keys a module's
+	// output carried that the host does not know), by key. The plain
+	// encoding leaves them out; the request writes them into the frames
+	// (see extra_fields.go).
+	Extra map[string]json.RawMessage `json:"-"`
 }
 
-// roomRef is the minimal room of a serialized message.
-type roomRef struct {
+// MessageRoom is the minimal room of a serialized message.
+type MessageRoom struct {
 	ID string `json:"id"`
 }
 
-// receiptView is a serialized ReadReceipt: no id, no message.
-type receiptView struct {
+// ReceiptView is a serialized ReadReceipt: no id, no message.
+type ReceiptView struct {
 	Reader store.User `json:"reader"`
 	ReadAt string     `json:"read_at"`
 }
 
-// reactionView is a serialized Reaction.
-type reactionView struct {
+// ReactionView is a serialized Reaction.
+type ReactionView struct {
 	ID              string     `json:"id"`
 	User            store.User `json:"user"`
 	ReactionContent string     `json:"reaction_content"`
 	CreatedAt       string     `json:"created_at"`
 }
 
-// attachmentView is a serialized MessageMediaAsset (no message key).
-type attachmentView struct {
+// AttachmentView is a serialized MessageMediaAsset (no message key).
+type AttachmentView struct {
 	ID        string          `json:"id"`
 	MediaURL  string          `json:"media_url"`
 	MediaType string          `json:"media_type"`
@@ -58,30 +63,35 @@ type attachmentView struct {
 	Metadata  json.RawMessage `json:"metadata"`
 }
 
-// messageJSON serializes one message by id in the Message shape of
-// PROTOCOL.md §2.6 (recursive parent_message/forwarded_from), ready for
-// json.Marshal. A missing message is store.ErrNotFound.
-func (s *Service) messageJSON(ctx context.Context, tx *store.Tx, id string) (any, error) {
-	vs, err := serializeMessages(ctx, tx, []string{id})
-	if err != nil {
-		return nil, err
-	}
-	return vs[0], nil
-}
-
 // serializeMessages serializes the messages ids, in that order, with every
 // relation loaded in a fixed number of queries, however many messages and
 // however long their reply and forward chains. A missing id is
 // store.ErrNotFound.
-func serializeMessages(ctx context.Context, tx *store.Tx, ids []string) ([]*messageView, error) {
+func serializeMessages(ctx context.Context, tx *store.Tx, ids []string) ([]*MessageView, error) {
+	views, err := serializeFound(ctx, tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*MessageView, len(ids))
+	for i, id := range ids {
+		v, ok := views[id]
+		if !ok {
+			return nil, fmt.Errorf("chat: serialize message %s: %w", id, store.ErrNotFound)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// serializeFound is serializeMessages for the messages among ids that exist,
+// keyed by id; missing ones are absent from the map rather than an error.
+func serializeFound(ctx context.Context, tx *store.Tx, ids []string) (map[string]*MessageView, error) {
 	msgs, err := tx.MessagesWithReferences(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range ids {
-		if _, ok := msgs[id]; !ok {
-			return nil, fmt.Errorf("chat: serialize message %s: %w", id, store.ErrNotFound)
-		}
+	if len(msgs) == 0 {
+		return map[string]*MessageView{}, nil
 	}
 
 	all := make([]string, 0, len(msgs))
@@ -126,10 +136,12 @@ func serializeMessages(ctx context.Context, tx *store.Tx, ids []string) ([]*mess
 	}
 
 	b := viewBuilder{msgs: msgs, atts: atts, reacts: reacts, receipts: receipts, delivered: delivered, users: users,
-		done: map[string]*messageView{}, busy: map[string]bool{}}
-	out := make([]*messageView, len(ids))
-	for i, id := range ids {
-		out[i] = b.build(id)
+		done: map[string]*MessageView{}, busy: map[string]bool{}}
+	out := make(map[string]*MessageView, len(ids))
+	for _, id := range ids {
+		if _, ok := msgs[id]; ok {
+			out[id] = b.build(id)
+		}
 	}
 	return out, nil
 }
@@ -143,18 +155,18 @@ type viewBuilder struct {
 	receipts  map[string][]store.ReadReceipt
 	delivered map[string][]string
 	users     map[int64]store.User
-	done      map[string]*messageView
+	done      map[string]*MessageView
 	busy      map[string]bool
 }
 
-func (b *viewBuilder) ref(id *string) *messageView {
+func (b *viewBuilder) ref(id *string) *MessageView {
 	if id == nil {
 		return nil
 	}
 	return b.build(*id)
 }
 
-func (b *viewBuilder) build(id string) *messageView {
+func (b *viewBuilder) build(id string) *MessageView {
 	if v, ok := b.done[id]; ok {
 		return v
 	}
@@ -166,9 +178,9 @@ func (b *viewBuilder) build(id string) *messageView {
 	}
 	b.busy[id] = true
 	defer delete(b.busy, id)
-	v := &messageView{
+	v := &MessageView{
 		ID:            m.ID,
-		Room:          roomRef{ID: m.RoomID},
+		Room:          MessageRoom{ID: m.RoomID},
 		Sender:        b.users[m.SenderID],
 		Content:       m.Content,
 		IsDeleted:     m.IsDeleted,
@@ -179,19 +191,19 @@ func (b *viewBuilder) build(id string) *messageView {
 		ParentMessage: b.ref(m.ParentMessageID),
 		ForwardedFrom: b.ref(m.ForwardedFromID),
 		DeliveredTo:   append([]string{}, b.delivered[id]...),
-		ReadReceipts:  []receiptView{},
-		Reactions:     []reactionView{},
-		Attachments:   []attachmentView{},
+		ReadReceipts:  []ReceiptView{},
+		Reactions:     []ReactionView{},
+		Attachments:   []AttachmentView{},
 	}
 	for _, r := range b.receipts[id] {
-		v.ReadReceipts = append(v.ReadReceipts, receiptView{Reader: b.users[r.ReaderID], ReadAt: FormatTime(r.ReadAt)})
+		v.ReadReceipts = append(v.ReadReceipts, ReceiptView{Reader: b.users[r.ReaderID], ReadAt: FormatTime(r.ReadAt)})
 	}
 	for _, r := range b.reacts[id] {
-		v.Reactions = append(v.Reactions, reactionView{ID: r.ID, User: b.users[r.UserID],
+		v.Reactions = append(v.Reactions, ReactionView{ID: r.ID, User: b.users[r.UserID],
 			ReactionContent: r.Content, CreatedAt: FormatTime(r.CreatedAt)})
 	}
 	for _, a := range b.atts[id] {
-		v.Attachments = append(v.Attachments, attachmentView{ID: a.ID, MediaURL: a.MediaURL, MediaType: a.MediaType,
+		v.Attachments = append(v.Attachments, AttachmentView{ID: a.ID, MediaURL: a.MediaURL, MediaType: a.MediaType,
 			FileSize: a.FileSize, MimeType: a.MimeType, Caption: a.Caption, Metadata: a.Metadata})
 	}
 	b.done[id] = v

@@ -37,6 +37,8 @@ type RoomDetail struct {
 	IsPublic             bool
 	JoinApprovalRequired bool
 	GroupLocked          bool
+	// Extra are fields modules added, by key (see extra_fields.go).
+	Extra map[string]json.RawMessage
 }
 
 // MemberIDs returns the ids of the room's members, ascending.
@@ -123,15 +125,22 @@ func (d RoomDetail) MarshalJSON() ([]byte, error) {
 		prop.Preferences = json.RawMessage("{}")
 	}
 	created, updated := FormatTime(d.CreatedAt), FormatTime(d.UpdatedAt)
+	var v any
 	switch d.Type {
 	case store.KindOneToOne:
-		return json.Marshal(oneToOneDetailJSON{d.ID, d.Type, members, prop, created, updated})
+		v = oneToOneDetailJSON{d.ID, d.Type, members, prop, created, updated}
 	case store.KindChannel:
-		return json.Marshal(channelDetailJSON{d.ID, d.Type, d.Creator, members, admins, prop, created, updated,
-			d.Name, d.Description, d.IsPublic, d.Avatar, d.MaxMembers})
+		v = channelDetailJSON{d.ID, d.Type, d.Creator, members, admins, prop, created, updated,
+			d.Name, d.Description, d.IsPublic, d.Avatar, d.MaxMembers}
+	default:
+		v = groupDetailJSON{d.ID, d.Type, d.Creator, members, admins, prop, created, updated,
+			d.Name, d.Description, d.MaxMembers, d.Avatar, d.JoinApprovalRequired, d.GroupLocked}
 	}
-	return json.Marshal(groupDetailJSON{d.ID, d.Type, d.Creator, members, admins, prop, created, updated,
-		d.Name, d.Description, d.MaxMembers, d.Avatar, d.JoinApprovalRequired, d.GroupLocked})
+	b, err := json.Marshal(v)
+	if err != nil || len(d.Extra) == 0 {
+		return b, err
+	}
+	return mergeFields(b, d.Extra)
 }
 
 // UnmarshalJSON implements json.Unmarshaler, reading any kind's form back
@@ -156,7 +165,8 @@ func (d *RoomDetail) UnmarshalJSON(b []byte) error {
 	} else {
 		d.Members, d.Admins, d.MaxMembers = w.Participants, w.Admins, w.MaxParticipants
 	}
-	return nil
+	d.Extra, err = unknownFields(b, roomFormKeys(w.Type, false))
+	return err
 }
 
 // RoomListItem is the list form of a room (PROTOCOL.md §2.6), one element of
@@ -178,6 +188,8 @@ type RoomListItem struct {
 	// JoinApprovalRequired and GroupLocked are GroupChat flags.
 	JoinApprovalRequired bool
 	GroupLocked          bool
+	// Extra are fields modules added, by key (see extra_fields.go).
+	Extra map[string]json.RawMessage
 }
 
 type oneToOneListJSON struct {
@@ -225,15 +237,22 @@ func (it RoomListItem) MarshalJSON() ([]byte, error) {
 		last = json.RawMessage("null")
 	}
 	created, updated := FormatTime(it.CreatedAt), FormatTime(it.UpdatedAt)
+	var v any
 	switch it.Type {
 	case store.KindOneToOne:
-		return json.Marshal(oneToOneListJSON{it.ID, it.Type, it.Peer, last, created, updated})
+		v = oneToOneListJSON{it.ID, it.Type, it.Peer, last, created, updated}
 	case store.KindChannel:
-		return json.Marshal(channelListJSON{it.ID, it.Type, it.Creator, last, created, updated,
-			it.Name, it.Description, it.IsPublic, it.Avatar, it.MaxMembers})
+		v = channelListJSON{it.ID, it.Type, it.Creator, last, created, updated,
+			it.Name, it.Description, it.IsPublic, it.Avatar, it.MaxMembers}
+	default:
+		v = groupListJSON{it.ID, it.Type, it.Creator, last, created, updated,
+			it.Name, it.Description, it.MaxMembers, it.Avatar, it.JoinApprovalRequired, it.GroupLocked}
 	}
-	return json.Marshal(groupListJSON{it.ID, it.Type, it.Creator, last, created, updated,
-		it.Name, it.Description, it.MaxMembers, it.Avatar, it.JoinApprovalRequired, it.GroupLocked})
+	b, err := json.Marshal(v)
+	if err != nil || len(it.Extra) == 0 {
+		return b, err
+	}
+	return mergeFields(b, it.Extra)
 }
 
 // UnmarshalJSON implements json.Unmarshaler for any kind's list form.
@@ -255,7 +274,8 @@ func (it *RoomListItem) UnmarshalJSON(b []byte) error {
 	if w.Type == store.KindChannel {
 		it.MaxMembers = w.MaxSubscribers
 	}
-	return nil
+	it.Extra, err = unknownFields(b, roomFormKeys(w.Type, true))
+	return err
 }
 
 func wireTimes(w roomWire) (created, updated time.Time, err error) {
@@ -343,6 +363,10 @@ func (s *Service) roomListItems(ctx context.Context, tx *store.Tx, c Caller, roo
 		}
 		return nil
 	}
+	last, err := lastMessagesJSON(ctx, tx, rooms)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]RoomListItem, 0, len(rooms))
 	for _, rm := range rooms {
 		it := RoomListItem{ID: rm.ID, Type: rm.Kind, Creator: lookup(rm.CreatorID), CreatedAt: rm.CreatedAt,
@@ -353,28 +377,38 @@ func (s *Service) roomListItems(ctx context.Context, tx *store.Tx, c Caller, roo
 			it.Peer = lookup(&p)
 		}
 		if rm.LastMessageID != nil {
-			if it.LastMessage, err = s.lastMessageJSON(ctx, tx, *rm.LastMessageID); err != nil {
-				return nil, err
-			}
+			it.LastMessage = last[*rm.LastMessageID]
 		}
 		out = append(out, it)
 	}
 	return out, nil
 }
 
-// lastMessageJSON serializes a room's last message; a message that vanished
-// in the meantime is no last message (null), not an error.
-func (s *Service) lastMessageJSON(ctx context.Context, tx *store.Tx, id string) (json.RawMessage, error) {
-	m, err := s.messageJSON(ctx, tx, id)
-	if err != nil {
-		if AsError(err).Code == CodeNotFound {
-			return nil, nil
+// lastMessagesJSON serializes the last messages of rooms together, keyed by
+// message id: one batch of queries for the whole list rather than one per
+// room. A message that vanished in the meantime is absent (its room shows
+// last_message null), not an error.
+func lastMessagesJSON(ctx context.Context, tx *store.Tx, rooms []store.Room) (map[string]json.RawMessage, error) {
+	var ids []string
+	for _, rm := range rooms {
+		if rm.LastMessageID != nil {
+			ids = append(ids, *rm.LastMessageID)
 		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	views, err := serializeFound(ctx, tx, ids)
+	if err != nil {
 		return nil, err
 	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return nil, fmt.Errorf("chat: encode last message: %w", err)
+	out := make(map[string]json.RawMessage, len(views))
+	for id, v := range views {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("chat: encode last message: %w", err)
+		}
+		out[id] = b
 	}
-	return b, nil
+	return out, nil
 }

@@ -1,7 +1,16 @@
 // Package chat is the default logic of every chat operation: the EventHandler
 // and PermissionHandler of the reference (PROTOCOL.md §2, §5). It knows nothing
-// of WebSockets or wasm: the gateway hands it a decoded frame and applies the
-// Effects it returns, in order, after the operation's transaction committed.
+// of WebSockets: the gateway hands it a decoded frame and applies the Effects
+// it returns, in order, after the operation's transaction committed.
+//
+// With WithModules, the modules of a hooks.Manager wrap the operations
+// (DESIGN.md, "The operation pipeline"): permission hooks around the checks
+// (perm_hooks.go), the extend and replace chains around each operation and
+// the serializer hooks on its output (op.go, serialize_hooks.go), custom
+// actions (action_custom.go), the exception hook on errors (exception.go)
+// and the events modules emit (request.go). The operations' inputs and
+// outputs are the exported *In/*Out types, the JSON payloads modules see
+// (abi/README.md lists them). Without modules none of this costs anything.
 package chat
 
 import (
@@ -10,6 +19,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -41,17 +52,30 @@ type Caller struct {
 
 // Service runs chat operations on a Store.
 type Service struct {
-	st  *store.Store
-	cfg Config
-	log *slog.Logger
+	st   *store.Store
+	cfg  Config
+	log  *slog.Logger
+	mods *hooks.Manager
 }
 
+// Option configures a Service.
+type Option func(*Service)
+
+// WithModules runs every operation through the module chains of m's
+// current set (DESIGN.md, "The operation pipeline"). Without it, or with a
+// nil m, the default Go logic runs alone.
+func WithModules(m *hooks.Manager) Option { return func(s *Service) { s.mods = m } }
+
 // New returns a Service. A nil logger discards logs.
-func New(st *store.Store, cfg Config, log *slog.Logger) *Service {
+func New(st *store.Store, cfg Config, log *slog.Logger, opts ...Option) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{st: st, cfg: cfg, log: log}
+	s := &Service{st: st, cfg: cfg, log: log}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Config returns the service's configuration.
@@ -96,21 +120,35 @@ func Actions() []string {
 // Handle runs one client action and returns the effects to apply. Errors are
 // *Error (sent as error frames) or ErrUnknownEvent; anything else is a bug
 // that the gateway reports as 4006.
+//
+// With modules loaded, the whole action sees one module set: its permission
+// hooks, its operation's chains, the exception hook on its error; an
+// event_type the service does not know runs the modules' action hook for it
+// (action_<event_type>); and the events modules emitted are sent after the
+// action's own effects, only if it succeeded.
 func (s *Service) Handle(ctx context.Context, c Caller, eventType string, data json.RawMessage) ([]Effect, error) {
-	a, ok := actions[eventType]
-	if !ok {
-		return nil, ErrUnknownEvent
-	}
+	ctx, req, end := s.begin(ctx)
+	defer end()
 	if isJSONNull(data) {
 		data = nil
 	}
-	eff, err := a(s, ctx, c, data)
+	var (
+		eff []Effect
+		err error
+	)
+	if a, ok := actions[eventType]; ok {
+		eff, err = a(s, ctx, c, data)
+	} else if req.has(c.Tenant, abi.ActionHook(eventType)) {
+		err = s.customAction(ctx, req, c, eventType, data)
+	} else {
+		return nil, ErrUnknownEvent
+	}
+	if err == nil {
+		s.activeSessions(ctx, req, c, eff)
+		eff, err = req.finish(eff)
+	}
 	if err != nil {
-		ce := AsError(err)
-		if ce.Code == CodeInternal {
-			s.log.ErrorContext(ctx, "operation failed", "event", eventType, "user", c.UserID, "err", err)
-		}
-		return nil, ce
+		return nil, s.fail(ctx, req, c, eventType, err)
 	}
 	return eff, nil
 }

@@ -3,22 +3,104 @@ package chat
 import (
 	"context"
 	"encoding/json"
+	"time"
 
+	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
 // Connection is what a new connection needs to start: its session, the rooms
-// whose groups it joins (DB membership, DESIGN.md), and the chat.notifications
-// frame to send first (nil when notifications are off).
+// whose groups it joins (DB membership, DESIGN.md), the chat.notifications
+// frame to send first (nil when notifications are off), and the effects of
+// the events modules emitted while it connected, to apply once it is set up.
 type Connection struct {
 	Session       store.Session
 	RoomIDs       []string
 	Notifications json.RawMessage
+	Effects       []Effect
 }
 
+// RegisterSessionIn is the input of register_session: the new connection's
+// address on the fan-out layer. The user is the caller.
+type RegisterSessionIn struct {
+	ChannelName string `json:"channel_name"`
+}
+
+// SessionView is a session as modules see it: the result of
+// register_session.
+type SessionView struct {
+	ID          int64  `json:"id"`
+	UserID      int64  `json:"user_id"`
+	ChannelName string `json:"channel_name"`
+	LastSeen    string `json:"last_seen"`
+}
+
+// UpdateSessionIn is the input of update_session: the caller's session
+// (session.heartbeat).
+type UpdateSessionIn struct {
+	SessionID int64 `json:"session_id"`
+}
+
+// UpdateSessionOut is the result of update_session: nothing (an empty
+// object), as the reference's returns None.
+type UpdateSessionOut struct{}
+
+// SessionsIn is the input of get_active_sessions and get_expired_sessions,
+// whose result is the user's sessions' channel names ([]string).
+type SessionsIn struct {
+	UserID int64 `json:"user_id"`
+}
+
+// NotificationsIn is the input of get_and_group_chat_notifications: nothing
+// beyond the caller, whose notifications it returns (NotificationGroups).
+type NotificationsIn struct{}
+
 // Connect registers a session for a new connection of c.UserID
-// (register_session) and gathers what the gateway needs to set it up.
+// (register_session) and gathers what the gateway needs to set it up: the
+// rooms to subscribe to and the pending notifications
+// (get_and_group_chat_notifications). Before that, like the reference's
+// connect cleanup, it runs get_expired_sessions when a module hooks it.
 func (s *Service) Connect(ctx context.Context, c Caller) (Connection, error) {
+	ctx, req, end := s.begin(ctx)
+	defer end()
+	notifs := s.cfg.Notifications && req.hooksOp(c.Tenant, abi.OpGetAndGroupNotifs)
+	if !notifs && !req.hooksOp(c.Tenant, abi.OpRegisterSession) &&
+		!req.has(c.Tenant, abi.OpGetExpiredSessions, abi.ReplaceHook(abi.OpGetExpiredSessions)) {
+		return s.connect(ctx, c)
+	}
+
+	s.sessions(ctx, req, c, abi.OpGetExpiredSessions, c.UserID)
+	sess, err := run(ctx, s, abi.OpRegisterSession, true, c, RegisterSessionIn{ChannelName: c.ChannelName}, s.registerSession)
+	if err != nil {
+		return Connection{}, err
+	}
+	conn := Connection{Session: store.Session{ID: sess.ID, UserID: sess.UserID, ChannelName: sess.ChannelName}}
+	conn.Session.LastSeen, _ = parseTime(sess.LastSeen) // informational; a module may leave it out
+	c.SessionID = sess.ID
+	if err := s.st.Read(ctx, func(tx *store.Tx) error {
+		conn.RoomIDs, err = tx.RoomIDsOfUser(ctx, c.UserID)
+		return err
+	}); err != nil {
+		return Connection{}, err
+	}
+	if s.cfg.Notifications {
+		grouped, err := run(ctx, s, abi.OpGetAndGroupNotifs, false, c, NotificationsIn{}, s.groupedNotifications)
+		if err != nil {
+			return Connection{}, err
+		}
+		if conn.Notifications, err = notificationsFrame(grouped); err != nil {
+			return Connection{}, err
+		}
+		if conn.Notifications, err = req.patch(conn.Notifications); err != nil {
+			return Connection{}, err
+		}
+	}
+	conn.Effects, err = req.finish(nil)
+	return conn, err
+}
+
+// connect is Connect when no module hooks it: one transaction.
+func (s *Service) connect(ctx context.Context, c Caller) (Connection, error) {
 	var conn Connection
 	err := s.st.Write(ctx, func(tx *store.Tx) error {
 		sess, err := tx.CreateSession(ctx, c.UserID, c.ChannelName)
@@ -33,24 +115,125 @@ func (s *Service) Connect(ctx context.Context, c Caller) (Connection, error) {
 		if !s.cfg.Notifications {
 			return nil
 		}
-		grouped, err := s.groupedNotifications(ctx, tx, c)
+		grouped, err := s.groupedNotifications(ctx, tx, c, NotificationsIn{})
 		if err != nil {
 			return err
 		}
-		conn.Notifications, err = json.Marshal(struct {
-			EventType string `json:"eventType"`
-			Data      any    `json:"data"`
-		}{"chat.notifications", grouped})
+		conn.Notifications, err = notificationsFrame(grouped)
 		return err
 	})
 	return conn, err
 }
 
-// sessionHeartbeat is session.heartbeat: bump last_seen, reply directly.
+// notificationsFrame is the direct chat.notifications frame (no "type"
+// key, PROTOCOL.md §2.2).
+func notificationsFrame(grouped NotificationGroups) (json.RawMessage, error) {
+	return json.Marshal(struct {
+		EventType string `json:"eventType"`
+		Data      any    `json:"data"`
+	}{"chat.notifications", grouped})
+}
+
+// Disconnect ends a connection's requests. Like the reference's disconnect
+// cleanup, it runs get_expired_sessions when a module hooks it, and returns
+// the effects of the events modules emitted meanwhile.
+func (s *Service) Disconnect(ctx context.Context, c Caller) []Effect {
+	ctx, req, end := s.begin(ctx)
+	defer end()
+	s.sessions(ctx, req, c, abi.OpGetExpiredSessions, c.UserID)
+	eff, err := req.finish(nil)
+	if err != nil {
+		s.log.ErrorContext(ctx, "disconnect effects", "user", c.UserID, "err", err)
+	}
+	return eff
+}
+
+// registerSession is _register_session.
+func (s *Service) registerSession(ctx context.Context, tx *store.Tx, c Caller, in RegisterSessionIn) (SessionView, error) {
+	sess, err := tx.CreateSession(ctx, c.UserID, in.ChannelName)
+	if err != nil {
+		return SessionView{}, err
+	}
+	return SessionView{ID: sess.ID, UserID: sess.UserID, ChannelName: sess.ChannelName,
+		LastSeen: FormatTime(sess.LastSeen)}, nil
+}
+
+// sessionHeartbeat is session.heartbeat: bump last_seen (update_session),
+// reply directly.
 func (s *Service) sessionHeartbeat(ctx context.Context, c Caller, _ json.RawMessage) ([]Effect, error) {
-	if err := s.st.Write(ctx, func(tx *store.Tx) error { return tx.TouchSession(ctx, c.SessionID) }); err != nil {
+	if _, err := run(ctx, s, abi.OpUpdateSession, true, c, UpdateSessionIn{SessionID: c.SessionID}, s.updateSession); err != nil {
 		return nil, err
 	}
 	e, err := Direct(map[string]string{"status": "success"})
 	return []Effect{e}, err
+}
+
+// updateSession is _update_session: only the caller's own session.
+func (s *Service) updateSession(ctx context.Context, tx *store.Tx, c Caller, in UpdateSessionIn) (UpdateSessionOut, error) {
+	if in.SessionID != c.SessionID {
+		return UpdateSessionOut{}, NotFound()
+	}
+	return UpdateSessionOut{}, tx.TouchSession(ctx, in.SessionID)
+}
+
+// Fan-out follows DB membership and live connections (DESIGN.md), so
+// chatwasm never needs the reference's lists of active and expired session
+// channels. get_active_sessions and get_expired_sessions still run where the
+// reference calls them, for modules to observe or act on, but only when a
+// module hooks them, and their result changes nothing: expired sessions at
+// connect and disconnect (for the connecting user), active ones for each
+// user an action subscribes to a room (room.create, room.add_members,
+// room.join), after the action committed.
+
+// activeSessions runs get_active_sessions for every user eff subscribes.
+func (s *Service) activeSessions(ctx context.Context, req *request, c Caller, eff []Effect) {
+	if !req.has(c.Tenant, abi.OpGetActiveSessions, abi.ReplaceHook(abi.OpGetActiveSessions)) {
+		return
+	}
+	for _, e := range eff {
+		if e.Kind == Subscribe {
+			s.sessions(ctx, req, c, abi.OpGetActiveSessions, e.UserID)
+		}
+	}
+}
+
+// sessions runs op (get_active_sessions or get_expired_sessions) for
+// userID when a module hooks it; a failure is logged, as the result is
+// informational.
+func (s *Service) sessions(ctx context.Context, req *request, c Caller, op string, userID int64) {
+	if !req.has(c.Tenant, op, abi.ReplaceHook(op)) {
+		return
+	}
+	if _, err := run(ctx, s, op, false, c, SessionsIn{UserID: userID}, s.sessionChannels(op == abi.OpGetActiveSessions)); err != nil {
+		s.log.WarnContext(ctx, "session listing failed", "op", op, "user", userID, "err", err)
+	}
+}
+
+// sessionChannels is _get_active_sessions (active) or
+// _get_expired_sessions: the channel names of the user's sessions last seen
+// within (or before) the inactivity threshold. Users of other tenants do not
+// exist.
+func (s *Service) sessionChannels(active bool) func(context.Context, *store.Tx, Caller, SessionsIn) ([]string, error) {
+	return func(ctx context.Context, tx *store.Tx, c Caller, in SessionsIn) ([]string, error) {
+		users, err := tx.UsersByID(ctx, c.Tenant, []int64{in.UserID})
+		if err != nil {
+			return nil, err
+		}
+		if len(users) == 0 {
+			return nil, NotFound()
+		}
+		out, err := tx.SessionChannels(ctx, in.UserID, s.threshold(), active)
+		if out == nil {
+			out = []string{}
+		}
+		return out, err
+	}
+}
+
+// threshold is the inactivity threshold, the reference's 60 s by default.
+func (s *Service) threshold() time.Duration {
+	if s.cfg.InactivityThreshold > 0 {
+		return s.cfg.InactivityThreshold
+	}
+	return DefaultConfig().InactivityThreshold
 }

@@ -121,10 +121,13 @@ func decode(name string, req []byte, v any) error {
 }
 
 // withTx runs fn in the call's transaction, or in a new one of its own when
-// the call runs outside any (the extend layer).
+// the call runs outside any (the extend layer). In the call's transaction it
+// runs in a savepoint, so that a failing import (which the module may
+// handle) does not abort the operation's transaction, as PostgreSQL does
+// after any failed statement.
 func (f *frame) withTx(ctx context.Context, write bool, fn func(tx *store.Tx) error) error {
-	if f.call.Tx != nil {
-		return fn(f.call.Tx)
+	if tx := f.call.Tx; tx != nil {
+		return tx.Savepoint(ctx, func() error { return fn(tx) })
 	}
 	st := f.set.env.opts.Store
 	if st == nil {

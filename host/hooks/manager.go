@@ -122,7 +122,9 @@ func (m *Manager) Reload(ctx context.Context) error {
 	}
 	s, err := m.load(ctx)
 	if err != nil {
-		m.env.log.ErrorContext(ctx, "module reload failed; keeping the modules in force", "file", m.path, "err", err)
+		if m.cur.Load() != nil { // the first load's error is NewManager's
+			m.env.log.ErrorContext(ctx, "module reload failed; keeping the modules in force", "file", m.path, "err", err)
+		}
 		return err
 	}
 	m.fingerprint = fp

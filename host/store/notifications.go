@@ -114,3 +114,20 @@ func (t *Tx) PendingNotifications(ctx context.Context, tenant string, userID int
 	}
 	return out, wrap("pending notifications", rows.Err())
 }
+
+// GetNotification loads one notification of tenant by id; ErrNotFound if it
+// does not exist or its message's room belongs to another tenant. RoomID is
+// its message's room.
+func (t *Tx) GetNotification(ctx context.Context, tenant, id string) (PendingNotification, error) {
+	var (
+		p  PendingNotification
+		at int64
+	)
+	err := t.ex.QueryRow(ctx, `SELECT n.id, n.message_id, n.notification_type, n.created_at, m.room_id
+		FROM notifications n
+		JOIN messages m ON m.id = n.message_id
+		JOIN rooms r ON r.id = m.room_id
+		WHERE n.id = $1 AND r.tenant = $2`, id, tenant).Scan(&p.ID, &p.MessageID, &p.Type, &at, &p.RoomID)
+	p.CreatedAt = FromMicros(at)
+	return p, wrap("get notification", err)
+}

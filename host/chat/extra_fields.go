@@ -1,0 +1,257 @@
+package chat
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+)
+
+// Modules may add fields to the messages and rooms clients receive: a
+// serializer hook returns the fields to add, and an extend or replace layer
+// may return an output whose objects carry keys the host does not know.
+// Those fields travel as Extra (key → raw JSON value) beside the typed ones,
+// and are written back into the JSON with the helpers below. A
+// MessageView's JSON stays the plain, fast struct encoding (a MarshalJSON
+// method would make every message's encoding several times slower), so its
+// Extra is patched into the encoded frames by message id instead.
+
+// field is one member of a JSON object, in document order.
+type field struct {
+	key string
+	val json.RawMessage
+}
+
+// objectFields parses a JSON object into its members, in order.
+func objectFields(b []byte) ([]field, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, fmt.Errorf("chat: not a JSON object: %.40s", b)
+	}
+	var out []field
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("chat: JSON object: %w", err)
+		}
+		key, _ := tok.(string)
+		var val json.RawMessage
+		if err := dec.Decode(&val); err != nil {
+			return nil, fmt.Errorf("chat: JSON object member %q: %w", key, err)
+		}
+		out = append(out, field{key, val})
+	}
+	return out, nil
+}
+
+// encodeFields writes members back as one JSON object.
+func encodeFields(fs []field) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, f := range fs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, err := json.Marshal(f.key)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		if err := json.Compact(&b, f.val); err != nil {
+			return nil, fmt.Errorf("chat: JSON object member %q: %w", f.key, err)
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// mergeFields returns the object b with extra's members: a member b has
+// keeps its position and takes extra's value, new ones follow in key order.
+func mergeFields(b []byte, extra map[string]json.RawMessage) ([]byte, error) {
+	if len(extra) == 0 {
+		return b, nil
+	}
+	fs, err := objectFields(b)
+	if err != nil {
+		return nil, err
+	}
+	return encodeFields(mergeInto(fs, extra))
+}
+
+func mergeInto(fs []field, extra map[string]json.RawMessage) []field {
+	have := make(map[string]bool, len(fs))
+	for i := range fs {
+		have[fs[i].key] = true
+		if v, ok := extra[fs[i].key]; ok {
+			fs[i].val = v
+		}
+	}
+	keys := make([]string, 0, len(extra))
+	for k := range extra {
+		if !have[k] {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fs = append(fs, field{k, extra[k]})
+	}
+	return fs
+}
+
+// diffFields returns the members of the object after that before lacks or
+// has with another value: what a serializer hook added to before.
+func diffFields(before, after []byte) (map[string]json.RawMessage, error) {
+	if bytes.Equal(before, after) {
+		return nil, nil
+	}
+	bf, err := objectFields(before)
+	if err != nil {
+		return nil, err
+	}
+	af, err := objectFields(after)
+	if err != nil {
+		return nil, err
+	}
+	old := make(map[string][]byte, len(bf))
+	for _, f := range bf {
+		old[f.key] = compact(f.val)
+	}
+	var out map[string]json.RawMessage
+	for _, f := range af {
+		if v, ok := old[f.key]; ok && bytes.Equal(v, compact(f.val)) {
+			continue
+		}
+		if out == nil {
+			out = map[string]json.RawMessage{}
+		}
+		out[f.key] = f.val
+	}
+	return out, nil
+}
+
+func compact(raw []byte) []byte {
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return raw
+	}
+	return b.Bytes()
+}
+
+// patchMessages writes the extra fields of messages (by message id) into
+// every serialized message found in the JSON document b, at any depth: the
+// objects whose "id" is one of extras' keys. Room, user and notification
+// ids never collide with message ids (UUIDs, or integers for users).
+func patchMessages(b []byte, extras map[string]map[string]json.RawMessage) ([]byte, error) {
+	present := false
+	for id := range extras {
+		if bytes.Contains(b, []byte(id)) {
+			present = true
+			break
+		}
+	}
+	if !present {
+		return b, nil
+	}
+	out, _, err := patchValue(b, extras)
+	return out, err
+}
+
+func patchValue(v []byte, extras map[string]map[string]json.RawMessage) ([]byte, bool, error) {
+	t := bytes.TrimSpace(v)
+	if len(t) == 0 {
+		return v, false, nil
+	}
+	switch t[0] {
+	case '{':
+		fs, err := objectFields(t)
+		if err != nil {
+			return nil, false, err
+		}
+		changed := false
+		var id string
+		for i := range fs {
+			if fs[i].key == "id" {
+				_ = json.Unmarshal(fs[i].val, &id) // a non-string id is no message's
+			}
+			nv, ch, err := patchValue(fs[i].val, extras)
+			if err != nil {
+				return nil, false, err
+			}
+			if ch {
+				fs[i].val, changed = nv, true
+			}
+		}
+		if ex, ok := extras[id]; ok && id != "" {
+			fs, changed = mergeInto(fs, ex), true
+		}
+		if !changed {
+			return v, false, nil
+		}
+		out, err := encodeFields(fs)
+		return out, true, err
+	case '[':
+		var items []json.RawMessage
+		if err := json.Unmarshal(t, &items); err != nil {
+			return nil, false, err
+		}
+		changed := false
+		for i := range items {
+			nv, ch, err := patchValue(items[i], extras)
+			if err != nil {
+				return nil, false, err
+			}
+			if ch {
+				items[i], changed = nv, true
+			}
+		}
+		if !changed {
+			return v, false, nil
+		}
+		out, err := json.Marshal(items)
+		return out, true, err
+	}
+	return v, false, nil
+}
+
+// unknownFields returns the members of the object b whose keys are not in
+// known: what a module added to an object of the host's.
+func unknownFields(b []byte, known map[string]bool) (map[string]json.RawMessage, error) {
+	fs, err := objectFields(b)
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]json.RawMessage
+	for _, f := range fs {
+		if known[f.key] {
+			continue
+		}
+		if out == nil {
+			out = map[string]json.RawMessage{}
+		}
+		out[f.key] = f.val
+	}
+	return out, nil
+}
+
+// jsonKeys returns the JSON keys of the struct types' fields.
+func jsonKeys(types ...reflect.Type) map[string]bool {
+	out := map[string]bool{}
+	for _, t := range types {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			switch {
+			case name == "-":
+			case name != "":
+				out[name] = true
+			case f.IsExported():
+				out[f.Name] = true
+			}
+		}
+	}
+	return out
+}

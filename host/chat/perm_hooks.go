@@ -1,0 +1,319 @@
+package chat
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+
+	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/hooks"
+	"github.com/chatwasm/chatwasm/host/store"
+)
+
+// The permission checks of the actions (PROTOCOL.md §2.7), each the default
+// Go rule of perm_room.go / perm_message.go in a read transaction of its
+// own, wrapped by the modules' permission hook of the same name (the
+// reference's PermissionHandler methods). A module returns an abi.Decision:
+// next gives it the default's, as a decision rather than an error.
+
+// grant is what a permission check hands the operation after it: the room
+// it runs on and, for the message checks, the messages.
+type grant struct {
+	room store.Room
+	msgs messageArgs
+}
+
+// permission runs the check hook for args, which a module hooks (each check
+// runs its default alone, allocating nothing more, when none does): def is
+// the default rule and
+// allowed loads what the operation needs when a module allows what the
+// default did not grant, or names another room (roomID, "" for none), with
+// nothing but the tenant's own rules (existence, soft deletion). denied is
+// the default's message for a module's denial without a code.
+func (s *Service) permission(ctx context.Context, c Caller, hook string, args abi.PermissionArgs, denied string,
+	def func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs) (grant, error),
+	allowed func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs, roomID string) (grant, error)) (grant, error) {
+	req := s.request(ctx)
+	var (
+		ran    bool
+		result grant
+		defErr error
+	)
+	dec, err := hooks.Call(ctx, req.set, hook, req.call(c, nil), args,
+		func(ctx context.Context, a abi.PermissionArgs) (abi.Decision, error) {
+			ran = true
+			defErr = s.st.Read(ctx, func(tx *store.Tx) error {
+				var err error
+				result, err = def(ctx, tx, a)
+				return err
+			})
+			if defErr == nil {
+				return abi.Decision{Allow: true, RoomID: result.room.ID}, nil
+			}
+			ce := AsError(defErr)
+			if ce.Code == CodeInternal {
+				return abi.Decision{}, defErr
+			}
+			return abi.Decision{Allow: false, Code: ce.Code, Detail: ce.Detail}, nil
+		})
+	switch {
+	case err != nil:
+		return grant{}, err
+	case !dec.Allow:
+		return grant{}, s.denial(ctx, hook, dec, ran, defErr, denied)
+	case ran && defErr == nil && (dec.RoomID == "" || dec.RoomID == result.room.ID):
+		return result, nil
+	}
+	roomID := ""
+	if dec.RoomID != "" {
+		if roomID, err = ParseUUID(dec.RoomID); err != nil {
+			return grant{}, NotFound()
+		}
+	}
+	err = s.st.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		result, err = allowed(ctx, tx, args, roomID)
+		return err
+	})
+	return result, err
+}
+
+// denial is the error of a module's denial: its code and detail, or the
+// default's error when it passed that on, or the default's message.
+func (s *Service) denial(ctx context.Context, hook string, dec abi.Decision, ran bool, defErr error, denied string) error {
+	if ran && defErr != nil {
+		ce := AsError(defErr)
+		if dec.Code == 0 || dec.Code == ce.Code && sameJSON(dec.Detail, ce.Detail) {
+			return defErr
+		}
+	}
+	if dec.Code == 0 {
+		return Denied(denied)
+	}
+	if !abi.ValidCode(dec.Code) {
+		s.log.ErrorContext(ctx, "permission hook denied with a code modules may not use", "hook", hook, "code", dec.Code)
+		return Internal(nil)
+	}
+	detail := dec.Detail
+	if detail == nil {
+		detail = denied
+	}
+	return &Error{Code: dec.Code, Detail: detail}
+}
+
+// sameJSON reports whether a and b encode the same.
+func sameJSON(a, b any) bool {
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(ja, jb)
+}
+
+// checkRoomAccess is have_room_permission.
+func (s *Service) checkRoomAccess(ctx context.Context, c Caller, rawRoomID json.RawMessage) (store.Room, error) {
+	if !s.request(ctx).has(c.Tenant, abi.PermRoom) {
+		var rm store.Room
+		err := s.st.Read(ctx, func(tx *store.Tx) error {
+			var err error
+			rm, err = s.roomAccess(ctx, tx, c, rawRoomID)
+			return err
+		})
+		return rm, err
+	}
+	g, err := s.permission(ctx, c, abi.PermRoom, abi.PermissionArgs{RoomID: rawRoomID}, deniedRoomAccess,
+		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs) (grant, error) {
+			rm, err := s.roomAccess(ctx, tx, c, a.RoomID)
+			return grant{room: rm}, err
+		},
+		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs, roomID string) (grant, error) {
+			return grantedRoom(ctx, tx, c, roomID, func() (string, error) { return RoomIDArg(a.RoomID) })
+		})
+	return g.room, err
+}
+
+// checkSend is have_send_message_permission on the frame's data d (raw:
+// data).
+func (s *Service) checkSend(ctx context.Context, c Caller, data json.RawMessage, d map[string]json.RawMessage) (store.Room, error) {
+	if !s.request(ctx).has(c.Tenant, abi.PermSendMessage) {
+		var rm store.Room
+		err := s.st.Read(ctx, func(tx *store.Tx) error {
+			var err error
+			rm, err = s.sendPermission(ctx, tx, c, d["room_id"], d["message_id"])
+			return err
+		})
+		return rm, err
+	}
+	args := abi.PermissionArgs{RoomID: d["room_id"], MessageID: d["message_id"], Data: data}
+	g, err := s.permission(ctx, c, abi.PermSendMessage, args, deniedSend,
+		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs) (grant, error) {
+			rm, err := s.sendPermission(ctx, tx, c, a.RoomID, a.MessageID)
+			return grant{room: rm}, err
+		},
+		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs, roomID string) (grant, error) {
+			return grantedRoom(ctx, tx, c, roomID, func() (string, error) {
+				if truthy(a.RoomID) {
+					return RoomIDArg(a.RoomID)
+				}
+				msgID, ok, err := idArg(a.MessageID)
+				if err != nil {
+					return "", err
+				}
+				if !ok {
+					return "", Validation("Invalid message_id type")
+				}
+				return tx.RoomIDOfMessage(ctx, c.Tenant, msgID)
+			})
+		})
+	return g.room, err
+}
+
+// memberChangePhrase is the reference's perm_phrase.
+func memberChangePhrase(add bool) string {
+	if add {
+		return "add_new"
+	}
+	return "remove"
+}
+
+// checkMemberChange is have_room_permissions_to_add_or_remove_members.
+func (s *Service) checkMemberChange(ctx context.Context, c Caller, rawRoomID json.RawMessage, add bool) (store.Room, error) {
+	if !s.request(ctx).has(c.Tenant, abi.PermAddRemoveMembers) {
+		var rm store.Room
+		err := s.st.Read(ctx, func(tx *store.Tx) error {
+			var err error
+			rm, err = s.memberChangePermission(ctx, tx, c, rawRoomID, add)
+			return err
+		})
+		return rm, err
+	}
+	denied := deniedRemove
+	if add {
+		denied = deniedAdd
+	}
+	args := abi.PermissionArgs{RoomID: rawRoomID, PermPhrase: memberChangePhrase(add)}
+	g, err := s.permission(ctx, c, abi.PermAddRemoveMembers, args, denied,
+		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs) (grant, error) {
+			rm, err := s.memberChangePermission(ctx, tx, c, a.RoomID, a.PermPhrase != "remove")
+			return grant{room: rm}, err
+		},
+		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs, roomID string) (grant, error) {
+			return grantedRoom(ctx, tx, c, roomID, func() (string, error) { return RoomIDArg(a.RoomID) })
+		})
+	return g.room, err
+}
+
+// checkAdmin is have_admin_privileges for action.
+func (s *Service) checkAdmin(ctx context.Context, c Caller, rawRoomID json.RawMessage, action string) (store.Room, error) {
+	if !s.request(ctx).has(c.Tenant, abi.PermAdminPrivileges) {
+		var rm store.Room
+		err := s.st.Read(ctx, func(tx *store.Tx) error {
+			var err error
+			rm, err = s.adminPrivileges(ctx, tx, c, rawRoomID, action)
+			return err
+		})
+		return rm, err
+	}
+	denied := deniedAdmin
+	if action == modifyDelete {
+		denied = deniedCreator
+	}
+	args := abi.PermissionArgs{RoomID: rawRoomID, Action: action}
+	g, err := s.permission(ctx, c, abi.PermAdminPrivileges, args, denied,
+		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs) (grant, error) {
+			rm, err := s.adminPrivileges(ctx, tx, c, a.RoomID, a.Action)
+			return grant{room: rm}, err
+		},
+		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs, roomID string) (grant, error) {
+			return grantedRoom(ctx, tx, c, roomID, func() (string, error) { return uncheckedRoomID(a.RoomID) })
+		})
+	return g.room, err
+}
+
+// checkMessageAccess is have_message_permission.
+func (s *Service) checkMessageAccess(ctx context.Context, c Caller, rawMessageID json.RawMessage) (messageArgs, error) {
+	if !s.request(ctx).has(c.Tenant, abi.PermMessage) {
+		var args messageArgs
+		err := s.st.Read(ctx, func(tx *store.Tx) error {
+			var err error
+			args, err = s.messageAccess(ctx, tx, c, rawMessageID)
+			return err
+		})
+		return args, err
+	}
+	g, err := s.permission(ctx, c, abi.PermMessage, abi.PermissionArgs{MessageID: rawMessageID}, deniedMessageAccess,
+		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs) (grant, error) {
+			args, err := s.messageAccess(ctx, tx, c, a.MessageID)
+			return grant{msgs: args}, err
+		},
+		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs, _ string) (grant, error) {
+			args, err := grantedMessages(ctx, tx, c, a.MessageID)
+			return grant{msgs: args}, err
+		})
+	return g.msgs, err
+}
+
+// checkMessageSender is is_message_sender.
+func (s *Service) checkMessageSender(ctx context.Context, c Caller, rawMessageID json.RawMessage) (messageArgs, store.Room, error) {
+	if !s.request(ctx).has(c.Tenant, abi.PermMessageSender) {
+		var (
+			args messageArgs
+			rm   store.Room
+		)
+		err := s.st.Read(ctx, func(tx *store.Tx) error {
+			var err error
+			args, rm, err = s.messageSender(ctx, tx, c, rawMessageID)
+			return err
+		})
+		return args, rm, err
+	}
+	g, err := s.permission(ctx, c, abi.PermMessageSender, abi.PermissionArgs{MessageID: rawMessageID}, deniedMessageModify,
+		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs) (grant, error) {
+			args, rm, err := s.messageSender(ctx, tx, c, a.MessageID)
+			return grant{room: rm, msgs: args}, err
+		},
+		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs, roomID string) (grant, error) {
+			args, err := grantedMessages(ctx, tx, c, a.MessageID)
+			if err != nil {
+				return grant{}, err
+			}
+			if len(args.Msgs) == 0 {
+				return grant{}, Validation("Atleast one message_id is required for modification")
+			}
+			if roomID == "" {
+				roomID = args.Msgs[0].RoomID
+			}
+			rm, err := tx.GetRoom(ctx, c.Tenant, roomID, false)
+			return grant{room: rm, msgs: args}, err
+		})
+	return g.msgs, g.room, err
+}
+
+// grantedRoom loads the room a module's allow names (roomID), or else the
+// one the request names (parse).
+func grantedRoom(ctx context.Context, tx *store.Tx, c Caller, roomID string, parse func() (string, error)) (grant, error) {
+	if roomID == "" {
+		var err error
+		if roomID, err = parse(); err != nil {
+			return grant{}, err
+		}
+	}
+	rm, err := tx.GetRoom(ctx, c.Tenant, roomID, false)
+	return grant{room: rm}, err
+}
+
+// grantedMessages loads the messages a module allowed: they must still
+// exist in the tenant and not be soft-deleted.
+func grantedMessages(ctx context.Context, tx *store.Tx, c Caller, rawMessageID json.RawMessage) (messageArgs, error) {
+	ids, isList, err := MessageIDArgs(rawMessageID)
+	if err != nil {
+		return messageArgs{}, err
+	}
+	args := messageArgs{IsList: isList}
+	for _, id := range ids {
+		m, err := liveMessage(ctx, tx, c, id)
+		if err != nil {
+			return messageArgs{}, err
+		}
+		args.Msgs = append(args.Msgs, m)
+	}
+	return args, nil
+}

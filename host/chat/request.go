@@ -1,0 +1,180 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+
+	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/hooks"
+	"github.com/chatwasm/chatwasm/host/store"
+)
+
+// request is what the module layers of one client request share: the module
+// set it holds from start to end, so that every hook of the request sees the
+// same modules even if a reload swaps them meanwhile, and what the modules
+// produced that the gateway must deliver once the request succeeded (the
+// events they emitted, the fields they added to messages).
+//
+// A request exists only while modules are loaded: without them every method
+// works on a nil *request and reports that nothing is hooked.
+type request struct {
+	set *hooks.Set
+
+	mu     sync.Mutex
+	events []abi.Event
+	// extras are the fields added to messages, by message id, that the
+	// request's frames must carry (see patchMessages).
+	extras map[string]map[string]json.RawMessage
+}
+
+type requestKey struct{}
+
+// begin starts a request on the current module set. end releases the set.
+// With no module loaded, ctx is returned as it is and the request is nil.
+func (s *Service) begin(ctx context.Context) (_ context.Context, _ *request, end func()) {
+	set, release := s.mods.Acquire()
+	if set == nil {
+		return ctx, nil, release
+	}
+	r := &request{set: set}
+	return context.WithValue(ctx, requestKey{}, r), r, release
+}
+
+// request returns the request ctx belongs to, nil without modules. A call
+// outside Handle or Connect (tests, benchmarks) starts none.
+func (s *Service) request(ctx context.Context) *request {
+	if s.mods == nil {
+		return nil
+	}
+	r, _ := ctx.Value(requestKey{}).(*request)
+	return r
+}
+
+// has reports whether a module hooks any of hooks for tenant.
+func (r *request) has(tenant string, hooks ...string) bool {
+	if r == nil {
+		return false
+	}
+	for _, h := range hooks {
+		if r.set.Has(tenant, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// hooksOp reports whether a module hooks operation op for tenant: its
+// extend or replace layer, or a serializer of its output.
+func (r *request) hooksOp(tenant, op string) bool {
+	if r == nil {
+		return false
+	}
+	return r.has(tenant, op, abi.ReplaceHook(op)) || r.serializes(tenant)
+}
+
+// serializes reports whether a serializer hook applies to tenant.
+func (r *request) serializes(tenant string) bool {
+	return r.has(tenant, abi.SerializeMessageHook, abi.SerializeRoomHook)
+}
+
+// call is the CallInfo of c's hooks, in transaction tx (nil outside one).
+func (r *request) call(c Caller, tx *store.Tx) hooks.CallInfo {
+	return hooks.CallInfo{
+		Tenant: c.Tenant,
+		Caller: abi.Caller{UserID: c.UserID, Username: c.Username, SessionID: c.SessionID},
+		Tx:     tx,
+		Emit:   r.emit,
+	}
+}
+
+// emit records an event a module emitted, to be sent when the request
+// succeeds.
+func (r *request) emit(_ context.Context, ev abi.Event) error {
+	r.mu.Lock()
+	r.events = append(r.events, ev)
+	r.mu.Unlock()
+	return nil
+}
+
+// mark returns the position to roll the emitted events back to.
+func (r *request) mark() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.events)
+}
+
+// rollback drops the events emitted since mark: those of a transaction that
+// rolled back or is being retried.
+func (r *request) rollback(mark int) {
+	r.mu.Lock()
+	r.events = r.events[:min(mark, len(r.events))]
+	r.mu.Unlock()
+}
+
+// keepExtras records the fields added to the messages of out, so that
+// finish writes them into the frames built from it.
+func (r *request) keepExtras(out any) {
+	ex := collectExtras(out)
+	if len(ex) == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.extras == nil {
+		r.extras = map[string]map[string]json.RawMessage{}
+	}
+	for id, fields := range ex {
+		r.extras[id] = fields
+	}
+}
+
+// patch writes the fields modules added to messages into the frame b.
+func (r *request) patch(b []byte) ([]byte, error) {
+	if r == nil {
+		return b, nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.extras) == 0 {
+		return b, nil
+	}
+	return patchMessages(b, r.extras)
+}
+
+// finish completes a successful request's effects: the frames get the
+// fields modules added to their messages, and the emitted events follow
+// the operation's own effects (after a Subscribe of the same request, so
+// that a user just added to a room receives an event emitted to it).
+func (r *request) finish(eff []Effect) ([]Effect, error) {
+	if r == nil {
+		return eff, nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.extras) > 0 {
+		for i := range eff {
+			if eff[i].Kind != Send {
+				continue
+			}
+			b, err := patchMessages(eff[i].Frame, r.extras)
+			if err != nil {
+				return nil, err
+			}
+			eff[i].Frame = b
+		}
+	}
+	for _, ev := range r.events {
+		group := RoomGroup(ev.RoomID)
+		if ev.To == abi.ToUser {
+			group = UserGroup(ev.UserID)
+		}
+		e, err := SendTo(group, ev.EventType, ev.Data)
+		if err != nil {
+			return nil, err
+		}
+		eff = append(eff, e)
+	}
+	r.events = nil
+	return eff, nil
+}
