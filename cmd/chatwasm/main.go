@@ -37,6 +37,7 @@ Usage:
   chatwasm migrate [flags]               create or upgrade the database schema
   chatwasm user add USERNAME [flags]     create a user and print it as JSON
   chatwasm token USERNAME [flags]        print an access token for a user
+  chatwasm module inspect|call ...       inspect a wasm module, or run one of its hooks
 
 Run "chatwasm COMMAND --help" for a command's flags.
 
@@ -81,6 +82,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return c.user(ctx, args[1:])
 	case "token":
 		return c.token(ctx, args[1:])
+	case "module":
+		return c.module(ctx, args[1:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, mainUsage)
 		return exitOK
@@ -129,7 +132,9 @@ func (c cli) serve(ctx context.Context, args []string) int {
 	cmd := newCommand("serve", "chatwasm serve [flags]",
 		"Runs the chat server: the WebSocket endpoint, the admin API under /admin/,\n"+
 			"/healthz and /metrics. It creates or migrates the database on start and\n"+
-			"shuts down gracefully on SIGINT or SIGTERM.", c.getenv)
+			"shuts down gracefully on SIGINT or SIGTERM. With --modules it loads the\n"+
+			"wasm modules of that file (abi/README.md) and refuses to start if any is\n"+
+			"missing or broken; SIGHUP reloads them.", c.getenv)
 	addr := cmd.String("addr", "CHATWASM_ADDR", d.Addr, "address to listen on (port 0 picks a free port)")
 	db := c.dbFlag(cmd)
 	wsPath := cmd.String("ws-path", "CHATWASM_WS_PATH", d.WSPath, "WebSocket endpoint path")
@@ -141,6 +146,12 @@ func (c cli) serve(ctx context.Context, args []string) int {
 	maxFrame := cmd.Int64("max-frame-bytes", "CHATWASM_MAX_FRAME_BYTES", d.MaxFrameBytes, "largest client frame accepted, in bytes")
 	shutdown := cmd.Duration("shutdown-timeout", "CHATWASM_SHUTDOWN_TIMEOUT", d.ShutdownTimeout, "longest graceful shutdown")
 	nodeID := cmd.String("node-id", "CHATWASM_NODE_ID", "", "this node's id in channel names (default random)")
+	modules := cmd.String("modules", "CHATWASM_MODULES", "",
+		"module file (YAML) of the wasm modules to load; reloaded on SIGHUP and when it or a module changes")
+	moduleCache := cmd.String("module-cache", "CHATWASM_MODULE_CACHE", server.DefaultModuleCache(),
+		"directory keeping compiled modules across restarts (\"\" keeps them in memory)")
+	moduleWatch := cmd.Duration("module-watch", "CHATWASM_MODULE_WATCH", server.DefaultModuleWatch,
+		"how often the module files are checked for changes (0 never)")
 	lvl := cmd.LogLevel()
 	pos, code, ok := c.parse(cmd, args)
 	if !ok {
@@ -151,6 +162,12 @@ func (c cli) serve(ctx context.Context, args []string) int {
 	}
 	if *maxFrame <= 0 || *inactivity <= 0 || *shutdown <= 0 {
 		return c.usageError(cmd, "--max-frame-bytes, --inactivity-threshold and --shutdown-timeout must be positive")
+	}
+	if *moduleWatch < 0 {
+		return c.usageError(cmd, "--module-watch must not be negative")
+	}
+	if *moduleWatch == 0 {
+		*moduleWatch = -1 // Config: never
 	}
 	cfg := server.Config{
 		Addr:                *addr,
@@ -164,11 +181,16 @@ func (c cli) serve(ctx context.Context, args []string) int {
 		AdminToken:          c.getenv("CHATWASM_ADMIN_TOKEN"),
 		ShutdownTimeout:     *shutdown,
 		NodeID:              *nodeID,
+		Modules:             *modules,
+		ModuleCache:         *moduleCache,
+		ModuleWatch:         *moduleWatch,
 	}
 	log := c.logger(*lvl)
 	if err := server.Run(ctx, cfg, log); err != nil {
 		log.Error("server failed", "err", err)
-		return exitError
+		// Also as plain text: a start-up error (a broken module file above
+		// all) must read well on a terminal.
+		return c.fail("serve", err)
 	}
 	return exitOK
 }

@@ -17,6 +17,10 @@ const (
 	KindSend        Kind = "send"  // deliver Frame to every local connection in Group
 	KindSubscribe   Kind = "sub"   // add UserID's local connections to Group
 	KindUnsubscribe Kind = "unsub" // remove UserID's local connections from Group
+	// KindDisconnect closes UserID's local connections with close code Code
+	// and reason Reason: a user deleted on one node loses the connections
+	// it holds on every node. Group is unused.
+	KindDisconnect Kind = "disconnect"
 )
 
 // Envelope is one fan-out instruction.
@@ -25,6 +29,9 @@ type Envelope struct {
 	Group  string          `json:"g"`
 	Frame  json.RawMessage `json:"f,omitempty"`
 	UserID int64           `json:"u,omitempty"`
+	// Code and Reason are the WebSocket close frame of KindDisconnect.
+	Code   int    `json:"c,omitempty"`
+	Reason string `json:"r,omitempty"`
 	// Origin is the id of the node that published it.
 	Origin string `json:"o,omitempty"`
 }

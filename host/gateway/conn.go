@@ -107,7 +107,7 @@ func (c *conn) readLoop(ctx context.Context) {
 			if err := c.discard(r); err != nil {
 				return
 			}
-			c.reject(chat.Validation(msgBinaryFrame))
+			c.rejectFrame(ctx, chat.Validation(msgBinaryFrame))
 			continue
 		}
 		payload, err := io.ReadAll(io.LimitReader(r, cfg.MaxFrameBytes+1))
@@ -119,7 +119,7 @@ func (c *conn) readLoop(ctx context.Context) {
 			if err := c.discard(r); err != nil {
 				return
 			}
-			c.reject(chat.Validation(msgTooLarge(cfg.MaxFrameBytes)))
+			c.rejectFrame(ctx, chat.Validation(msgTooLarge(cfg.MaxFrameBytes)))
 			continue
 		}
 		c.handle(ctx, payload)
@@ -167,7 +167,7 @@ func (c *conn) handle(ctx context.Context, payload []byte) {
 	eventType, data, err := decodeFrame(payload)
 	if err != nil {
 		m.framesIn.WithLabelValues(labelInvalidFrame).Inc()
-		c.reject(err)
+		c.rejectFrame(ctx, err)
 		return
 	}
 	start := time.Now()
@@ -185,6 +185,12 @@ func (c *conn) handle(ctx context.Context, payload []byte) {
 		c.apply(ctx, effects)
 	}
 	m.opLatency.WithLabelValues(eventType).Observe(time.Since(start).Seconds())
+}
+
+// rejectFrame answers a frame that never reached an operation: its error
+// goes through the modules' exception hook like an operation's.
+func (c *conn) rejectFrame(ctx context.Context, err error) {
+	c.reject(c.gw.svc.MapError(ctx, c.caller, "", err))
 }
 
 // reject sends the error frame of err to this connection.

@@ -219,7 +219,11 @@ func (g *Gateway) serve(ctx context.Context, ws *websocket.Conn, user store.User
 		}
 	}
 	go c.writeLoop()
+	// Events modules emitted while the connection was set up go out now
+	// that it receives them.
+	c.apply(ctx, cn.Effects)
 	c.readLoop(ctx)
+	c.apply(ctx, g.svc.Disconnect(ctx, c.caller))
 	close(c.readerDone)
 	c.close(0, "")
 	<-c.writerDone

@@ -55,6 +55,10 @@ func (h *Hub) Apply(env broker.Envelope) {
 			}
 		}
 		h.mu.Unlock()
+	case broker.KindDisconnect:
+		for _, c := range h.userConns(env.UserID) {
+			c.close(env.Code, env.Reason)
+		}
 	default:
 		h.log.Warn("hub: unknown envelope kind", "kind", env.Kind, "origin", env.Origin)
 	}

@@ -2,6 +2,8 @@ package server
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -34,6 +36,29 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// NodeID names this node; empty means a random id.
 	NodeID string
+	// Modules is the deployment's module file (abi/README.md,
+	// "Deployment"); empty means no modules.
+	Modules string
+	// ModuleCache keeps compiled modules on disk so that restarts are fast;
+	// empty keeps them in memory only.
+	ModuleCache string
+	// ModuleWatch is how often the module file and its modules are checked
+	// for changes, which reload them; 0 means DefaultModuleWatch, negative
+	// never (SIGHUP still reloads).
+	ModuleWatch time.Duration
+}
+
+// DefaultModuleWatch is how often a server checks its module files.
+const DefaultModuleWatch = 2 * time.Second
+
+// DefaultModuleCache is the default compile cache of modules: chatwasm's
+// directory in the user's cache directory, or "" when there is none.
+func DefaultModuleCache() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "chatwasm", "modules")
 }
 
 // DefaultConfig returns the defaults of `chatwasm serve`.

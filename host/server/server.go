@@ -10,7 +10,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/chatwasm/chatwasm/host/admin"
@@ -19,6 +22,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/broker/pgbroker"
 	"github.com/chatwasm/chatwasm/host/chat"
 	"github.com/chatwasm/chatwasm/host/gateway"
+	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/postgres"
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,6 +40,7 @@ type Server struct {
 	log     *slog.Logger
 	gw      *gateway.Gateway
 	broker  broker.Broker
+	mods    *hooks.Manager // nil without a module file
 	handler http.Handler
 }
 
@@ -45,8 +50,7 @@ func New(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*S
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	wsPat, err := wsPattern(cfg.WSPath)
-	if err != nil {
+	if _, err := wsPattern(cfg.WSPath); err != nil {
 		return nil, err
 	}
 	if cfg.ShutdownTimeout <= 0 {
@@ -71,15 +75,65 @@ func New(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*S
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	chatCfg := chat.Config{
+		SoftDelete:          cfg.SoftDelete,
+		Notifications:       cfg.Notifications,
+		InactivityThreshold: cfg.InactivityThreshold,
+	}
+	mods, err := loadModules(ctx, cfg, st, chatCfg, reg, log)
+	if err != nil {
+		return nil, err
+	}
+	svc := chat.New(st, chatCfg, log, chat.WithModules(mods))
+	srv, err := build(ctx, cfg, st, svc, issuer, adminToken, reg, log)
+	if err != nil {
+		_ = mods.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	srv.mods = mods
+	return srv, nil
+}
+
+// loadModules loads the module file of cfg, if any, with its metrics on
+// reg. Any problem with the file or a module is an error, so that a server
+// never starts without the modules it was configured with.
+func loadModules(ctx context.Context, cfg Config, st *store.Store, chatCfg chat.Config, reg prometheus.Registerer,
+	log *slog.Logger) (*hooks.Manager, error) {
+	if cfg.Modules == "" {
+		return nil, nil
+	}
+	if cfg.ModuleCache != "" {
+		if err := os.MkdirAll(cfg.ModuleCache, 0o700); err != nil {
+			return nil, fmt.Errorf("server: module cache: %w", err)
+		}
+	}
+	mods, err := hooks.NewManager(ctx, cfg.Modules, hooks.Options{
+		Store: st,
+		// A service without modules renders objects for the render_*
+		// imports: the one that runs them needs the manager first.
+		Renderer:   chat.New(st, chatCfg, log),
+		WireError:  chat.WireError,
+		Logger:     log,
+		Registerer: reg,
+		CacheDir:   cfg.ModuleCache,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("server: modules: %w", err)
+	}
+	return mods, nil
+}
+
+// build assembles the server's parts around svc.
+func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, issuer *auth.Issuer, adminToken string,
+	reg *prometheus.Registry, log *slog.Logger) (*Server, error) {
+	wsPat, err := wsPattern(cfg.WSPath)
+	if err != nil {
+		return nil, err
+	}
 	metrics, err := gateway.NewMetrics(reg)
 	if err != nil {
 		return nil, err
 	}
-	svc := chat.New(st, chat.Config{
-		SoftDelete:          cfg.SoftDelete,
-		Notifications:       cfg.Notifications,
-		InactivityThreshold: cfg.InactivityThreshold,
-	}, log)
 	nodeID := cfg.NodeID
 	if nodeID == "" {
 		nodeID = auth.RandomToken(4)
@@ -99,8 +153,8 @@ func New(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*S
 		Store:  st,
 		Issuer: issuer,
 		Token:  adminToken,
-		UserDeleted: func(_ context.Context, id int64) {
-			gw.DisconnectUser(id, chat.CodeUnauthenticated, "user deleted")
+		UserDeleted: func(ctx context.Context, id int64) {
+			userDeleted(ctx, br, gw, log, id)
 		},
 		Log: log,
 	})
@@ -145,6 +199,36 @@ func openBroker(ctx context.Context, st *store.Store, hub *gateway.Hub, nodeID s
 // Handler returns the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 
+// Reload loads the module file again and swaps the new modules in: calls in
+// flight finish on the old ones, connections stay open. On any error the
+// modules in force stay and the error says why (it is logged too). Without
+// a module file it does nothing.
+func (s *Server) Reload(ctx context.Context) error {
+	if s.mods == nil {
+		return nil
+	}
+	return s.mods.Reload(ctx)
+}
+
+// watchModules reloads the modules whenever their files change, until ctx
+// is done; the returned channel is closed when it has stopped.
+func (s *Server) watchModules(ctx context.Context) <-chan struct{} {
+	done := make(chan struct{})
+	interval := s.cfg.ModuleWatch
+	if interval == 0 {
+		interval = DefaultModuleWatch
+	}
+	if s.mods == nil || interval < 0 {
+		close(done)
+		return done
+	}
+	go func() {
+		defer close(done)
+		s.mods.Watch(ctx, interval)
+	}()
+	return done
+}
+
 // Serve serves on ln until ctx is cancelled, then shuts down gracefully: it
 // stops accepting, lets plain HTTP requests finish, closes every WebSocket
 // with 1001 and closes the broker. It returns nil after a clean shutdown.
@@ -157,15 +241,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	wctx, stopWatch := context.WithCancel(ctx)
+	watching := s.watchModules(wctx)
 	var serveErr error
 	select {
 	case <-ctx.Done():
 	case serveErr = <-errc:
 	}
 	s.log.Info("shutting down")
+	stopWatch()
+	<-watching
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
-	err := errors.Join(hs.Shutdown(sctx), s.gw.Shutdown(sctx), s.broker.Close())
+	// The modules close last: the connections' requests may still use them.
+	err := errors.Join(hs.Shutdown(sctx), s.gw.Shutdown(sctx), s.broker.Close(), s.mods.Close(sctx))
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return fmt.Errorf("server: serve: %w", serveErr)
 	}
@@ -194,6 +283,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	stopReload := srv.reloadOnSIGHUP(ctx)
+	defer stopReload()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("server: listen: %w", err)
@@ -201,8 +292,40 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	// The e2e suite parses "msg=listening addr=HOST:PORT": keep this line.
 	log.Info("listening", "addr", ln.Addr().String())
 	log.Info("serving", "ws_path", cfg.WSPath, "db", dbScheme(cfg.DB), "soft_delete", cfg.SoftDelete,
-		"notifications", cfg.Notifications, "inactivity_threshold", cfg.InactivityThreshold, "max_frame_bytes", cfg.MaxFrameBytes)
+		"notifications", cfg.Notifications, "inactivity_threshold", cfg.InactivityThreshold, "max_frame_bytes", cfg.MaxFrameBytes,
+		"modules", cfg.Modules)
 	return srv.Serve(ctx, ln)
+}
+
+// reloadOnSIGHUP reloads the modules on every SIGHUP until the returned
+// function is called. Without a module file SIGHUP is left alone.
+func (s *Server) reloadOnSIGHUP(ctx context.Context) (stop func()) {
+	if s.mods == nil {
+		return func() {}
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGHUP)
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case <-done:
+				return
+			case <-sig:
+				// Reload logs the modules it loaded, or why it kept the
+				// ones in force.
+				s.log.Info("SIGHUP: reloading modules", "file", s.cfg.Modules)
+				_ = s.Reload(ctx)
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(sig)
+		close(done)
+		<-stopped
+	}
 }
 
 // dbScheme is the loggable part of a database URL.

@@ -151,12 +151,15 @@ func TestTwoNodesDeliverToEachOther(t *testing.T) {
 	a.waitFor(t, 1)
 	b.waitFor(t, 1)
 	publish(t, b, broker.Envelope{Kind: broker.KindSubscribe, Group: "room.2", UserID: 42})
+	b.waitFor(t, 2)
+	publish(t, a, broker.Envelope{Kind: broker.KindDisconnect, UserID: 42, Code: 4001, Reason: "user deleted"})
 	want := []broker.Envelope{
 		{Kind: broker.KindSend, Group: "room.1", Frame: frame("from a"), Origin: "a"},
 		{Kind: broker.KindSubscribe, Group: "room.2", UserID: 42, Origin: "b"},
+		{Kind: broker.KindDisconnect, UserID: 42, Code: 4001, Reason: "user deleted", Origin: "a"},
 	}
 	for _, n := range []*node{a, b} {
-		n.waitFor(t, 2)
+		n.waitFor(t, 3)
 		// Give a duplicate the time to show up.
 		time.Sleep(50 * time.Millisecond)
 		got := n.received()
@@ -166,8 +169,8 @@ func TestTwoNodesDeliverToEachOther(t *testing.T) {
 		if lost := n.counter(t, "chatwasm_broker_listen_connection_lost_total"); lost != 0 {
 			t.Errorf("node %s lost its connection %v times while idle", n.b.NodeID(), lost)
 		}
-		if d := n.counter(t, "chatwasm_broker_delivered_total"); d != 2 {
-			t.Errorf("node %s delivered_total = %v, want 2", n.b.NodeID(), d)
+		if d := n.counter(t, "chatwasm_broker_delivered_total"); d != 3 {
+			t.Errorf("node %s delivered_total = %v, want 3", n.b.NodeID(), d)
 		}
 	}
 }
