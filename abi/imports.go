@@ -12,7 +12,7 @@ const ImportModule = "extism:host/user"
 const (
 	CapRoomsRead     = "rooms.read"    // room_get, room_property, render_room
 	CapMembersRead   = "members.read"  // room_members
-	CapMembersWrite  = "members.write" // members_add, members_remove (replace layer only)
+	CapMembersWrite  = "members.write" // members_add, members_remove (replace hooks and actions)
 	CapMessagesRead  = "messages.read" // message_get, render_message, render_notification
 	CapUsersRead     = "users.read"    // user_get, render_user
 	CapKV            = "kv"            // kv_get, kv_set, kv_delete, kv_list
@@ -38,8 +38,8 @@ type Import struct {
 	Name string
 	// Capability is the capability a module needs to call it ("" for none).
 	Capability string
-	// ReplaceOnly imports work only in the replace layer, where they join the
-	// operation's transaction.
+	// ReplaceOnly imports work only where the call runs in a transaction
+	// they join: the replace layer and actions.
 	ReplaceOnly bool
 }
 

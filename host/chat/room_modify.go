@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -43,6 +44,11 @@ type ModifyRoomIn struct {
 	// object permissions of add/remove_permission.
 	UserIDs     []int64  `json:"users,omitempty"`
 	Permissions []string `json:"permission,omitempty"`
+
+	// Data is the frame's data object as sent, for an action the host does
+	// not know, which only a module hooking modify_room can handle
+	// (PROTOCOL.md §5.1: extra actions in _modify_room).
+	Data json.RawMessage `json:"data,omitempty"`
 }
 
 // ModifyRoomOut is the result of modify_room: the room after the change, or
@@ -67,6 +73,9 @@ func (s *Service) roomModify(ctx context.Context, c Caller, data json.RawMessage
 		return nil, err
 	}
 	in, err := parseModifyRoom(rm, d)
+	if errors.Is(err, errUnknownAction) && s.request(ctx).has(c.Tenant, "modify_room", "_modify_room") {
+		in.Data, err = d["data"], nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -89,6 +98,10 @@ func (s *Service) roomModify(ctx context.Context, c Caller, data json.RawMessage
 	return []Effect{e}, err
 }
 
+// errUnknownAction is the "Invalid action type" of an action string the
+// host does not know, which a module may handle.
+var errUnknownAction = Validation("Invalid action type")
+
 // parseModifyRoom validates room.modify's data for rm, whose kind decides
 // which fields and actions apply.
 func parseModifyRoom(rm store.Room, d map[string]json.RawMessage) (ModifyRoomIn, error) {
@@ -96,8 +109,11 @@ func parseModifyRoom(rm store.Room, d map[string]json.RawMessage) (ModifyRoomIn,
 	if !truthy(d["action"]) {
 		return in, Validation("Action must be provided")
 	}
-	if json.Unmarshal(d["action"], &in.Action) != nil || !slices.Contains(modifyActions, in.Action) {
+	if json.Unmarshal(d["action"], &in.Action) != nil {
 		return in, Validation("Invalid action type")
+	}
+	if !slices.Contains(modifyActions, in.Action) {
+		return in, errUnknownAction
 	}
 	if in.Action == modifyDelete {
 		return in, nil
@@ -237,6 +253,9 @@ func jsonBool(raw json.RawMessage) *bool {
 
 // modifyRoom is _modify_room.
 func (s *Service) modifyRoom(ctx context.Context, tx *store.Tx, c Caller, in ModifyRoomIn) (ModifyRoomOut, error) {
+	if !slices.Contains(modifyActions, in.Action) {
+		return ModifyRoomOut{}, errUnknownAction
+	}
 	rm, err := tx.GetRoom(ctx, c.Tenant, in.RoomID, true)
 	if err != nil {
 		return ModifyRoomOut{}, err

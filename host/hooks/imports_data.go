@@ -71,11 +71,12 @@ func importRoomMembers(ctx context.Context, f *frame, req []byte) (any, error) {
 }
 
 // membersChange is the common part of members_add and members_remove: only
-// in the replace layer, on a room and users of the tenant.
+// in the replace layer and in actions, which run in a transaction, on a
+// room and users of the tenant.
 func (f *frame) membersChange(ctx context.Context, name string, req []byte,
 	change func(tx *store.Tx, rm store.Room, c abi.MembersChange) error) (any, error) {
-	if f.hook.Kind != abi.Replace || f.call.Tx == nil {
-		return nil, &abi.Error{Code: abi.CodeInternal, Detail: name + " is only available in the replace layer"}
+	if (f.hook.Kind != abi.Replace && f.hook.Kind != abi.Action) || f.call.Tx == nil {
+		return nil, &abi.Error{Code: abi.CodeInternal, Detail: name + " is only available in replace hooks and actions"}
 	}
 	var c abi.MembersChange
 	if err := decode(name, req, &c); err != nil {

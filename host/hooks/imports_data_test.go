@@ -148,7 +148,7 @@ modules:
 				`[{"user_id":` + itoa(w.user1.ID) + `,"is_admin":true},{"user_id":` + itoa(w.other1.ID) + `,"is_admin":true}]`, ""},
 			{"_create_message", "members_remove", `{"room_id":` + q(w.room1.ID) + `,"user_ids":[` + itoa(w.other1.ID) + `]}`, `{"count":1}`, ""},
 			{"_create_message", "members_remove", `{"room_id":` + q(w.room2.ID) + `,"user_ids":[` + itoa(w.user2.ID) + `]}`, `null`, notFound},
-			{"create_message", "members_remove", `{"room_id":` + q(w.room1.ID) + `,"user_ids":[]}`, "-", `only available in the replace layer`},
+			{"create_message", "members_remove", `{"room_id":` + q(w.room1.ID) + `,"user_ids":[]}`, "-", `only available in replace hooks and actions`},
 			{"_create_message", "emit", `{"to":"user","user_id":` + itoa(w.other1.ID) + `,"event_type":"hello"}`, `null`, ""},
 			{"_create_message", "emit", `{"to":"user","user_id":` + itoa(w.user2.ID) + `,"event_type":"hello"}`, `null`, notFound},
 			{"_create_message", "emit", `{"to":"everyone","event_type":"hello"}`, "-", `emit: \"to\" must be`},

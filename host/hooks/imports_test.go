@@ -278,7 +278,7 @@ modules:
 `, hooks.Options{Store: st})
 		out, err := acquire(t, m).Run(context.Background(), "create_message", w.call1,
 			[]byte(`{"room_id":"`+w.room1.ID+`","user_id":`+itoa(w.other1.ID)+`}`), nil)
-		want := `{"error":"{\"code\":4006,\"detail\":\"members_add is only available in the replace layer\"}","result":null}`
+		want := `{"error":"{\"code\":4006,\"detail\":\"members_add is only available in replace hooks and actions\"}","result":null}`
 		if err != nil || string(out) != want {
 			t.Errorf("members_add in the extend layer: %s, %v", out, err)
 		}
