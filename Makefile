@@ -29,3 +29,19 @@ lint: ## check formatting (gofmt) and go vet
 	@unformatted=$$(find . \( -name .git -o -name node_modules -o -name testdata \) -prune -o -name '*.go' -print | xargs gofmt -l); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
+
+# The example modules: the Go ones (a directory with a main.go) are built here, the others
+# (C, AssemblyScript, Rust) by their own Makefile, with the toolchains of scripts/install-toolchains.
+GO_MODULES    := $(patsubst %/main.go,%,$(wildcard modules/examples/*/main.go))
+OTHER_MODULES := $(patsubst %/Makefile,%,$(wildcard modules/examples/*/Makefile))
+.PHONY: modules clean-modules
+
+modules: ## build every example module into modules/examples/NAME/NAME.wasm
+	@for d in $(GO_MODULES); do \
+		echo "GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -o $$d/$${d##*/}.wasm ./$$d"; \
+		GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -o $$d/$${d##*/}.wasm ./$$d || exit 1; \
+	done
+	@for d in $(OTHER_MODULES); do $(MAKE) --no-print-directory -C $$d || exit 1; done
+
+clean-modules: ## remove the built example modules
+	rm -f modules/examples/*/*.wasm

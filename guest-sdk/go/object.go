@@ -1,0 +1,107 @@
+package chatwasm
+
+import (
+	"encoding/json"
+	"slices"
+)
+
+// Serialized messages and rooms may carry fields this SDK does not know:
+// those a serializer module added, or those of a newer host. A hook that
+// decodes such an object and returns it must not drop them, so Message and
+// Room keep them in Extra and write them back.
+
+// decodeObject decodes the JSON object data into fields (a pointer to a
+// struct type without JSON methods of its own) and returns the members
+// whose names known does not list.
+func decodeObject(data []byte, fields any, known []string) (map[string]json.RawMessage, error) {
+	if err := json.Unmarshal(data, fields); err != nil {
+		return nil, err
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(data, &all); err != nil {
+		return nil, err
+	}
+	var extra map[string]json.RawMessage
+	for k, v := range all {
+		if !slices.Contains(known, k) {
+			if extra == nil {
+				extra = make(map[string]json.RawMessage)
+			}
+			extra[k] = v
+		}
+	}
+	return extra, nil
+}
+
+// objectWriter writes a JSON object member by member, in order.
+type objectWriter struct {
+	b   []byte
+	err error
+}
+
+func newObjectWriter() *objectWriter { return &objectWriter{b: append(make([]byte, 0, 512), '{')} }
+
+// appendObject continues the encoded object obj ("{...}") with more members.
+func appendObject(obj []byte, err error) *objectWriter {
+	if err != nil {
+		return &objectWriter{err: err}
+	}
+	return &objectWriter{b: obj[:len(obj)-1]}
+}
+
+// field writes the member name: value.
+func (w *objectWriter) field(name string, value any) {
+	if w.err != nil {
+		return
+	}
+	v, err := json.Marshal(value)
+	if err != nil {
+		w.err = err
+		return
+	}
+	w.raw(name, v)
+}
+
+// raw writes the member name with value already encoded.
+func (w *objectWriter) raw(name string, value json.RawMessage) {
+	if len(w.b) > 1 {
+		w.b = append(w.b, ',')
+	}
+	k, _ := json.Marshal(name) // a string always encodes
+	w.b = append(w.b, k...)
+	w.b = append(w.b, ':')
+	if len(value) == 0 {
+		value = json.RawMessage("null")
+	}
+	w.b = append(w.b, value...)
+}
+
+// extra writes the members of extra that known does not list, by name.
+func (w *objectWriter) extra(extra map[string]json.RawMessage, known []string) {
+	names := make([]string, 0, len(extra))
+	for k := range extra {
+		if !slices.Contains(known, k) {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		w.raw(k, extra[k])
+	}
+}
+
+// bytes ends the object.
+func (w *objectWriter) bytes() ([]byte, error) {
+	if w.err != nil {
+		return nil, w.err
+	}
+	return append(w.b, '}'), nil
+}
+
+// orEmpty makes a nil list encode as [], as lists always are on the wire.
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,16 @@
+// Package rust_test checks the Rust guest SDK against the real host through
+// its probe module, testdata/probe (see sdktest.Probe).
+package rust_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/chatwasm/chatwasm/guest-sdk/sdktest"
+	"github.com/chatwasm/chatwasm/modules/examples/conformance/harness"
+)
+
+func TestSDK(t *testing.T) {
+	sdktest.RequireRust(t)
+	sdktest.Probe(t, harness.Make(t, filepath.Join("testdata", "probe"), "rust"))
+}
