@@ -1,0 +1,110 @@
+package harness
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// CI reports whether the tests run in CI (CI=true), where a missing
+// toolchain or module is a failure rather than a skip.
+func CI() bool { return os.Getenv("CI") == "true" }
+
+// Unavailable skips the test, or fails it under CI, because something it
+// needs is not there; why says what and how to get it.
+func Unavailable(t testing.TB, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if CI() {
+		t.Fatalf("%s (CI=true: nothing may be skipped)", msg)
+	}
+	t.Skip(msg)
+}
+
+// Root returns the repository's root directory (the one holding go.mod).
+func Root(t testing.TB) string {
+	t.Helper()
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		t.Fatal("harness: cannot locate the source")
+	}
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", "..", ".."))
+}
+
+// Make builds the example in dir with its Makefile's default target, which
+// makes <dir name>.wasm there, and returns a copy of the module private to
+// the test. tools are the commands the build needs (clang, npm, rustc); lang
+// is the scripts/install-toolchains language that installs them. Builds of
+// one directory are serialised across test processes, so that packages
+// building the same example in parallel never read a half-written file.
+func Make(t testing.TB, dir, lang string, tools ...string) string {
+	t.Helper()
+	for _, tool := range append([]string{"make"}, tools...) {
+		if _, err := exec.LookPath(tool); err != nil {
+			Unavailable(t, "%s is not installed: run scripts/install-toolchains %s", tool, lang)
+		}
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "Makefile")); err != nil {
+		Unavailable(t, "no module in %s yet: %v", dir, err)
+	}
+	name := filepath.Base(dir) + ".wasm"
+	var wasm []byte
+	withLock(t, dir, func() {
+		cmd := exec.Command("make", "-C", dir)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("make -C %s: %v\n%s", dir, err, out)
+		}
+		if wasm, err = os.ReadFile(filepath.Join(dir, name)); err != nil {
+			t.Fatalf("make -C %s did not make %s: %v", dir, name, err)
+		}
+	})
+	return writeTemp(t, name, wasm)
+}
+
+// GoBuild builds the Go module in dir for wasip1 as a c-shared library, the
+// way the Go examples are built, and returns the module's path.
+func GoBuild(t testing.TB, dir string) string {
+	t.Helper()
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "*.go")); len(files) == 0 {
+		Unavailable(t, "no Go module in %s yet", dir)
+	}
+	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(goBin); err != nil {
+		goBin = "go"
+	}
+	out := filepath.Join(t.TempDir(), filepath.Base(dir)+".wasm")
+	cmd := exec.Command(goBin, "build", "-buildmode=c-shared", "-o", out, ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", dir, err, b)
+	}
+	return out
+}
+
+func writeTemp(t testing.TB, name string, data []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// lockPath is the lock file that serialises builds of dir.
+func lockPath(dir string) string {
+	r := strings.NewReplacer(string(filepath.Separator), "_", ":", "_")
+	return filepath.Join(os.TempDir(), "chatwasm-build-"+r.Replace(dir)+".lock")
+}
