@@ -23,6 +23,9 @@ type request struct {
 
 	mu     sync.Mutex
 	events []abi.Event
+	// subs are the Subscribe/Unsubscribe effects of the membership changes
+	// modules made through their imports.
+	subs []Effect
 	// extras are the fields added to messages, by message id, that the
 	// request's frames must carry (see patchMessages).
 	extras map[string]map[string]json.RawMessage
@@ -81,11 +84,26 @@ func (r *request) serializes(tenant string) bool {
 // call is the CallInfo of c's hooks, in transaction tx (nil outside one).
 func (r *request) call(c Caller, tx *store.Tx) hooks.CallInfo {
 	return hooks.CallInfo{
-		Tenant: c.Tenant,
-		Caller: abi.Caller{UserID: c.UserID, Username: c.Username, SessionID: c.SessionID},
-		Tx:     tx,
-		Emit:   r.emit,
+		Tenant:     c.Tenant,
+		Caller:     abi.Caller{UserID: c.UserID, Username: c.Username, SessionID: c.SessionID},
+		Tx:         tx,
+		Emit:       r.emit,
+		Membership: r.membership,
 	}
+}
+
+// membership records the subscription changes that a module's membership
+// change implies, to be applied when the request succeeds.
+func (r *request) membership(_ context.Context, roomID string, userIDs []int64, added bool) {
+	kind := Unsubscribe
+	if added {
+		kind = Subscribe
+	}
+	r.mu.Lock()
+	for _, id := range userIDs {
+		r.subs = append(r.subs, Effect{Kind: kind, UserID: id, RoomID: roomID})
+	}
+	r.mu.Unlock()
 }
 
 // emit records an event a module emitted, to be sent when the request
@@ -97,18 +115,23 @@ func (r *request) emit(_ context.Context, ev abi.Event) error {
 	return nil
 }
 
-// mark returns the position to roll the emitted events back to.
-func (r *request) mark() int {
+// mark is a position in what modules produced during a request.
+type mark struct{ events, subs int }
+
+// mark returns the position to roll the emitted events and membership
+// changes back to.
+func (r *request) mark() mark {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.events)
+	return mark{len(r.events), len(r.subs)}
 }
 
-// rollback drops the events emitted since mark: those of a transaction that
-// rolled back or is being retried.
-func (r *request) rollback(mark int) {
+// rollback drops the events and membership changes recorded since m: those
+// of a transaction that rolled back or is being retried.
+func (r *request) rollback(m mark) {
 	r.mu.Lock()
-	r.events = r.events[:min(mark, len(r.events))]
+	r.events = r.events[:min(m.events, len(r.events))]
+	r.subs = r.subs[:min(m.subs, len(r.subs))]
 	r.mu.Unlock()
 }
 
@@ -143,9 +166,10 @@ func (r *request) patch(b []byte) ([]byte, error) {
 }
 
 // finish completes a successful request's effects: the frames get the
-// fields modules added to their messages, and the emitted events follow
-// the operation's own effects (after a Subscribe of the same request, so
-// that a user just added to a room receives an event emitted to it).
+// fields modules added to their messages, then the subscription changes of
+// modules' membership changes and the emitted events follow the operation's
+// own effects (after a Subscribe of the same request, so that a user just
+// added to a room receives an event emitted to it).
 func (r *request) finish(eff []Effect) ([]Effect, error) {
 	if r == nil {
 		return eff, nil
@@ -164,6 +188,8 @@ func (r *request) finish(eff []Effect) ([]Effect, error) {
 			eff[i].Frame = b
 		}
 	}
+	eff = append(eff, r.subs...)
+	r.subs = nil
 	for _, ev := range r.events {
 		group := RoomGroup(ev.RoomID)
 		if ev.To == abi.ToUser {

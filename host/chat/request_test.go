@@ -49,3 +49,37 @@ func TestRequestEvents(t *testing.T) {
 		t.Error("a nil request is not inert")
 	}
 }
+
+// TestRequestMembership checks that membership changes made by modules become
+// subscription changes after the operation's own effects and before emitted
+// events, and that a rolled back transaction drops them.
+func TestRequestMembership(t *testing.T) {
+	ctx := context.Background()
+	r := &request{}
+	m := r.mark()
+	r.membership(ctx, "r1", []int64{5}, true)
+	r.rollback(m) // the transaction rolled back: bob was never added
+	r.membership(ctx, "r1", []int64{7, 8}, true)
+	r.membership(ctx, "r2", []int64{9}, false)
+	_ = r.emit(ctx, abi.Event{To: abi.ToRoom, RoomID: "r1", EventType: "room.approved", Data: json.RawMessage(`{}`)})
+	eff, err := r.finish(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Effect{
+		{Kind: Subscribe, UserID: 7, RoomID: "r1"},
+		{Kind: Subscribe, UserID: 8, RoomID: "r1"},
+		{Kind: Unsubscribe, UserID: 9, RoomID: "r2"},
+	}
+	if len(eff) != len(want)+1 {
+		t.Fatalf("%d effects, want %d: %+v", len(eff), len(want)+1, eff)
+	}
+	for i, w := range want {
+		if eff[i].Kind != w.Kind || eff[i].UserID != w.UserID || eff[i].RoomID != w.RoomID {
+			t.Errorf("effect %d = %+v, want %+v", i, eff[i], w)
+		}
+	}
+	if last := eff[len(eff)-1]; last.Kind != Send || last.Group != "group-r1" {
+		t.Errorf("last effect = %+v, want the emitted event to group-r1", last)
+	}
+}

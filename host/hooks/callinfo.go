@@ -26,4 +26,10 @@ type CallInfo struct {
 	// it: the caller drops them when it rolls back or retries. Nil refuses
 	// emit with a 4006 the module sees.
 	Emit func(ctx context.Context, ev abi.Event) error
+	// Membership receives the membership changes a module made (imports
+	// members_add and members_remove), so that the caller moves the live
+	// subscriptions of those users after the transaction commits: fan-out
+	// follows DB membership whoever changed it. Like Emit, the changes belong
+	// to the transaction. Nil ignores them.
+	Membership func(ctx context.Context, roomID string, userIDs []int64, added bool)
 }

@@ -73,7 +73,7 @@ func importRoomMembers(ctx context.Context, f *frame, req []byte) (any, error) {
 // membersChange is the common part of members_add and members_remove: only
 // in the replace layer and in actions, which run in a transaction, on a
 // room and users of the tenant.
-func (f *frame) membersChange(ctx context.Context, name string, req []byte,
+func (f *frame) membersChange(ctx context.Context, name string, req []byte, added bool,
 	change func(tx *store.Tx, rm store.Room, c abi.MembersChange) error) (any, error) {
 	if (f.hook.Kind != abi.Replace && f.hook.Kind != abi.Action) || f.call.Tx == nil {
 		return nil, &abi.Error{Code: abi.CodeInternal, Detail: name + " is only available in replace hooks and actions"}
@@ -99,12 +99,15 @@ func (f *frame) membersChange(ctx context.Context, name string, req []byte,
 	if err := change(tx, rm, c); err != nil {
 		return nil, err
 	}
+	if f.call.Membership != nil {
+		f.call.Membership(ctx, rm.ID, c.UserIDs, added)
+	}
 	n, err := tx.CountMembers(ctx, rm.ID)
 	return map[string]int64{"count": n}, err
 }
 
 func importMembersAdd(ctx context.Context, f *frame, req []byte) (any, error) {
-	return f.membersChange(ctx, abi.ImportMembersAdd, req, func(tx *store.Tx, rm store.Room, c abi.MembersChange) error {
+	return f.membersChange(ctx, abi.ImportMembersAdd, req, true, func(tx *store.Tx, rm store.Room, c abi.MembersChange) error {
 		if rm.MaxMembers > 0 {
 			// Checked before writing, because the module may carry on after
 			// the refusal and the operation commit. The room row is locked:
@@ -133,7 +136,7 @@ func importMembersAdd(ctx context.Context, f *frame, req []byte) (any, error) {
 }
 
 func importMembersRemove(ctx context.Context, f *frame, req []byte) (any, error) {
-	return f.membersChange(ctx, abi.ImportMembersRemove, req, func(tx *store.Tx, rm store.Room, c abi.MembersChange) error {
+	return f.membersChange(ctx, abi.ImportMembersRemove, req, false, func(tx *store.Tx, rm store.Room, c abi.MembersChange) error {
 		return tx.RemoveMembers(ctx, rm.ID, c.UserIDs)
 	})
 }

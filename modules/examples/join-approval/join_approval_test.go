@@ -85,6 +85,9 @@ func TestJoinApproval(t *testing.T) {
 			t.Errorf("%s got %+v", c.User.Username, ev)
 		}
 	}
+	// bob's open connection follows his new membership at once: he hears the
+	// room's event, then his own.
+	bob.Expect("roomaddmembers.dispatch", nil)
 	var approved struct {
 		Room chatwasm.Room `json:"room"`
 	}
@@ -97,8 +100,9 @@ func TestJoinApproval(t *testing.T) {
 
 	// bob is a member for real: he can post to the group.
 	bob.Send("message.send", map[string]any{"room_id": closed.ID, "content": "thanks!"})
-	alice.Expect("message.dispatch", nil)
-	carol.Expect("message.dispatch", nil)
+	for _, c := range []*modtest.Client{alice, bob, carol} {
+		c.Expect("message.dispatch", nil)
+	}
 
 	// Channels and 1-1 chats keep the default behaviour.
 	news := alice.CreateRoom(map[string]any{"type": "Channel", "name": "news", "extra_fields": map[string]any{"is_public": true}})
