@@ -79,6 +79,7 @@ func DefaultConfig() Config {
 // Paths served besides the WebSocket endpoint.
 const (
 	healthPath  = "/healthz"
+	readyPath   = "/readyz"
 	metricsPath = "/metrics"
 	adminPrefix = "/admin/"
 )
@@ -93,7 +94,7 @@ func wsPattern(path string) (string, error) {
 	if !strings.HasPrefix(path, "/") {
 		path = "/" + path
 	}
-	if strings.ContainsAny(path, "{} \t") || path == healthPath || path == metricsPath ||
+	if strings.ContainsAny(path, "{} \t") || path == healthPath || path == readyPath || path == metricsPath ||
 		strings.HasPrefix(path, adminPrefix) || path+"/" == adminPrefix {
 		return "", fmt.Errorf("server: WebSocket path %q is not usable (reserved or invalid)", path)
 	}

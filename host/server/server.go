@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -42,6 +44,9 @@ type Server struct {
 	broker  broker.Broker
 	mods    *hooks.Manager // nil without a module file
 	handler http.Handler
+	// draining is set when shutdown begins, so that /readyz sends load
+	// balancers elsewhere before the connections are closed.
+	draining atomic.Bool
 }
 
 // New builds a server on st, which must be migrated. A nil logger discards
@@ -171,7 +176,41 @@ func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, 
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
 	})
-	return &Server{cfg: cfg, log: log, gw: gw, broker: br, handler: mux}, nil
+	srv := &Server{cfg: cfg, log: log, gw: gw, broker: br, handler: mux}
+	mux.HandleFunc("GET "+readyPath, func(w http.ResponseWriter, r *http.Request) {
+		srv.ready(w, r, st)
+	})
+	return srv, nil
+}
+
+// readyTimeout bounds the database check of /readyz.
+const readyTimeout = 2 * time.Second
+
+// ready answers /readyz: 200 when the node can serve (its database answers
+// and it is not shutting down), 503 with the reason otherwise. /healthz only
+// says the process is up.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request, st *store.Store) {
+	w.Header().Set("Content-Type", "application/json")
+	reason := ""
+	if s.draining.Load() {
+		reason = "shutting down"
+	} else {
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		defer cancel()
+		err := st.Read(ctx, func(tx *store.Tx) error {
+			var one int
+			return tx.Executor().QueryRow(ctx, "SELECT 1").Scan(&one)
+		})
+		if err != nil {
+			reason = "database: " + err.Error()
+		}
+	}
+	if reason != "" {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_ = json.NewEncoder(w).Encode(map[string]string{"status": "unavailable", "reason": reason})
+		return
+	}
+	_, _ = w.Write([]byte(`{"status":"ready"}` + "\n"))
 }
 
 // openBroker returns the fan-out broker for this node's store: on
@@ -249,6 +288,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case serveErr = <-errc:
 	}
 	s.log.Info("shutting down")
+	s.draining.Store(true)
 	stopWatch()
 	<-watching
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)

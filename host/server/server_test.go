@@ -197,6 +197,14 @@ func testServerEndToEnd(t *testing.T, cfg Config) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("healthz: %d", resp.StatusCode)
 	}
+	resp, err = http.Get("http://" + r.base + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("readyz: %d", resp.StatusCode)
+	}
 
 	alice, _ := r.dial(t, "/messaging/", "alice")
 	bob, bobID := r.dial(t, "/messaging/", "bob")
