@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"slices"
 
 	"github.com/chatwasm/chatwasm/abi"
@@ -49,7 +48,7 @@ func (m *Manager) loadModule(ctx context.Context, spec *ModuleSpec) (*module, er
 		MemoryBytes:  spec.Memory,
 		Config:       spec.Config,
 		Capabilities: caps,
-		AllowedHosts: hostNames(spec.AllowedHosts),
+		AllowedHosts: spec.AllowedHosts,
 	})
 	if err != nil {
 		return nil, err
@@ -105,19 +104,6 @@ func exportNames(p *wasm.Module) []string {
 	out := make([]string, 0, len(info.Exports))
 	for _, e := range info.Exports {
 		out = append(out, e.Name)
-	}
-	return out
-}
-
-// hostNames drops the ports of allowed_hosts entries: the runtime matches
-// host names only.
-func hostNames(hosts []string) []string {
-	out := make([]string, 0, len(hosts))
-	for _, h := range hosts {
-		if name, _, err := net.SplitHostPort(h); err == nil {
-			h = name
-		}
-		out = append(out, h)
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"path"
@@ -107,20 +108,32 @@ func (m *Module) doHTTP(ctx context.Context, reqJSON, body []byte) ([]byte, int3
 	return data, int32(resp.StatusCode), headers, nil
 }
 
-// allowURL checks a URL against the module's allowed hosts. Patterns match
-// the host name (not the port) and may use path.Match wildcards, so
-// "*.example.com" allows every subdomain.
+// allowURL checks a URL against the module's allowed hosts. A pattern is a
+// host name, which may use path.Match wildcards ("*.example.com" allows every
+// subdomain), with an optional port: "host" allows any port, "host:port" only
+// that one (the URL's port, or its scheme's default). A deployment that lists
+// "127.0.0.1:9000" means that one service, not every port of the machine.
 func (m *Module) allowURL(u *url.URL) error {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return fmt.Errorf("%w: scheme %q", ErrHostNotAllowed, u.Scheme)
 	}
-	host := strings.ToLower(u.Hostname())
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
 	for _, p := range m.cfg.AllowedHosts {
-		if ok, _ := path.Match(strings.ToLower(p), host); ok {
+		pHost, pPort := p, ""
+		if h, pt, err := net.SplitHostPort(p); err == nil {
+			pHost, pPort = h, pt
+		}
+		if pPort != "" && pPort != port {
+			continue
+		}
+		if ok, _ := path.Match(strings.ToLower(pHost), host); ok {
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: %q", ErrHostNotAllowed, host)
+	return fmt.Errorf("%w: %q", ErrHostNotAllowed, u.Host)
 }
 
 // checkRedirect keeps redirects inside the allowed hosts.
