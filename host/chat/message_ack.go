@@ -35,12 +35,25 @@ func (s *Service) messageAcknowledged(ctx context.Context, c Caller, data json.R
 	if len(args.Msgs) == 0 {
 		return nil, nil
 	}
-	out, err := run(ctx, s, "message_acknowledged", true, c, AcknowledgeIn{MessageIDs: args.IDs()}, s.acknowledge)
+	ids := args.IDs()
+	ctx = withGrant(ctx, nil, ids)
+	out, err := run(ctx, s, "message_acknowledged", true, c, AcknowledgeIn{MessageIDs: ids}, s.acknowledge)
 	if err != nil {
 		return nil, err
 	}
+	// Only the senders of the messages the host checked get a frame,
+	// whoever the output names.
+	senders := make([]int64, 0, len(args.Msgs))
+	for _, m := range args.Msgs {
+		if !slices.Contains(senders, m.SenderID) {
+			senders = append(senders, m.SenderID)
+		}
+	}
 	effects := make([]Effect, 0, len(out))
 	for _, g := range out {
+		if !slices.Contains(senders, g.SenderID) {
+			return nil, s.forgedOutput(ctx, c, "message_acknowledged", "sender_id", g.SenderID, senders)
+		}
 		e, err := SendTo(UserGroup(g.SenderID), "messagedelivered.dispatch", g.Messages)
 		if err != nil {
 			return nil, err
@@ -52,8 +65,12 @@ func (s *Service) messageAcknowledged(ctx context.Context, c Caller, data json.R
 
 // acknowledge is _message_acknowledged: remove the caller from the messages'
 // notifications, add them to delivered_to, and return the messages grouped
-// by sender (senders in ascending id order).
+// by sender (senders in ascending id order). Messages the request's
+// permission check did not grant must pass have_message_permission here.
 func (s *Service) acknowledge(ctx context.Context, tx *store.Tx, c Caller, in AcknowledgeIn) ([]SenderMessages, error) {
+	if err := s.regrantMessages(ctx, tx, c, in.MessageIDs); err != nil {
+		return nil, err
+	}
 	if s.cfg.Notifications {
 		if err := tx.AckNotifications(ctx, in.MessageIDs, c.UserID); err != nil {
 			return nil, err

@@ -43,6 +43,7 @@ func (s *Service) roomMessages(ctx context.Context, c Caller, data json.RawMessa
 	if err != nil {
 		return nil, err
 	}
+	ctx = withGrant(ctx, []string{rm.ID}, nil)
 	out, err := run(ctx, s, "retreive_messages", false, c, HistoryIn{RoomID: rm.ID, Paginate: page}, s.retrieveMessages)
 	if err != nil {
 		return nil, err
@@ -51,8 +52,16 @@ func (s *Service) roomMessages(ctx context.Context, c Caller, data json.RawMessa
 	return []Effect{e}, err
 }
 
-// retrieveMessages is _retreive_messages.
+// retrieveMessages is _retreive_messages. A room other than the one the
+// request's permission check granted must pass have_room_permission here:
+// in the caller's tenant, with the caller a member.
 func (s *Service) retrieveMessages(ctx context.Context, tx *store.Tx, c Caller, in HistoryIn) (HistoryOut, error) {
+	if err := regrant(ctx, in.RoomID, func() error {
+		_, err := s.roomAccess(ctx, tx, c, rawID(in.RoomID))
+		return err
+	}); err != nil {
+		return HistoryOut{}, err
+	}
 	out := HistoryOut{Data: HistoryData{RoomID: in.RoomID, Messages: []*MessageView{}}}
 	limit, offset := int64(-1), int64(0)
 	if in.Paginate != nil {

@@ -60,6 +60,7 @@ func (s *Service) messageModify(ctx context.Context, c Caller, data json.RawMess
 	default:
 		return nil, Validation("Invalid action type")
 	}
+	ctx = withGrant(ctx, []string{rm.ID}, in.MessageIDs)
 	out, err := run(ctx, s, "modify_message", true, c, in, s.modifyMessage)
 	if err != nil {
 		return nil, err
@@ -176,8 +177,12 @@ func userPKField(raw json.RawMessage) (string, string) {
 // modifyMessage is _modify_message. Delete removes (or flags, with soft
 // delete) the messages, drops their notifications and repoints the room's
 // last_message; update re-sanitises and stores the content and marks the
-// message edited.
+// message edited. Messages and a room other than those the request's
+// permission checks granted must pass them here (modifiable).
 func (s *Service) modifyMessage(ctx context.Context, tx *store.Tx, c Caller, in ModifyMessageIn) (ModifyMessageOut, error) {
+	if err := s.modifiable(ctx, tx, c, in); err != nil {
+		return ModifyMessageOut{}, err
+	}
 	if in.Action == "delete" {
 		if _, err := tx.DeleteMessages(ctx, in.MessageIDs, s.cfg.SoftDelete); err != nil {
 			return ModifyMessageOut{}, err
@@ -209,6 +214,48 @@ func (s *Service) modifyMessage(ctx context.Context, tx *store.Tx, c Caller, in 
 		return ModifyMessageOut{}, err
 	}
 	return ModifyMessageOut{Status: "successful", Action: "update", Message: vs[0]}, nil
+}
+
+// modifiable checks the ids of a modify_message input that the request's
+// permission checks did not grant as message.modify's checks do: the room
+// must exist in the caller's tenant with the caller a member
+// (have_message_permission), and each message must exist in it, not be
+// soft-deleted, and have been sent by the caller (is_message_sender).
+func (s *Service) modifiable(ctx context.Context, tx *store.Tx, c Caller, in ModifyMessageIn) error {
+	g := grantOf(ctx)
+	rest := g.ungranted(in.MessageIDs)
+	if g.room(in.RoomID) && len(rest) == 0 {
+		return nil
+	}
+	rm, err := tx.GetRoom(ctx, c.Tenant, in.RoomID, false)
+	if err != nil {
+		return err
+	}
+	if !g.room(rm.ID) {
+		member, _, err := tx.Membership(ctx, rm.ID, c.UserID)
+		if err != nil {
+			return err
+		}
+		if !member {
+			return Denied(deniedMessageAccess)
+		}
+	}
+	msgs, err := tx.MessagesInTenant(ctx, c.Tenant, rest)
+	if err != nil {
+		return err
+	}
+	for _, id := range rest {
+		m, ok := msgs[id]
+		switch {
+		case !ok || m.IsDeleted:
+			return NotFound()
+		case m.SenderID != c.UserID:
+			return Denied(deniedMessageModify)
+		case m.RoomID != rm.ID:
+			return Validation("All messages marked for modification must come from the same room")
+		}
+	}
+	return nil
 }
 
 // checkRefs reports the *_id fields of an update that name nothing in the

@@ -58,6 +58,7 @@ func (s *Service) messageReact(ctx context.Context, c Caller, data json.RawMessa
 		}
 		in.ReactionContent = *content
 	}
+	ctx = withGrant(ctx, nil, []string{in.MessageID})
 	out, err := run(ctx, s, "react_to_message", true, c, in, s.reactToMessage)
 	if err != nil {
 		return nil, err
@@ -69,10 +70,14 @@ func (s *Service) messageReact(ctx context.Context, c Caller, data json.RawMessa
 // reactToMessage is _react_to_message. Adding stores one reaction per user
 // and message (a different content replaces it, the same content again is a
 // 4005) and notifies every member but the caller; removing reports "failed"
-// when there was nothing to remove.
+// when there was nothing to remove. A message other than the one the
+// request's permission check granted must pass have_message_permission here.
 func (s *Service) reactToMessage(ctx context.Context, tx *store.Tx, c Caller, in ReactIn) (ReactOut, error) {
 	m, err := liveMessage(ctx, tx, c, in.MessageID)
 	if err != nil {
+		return ReactOut{}, err
+	}
+	if err := s.regrantLoaded(ctx, tx, c, map[string]store.Message{m.ID: m}, []string{m.ID}); err != nil {
 		return ReactOut{}, err
 	}
 	out := ReactOut{Status: "successful"}

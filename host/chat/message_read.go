@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"encoding/json"
+	"slices"
 
 	"github.com/chatwasm/chatwasm/host/store"
 )
@@ -35,12 +36,27 @@ func (s *Service) messageRead(ctx context.Context, c Caller, data json.RawMessag
 		return nil, err
 	}
 	in := ReadReceiptIn{MessageIDs: args.IDs(), List: args.IsList}
+	ctx = withGrant(ctx, nil, in.MessageIDs)
 	out, err := run(ctx, s, "create_read_receipt", true, c, in, s.createReadReceipts)
 	if err != nil {
 		return nil, err
 	}
+	// Only the rooms of the messages the host checked get a frame, whatever
+	// the output names.
+	rooms := make([]string, 0, 1)
+	for _, m := range args.Msgs {
+		if !slices.Contains(rooms, m.RoomID) {
+			rooms = append(rooms, m.RoomID)
+		}
+	}
 	effects := make([]Effect, 0, len(out))
 	for _, g := range out {
+		if !slices.Contains(rooms, g.RoomID) {
+			return nil, s.forgedOutput(ctx, c, "create_read_receipt", "room_id", g.RoomID, rooms)
+		}
+		if len(g.Messages) == 0 {
+			continue // nothing to tell the room
+		}
 		var payload any = g.Messages
 		if !in.List {
 			payload = g.Messages[0]
@@ -57,10 +73,15 @@ func (s *Service) messageRead(ctx context.Context, c Caller, data json.RawMessag
 // createReadReceipts is _create_read_receipt: one receipt per message not
 // sent by the caller, all or nothing (a message read before makes the whole
 // call a 4005), and the read messages grouped by room in order of first
-// appearance.
+// appearance. Messages are looked up in the caller's tenant only, and those
+// the request's permission check did not grant must pass
+// have_message_permission here.
 func (s *Service) createReadReceipts(ctx context.Context, tx *store.Tx, c Caller, in ReadReceiptIn) ([]RoomMessages, error) {
-	msgs, err := tx.MessagesByID(ctx, in.MessageIDs)
+	msgs, err := tx.MessagesInTenant(ctx, c.Tenant, in.MessageIDs)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.regrantLoaded(ctx, tx, c, msgs, in.MessageIDs); err != nil {
 		return nil, err
 	}
 	var ids []string

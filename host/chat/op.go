@@ -3,6 +3,9 @@ package chat
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/hooks"
@@ -100,4 +103,125 @@ func encodeOut(v any) ([]byte, error) {
 		return patchMessages(b, ex)
 	}
 	return b, nil
+}
+
+// granted is what a request's permission check resolved, in the caller's
+// tenant, and allowed the caller to act on: by the default rule or by a
+// module's permission hook. An operation's input is the modules' to change
+// (a layer may call next with other args), so a core trusts only these ids
+// of its input; any other room or message it is given must exist in the
+// caller's tenant and pass the default check there and then, or a module
+// could reach another tenant's data, or rooms of its own tenant the caller
+// has no right to (PROTOCOL.md §2.7 checks what the client sent).
+type granted struct {
+	rooms    []string
+	messages []string
+}
+
+type grantedKey struct{}
+
+// withGrant returns ctx carrying what the request's permission check
+// granted, for the cores that run in it.
+func withGrant(ctx context.Context, rooms, messages []string) context.Context {
+	return context.WithValue(ctx, grantedKey{}, &granted{rooms: rooms, messages: messages})
+}
+
+// grantOf returns what ctx's request was granted; nil (nothing) outside a
+// request, e.g. for DefaultHook, whose args nobody checked.
+func grantOf(ctx context.Context) *granted {
+	g, _ := ctx.Value(grantedKey{}).(*granted)
+	return g
+}
+
+// room reports whether the permission check granted room id.
+func (g *granted) room(id string) bool { return g != nil && slices.Contains(g.rooms, id) }
+
+// message reports whether the permission check granted message id.
+func (g *granted) message(id string) bool { return g != nil && slices.Contains(g.messages, id) }
+
+// ungranted returns the ids among ids that the permission check did not
+// grant, nil when it granted them all.
+func (g *granted) ungranted(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if !g.message(id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// moduleOutput reports whether modules take part in operation op for c,
+// so that its output may not be the default core's: then the ids in it
+// that would decide who receives a frame are checked (forgedOutput).
+func (s *Service) moduleOutput(ctx context.Context, c Caller, op string) bool {
+	return s.request(ctx).has(c.Tenant, op, abi.ReplaceHook(op))
+}
+
+// forgedOutput is the 4006 of an operation output that names, where the
+// host decides who receives a frame or joins a room's group, a room or user
+// the host did not resolve for the caller's tenant. The log names the
+// modules hooking the operation, one of which returned it.
+func (s *Service) forgedOutput(ctx context.Context, c Caller, op, what string, got, want any) error {
+	s.log.ErrorContext(ctx, "module output names a room or user the host did not resolve; request refused",
+		"op", op, "tenant", c.Tenant, "user", c.UserID, "modules", s.request(ctx).modules(c.Tenant, op),
+		"field", what, "got", got, "want", want)
+	return Internal(fmt.Errorf("chat: %s output: %s %v, want %v", op, what, got, want))
+}
+
+// rawID is a canonical id as the JSON a permission rule reads it from.
+func rawID(id string) json.RawMessage { return json.RawMessage(strconv.Quote(id)) }
+
+// regrant runs rule, the default of the operation's permission check, when
+// roomID, the room a core was given, is not one the request's check
+// granted (see granted).
+func regrant(ctx context.Context, roomID string, rule func() error) error {
+	if grantOf(ctx).room(roomID) {
+		return nil
+	}
+	return rule()
+}
+
+// regrantMessages checks the messages among ids that the request's
+// permission check did not grant the way have_message_permission does:
+// each must exist in the caller's tenant and not be soft-deleted (4004),
+// in a room the caller is a member of (4002), checked in order.
+func (s *Service) regrantMessages(ctx context.Context, tx *store.Tx, c Caller, ids []string) error {
+	rest := grantOf(ctx).ungranted(ids)
+	if len(rest) == 0 {
+		return nil
+	}
+	msgs, err := tx.MessagesInTenant(ctx, c.Tenant, rest)
+	if err != nil {
+		return err
+	}
+	return s.regrantLoaded(ctx, tx, c, msgs, rest)
+}
+
+// regrantLoaded is regrantMessages on messages already loaded with
+// MessagesInTenant: those of ids the permission check did not grant.
+func (s *Service) regrantLoaded(ctx context.Context, tx *store.Tx, c Caller, msgs map[string]store.Message, ids []string) error {
+	g := grantOf(ctx)
+	member := map[string]bool{}
+	for _, id := range ids {
+		if g.message(id) {
+			continue
+		}
+		m, ok := msgs[id]
+		if !ok || m.IsDeleted {
+			return NotFound()
+		}
+		in, seen := member[m.RoomID]
+		if !seen {
+			var err error
+			if in, _, err = tx.Membership(ctx, m.RoomID, c.UserID); err != nil {
+				return err
+			}
+			member[m.RoomID] = in
+		}
+		if !in {
+			return Denied(deniedMessageAccess)
+		}
+	}
+	return nil
 }

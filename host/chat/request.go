@@ -76,6 +76,15 @@ func (r *request) hooksOp(tenant, op string) bool {
 	return r.has(tenant, op, abi.ReplaceHook(op)) || r.serializes(tenant)
 }
 
+// modules names the modules of op's extend and replace layers for tenant,
+// outermost first, for the logs.
+func (r *request) modules(tenant, op string) []string {
+	if r == nil {
+		return nil
+	}
+	return append(r.set.Hooking(tenant, op), r.set.Hooking(tenant, abi.ReplaceHook(op))...)
+}
+
 // serializes reports whether a serializer hook applies to tenant.
 func (r *request) serializes(tenant string) bool {
 	return r.has(tenant, abi.SerializeMessageHook, abi.SerializeRoomHook)

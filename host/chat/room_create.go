@@ -61,9 +61,23 @@ func (s *Service) roomCreate(ctx context.Context, c Caller, data json.RawMessage
 	if err != nil {
 		return nil, err
 	}
-	eff := make([]Effect, 0, len(d.Members)+1)
-	for _, u := range d.Members {
-		eff = append(eff, Effect{Kind: Subscribe, UserID: u.ID, RoomID: d.ID})
+	members := d.MemberIDs()
+	if s.moduleOutput(ctx, c, "create_room") {
+		// The room was not known before the operation: the one the output
+		// names must exist in the caller's tenant with the caller a member,
+		// and its members are the database's.
+		a, err := s.audience(ctx, c, d.ID, nil)
+		if err != nil {
+			return nil, err
+		}
+		if !a.exists || !slices.Contains(a.members, c.UserID) {
+			return nil, s.forgedOutput(ctx, c, "create_room", "id", d.ID, "a room of the tenant with the caller as a member")
+		}
+		members = a.members
+	}
+	eff := make([]Effect, 0, len(members)+1)
+	for _, u := range members {
+		eff = append(eff, Effect{Kind: Subscribe, UserID: u, RoomID: d.ID})
 	}
 	e, err := SendTo(RoomGroup(d.ID), "roomcreate.dispatch", d)
 	return append(eff, e), err

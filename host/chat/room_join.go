@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"encoding/json"
+	"slices"
 
 	"github.com/chatwasm/chatwasm/host/store"
 )
@@ -23,9 +24,23 @@ func (s *Service) roomJoin(ctx context.Context, c Caller, data json.RawMessage) 
 	if err != nil {
 		return nil, err
 	}
-	e, err := SendTo(RoomGroup(detail.ID), "roomaddmembers.dispatch",
+	if detail.ID != id {
+		return nil, s.forgedOutput(ctx, c, "join_room", "id", detail.ID, id)
+	}
+	if s.moduleOutput(ctx, c, "join_room") {
+		// Nothing checked the room before the operation: it must exist in
+		// the caller's tenant, and the caller must now be a member.
+		a, err := s.audience(ctx, c, id, nil)
+		if err != nil {
+			return nil, err
+		}
+		if !a.exists || !slices.Contains(a.members, c.UserID) {
+			return nil, s.forgedOutput(ctx, c, "join_room", "id", id, "a room of the tenant with the caller as a member")
+		}
+	}
+	e, err := SendTo(RoomGroup(id), "roomaddmembers.dispatch",
 		addedEvent{Room: &detail, NewMembers: []string{c.Username}, AddedBy: "self"})
-	return []Effect{{Kind: Subscribe, UserID: c.UserID, RoomID: detail.ID}, e}, err
+	return []Effect{{Kind: Subscribe, UserID: c.UserID, RoomID: id}, e}, err
 }
 
 // joinRoom is _join_room. Joining a channel one is already subscribed to

@@ -20,9 +20,13 @@ func (s *Service) roomLeave(ctx context.Context, c Caller, data json.RawMessage)
 	if rm.Kind == store.KindOneToOne {
 		return nil, Validation("You can only leave a channel/group chat")
 	}
+	ctx = withGrant(ctx, []string{rm.ID}, nil)
 	room, err := run(ctx, s, "leave_room", true, c, RoomIn{RoomID: rm.ID}, s.leaveRoom)
 	if err != nil {
 		return nil, err
+	}
+	if room != nil && room.ID != rm.ID {
+		return nil, s.forgedOutput(ctx, c, "leave_room", "id", room.ID, rm.ID)
 	}
 	unsub := Effect{Kind: Unsubscribe, UserID: c.UserID, RoomID: rm.ID}
 	if room == nil {
@@ -40,11 +44,16 @@ func (s *Service) roomLeave(ctx context.Context, c Caller, data json.RawMessage)
 
 // leaveRoom is _leave_room: the caller loses membership, role and
 // permissions (a creator keeps only the creator reference); the room is
-// deleted, and nil returned, when nobody is left.
+// deleted, and nil returned, when nobody is left. The room is looked up in
+// the caller's tenant, and only a group or channel can be left, whichever
+// room a module passes.
 func (s *Service) leaveRoom(ctx context.Context, tx *store.Tx, c Caller, in RoomIn) (*RoomDetail, error) {
 	rm, err := tx.GetRoom(ctx, c.Tenant, in.RoomID, true)
 	if err != nil {
 		return nil, err
+	}
+	if rm.Kind == store.KindOneToOne {
+		return nil, Validation("You can only leave a channel/group chat")
 	}
 	member, _, err := tx.Membership(ctx, rm.ID, c.UserID)
 	if err != nil {

@@ -49,6 +49,7 @@ func (s *Service) roomInfo(ctx context.Context, c Caller, data json.RawMessage) 
 	if err != nil {
 		return nil, err
 	}
+	ctx = withGrant(ctx, []string{rm.ID}, nil)
 	detail, err := run(ctx, s, "retreive_room", false, c, RoomIn{RoomID: rm.ID}, s.retrieveRoom)
 	if err != nil {
 		return nil, err
@@ -57,9 +58,18 @@ func (s *Service) roomInfo(ctx context.Context, c Caller, data json.RawMessage) 
 	return []Effect{e}, err
 }
 
-// retrieveRoom is _retreive_room (sic).
+// retrieveRoom is _retreive_room (sic). A room other than the one the
+// request's permission check granted must pass have_room_permission here.
 func (s *Service) retrieveRoom(ctx context.Context, tx *store.Tx, c Caller, in RoomIn) (RoomDetail, error) {
-	rm, err := tx.GetRoom(ctx, c.Tenant, in.RoomID, false)
+	var (
+		rm  store.Room
+		err error
+	)
+	if grantOf(ctx).room(in.RoomID) {
+		rm, err = tx.GetRoom(ctx, c.Tenant, in.RoomID, false)
+	} else {
+		rm, err = s.roomAccess(ctx, tx, c, rawID(in.RoomID))
+	}
 	if err != nil {
 		return RoomDetail{}, err
 	}

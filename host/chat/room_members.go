@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 
 	"github.com/chatwasm/chatwasm/host/store"
@@ -77,8 +78,12 @@ func (s *Service) roomAddMembers(ctx context.Context, c Caller, data json.RawMes
 	if err != nil {
 		return nil, err
 	}
+	ctx = withGrant(ctx, []string{in.RoomID}, nil)
 	out, err := run(ctx, s, "add_members_to_room", true, c, in, s.addMembersToRoom)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkMembersOut(ctx, c, "add_members_to_room", in, out, true); err != nil {
 		return nil, err
 	}
 	eff := make([]Effect, 0, len(out.UserIDs)+1)
@@ -96,8 +101,12 @@ func (s *Service) roomRemoveMembers(ctx context.Context, c Caller, data json.Raw
 	if err != nil {
 		return nil, err
 	}
+	ctx = withGrant(ctx, []string{in.RoomID}, nil)
 	out, err := run(ctx, s, "remove_members_from_room", true, c, in, s.removeMembersFromRoom)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkMembersOut(ctx, c, "remove_members_from_room", in, out, false); err != nil {
 		return nil, err
 	}
 	eff := make([]Effect, 0, 2*len(out.UserIDs)+1)
@@ -122,6 +131,72 @@ func (s *Service) roomRemoveMembers(ctx context.Context, c Caller, data json.Raw
 	e, err := SendTo(RoomGroup(in.RoomID), "roomremovemembers.dispatch",
 		removedEvent{Room: out.Room, RemovedMembers: nonNil(out.Usernames), RemovedBy: c.Username})
 	return append(eff, e), err
+}
+
+// checkMembersOut checks the output of add_members_to_room (added) or
+// remove_members_from_room before its users are subscribed or unsubscribed
+// and sent frames: its room must be the one the host checked, and, when
+// modules took part, each of its users one the request asked for, of the
+// caller's tenant, and now a member (added) or no longer one (removed), by
+// the database. After a removal, a room reported deleted must be gone and
+// a room reported must not be, as that decides who is told.
+func (s *Service) checkMembersOut(ctx context.Context, c Caller, op string, in MembersIn, out MembersOut, added bool) error {
+	if out.Room != nil && out.Room.ID != in.RoomID {
+		return s.forgedOutput(ctx, c, op, "room.id", out.Room.ID, in.RoomID)
+	}
+	if !s.moduleOutput(ctx, c, op) {
+		return nil
+	}
+	a, err := s.audience(ctx, c, in.RoomID, out.UserIDs)
+	if err != nil {
+		return err
+	}
+	if !added && a.exists == (out.Room == nil) {
+		return s.forgedOutput(ctx, c, op, "room", out.Room != nil, a.exists)
+	}
+	for _, u := range out.UserIDs {
+		_, ofTenant := a.users[u]
+		if !ofTenant || !slices.Contains(in.UserIDs, u) || slices.Contains(a.members, u) != added {
+			return s.forgedOutput(ctx, c, op, "user_ids", u, in.UserIDs)
+		}
+	}
+	return nil
+}
+
+// audience is what decides who receives the frames of a room operation,
+// read from the database after the operation, when modules took part in
+// it and its output cannot be trusted for that.
+type audience struct {
+	// exists says whether the room exists in the caller's tenant.
+	exists bool
+	// members are its members, ascending.
+	members []int64
+	// users are those of the users asked about that belong to the
+	// caller's tenant.
+	users map[int64]store.User
+}
+
+// audience reads the audience of room roomID and which of users belong to
+// the caller's tenant.
+func (s *Service) audience(ctx context.Context, c Caller, roomID string, users []int64) (audience, error) {
+	var a audience
+	err := s.st.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		if a.users, err = tx.UsersByID(ctx, c.Tenant, users); err != nil {
+			return err
+		}
+		_, err = tx.GetRoom(ctx, c.Tenant, roomID, false)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		a.exists = true
+		a.members, err = tx.MemberIDs(ctx, roomID)
+		return err
+	})
+	return a, err
 }
 
 // membersIn runs the add (or remove) members permission check, then reads
@@ -169,9 +244,11 @@ func memberSet(ctx context.Context, tx *store.Tx, roomID string) (map[int64]bool
 }
 
 // addMembersToRoom is _add_members_to_room. The room row is locked before
-// counting, so concurrent additions cannot together pass the cap.
+// counting, so concurrent additions cannot together pass the cap. A room
+// other than the one the request's permission check granted must pass
+// have_room_permissions_to_add_or_remove_members here.
 func (s *Service) addMembersToRoom(ctx context.Context, tx *store.Tx, c Caller, in MembersIn) (MembersOut, error) {
-	rm, err := tx.GetRoom(ctx, c.Tenant, in.RoomID, true)
+	rm, err := s.memberChangeRoom(ctx, tx, c, in.RoomID, true)
 	if err != nil {
 		return MembersOut{}, err
 	}
@@ -203,9 +280,10 @@ func (s *Service) addMembersToRoom(ctx context.Context, tx *store.Tx, c Caller, 
 
 // removeMembersFromRoom is _remove_members_from_room: only the creator may
 // remove the creator, non-members are skipped, and a room left empty is
-// deleted.
+// deleted. A room other than the one the request's permission check
+// granted must pass have_room_permissions_to_add_or_remove_members here.
 func (s *Service) removeMembersFromRoom(ctx context.Context, tx *store.Tx, c Caller, in MembersIn) (MembersOut, error) {
-	rm, err := tx.GetRoom(ctx, c.Tenant, in.RoomID, true)
+	rm, err := s.memberChangeRoom(ctx, tx, c, in.RoomID, false)
 	if err != nil {
 		return MembersOut{}, err
 	}
@@ -234,6 +312,21 @@ func (s *Service) removeMembersFromRoom(ctx context.Context, tx *store.Tx, c Cal
 	d, err := s.roomDetail(ctx, tx, rm)
 	out.Room = &d
 	return out, err
+}
+
+// memberChangeRoom locks and loads the room of a member change in the
+// caller's tenant, checking the caller's right to add (or remove) members
+// when the request's permission check did not grant it.
+func (s *Service) memberChangeRoom(ctx context.Context, tx *store.Tx, c Caller, roomID string, add bool) (store.Room, error) {
+	rm, err := tx.GetRoom(ctx, c.Tenant, roomID, true)
+	if err != nil {
+		return store.Room{}, err
+	}
+	err = regrant(ctx, rm.ID, func() error {
+		_, err := s.memberChangePermission(ctx, tx, c, rawID(rm.ID), add)
+		return err
+	})
+	return rm, err
 }
 
 func sortedIDs(ids []int64) []int64 {

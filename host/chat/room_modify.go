@@ -79,8 +79,12 @@ func (s *Service) roomModify(ctx context.Context, c Caller, data json.RawMessage
 	if err != nil {
 		return nil, err
 	}
+	ctx = withGrant(ctx, []string{rm.ID}, nil)
 	out, err := run(ctx, s, "modify_room", true, c, in, s.modifyRoom)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkModifyRoomOut(ctx, c, rm.ID, out); err != nil {
 		return nil, err
 	}
 	if out.Deleted {
@@ -96,6 +100,27 @@ func (s *Service) roomModify(ctx context.Context, c Caller, data json.RawMessage
 	}
 	e, err := SendTo(RoomGroup(rm.ID), "roomupdate.dispatch", out.Room)
 	return []Effect{e}, err
+}
+
+// checkModifyRoomOut checks modify_room's output before its frames go to
+// the room the host checked (roomID): a room it reports must be that one,
+// and, when modules took part, a deletion it reports must have happened,
+// as it decides who is told and unsubscribed.
+func (s *Service) checkModifyRoomOut(ctx context.Context, c Caller, roomID string, out ModifyRoomOut) error {
+	if out.Room != nil && out.Room.ID != roomID {
+		return s.forgedOutput(ctx, c, "modify_room", "room.id", out.Room.ID, roomID)
+	}
+	if !out.Deleted || !s.moduleOutput(ctx, c, "modify_room") {
+		return nil
+	}
+	a, err := s.audience(ctx, c, roomID, nil)
+	if err != nil {
+		return err
+	}
+	if a.exists {
+		return s.forgedOutput(ctx, c, "modify_room", "room_deleted", true, false)
+	}
+	return nil
 }
 
 // errUnknownAction is the "Invalid action type" of an action string the
@@ -251,13 +276,20 @@ func jsonBool(raw json.RawMessage) *bool {
 	return &b
 }
 
-// modifyRoom is _modify_room.
+// modifyRoom is _modify_room. A room other than the one the request's
+// permission check granted must pass have_admin_privileges here.
 func (s *Service) modifyRoom(ctx context.Context, tx *store.Tx, c Caller, in ModifyRoomIn) (ModifyRoomOut, error) {
 	if !slices.Contains(modifyActions, in.Action) {
 		return ModifyRoomOut{}, errUnknownAction
 	}
 	rm, err := tx.GetRoom(ctx, c.Tenant, in.RoomID, true)
 	if err != nil {
+		return ModifyRoomOut{}, err
+	}
+	if err := regrant(ctx, rm.ID, func() error {
+		_, err := s.adminPrivileges(ctx, tx, c, rawID(rm.ID), in.Action)
+		return err
+	}); err != nil {
 		return ModifyRoomOut{}, err
 	}
 	if in.Action == modifyDelete {

@@ -72,7 +72,11 @@ func importRoomMembers(ctx context.Context, f *frame, req []byte) (any, error) {
 
 // membersChange is the common part of members_add and members_remove: only
 // in the replace layer and in actions, which run in a transaction, on a
-// room and users of the tenant.
+// group or channel and users of the tenant. It runs in a savepoint, like
+// the other imports in a transaction (withTx): a refused or failed change
+// leaves nothing behind and, on PostgreSQL, does not abort the operation's
+// transaction, which the module may carry on with. The live subscriptions
+// follow once the change is made.
 func (f *frame) membersChange(ctx context.Context, name string, req []byte, added bool,
 	change func(tx *store.Tx, rm store.Room, c abi.MembersChange) error) (any, error) {
 	if (f.hook.Kind != abi.Replace && f.hook.Kind != abi.Action) || f.call.Tx == nil {
@@ -82,36 +86,53 @@ func (f *frame) membersChange(ctx context.Context, name string, req []byte, adde
 	if err := decode(name, req, &c); err != nil {
 		return nil, err
 	}
-	tx := f.call.Tx
-	rm, err := tx.GetRoom(ctx, f.call.Tenant, c.RoomID, true)
-	if err != nil {
-		return nil, err
-	}
-	users, err := tx.UsersByID(ctx, f.call.Tenant, c.UserIDs)
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range c.UserIDs {
-		if _, ok := users[id]; !ok {
-			return nil, abi.ErrNotFound()
+	var (
+		roomID string
+		n      int64
+	)
+	err := f.withTx(ctx, true, func(tx *store.Tx) error {
+		rm, err := tx.GetRoom(ctx, f.call.Tenant, c.RoomID, true)
+		if err != nil {
+			return err
 		}
-	}
-	if err := change(tx, rm, c); err != nil {
+		if rm.Kind == store.KindOneToOne {
+			// The two-participant rule (PROTOCOL.md §1.4) holds whoever
+			// changes membership.
+			return badRequest("%s: A one to one chat can only have 2 participants", name)
+		}
+		users, err := tx.UsersByID(ctx, f.call.Tenant, c.UserIDs)
+		if err != nil {
+			return err
+		}
+		for _, id := range c.UserIDs {
+			if _, ok := users[id]; !ok {
+				return abi.ErrNotFound()
+			}
+		}
+		if err := change(tx, rm, c); err != nil {
+			return err
+		}
+		roomID = rm.ID
+		n, err = tx.CountMembers(ctx, rm.ID)
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	if f.call.Membership != nil {
-		f.call.Membership(ctx, rm.ID, c.UserIDs, added)
+		f.call.Membership(ctx, roomID, c.UserIDs, added)
 	}
-	n, err := tx.CountMembers(ctx, rm.ID)
-	return map[string]int64{"count": n}, err
+	return map[string]int64{"count": n}, nil
 }
 
+// importMembersAdd is members_add. With admin true the users become admins
+// (groups) or moderators (channels) with every object permission of the
+// room's kind, members already or not, as room.modify's add_admin and
+// add_moderator make them.
 func importMembersAdd(ctx context.Context, f *frame, req []byte) (any, error) {
 	return f.membersChange(ctx, abi.ImportMembersAdd, req, true, func(tx *store.Tx, rm store.Room, c abi.MembersChange) error {
 		if rm.MaxMembers > 0 {
-			// Checked before writing, because the module may carry on after
-			// the refusal and the operation commit. The room row is locked:
-			// the count cannot change under us.
+			// The room row is locked: the count cannot change under us.
 			n, err := tx.CountMembers(ctx, rm.ID)
 			if err != nil {
 				return err
@@ -131,13 +152,35 @@ func importMembersAdd(ctx context.Context, f *frame, req []byte) (any, error) {
 				return &abi.Error{Code: abi.CodeIntegrity, Detail: abi.DetailIntegrity}
 			}
 		}
-		return tx.AddMembers(ctx, rm.ID, c.UserIDs, c.Admin)
+		if err := tx.AddMembers(ctx, rm.ID, c.UserIDs, c.Admin); err != nil {
+			return err
+		}
+		if !c.Admin {
+			return nil
+		}
+		if err := tx.SetAdmin(ctx, rm.ID, c.UserIDs, true); err != nil {
+			return err
+		}
+		return tx.GrantPermissions(ctx, rm.ID, c.UserIDs, store.KindPermissions(rm.Kind))
 	})
 }
 
+// importMembersRemove is members_remove. It refuses to leave a room without
+// members: the built-in removal deletes such a room and tells its former
+// members, which an import in the middle of another operation cannot do.
 func importMembersRemove(ctx context.Context, f *frame, req []byte) (any, error) {
 	return f.membersChange(ctx, abi.ImportMembersRemove, req, false, func(tx *store.Tx, rm store.Room, c abi.MembersChange) error {
-		return tx.RemoveMembers(ctx, rm.ID, c.UserIDs)
+		if err := tx.RemoveMembers(ctx, rm.ID, c.UserIDs); err != nil {
+			return err
+		}
+		n, err := tx.CountMembers(ctx, rm.ID)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return badRequest("%s: the room would have no members left; delete it with room.modify instead", abi.ImportMembersRemove)
+		}
+		return nil
 	})
 }
 

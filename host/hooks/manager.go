@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,9 +51,16 @@ type Manager struct {
 	env  *env
 	cur  atomic.Pointer[Set]
 
-	mu          sync.Mutex // serialises reloads
+	mu          sync.Mutex // serialises reloads and Close
 	fingerprint string     // of the files the current set was loaded from
+	// retired are the sets that Reload replaced and calls may still hold:
+	// they run on the runtime, which Close must not close under them.
+	retired []*Set
 }
+
+// drainPoll is how often Close looks whether the calls holding a set are
+// done: sets count their holders but do not signal the last release.
+const drainPoll = 5 * time.Millisecond
 
 // NewManager loads the module file at path (every module compiled and
 // checked) and returns a Manager holding it. path "" means no modules. Any
@@ -133,7 +141,7 @@ func (m *Manager) Reload(ctx context.Context) error {
 		m.env.metrics.disabled.WithLabelValues(mod.spec.Name).Set(0)
 	}
 	if old := m.cur.Swap(s); old != nil {
-		old.release()
+		m.retire(old)
 	}
 	m.env.log.InfoContext(ctx, "modules loaded", "file", m.path, "modules", s.Modules())
 	return nil
@@ -169,7 +177,12 @@ func (m *Manager) Watch(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// Close closes the current Set (once its calls are done) and the runtime.
+// Close closes the current Set and the runtime once no call holds a Set
+// any more (the current one or one a reload replaced), waiting for them
+// until ctx ends. If it ends first, Close returns why and leaves the
+// runtime open under the calls still running, which closing it would fail
+// halfway; each Set still closes with its last call, and Close may be
+// called again.
 func (m *Manager) Close(ctx context.Context) error {
 	if m == nil {
 		return nil
@@ -177,9 +190,40 @@ func (m *Manager) Close(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if old := m.cur.Swap(nil); old != nil {
-		old.release()
+		m.retire(old)
+	}
+	t := time.NewTicker(drainPoll)
+	defer t.Stop()
+	for m.pruneRetired(); len(m.retired) > 0; m.pruneRetired() {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("hooks: close: %d module sets still in use: %w", len(m.retired), context.Cause(ctx))
+		case <-t.C:
+		}
 	}
 	return m.env.rt.Close(ctx)
+}
+
+// retire drops the Manager's reference to a Set it no longer serves and
+// keeps it among those Close waits for. m.mu is held.
+func (m *Manager) retire(s *Set) {
+	m.retired = append(m.retired, s)
+	s.release()
+	m.pruneRetired()
+}
+
+// pruneRetired forgets the retired sets no call holds any more. m.mu is
+// held.
+func (m *Manager) pruneRetired() {
+	m.retired = slices.DeleteFunc(m.retired, func(s *Set) bool {
+		if s.refs.Load() > 0 {
+			return false
+		}
+		// The last release is closing it, or has: close waits for that
+		// to finish, so the runtime is never closed under it.
+		s.close()
+		return true
+	})
 }
 
 // fingerprint identifies the content of the module file and the size and

@@ -70,6 +70,21 @@ func (s *Set) Has(tenant, hook string) bool {
 	return false
 }
 
+// Hooking returns the names of the modules that hook hook for tenant, in
+// chain order (outermost first).
+func (s *Set) Hooking(tenant, hook string) []string {
+	if s == nil {
+		return nil
+	}
+	var out []string
+	for _, m := range s.byHook[hook] {
+		if m.appliesTo(tenant) {
+			out = append(out, m.spec.Name)
+		}
+	}
+	return out
+}
+
 // Modules returns the names of the set's modules, in file order.
 func (s *Set) Modules() []string {
 	if s == nil {
