@@ -173,7 +173,7 @@ func (s *Service) updateSession(ctx context.Context, tx *store.Tx, c Caller, in 
 	if in.SessionID != c.SessionID {
 		return UpdateSessionOut{}, NotFound()
 	}
-	return UpdateSessionOut{}, tx.TouchSession(ctx, in.SessionID)
+	return UpdateSessionOut{}, tx.TouchSession(ctx, in.SessionID, c.UserID)
 }
 
 // Fan-out follows DB membership and live connections (DESIGN.md), so

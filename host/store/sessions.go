@@ -14,9 +14,11 @@ func (t *Tx) CreateSession(ctx context.Context, userID int64, channelName string
 	return s, wrap("create session", err)
 }
 
-// TouchSession sets a session's last_seen to now (session.heartbeat).
-func (t *Tx) TouchSession(ctx context.Context, id int64) error {
-	n, err := t.ex.Exec(ctx, "UPDATE sessions SET last_seen = $1 WHERE id = $2", Micros(t.Now()), id)
+// TouchSession sets the last_seen of userID's session id to now
+// (session.heartbeat). The user is part of the key: a session id that a
+// module put in the caller's place cannot touch another user's presence.
+func (t *Tx) TouchSession(ctx context.Context, id, userID int64) error {
+	n, err := t.ex.Exec(ctx, "UPDATE sessions SET last_seen = $1 WHERE id = $2 AND user_id = $3", Micros(t.Now()), id, userID)
 	if err == nil && n == 0 {
 		err = ErrNotFound
 	}
