@@ -11,7 +11,7 @@ type callKey struct{}
 
 // callCtx is the context.Context a call runs under. wazero hands it unchanged
 // to every host import, so an import finds its instance with one type
-// assertion, and watches its Done channel to stop a guest at the deadline.
+// assertion.
 //
 // Each instance owns one callCtx and reuses it for every call, with one
 // timer: context.WithTimeout per call would cost more than the rest of a call
@@ -21,11 +21,25 @@ type callKey struct{}
 // deadline has not come, it re-arms for that one. So a busy instance touches
 // its timer about once per Timeout instead of twice per call.
 //
-// The fields are guarded by mu because the timer and wazero's deadline
-// watcher goroutine read them concurrently; a stale watcher only ever sees
-// the next call's state, which it ignores. Host functions must not use the
-// context after they return (derive one with context.WithTimeout to hand it
-// to goroutines that may outlive the call).
+// At the deadline, or when the caller's context is done (context.AfterFunc,
+// which costs no goroutine), cancel cuts the call: it sets the instance's
+// interrupt flag, which stops the guest at its next loop iteration or
+// function call (interrupt.go), and closes Done, which stops host functions
+// that wait on the context and, for a module wazero watches itself (the
+// fallback), the guest.
+//
+// While the guest is in an embedder's host function (pause..resume), its
+// deadline stands still: the time belongs to the host (a chat operation
+// behind next, a nested module call under that module's own timeout), not
+// to the module. Meanwhile Deadline reports the caller's deadline only, so a
+// nested Module.Call gets its own module's Timeout bounded by the caller's
+// context, not the remains of this call's.
+//
+// The fields are guarded by mu because the timer and the caller's context
+// cancel from other goroutines; a stale cancellation carries an old
+// generation and is ignored. Host functions must not use the context after
+// they return (derive one with context.WithTimeout to hand it to goroutines
+// that may outlive the call).
 type callCtx struct {
 	inst  *instance
 	timer *time.Timer
@@ -37,9 +51,11 @@ type callCtx struct {
 	depth    int
 	deadline time.Time
 	err      error
-	gen      uint64    // call generation, to ignore stale cancellations
-	active   bool      // a call is running
-	fireAt   time.Time // when the timer will fire; zero if it will not
+	gen      uint64        // call generation, to ignore stale cancellations
+	active   bool          // a call is running
+	paused   bool          // the guest is in a host function
+	left     time.Duration // while paused: what was left until the deadline
+	fireAt   time.Time     // when the timer will fire; zero if it will not
 	stop     func() bool
 }
 
@@ -64,12 +80,9 @@ func (c *callCtx) begin(ctx context.Context, parent *callCtx, deadline time.Time
 		c.depth = parent.depth + 1
 	}
 	c.gen++
-	c.active = true
+	c.active, c.paused = true, false
 	gen := c.gen
-	rearm := c.fireAt.IsZero() || c.fireAt.After(deadline)
-	if rearm {
-		c.fireAt = deadline
-	}
+	rearm := c.armLocked(deadline)
 	c.mu.Unlock()
 	if rearm {
 		c.timer.Reset(time.Until(deadline))
@@ -79,10 +92,21 @@ func (c *callCtx) begin(ctx context.Context, parent *callCtx, deadline time.Time
 	}
 }
 
-// end disarms the context. It reports whether the call was cut short; the
-// instance must then not be reused (its done channel is closed, and wazero
-// may have closed the module).
-func (c *callCtx) end() (cut bool) {
+// armLocked reports whether the timer must be reset to fire at deadline
+// (it is idle, or set to fire later), and records it. Called with mu held.
+func (c *callCtx) armLocked(deadline time.Time) bool {
+	if !c.fireAt.IsZero() && !c.fireAt.After(deadline) {
+		return false
+	}
+	c.fireAt = deadline
+	return true
+}
+
+// end disarms the context. It returns why the call was cut short (the
+// context error), nil if it was not; a cut instance must not be reused (its
+// interrupt flag is set and its done channel closed, and wazero may have
+// closed the module).
+func (c *callCtx) end() (cut error) {
 	if c.stop != nil {
 		c.stop()
 		c.stop = nil
@@ -90,17 +114,49 @@ func (c *callCtx) end() (cut bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
-	c.active = false
+	c.active, c.paused = false, false
 	c.root, c.parent = context.Background(), nil
-	return c.err != nil
+	return c.err
+}
+
+// pause stops the call's clock while the guest is in a host function.
+func (c *callCtx) pause() {
+	now := time.Now()
+	c.mu.Lock()
+	if c.active && !c.paused {
+		c.paused = true
+		c.left = c.deadline.Sub(now)
+	}
+	c.mu.Unlock()
+}
+
+// resume restarts the call's clock with what was left of it when the host
+// function began.
+func (c *callCtx) resume() {
+	now := time.Now()
+	c.mu.Lock()
+	if !c.paused {
+		c.mu.Unlock()
+		return
+	}
+	c.paused = false
+	c.deadline = now.Add(c.left)
+	// The timer is still armed for the old, earlier deadline unless it
+	// fired during the pause; then it re-arms itself from expire.
+	rearm := c.fireAt.IsZero() && c.armLocked(c.deadline)
+	c.mu.Unlock()
+	if rearm {
+		c.timer.Reset(c.left)
+	}
 }
 
 // expire is the timer's function: it cuts the running call if its deadline
-// has passed, re-arms for it if not, and otherwise lets the timer rest.
+// has passed, re-arms for it if not, and otherwise lets the timer rest (no
+// call, or a paused one, which re-arms it on resume).
 func (c *callCtx) expire() {
 	c.mu.Lock()
 	c.fireAt = time.Time{}
-	if !c.active {
+	if !c.active || c.paused {
 		c.mu.Unlock()
 		return
 	}
@@ -117,8 +173,10 @@ func (c *callCtx) expire() {
 	c.cancel(gen, context.DeadlineExceeded)
 }
 
-// cancel ends call generation gen with err (context.DeadlineExceeded or
-// context.Canceled, which wazero maps to its exit codes).
+// cancel cuts call generation gen short with err (context.DeadlineExceeded
+// or the caller's context error): it sets the interrupt flag and closes
+// Done. The flag is set under mu, so it can only hit the call of generation
+// gen, never a later call on the same instance.
 func (c *callCtx) cancel(gen uint64, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -126,20 +184,27 @@ func (c *callCtx) cancel(gen uint64, err error) {
 		return
 	}
 	c.err = err
+	if c.inst.flag != nil {
+		c.inst.flag.Set(1)
+	}
 	close(c.done)
 }
 
-// Deadline implements context.Context.
+// Deadline implements context.Context. While the guest is in a host
+// function it is the caller's deadline, if any: see callCtx.
 func (c *callCtx) Deadline() (time.Time, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.paused {
+		return c.root.Deadline()
+	}
 	return c.deadline, true
 }
 
 // Done implements context.Context. The channel is made once per instance
 // and never replaced: it is closed only when a call is cut short, and such an
-// instance is discarded. So Done needs no lock, which matters because every
-// call's deadline watcher calls it.
+// instance is discarded. So Done needs no lock (wazero's deadline watcher of
+// a fallback module calls it on every call).
 func (c *callCtx) Done() <-chan struct{} { return c.done }
 
 // Err implements context.Context.

@@ -29,7 +29,12 @@
 // runs once per instance (under InitTimeout); _start is never called.
 //
 // Limits: the call deadline (ModuleConfig.Timeout, or the caller's earlier
-// one) stops a runaway guest through wazero's WithCloseOnContextDone; linear
+// one) stops a runaway guest: Load rewrites every module (package wasmbin)
+// so that its loops and calls count down fuel and, every thousand, check an
+// interrupt flag, which the deadline sets (see interrupt.go; a module the
+// rewriter cannot decode falls back to wazero's slower
+// WithCloseOnContextDone). Time the guest spends in the embedder's host
+// functions does not count. Linear
 // memory is capped per instance by refusing memory.grow (ErrMemoryLimit);
 // kernel memory is capped per call (alloc past it traps); output, error
 // message, vars, log lines and HTTP responses have caps too.
@@ -53,10 +58,11 @@
 // when the instance is replaced) under VarBytes. Logs go to the runtime's
 // slog logger with "module" and "export" attributes; get_log_level reports
 // the lowest level that logger has enabled. http_request reaches only
-// ModuleConfig.AllowedHosts (host names, path.Match patterns, redirects
-// included), within HTTPTimeout and HTTPResponseBytes; a refused or failed
-// request is not a fault: the guest gets offset 0 and status 0, and
-// chatwasm_last_error tells why.
+// ModuleConfig.AllowedHosts (host names as path.Match patterns, with an
+// optional port that must then match; redirects included), within
+// HTTPTimeout and HTTPResponseBytes; a refused or failed request is not a
+// fault: the guest gets offset 0 and status 0, and chatwasm_last_error tells
+// why.
 //
 // # chatwasm imports (module "extism:host/user")
 //
@@ -73,6 +79,14 @@
 //	chatwasm_error_write(src i32, len i32)
 //	    Sets the call's error message to a copy of [src, src+len), like
 //	    error_set; the export then returns non-zero.
+//	chatwasm_block_new(src i32, len i32) i64
+//	    Copies [src, src+len) into a new kernel block and returns its
+//	    offset (0 when len is 0), for the request of a host function; past
+//	    the kernel cap it traps with ErrKernelLimit.
+//	chatwasm_block_read(off i64, dst i32)
+//	    Copies the whole kernel block at off (its length is
+//	    extism:host/env length) to dst, for the result of a host function,
+//	    config_get or var_get.
 //	chatwasm_last_error() i64
 //	    Kernel offset of a block with the error of the last failed host
 //	    function call (an embedder HostFunc, a refused capability, or
@@ -92,9 +106,12 @@
 // load.
 //
 // A host function may call another module's export, or the same module's:
-// the nested call inherits the deadline, counts against Config.MaxDepth, and
-// when every instance of its module is held by its own calling chain it gets
-// an extra instance rather than waiting for its caller (no deadlock).
+// the nested call runs under its own module's Timeout, bounded by the
+// outermost call's context (the calling module's clock stands still while
+// it runs, so an inner module running to its limit is not blamed on the
+// outer one), counts against Config.MaxDepth, and when every instance of
+// its module is held by its own calling chain it gets an extra instance
+// rather than waiting for its caller (no deadlock).
 //
 // # Cost of a call
 //
@@ -102,9 +119,10 @@
 // resolved once per instance; the kernel, the call state and the call's
 // context.Context are per-instance and reused, so a no-op call allocates
 // nothing of ours; the deadline timer is re-armed lazily (about once per
-// Timeout, not twice per call); the pool hands out the most recently used
-// instance. What remains in a sandboxed call is wazero's: a goroutine per
-// call to watch the deadline and an exit to Go at every loop back-edge.
-// ModuleConfig.Trusted drops both, for modules the operator vouches for.
-// The numbers are in bench_test.go and the package README.
+// Timeout, not twice per call) and stops a guest through the interrupt
+// flag, so no goroutine watches a call and a loop iteration costs about a
+// nanosecond of fuel counting, not an exit to Go; the pool hands out the
+// most recently used instance. ModuleConfig.Trusted drops the checks too,
+// for modules the operator vouches for. The numbers are in bench_test.go and
+// the package README.
 package wasm

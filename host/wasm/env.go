@@ -257,6 +257,22 @@ func defineUser(b wazero.HostModuleBuilder, funcs []HostFunc, granted func(strin
 		}
 		in.setError(b, 0)
 	}, i32s, none)
+	def("chatwasm_block_new", func(ctx context.Context, s []uint64) {
+		in := instanceOf(ctx)
+		src, n := uint32(s[0]), uint32(s[1])
+		b, ok := in.mem.Read(src, n)
+		if !ok {
+			in.trap(ErrBadPointer, "chatwasm_block_new(%d, %d)", src, n)
+		}
+		s[0] = in.writeBlock(b, "chatwasm_block_new")
+	}, i32s, i64)
+	def("chatwasm_block_read", func(ctx context.Context, s []uint64) {
+		in := instanceOf(ctx)
+		b := in.block(s[0], "chatwasm_block_read")
+		if dst := uint32(s[1]); !in.mem.Write(dst, b) {
+			in.trap(ErrBadPointer, "chatwasm_block_read(%d, %d) of %d bytes", s[0], dst, len(b))
+		}
+	}, []api.ValueType{api.ValueTypeI64, api.ValueTypeI32}, none)
 	def("chatwasm_last_error", func(ctx context.Context, s []uint64) {
 		in := instanceOf(ctx)
 		s[0] = in.writeBlock(in.call.hostErr, "chatwasm_last_error")

@@ -2,6 +2,7 @@ package wasm
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"log/slog"
 	"strings"
@@ -139,3 +140,7 @@ func call(t *testing.T, m *Module, export string, input string, hc any) string {
 	}
 	return string(out)
 }
+
+// u32 encodes n as the 4-byte little-endian input and output of the wat
+// guests and of the fast guest's spin.
+func u32(n uint32) string { return string(binary.LittleEndian.AppendUint32(nil, n)) }

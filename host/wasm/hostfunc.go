@@ -33,10 +33,12 @@ type HostFunc struct {
 	// byte payloads travel as I64 kernel offsets (see BytesFunc).
 	Params, Results []ValueType
 	// Fn runs the function: stack holds the parameters on entry and takes
-	// the results. ctx is the call's context (deadline included): pass it
-	// to nested Module.Call so they count as nested. An error is the
-	// module's to see: the results are zeroed and the message is readable
-	// with chatwasm_last_error. An error matching ErrKernelLimit or
+	// the results. ctx is the call's context: pass it to nested
+	// Module.Call so they count as nested. The time Fn takes does not
+	// count against the calling module's Timeout; meanwhile ctx has the
+	// deadline of the outermost Module.Call's context, if any. An error is
+	// the module's to see: the results are zeroed and the message is
+	// readable with chatwasm_last_error. An error matching ErrKernelLimit or
 	// ErrBadPointer instead traps the call as that fault.
 	Fn func(ctx context.Context, c *Call, stack []uint64) error
 }
@@ -144,7 +146,10 @@ func hostFuncImport(f HostFunc) api.GoFunc {
 		in := instanceOf(ctx)
 		c := &in.call
 		c.hostErr = c.hostErr[:0]
+		// The host's time is not the module's: see callCtx.
+		in.cc.pause()
 		err := f.Fn(ctx, c, stack)
+		in.cc.resume()
 		if err == nil {
 			return
 		}

@@ -26,6 +26,7 @@ type instance struct {
 	cc     *callCtx
 	mod    api.Module
 	mem    api.Memory
+	flag   api.MutableGlobal // the interrupt flag; nil if not instrumented
 	lin    *cappedMemory
 	fns    []api.Function // by export index, resolved on first use
 	stack  [1]uint64
@@ -64,17 +65,17 @@ func (m *Module) newInstance(ctx context.Context, owned bool) (*instance, error)
 		in.close()
 		return nil, fmt.Errorf("wasm: module %q exports no memory", m.name)
 	}
+	if in.flag, err = m.interruptFlag(mod); err != nil {
+		in.close()
+		return nil, err
+	}
 	if init := mod.ExportedFunction("_initialize"); init != nil {
 		in.cc.begin(ctx, callFrom(ctx), time.Now().Add(m.cfg.InitTimeout))
 		in.begin("_initialize", nil, nil)
 		err := init.CallWithStack(in.cc, in.stack[:])
-		cut := in.cc.end()
-		if err != nil || cut {
-			f := in.fault("_initialize", err)
-			if err == nil {
-				// Done just as the deadline hit: the instance's context is spent.
-				f.Kind = ErrTimeout
-			}
+		// Done just as the deadline hit or not, a cut instance is spent.
+		if cut := in.cc.end(); err != nil || cut != nil {
+			f := in.fault("_initialize", err, cut)
 			in.close()
 			return nil, f
 		}
@@ -123,14 +124,16 @@ func (in *instance) run(ctx context.Context, parent *callCtx, deadline time.Time
 	defer in.end()
 	in.stack[0] = 0
 	err := fn.CallWithStack(in.cc, in.stack[:])
-	if in.cc.end() {
+	cut := in.cc.end()
+	if cut != nil {
 		// The deadline or the caller cut the call short, possibly just as
-		// it returned: the instance's done channel is spent.
+		// it returned: the instance's flag is set and its done channel
+		// closed.
 		in.broken = true
 	}
 	if err != nil {
 		in.broken = true
-		return nil, in.fault(e.name, err)
+		return nil, in.fault(e.name, err, cut)
 	}
 	if e.result && int32(in.stack[0]) != 0 {
 		return nil, &ModuleError{Module: in.m.name, Export: e.name, Code: int32(in.stack[0]), Message: in.call.errMsg}
@@ -138,8 +141,9 @@ func (in *instance) run(ctx context.Context, parent *callCtx, deadline time.Time
 	return in.call.output, nil
 }
 
-// fault classifies a failed call.
-func (in *instance) fault(export string, err error) *Fault {
+// fault classifies a failed call: err is what the call returned, cut why the
+// host cut it short (nil if it did not).
+func (in *instance) fault(export string, err, cut error) *Fault {
 	f := &Fault{Module: in.m.name, Export: export, Err: err, Stderr: in.stderr.String()}
 	var exit *sys.ExitError
 	switch {
@@ -147,10 +151,13 @@ func (in *instance) fault(export string, err error) *Fault {
 		f.Kind = in.call.fault
 	case in.lin != nil && in.lin.refused:
 		f.Kind = ErrMemoryLimit
-	case errors.As(err, &exit) && exit.ExitCode() == sys.ExitCodeDeadlineExceeded:
-		f.Kind, f.Err = ErrTimeout, nil
-	case errors.As(err, &exit) && exit.ExitCode() == sys.ExitCodeContextCanceled:
+	case cut != nil:
+		// Whatever the guest was doing, it stopped because we set its
+		// interrupt flag (the trap is its unreachable) or wazero closed it.
 		f.Kind, f.Err = ErrCanceled, nil
+		if errors.Is(cut, context.DeadlineExceeded) {
+			f.Kind = ErrTimeout
+		}
 	case errors.As(err, &exit):
 		f.Kind, f.ExitCode = ErrTrap, exit.ExitCode()
 	default:

@@ -57,8 +57,9 @@ type ModuleConfig struct {
 	// granted.
 	Capabilities []string
 
-	// AllowedHosts are the host names http_request may reach (path.Match
-	// patterns, e.g. "*.example.com"); none by default.
+	// AllowedHosts are the hosts http_request may reach: host names
+	// (path.Match patterns, e.g. "*.example.com"), each with an optional
+	// ":port" that then must match too; none by default.
 	AllowedHosts []string
 	// HTTPTimeout bounds one http_request (within the call's deadline);
 	// default 5 s.
@@ -66,12 +67,13 @@ type ModuleConfig struct {
 	// HTTPResponseBytes caps an http_request response body; default 1 MiB.
 	HTTPResponseBytes uint64
 
-	// Trusted compiles the module without wazero's termination checks: its
-	// code runs 1.5–5× faster (no exit to the host at every loop back-edge)
-	// and a call saves the goroutine that watches its deadline, but a call
-	// that runs past its deadline is not stopped. The deadline still bounds
-	// the wait for an instance and what host functions see. Only for code
-	// the operator vouches for.
+	// Trusted runs the module as it is, without the interrupt checks
+	// Load otherwise adds at every loop iteration and function call
+	// (about a nanosecond each): a call that runs past its deadline is not
+	// stopped, and one that never ends also stalls the Go garbage
+	// collector, and so the process, for good (compiled wasm code cannot
+	// be preempted). The deadline still bounds the wait for an instance
+	// and what host functions see. Only for code the operator vouches for.
 	Trusted bool
 
 	// Clock grants the real wall and monotonic clocks and sleeping (WASI
@@ -139,15 +141,18 @@ type Module struct {
 	log      *slog.Logger
 	wrt      wazero.Runtime
 	compiled wazero.CompiledModule
-	exports  []export
-	index    map[string]int
-	info     Info
-	pool     *pool
-	http     *http.Client
-	bgctx    context.Context // for background instance replacement
-	cancel   context.CancelFunc
-	closing  sync.Once
-	closeErr error
+	// interrupt: the module was rewritten with the interrupt flag (see
+	// interrupt.go) and is compiled without wazero's termination checks.
+	interrupt bool
+	exports   []export
+	index     map[string]int
+	info      Info
+	pool      *pool
+	http      *http.Client
+	bgctx     context.Context // for background instance replacement
+	cancel    context.CancelFunc
+	closing   sync.Once
+	closeErr  error
 }
 
 // providedModules are the import namespaces the host satisfies.
@@ -157,7 +162,8 @@ var providedModules = []string{EnvModule, UserModule, wasi_snapshot_preview1.Mod
 var lifecycleExports = []string{"_initialize", "_start"}
 
 // chatwasmImports are the host's own extism:host/user functions.
-var chatwasmImports = []string{"chatwasm_input_read", "chatwasm_output_write", "chatwasm_error_write", "chatwasm_last_error"}
+var chatwasmImports = []string{"chatwasm_input_read", "chatwasm_output_write", "chatwasm_error_write", "chatwasm_last_error",
+	"chatwasm_block_new", "chatwasm_block_read"}
 
 // Load compiles a module (through the runtime's compilation cache), links
 // it to the host imports and creates its first warm instances.
@@ -176,15 +182,16 @@ func (r *Runtime) Load(ctx context.Context, wasmBytes []byte, cfg ModuleConfig) 
 	if cfg.SHA256 != "" && !strings.EqualFold(cfg.SHA256, hex.EncodeToString(sum[:])) {
 		return nil, fmt.Errorf("%w: module %q has sha256 %x, expected %s", ErrChecksum, cfg.Name, sum, cfg.SHA256)
 	}
-	rc := wazero.NewRuntimeConfig().WithCloseOnContextDone(!cfg.Trusted).WithCompilationCache(r.cache)
 	m := &Module{
 		r:     r,
 		name:  cfg.Name,
 		cfg:   cfg,
 		log:   r.log.With("module", cfg.Name),
-		wrt:   wazero.NewRuntimeWithConfig(ctx, rc),
 		index: map[string]int{},
 		pool:  newPool(cfg.PoolSize),
+	}
+	if err := m.compile(ctx, wasmBytes); err != nil {
+		return nil, fmt.Errorf("wasm: load module %q: %w", cfg.Name, err)
 	}
 	m.bgctx, m.cancel = context.WithCancel(context.Background())
 	m.http = &http.Client{Transport: r.transport, Timeout: cfg.HTTPTimeout, CheckRedirect: m.checkRedirect}
@@ -193,11 +200,6 @@ func (r *Runtime) Load(ctx context.Context, wasmBytes []byte, cfg ModuleConfig) 
 		// Closing a runtime that failed to load has nothing left to report.
 		_ = m.wrt.Close(context.Background())
 		return nil, fmt.Errorf("wasm: load module %q: %w", cfg.Name, err)
-	}
-
-	m.compiled, err = m.wrt.CompileModule(ctx, wasmBytes)
-	if err != nil {
-		return fail(err)
 	}
 	m.info = infoOf(m.compiled, wasmBytes, sum)
 	if err := m.checkImports(); err != nil {
@@ -287,9 +289,11 @@ func (m *Module) HasExport(name string) bool {
 // ErrNoExport, ErrClosed, ErrBusy, ErrDepth.
 //
 // A host function that calls a module passes its ctx on, which makes the
-// call nested: it inherits the deadline, counts against the runtime's
-// MaxDepth, and when it re-enters a module already busy in the chain it
-// gets an extra instance instead of deadlocking on its own caller.
+// call nested: it runs under its own module's Timeout, bounded by the
+// outermost call's ctx (the calling module's clock stands still meanwhile),
+// counts against the runtime's MaxDepth, and when it re-enters a module
+// already busy in the chain it gets an extra instance instead of
+// deadlocking on its own caller.
 func (m *Module) Call(ctx context.Context, name string, input []byte, hc any) ([]byte, error) {
 	idx, ok := m.index[name]
 	if !ok || !m.exports[idx].callable {

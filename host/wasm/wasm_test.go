@@ -632,26 +632,6 @@ func TestCallerDeadlineWins(t *testing.T) {
 	}
 }
 
-func TestNestedCallInheritsDeadline(t *testing.T) {
-	r, _ := newTestRuntime(t)
-	outer := load(t, r, "kitchen", ModuleConfig{Name: "outer", Timeout: 200 * time.Millisecond})
-	inner := load(t, r, "kitchen", ModuleConfig{Name: "inner", Timeout: 10 * time.Second})
-	start := time.Now()
-	_, err := outer.Call(context.Background(), "nested", nil, nestedTarget{inner, "loop"})
-	if d := time.Since(start); d > 2*time.Second {
-		t.Fatalf("nested loop ran %v: the outer deadline did not bound it", d)
-	}
-	// The inner loop times out; its host function reports that to the
-	// outer guest, which fails the call (or is itself past its deadline).
-	var me *ModuleError
-	if !errors.As(err, &me) && !errors.Is(err, ErrTimeout) {
-		t.Fatalf("want the inner timeout to surface, got %v", err)
-	}
-	if got := call(t, inner, "echo", "inner ok", nil); got != "inner ok" {
-		t.Fatal(got)
-	}
-}
-
 func TestTrusted(t *testing.T) {
 	r, _ := newTestRuntime(t)
 	m := load(t, r, "kitchen", ModuleConfig{Trusted: true})

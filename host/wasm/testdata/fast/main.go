@@ -18,6 +18,18 @@ func outputWrite(src unsafe.Pointer, n uint32)
 //go:wasmimport extism:host/user chatwasm_error_write
 func errorWrite(src unsafe.Pointer, n uint32)
 
+//go:wasmimport extism:host/user chatwasm_block_new
+func blockNew(src unsafe.Pointer, n uint32) uint64
+
+//go:wasmimport extism:host/user chatwasm_block_read
+func blockRead(off uint64, dst unsafe.Pointer)
+
+//go:wasmimport extism:host/env length
+func length(uint64) uint64
+
+//go:wasmimport extism:host/env free
+func free(uint64)
+
 var buf []byte
 
 // input reads the call's input into buf, reusing it across calls.
@@ -137,5 +149,70 @@ func resetKernel() int32 {
 	if b := alloc(100); b != a {
 		return 21
 	}
+	return 0
+}
+
+var blockBuf []byte
+
+// blocks moves the input through a kernel block and back, as a host
+// function's request and result travel: chatwasm_block_new, then
+// chatwasm_block_read into another buffer (reused across calls, like
+// input's), which is the output.
+//
+//go:wasmexport blocks
+func blocks() int32 {
+	in := input()
+	var off uint64
+	if len(in) > 0 {
+		off = blockNew(unsafe.Pointer(&in[0]), uint32(len(in)))
+	}
+	n := length(off)
+	if n != uint64(len(in)) {
+		return 30
+	}
+	if uint64(cap(blockBuf)) < n {
+		blockBuf = make([]byte, n)
+	}
+	out := blockBuf[:n]
+	if n > 0 {
+		blockRead(off, unsafe.Pointer(&out[0]))
+	}
+	free(off)
+	output(out)
+	return 0
+}
+
+//go:wasmexport block_new_bad
+func blockNewBad() int32 {
+	blockNew(unsafe.Pointer(uintptr(0xfffffff0)), 64)
+	return 0
+}
+
+//go:wasmexport block_read_bad
+func blockReadBad() int32 {
+	var b [8]byte
+	blockRead(12345, unsafe.Pointer(&b[0]))
+	return 0
+}
+
+var sink uint32
+
+// spin runs a loop as many times as the input's 4 little-endian bytes
+// say, and outputs its result so that the loop cannot be optimized away.
+//
+//go:wasmexport spin
+func spin() int32 {
+	in := input()
+	if len(in) != 4 {
+		return 40
+	}
+	n := uint32(in[0]) | uint32(in[1])<<8 | uint32(in[2])<<16 | uint32(in[3])<<24
+	acc := sink
+	for i := uint32(0); i < n; i++ {
+		acc += i ^ acc
+	}
+	sink = acc
+	out := []byte{byte(acc), byte(acc >> 8), byte(acc >> 16), byte(acc >> 24)}
+	output(out)
 	return 0
 }

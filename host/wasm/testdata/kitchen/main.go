@@ -157,6 +157,21 @@ func nested() int32 {
 	return 0
 }
 
+// sleep sleeps for the milliseconds the input says (with the real clock
+// only if the module is granted it).
+//
+//go:wasmexport sleep
+func sleep() int32 {
+	ms, err := strconv.Atoi(pdk.InputString())
+	if err != nil {
+		pdk.SetError(err)
+		return 1
+	}
+	time.Sleep(time.Duration(ms) * time.Millisecond)
+	pdk.OutputString("slept " + strconv.Itoa(ms))
+	return 0
+}
+
 var spin uint64
 
 //go:wasmexport loop

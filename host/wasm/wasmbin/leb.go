@@ -1,0 +1,81 @@
+package wasmbin
+
+// LEB128, as the binary format uses it: unsigned for counts, sizes and
+// indices, signed for constants and block types. Decoding refuses encodings
+// longer than the type allows, so a malformed immediate cannot make the
+// decoder drift through the rest of a body.
+
+// appendU32 appends v as unsigned LEB128, in the fewest bytes.
+func appendU32(b []byte, v uint32) []byte {
+	for v >= 0x80 {
+		b = append(b, byte(v)|0x80)
+		v >>= 7
+	}
+	return append(b, byte(v))
+}
+
+// appendS32 appends v as signed LEB128, in the fewest bytes.
+func appendS32(b []byte, v int32) []byte {
+	for {
+		c := byte(v & 0x7f)
+		v >>= 7
+		if v == 0 && c&0x40 == 0 || v == -1 && c&0x40 != 0 {
+			return append(b, c)
+		}
+		b = append(b, c|0x80)
+	}
+}
+
+// readUnsigned decodes an unsigned LEB128 of at most bits bits from b at
+// off. It returns the value and the offset after it; next == 0 means b holds
+// no valid encoding there.
+func readUnsigned(b []byte, off int, bits uint) (v uint64, next int) {
+	maxLen := int(bits+6) / 7
+	var shift uint
+	for i := 0; i < maxLen; i++ {
+		if off+i >= len(b) {
+			return 0, 0
+		}
+		c := b[off+i]
+		if i == maxLen-1 && bits%7 != 0 && c>>(bits%7) != 0 {
+			// Bits past the type's width (and no continuation) in the last byte.
+			return 0, 0
+		}
+		v |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			return v, off + i + 1
+		}
+		shift += 7
+	}
+	return 0, 0
+}
+
+// readSigned decodes a signed LEB128 of at most bits bits from b at off, as
+// readUnsigned does.
+func readSigned(b []byte, off int, bits uint) (v int64, next int) {
+	maxLen := int(bits+6) / 7
+	var shift uint
+	for i := 0; i < maxLen; i++ {
+		if off+i >= len(b) {
+			return 0, 0
+		}
+		c := b[off+i]
+		v |= int64(c&0x7f) << shift
+		shift += 7
+		if c < 0x80 {
+			if i == maxLen-1 && bits%7 != 0 {
+				// The unused high bits of the last byte must repeat the
+				// sign bit.
+				rest := int8(c<<1) >> (bits % 7)
+				if rest != 0 && rest != -1 {
+					return 0, 0
+				}
+			}
+			if shift < 64 && c&0x40 != 0 {
+				v |= -1 << shift
+			}
+			return v, off + i + 1
+		}
+	}
+	return 0, 0
+}
