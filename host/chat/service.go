@@ -108,15 +108,6 @@ var actions = map[string]action{
 	"session.heartbeat":    (*Service).sessionHeartbeat,
 }
 
-// Actions lists the event types the service handles.
-func Actions() []string {
-	out := make([]string, 0, len(actions))
-	for k := range actions {
-		out = append(out, k)
-	}
-	return out
-}
-
 // Handle runs one client action and returns the effects to apply. Errors are
 // *Error (sent as error frames) or ErrUnknownEvent; anything else is a bug
 // that the gateway reports as 4006.

@@ -54,9 +54,11 @@ type Driver interface {
 	// Migrate brings the schema up to date. It is idempotent.
 	Migrate(ctx context.Context) error
 	// InTx runs fn in a transaction and commits it if fn returns nil. A write
-	// transaction takes the locks that make check-then-write safe; drivers
-	// retry transient serialization failures by calling fn again, so fn must
-	// not have side effects outside the transaction.
+	// transaction takes the locks that make check-then-write safe. A driver
+	// whose engine reports transient serialization failures (PostgreSQL)
+	// retries by calling fn again, so fn must not have side effects outside
+	// the transaction; SQLite's write transactions are serialised up front
+	// and never need one.
 	InTx(ctx context.Context, write bool, fn func(Executor) error) error
 	// Executor runs statements outside any transaction.
 	Executor
