@@ -94,6 +94,9 @@ func MessageIDArgs(raw json.RawMessage) (ids []string, isList bool, err error) {
 		if err := json.Unmarshal(raw, &items); err != nil {
 			return nil, true, Validation("Invalid message_id type")
 		}
+		if len(items) > MaxListItems {
+			return nil, true, tooMany("message ids")
+		}
 		seen := make(map[string]bool, len(items))
 		for _, it := range items {
 			id, ok, err := idArg(it)
@@ -118,4 +121,15 @@ func MessageIDArgs(raw json.RawMessage) (ids []string, isList bool, err error) {
 		return nil, false, Validation("Invalid message_id type")
 	}
 	return []string{id}, false, nil
+}
+
+// MaxListItems bounds the ids one request may list (message_id, members,
+// participants, users). The frame size limit alone would let a client send
+// tens of thousands, each a query or a bound variable (SQLite allows at most
+// 32766 per statement); no client of the reference needs more than a page.
+const MaxListItems = 1000
+
+// tooMany is the 4003 for a list longer than MaxListItems.
+func tooMany(what string) *Error {
+	return Validation(fmt.Sprintf("Too many %s: at most %d in one request", what, MaxListItems))
 }

@@ -122,7 +122,10 @@ func parseCreateRoom(data json.RawMessage) (CreateRoomIn, error) {
 	if in.Type == store.KindChannel {
 		membersKey = "subscribers"
 	}
-	in.Members, _, _ = userIDs(d[membersKey]) // a non-list is no members
+	// A non-list is no members.
+	if in.Members, _, _, err = userIDs(d[membersKey]); err != nil {
+		return in, err
+	}
 	if in.Members == nil {
 		in.Members = []int64{}
 	}

@@ -167,15 +167,18 @@ func urlField(raw json.RawMessage) (*string, string) {
 // userIDs reads a list of user ids: JSON integers or strings holding one.
 // isList is false when raw is not a list; bad counts the elements that are
 // not ids (they name no user). The result is de-duplicated, in the order
-// sent.
-func userIDs(raw json.RawMessage) (ids []int64, isList bool, bad int) {
+// sent. A list longer than MaxListItems is a 4003.
+func userIDs(raw json.RawMessage) (ids []int64, isList bool, bad int, err error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || raw[0] != '[' {
-		return nil, false, 0
+		return nil, false, 0, nil
 	}
 	var items []json.RawMessage
 	if json.Unmarshal(raw, &items) != nil {
-		return nil, false, 0
+		return nil, false, 0, nil
+	}
+	if len(items) > MaxListItems {
+		return nil, true, 0, tooMany("user ids")
 	}
 	seen := make(map[int64]bool, len(items))
 	for _, it := range items {
@@ -197,7 +200,7 @@ func userIDs(raw json.RawMessage) (ids []int64, isList bool, bad int) {
 			ids = append(ids, id)
 		}
 	}
-	return ids, true, bad
+	return ids, true, bad, nil
 }
 
 // propertyPreferences validates a room "property" value ({"preferences":

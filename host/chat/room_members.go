@@ -59,7 +59,10 @@ func membersArg(d map[string]json.RawMessage) ([]int64, error) {
 	if !ok || isNull(raw) {
 		return nil, Validation("Members must be provided")
 	}
-	ids, isList, bad := userIDs(raw)
+	ids, isList, bad, err := userIDs(raw)
+	if err != nil {
+		return nil, err
+	}
 	if !isList {
 		return nil, Validation("Members must be a list/array")
 	}

@@ -209,7 +209,10 @@ func (in *ModifyRoomIn) setRoleChange(k store.RoomKind, body map[string]json.Raw
 	if !truthy(body["users"]) {
 		return Validation("User ids must be provided")
 	}
-	ids, isList, _ := userIDs(body["users"])
+	ids, isList, _, err := userIDs(body["users"])
+	if err != nil {
+		return err
+	}
 	if !isList {
 		return Validation("User ids must be a list/array")
 	}

@@ -1,0 +1,44 @@
+package chat_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/chatwasm/chatwasm/host/store/storetest"
+)
+
+// TestListLimits checks that every list of ids a request may carry is capped:
+// one over the cap is a 4003 that says so, at the cap the request goes on to
+// its usual checks.
+func TestListLimits(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newMsgEnv(t, st, chat.DefaultConfig())
+		ann, bob := e.user("ann"), e.user("bob")
+		group := e.room(msgRoom{kind: store.KindGroup, members: []chat.Caller{ann, bob}})
+		m := e.send(ann, group, "hello")
+
+		ids := func(n int, id any) []any {
+			out := make([]any, n)
+			for i := range out {
+				out[i] = id
+			}
+			return out
+		}
+		tooMany := func(what string) []string {
+			return []string{fmt.Sprintf("Too many %s: at most %d in one request", what, chat.MaxListItems)}
+		}
+		e.fail(bob, "message.read", map[string]any{"message_id": ids(chat.MaxListItems+1, m["id"])}, 4003,
+			tooMany("message ids"))
+		e.fail(ann, "room.add_members", map[string]any{"room_id": group, "members": ids(chat.MaxListItems+1, 999)}, 4003,
+			tooMany("user ids"))
+		e.fail(ann, "room.create", map[string]any{"type": "GroupChat", "name": "g", "participants": ids(chat.MaxListItems+1, 1)},
+			4003, tooMany("user ids"))
+		e.fail(ann, "room.modify", map[string]any{"room_id": group, "action": "add_admin",
+			"data": map[string]any{"users": ids(chat.MaxListItems+1, 2)}}, 4003, tooMany("user ids"))
+
+		// At the cap the list is read (duplicates collapse) and handled as usual.
+		e.ok(bob, "message.read", map[string]any{"message_id": ids(chat.MaxListItems, m["id"])})
+	})
+}
