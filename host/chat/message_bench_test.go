@@ -8,22 +8,50 @@ import (
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
 
-// BenchmarkMessageSend measures message.send end to end on SQLite: permission
-// check, insert, last_message, notification for 9 members, serialisation.
+// BenchmarkMessageSend measures message.send end to end on each engine:
+// permission check, insert, last_message, notification for 9 members,
+// serialisation. The postgres sub-benchmark runs when CHATWASM_TEST_POSTGRES
+// is set.
 func BenchmarkMessageSend(b *testing.B) {
-	e := newMsgEnv(b, storetest.Open(b, "sqlite"), chat.DefaultConfig())
+	for _, engine := range []string{"sqlite", "postgres"} {
+		b.Run(engine, func(b *testing.B) {
+			e, members, room := benchRoom(b, engine)
+			data := map[string]any{"room_id": room, "content": "hello <b>world</b>"}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := e.handle(members[0], "message.send", data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkMessageTyping measures message.typing: the send-permission check
+// and the event, on each engine.
+func BenchmarkMessageTyping(b *testing.B) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		b.Run(engine, func(b *testing.B) {
+			e, members, room := benchRoom(b, engine)
+			data := map[string]any{"room_id": room}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := e.handle(members[0], "message.typing", data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// benchRoom is a group of 10 members on a fresh store of engine.
+func benchRoom(b *testing.B, engine string) (*msgEnv, []chat.Caller, string) {
+	e := newMsgEnv(b, storetest.Open(b, engine), chat.DefaultConfig())
 	members := []chat.Caller{e.user("ann")}
 	for i := range 9 {
 		members = append(members, e.user(fmt.Sprint("u", i)))
 	}
-	room := e.group(members...)
-	data := map[string]any{"room_id": room, "content": "hello <b>world</b>"}
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := e.handle(members[0], "message.send", data); err != nil {
-			b.Fatal(err)
-		}
-	}
+	return e, members, e.group(members...)
 }
 
 // BenchmarkRoomMessagesPage measures one 20-message history page of replies

@@ -26,7 +26,7 @@ func (s *Service) messageTyping(ctx context.Context, c Caller, data json.RawMess
 	}
 	username := c.Username
 	if username == "" {
-		if err := s.st.Read(ctx, func(tx *store.Tx) error {
+		if err := s.st.ReadOne(ctx, func(tx *store.Tx) error {
 			u, err := tx.GetUser(ctx, c.UserID)
 			username = u.Username
 			return err

@@ -114,19 +114,6 @@ func (s *Service) notify(ctx context.Context, tx *store.Tx, roomID, messageID, t
 	if !s.cfg.Notifications {
 		return nil
 	}
-	members, err := tx.MemberIDs(ctx, roomID)
-	if err != nil {
-		return err
-	}
-	recipients := make([]int64, 0, len(members))
-	for _, u := range members {
-		if u != actor {
-			recipients = append(recipients, u)
-		}
-	}
-	if len(recipients) == 0 {
-		return nil
-	}
-	_, err = tx.CreateNotification(ctx, messageID, typ, recipients)
+	_, _, err := tx.NotifyRoom(ctx, roomID, messageID, typ, actor)
 	return err
 }

@@ -134,19 +134,20 @@ func (s *Service) checkRoomAccess(ctx context.Context, c Caller, rawRoomID json.
 // data).
 func (s *Service) checkSend(ctx context.Context, c Caller, data json.RawMessage, d map[string]json.RawMessage) (store.Room, error) {
 	if !s.request(ctx).has(c.Tenant, abi.PermSendMessage) {
-		var rm store.Room
-		err := s.st.Read(ctx, func(tx *store.Tx) error {
+		var acc store.RoomAccess
+		// One statement (sendPermission), so no transaction is needed.
+		err := s.st.ReadOne(ctx, func(tx *store.Tx) error {
 			var err error
-			rm, err = s.sendPermission(ctx, tx, c, d["room_id"], d["message_id"])
+			acc, err = s.sendPermission(ctx, tx, c, d["room_id"], d["message_id"])
 			return err
 		})
-		return rm, err
+		return acc.Room, err
 	}
 	args := abi.PermissionArgs{RoomID: d["room_id"], MessageID: d["message_id"], Data: data}
 	g, err := s.permission(ctx, c, abi.PermSendMessage, args, deniedSend,
 		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs) (grant, error) {
-			rm, err := s.sendPermission(ctx, tx, c, a.RoomID, a.MessageID)
-			return grant{room: rm}, err
+			acc, err := s.sendPermission(ctx, tx, c, a.RoomID, a.MessageID)
+			return grant{room: acc.Room}, err
 		},
 		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs, roomID string) (grant, error) {
 			return grantedRoom(ctx, tx, c, roomID, func() (string, error) {

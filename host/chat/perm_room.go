@@ -76,51 +76,55 @@ func (s *Service) roomAccess(ctx context.Context, tx *store.Tx, c Caller, rawRoo
 }
 
 // sendPermission is have_send_message_permission (§2.7) on the frame's
-// room_id, or on message_id's room when room_id is falsy. Returns the room.
-func (s *Service) sendPermission(ctx context.Context, tx *store.Tx, c Caller, rawRoomID, rawMessageID json.RawMessage) (store.Room, error) {
-	var rm store.Room
-	if truthy(rawRoomID) {
-		var err error
-		if rm, err = loadRoom(ctx, tx, c, rawRoomID); err != nil {
-			return store.Room{}, err
-		}
-	} else {
-		msgID, ok, err := idArg(rawMessageID)
-		if err != nil {
-			return store.Room{}, err
-		}
-		if !ok {
-			return store.Room{}, Validation("Invalid message_id type")
-		}
-		roomID, err := tx.RoomIDOfMessage(ctx, c.Tenant, msgID)
-		if err != nil {
-			return store.Room{}, err
-		}
-		if rm, err = tx.GetRoom(ctx, c.Tenant, roomID, false); err != nil {
-			return store.Room{}, err
-		}
-	}
-	member, admin, err := tx.Membership(ctx, rm.ID, c.UserID)
+// room_id, or on message_id's room when room_id is falsy. Returns the room
+// with the caller's standing in it. It issues exactly one statement, so
+// that it may run outside a transaction (checkSend) or first in the
+// operation's own (message.send).
+func (s *Service) sendPermission(ctx context.Context, tx *store.Tx, c Caller, rawRoomID, rawMessageID json.RawMessage) (store.RoomAccess, error) {
+	acc, err := sendAccess(ctx, tx, c, rawRoomID, rawMessageID)
 	if err != nil {
-		return store.Room{}, err
+		return store.RoomAccess{}, err
 	}
-	allowed := member
-	switch {
-	case !member:
-	case rm.Kind == store.KindChannel:
-		allowed = isCreator(rm, c.UserID) || admin
-		if !allowed {
-			if allowed, err = tx.HasPermission(ctx, rm.ID, c.UserID, PermSendMessages); err != nil {
-				return store.Room{}, err
-			}
+	if !maySend(acc, c.UserID) {
+		return store.RoomAccess{}, Denied(deniedSend)
+	}
+	return acc, nil
+}
+
+// sendAccess loads the room of a send-permission check with the caller's
+// standing in it, from room_id or else message_id.
+func sendAccess(ctx context.Context, tx *store.Tx, c Caller, rawRoomID, rawMessageID json.RawMessage) (store.RoomAccess, error) {
+	if truthy(rawRoomID) {
+		id, err := RoomIDArg(rawRoomID)
+		if err != nil {
+			return store.RoomAccess{}, err
 		}
+		return tx.RoomAccess(ctx, c.Tenant, id, c.UserID, PermSendMessages)
+	}
+	msgID, ok, err := idArg(rawMessageID)
+	if err != nil {
+		return store.RoomAccess{}, err
+	}
+	if !ok {
+		return store.RoomAccess{}, Validation("Invalid message_id type")
+	}
+	return tx.RoomAccessByMessage(ctx, c.Tenant, msgID, c.UserID, PermSendMessages)
+}
+
+// maySend is the rule of have_send_message_permission: members may send,
+// except to a channel or a locked group, where only its creator and its
+// admins/moderators may, and, in a channel, whoever holds can_send_messages.
+func maySend(acc store.RoomAccess, userID int64) bool {
+	rm := acc.Room
+	switch {
+	case !acc.Member:
+		return false
+	case rm.Kind == store.KindChannel:
+		return isCreator(rm, userID) || acc.Admin || acc.HasPerm
 	case rm.Kind == store.KindGroup && rm.GroupLocked:
-		allowed = isCreator(rm, c.UserID) || admin
+		return isCreator(rm, userID) || acc.Admin
 	}
-	if !allowed {
-		return store.Room{}, Denied(deniedSend)
-	}
-	return rm, nil
+	return true
 }
 
 // memberChangePermission is have_room_permissions_to_add_or_remove_members

@@ -124,6 +124,9 @@ func permRoomCheck(t *testing.T, st *store.Store, what string, check func(ctx co
 	}
 }
 
+// accessRoom is the room of a send-permission check's outcome.
+func accessRoom(acc store.RoomAccess, err error) (store.Room, error) { return acc.Room, err }
+
 func TestSendPermission(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := newPermRoomFixture(t, st)
@@ -144,18 +147,18 @@ func TestSendPermission(t *testing.T) {
 				code = CodePermission
 			}
 			permRoomCheck(t, st, c.who.Username+" in "+c.room, func(ctx context.Context, tx *store.Tx) (store.Room, error) {
-				return f.svc.sendPermission(ctx, tx, c.who, permRoomRaw(t, c.room), nil)
+				return accessRoom(f.svc.sendPermission(ctx, tx, c.who, permRoomRaw(t, c.room), nil))
 			}, code, denied, c.room)
 		}
 
 		// The room comes from message_id when room_id is falsy.
 		for _, roomID := range []any{nil, "", 0, false} {
 			permRoomCheck(t, st, "via message", func(ctx context.Context, tx *store.Tx) (store.Room, error) {
-				return f.svc.sendPermission(ctx, tx, f.creator, permRoomRaw(t, roomID), permRoomRaw(t, f.message))
+				return accessRoom(f.svc.sendPermission(ctx, tx, f.creator, permRoomRaw(t, roomID), permRoomRaw(t, f.message)))
 			}, 0, nil, f.channel)
 		}
 		permRoomCheck(t, st, "member via message", func(ctx context.Context, tx *store.Tx) (store.Room, error) {
-			return f.svc.sendPermission(ctx, tx, f.member, nil, permRoomRaw(t, f.message))
+			return accessRoom(f.svc.sendPermission(ctx, tx, f.member, nil, permRoomRaw(t, f.message)))
 		}, CodePermission, denied, "")
 		for _, c := range []struct {
 			what          string
@@ -175,7 +178,7 @@ func TestSendPermission(t *testing.T) {
 			{"other tenant's message", f.stranger, nil, f.message, CodeNotFound, "Resource not found."},
 		} {
 			permRoomCheck(t, st, c.what, func(ctx context.Context, tx *store.Tx) (store.Room, error) {
-				return f.svc.sendPermission(ctx, tx, c.who, permRoomRaw(t, c.room), permRoomRaw(t, c.message))
+				return accessRoom(f.svc.sendPermission(ctx, tx, c.who, permRoomRaw(t, c.room), permRoomRaw(t, c.message)))
 			}, c.code, c.detail, "")
 		}
 	})

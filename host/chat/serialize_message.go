@@ -203,9 +203,60 @@ func (b *viewBuilder) build(id string) *MessageView {
 			ReactionContent: r.Content, CreatedAt: FormatTime(r.CreatedAt)})
 	}
 	for _, a := range b.atts[id] {
-		v.Attachments = append(v.Attachments, AttachmentView{ID: a.ID, MediaURL: a.MediaURL, MediaType: a.MediaType,
-			FileSize: a.FileSize, MimeType: a.MimeType, Caption: a.Caption, Metadata: a.Metadata})
+		v.Attachments = append(v.Attachments, attachmentView(a))
 	}
 	b.done[id] = v
 	return v
+}
+
+// attachmentView serializes one attachment.
+func attachmentView(a store.Attachment) AttachmentView {
+	return AttachmentView{ID: a.ID, MediaURL: a.MediaURL, MediaType: a.MediaType, FileSize: a.FileSize,
+		MimeType: a.MimeType, Caption: a.Caption, Metadata: a.Metadata}
+}
+
+// newMessageView serializes m, a message the transaction has just stored
+// with attachments atts, as serializeMessages would, from what the caller
+// already holds: nobody can have reacted to it, read it or received it yet,
+// so only the messages it replies to or forwards are read, and only when
+// there are some. sender is m's sender's row.
+func newMessageView(ctx context.Context, tx *store.Tx, m store.Message, sender store.User, atts []store.Attachment) (*MessageView, error) {
+	v := &MessageView{
+		ID:           m.ID,
+		Room:         MessageRoom{ID: m.RoomID},
+		Sender:       sender,
+		Content:      m.Content,
+		IsDeleted:    m.IsDeleted,
+		IsEdited:     m.IsEdited,
+		IsForwarded:  m.IsForwarded,
+		CreatedAt:    FormatTime(m.CreatedAt),
+		UpdatedAt:    FormatTime(m.UpdatedAt),
+		DeliveredTo:  []string{},
+		ReadReceipts: []ReceiptView{},
+		Reactions:    []ReactionView{},
+		Attachments:  make([]AttachmentView, len(atts)),
+	}
+	for i, a := range atts {
+		v.Attachments[i] = attachmentView(a)
+	}
+	var refs []string
+	for _, id := range []*string{m.ParentMessageID, m.ForwardedFromID} {
+		if id != nil {
+			refs = append(refs, *id)
+		}
+	}
+	if len(refs) == 0 {
+		return v, nil
+	}
+	views, err := serializeFound(ctx, tx, refs)
+	if err != nil {
+		return nil, err
+	}
+	if m.ParentMessageID != nil {
+		v.ParentMessage = views[*m.ParentMessageID]
+	}
+	if m.ForwardedFromID != nil {
+		v.ForwardedFrom = views[*m.ForwardedFromID]
+	}
+	return v, nil
 }

@@ -107,6 +107,12 @@ func TestTenancyCoresRescoped(t *testing.T) {
 				"room.leave", map[string]any{"room_id": w.mine}, chat.CodeNotFound, nil},
 			{"room.leave/one to one", "leave_room", `{"room_id":` + q(w.dm) + `}`,
 				"room.leave", map[string]any{"room_id": w.mine}, chat.CodeValidation, []string{"You can only leave a channel/group chat"}},
+			{"message.send/other tenant", "create_message", `{"room_id":` + q(w.victimDM) + `}`,
+				"message.send", map[string]any{"room_id": w.mine, "content": "hi"}, chat.CodeValidation,
+				map[string][]string{"room_id": {`Invalid pk "` + w.victimDM + `" - object does not exist.`}}},
+			{"message.send/not a member", "create_message", `{"room_id":` + q(w.theirs) + `}`,
+				"message.send", map[string]any{"room_id": w.mine, "content": "hi"}, chat.CodePermission,
+				"User is not authorized to send message to this room"},
 			{"room.join/other tenant", "join_room", `{"room_id":` + q(w.victimChannel) + `}`,
 				"room.join", map[string]any{"room_id": w.square}, chat.CodeNotFound, nil},
 		} {

@@ -43,27 +43,36 @@ func sqlList[T any](args []any, vals []T) ([]any, string) {
 }
 
 // InsertMessage stores m and returns it with its id (a new one when m.ID is
-// empty) and timestamps. created_at is kept strictly increasing within a room,
-// so that history pages are stable even for messages sent within the same
-// microsecond. The forward/reply CHECK and the foreign keys make an invalid
-// combination ErrConflict.
+// empty) and timestamps. created_at is now, or one microsecond after the
+// room's latest message if that is not earlier, so that history pages are
+// stable even for messages sent within the same microsecond. It is computed
+// by the INSERT itself, so it is strictly increasing within a room as long as
+// concurrent inserts into the room are serialised: lock the room row first
+// (SetLastMessage or GetRoom(..., true) earlier in the transaction), as
+// message.send does. The forward/reply CHECK and the foreign keys make an
+// invalid combination ErrConflict.
 func (t *Tx) InsertMessage(ctx context.Context, m Message) (Message, error) {
 	if m.ID == "" {
 		m.ID = NewID()
 	}
-	var last int64
-	if err := t.ex.QueryRow(ctx, "SELECT COALESCE(MAX(created_at), 0) FROM messages WHERE room_id = $1",
-		m.RoomID).Scan(&last); err != nil {
+	// INSERT ... SELECT rather than VALUES, so that one statement reads the
+	// room's latest created_at and inserts; PostgreSQL types the parameters
+	// from the target columns either way. CASE, not max(a, b) or GREATEST:
+	// it is the form both engines accept.
+	var created int64
+	err := t.ex.QueryRow(ctx, `INSERT INTO messages (id, room_id, sender_id, content, is_deleted, is_edited, is_forwarded,
+		parent_message_id, forwarded_from_id, created_at, updated_at)
+		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, c, c FROM (
+			SELECT CASE WHEN MAX(created_at) >= $10 THEN MAX(created_at) + 1 ELSE $10 END AS c
+			FROM messages WHERE room_id = $2) AS latest
+		RETURNING created_at`,
+		m.ID, m.RoomID, m.SenderID, m.Content, m.IsDeleted, m.IsEdited, m.IsForwarded,
+		m.ParentMessageID, m.ForwardedFromID, Micros(t.Now())).Scan(&created)
+	if err != nil {
 		return Message{}, wrap("insert message", err)
 	}
-	now := Micros(t.Now())
-	created := max(now, last+1)
 	m.CreatedAt, m.UpdatedAt = FromMicros(created), FromMicros(created)
-	_, err := t.ex.Exec(ctx, `INSERT INTO messages (id, room_id, sender_id, content, is_deleted, is_edited, is_forwarded,
-		parent_message_id, forwarded_from_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		m.ID, m.RoomID, m.SenderID, m.Content, m.IsDeleted, m.IsEdited, m.IsForwarded,
-		m.ParentMessageID, m.ForwardedFromID, created, created)
-	return m, wrap("insert message", err)
+	return m, nil
 }
 
 // GetMessage loads one message of tenant by id, soft-deleted or not;
@@ -72,6 +81,20 @@ func (t *Tx) GetMessage(ctx context.Context, tenant, id string) (Message, error)
 	m, err := scanMessage(t.ex.QueryRow(ctx, "SELECT "+messageCols+
 		" FROM messages m JOIN rooms r ON r.id = m.room_id WHERE m.id = $1 AND r.tenant = $2", id, tenant))
 	return m, wrap("get message", err)
+}
+
+// MessageReadableBy reports whether message id exists in tenant, is not
+// soft-deleted, and is in a room userID is a member of, in one statement.
+func (t *Tx) MessageReadableBy(ctx context.Context, tenant, id string, userID int64) (bool, error) {
+	var one int
+	err := t.ex.QueryRow(ctx, `SELECT 1 FROM messages m
+		JOIN rooms r ON r.id = m.room_id
+		JOIN room_members mb ON mb.room_id = m.room_id AND mb.user_id = $3
+		WHERE m.id = $1 AND r.tenant = $2 AND NOT m.is_deleted`, id, tenant, userID).Scan(&one)
+	if isNotFound(err) {
+		return false, nil
+	}
+	return err == nil, wrap("message readable by", err)
 }
 
 // MessagesByID loads the messages among ids, keyed by id; absent ids are

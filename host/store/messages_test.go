@@ -284,3 +284,45 @@ func TestMessagesWithReferences(t *testing.T) {
 		})
 	})
 }
+
+// TestInsertMessageCreatedAt pins how InsertMessage picks created_at: the
+// clock, or one microsecond after the room's latest message when the clock
+// is not ahead of it (same microsecond, or a clock that went back), per room.
+func TestInsertMessageCreatedAt(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		base := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+		now := base
+		st = store.New(st.Driver(), store.WithClock(func() time.Time { return now }))
+		w := newMsgWorld(t, st, "t1", "ann")
+		room, other := w.room(t, "t1", 1, w.users...), w.room(t, "t1", 2, w.users...)
+		for _, c := range []struct {
+			clock time.Time
+			room  string
+			want  time.Time
+		}{
+			{base, room, base},
+			{base, room, base.Add(time.Microsecond)},
+			{base.Add(-time.Hour), room, base.Add(2 * time.Microsecond)},
+			{base, other, base},
+			{base.Add(time.Second), room, base.Add(time.Second)},
+		} {
+			now = c.clock
+			var m store.Message
+			w.exec(t, func(ctx context.Context, tx *store.Tx) error {
+				var err error
+				m, err = tx.InsertMessage(ctx, store.Message{RoomID: c.room, SenderID: w.users[0], Content: "x"})
+				return err
+			})
+			var stored store.Message
+			w.exec(t, func(ctx context.Context, tx *store.Tx) error {
+				var err error
+				stored, err = tx.GetMessage(ctx, "t1", m.ID)
+				return err
+			})
+			if !m.CreatedAt.Equal(c.want) || !m.UpdatedAt.Equal(c.want) || !stored.CreatedAt.Equal(c.want) || !stored.UpdatedAt.Equal(c.want) {
+				t.Fatalf("clock %v: returned %v/%v, stored %v/%v, want %v", c.clock, m.CreatedAt, m.UpdatedAt,
+					stored.CreatedAt, stored.UpdatedAt, c.want)
+			}
+		}
+	})
+}

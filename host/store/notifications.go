@@ -32,6 +32,27 @@ func (t *Tx) CreateNotification(ctx context.Context, messageID, typ string, reci
 	return n, nil
 }
 
+// NotifyRoom stores one ChatNotification of typ for messageID whose
+// recipients are the members of roomID other than actor, in two statements
+// whatever the room's size. With no such member nothing is stored and ok is
+// false: that notification could never be delivered nor acknowledged. Lock
+// the room row first if membership may change concurrently (message.send
+// does), or the recipients are the members when the second statement runs.
+func (t *Tx) NotifyRoom(ctx context.Context, roomID, messageID, typ string, actor int64) (n Notification, ok bool, err error) {
+	n = Notification{ID: NewID(), MessageID: messageID, Type: typ, CreatedAt: t.Now()}
+	stored, err := t.ex.Exec(ctx, `INSERT INTO notifications (id, message_id, notification_type, created_at)
+		SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM room_members WHERE room_id = $5 AND user_id <> $6)`,
+		n.ID, messageID, typ, Micros(n.CreatedAt), roomID, actor)
+	if err != nil || stored == 0 {
+		return Notification{}, false, wrap("notify room", err)
+	}
+	if _, err := t.ex.Exec(ctx, `INSERT INTO notification_recipients (notification_id, user_id)
+		SELECT $1, user_id FROM room_members WHERE room_id = $2 AND user_id <> $3`, n.ID, roomID, actor); err != nil {
+		return Notification{}, false, wrap("notify room", err)
+	}
+	return n, true, nil
+}
+
 // AckNotifications removes userID from the recipients of every notification
 // of the messages among ids, and deletes those notifications that are left
 // without recipients (the reference's auto-delete on removal).

@@ -124,5 +124,8 @@ func modifyMessage() int32 { return hook() }
 //go:wasmexport _modify_message
 func modifyMessageCore() int32 { return hook() }
 
+//go:wasmexport create_message
+func createMessage() int32 { return hook() }
+
 //go:wasmexport have_room_permission
 func haveRoomPermission() int32 { return hook() }
