@@ -28,6 +28,18 @@ func hostErrorWrite(src unsafe.Pointer, n uint32)
 //go:wasmimport extism:host/user chatwasm_last_error
 func hostLastError() uint64
 
+//go:wasmimport extism:host/user chatwasm_block_new
+func hostBlockNew(src unsafe.Pointer, n uint32) uint64
+
+//go:wasmimport extism:host/user chatwasm_block_read
+func hostBlockRead(off uint64, dst unsafe.Pointer)
+
+//go:wasmimport extism:host/env length
+func hostLength(off uint64) uint64
+
+//go:wasmimport extism:host/env free
+func hostFree(off uint64)
+
 // chatwasm's host functions: a kernel offset of a JSON request in, of a JSON
 // result out, 0 for a failure.
 
@@ -160,9 +172,12 @@ func callImport(name string, req []byte) ([]byte, error) {
 	if fn == nil {
 		return nil, refused(errors.New("chatwasm: unknown import " + name))
 	}
-	in := pdk.AllocateBytes(req)
-	off := fn(in.Offset())
-	in.Free()
+	var in uint64
+	if len(req) > 0 {
+		in = hostBlockNew(unsafe.Pointer(&req[0]), uint32(len(req)))
+	}
+	off := fn(in)
+	hostFree(in)
 	if off == 0 {
 		return nil, lastError()
 	}
@@ -180,9 +195,11 @@ func lastError() *Error {
 
 // readBlock copies a kernel memory block out and frees it.
 func readBlock(off uint64) []byte {
-	mem := pdk.FindMemory(off)
-	b := mem.ReadBytes()
-	mem.Free()
+	b := make([]byte, hostLength(off))
+	if len(b) > 0 {
+		hostBlockRead(off, unsafe.Pointer(&b[0]))
+	}
+	hostFree(off)
 	return b
 }
 
