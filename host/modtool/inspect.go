@@ -98,10 +98,8 @@ var kernelImports = []string{"alloc", "free", "length", "length_unsafe", "load_u
 	"http_status_code", "http_headers"}
 
 // runtimeImports are the chatwasm runtime's own functions in
-// extism:host/user (bulk copies and the last error), which need no
-// capability.
-var runtimeImports = []string{"chatwasm_input_read", "chatwasm_output_write", "chatwasm_error_write",
-	abi.LastErrorImport}
+// extism:host/user, which need no capability.
+var runtimeImports = wasm.RuntimeImports()
 
 // InspectFile reads and inspects the module at path.
 func InspectFile(ctx context.Context, path string) (Report, error) {
