@@ -3,6 +3,7 @@ package chatwasm
 import (
 	"encoding/json"
 	"fmt"
+	"runtime"
 
 	"github.com/chatwasm/chatwasm/abi"
 )
@@ -35,6 +36,7 @@ type Call struct {
 //
 // In or Out may be json.RawMessage to take or return JSON as it is.
 func Handle[In, Out any](fn func(c Call, in In) (Out, error)) int32 {
+	collectGarbage()
 	out, err := handle(readInput(), fn)
 	if err != nil {
 		writeError(encodeError(err))
@@ -109,4 +111,27 @@ func decode(data []byte, v any) error {
 		return nil
 	}
 	return json.Unmarshal(data, v)
+}
+
+// gcEvery is how many hook calls an instance serves between forced
+// collections.
+const gcEvery = 1024
+
+// calls counts the hook calls of this instance (one goroutine at a time:
+// an instance serves one call at a time).
+var calls uint32
+
+// collectGarbage runs the garbage collector every gcEvery calls. A Go module
+// is a wasip1 reactor: its goroutines run only while an export runs, and an
+// export returns as soon as its hook is done, so the collector's background
+// work may never be scheduled and the heap can grow call after call until
+// the instance hits its memory cap. Seen in host/hooks
+// BenchmarkModuleSDK1K/sdk-echo (a 1 KiB echo, 64 MiB cap): without this,
+// every one of 6 runs had an instance trap out of memory after some 10^5
+// calls; with it, none did, at no measurable cost per call.
+func collectGarbage() {
+	calls++
+	if calls%gcEvery == 0 {
+		runtime.GC()
+	}
 }

@@ -515,3 +515,26 @@ next:
 	}
 	return false
 }
+
+// TestHeapStaysFlat runs 300 000 calls through one instance under the
+// default 64 MiB cap: a Go module's heap must not grow with the number of
+// calls it has served (see collectGarbage).
+func TestHeapStaysFlat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("many calls")
+	}
+	st := storetest.Open(t, "sqlite")
+	w := newWorld(t, st)
+	s := newSet(t, st, nil, `
+modules:
+  - name: sdk
+    path: {{wasm}}
+    instances: 1
+`)
+	args := []byte(`{"room_id":"` + strings.Repeat("r", 1024) + `"}`)
+	for i := range 300000 {
+		if _, err := s.Run(context.Background(), "retreive_room", w.call(), args, nil); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+}
