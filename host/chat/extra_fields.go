@@ -118,11 +118,11 @@ func diffFields(before, after []byte) (map[string]json.RawMessage, error) {
 	}
 	old := make(map[string][]byte, len(bf))
 	for _, f := range bf {
-		old[f.key] = compact(f.val)
+		old[f.key] = compactJSON(f.val)
 	}
 	var out map[string]json.RawMessage
 	for _, f := range af {
-		if v, ok := old[f.key]; ok && bytes.Equal(v, compact(f.val)) {
+		if v, ok := old[f.key]; ok && bytes.Equal(v, compactJSON(f.val)) {
 			continue
 		}
 		if out == nil {
@@ -133,7 +133,9 @@ func diffFields(before, after []byte) (map[string]json.RawMessage, error) {
 	return out, nil
 }
 
-func compact(raw []byte) []byte {
+// compactJSON is raw without insignificant whitespace, or raw itself when
+// it is not valid JSON.
+func compactJSON(raw []byte) []byte {
 	var b bytes.Buffer
 	if json.Compact(&b, raw) != nil {
 		return raw

@@ -10,9 +10,9 @@ import (
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
-// ErrNoDefault is DefaultHook's answer for a hook without a default: a
+// errNoDefault is DefaultHook's answer for a hook without a default: a
 // serializer hook (whose modules only add fields) or a name that is no hook.
-var ErrNoDefault = errors.New("chat: hook has no default logic")
+var errNoDefault = errors.New("chat: hook has no default logic")
 
 // DefaultHook runs the host's default logic of hook on args (the hook's JSON
 // args): what a module's `next` reaches at the end of its chain. It exists
@@ -28,13 +28,13 @@ var ErrNoDefault = errors.New("chat: hook has no default logic")
 func (s *Service) DefaultHook(ctx context.Context, tx *store.Tx, c Caller, hook string, args json.RawMessage) (json.RawMessage, error) {
 	h, ok := abi.LookupHook(hook)
 	if !ok {
-		return nil, fmt.Errorf("%w: %q", ErrNoDefault, hook)
+		return nil, fmt.Errorf("%w: %q", errNoDefault, hook)
 	}
 	switch h.Kind {
 	case abi.Extend, abi.Replace:
 		op, ok := defaultOps[h.Subject]
 		if !ok {
-			return nil, fmt.Errorf("%w: %q", ErrNoDefault, hook)
+			return nil, fmt.Errorf("%w: %q", errNoDefault, hook)
 		}
 		if tx != nil {
 			return op.run(s, ctx, tx, c, args)
@@ -69,7 +69,7 @@ func (s *Service) DefaultHook(ctx context.Context, tx *store.Tx, c Caller, hook 
 	case abi.Action:
 		return nil, ErrUnknownEvent
 	}
-	return nil, fmt.Errorf("%w: %q", ErrNoDefault, hook)
+	return nil, fmt.Errorf("%w: %q", errNoDefault, hook)
 }
 
 // OperationWrites reports whether operation op runs in a write transaction
@@ -150,7 +150,7 @@ func (s *Service) defaultDecision(ctx context.Context, c Caller, hook string, a 
 	case abi.PermAdminPrivileges:
 		rm, err = s.checkAdmin(ctx, c, a.RoomID, a.Action)
 	default:
-		return abi.Decision{}, fmt.Errorf("%w: %q", ErrNoDefault, hook)
+		return abi.Decision{}, fmt.Errorf("%w: %q", errNoDefault, hook)
 	}
 	if err == nil {
 		return abi.Decision{Allow: true, RoomID: rm.ID}, nil

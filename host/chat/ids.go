@@ -23,10 +23,10 @@ func classify(err error) *Error {
 	}
 }
 
-// ParseUUID parses a UUID the way Django's UUIDField does (hyphens optional,
+// parseUUID parses a UUID the way Django's UUIDField does (hyphens optional,
 // braces and urn:uuid: accepted) and returns its canonical lowercase form. A
 // malformed value is a 4003 with Django's message, curly quotes included.
-func ParseUUID(s string) (string, error) {
+func parseUUID(s string) (string, error) {
 	u, err := uuid.Parse(s)
 	if err != nil {
 		return "", Validation(fmt.Sprintf("“%s” is not a valid UUID.", s))
@@ -58,7 +58,7 @@ func idArg(raw json.RawMessage) (id string, ok bool, err error) {
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return "", false, err
 		}
-		id, err := ParseUUID(s)
+		id, err := parseUUID(s)
 		return id, true, err
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		n, ok := new(big.Int).SetString(string(raw), 10)
@@ -71,9 +71,9 @@ func idArg(raw json.RawMessage) (id string, ok bool, err error) {
 	return "", false, nil
 }
 
-// RoomIDArg validates and parses data.room_id: a string or int, else 4003
+// roomIDArg validates and parses data.room_id: a string or int, else 4003
 // "Invalid room_id type"; a malformed UUID is 4003 with Django's message.
-func RoomIDArg(raw json.RawMessage) (string, error) {
+func roomIDArg(raw json.RawMessage) (string, error) {
 	id, ok, err := idArg(raw)
 	if err != nil {
 		return "", err
@@ -84,10 +84,10 @@ func RoomIDArg(raw json.RawMessage) (string, error) {
 	return id, nil
 }
 
-// MessageIDArgs validates data.message_id: a string, an int or a list of
+// messageIDArgs validates data.message_id: a string, an int or a list of
 // them, else 4003 "Invalid message_id type". isList reports whether a list was
 // sent; ids keeps the order sent, de-duplicated.
-func MessageIDArgs(raw json.RawMessage) (ids []string, isList bool, err error) {
+func messageIDArgs(raw json.RawMessage) (ids []string, isList bool, err error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) > 0 && raw[0] == '[' {
 		var items []json.RawMessage

@@ -1,7 +1,6 @@
 package chat
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -105,13 +104,4 @@ func (s *Service) reactToMessage(ctx context.Context, tx *store.Tx, c Caller, in
 	}
 	out.Message = vs[0]
 	return out, nil
-}
-
-// compactJSON renders a raw value on one line, for error messages.
-func compactJSON(raw json.RawMessage) string {
-	var b bytes.Buffer
-	if json.Compact(&b, raw) != nil {
-		return string(raw)
-	}
-	return b.String()
 }

@@ -73,7 +73,7 @@ const opCreateMessage = "create_message"
 // in the same order as on the general path: the permission's, then the
 // request's, then the operation's.
 func (s *Service) sendChecked(ctx context.Context, c Caller, d map[string]json.RawMessage) (string, *MessageView, error) {
-	roomID, err := RoomIDArg(d["room_id"])
+	roomID, err := roomIDArg(d["room_id"])
 	if err != nil {
 		return "", nil, err
 	}
@@ -253,7 +253,7 @@ func (s *Service) createMessage(ctx context.Context, tx *store.Tx, c Caller, in 
 	// The room and the sender in one statement, scoped to the caller's
 	// tenant. A room the permission check did not grant (a module rewrote
 	// the args it passed to next) must pass the default send check here.
-	acc, err := tx.RoomAccess(ctx, c.Tenant, in.RoomID, c.UserID, PermSendMessages)
+	acc, err := tx.RoomAccess(ctx, c.Tenant, in.RoomID, c.UserID, permSendMessages)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, FieldErrors(map[string][]string{"room_id": {invalidPK(in.RoomID)}})
 	}

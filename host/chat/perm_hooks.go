@@ -42,10 +42,8 @@ func (s *Service) permission(ctx context.Context, c Caller, hook string, args ab
 	dec, err := hooks.Call(ctx, req.set, hook, req.call(c, nil), args,
 		func(ctx context.Context, a abi.PermissionArgs) (abi.Decision, error) {
 			ran = true
-			defErr = s.st.Read(ctx, func(tx *store.Tx) error {
-				var err error
-				result, err = def(ctx, tx, a)
-				return err
+			result, defErr = readResult(ctx, s.st.Read, func(tx *store.Tx) (grant, error) {
+				return def(ctx, tx, a)
 			})
 			if defErr == nil {
 				return abi.Decision{Allow: true, RoomID: result.room.ID}, nil
@@ -66,16 +64,27 @@ func (s *Service) permission(ctx context.Context, c Caller, hook string, args ab
 	}
 	roomID := ""
 	if dec.RoomID != "" {
-		if roomID, err = ParseUUID(dec.RoomID); err != nil {
+		if roomID, err = parseUUID(dec.RoomID); err != nil {
 			return grant{}, NotFound()
 		}
 	}
-	err = s.st.Read(ctx, func(tx *store.Tx) error {
+	return readResult(ctx, s.st.Read, func(tx *store.Tx) (grant, error) {
+		return allowed(ctx, tx, args, roomID)
+	})
+}
+
+// readResult runs f by read (a Store's Read, or its ReadOne for a single
+// statement) and returns f's result: the checks' whole work when no module
+// hooks them, and the loading after a module's allow.
+func readResult[T any](ctx context.Context, read func(context.Context, func(*store.Tx) error) error,
+	f func(*store.Tx) (T, error)) (T, error) {
+	var v T
+	err := read(ctx, func(tx *store.Tx) error {
 		var err error
-		result, err = allowed(ctx, tx, args, roomID)
+		v, err = f(tx)
 		return err
 	})
-	return result, err
+	return v, err
 }
 
 // denial is the error of a module's denial: its code and detail, or the
@@ -111,13 +120,9 @@ func sameJSON(a, b any) bool {
 // checkRoomAccess is have_room_permission.
 func (s *Service) checkRoomAccess(ctx context.Context, c Caller, rawRoomID json.RawMessage) (store.Room, error) {
 	if !s.request(ctx).has(c.Tenant, abi.PermRoom) {
-		var rm store.Room
-		err := s.st.Read(ctx, func(tx *store.Tx) error {
-			var err error
-			rm, err = s.roomAccess(ctx, tx, c, rawRoomID)
-			return err
+		return readResult(ctx, s.st.Read, func(tx *store.Tx) (store.Room, error) {
+			return s.roomAccess(ctx, tx, c, rawRoomID)
 		})
-		return rm, err
 	}
 	g, err := s.permission(ctx, c, abi.PermRoom, abi.PermissionArgs{RoomID: rawRoomID}, deniedRoomAccess,
 		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs) (grant, error) {
@@ -125,7 +130,7 @@ func (s *Service) checkRoomAccess(ctx context.Context, c Caller, rawRoomID json.
 			return grant{room: rm}, err
 		},
 		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs, roomID string) (grant, error) {
-			return grantedRoom(ctx, tx, c, roomID, func() (string, error) { return RoomIDArg(a.RoomID) })
+			return grantedRoom(ctx, tx, c, roomID, func() (string, error) { return roomIDArg(a.RoomID) })
 		})
 	return g.room, err
 }
@@ -134,12 +139,9 @@ func (s *Service) checkRoomAccess(ctx context.Context, c Caller, rawRoomID json.
 // data).
 func (s *Service) checkSend(ctx context.Context, c Caller, data json.RawMessage, d map[string]json.RawMessage) (store.Room, error) {
 	if !s.request(ctx).has(c.Tenant, abi.PermSendMessage) {
-		var acc store.RoomAccess
 		// One statement (sendPermission), so no transaction is needed.
-		err := s.st.ReadOne(ctx, func(tx *store.Tx) error {
-			var err error
-			acc, err = s.sendPermission(ctx, tx, c, d["room_id"], d["message_id"])
-			return err
+		acc, err := readResult(ctx, s.st.ReadOne, func(tx *store.Tx) (store.RoomAccess, error) {
+			return s.sendPermission(ctx, tx, c, d["room_id"], d["message_id"])
 		})
 		return acc.Room, err
 	}
@@ -152,7 +154,7 @@ func (s *Service) checkSend(ctx context.Context, c Caller, data json.RawMessage,
 		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs, roomID string) (grant, error) {
 			return grantedRoom(ctx, tx, c, roomID, func() (string, error) {
 				if truthy(a.RoomID) {
-					return RoomIDArg(a.RoomID)
+					return roomIDArg(a.RoomID)
 				}
 				msgID, ok, err := idArg(a.MessageID)
 				if err != nil {
@@ -178,13 +180,9 @@ func memberChangePhrase(add bool) string {
 // checkMemberChange is have_room_permissions_to_add_or_remove_members.
 func (s *Service) checkMemberChange(ctx context.Context, c Caller, rawRoomID json.RawMessage, add bool) (store.Room, error) {
 	if !s.request(ctx).has(c.Tenant, abi.PermAddRemoveMembers) {
-		var rm store.Room
-		err := s.st.Read(ctx, func(tx *store.Tx) error {
-			var err error
-			rm, err = s.memberChangePermission(ctx, tx, c, rawRoomID, add)
-			return err
+		return readResult(ctx, s.st.Read, func(tx *store.Tx) (store.Room, error) {
+			return s.memberChangePermission(ctx, tx, c, rawRoomID, add)
 		})
-		return rm, err
 	}
 	denied := deniedRemove
 	if add {
@@ -197,7 +195,7 @@ func (s *Service) checkMemberChange(ctx context.Context, c Caller, rawRoomID jso
 			return grant{room: rm}, err
 		},
 		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs, roomID string) (grant, error) {
-			return grantedRoom(ctx, tx, c, roomID, func() (string, error) { return RoomIDArg(a.RoomID) })
+			return grantedRoom(ctx, tx, c, roomID, func() (string, error) { return roomIDArg(a.RoomID) })
 		})
 	return g.room, err
 }
@@ -205,13 +203,9 @@ func (s *Service) checkMemberChange(ctx context.Context, c Caller, rawRoomID jso
 // checkAdmin is have_admin_privileges for action.
 func (s *Service) checkAdmin(ctx context.Context, c Caller, rawRoomID json.RawMessage, action string) (store.Room, error) {
 	if !s.request(ctx).has(c.Tenant, abi.PermAdminPrivileges) {
-		var rm store.Room
-		err := s.st.Read(ctx, func(tx *store.Tx) error {
-			var err error
-			rm, err = s.adminPrivileges(ctx, tx, c, rawRoomID, action)
-			return err
+		return readResult(ctx, s.st.Read, func(tx *store.Tx) (store.Room, error) {
+			return s.adminPrivileges(ctx, tx, c, rawRoomID, action)
 		})
-		return rm, err
 	}
 	denied := deniedAdmin
 	if action == modifyDelete {
@@ -232,13 +226,9 @@ func (s *Service) checkAdmin(ctx context.Context, c Caller, rawRoomID json.RawMe
 // checkMessageAccess is have_message_permission.
 func (s *Service) checkMessageAccess(ctx context.Context, c Caller, rawMessageID json.RawMessage) (messageArgs, error) {
 	if !s.request(ctx).has(c.Tenant, abi.PermMessage) {
-		var args messageArgs
-		err := s.st.Read(ctx, func(tx *store.Tx) error {
-			var err error
-			args, err = s.messageAccess(ctx, tx, c, rawMessageID)
-			return err
+		return readResult(ctx, s.st.Read, func(tx *store.Tx) (messageArgs, error) {
+			return s.messageAccess(ctx, tx, c, rawMessageID)
 		})
-		return args, err
 	}
 	g, err := s.permission(ctx, c, abi.PermMessage, abi.PermissionArgs{MessageID: rawMessageID}, deniedMessageAccess,
 		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs) (grant, error) {
@@ -255,16 +245,11 @@ func (s *Service) checkMessageAccess(ctx context.Context, c Caller, rawMessageID
 // checkMessageSender is is_message_sender.
 func (s *Service) checkMessageSender(ctx context.Context, c Caller, rawMessageID json.RawMessage) (messageArgs, store.Room, error) {
 	if !s.request(ctx).has(c.Tenant, abi.PermMessageSender) {
-		var (
-			args messageArgs
-			rm   store.Room
-		)
-		err := s.st.Read(ctx, func(tx *store.Tx) error {
-			var err error
-			args, rm, err = s.messageSender(ctx, tx, c, rawMessageID)
-			return err
+		g, err := readResult(ctx, s.st.Read, func(tx *store.Tx) (grant, error) {
+			args, rm, err := s.messageSender(ctx, tx, c, rawMessageID)
+			return grant{room: rm, msgs: args}, err
 		})
-		return args, rm, err
+		return g.msgs, g.room, err
 	}
 	g, err := s.permission(ctx, c, abi.PermMessageSender, abi.PermissionArgs{MessageID: rawMessageID}, deniedMessageModify,
 		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs) (grant, error) {
@@ -304,7 +289,7 @@ func grantedRoom(ctx context.Context, tx *store.Tx, c Caller, roomID string, par
 // grantedMessages loads the messages a module allowed: they must still
 // exist in the tenant and not be soft-deleted.
 func grantedMessages(ctx context.Context, tx *store.Tx, c Caller, rawMessageID json.RawMessage) (messageArgs, error) {
-	ids, isList, err := MessageIDArgs(rawMessageID)
+	ids, isList, err := messageIDArgs(rawMessageID)
 	if err != nil {
 		return messageArgs{}, err
 	}

@@ -47,7 +47,7 @@ func (a messageArgs) IDs() []string {
 // soft-deleted (4004) and the caller must be a member of its room (4002),
 // checked message by message, stopping at the first failure.
 func (s *Service) messageAccess(ctx context.Context, tx *store.Tx, c Caller, rawMessageID json.RawMessage) (messageArgs, error) {
-	ids, isList, err := MessageIDArgs(rawMessageID)
+	ids, isList, err := messageIDArgs(rawMessageID)
 	if err != nil {
 		return messageArgs{}, err
 	}
@@ -77,7 +77,7 @@ func (s *Service) messageAccess(ctx context.Context, tx *store.Tx, c Caller, raw
 // existing, not soft-deleted and sent by the caller, all in one room, which
 // it returns.
 func (s *Service) messageSender(ctx context.Context, tx *store.Tx, c Caller, rawMessageID json.RawMessage) (messageArgs, store.Room, error) {
-	ids, isList, err := MessageIDArgs(rawMessageID)
+	ids, isList, err := messageIDArgs(rawMessageID)
 	if err != nil {
 		return messageArgs{}, store.Room{}, err
 	}

@@ -12,11 +12,11 @@ import (
 
 // Room object permissions (PROTOCOL.md §1.5, §1.6).
 const (
-	PermAddParticipants    = "can_add_new_participants"
-	PermRemoveParticipants = "can_remove_participants"
-	PermAddSubscribers     = "can_add_new_subscribers"
-	PermRemoveSubscribers  = "can_remove_subscribers"
-	PermSendMessages       = "can_send_messages"
+	permAddParticipants    = "can_add_new_participants"
+	permRemoveParticipants = "can_remove_participants"
+	permAddSubscribers     = "can_add_new_subscribers"
+	permRemoveSubscribers  = "can_remove_subscribers"
+	permSendMessages       = "can_send_messages"
 )
 
 // Permission-denied messages of the room checks (§2.7), typo included.
@@ -34,9 +34,9 @@ const (
 func kindPermissions(k store.RoomKind) []string {
 	switch k {
 	case store.KindGroup:
-		return []string{PermAddParticipants, PermRemoveParticipants}
+		return []string{permAddParticipants, permRemoveParticipants}
 	case store.KindChannel:
-		return []string{PermAddSubscribers, PermRemoveSubscribers, PermSendMessages}
+		return []string{permAddSubscribers, permRemoveSubscribers, permSendMessages}
 	}
 	return nil
 }
@@ -51,7 +51,7 @@ func isCreator(rm store.Room, userID int64) bool {
 // checks run in read transactions and never lock: the operation that follows
 // locks the room itself.
 func loadRoom(ctx context.Context, tx *store.Tx, c Caller, rawRoomID json.RawMessage) (store.Room, error) {
-	id, err := RoomIDArg(rawRoomID)
+	id, err := roomIDArg(rawRoomID)
 	if err != nil {
 		return store.Room{}, err
 	}
@@ -95,11 +95,11 @@ func (s *Service) sendPermission(ctx context.Context, tx *store.Tx, c Caller, ra
 // standing in it, from room_id or else message_id.
 func sendAccess(ctx context.Context, tx *store.Tx, c Caller, rawRoomID, rawMessageID json.RawMessage) (store.RoomAccess, error) {
 	if truthy(rawRoomID) {
-		id, err := RoomIDArg(rawRoomID)
+		id, err := roomIDArg(rawRoomID)
 		if err != nil {
 			return store.RoomAccess{}, err
 		}
-		return tx.RoomAccess(ctx, c.Tenant, id, c.UserID, PermSendMessages)
+		return tx.RoomAccess(ctx, c.Tenant, id, c.UserID, permSendMessages)
 	}
 	msgID, ok, err := idArg(rawMessageID)
 	if err != nil {
@@ -108,7 +108,7 @@ func sendAccess(ctx context.Context, tx *store.Tx, c Caller, rawRoomID, rawMessa
 	if !ok {
 		return store.RoomAccess{}, Validation("Invalid message_id type")
 	}
-	return tx.RoomAccessByMessage(ctx, c.Tenant, msgID, c.UserID, PermSendMessages)
+	return tx.RoomAccessByMessage(ctx, c.Tenant, msgID, c.UserID, permSendMessages)
 }
 
 // maySend is the rule of have_send_message_permission: members may send,
@@ -137,13 +137,13 @@ func (s *Service) memberChangePermission(ctx context.Context, tx *store.Tx, c Ca
 	var perm string
 	switch {
 	case rm.Kind == store.KindGroup && add:
-		perm = PermAddParticipants
+		perm = permAddParticipants
 	case rm.Kind == store.KindGroup:
-		perm = PermRemoveParticipants
+		perm = permRemoveParticipants
 	case rm.Kind == store.KindChannel && add:
-		perm = PermAddSubscribers
+		perm = permAddSubscribers
 	case rm.Kind == store.KindChannel:
-		perm = PermRemoveSubscribers
+		perm = permRemoveSubscribers
 	default:
 		return store.Room{}, Validation("Invalid room, Can only add or remove members from Groups/Channels")
 	}
@@ -183,12 +183,7 @@ func uncheckedRoomID(raw json.RawMessage) (string, error) {
 		return "", err
 	}
 	if !ok {
-		var buf bytes.Buffer
-		if json.Compact(&buf, raw) != nil {
-			buf.Reset()
-			buf.Write(raw)
-		}
-		return "", Validation(fmt.Sprintf("“%s” is not a valid UUID.", buf.String()))
+		return "", Validation(fmt.Sprintf("“%s” is not a valid UUID.", compactJSON(raw)))
 	}
 	return id, nil
 }

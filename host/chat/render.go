@@ -98,7 +98,7 @@ func (s *Service) RenderNotification(ctx context.Context, tx *store.Tx, tenant, 
 
 // renderID canonicalizes a UUID; a malformed one names nothing.
 func renderID(id string) (string, error) {
-	out, err := ParseUUID(id)
+	out, err := parseUUID(id)
 	if err != nil {
 		return "", fmt.Errorf("chat: render %q: %w", id, store.ErrNotFound)
 	}

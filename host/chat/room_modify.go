@@ -123,9 +123,18 @@ func (s *Service) checkModifyRoomOut(ctx context.Context, c Caller, roomID strin
 	return nil
 }
 
-// errUnknownAction is the "Invalid action type" of an action string the
-// host does not know, which a module may handle.
-var errUnknownAction = Validation("Invalid action type")
+// errUnknownAction marks the "Invalid action type" of an action string the
+// host does not know, which a module may handle: the cause of
+// unknownAction's errors, so that errors.Is finds it.
+var errUnknownAction = errors.New("unknown room.modify action")
+
+// unknownAction is the "Invalid action type" of an action string the host
+// does not know; a fresh value each time, as callers may annotate it.
+func unknownAction() *Error {
+	e := Validation("Invalid action type")
+	e.Err = errUnknownAction
+	return e
+}
 
 // parseModifyRoom validates room.modify's data for rm, whose kind decides
 // which fields and actions apply.
@@ -138,7 +147,7 @@ func parseModifyRoom(rm store.Room, d map[string]json.RawMessage) (ModifyRoomIn,
 		return in, Validation("Invalid action type")
 	}
 	if !slices.Contains(modifyActions, in.Action) {
-		return in, errUnknownAction
+		return in, unknownAction()
 	}
 	if in.Action == modifyDelete {
 		return in, nil
@@ -283,7 +292,7 @@ func jsonBool(raw json.RawMessage) *bool {
 // permission check granted must pass have_admin_privileges here.
 func (s *Service) modifyRoom(ctx context.Context, tx *store.Tx, c Caller, in ModifyRoomIn) (ModifyRoomOut, error) {
 	if !slices.Contains(modifyActions, in.Action) {
-		return ModifyRoomOut{}, errUnknownAction
+		return ModifyRoomOut{}, unknownAction()
 	}
 	rm, err := tx.GetRoom(ctx, c.Tenant, in.RoomID, true)
 	if err != nil {

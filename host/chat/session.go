@@ -164,7 +164,7 @@ func (s *Service) sessionHeartbeat(ctx context.Context, c Caller, _ json.RawMess
 	if _, err := run(ctx, s, abi.OpUpdateSession, true, c, UpdateSessionIn{SessionID: c.SessionID}, s.updateSession); err != nil {
 		return nil, err
 	}
-	e, err := Direct(map[string]string{"status": "success"})
+	e, err := direct(map[string]string{"status": "success"})
 	return []Effect{e}, err
 }
 

@@ -165,20 +165,7 @@ func (t *Tx) RoomMessages(ctx context.Context, roomID string, limit, offset int6
 		q += " LIMIT $2 OFFSET $3"
 		args = append(args, limit, offset)
 	}
-	rows, err := t.ex.Query(ctx, q, args...)
-	if err != nil {
-		return nil, wrap("room messages", err)
-	}
-	defer rows.Close()
-	var out []Message
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, wrap("room messages", err)
-		}
-		out = append(out, m)
-	}
-	return out, wrap("room messages", rows.Err())
+	return collect(ctx, t.ex, "room messages", scanMessage, q, args...)
 }
 
 // CountRoomMessages counts a room's messages that are not soft-deleted.

@@ -84,20 +84,8 @@ func (t *Tx) DeleteNotificationsOf(ctx context.Context, ids []string) error {
 // NotificationRecipients returns the ids of a notification's recipients,
 // ascending.
 func (t *Tx) NotificationRecipients(ctx context.Context, id string) ([]int64, error) {
-	rows, err := t.ex.Query(ctx, "SELECT user_id FROM notification_recipients WHERE notification_id = $1 ORDER BY user_id", id)
-	if err != nil {
-		return nil, wrap("notification recipients", err)
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var u int64
-		if err := rows.Scan(&u); err != nil {
-			return nil, wrap("notification recipients", err)
-		}
-		out = append(out, u)
-	}
-	return out, wrap("notification recipients", rows.Err())
+	return collect(ctx, t.ex, "notification recipients", scanColumn[int64],
+		"SELECT user_id FROM notification_recipients WHERE notification_id = $1 ORDER BY user_id", id)
 }
 
 // PendingNotification is a notification with the room of its message.

@@ -54,20 +54,11 @@ func (t *Tx) GetRoom(ctx context.Context, tenant, id string, lock bool) (Room, e
 
 // Members returns a room's members ordered by user id.
 func (t *Tx) Members(ctx context.Context, roomID string) ([]Member, error) {
-	rows, err := t.ex.Query(ctx, "SELECT user_id, is_admin FROM room_members WHERE room_id = $1 ORDER BY user_id", roomID)
-	if err != nil {
-		return nil, wrap("members", err)
-	}
-	defer rows.Close()
-	var out []Member
-	for rows.Next() {
+	return collect(ctx, t.ex, "members", func(r scanner) (Member, error) {
 		var m Member
-		if err := rows.Scan(&m.UserID, &m.IsAdmin); err != nil {
-			return nil, wrap("members", err)
-		}
-		out = append(out, m)
-	}
-	return out, wrap("members", rows.Err())
+		err := r.Scan(&m.UserID, &m.IsAdmin)
+		return m, err
+	}, "SELECT user_id, is_admin FROM room_members WHERE room_id = $1 ORDER BY user_id", roomID)
 }
 
 // MemberIDs returns the user ids of a room's members, ascending.
@@ -113,18 +104,6 @@ func (t *Tx) HasPermission(ctx context.Context, roomID string, userID int64, per
 
 // RoomIDsOfUser returns the ids of every room userID is a member of.
 func (t *Tx) RoomIDsOfUser(ctx context.Context, userID int64) ([]string, error) {
-	rows, err := t.ex.Query(ctx, "SELECT room_id FROM room_members WHERE user_id = $1 ORDER BY room_id", userID)
-	if err != nil {
-		return nil, wrap("rooms of user", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, wrap("rooms of user", err)
-		}
-		out = append(out, id)
-	}
-	return out, wrap("rooms of user", rows.Err())
+	return collect(ctx, t.ex, "rooms of user", scanColumn[string],
+		"SELECT room_id FROM room_members WHERE user_id = $1 ORDER BY room_id", userID)
 }

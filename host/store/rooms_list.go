@@ -9,7 +9,7 @@ import (
 // then rooms without one, newest room first; ties broken by id so the order
 // is total and the same on every engine.
 func (t *Tx) RoomsOfUser(ctx context.Context, userID int64) ([]Room, error) {
-	rows, err := t.ex.Query(ctx, `SELECT r.id, r.tenant, r.kind, r.name, r.description, r.avatar, r.creator_id,
+	return collect(ctx, t.ex, "rooms of user", scanRoom, `SELECT r.id, r.tenant, r.kind, r.name, r.description, r.avatar, r.creator_id,
 			r.max_members, r.is_public, r.join_approval_required, r.group_locked, r.preferences, r.last_message_id,
 			r.created_at, r.updated_at
 		FROM room_members me
@@ -17,19 +17,6 @@ func (t *Tx) RoomsOfUser(ctx context.Context, userID int64) ([]Room, error) {
 		LEFT JOIN messages m ON m.id = r.last_message_id
 		WHERE me.user_id = $1
 		ORDER BY CASE WHEN m.created_at IS NULL THEN 1 ELSE 0 END, m.created_at DESC, r.created_at DESC, r.id DESC`, userID)
-	if err != nil {
-		return nil, wrap("rooms of user", err)
-	}
-	defer rows.Close()
-	var out []Room
-	for rows.Next() {
-		rm, err := scanRoom(rows)
-		if err != nil {
-			return nil, wrap("rooms of user", err)
-		}
-		out = append(out, rm)
-	}
-	return out, wrap("rooms of user", rows.Err())
 }
 
 // OneToOnePeers returns, for every 1-1 chat userID takes part in, the id of

@@ -34,19 +34,6 @@ func (t *Tx) RevokePermissions(ctx context.Context, roomID string, userIDs []int
 
 // Permissions returns the object permissions userID holds on roomID, sorted.
 func (t *Tx) Permissions(ctx context.Context, roomID string, userID int64) ([]string, error) {
-	rows, err := t.ex.Query(ctx, "SELECT permission FROM room_permissions WHERE room_id = $1 AND user_id = $2 ORDER BY permission",
-		roomID, userID)
-	if err != nil {
-		return nil, wrap("permissions", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			return nil, wrap("permissions", err)
-		}
-		out = append(out, p)
-	}
-	return out, wrap("permissions", rows.Err())
+	return collect(ctx, t.ex, "permissions", scanColumn[string],
+		"SELECT permission FROM room_permissions WHERE room_id = $1 AND user_id = $2 ORDER BY permission", roomID, userID)
 }

@@ -33,18 +33,5 @@ func (t *Tx) SessionChannels(ctx context.Context, userID int64, threshold time.D
 	if active {
 		q = "SELECT channel_name FROM sessions WHERE user_id = $1 AND last_seen >= $2 ORDER BY id"
 	}
-	rows, err := t.ex.Query(ctx, q, userID, cut)
-	if err != nil {
-		return nil, wrap("session channels", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, wrap("session channels", err)
-		}
-		out = append(out, c)
-	}
-	return out, wrap("session channels", rows.Err())
+	return collect(ctx, t.ex, "session channels", scanColumn[string], q, userID, cut)
 }

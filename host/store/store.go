@@ -91,7 +91,7 @@ type Tx struct {
 	now func() time.Time
 }
 
-// Exec exposes the transaction's executor to code in this package's
+// Executor exposes the transaction's executor to code in this package's
 // sub-packages and tests. Chat logic uses the typed methods instead.
 func (t *Tx) Executor() Executor { return t.ex }
 

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"strconv"
-	"strings"
 
 	"github.com/google/uuid"
 )
@@ -51,14 +49,8 @@ func (t *Tx) UsersByID(ctx context.Context, tenant string, ids []int64) (map[int
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := make([]any, 0, len(ids)+1)
-	args = append(args, tenant)
-	ph := make([]string, 0, len(ids))
-	for _, id := range ids {
-		args = append(args, id)
-		ph = append(ph, "$"+strconv.Itoa(len(args)))
-	}
-	rows, err := t.ex.Query(ctx, "SELECT "+userCols+" FROM users WHERE tenant = $1 AND id IN ("+strings.Join(ph, ", ")+")", args...)
+	args, ph := sqlList([]any{tenant}, ids)
+	rows, err := t.ex.Query(ctx, "SELECT "+userCols+" FROM users WHERE tenant = $1 AND id IN ("+ph+")", args...)
 	if err != nil {
 		return nil, wrap("users by id", err)
 	}
