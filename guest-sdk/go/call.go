@@ -3,7 +3,6 @@ package chatwasm
 import (
 	"encoding/json"
 	"fmt"
-	"runtime"
 
 	"github.com/chatwasm/chatwasm/abi"
 )
@@ -23,7 +22,10 @@ type Call struct {
 	Caller Caller `json:"caller"`
 	// Args are the hook's arguments as the host sent them. Passing them to
 	// Next unchanged passes on every field, including any this SDK's
-	// types do not know.
+	// types do not know. Like a json.RawMessage input, Args share the
+	// SDK's input buffer and are valid until the hook returns: a hook that
+	// keeps them for a later call keeps a copy (bytes.Clone). Hook, Tenant
+	// and Caller are ordinary strings and may be kept.
 	Args json.RawMessage `json:"args"`
 }
 
@@ -34,9 +36,10 @@ type Call struct {
 //	//go:wasmexport join_room
 //	func joinRoom() int32 { return chatwasm.Handle(onJoin) }
 //
-// In or Out may be json.RawMessage to take or return JSON as it is.
+// In or Out may be json.RawMessage to take or return JSON as it is (a
+// json.RawMessage input is valid until the hook returns, see Call.Args).
 func Handle[In, Out any](fn func(c Call, in In) (Out, error)) int32 {
-	collectGarbage()
+	finishCollection()
 	out, err := handle(readInput(), fn)
 	if err != nil {
 		writeError(encodeError(err))
@@ -52,13 +55,25 @@ func handle[In, Out any](input []byte, fn func(Call, In) (Out, error)) ([]byte, 
 	if err != nil {
 		return nil, fmt.Errorf("chatwasm: decode the call: %w", err)
 	}
+	// json.RawMessage in and out is handled here, not by decode and encode:
+	// passing in or out to their interface parameters would move in to the
+	// heap and box out, an allocation each, for every call.
 	var in In
-	if err := decode(c.Args, &in); err != nil {
-		return nil, fmt.Errorf("chatwasm: decode the arguments of %s: %w", c.Hook, err)
+	if raw, ok := any(&in).(*json.RawMessage); ok {
+		*raw = c.Args
+	} else {
+		p := new(In)
+		if err := decode(c.Args, p); err != nil {
+			return nil, fmt.Errorf("chatwasm: decode the arguments of %s: %w", c.Hook, err)
+		}
+		in = *p
 	}
 	out, err := fn(c, in)
 	if err != nil {
 		return nil, err
+	}
+	if raw, ok := any(&out).(*json.RawMessage); ok {
+		return rawJSON(*raw), nil
 	}
 	return encode(out)
 }
@@ -90,14 +105,19 @@ func Next[Out any](c Call, args any) (Out, error) {
 func encode(v any) ([]byte, error) {
 	switch v := v.(type) {
 	case json.RawMessage:
-		if len(v) == 0 {
-			return []byte("null"), nil
-		}
-		return v, nil
+		return rawJSON(v), nil
 	case []byte:
 		return nil, fmt.Errorf("chatwasm: encode: []byte is ambiguous, use json.RawMessage for JSON")
 	}
 	return json.Marshal(v)
+}
+
+// rawJSON is JSON already encoded, "null" if empty.
+func rawJSON(v json.RawMessage) []byte {
+	if len(v) == 0 {
+		return []byte("null")
+	}
+	return v
 }
 
 // decode is json.Unmarshal, except that a json.RawMessage destination gets
@@ -111,27 +131,4 @@ func decode(data []byte, v any) error {
 		return nil
 	}
 	return json.Unmarshal(data, v)
-}
-
-// gcEvery is how many hook calls an instance serves between forced
-// collections.
-const gcEvery = 1024
-
-// calls counts the hook calls of this instance (one goroutine at a time:
-// an instance serves one call at a time).
-var calls uint32
-
-// collectGarbage runs the garbage collector every gcEvery calls. A Go module
-// is a wasip1 reactor: its goroutines run only while an export runs, and an
-// export returns as soon as its hook is done, so the collector's background
-// work may never be scheduled and the heap can grow call after call until
-// the instance hits its memory cap. Seen in host/hooks
-// BenchmarkModuleSDK1K/sdk-echo (a 1 KiB echo, 64 MiB cap): without this,
-// every one of 6 runs had an instance trap out of memory after some 10^5
-// calls; with it, none did, at no measurable cost per call.
-func collectGarbage() {
-	calls++
-	if calls%gcEvery == 0 {
-		runtime.GC()
-	}
 }

@@ -37,6 +37,10 @@
 // call each (chatwasm_input_read, chatwasm_output_write) instead of go-pdk's
 // one per 8 bytes.
 //
+// The input is read into a buffer reused from call to call: Call.Args, and
+// a json.RawMessage input, are valid until the hook returns (copy them to
+// keep them); everything else a hook receives may be kept.
+//
 // Outside wasm (go vet, go test of a module's pure logic) the package
 // compiles, but every host import fails with ErrNoHost.
 package chatwasm

@@ -1,10 +1,6 @@
 package chatwasm
 
-import (
-	"bytes"
-	"encoding/json"
-	"strconv"
-)
+import "encoding/json"
 
 // JSON decoding is the dominant cost of a Go module (encoding/json runs
 // slowly in wasm), and the arguments are most of the envelope. The host
@@ -28,109 +24,148 @@ func parseCall(input []byte) (Call, error) {
 }
 
 // parseFixedCall decodes an envelope in the host's layout; ok is false for
-// anything else.
-func parseFixedCall(in []byte) (c Call, ok bool) {
-	p := envelopeParser{b: in}
-	p.lit(`{"abi":`)
-	p.int()
-	p.lit(`,"hook":`)
-	c.Hook = p.str()
-	p.lit(`,"tenant":`)
-	c.Tenant = p.str()
-	p.lit(`,"caller":{"user_id":`)
-	c.Caller.UserID = p.int()
-	p.lit(`,"username":`)
-	c.Caller.Username = p.str()
-	p.lit(`,"session_id":`)
-	c.Caller.SessionID = p.int()
-	p.lit(`},"args":`)
-	if p.bad {
-		return Call{}, false
+// anything else. It is written as straight-line code over (b, pos) rather
+// than with a parser type: the Go wasm backend dispatches every branch
+// through a jump table, and this form halved the cost of reading an
+// envelope.
+func parseFixedCall(b []byte) (c Call, ok bool) {
+	pos := 0
+	if pos, ok = literal(b, pos, `{"abi":`); !ok {
+		return c, false
+	}
+	if _, pos, ok = integer(b, pos); !ok {
+		return c, false
+	}
+	if pos, ok = literal(b, pos, `,"hook":`); !ok {
+		return c, false
+	}
+	if c.Hook, pos, ok = str(b, pos, &lastHook); !ok {
+		return c, false
+	}
+	if pos, ok = literal(b, pos, `,"tenant":`); !ok {
+		return c, false
+	}
+	if c.Tenant, pos, ok = str(b, pos, &lastTenant); !ok {
+		return c, false
+	}
+	if pos, ok = literal(b, pos, `,"caller":{"user_id":`); !ok {
+		return c, false
+	}
+	if c.Caller.UserID, pos, ok = integer(b, pos); !ok {
+		return c, false
+	}
+	if pos, ok = literal(b, pos, `,"username":`); !ok {
+		return c, false
+	}
+	if c.Caller.Username, pos, ok = str(b, pos, &lastUsername); !ok {
+		return c, false
+	}
+	if pos, ok = literal(b, pos, `,"session_id":`); !ok {
+		return c, false
+	}
+	if c.Caller.SessionID, pos, ok = integer(b, pos); !ok {
+		return c, false
+	}
+	if pos, ok = literal(b, pos, `},"args":`); !ok {
+		return c, false
 	}
 	// The host writes the args last and closes the envelope right after them
 	// (abi.AppendCall), so they are everything up to the final brace: no need
 	// to walk them byte by byte, which costs a guest far more than the host.
-	args := bytes.TrimRight(p.b[p.pos:], " \t\r\n")
-	if len(args) < 2 || args[len(args)-1] != '}' {
-		return Call{}, false
+	end := trimEnd(b, pos, len(b))
+	if end-pos < 2 || b[end-1] != '}' {
+		return c, false
 	}
-	c.Args = json.RawMessage(args[:len(args)-1])
+	for pos < end && isSpace(b[pos]) {
+		pos++
+	}
+	c.Args = json.RawMessage(b[pos:trimEnd(b, pos, end-1)])
 	return c, true
 }
 
-// stringEnd returns the index of the quote that ends the JSON string b
-// starts with, or -1. It jumps from quote to quote with bytes.IndexByte,
-// which is much cheaper in wasm than a loop over every byte.
-func stringEnd(b []byte) int {
-	for i := 1; i < len(b); {
-		q := bytes.IndexByte(b[i:], '"')
-		if q < 0 {
-			return -1
-		}
-		i += q
-		backslashes := 0
-		for j := i - 1; j > 0 && b[j] == '\\'; j-- {
-			backslashes++
-		}
-		if backslashes%2 == 0 {
-			return i
-		}
+// trimEnd returns end moved back over the white space before it.
+func trimEnd(b []byte, pos, end int) int {
+	for end > pos && isSpace(b[end-1]) {
+		end--
+	}
+	return end
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// literal reads s at pos.
+func literal(b []byte, pos int, s string) (int, bool) {
+	if len(b)-pos < len(s) || string(b[pos:pos+len(s)]) != s {
+		return pos, false
+	}
+	return pos + len(s), true
+}
+
+// integer reads a JSON integer that fits an int64 at pos.
+func integer(b []byte, pos int) (int64, int, bool) {
+	i, neg := pos, false
+	if i < len(b) && b[i] == '-' {
+		neg = true
 		i++
 	}
-	return -1
+	start := i
+	var n uint64 // 19 digits cannot overflow it
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		if i-start == 19 {
+			return 0, pos, false
+		}
+		n = n*10 + uint64(b[i]-'0')
+	}
+	switch {
+	case i == start, n > 1<<63, n == 1<<63 && !neg:
+		return 0, pos, false
+	case neg:
+		return -int64(n), i, true
+	}
+	return int64(n), i, true
 }
 
-// envelopeParser reads the envelope's tokens in order; the first mismatch
-// sets bad and makes every later read a no-op.
-type envelopeParser struct {
-	b   []byte
-	pos int
-	bad bool
+// The strings of the last call's envelope. The input buffer is reused from
+// call to call (readInput), so the envelope's strings are copied out of it;
+// a call for the same hook, tenant and user as the call before reuses the
+// copies instead of allocating new ones. An instance serves one call at a
+// time, so plain variables will do.
+var lastHook, lastTenant, lastUsername string
+
+// str reads a JSON string at pos; last is the string the same field had in
+// the last call.
+func str(b []byte, pos int, last *string) (string, int, bool) {
+	if pos >= len(b) || b[pos] != '"' {
+		return "", pos, false
+	}
+	for i := pos + 1; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			if raw := b[pos+1 : i]; string(raw) != *last {
+				*last = string(raw)
+			}
+			return *last, i + 1, true
+		case '\\':
+			return escapedString(b, pos)
+		}
+	}
+	return "", pos, false
 }
 
-func (p *envelopeParser) lit(s string) {
-	if p.bad || !bytes.HasPrefix(p.b[p.pos:], []byte(s)) {
-		p.bad = true
-		return
+// escapedString reads a JSON string with escapes at pos.
+func escapedString(b []byte, pos int) (string, int, bool) {
+	end := pos + 1
+	for ; end < len(b) && b[end] != '"'; end++ {
+		if b[end] == '\\' {
+			end++
+		}
 	}
-	p.pos += len(s)
-}
-
-func (p *envelopeParser) int() int64 {
-	if p.bad {
-		return 0
-	}
-	end := p.pos
-	for end < len(p.b) && (p.b[end] == '-' || p.b[end] >= '0' && p.b[end] <= '9') {
-		end++
-	}
-	n, err := strconv.ParseInt(string(p.b[p.pos:end]), 10, 64)
-	if err != nil {
-		p.bad = true
-		return 0
-	}
-	p.pos = end
-	return n
-}
-
-func (p *envelopeParser) str() string {
-	if p.bad || p.pos >= len(p.b) || p.b[p.pos] != '"' {
-		p.bad = true
-		return ""
-	}
-	end := stringEnd(p.b[p.pos:])
-	if end < 0 {
-		p.bad = true
-		return ""
-	}
-	tok := p.b[p.pos : p.pos+end+1]
-	p.pos += end + 1
-	if bytes.IndexByte(tok, '\\') < 0 {
-		return string(tok[1 : len(tok)-1])
+	if end >= len(b) {
+		return "", pos, false
 	}
 	var s string
-	if json.Unmarshal(tok, &s) != nil {
-		p.bad = true
+	if json.Unmarshal(b[pos:end+1], &s) != nil {
+		return "", pos, false
 	}
-	return s
+	return s, end + 1, true
 }

@@ -2,6 +2,7 @@ package chatwasm
 
 import (
 	"encoding/json"
+	"math"
 	"reflect"
 	"testing"
 
@@ -18,6 +19,8 @@ func TestParseCall(t *testing.T) {
 			Args: json.RawMessage(`[1, 2]`)},
 		{ABI: 12, Hook: "h", Caller: abi.Caller{UserID: 1 << 60}, Args: json.RawMessage(`"s"`)},
 		{ABI: 1, Hook: "h", Args: nil},
+		{ABI: 1, Hook: "h", Caller: abi.Caller{UserID: math.MinInt64, SessionID: math.MaxInt64}, Args: json.RawMessage(`{}`)},
+		{ABI: 1, Hook: "", Tenant: `\\`, Caller: abi.Caller{Username: `a\"`}, Args: json.RawMessage(` {} `)},
 	} {
 		in := abi.AppendCall(nil, c)
 		got, ok := parseFixedCall(in)
@@ -54,5 +57,36 @@ func TestParseCallOtherLayouts(t *testing.T) {
 	}
 	if _, err := parseCall([]byte(`{"abi":1,"hook":"h"`)); err == nil {
 		t.Error("a truncated envelope decoded")
+	}
+}
+
+// TestParseCallNumbers: integers out of int64's range, or not integers, are
+// left to encoding/json, which refuses them as it always did.
+func TestParseCallNumbers(t *testing.T) {
+	for _, n := range []string{"9223372036854775808", "-9223372036854775809", "12345678901234567890", "1.5", "-", ""} {
+		in := []byte(`{"abi":1,"hook":"h","tenant":"t","caller":{"user_id":` + n + `,"username":"u","session_id":0},"args":{}}`)
+		if _, ok := parseFixedCall(in); ok {
+			t.Errorf("user_id %q read by the fast path", n)
+		}
+		if _, err := parseCall(in); err == nil {
+			t.Errorf("user_id %q decoded", n)
+		}
+	}
+}
+
+// TestParseCallStringsOwnTheirBytes: the input buffer is reused for the
+// next call, so the strings read from it must not share its bytes.
+func TestParseCallStringsOwnTheirBytes(t *testing.T) {
+	in := abi.AppendCall(nil, abi.Call{ABI: 1, Hook: "create_room", Tenant: "t1",
+		Caller: abi.Caller{UserID: 1, Username: "alice"}, Args: json.RawMessage(`{}`)})
+	c, ok := parseFixedCall(in)
+	if !ok {
+		t.Fatalf("%s: not read by the fast path", in)
+	}
+	for i := range in {
+		in[i] = 'x'
+	}
+	if c.Hook != "create_room" || c.Tenant != "t1" || c.Caller.Username != "alice" {
+		t.Errorf("strings changed with the buffer: %+v", c)
 	}
 }

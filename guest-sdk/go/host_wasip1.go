@@ -140,10 +140,28 @@ func hostFunc(name string) func(uint64) uint64 {
 	return nil
 }
 
-// readInput returns the call's input, copied in one host call.
+// maxKeptInput is the largest input buffer kept from call to call.
+const maxKeptInput = 64 << 10
+
+// inputBuf is the input of the call running, kept for the next one.
+// Allocating it for every call was the largest cost of a call through the
+// SDK: for 1 KiB, 1.4 µs of 2.9 (allocation, zeroing and the collections it
+// brings), more than reading and writing the payload together.
+var inputBuf []byte
+
+// readInput returns the call's input, copied in one host call. It is valid
+// until the call returns (see Call.Args).
 func readInput() []byte {
 	n := uint32(hostInputLength())
-	b := make([]byte, n)
+	b := inputBuf
+	switch {
+	case n > maxKeptInput:
+		b = make([]byte, n)
+	case int(n) > cap(b):
+		inputBuf = make([]byte, n, max(n, 4<<10))
+		b = inputBuf
+	}
+	b = b[:n]
 	if n > 0 {
 		hostInputRead(unsafe.Pointer(&b[0]), n)
 	}

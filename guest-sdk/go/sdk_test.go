@@ -518,7 +518,7 @@ next:
 
 // TestHeapStaysFlat runs 300 000 calls through one instance under the
 // default 64 MiB cap: a Go module's heap must not grow with the number of
-// calls it has served (see collectGarbage).
+// calls it has served (see gc.go).
 func TestHeapStaysFlat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("many calls")
@@ -535,6 +535,65 @@ modules:
 	for i := range 300000 {
 		if _, err := s.Run(context.Background(), "retreive_room", w.call(), args, nil); err != nil {
 			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+}
+
+// TestGarbageHeavyHook runs a hook that leaves 1 MiB of garbage per call
+// through one instance capped at 32 MiB: collections the runtime starts
+// during a call must end (gc.go), or the instance runs out of memory within
+// some dozens of calls.
+func TestGarbageHeavyHook(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	w := newWorld(t, st)
+	s := newSet(t, st, nil, `
+modules:
+  - name: sdk
+    path: {{wasm}}
+    instances: 1
+    memory: 32MiB
+`)
+	for i := range 2000 {
+		out, err := s.Run(context.Background(), "modify_room", w.call(), []byte(`{"n":1}`), nil)
+		if err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		if string(out) != `{"n":1}` {
+			t.Fatalf("call %d: output %s", i, out)
+		}
+	}
+}
+
+// TestCallStringsOutliveTheCall: the SDK reads every call into the same
+// buffer, and a hook may keep the envelope's strings (Hook, Tenant,
+// Caller.Username) past its call; the next calls must not change them.
+func TestCallStringsOutliveTheCall(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	w := newWorld(t, st)
+	s := newSet(t, st, nil, `
+modules:
+  - name: sdk
+    path: {{wasm}}
+    instances: 1
+`)
+	alice := w.call()
+	carol := hooks.CallInfo{Tenant: "t2", Caller: abi.Caller{UserID: w.carol.ID, Username: "carol"}}
+	for i, c := range []struct {
+		call hooks.CallInfo
+		args string
+		want string
+	}{
+		{alice, `{"pad":"` + strings.Repeat("a", 200) + `"}`, `{"hook":"","tenant":"","username":""}`},
+		{carol, `{"pad":"` + strings.Repeat("c", 300) + `"}`, `{"hook":"create_room","tenant":"t1","username":"alice"}`},
+		{alice, `{}`, `{"hook":"create_room","tenant":"t2","username":"carol"}`},
+		{alice, `{"pad":"` + strings.Repeat("x", 100) + `"}`, `{"hook":"create_room","tenant":"t1","username":"alice"}`},
+	} {
+		out, err := s.Run(context.Background(), "create_room", c.call, []byte(c.args), nil)
+		if err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		if string(out) != c.want {
+			t.Errorf("call %d: got %s, want %s", i, out, c.want)
 		}
 	}
 }

@@ -28,7 +28,7 @@ import (
 // The module benchmarks: real modules, built from source, under every
 // sandbox limit (the deployment defaults: call deadline, memory cap, kernel
 // and output caps, termination checks), each next to its baseline in the
-// same run. The figures and the commands are in /work/notes/wasm-bench.md.
+// same run. The figures and the commands are in BENCHMARKS.md, "Wasm modules".
 //
 //	go test -run '^$' -bench 'Module|Moderation|MessageSendWS' -benchmem ./host/hooks/
 

@@ -35,6 +35,12 @@ func retreiveRoom() int32 { return chatwasm.Handle(echo) }
 //go:wasmexport leave_room
 func leaveRoom() int32 { return chatwasm.Handle(passOn) }
 
+//go:wasmexport modify_room
+func modifyRoom() int32 { return chatwasm.Handle(allocate) }
+
+//go:wasmexport create_room
+func createRoom() int32 { return chatwasm.Handle(remember) }
+
 func onCreate(c chatwasm.Call, in chatwasm.CreateMessageArgs) (chatwasm.Message, error) {
 	switch in.Content {
 	case "fail":
@@ -68,6 +74,34 @@ func onPermission(c chatwasm.Call, in chatwasm.PermissionArgs) (chatwasm.Decisio
 
 // echo returns its arguments: the cost of a call through the SDK.
 func echo(_ chatwasm.Call, in json.RawMessage) (json.RawMessage, error) { return in, nil }
+
+// sink keeps allocate's garbage from being optimized away.
+var sink []byte
+
+// allocate leaves 1 MiB of garbage per call: the garbage collector must
+// keep up across calls (guest-sdk/go/gc.go).
+func allocate(_ chatwasm.Call, in json.RawMessage) (json.RawMessage, error) {
+	for range 16 {
+		sink = make([]byte, 64<<10)
+	}
+	return in, nil
+}
+
+// kept is what the previous call of remember saw.
+var kept struct {
+	Hook     string `json:"hook"`
+	Tenant   string `json:"tenant"`
+	Username string `json:"username"`
+}
+
+// remember returns the strings of the previous call's envelope, kept as
+// they were: the SDK reuses its input buffer, and they must not change
+// with it.
+func remember(c chatwasm.Call, _ json.RawMessage) (json.RawMessage, error) {
+	prev, err := json.Marshal(kept)
+	kept.Hook, kept.Tenant, kept.Username = c.Hook, c.Tenant, c.Caller.Username
+	return prev, err
+}
 
 // passOn runs the rest of the chain: the cost of next through the SDK.
 func passOn(c chatwasm.Call, _ json.RawMessage) (json.RawMessage, error) {
