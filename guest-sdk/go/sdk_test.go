@@ -516,6 +516,19 @@ next:
 	return false
 }
 
+// oneInstance loads sdkguest with a pool of one instance, so that every
+// call runs in the same one; memory is its cap ("" for the default).
+func oneInstance(t *testing.T, memory string) (*world, *hooks.Set) {
+	t.Helper()
+	st := storetest.Open(t, "sqlite")
+	w := newWorld(t, st)
+	yaml := "modules:\n  - name: sdk\n    path: {{wasm}}\n    instances: 1\n"
+	if memory != "" {
+		yaml += "    memory: " + memory + "\n"
+	}
+	return w, newSet(t, st, nil, yaml)
+}
+
 // TestHeapStaysFlat runs 300 000 calls through one instance under the
 // default 64 MiB cap: a Go module's heap must not grow with the number of
 // calls it has served (see gc.go).
@@ -523,14 +536,7 @@ func TestHeapStaysFlat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("many calls")
 	}
-	st := storetest.Open(t, "sqlite")
-	w := newWorld(t, st)
-	s := newSet(t, st, nil, `
-modules:
-  - name: sdk
-    path: {{wasm}}
-    instances: 1
-`)
+	w, s := oneInstance(t, "")
 	args := []byte(`{"room_id":"` + strings.Repeat("r", 1024) + `"}`)
 	for i := range 300000 {
 		if _, err := s.Run(context.Background(), "retreive_room", w.call(), args, nil); err != nil {
@@ -544,15 +550,7 @@ modules:
 // during a call must end (gc.go), or the instance runs out of memory within
 // some dozens of calls.
 func TestGarbageHeavyHook(t *testing.T) {
-	st := storetest.Open(t, "sqlite")
-	w := newWorld(t, st)
-	s := newSet(t, st, nil, `
-modules:
-  - name: sdk
-    path: {{wasm}}
-    instances: 1
-    memory: 32MiB
-`)
+	w, s := oneInstance(t, "32MiB")
 	for i := range 2000 {
 		out, err := s.Run(context.Background(), "modify_room", w.call(), []byte(`{"n":1}`), nil)
 		if err != nil {
@@ -568,14 +566,7 @@ modules:
 // buffer, and a hook may keep the envelope's strings (Hook, Tenant,
 // Caller.Username) past its call; the next calls must not change them.
 func TestCallStringsOutliveTheCall(t *testing.T) {
-	st := storetest.Open(t, "sqlite")
-	w := newWorld(t, st)
-	s := newSet(t, st, nil, `
-modules:
-  - name: sdk
-    path: {{wasm}}
-    instances: 1
-`)
+	w, s := oneInstance(t, "")
 	alice := w.call()
 	carol := hooks.CallInfo{Tenant: "t2", Caller: abi.Caller{UserID: w.carol.ID, Username: "carol"}}
 	for i, c := range []struct {
