@@ -23,8 +23,12 @@ const (
 	DefaultTimeout   = 500 * time.Millisecond
 	DefaultMemory    = 64 << 20
 	DefaultInstances = 2
-	maxTimeout       = time.Minute
-	maxInstances     = 1024
+	// DefaultKVQuota is what a module's key-value store may hold per
+	// tenant, in bytes of keys and values.
+	DefaultKVQuota = 16 << 20
+	maxKVQuota     = 1 << 40
+	maxTimeout     = time.Minute
+	maxInstances   = 1024
 )
 
 // Policy is what a module fault (trap, timeout, broken limit) does to the
@@ -62,6 +66,9 @@ type ModuleSpec struct {
 	Memory uint64
 	// Instances is the size of its pool of warm instances.
 	Instances int
+	// KVQuota caps what its key-value store holds per tenant, in bytes of
+	// keys and values.
+	KVQuota int64
 	// OnFailure is its failure policy.
 	OnFailure Policy
 	// Line is the line of the entry in the file, for messages.
@@ -131,7 +138,7 @@ func ParseModuleFile(data []byte, path string) (*ModuleFile, error) {
 
 // moduleFields are the keys of a module entry.
 var moduleFields = []string{"name", "path", "sha256", "tenants", "hooks", "config", "capabilities",
-	"allowed_hosts", "timeout", "memory", "instances", "on_failure"}
+	"allowed_hosts", "timeout", "memory", "instances", "kv_quota", "on_failure"}
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
@@ -148,6 +155,7 @@ type rawModule struct {
 	Timeout      string            `yaml:"timeout"`
 	Memory       string            `yaml:"memory"`
 	Instances    *int              `yaml:"instances"`
+	KVQuota      string            `yaml:"kv_quota"`
 	OnFailure    string            `yaml:"on_failure"`
 	line         int
 }
@@ -248,6 +256,14 @@ func (r *rawModule) spec(dir string) (ModuleSpec, error) {
 			return bad("instances must be between 1 and %d, not %d", maxInstances, *r.Instances)
 		}
 		m.Instances = *r.Instances
+	}
+	m.KVQuota = DefaultKVQuota
+	if r.KVQuota != "" {
+		n, err := humanize.ParseBytes(r.KVQuota)
+		if err != nil || n == 0 || n > maxKVQuota {
+			return bad("invalid kv_quota %q (a size such as 16MiB, at most 1TiB)", r.KVQuota)
+		}
+		m.KVQuota = int64(n)
 	}
 	switch Policy(r.OnFailure) {
 	case "", FailClosed:

@@ -26,6 +26,7 @@ modules:
     timeout: 100ms                   # per call
     memory: 64MiB
     instances: 4                     # pool size
+    kv_quota: 1MiB
     on_failure: closed               # closed | open
   - name: minimal
     path: /abs/minimal.wasm
@@ -43,7 +44,7 @@ modules:
 		!m.AllTenants() || !slices.Equal(m.Hooks, []string{"_create_message"}) ||
 		m.Config["banned_words"] != "spam,buy now" || m.Config["limit"] != "5" ||
 		!m.Granted("rooms.read") || m.Granted("kv") || !slices.Equal(m.AllowedHosts, []string{"127.0.0.1:9000"}) ||
-		m.Timeout != 100*time.Millisecond || m.Memory != 64<<20 || m.Instances != 4 ||
+		m.Timeout != 100*time.Millisecond || m.Memory != 64<<20 || m.Instances != 4 || m.KVQuota != 1<<20 ||
 		m.OnFailure != hooks.FailClosed || m.Line != 3 {
 		t.Errorf("first module %+v", m)
 	}
@@ -51,7 +52,7 @@ modules:
 	if m.Path != "/abs/minimal.wasm" || m.Hooks != nil || m.Capabilities != nil || m.Granted("log") ||
 		m.AllTenants() || !slices.Equal(m.Tenants, []string{"acme", "beta"}) ||
 		m.Timeout != hooks.DefaultTimeout || m.Memory != hooks.DefaultMemory || m.Instances != hooks.DefaultInstances ||
-		m.OnFailure != hooks.FailClosed {
+		m.KVQuota != hooks.DefaultKVQuota || m.OnFailure != hooks.FailClosed {
 		t.Errorf("defaults %+v", m)
 	}
 
@@ -66,7 +67,7 @@ func TestModuleFileErrors(t *testing.T) {
 		{"modules: [\n", "m.yaml: yaml: line 1: did not find expected node content"},
 		{"modulez: []\n", "m.yaml: yaml: unmarshal errors:\n  line 1: field modulez not found in type struct"},
 		{"modules:\n  - name: a\n    path: a.wasm\n    timout: 1s\n",
-			`m.yaml: line 4: unknown module field "timout" (known: name, path, sha256, tenants, hooks, config, capabilities, allowed_hosts, timeout, memory, instances, on_failure)`},
+			`m.yaml: line 4: unknown module field "timout" (known: name, path, sha256, tenants, hooks, config, capabilities, allowed_hosts, timeout, memory, instances, kv_quota, on_failure)`},
 		{"modules:\n  - just-a-string\n", "m.yaml: line 2: a module entry must be a mapping"},
 		{"modules:\n  - path: a.wasm\n", "m.yaml:2: module without a name"},
 		{"modules:\n  - name: 'a b'\n    path: a.wasm\n", `m.yaml:2: module "a b": invalid name`},
@@ -86,6 +87,7 @@ func TestModuleFileErrors(t *testing.T) {
 			`m.yaml:2: module "a": invalid timeout "100" (a duration such as 100ms, at most 1m0s)`},
 		{"modules:\n  - name: a\n    path: a.wasm\n    timeout: 2h\n", `module "a": invalid timeout "2h"`},
 		{"modules:\n  - name: a\n    path: a.wasm\n    memory: lots\n", `m.yaml:2: module "a": invalid memory "lots" (a size such as 64MiB)`},
+		{"modules:\n  - name: a\n    path: a.wasm\n    kv_quota: 0\n", `m.yaml:2: module "a": invalid kv_quota "0" (a size such as 16MiB, at most 1TiB)`},
 		{"modules:\n  - name: a\n    path: a.wasm\n    instances: 0\n", `m.yaml:2: module "a": instances must be between 1 and 1024, not 0`},
 		{"modules:\n  - name: a\n    path: a.wasm\n    instances: many\n", "cannot unmarshal !!str `many` into int"},
 		{"modules:\n  - name: a\n    path: a.wasm\n    on_failure: maybe\n",

@@ -49,9 +49,13 @@ func importKVSet(ctx context.Context, f *frame, req []byte) (any, error) {
 	if len(r.Value) > abi.KVValueMax {
 		return nil, badRequest("kv_set: the value must have at most %d bytes", abi.KVValueMax)
 	}
-	return nil, f.withTx(ctx, true, func(tx *store.Tx) error {
-		return tx.ModuleKVSet(ctx, f.m.spec.Name, f.call.Tenant, r.Key, string(r.Value))
+	err = f.withTx(ctx, true, func(tx *store.Tx) error {
+		return tx.ModuleKVSet(ctx, f.m.spec.Name, f.call.Tenant, r.Key, string(r.Value), f.m.spec.KVQuota)
 	})
+	if errors.Is(err, store.ErrQuota) {
+		return nil, badRequest("kv_set: the module's store for this tenant would exceed its kv_quota of %d bytes", f.m.spec.KVQuota)
+	}
+	return nil, err
 }
 
 func importKVDelete(ctx context.Context, f *frame, req []byte) (any, error) {

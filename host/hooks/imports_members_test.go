@@ -59,7 +59,7 @@ modules:
 			key := "before/" + itoa(int64(n))
 			var out []byte
 			err := st.Write(ctx, func(tx *store.Tx) error {
-				if err := tx.ModuleKVSet(ctx, "members", "t1", key, "1"); err != nil {
+				if err := tx.ModuleKVSet(ctx, "members", "t1", key, "1", 1<<20); err != nil {
 					return err
 				}
 				call := w.call1

@@ -153,6 +153,40 @@ modules:
 	})
 }
 
+// TestKVQuota: a kv_set that would take the module's store past its
+// kv_quota fails, for the module to see, and stores nothing.
+func TestKVQuota(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		m := newManager(t, `
+modules:
+  - name: writer
+    path: {{guest}}
+    hooks: [create_message]
+    capabilities: [kv]
+    kv_quota: 10B
+    config: {mode: kv, tag: w}
+`, hooks.Options{Store: st})
+		s := acquire(t, m)
+		ctx := context.Background()
+		if _, err := s.Run(ctx, "create_message", w.call1, []byte(`{"key":"k","value":"v"}`), (&core{}).next); err != nil {
+			t.Fatal(err)
+		}
+		_, err := s.Run(ctx, "create_message", w.call1, []byte(`{"key":"k2","value":"12345"}`), (&core{}).next)
+		if err == nil || !strings.Contains(err.Error(), "would exceed its kv_quota of 10 bytes") {
+			t.Errorf("a write past the quota: %v", err)
+		}
+		if _, ok := w.kv(t, "writer", "t1", "k2"); ok {
+			t.Error("the refused value was stored")
+		}
+		// The quota is per tenant.
+		call2 := hooks.CallInfo{Tenant: "t2", Caller: abi.Caller{UserID: w.user2.ID, Username: "u2"}}
+		if _, err := s.Run(ctx, "create_message", call2, []byte(`{"key":"k2","value":"12345"}`), (&core{}).next); err != nil {
+			t.Errorf("another tenant's store: %v", err)
+		}
+	})
+}
+
 func TestCapabilityRefused(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		w := newWorld(t, st)

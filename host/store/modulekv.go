@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"unicode/utf8"
 )
 
@@ -20,10 +22,33 @@ func (t *Tx) ModuleKVGet(ctx context.Context, module, tenant, key string) (strin
 	return v, wrap("module kv get", err)
 }
 
+// ErrQuota is returned by ModuleKVSet when the write would take a module's
+// store for a tenant past its quota.
+var ErrQuota = errors.New("store: quota exceeded")
+
+// KVSize is what an entry counts against a module's quota: the bytes of its
+// key and of its value.
+func KVSize(key, value string) int64 { return int64(len(key) + len(value)) }
+
 // ModuleKVSet stores value under key in module's store for tenant, replacing
-// any previous value.
-func (t *Tx) ModuleKVSet(ctx context.Context, module, tenant, key, value string) error {
-	_, err := t.ex.Exec(ctx, `INSERT INTO module_kv (module, tenant, key, value) VALUES ($1, $2, $3, $4)
+// any previous value. The store may then hold at most quota bytes (KVSize
+// summed over its entries); a write that would exceed it fails with
+// ErrQuota and changes nothing. A write that does not grow the store always
+// succeeds, so that a store over a lowered quota can still shrink.
+func (t *Tx) ModuleKVSet(ctx context.Context, module, tenant, key, value string, quota int64) error {
+	var old int64
+	err := t.ex.QueryRow(ctx, "SELECT octet_length(value) FROM module_kv WHERE module = $1 AND tenant = $2 AND key = $3",
+		module, tenant, key).Scan(&old)
+	switch {
+	case err == nil:
+		old += int64(len(key))
+	case !errors.Is(err, ErrNotFound):
+		return wrap("module kv set", err)
+	}
+	if err := t.addKVUsage(ctx, module, tenant, KVSize(key, value)-old, quota); err != nil {
+		return err
+	}
+	_, err = t.ex.Exec(ctx, `INSERT INTO module_kv (module, tenant, key, value) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (module, tenant, key) DO UPDATE SET value = excluded.value`, module, tenant, key, value)
 	return wrap("module kv set", err)
 }
@@ -31,8 +56,47 @@ func (t *Tx) ModuleKVSet(ctx context.Context, module, tenant, key, value string)
 // ModuleKVDelete removes key from module's store for tenant and reports
 // whether it was there.
 func (t *Tx) ModuleKVDelete(ctx context.Context, module, tenant, key string) (bool, error) {
-	n, err := t.ex.Exec(ctx, "DELETE FROM module_kv WHERE module = $1 AND tenant = $2 AND key = $3", module, tenant, key)
-	return n > 0, wrap("module kv delete", err)
+	var size int64
+	err := t.ex.QueryRow(ctx, `DELETE FROM module_kv WHERE module = $1 AND tenant = $2 AND key = $3
+		RETURNING octet_length(value)`, module, tenant, key).Scan(&size)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, wrap("module kv delete", err)
+	}
+	return true, t.addKVUsage(ctx, module, tenant, -(size + int64(len(key))), 0)
+}
+
+// ModuleKVUsage returns the bytes module's store for tenant holds.
+func (t *Tx) ModuleKVUsage(ctx context.Context, module, tenant string) (int64, error) {
+	var n int64
+	err := t.ex.QueryRow(ctx, "SELECT bytes FROM module_kv_usage WHERE module = $1 AND tenant = $2",
+		module, tenant).Scan(&n)
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil
+	}
+	return n, wrap("module kv usage", err)
+}
+
+// addKVUsage adds delta to the bytes of module's store for tenant, or fails
+// with ErrQuota if delta is positive and the total would exceed quota. The
+// check and the update are one statement, so that concurrent writers
+// (PostgreSQL) cannot both pass the check.
+func (t *Tx) addKVUsage(ctx context.Context, module, tenant string, delta, quota int64) error {
+	if delta > 0 && delta > quota {
+		return fmt.Errorf("%w: %d bytes, the quota is %d", ErrQuota, delta, quota)
+	}
+	n, err := t.ex.Exec(ctx, `INSERT INTO module_kv_usage (module, tenant, bytes) VALUES ($1, $2, $3)
+		ON CONFLICT (module, tenant) DO UPDATE SET bytes = module_kv_usage.bytes + excluded.bytes
+		WHERE excluded.bytes <= 0 OR module_kv_usage.bytes + excluded.bytes <= $4`, module, tenant, delta, quota)
+	if err != nil {
+		return wrap("module kv usage", err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%w: %d more bytes, the quota is %d", ErrQuota, delta, quota)
+	}
+	return nil
 }
 
 // ModuleKVList returns up to limit entries of module's store for tenant whose

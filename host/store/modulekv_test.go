@@ -17,11 +17,11 @@ func TestModuleKV(t *testing.T) {
 				{"mod", "t1", "a", `1`}, {"mod", "t1", "a_%", `2`}, {"mod", "t1", "ab", `3`},
 				{"mod", "t1", "b", `4`}, {"mod", "t2", "a", `5`}, {"other", "t1", "a", `6`},
 			} {
-				if err := tx.ModuleKVSet(ctx, kv.m, kv.tn, kv.k, kv.v); err != nil {
+				if err := tx.ModuleKVSet(ctx, kv.m, kv.tn, kv.k, kv.v, 1<<20); err != nil {
 					return err
 				}
 			}
-			return tx.ModuleKVSet(ctx, "mod", "t1", "a", `"replaced"`)
+			return tx.ModuleKVSet(ctx, "mod", "t1", "a", `"replaced"`, 1<<20)
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -88,7 +88,7 @@ func TestModuleKV(t *testing.T) {
 		// A failed transaction leaves no trace.
 		boom := errors.New("boom")
 		err = st.Write(ctx, func(tx *store.Tx) error {
-			if err := tx.ModuleKVSet(ctx, "mod", "t1", "rolled", `1`); err != nil {
+			if err := tx.ModuleKVSet(ctx, "mod", "t1", "rolled", `1`, 1<<20); err != nil {
 				return err
 			}
 			return boom
@@ -102,6 +102,134 @@ func TestModuleKV(t *testing.T) {
 		})
 		if !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("rolled-back key: %v, want ErrNotFound", err)
+		}
+	})
+}
+
+// TestModuleKVQuota: a store holds at most its quota in bytes of keys and
+// values, counted across writes, replacements, deletes and rollbacks, and
+// per module and tenant.
+func TestModuleKVQuota(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		const quota = 20
+		set := func(module, tenant, key, value string) error {
+			return st.Write(ctx, func(tx *store.Tx) error { return tx.ModuleKVSet(ctx, module, tenant, key, value, quota) })
+		}
+		usage := func(module, tenant string) int64 {
+			t.Helper()
+			var n int64
+			if err := st.Read(ctx, func(tx *store.Tx) (err error) {
+				n, err = tx.ModuleKVUsage(ctx, module, tenant)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		steps := []struct {
+			key, value string
+			quota      bool  // the write fails with ErrQuota
+			usage      int64 // mod/t1's bytes after it
+		}{
+			{"a", "123456789", false, 10},
+			{"b", "123456789", false, 20},
+			{"c", "1", true, 20},           // one byte over
+			{"a", "12345678901", true, 20}, // replacing grows it by two
+			{"a", "1234", false, 15},       // replacing shrinks it
+			{"ü", "12", false, 19},         // bytes, not characters
+			{"é", "1", true, 19},
+		}
+		for _, s := range steps {
+			err := set("mod", "t1", s.key, s.value)
+			if s.quota != errors.Is(err, store.ErrQuota) || (!s.quota && err != nil) {
+				t.Fatalf("set %s=%s: %v, want quota error %v", s.key, s.value, err, s.quota)
+			}
+			if got := usage("mod", "t1"); got != s.usage {
+				t.Fatalf("after %s=%s: usage %d, want %d", s.key, s.value, got, s.usage)
+			}
+		}
+		// The refused writes changed nothing.
+		if err := st.Read(ctx, func(tx *store.Tx) error {
+			v, err := tx.ModuleKVGet(ctx, "mod", "t1", "a")
+			if err != nil || v != "1234" {
+				t.Errorf("a = %q, %v; want 1234", v, err)
+			}
+			_, err = tx.ModuleKVGet(ctx, "mod", "t1", "c")
+			if !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("c: %v, want ErrNotFound", err)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// Other tenants and modules have quotas of their own.
+		if err := set("mod", "t2", "a", "123456789012345678"); err != nil {
+			t.Fatal(err)
+		}
+		if err := set("other", "t1", "a", "123456789012345678"); err != nil {
+			t.Fatal(err)
+		}
+		// Deleting frees the space; a rolled-back write takes none.
+		if err := st.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.ModuleKVDelete(ctx, "mod", "t1", "b")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got := usage("mod", "t1"); got != 9 {
+			t.Fatalf("after delete: usage %d, want 9", got)
+		}
+		boom := errors.New("boom")
+		if err := st.Write(ctx, func(tx *store.Tx) error {
+			if err := tx.ModuleKVSet(ctx, "mod", "t1", "r", "12345", quota); err != nil {
+				return err
+			}
+			return boom
+		}); !errors.Is(err, boom) {
+			t.Fatal(err)
+		}
+		if got := usage("mod", "t1"); got != 9 {
+			t.Fatalf("after a rollback: usage %d, want 9", got)
+		}
+		// A store over a lowered quota can still shrink.
+		if err := st.Write(ctx, func(tx *store.Tx) error {
+			return tx.ModuleKVSet(ctx, "mod", "t1", "a", "1", 2)
+		}); err != nil {
+			t.Fatalf("shrinking over the quota: %v", err)
+		}
+	})
+}
+
+// TestModuleKVUsageBackfill: migrating a database from before the usage
+// table counts what its stores already hold.
+func TestModuleKVUsageBackfill(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		if err := st.Write(ctx, func(tx *store.Tx) error {
+			for _, k := range []string{"a", "bb"} {
+				if err := tx.ModuleKVSet(ctx, "mod", "t1", k, "1234", 1<<20); err != nil {
+					return err
+				}
+			}
+			return tx.ModuleKVSet(ctx, "mod", "t2", "ü", "1", 1<<20)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Driver().Exec(ctx, "DROP TABLE module_kv_usage"); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for tenant, want := range map[string]int64{"t1": 11, "t2": 3} {
+			var got int64
+			if err := st.Read(ctx, func(tx *store.Tx) (err error) {
+				got, err = tx.ModuleKVUsage(ctx, "mod", tenant)
+				return err
+			}); err != nil || got != want {
+				t.Errorf("usage of %s after the backfill: %d, %v; want %d", tenant, got, err, want)
+			}
 		}
 	})
 }

@@ -160,3 +160,18 @@ CREATE TABLE IF NOT EXISTS module_kv (
     value  TEXT NOT NULL,
     PRIMARY KEY (module, tenant, key)
 );
+
+-- What each module's store holds per tenant, in bytes of keys and values,
+-- kept by the kv writes in their own transactions, so that the quota check
+-- does not sum the store. The INSERT fills it once for a database from
+-- before the table existed.
+CREATE TABLE IF NOT EXISTS module_kv_usage (
+    module TEXT NOT NULL,
+    tenant TEXT NOT NULL,
+    bytes  BIGINT NOT NULL,
+    PRIMARY KEY (module, tenant)
+);
+INSERT INTO module_kv_usage (module, tenant, bytes)
+    SELECT module, tenant, SUM(octet_length(key) + octet_length(value)) FROM module_kv
+    WHERE NOT EXISTS (SELECT 1 FROM module_kv_usage)
+    GROUP BY module, tenant;
