@@ -137,7 +137,9 @@ func TestCLITenant(t *testing.T) {
 
 // TestCLITokenWithStoredSecret: a server started without CHATWASM_SECRET
 // keeps its secret in the database, where the CLI finds it; without
-// CHATWASM_ADMIN_TOKEN the admin API accepts no guessable token.
+// CHATWASM_ADMIN_TOKEN the admin API accepts no guessable token, but the
+// one stored in the database, which `chatwasm admin-token` prints and the
+// server never logs.
 func TestCLITokenWithStoredSecret(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, withoutSecrets())
@@ -150,5 +152,12 @@ func TestCLITokenWithStoredSecret(t *testing.T) {
 	for _, tok := range []string{"", "null", "undefined"} {
 		status, body := s.adminRequest(t, "POST", "/admin/users", tok, map[string]any{"username": "bob"})
 		assertAdminError(t, "admin request with token "+tok, status, body, 401)
+	}
+	admin := strings.TrimSpace(mustCLI(t, s.db, "", "admin-token"))
+	if status, body := s.adminRequest(t, "POST", "/admin/users", admin, map[string]any{"username": "bob"}); status != 201 {
+		t.Fatalf("admin request with the stored token: %d %v", status, body)
+	}
+	if strings.Contains(s.log.String(), admin) {
+		t.Errorf("the admin token is in the server's log:\n%s", s.log.String())
 	}
 }

@@ -37,13 +37,15 @@ Usage:
   chatwasm migrate [flags]               create or upgrade the database schema
   chatwasm user add USERNAME [flags]     create a user and print it as JSON
   chatwasm token USERNAME [flags]        print an access token for a user
+  chatwasm admin-token [flags]           print the admin API token
   chatwasm module inspect|call ...       inspect a wasm module, or run one of its hooks
 
 Run "chatwasm COMMAND --help" for a command's flags.
 
 Environment: CHATWASM_SECRET signs access tokens (default: a secret generated
 and stored in the database); CHATWASM_ADMIN_TOKEN authenticates the admin
-HTTP API (default: generated at start and logged).
+HTTP API (default: a token generated and stored in the database, which
+"chatwasm admin-token" prints).
 `
 
 func main() {
@@ -82,6 +84,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return c.user(ctx, args[1:])
 	case "token":
 		return c.token(ctx, args[1:])
+	case "admin-token":
+		return c.adminToken(ctx, args[1:])
 	case "module":
 		return c.module(ctx, args[1:])
 	case "help", "-h", "-help", "--help":
@@ -303,6 +307,32 @@ func (c cli) token(ctx context.Context, args []string) int {
 	tok, err := issueToken(ctx, *db, c.getenv("CHATWASM_SECRET"), pos[0], *ttl)
 	if err != nil {
 		return c.fail("token", err)
+	}
+	fmt.Fprintln(c.stdout, tok)
+	return exitOK
+}
+
+func (c cli) adminToken(ctx context.Context, args []string) int {
+	cmd := newCommand("admin-token", "chatwasm admin-token [flags]",
+		"Prints the token of the admin HTTP API: CHATWASM_ADMIN_TOKEN if set, else\n"+
+			"the one stored in the database (generated on first use), which every\n"+
+			"server on that database accepts.", c.getenv)
+	db := c.dbFlag(cmd)
+	pos, code, ok := c.parse(cmd, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 0 {
+		return c.usageError(cmd, fmt.Sprintf("unexpected argument %q", pos[0]))
+	}
+	st, err := openStore(ctx, *db)
+	if err != nil {
+		return c.fail("admin-token", err)
+	}
+	defer st.Close()
+	tok, err := auth.LoadAdminToken(ctx, st, c.getenv("CHATWASM_ADMIN_TOKEN"))
+	if err != nil {
+		return c.fail("admin-token", err)
 	}
 	fmt.Fprintln(c.stdout, tok)
 	return exitOK

@@ -52,7 +52,7 @@ func TestHelp(t *testing.T) {
 		}
 	}
 	for cmd, want := range map[string]string{
-		"serve": "-inactivity-threshold", "migrate": "-db", "token": "-ttl",
+		"serve": "-inactivity-threshold", "migrate": "-db", "token": "-ttl", "admin-token": "-db",
 	} {
 		r := runCLI(t, nil, cmd, "--help")
 		if r.code != 0 || !strings.Contains(r.stdout, "Usage: chatwasm "+cmd) || !strings.Contains(r.stdout, want) {
@@ -78,6 +78,7 @@ func TestUsageErrors(t *testing.T) {
 		{nil, []string{"user", "remove", "x"}, `unknown subcommand "remove"`},
 		{nil, []string{"user", "add", "--db", db}, "exactly one USERNAME"},
 		{nil, []string{"token", "--db", db}, "exactly one USERNAME"},
+		{nil, []string{"admin-token", "--db", db, "extra"}, `unexpected argument "extra"`},
 		{nil, []string{"serve", "--bogus"}, "flag provided but not defined: -bogus"},
 		{nil, []string{"serve", "extra"}, `unexpected argument "extra"`},
 		{nil, []string{"serve", "--max-frame-bytes", "0"}, "must be positive"},
@@ -139,6 +140,28 @@ func TestUserAddAndToken(t *testing.T) {
 	}
 	if r := runCLI(t, env, "token", "nobody", "--db", db); r.code != 1 || !strings.Contains(r.stderr, `no user "nobody"`) {
 		t.Fatalf("unknown user: %d %q", r.code, r.stderr)
+	}
+}
+
+// TestAdminToken: the admin token is generated once and stored, so every
+// invocation (and every server on that database) sees the same one, unless
+// CHATWASM_ADMIN_TOKEN names another.
+func TestAdminToken(t *testing.T) {
+	db := tempDB(t)
+	first := runCLI(t, nil, "admin-token", "--db", db)
+	tok := strings.TrimSpace(first.stdout)
+	if first.code != 0 || len(tok) != 32 {
+		t.Fatalf("admin-token: %d %q %q", first.code, first.stdout, first.stderr)
+	}
+	if r := runCLI(t, nil, "admin-token", "--db", db); strings.TrimSpace(r.stdout) != tok {
+		t.Errorf("second admin-token printed %q, want %q", r.stdout, tok)
+	}
+	env := map[string]string{"CHATWASM_ADMIN_TOKEN": "chosen"}
+	if r := runCLI(t, env, "admin-token", "--db", db); r.code != 0 || strings.TrimSpace(r.stdout) != "chosen" {
+		t.Errorf("with CHATWASM_ADMIN_TOKEN: %d %q", r.code, r.stdout)
+	}
+	if r := runCLI(t, nil, "admin-token", "--db", tempDB(t)); strings.TrimSpace(r.stdout) == tok {
+		t.Error("two databases share an admin token")
 	}
 }
 

@@ -29,8 +29,8 @@ type Config struct {
 	// Secret signs access tokens; empty means the one stored in the
 	// database (generated on first start).
 	Secret string
-	// AdminToken authenticates the admin API; empty means one generated at
-	// start and logged.
+	// AdminToken authenticates the admin API; empty means the one stored in
+	// the database (auth.LoadAdminToken), generated on first use.
 	AdminToken string
 	// ShutdownTimeout bounds the graceful shutdown.
 	ShutdownTimeout time.Duration

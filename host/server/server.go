@@ -72,10 +72,12 @@ func New(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*S
 	if err != nil {
 		return nil, err
 	}
-	adminToken := cfg.AdminToken
-	if adminToken == "" {
-		adminToken = auth.RandomToken(16)
-		log.Warn("generated an admin token; set CHATWASM_ADMIN_TOKEN to choose one", "admin_token", adminToken)
+	adminToken, err := auth.LoadAdminToken(ctx, st, cfg.AdminToken)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.AdminToken == "" {
+		log.Info("the admin API takes the token stored in the database: print it with `chatwasm admin-token`, or set CHATWASM_ADMIN_TOKEN")
 	}
 
 	reg := prometheus.NewRegistry()
