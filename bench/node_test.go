@@ -118,7 +118,10 @@ func startNode(tb testing.TB, db, id string, peer *node) *node {
 // exec starts the node as a chatwasm process.
 func (n *node) exec(tb testing.TB) {
 	tb.Helper()
-	n.cmd = exec.Command(chatwasmBin(tb), "serve", "--addr", "127.0.0.1:0", "--db", n.db, "--node-id", n.id)
+	// No frame rate or connection cap: the load is one client sending as
+	// fast as the server answers.
+	n.cmd = exec.Command(chatwasmBin(tb), "serve", "--addr", "127.0.0.1:0", "--db", n.db, "--node-id", n.id,
+		"--frame-rate", "0", "--max-conns-per-user", "0")
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "CHATWASM_") {
@@ -143,6 +146,7 @@ func (n *node) run() {
 	cfg.Addr, cfg.DB, cfg.NodeID = "127.0.0.1:0", n.db, n.id
 	cfg.Secret, cfg.AdminToken = n.secret, n.adminToken
 	cfg.ModuleCache, cfg.ModuleWatch = "", -1
+	cfg.FrameRate, cfg.MaxConnsPerUser = 0, 0
 	var ctx context.Context
 	ctx, n.cancel = context.WithCancel(context.Background())
 	go func() {

@@ -52,6 +52,11 @@ func withMaxFrameBytes(n int) serverOption {
 	return func(c *serverConfig) { c.flags = append(c.flags, "--max-frame-bytes", strconv.Itoa(n)) }
 }
 
+// withFlags passes more flags to chatwasm serve.
+func withFlags(flags ...string) serverOption {
+	return func(c *serverConfig) { c.flags = append(c.flags, flags...) }
+}
+
 // withInactivityThreshold sets --inactivity-threshold.
 func withInactivityThreshold(d time.Duration) serverOption {
 	return func(c *serverConfig) { c.flags = append(c.flags, "--inactivity-threshold", d.String()) }

@@ -63,6 +63,18 @@ func (c *command) Int64(name, envName string, def int64, usage string) *int64 {
 	return c.fs.Int64(name, def, usage)
 }
 
+func (c *command) Float64(name, envName string, def float64, usage string) *float64 {
+	v, usage := c.env(envName, usage)
+	if v != "" {
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q: not a number", envName, v))
+		}
+		def = n
+	}
+	return c.fs.Float64(name, def, usage)
+}
+
 // Duration accepts a Go duration ("90s", "1m30s") or a plain number of
 // seconds, as the reference's INACTIVITY_THRESHOLD is.
 func (c *command) Duration(name, envName string, def time.Duration, usage string) *time.Duration {

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
 	"syscall"
@@ -148,6 +149,11 @@ func (c cli) serve(ctx context.Context, args []string) int {
 	inactivity := cmd.Duration("inactivity-threshold", "CHATWASM_INACTIVITY_THRESHOLD", d.InactivityThreshold,
 		"age of the last heartbeat after which a session is expired")
 	maxFrame := cmd.Int64("max-frame-bytes", "CHATWASM_MAX_FRAME_BYTES", d.MaxFrameBytes, "largest client frame accepted, in bytes")
+	frameRate := cmd.Float64("frame-rate", "CHATWASM_FRAME_RATE", d.FrameRate,
+		"frames per second a connection may send on average; faster clients are read more slowly, not refused (0: no limit)")
+	frameBurst := cmd.Int64("frame-burst", "CHATWASM_FRAME_BURST", int64(d.FrameBurst), "frames a connection may send at once above --frame-rate")
+	maxConns := cmd.Int64("max-conns-per-user", "CHATWASM_MAX_CONNS_PER_USER", int64(d.MaxConnsPerUser),
+		"open connections per user on this node; one more is closed with 1008 (0: no limit)")
 	shutdown := cmd.Duration("shutdown-timeout", "CHATWASM_SHUTDOWN_TIMEOUT", d.ShutdownTimeout, "longest graceful shutdown")
 	nodeID := cmd.String("node-id", "CHATWASM_NODE_ID", "", "this node's id in channel names (default random)")
 	modules := cmd.String("modules", "CHATWASM_MODULES", "",
@@ -170,6 +176,9 @@ func (c cli) serve(ctx context.Context, args []string) int {
 	if *moduleWatch < 0 {
 		return c.usageError(cmd, "--module-watch must not be negative")
 	}
+	if *frameRate < 0 || *frameBurst <= 0 || *maxConns < 0 || *frameBurst > math.MaxInt32 || *maxConns > math.MaxInt32 {
+		return c.usageError(cmd, "--frame-rate and --max-conns-per-user must not be negative, --frame-burst must be positive")
+	}
 	if *moduleWatch == 0 {
 		*moduleWatch = -1 // Config: never
 	}
@@ -181,6 +190,9 @@ func (c cli) serve(ctx context.Context, args []string) int {
 		Notifications:       *notifications,
 		InactivityThreshold: *inactivity,
 		MaxFrameBytes:       *maxFrame,
+		FrameRate:           *frameRate,
+		FrameBurst:          int(*frameBurst),
+		MaxConnsPerUser:     int(*maxConns),
 		Secret:              c.getenv("CHATWASM_SECRET"),
 		AdminToken:          c.getenv("CHATWASM_ADMIN_TOKEN"),
 		ShutdownTimeout:     *shutdown,

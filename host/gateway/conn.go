@@ -13,6 +13,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/chat"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
 )
 
 // conn is one client connection. Its reader (the goroutine that serves the
@@ -25,6 +26,8 @@ type conn struct {
 	user   store.User
 	caller chat.Caller
 	log    *slog.Logger
+	// limiter paces the frames read; nil when there is no frame rate.
+	limiter *rate.Limiter
 
 	queue      chan []byte
 	done       chan struct{} // closed when the connection must stop
@@ -42,10 +45,15 @@ type conn struct {
 }
 
 func newConn(gw *Gateway, ws *websocket.Conn, user store.User, channel string) *conn {
+	var lim *rate.Limiter
+	if gw.cfg.FrameRate > 0 {
+		lim = rate.NewLimiter(rate.Limit(gw.cfg.FrameRate), gw.cfg.FrameBurst)
+	}
 	return &conn{
-		gw:   gw,
-		ws:   ws,
-		user: user,
+		limiter: lim,
+		gw:      gw,
+		ws:      ws,
+		user:    user,
 		caller: chat.Caller{
 			UserID:      user.ID,
 			Tenant:      user.Tenant,
@@ -93,6 +101,9 @@ func (c *conn) readLoop(ctx context.Context) {
 		return c.ws.SetReadDeadline(time.Now().Add(cfg.ReadTimeout))
 	})
 	for {
+		if !c.throttle() {
+			return
+		}
 		// Set before every frame, not after: an operation may take longer
 		// than the timeout, and pongs only refresh it while we read.
 		if err := c.ws.SetReadDeadline(time.Now().Add(cfg.ReadTimeout)); err != nil {
@@ -123,6 +134,30 @@ func (c *conn) readLoop(ctx context.Context) {
 			continue
 		}
 		c.handle(ctx, payload)
+	}
+}
+
+// throttle waits until the connection may read its next frame, and reports
+// false if the connection closed meanwhile. It runs before the read, so that
+// the read deadline starts after the wait.
+func (c *conn) throttle() bool {
+	if c.limiter == nil {
+		return true
+	}
+	r := c.limiter.Reserve()
+	d := r.Delay()
+	if d == 0 {
+		return true
+	}
+	c.gw.metrics.throttled.Inc()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-c.done:
+		r.Cancel()
+		return false
 	}
 }
 

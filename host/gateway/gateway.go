@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -41,18 +42,33 @@ type Config struct {
 	// CloseGrace is how long the server waits for the client to answer its
 	// close frame before dropping the connection.
 	CloseGrace time.Duration
+	// FrameRate is how many frames per second a connection may send on
+	// average, FrameBurst how many at once. A client over the rate is
+	// slowed down, not refused: its next frame is read when the rate allows
+	// (TCP pushes back on the client meanwhile), so nothing it sends is
+	// lost. 0 means no limit.
+	FrameRate  float64
+	FrameBurst int
+	// MaxConnsPerUser caps the connections one user may have open on this
+	// node; one more is closed right after the upgrade with 1008 (policy
+	// violation) and "too many connections". 0 means no limit.
+	MaxConnsPerUser int
 }
 
 // DefaultConfig returns the default tuning: 1 MiB frames, 256 queued frames,
-// a ping every 25 s, 60 s read timeout.
+// a ping every 25 s, 60 s read timeout, 20 frames a second (bursts of 50)
+// and 32 connections per user.
 func DefaultConfig() Config {
 	return Config{
-		MaxFrameBytes: 1 << 20,
-		QueueSize:     256,
-		PingInterval:  25 * time.Second,
-		ReadTimeout:   60 * time.Second,
-		WriteTimeout:  10 * time.Second,
-		CloseGrace:    time.Second,
+		MaxFrameBytes:   1 << 20,
+		QueueSize:       256,
+		PingInterval:    25 * time.Second,
+		ReadTimeout:     60 * time.Second,
+		WriteTimeout:    10 * time.Second,
+		CloseGrace:      time.Second,
+		FrameRate:       20,
+		FrameBurst:      50,
+		MaxConnsPerUser: 32,
 	}
 }
 
@@ -80,6 +96,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.CloseGrace <= 0 {
 		c.CloseGrace = d.CloseGrace
+	}
+	if c.FrameBurst <= 0 {
+		c.FrameBurst = d.FrameBurst
 	}
 	return c
 }
@@ -110,6 +129,7 @@ type Gateway struct {
 	mu      sync.Mutex
 	closing bool
 	conns   map[*conn]struct{}
+	perUser map[int64]int // open connections by user
 	wg      sync.WaitGroup
 }
 
@@ -137,7 +157,8 @@ func New(cfg Config, d Deps) (*Gateway, error) {
 			// on a browser's ambient credentials, so any Origin may connect.
 			CheckOrigin: func(*http.Request) bool { return true },
 		},
-		conns: make(map[*conn]struct{}),
+		conns:   make(map[*conn]struct{}),
+		perUser: make(map[int64]int),
 	}, nil
 }
 
@@ -187,7 +208,13 @@ func (g *Gateway) authenticate(r *http.Request) (store.User, error) {
 // serve runs an authenticated connection.
 func (g *Gateway) serve(ctx context.Context, ws *websocket.Conn, user store.User) {
 	c := newConn(g, ws, user, g.cfg.NodeID+"."+rand.Text())
-	if !g.register(c) {
+	switch err := g.register(c); {
+	case errors.Is(err, errTooManyConns):
+		g.metrics.connLimited.Inc()
+		g.log.Info("connection refused", "user", user.ID, "err", err)
+		g.closeNow(ws, websocket.ClosePolicyViolation, "too many connections")
+		return
+	case err != nil:
 		g.closeNow(ws, websocket.CloseGoingAway, "server shutting down")
 		return
 	}
@@ -244,21 +271,35 @@ func (g *Gateway) closeNow(ws *websocket.Conn, code int, text string) {
 	_ = ws.Close()
 }
 
-func (g *Gateway) register(c *conn) bool {
+var (
+	errClosing      = errors.New("gateway: shutting down")
+	errTooManyConns = errors.New("gateway: too many connections for this user")
+)
+
+// register counts a new connection in, unless the gateway is shutting down
+// or its user already has MaxConnsPerUser connections open.
+func (g *Gateway) register(c *conn) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closing {
-		return false
+		return errClosing
+	}
+	if max := g.cfg.MaxConnsPerUser; max > 0 && g.perUser[c.user.ID] >= max {
+		return fmt.Errorf("%w (%d open)", errTooManyConns, max)
 	}
 	g.conns[c] = struct{}{}
+	g.perUser[c.user.ID]++
 	g.wg.Add(1)
 	g.metrics.conns.Inc()
-	return true
+	return nil
 }
 
 func (g *Gateway) unregister(c *conn) {
 	g.mu.Lock()
 	delete(g.conns, c)
+	if g.perUser[c.user.ID]--; g.perUser[c.user.ID] <= 0 {
+		delete(g.perUser, c.user.ID)
+	}
 	g.mu.Unlock()
 	g.metrics.conns.Dec()
 	g.wg.Done()

@@ -15,6 +15,8 @@ type Metrics struct {
 	opLatency    *prometheus.HistogramVec
 	slowClosed   prometheus.Counter
 	authFailures prometheus.Counter
+	throttled    prometheus.Counter
+	connLimited  prometheus.Counter
 }
 
 // Label values for frames that never reach an operation.
@@ -52,8 +54,17 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "chatwasm_auth_failures_total",
 			Help: "WebSocket connections closed with 4001 (missing, invalid or expired token, or unknown user).",
 		}),
+		throttled: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chatwasm_frames_throttled_total",
+			Help: "Client frames read late because their connection was over its frame rate.",
+		}),
+		connLimited: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chatwasm_connections_over_user_limit_total",
+			Help: "WebSocket connections closed with 1008 because their user had the maximum number open on this node.",
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.conns, m.framesIn, m.errors, m.opLatency, m.slowClosed, m.authFailures} {
+	for _, c := range []prometheus.Collector{m.conns, m.framesIn, m.errors, m.opLatency, m.slowClosed, m.authFailures,
+		m.throttled, m.connLimited} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("gateway: register metrics: %w", err)
 		}

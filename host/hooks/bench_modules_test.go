@@ -301,6 +301,7 @@ func wsRoom(b *testing.B, modules string, n int) ([]*websocket.Conn, string) {
 	cfg.AdminToken = "admin"
 	cfg.ModuleCache = cacheDir
 	cfg.ModuleWatch = -1
+	cfg.FrameRate = 0 // one client sends as fast as the server answers
 	if modules != "" {
 		cfg.Modules = filepath.Join(dir, "modules.yaml")
 		if err := os.WriteFile(cfg.Modules, []byte(modules), 0o644); err != nil {

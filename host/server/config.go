@@ -26,6 +26,12 @@ type Config struct {
 	InactivityThreshold time.Duration
 	// MaxFrameBytes is the largest client frame processed.
 	MaxFrameBytes int64
+	// FrameRate, FrameBurst and MaxConnsPerUser limit each connection's
+	// frames and each user's connections on this node (gateway.Config);
+	// 0 means no limit.
+	FrameRate       float64
+	FrameBurst      int
+	MaxConnsPerUser int
 	// Secret signs access tokens; empty means the one stored in the
 	// database (generated on first start).
 	Secret string
@@ -63,7 +69,7 @@ func DefaultModuleCache() string {
 
 // DefaultConfig returns the defaults of `chatwasm serve`.
 func DefaultConfig() Config {
-	cc := chat.DefaultConfig()
+	cc, gw := chat.DefaultConfig(), gateway.DefaultConfig()
 	return Config{
 		Addr:                "127.0.0.1:8080",
 		DB:                  "sqlite:chatwasm.db",
@@ -71,7 +77,10 @@ func DefaultConfig() Config {
 		SoftDelete:          cc.SoftDelete,
 		Notifications:       cc.Notifications,
 		InactivityThreshold: cc.InactivityThreshold,
-		MaxFrameBytes:       gateway.DefaultConfig().MaxFrameBytes,
+		MaxFrameBytes:       gw.MaxFrameBytes,
+		FrameRate:           gw.FrameRate,
+		FrameBurst:          gw.FrameBurst,
+		MaxConnsPerUser:     gw.MaxConnsPerUser,
 		ShutdownTimeout:     10 * time.Second,
 	}
 }

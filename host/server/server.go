@@ -150,7 +150,8 @@ func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, 
 	if err != nil {
 		return nil, err
 	}
-	gw, err := gateway.New(gateway.Config{MaxFrameBytes: cfg.MaxFrameBytes, NodeID: nodeID},
+	gw, err := gateway.New(gateway.Config{MaxFrameBytes: cfg.MaxFrameBytes, NodeID: nodeID,
+		FrameRate: cfg.FrameRate, FrameBurst: cfg.FrameBurst, MaxConnsPerUser: cfg.MaxConnsPerUser},
 		gateway.Deps{Service: svc, Issuer: issuer, Hub: hub, Broker: br, Metrics: metrics, Log: log})
 	if err != nil {
 		_ = br.Close()
@@ -335,6 +336,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	log.Info("listening", "addr", ln.Addr().String())
 	log.Info("serving", "ws_path", cfg.WSPath, "db", dbScheme(cfg.DB), "soft_delete", cfg.SoftDelete,
 		"notifications", cfg.Notifications, "inactivity_threshold", cfg.InactivityThreshold, "max_frame_bytes", cfg.MaxFrameBytes,
+		"frame_rate", cfg.FrameRate, "max_conns_per_user", cfg.MaxConnsPerUser,
 		"modules", cfg.Modules)
 	return srv.Serve(ctx, ln)
 }
