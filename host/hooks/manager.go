@@ -148,16 +148,16 @@ func (m *Manager) Reload(ctx context.Context) error {
 }
 
 // Watch reloads the modules whenever the module file or a module's .wasm
-// changes, checking every interval, until ctx is done. A failed reload is
-// logged and not retried until the files change again. The server also
-// calls Reload on SIGHUP.
+// changes, checking every interval, until ctx is done: once the change has
+// settled (see settle). A failed reload is logged and not retried until the
+// files change again. The server also calls Reload on SIGHUP.
 func (m *Manager) Watch(ctx context.Context, interval time.Duration) {
 	if m == nil || m.path == "" {
 		return
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	failed := ""
+	var w settle
 	for {
 		select {
 		case <-ctx.Done():
@@ -166,15 +166,41 @@ func (m *Manager) Watch(ctx context.Context, interval time.Duration) {
 		}
 		fp, err := fingerprint(m.path)
 		m.mu.Lock()
-		same := fp == m.fingerprint
+		loaded := m.fingerprint
 		m.mu.Unlock()
-		if err != nil || same || fp == failed {
+		if err != nil || !w.ready(fp, loaded) {
 			continue
 		}
 		if err := m.Reload(ctx); err != nil {
-			failed = fp
+			w.failed = fp
 		}
 	}
+}
+
+// settle decides, poll after poll, when changed module files are reloaded:
+// when they read the same at two polls in a row. A file caught halfway
+// through being written (truncated, not yet filled, as editors and
+// os.WriteFile do) would otherwise be loaded as it stood: an empty module
+// file is a valid one with no modules, and swapping it in drops them all.
+// Seen in TestModuleFileReload, which failed once in CI that way.
+type settle struct {
+	pending string // a changed fingerprint seen once
+	failed  string // the fingerprint whose reload failed
+}
+
+// ready reports whether to reload files whose fingerprint is fp, the
+// modules in force having been loaded from loaded.
+func (w *settle) ready(fp, loaded string) bool {
+	if fp == loaded || fp == w.failed {
+		w.pending = ""
+		return false
+	}
+	if fp != w.pending {
+		w.pending = fp
+		return false
+	}
+	w.pending = ""
+	return true
 }
 
 // Close closes the current Set and the runtime once no call holds a Set
