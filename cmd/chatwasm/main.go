@@ -162,6 +162,16 @@ func (c cli) serve(ctx context.Context, args []string) int {
 		"directory keeping compiled modules across restarts (\"\" keeps them in memory)")
 	moduleWatch := cmd.Duration("module-watch", "CHATWASM_MODULE_WATCH", server.DefaultModuleWatch,
 		"how often the module files are checked for changes (0 never)")
+	jwtIssuer := cmd.String("jwt-issuer", "CHATWASM_JWT_ISSUER", "",
+		"accept the tokens of this external identity provider (their \"iss\") besides the server's own")
+	jwtKey := cmd.String("jwt-key", "CHATWASM_JWT_KEY", "", "PEM file of the external provider's public key (RSA, ECDSA or Ed25519)")
+	jwtAudience := cmd.String("jwt-audience", "CHATWASM_JWT_AUDIENCE", "", "the \"aud\" the external tokens must carry (default: not checked)")
+	jwtUsername := cmd.String("jwt-username-claim", "CHATWASM_JWT_USERNAME_CLAIM", d.External.UsernameClaim,
+		"the external tokens' claim holding the username")
+	jwtTenant := cmd.String("jwt-tenant-claim", "CHATWASM_JWT_TENANT_CLAIM", "",
+		"the external tokens' claim holding the user's tenant (default: users of any tenant, new ones in \"default\")")
+	jwtCreate := cmd.Bool("jwt-create-users", "CHATWASM_JWT_CREATE_USERS", d.External.CreateUsers,
+		"create the user of a valid external token on first connect")
 	lvl := cmd.LogLevel()
 	pos, code, ok := c.parse(cmd, args)
 	if !ok {
@@ -196,10 +206,12 @@ func (c cli) serve(ctx context.Context, args []string) int {
 		Secret:              c.getenv("CHATWASM_SECRET"),
 		AdminToken:          c.getenv("CHATWASM_ADMIN_TOKEN"),
 		ShutdownTimeout:     *shutdown,
-		NodeID:              *nodeID,
-		Modules:             *modules,
-		ModuleCache:         *moduleCache,
-		ModuleWatch:         *moduleWatch,
+		External: server.ExternalAuth{Issuer: *jwtIssuer, KeyFile: *jwtKey, Audience: *jwtAudience,
+			UsernameClaim: *jwtUsername, TenantClaim: *jwtTenant, CreateUsers: *jwtCreate},
+		NodeID:      *nodeID,
+		Modules:     *modules,
+		ModuleCache: *moduleCache,
+		ModuleWatch: *moduleWatch,
 	}
 	log := c.logger(*lvl)
 	if err := server.Run(ctx, cfg, log); err != nil {

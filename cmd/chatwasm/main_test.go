@@ -326,3 +326,26 @@ func TestServeGracefulShutdown(t *testing.T) {
 		})
 	}
 }
+
+// TestServeRefusesBadExternalIssuer: an external issuer that cannot be
+// used stops the server before it listens, saying why.
+func TestServeRefusesBadExternalIssuer(t *testing.T) {
+	notPEM := filepath.Join(t.TempDir(), "key.pem")
+	if err := os.WriteFile(notPEM, []byte("not a key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--jwt-issuer", "https://idp", "--jwt-key", filepath.Join(t.TempDir(), "missing.pem")}, "no such file"},
+		{[]string{"--jwt-issuer", "https://idp", "--jwt-key", notPEM}, "the key is not PEM"},
+		{[]string{"--jwt-issuer", "https://idp"}, "its key file is required"},
+		{[]string{"--jwt-key", notPEM}, "but not its issuer"},
+	} {
+		r := runCLI(t, nil, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", tempDB(t)}, c.args...)...)
+		if r.code != 1 || !strings.Contains(r.stderr, c.want) || strings.Contains(r.stderr, "msg=listening") {
+			t.Errorf("%v: code %d, stderr:\n%s\nwant 1 and %q before listening", c.args, r.code, r.stderr, c.want)
+		}
+	}
+}

@@ -11,10 +11,13 @@ import (
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
-// Limits of user fields, as in Django's auth.User (the reference's users).
+// MaxNameLen is the most characters of a first or last name, as in
+// Django's auth.User (the reference's users).
+const MaxNameLen = 150
+
+// Limits of the other user fields, as in Django's auth.User.
 const (
 	maxUsernameLen = 150
-	maxNameLen     = 150
 	maxEmailLen    = 254
 	maxTenantLen   = 64
 )
@@ -46,10 +49,10 @@ func (u NewUser) Validate() error {
 		return fmt.Errorf("%w: username may contain only letters, digits and @/./+/-/_ characters", ErrInvalid)
 	case u.Email != "" && (!strings.Contains(u.Email, "@") || utf8.RuneCountInString(u.Email) > maxEmailLen):
 		return fmt.Errorf("%w: email must be an address of at most %d characters", ErrInvalid, maxEmailLen)
-	case utf8.RuneCountInString(u.FirstName) > maxNameLen:
-		return fmt.Errorf("%w: first_name must be at most %d characters", ErrInvalid, maxNameLen)
-	case utf8.RuneCountInString(u.LastName) > maxNameLen:
-		return fmt.Errorf("%w: last_name must be at most %d characters", ErrInvalid, maxNameLen)
+	case utf8.RuneCountInString(u.FirstName) > MaxNameLen:
+		return fmt.Errorf("%w: first_name must be at most %d characters", ErrInvalid, MaxNameLen)
+	case utf8.RuneCountInString(u.LastName) > MaxNameLen:
+		return fmt.Errorf("%w: last_name must be at most %d characters", ErrInvalid, MaxNameLen)
 	case utf8.RuneCountInString(u.Tenant) > maxTenantLen || strings.TrimSpace(u.Tenant) != u.Tenant:
 		return fmt.Errorf("%w: tenant must be at most %d characters without surrounding spaces", ErrInvalid, maxTenantLen)
 	}

@@ -1,5 +1,7 @@
 // Package auth issues and verifies chatwasm's access tokens: HS256 JWTs whose
-// subject is the user id, signed with the server's secret.
+// subject is the user id, signed with the server's secret, and verifies
+// those of an external identity provider (External). It also keeps the
+// generated secret and admin token in the database.
 package auth
 
 import (

@@ -12,6 +12,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/auth"
 	"github.com/chatwasm/chatwasm/host/broker"
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/identity"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 	"github.com/gorilla/websocket"
@@ -44,7 +45,7 @@ func newEnv(tb testing.TB, cfg Config) *env {
 	}
 	hub := NewHub(nil)
 	br := broker.NewMemory(hub.Apply)
-	gw, err := New(cfg, Deps{Service: chat.New(st, chat.DefaultConfig(), nil), Issuer: iss, Hub: hub, Broker: br, Metrics: m})
+	gw, err := New(cfg, Deps{Service: chat.New(st, chat.DefaultConfig(), nil), Auth: identity.New(st, iss, identity.Options{}), Hub: hub, Broker: br, Metrics: m})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -103,10 +103,17 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// Authenticator resolves a connection's access token to its user
+// (identity.Resolver). A bad token wraps auth.ErrInvalidToken, a user that
+// does not exist is store.ErrNotFound: both close the connection with 4001.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (store.User, error)
+}
+
 // Deps are the parts a Gateway is built from.
 type Deps struct {
 	Service *chat.Service
-	Issuer  *auth.Issuer
+	Auth    Authenticator
 	// Hub is this node's fan-out table; Broker must deliver to Hub.Apply.
 	Hub     *Hub
 	Broker  broker.Broker
@@ -119,7 +126,7 @@ type Deps struct {
 type Gateway struct {
 	cfg      Config
 	svc      *chat.Service
-	issuer   *auth.Issuer
+	auth     Authenticator
 	hub      *Hub
 	broker   broker.Broker
 	metrics  *Metrics
@@ -135,8 +142,8 @@ type Gateway struct {
 
 // New returns a Gateway.
 func New(cfg Config, d Deps) (*Gateway, error) {
-	if d.Service == nil || d.Issuer == nil || d.Hub == nil || d.Broker == nil || d.Metrics == nil {
-		return nil, errors.New("gateway: Service, Issuer, Hub, Broker and Metrics are required")
+	if d.Service == nil || d.Auth == nil || d.Hub == nil || d.Broker == nil || d.Metrics == nil {
+		return nil, errors.New("gateway: Service, Auth, Hub, Broker and Metrics are required")
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
@@ -145,7 +152,7 @@ func New(cfg Config, d Deps) (*Gateway, error) {
 	return &Gateway{
 		cfg:     cfg,
 		svc:     d.Service,
-		issuer:  d.Issuer,
+		auth:    d.Auth,
 		hub:     d.Hub,
 		broker:  d.Broker,
 		metrics: d.Metrics,
@@ -192,17 +199,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // authenticate resolves the request's token to a user. A missing or bad
 // token wraps auth.ErrInvalidToken, a deleted user store.ErrNotFound.
 func (g *Gateway) authenticate(r *http.Request) (store.User, error) {
-	id, err := g.issuer.Verify(auth.FromRequest(r))
-	if err != nil {
-		return store.User{}, err
-	}
-	var u store.User
-	err = g.svc.Store().Read(r.Context(), func(tx *store.Tx) error {
-		var err error
-		u, err = tx.GetUser(r.Context(), id)
-		return err
-	})
-	return u, err
+	return g.auth.Authenticate(r.Context(), auth.FromRequest(r))
 }
 
 // serve runs an authenticated connection.

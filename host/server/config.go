@@ -38,6 +38,9 @@ type Config struct {
 	// AdminToken authenticates the admin API; empty means the one stored in
 	// the database (auth.LoadAdminToken), generated on first use.
 	AdminToken string
+	// External, if its Issuer is set, is an identity provider whose tokens
+	// connections may carry besides the server's own.
+	External ExternalAuth
 	// ShutdownTimeout bounds the graceful shutdown.
 	ShutdownTimeout time.Duration
 	// NodeID names this node; empty means a random id.
@@ -53,6 +56,24 @@ type Config struct {
 	// never (SIGHUP still reloads).
 	ModuleWatch time.Duration
 }
+
+// ExternalAuth configures an external identity provider (auth.External).
+type ExternalAuth struct {
+	// Issuer is the "iss" of its tokens; "" means no external provider.
+	Issuer string
+	// KeyFile is the PEM file of its public key.
+	KeyFile string
+	// Audience, if set, must be in its tokens' "aud".
+	Audience string
+	// UsernameClaim names the user ("" means "sub"); TenantClaim, if set,
+	// the user's tenant.
+	UsernameClaim, TenantClaim string
+	// CreateUsers creates the user of a valid token on first connect.
+	CreateUsers bool
+}
+
+// externalLeeway is the clock skew allowed with an external provider.
+const externalLeeway = 30 * time.Second
 
 // DefaultModuleWatch is how often a server checks its module files.
 const DefaultModuleWatch = 2 * time.Second
@@ -82,6 +103,7 @@ func DefaultConfig() Config {
 		FrameBurst:          gw.FrameBurst,
 		MaxConnsPerUser:     gw.MaxConnsPerUser,
 		ShutdownTimeout:     10 * time.Second,
+		External:            ExternalAuth{UsernameClaim: "sub", CreateUsers: true},
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/chat"
 	"github.com/chatwasm/chatwasm/host/gateway"
 	"github.com/chatwasm/chatwasm/host/hooks"
+	"github.com/chatwasm/chatwasm/host/identity"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/postgres"
 	"github.com/prometheus/client_golang/prometheus"
@@ -72,6 +73,11 @@ func New(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*S
 	if err != nil {
 		return nil, err
 	}
+	ext, err := loadExternal(cfg.External)
+	if err != nil {
+		return nil, err
+	}
+	ids := identity.New(st, issuer, identity.Options{External: ext, CreateUsers: cfg.External.CreateUsers, Log: log})
 	adminToken, err := auth.LoadAdminToken(ctx, st, cfg.AdminToken)
 	if err != nil {
 		return nil, err
@@ -92,7 +98,7 @@ func New(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*S
 		return nil, err
 	}
 	svc := chat.New(st, chatCfg, log, chat.WithModules(mods))
-	srv, err := build(ctx, cfg, st, svc, issuer, adminToken, reg, log)
+	srv, err := build(ctx, cfg, st, svc, issuer, ids, adminToken, reg, log)
 	if err != nil {
 		_ = mods.Close(context.WithoutCancel(ctx))
 		return nil, err
@@ -131,7 +137,7 @@ func loadModules(ctx context.Context, cfg Config, st *store.Store, chatCfg chat.
 }
 
 // build assembles the server's parts around svc.
-func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, issuer *auth.Issuer, adminToken string,
+func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, issuer *auth.Issuer, ids *identity.Resolver, adminToken string,
 	reg *prometheus.Registry, log *slog.Logger) (*Server, error) {
 	wsPat, err := wsPattern(cfg.WSPath)
 	if err != nil {
@@ -152,7 +158,7 @@ func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, 
 	}
 	gw, err := gateway.New(gateway.Config{MaxFrameBytes: cfg.MaxFrameBytes, NodeID: nodeID,
 		FrameRate: cfg.FrameRate, FrameBurst: cfg.FrameBurst, MaxConnsPerUser: cfg.MaxConnsPerUser},
-		gateway.Deps{Service: svc, Issuer: issuer, Hub: hub, Broker: br, Metrics: metrics, Log: log})
+		gateway.Deps{Service: svc, Auth: ids, Hub: hub, Broker: br, Metrics: metrics, Log: log})
 	if err != nil {
 		_ = br.Close()
 		return nil, err
@@ -336,9 +342,29 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	log.Info("listening", "addr", ln.Addr().String())
 	log.Info("serving", "ws_path", cfg.WSPath, "db", dbScheme(cfg.DB), "soft_delete", cfg.SoftDelete,
 		"notifications", cfg.Notifications, "inactivity_threshold", cfg.InactivityThreshold, "max_frame_bytes", cfg.MaxFrameBytes,
-		"frame_rate", cfg.FrameRate, "max_conns_per_user", cfg.MaxConnsPerUser,
+		"frame_rate", cfg.FrameRate, "max_conns_per_user", cfg.MaxConnsPerUser, "external_issuer", cfg.External.Issuer,
 		"modules", cfg.Modules)
 	return srv.Serve(ctx, ln)
+}
+
+// loadExternal returns the external identity provider of cfg, or nil when
+// there is none.
+func loadExternal(cfg ExternalAuth) (*auth.External, error) {
+	if cfg.Issuer == "" {
+		if cfg.KeyFile != "" || cfg.Audience != "" || cfg.TenantClaim != "" {
+			return nil, errors.New("an external token issuer's key, audience or tenant claim is set, but not its issuer")
+		}
+		return nil, nil
+	}
+	if cfg.KeyFile == "" {
+		return nil, fmt.Errorf("external token issuer %s: its key file is required", cfg.Issuer)
+	}
+	key, err := os.ReadFile(cfg.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("external token issuer %s: %w", cfg.Issuer, err)
+	}
+	return auth.NewExternal(auth.ExternalConfig{Issuer: cfg.Issuer, Audience: cfg.Audience, KeyPEM: key,
+		UsernameClaim: cfg.UsernameClaim, TenantClaim: cfg.TenantClaim, Leeway: externalLeeway})
 }
 
 // reloadOnSIGHUP reloads the modules on every SIGHUP until the returned
