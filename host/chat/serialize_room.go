@@ -136,21 +136,13 @@ func (d RoomDetail) MarshalJSON() ([]byte, error) {
 		v = groupDetailJSON{d.ID, d.Type, d.Creator, members, admins, prop, created, updated,
 			d.Name, d.Description, d.MaxMembers, d.Avatar, d.JoinApprovalRequired, d.GroupLocked}
 	}
-	b, err := json.Marshal(v)
-	if err != nil || len(d.Extra) == 0 {
-		return b, err
-	}
-	return mergeFields(b, d.Extra)
+	return marshalForm(v, d.Extra)
 }
 
 // UnmarshalJSON implements json.Unmarshaler, reading any kind's form back
 // (a module may return a room it built or changed).
 func (d *RoomDetail) UnmarshalJSON(b []byte) error {
-	var w roomWire
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	created, updated, err := wireTimes(w)
+	w, created, updated, err := readRoomWire(b)
 	if err != nil {
 		return err
 	}
@@ -248,20 +240,12 @@ func (it RoomListItem) MarshalJSON() ([]byte, error) {
 		v = groupListJSON{it.ID, it.Type, it.Creator, last, created, updated,
 			it.Name, it.Description, it.MaxMembers, it.Avatar, it.JoinApprovalRequired, it.GroupLocked}
 	}
-	b, err := json.Marshal(v)
-	if err != nil || len(it.Extra) == 0 {
-		return b, err
-	}
-	return mergeFields(b, it.Extra)
+	return marshalForm(v, it.Extra)
 }
 
 // UnmarshalJSON implements json.Unmarshaler for any kind's list form.
 func (it *RoomListItem) UnmarshalJSON(b []byte) error {
-	var w roomWire
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	created, updated, err := wireTimes(w)
+	w, created, updated, err := readRoomWire(b)
 	if err != nil {
 		return err
 	}
@@ -278,14 +262,28 @@ func (it *RoomListItem) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-func wireTimes(w roomWire) (created, updated time.Time, err error) {
+// marshalForm encodes one of a room's JSON forms and merges into it the
+// fields modules added.
+func marshalForm(v any, extra map[string]json.RawMessage) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil || len(extra) == 0 {
+		return b, err
+	}
+	return mergeFields(b, extra)
+}
+
+// readRoomWire decodes any of a room's JSON forms, with its timestamps.
+func readRoomWire(b []byte) (w roomWire, created, updated time.Time, err error) {
+	if err = json.Unmarshal(b, &w); err != nil {
+		return w, created, updated, err
+	}
 	if created, err = parseTime(w.CreatedAt); err != nil {
-		return created, updated, fmt.Errorf("room created_at: %w", err)
+		return w, created, updated, fmt.Errorf("room created_at: %w", err)
 	}
 	if updated, err = parseTime(w.UpdatedAt); err != nil {
-		return created, updated, fmt.Errorf("room updated_at: %w", err)
+		return w, created, updated, fmt.Errorf("room updated_at: %w", err)
 	}
-	return created, updated, nil
+	return w, created, updated, nil
 }
 
 func usersOrEmpty(us []store.User) []store.User {
