@@ -1,19 +1,19 @@
 package e2e
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/chatwasm/chatwasm/internal/proclog"
 )
 
 // Timeouts of the suite. Every wait has one, so no test can hang.
@@ -92,7 +92,7 @@ type server struct {
 	notifications bool
 
 	cmd      *exec.Cmd
-	log      *processLog
+	log      *proclog.Log
 	exited   chan struct{} // closed when the process has exited
 	waitErr  error         // valid once exited is closed
 	stopOnce sync.Once
@@ -111,7 +111,7 @@ func startServer(t *testing.T, opts ...serverOption) *server {
 	s := &server{
 		wsPath:        cfg.wsPath,
 		notifications: cfg.notifications,
-		log:           newProcessLog(),
+		log:           proclog.New(),
 		exited:        make(chan struct{}),
 	}
 	if o := cfg.shared; o != nil {
@@ -144,7 +144,7 @@ func startServer(t *testing.T, opts ...serverOption) *server {
 		}
 	})
 	select {
-	case addr := <-s.log.listening:
+	case addr := <-s.log.Listening():
 		s.addr = addr
 	case <-s.exited:
 		t.Fatalf("chatwasm serve %v exited before listening: %v\n%s", args, s.waitErr, s.log.String())
@@ -222,46 +222,4 @@ func TestHealthz(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /healthz: status %d, want 200", resp.StatusCode)
 	}
-}
-
-// listeningRE finds the address in the server's "listening" log line.
-var listeningRE = regexp.MustCompile(`msg=listening\b.*?\baddr=(\S+)`)
-
-// processLog keeps a process's output and reports the address of its first
-// "msg=listening addr=HOST:PORT" line.
-type processLog struct {
-	mu        sync.Mutex
-	buf       bytes.Buffer
-	scanned   int
-	found     bool
-	listening chan string
-}
-
-func newProcessLog() *processLog { return &processLog{listening: make(chan string, 1)} }
-
-// Write implements io.Writer.
-func (l *processLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.buf.Write(p)
-	for !l.found {
-		rest := l.buf.Bytes()[l.scanned:]
-		i := bytes.IndexByte(rest, '\n')
-		if i < 0 {
-			break
-		}
-		if m := listeningRE.FindSubmatch(rest[:i]); m != nil {
-			l.found = true
-			l.listening <- strings.Trim(string(m[1]), `"`)
-		}
-		l.scanned += i + 1
-	}
-	return len(p), nil
-}
-
-// String returns everything the process wrote so far.
-func (l *processLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }

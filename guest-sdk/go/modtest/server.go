@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"github.com/chatwasm/chatwasm/host/store/storetest"
+	"github.com/chatwasm/chatwasm/internal/proclog"
 )
 
 // Waits of the harness; every wait has one, so that no test can hang.
@@ -40,7 +40,7 @@ type Server struct {
 	// notifications is whether clients get chat.notifications at connect.
 	notifications bool
 	cmd           *exec.Cmd
-	log           *processLog
+	log           *proclog.Log
 	exited        chan struct{}
 	waitErr       error
 }
@@ -68,7 +68,7 @@ func StartServer(t testing.TB, moduleFile string, flags ...string) *Server {
 		t.Fatalf("modtest: %v", err)
 	}
 	dir := t.TempDir()
-	s := &Server{adminToken: randomHex(t), log: newProcessLog(), exited: make(chan struct{}),
+	s := &Server{adminToken: randomHex(t), log: proclog.New(), exited: make(chan struct{}),
 		notifications: !slices.Contains(flags, "--notifications=false")}
 	db := "sqlite:" + filepath.Join(dir, "chat.db")
 	if os.Getenv(storetest.EnvPostgres) != "" {
@@ -98,7 +98,7 @@ func StartServer(t testing.TB, moduleFile string, flags ...string) *Server {
 		}
 	})
 	select {
-	case s.Addr = <-s.log.listening:
+	case s.Addr = <-s.log.Listening():
 	case <-s.exited:
 		t.Fatalf("modtest: chatwasm %v exited before listening: %v\n%s", args, s.waitErr, s.Log())
 	case <-time.After(startTimeout):
@@ -218,48 +218,6 @@ func randomHex(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return hex.EncodeToString(b)
-}
-
-// listeningRE finds the address in the server's "listening" log line.
-var listeningRE = regexp.MustCompile(`msg=listening\b.*?\baddr=(\S+)`)
-
-// processLog keeps a process's output and reports the address of its
-// "msg=listening addr=HOST:PORT" line.
-type processLog struct {
-	mu        sync.Mutex
-	buf       bytes.Buffer
-	scanned   int
-	found     bool
-	listening chan string
-}
-
-func newProcessLog() *processLog { return &processLog{listening: make(chan string, 1)} }
-
-// Write implements io.Writer.
-func (l *processLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.buf.Write(p)
-	for !l.found {
-		rest := l.buf.Bytes()[l.scanned:]
-		i := bytes.IndexByte(rest, '\n')
-		if i < 0 {
-			break
-		}
-		if m := listeningRE.FindSubmatch(rest[:i]); m != nil {
-			l.found = true
-			l.listening <- strings.Trim(string(m[1]), `"`)
-		}
-		l.scanned += i + 1
-	}
-	return len(p), nil
-}
-
-// String returns everything the process wrote so far.
-func (l *processLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
 
 // ModuleFileFrom copies the module file at path (an example's

@@ -1,0 +1,32 @@
+package proclog
+
+import (
+	"fmt"
+	"testing"
+)
+
+// TestListening: the address of the first listening line is reported once,
+// even when the line arrives in pieces, and everything is kept.
+func TestListening(t *testing.T) {
+	l := New()
+	for _, piece := range []string{"time=1 level=INFO msg=starting\ntime=2 level=INFO msg=list", "ening addr=127.0.0.1:8080\n",
+		"time=3 level=INFO msg=listening addr=127.0.0.1:9090\n"} {
+		fmt.Fprint(l, piece)
+	}
+	select {
+	case addr := <-l.Listening():
+		if addr != "127.0.0.1:8080" {
+			t.Errorf("address %q, want the first line's", addr)
+		}
+	default:
+		t.Fatal("no address reported")
+	}
+	select {
+	case addr := <-l.Listening():
+		t.Errorf("a second address reported: %q", addr)
+	default:
+	}
+	if want := "time=1 level=INFO msg=starting\n"; l.String()[:len(want)] != want {
+		t.Errorf("log %q", l.String())
+	}
+}
