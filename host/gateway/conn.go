@@ -44,7 +44,8 @@ type conn struct {
 	touched map[string]struct{} // non-nil while connecting, see Hub.activate
 }
 
-func newConn(gw *Gateway, ws *websocket.Conn, user store.User, channel string) *conn {
+// newConn returns a connection whose socket attach sets once accepted.
+func newConn(gw *Gateway, user store.User, channel string) *conn {
 	var lim *rate.Limiter
 	if gw.cfg.FrameRate > 0 {
 		lim = rate.NewLimiter(rate.Limit(gw.cfg.FrameRate), gw.cfg.FrameBurst)
@@ -52,7 +53,6 @@ func newConn(gw *Gateway, ws *websocket.Conn, user store.User, channel string) *
 	return &conn{
 		limiter: lim,
 		gw:      gw,
-		ws:      ws,
 		user:    user,
 		caller: chat.Caller{
 			UserID:      user.ID,

@@ -177,13 +177,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "internal server error", http.StatusInternalServerError)
 		return
 	}
-	ws, err := g.upgrader.Upgrade(w, r, nil)
-	if err != nil {
-		return // the upgrader has answered the request
-	}
 	if authErr != nil {
 		// Accept, then close with 4001, so that clients see the reference's
 		// close code instead of an opaque handshake failure.
+		ws, err := g.upgrader.Upgrade(w, r, nil)
+		if err != nil {
+			return // the upgrader has answered the request
+		}
 		g.metrics.authFailures.Inc()
 		g.log.Info("connection refused", "remote", r.RemoteAddr, "err", authErr)
 		g.closeNow(ws, chat.CodeUnauthenticated, "unauthenticated")
@@ -193,7 +193,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// cancelled when the connection ends, not when the handler's would be.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	defer cancel()
-	g.serve(ctx, ws, user)
+	g.serve(ctx, w, r, user)
 }
 
 // authenticate resolves the request's token to a user. A missing or bad
@@ -202,17 +202,22 @@ func (g *Gateway) authenticate(r *http.Request) (store.User, error) {
 	return g.auth.Authenticate(r.Context(), auth.FromRequest(r))
 }
 
-// serve runs an authenticated connection.
-func (g *Gateway) serve(ctx context.Context, ws *websocket.Conn, user store.User) {
-	c := newConn(g, ws, user, g.cfg.NodeID+"."+rand.Text())
-	switch err := g.register(c); {
-	case errors.Is(err, errTooManyConns):
-		g.metrics.connLimited.Inc()
-		g.log.Info("connection refused", "user", user.ID, "err", err)
-		g.closeNow(ws, websocket.ClosePolicyViolation, "too many connections")
-		return
-	case err != nil:
-		g.closeNow(ws, websocket.CloseGoingAway, "server shutting down")
+// serve runs an authenticated connection. As in the reference (PROTOCOL.md
+// §2.4), the connection is subscribed to its groups and has its session
+// before the socket is accepted: a client that sees the handshake complete
+// misses nothing sent to it afterwards.
+func (g *Gateway) serve(ctx context.Context, w http.ResponseWriter, r *http.Request, user store.User) {
+	c := newConn(g, user, g.cfg.NodeID+"."+rand.Text())
+	if err := g.register(c); err != nil {
+		code, text := websocket.CloseGoingAway, "server shutting down"
+		if errors.Is(err, errTooManyConns) {
+			g.metrics.connLimited.Inc()
+			g.log.Info("connection refused", "user", user.ID, "err", err)
+			code, text = websocket.ClosePolicyViolation, "too many connections"
+		}
+		if ws, err := g.upgrader.Upgrade(w, r, nil); err == nil {
+			g.closeNow(ws, code, text)
+		}
 		return
 	}
 	defer g.unregister(c)
@@ -224,7 +229,9 @@ func (g *Gateway) serve(ctx context.Context, ws *websocket.Conn, user store.User
 	cn, err := g.svc.Connect(ctx, c.caller)
 	if err != nil {
 		c.log.Error("connect failed", "err", err)
-		g.closeNow(ws, websocket.CloseInternalServerErr, "internal server error")
+		if ws, err := g.upgrader.Upgrade(w, r, nil); err == nil {
+			g.closeNow(ws, websocket.CloseInternalServerErr, "internal server error")
+		}
 		return
 	}
 	c.caller.SessionID = cn.Session.ID
@@ -233,12 +240,20 @@ func (g *Gateway) serve(ctx context.Context, ws *websocket.Conn, user store.User
 		groups[i] = chat.RoomGroup(id)
 	}
 	g.hub.activate(c, groups)
+	ws, err := g.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		// The upgrader has answered the request; the session ends here.
+		c.apply(ctx, g.svc.Disconnect(ctx, c.caller))
+		return
+	}
+	g.attach(c, ws)
 	// chat.notifications goes out before anything queued meanwhile: the
 	// writer is not running yet.
 	if cn.Notifications != nil {
 		if err := c.write(cn.Notifications); err != nil {
 			c.log.Debug("connection write failed", "err", err)
 			_ = ws.Close()
+			c.apply(ctx, g.svc.Disconnect(ctx, c.caller))
 			return
 		}
 	}
@@ -291,6 +306,14 @@ func (g *Gateway) register(c *conn) error {
 	return nil
 }
 
+// attach gives an accepted connection its socket. Under g.mu, because
+// Shutdown may drop the sockets of the connections it counts.
+func (g *Gateway) attach(c *conn, ws *websocket.Conn) {
+	g.mu.Lock()
+	c.ws = ws
+	g.mu.Unlock()
+}
+
 func (g *Gateway) unregister(c *conn) {
 	g.mu.Lock()
 	delete(g.conns, c)
@@ -333,9 +356,13 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	case <-done:
 		return nil
 	case <-ctx.Done():
-		for _, c := range conns {
-			_ = c.ws.Close()
+		g.mu.Lock()
+		for c := range g.conns {
+			if c.ws != nil { // nil: not accepted yet; it sees done when it is
+				_ = c.ws.Close()
+			}
 		}
+		g.mu.Unlock()
 		return ctx.Err()
 	}
 }

@@ -214,3 +214,35 @@ func TestPlainHTTPRejected(t *testing.T) {
 		t.Fatalf("status %d, want 400", resp.StatusCode)
 	}
 }
+
+// TestSubscribedBeforeAccepted: as in the reference (PROTOCOL.md §2.4), a
+// connection has its session and is in the hub by the time its client sees
+// the handshake complete, so nothing sent to it afterwards can miss it.
+// Before, the socket was accepted first, and CI once lost a
+// roomcreate.dispatch sent right after a connect (e2e
+// TestNotificationsDisabled).
+func TestSubscribedBeforeAccepted(t *testing.T) {
+	e := newEnv(t, Config{})
+	bob := e.user("bob")
+	for i := range 20 {
+		ws, err := e.dial("?token="+e.token(bob.ID), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(e.hub.userConns(bob.ID)); n != 1 {
+			t.Fatalf("connect %d: %d connections of bob in the hub when the handshake completed, want 1", i, n)
+		}
+		var sessions []string
+		if err := e.st.Read(context.Background(), func(tx *store.Tx) (err error) {
+			sessions, err = tx.SessionChannels(context.Background(), bob.ID, time.Hour, true)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(sessions) != i+1 {
+			t.Fatalf("connect %d: %d sessions of bob when the handshake completed, want %d", i, len(sessions), i+1)
+		}
+		ws.Close()
+		eventually(t, "the closed connection leaving the hub", func() bool { return len(e.hub.userConns(bob.ID)) == 0 })
+	}
+}

@@ -30,7 +30,7 @@ func bareConn(t *testing.T, userID int64, queue int) *conn {
 		t.Fatal(err)
 	}
 	gw := &Gateway{cfg: Config{QueueSize: queue}, log: slog.New(slog.DiscardHandler), metrics: m}
-	return newConn(gw, nil, store.User{ID: userID}, fmt.Sprintf("test.%d", userID))
+	return newConn(gw, store.User{ID: userID}, fmt.Sprintf("test.%d", userID))
 }
 
 func queued(c *conn) []string {
