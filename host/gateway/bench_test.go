@@ -112,9 +112,17 @@ func TestRoomTrafficReachesMembersOnly(t *testing.T) {
 // BenchmarkMessageSend measures message.send end to end: one member sends,
 // the message is persisted, and all 10 members of the room receive its
 // message.dispatch over their WebSockets.
-func BenchmarkMessageSend(b *testing.B) {
+func BenchmarkMessageSend(b *testing.B) { benchMessageSend(b, Config{}) }
+
+// BenchmarkMessageSendFrameRate is BenchmarkMessageSend with a frame rate
+// that never binds: the cost of the limiter itself.
+func BenchmarkMessageSendFrameRate(b *testing.B) {
+	benchMessageSend(b, Config{FrameRate: 1e9, FrameBurst: 1 << 30})
+}
+
+func benchMessageSend(b *testing.B, cfg Config) {
 	const members = 10
-	e := newEnv(b, Config{})
+	e := newEnv(b, cfg)
 	_, conns, roomID := room(b, e, members)
 	got := make(chan error, members)
 	stop := make(chan struct{})
