@@ -36,6 +36,9 @@ func KVSize(key, value string) int64 { return int64(len(key) + len(value)) }
 // ErrQuota and changes nothing. A write that does not grow the store always
 // succeeds, so that a store over a lowered quota can still shrink.
 func (t *Tx) ModuleKVSet(ctx context.Context, module, tenant, key, value string, quota int64) error {
+	if err := t.lockKVUsage(ctx, module, tenant); err != nil {
+		return err
+	}
 	var old int64
 	err := t.ex.QueryRow(ctx, "SELECT octet_length(value) FROM module_kv WHERE module = $1 AND tenant = $2 AND key = $3",
 		module, tenant, key).Scan(&old)
@@ -56,6 +59,9 @@ func (t *Tx) ModuleKVSet(ctx context.Context, module, tenant, key, value string,
 // ModuleKVDelete removes key from module's store for tenant and reports
 // whether it was there.
 func (t *Tx) ModuleKVDelete(ctx context.Context, module, tenant, key string) (bool, error) {
+	if err := t.lockKVUsage(ctx, module, tenant); err != nil {
+		return false, err
+	}
 	var size int64
 	err := t.ex.QueryRow(ctx, `DELETE FROM module_kv WHERE module = $1 AND tenant = $2 AND key = $3
 		RETURNING octet_length(value)`, module, tenant, key).Scan(&size)
@@ -79,17 +85,25 @@ func (t *Tx) ModuleKVUsage(ctx context.Context, module, tenant string) (int64, e
 	return n, wrap("module kv usage", err)
 }
 
-// addKVUsage adds delta to the bytes of module's store for tenant, or fails
-// with ErrQuota if delta is positive and the total would exceed quota. The
-// check and the update are one statement, so that concurrent writers
-// (PostgreSQL) cannot both pass the check.
+// lockKVUsage takes the row lock of module's store for tenant (creating its
+// usage row if need be) before a write reads any size. On PostgreSQL, whose
+// transactions are READ COMMITTED, two writers of one store would otherwise
+// both read the same old size and count it twice, and a set (usage row, then
+// key row) and a delete (key row, then usage row) would deadlock. With it,
+// the writers of one store run one after the other and lock in one order.
+// (SQLite has a single writer anyway.)
+func (t *Tx) lockKVUsage(ctx context.Context, module, tenant string) error {
+	_, err := t.ex.Exec(ctx, `INSERT INTO module_kv_usage (module, tenant, bytes) VALUES ($1, $2, 0)
+		ON CONFLICT (module, tenant) DO UPDATE SET bytes = module_kv_usage.bytes`, module, tenant)
+	return wrap("module kv usage", err)
+}
+
+// addKVUsage adds delta to the bytes of module's store for tenant, whose
+// usage row lockKVUsage has locked, or fails with ErrQuota if delta is
+// positive and the total would exceed quota.
 func (t *Tx) addKVUsage(ctx context.Context, module, tenant string, delta, quota int64) error {
-	if delta > 0 && delta > quota {
-		return fmt.Errorf("%w: %d bytes, the quota is %d", ErrQuota, delta, quota)
-	}
-	n, err := t.ex.Exec(ctx, `INSERT INTO module_kv_usage (module, tenant, bytes) VALUES ($1, $2, $3)
-		ON CONFLICT (module, tenant) DO UPDATE SET bytes = module_kv_usage.bytes + excluded.bytes
-		WHERE excluded.bytes <= 0 OR module_kv_usage.bytes + excluded.bytes <= $4`, module, tenant, delta, quota)
+	n, err := t.ex.Exec(ctx, `UPDATE module_kv_usage SET bytes = bytes + $3
+		WHERE module = $1 AND tenant = $2 AND ($3 <= 0 OR bytes + $3 <= $4)`, module, tenant, delta, quota)
 	if err != nil {
 		return wrap("module kv usage", err)
 	}
