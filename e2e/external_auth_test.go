@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"crypto/ed25519"
+	"fmt"
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
@@ -35,7 +36,7 @@ func TestExternalIssuer(t *testing.T) {
 		"--jwt-username-claim", "preferred_username"))
 	sign := func(key ed25519.PrivateKey, username string) string {
 		tok, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.MapClaims{
-			"iss": issuer, "aud": "chat", "sub": "opaque-id-1", "preferred_username": username,
+			"iss": issuer, "aud": "chat", "sub": "idp|" + username, "preferred_username": username,
 			"given_name": "Carol", "exp": time.Now().Add(time.Hour).Unix(),
 		}).SignedString(key)
 		if err != nil {
@@ -58,6 +59,27 @@ func TestExternalIssuer(t *testing.T) {
 	if rooms := asArray(t, again.nextFrame().v["data"]); len(rooms) != 1 {
 		t.Fatalf("carol's rooms on her second connection: %v", rooms)
 	}
+
+	// The provider cannot name a user it did not create: alice is the
+	// server's, so a provider token with her username is closed with 4001.
+	refused := func(what, tok string) {
+		t.Helper()
+		c, err := dial(t, s.wsURL(tok), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.u.Username = what
+		if code := c.expectClose(); code != 4001 {
+			t.Fatalf("%s: close %d, want 4001", what, code)
+		}
+	}
+	refused("a provider token naming a local user", sign(priv, "alice"))
+	// Deleting carol refuses her identity from then on, instead of creating
+	// her again.
+	if status, out := s.admin(t, "DELETE", fmt.Sprintf("/admin/users/%v", sender["id"]), nil); status != 204 {
+		t.Fatalf("DELETE carol: %d %s", status, out)
+	}
+	refused("a deleted provider user", sign(priv, "carol"))
 
 	// A token signed with another key is closed with 4001.
 	_, forger, err := ed25519.GenerateKey(rand.Reader)

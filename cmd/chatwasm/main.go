@@ -171,7 +171,9 @@ func (c cli) serve(ctx context.Context, args []string) int {
 	jwtTenant := cmd.String("jwt-tenant-claim", "CHATWASM_JWT_TENANT_CLAIM", "",
 		"the external tokens' claim holding the user's tenant (default: users of any tenant, new ones in \"default\")")
 	jwtCreate := cmd.Bool("jwt-create-users", "CHATWASM_JWT_CREATE_USERS", d.External.CreateUsers,
-		"create the user of a valid external token on first connect")
+		"create a user for an external identity (issuer and subject) on its first connect")
+	jwtLink := cmd.Bool("jwt-link-existing", "CHATWASM_JWT_LINK_EXISTING", false,
+		"link an external identity seen for the first time to the existing user of its username (trust the provider's usernames)")
 	lvl := cmd.LogLevel()
 	pos, code, ok := c.parse(cmd, args)
 	if !ok {
@@ -207,7 +209,7 @@ func (c cli) serve(ctx context.Context, args []string) int {
 		AdminToken:          c.getenv("CHATWASM_ADMIN_TOKEN"),
 		ShutdownTimeout:     *shutdown,
 		External: server.ExternalAuth{Issuer: *jwtIssuer, KeyFile: *jwtKey, Audience: *jwtAudience,
-			UsernameClaim: *jwtUsername, TenantClaim: *jwtTenant, CreateUsers: *jwtCreate},
+			UsernameClaim: *jwtUsername, TenantClaim: *jwtTenant, CreateUsers: *jwtCreate, LinkExisting: *jwtLink},
 		NodeID:      *nodeID,
 		Modules:     *modules,
 		ModuleCache: *moduleCache,

@@ -38,10 +38,12 @@ type ExternalConfig struct {
 	Now func() time.Time
 }
 
-// ExternalIdentity is what a provider's token says about its user. Email
-// and the names come from the OpenID Connect claims "email", "given_name"
-// and "family_name" when present.
+// ExternalIdentity is what a provider's token says about its user. Subject
+// ("sub") is the provider's stable id of the user; email and the names come
+// from the OpenID Connect claims "email", "given_name" and "family_name"
+// when present.
 type ExternalIdentity struct {
+	Subject   string
 	Username  string
 	Tenant    string // "" unless ExternalConfig.TenantClaim is set
 	Email     string
@@ -99,6 +101,9 @@ func (e *External) Verify(token string) (ExternalIdentity, error) {
 	}
 	var id ExternalIdentity
 	var ok bool
+	if id.Subject, ok = claims["sub"].(string); !ok || id.Subject == "" {
+		return ExternalIdentity{}, fmt.Errorf("%w: claim \"sub\" is not a non-empty string", ErrInvalidToken)
+	}
 	if id.Username, ok = claims[e.cfg.UsernameClaim].(string); !ok || id.Username == "" {
 		return ExternalIdentity{}, fmt.Errorf("%w: claim %q is not a non-empty string", ErrInvalidToken, e.cfg.UsernameClaim)
 	}

@@ -81,7 +81,7 @@ func TestExternalKeyTypes(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newTestExternal(t, p, ExternalConfig{Audience: "chat", TenantClaim: "org"})
 			id, err := e.Verify(p.sign(t, validClaims()))
-			want := ExternalIdentity{Username: "alice", Tenant: "acme", Email: "alice@example.com", FirstName: "Alice", LastName: "Liddell"}
+			want := ExternalIdentity{Subject: "alice", Username: "alice", Tenant: "acme", Email: "alice@example.com", FirstName: "Alice", LastName: "Liddell"}
 			if err != nil || id != want {
 				t.Fatalf("Verify = %+v, %v; want %+v", id, err, want)
 			}
@@ -125,6 +125,7 @@ func TestExternalRejects(t *testing.T) {
 		"expired":            p.sign(t, with("exp", externalNow.Add(-time.Minute).Unix())),
 		"no expiry":          p.sign(t, with("exp", nil)),
 		"not yet valid":      p.sign(t, with("nbf", externalNow.Add(time.Minute).Unix())),
+		"no subject":         p.sign(t, with("sub", nil)),
 		"no username":        p.sign(t, with("preferred_username", nil)),
 		"numeric username":   p.sign(t, with("preferred_username", 7)),
 		"empty username":     p.sign(t, with("preferred_username", "")),

@@ -43,7 +43,7 @@ func newFixture(t *testing.T, st *store.Store, tenantClaim string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ext, err := auth.NewExternal(auth.ExternalConfig{Issuer: idp, TenantClaim: tenantClaim,
+	ext, err := auth.NewExternal(auth.ExternalConfig{Issuer: idp, TenantClaim: tenantClaim, UsernameClaim: "preferred_username",
 		KeyPEM: pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})})
 	if err != nil {
 		t.Fatal(err)
@@ -51,10 +51,11 @@ func newFixture(t *testing.T, st *store.Store, tenantClaim string) *fixture {
 	return &fixture{st: st, own: own, ext: ext, key: key}
 }
 
-// token is an external token for sub with more claims.
-func (f *fixture) token(t *testing.T, sub string, more jwt.MapClaims) string {
+// token is an external token for username, whose subject is "id-"+username
+// unless more says otherwise.
+func (f *fixture) token(t *testing.T, username string, more jwt.MapClaims) string {
 	t.Helper()
-	c := jwt.MapClaims{"iss": idp, "sub": sub, "exp": time.Now().Add(time.Hour).Unix()}
+	c := jwt.MapClaims{"iss": idp, "sub": "id-" + username, "preferred_username": username, "exp": time.Now().Add(time.Hour).Unix()}
 	for k, v := range more {
 		c[k] = v
 	}
@@ -115,14 +116,10 @@ func TestExternalTokens(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := newFixture(t, st, "")
 		ctx := context.Background()
-		alice := f.createUser(t, store.User{Username: "alice", Tenant: "acme"})
 		r := identity.New(st, f.own, identity.Options{External: f.ext, CreateUsers: true})
 
-		// A known username is that user, whatever its tenant.
-		if u, err := r.Authenticate(ctx, f.token(t, "alice", nil)); err != nil || u.ID != alice.ID {
-			t.Fatalf("known user: %+v, %v", u, err)
-		}
-		// An unknown one is created once, with the claims that fit.
+		// An identity seen for the first time gets a user of its own, with
+		// the claims that fit, once.
 		tok := f.token(t, "carol", jwt.MapClaims{"email": "carol@example.com", "given_name": "Carol", "family_name": "C"})
 		carol, err := r.Authenticate(ctx, tok)
 		if err != nil || carol.Username != "carol" || carol.Email != "carol@example.com" || carol.FirstName != "Carol" ||
@@ -132,6 +129,11 @@ func TestExternalTokens(t *testing.T) {
 		if again, err := r.Authenticate(ctx, tok); err != nil || again.ID != carol.ID {
 			t.Fatalf("second connect: %+v, %v; want user %d", again, err, carol.ID)
 		}
+		// The link is the subject: a new username claim is still carol.
+		renamed := f.token(t, "caroline", jwt.MapClaims{"sub": "id-carol"})
+		if u, err := r.Authenticate(ctx, renamed); err != nil || u.ID != carol.ID {
+			t.Errorf("renamed at the provider: %+v, %v; want user %d", u, err, carol.ID)
+		}
 		dave, err := r.Authenticate(ctx, f.token(t, "dave", jwt.MapClaims{"email": "not an address"}))
 		if err != nil || dave.Email != "" {
 			t.Errorf("bad email claim: %+v, %v; want the user without it", dave, err)
@@ -139,33 +141,74 @@ func TestExternalTokens(t *testing.T) {
 		if _, err := r.Authenticate(ctx, f.token(t, "no spaces please", nil)); !errors.Is(err, auth.ErrInvalidToken) {
 			t.Errorf("username that is not one: %v, want ErrInvalidToken", err)
 		}
-		// Without CreateUsers an unknown user is refused like a deleted one.
+		// Without CreateUsers an identity with no user is refused like a
+		// deleted user; one with a user still connects.
 		strict := identity.New(st, f.own, identity.Options{External: f.ext})
 		if _, err := strict.Authenticate(ctx, f.token(t, "erin", nil)); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("unknown user, no creation: %v, want ErrNotFound", err)
+			t.Errorf("new identity, no creation: %v, want ErrNotFound", err)
 		}
-		if u, err := strict.Authenticate(ctx, f.token(t, "carol", nil)); err != nil || u.ID != carol.ID {
-			t.Errorf("known user, no creation: %+v, %v", u, err)
+		if u, err := strict.Authenticate(ctx, tok); err != nil || u.ID != carol.ID {
+			t.Errorf("linked identity, no creation: %+v, %v", u, err)
+		}
+	})
+}
+
+// TestExternalTokensDoNotTakeOverUsers: a provider's identity does not
+// become a user it was not linked to (a local one, or another identity's)
+// unless LinkExisting says so, and a deleted user's identity stays refused.
+func TestExternalTokensDoNotTakeOverUsers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st, "")
+		ctx := context.Background()
+		alice := f.createUser(t, store.User{Username: "alice", Tenant: "acme"})
+		r := identity.New(st, f.own, identity.Options{External: f.ext, CreateUsers: true})
+		if _, err := r.Authenticate(ctx, f.token(t, "alice", nil)); !errors.Is(err, auth.ErrInvalidToken) {
+			t.Fatalf("an identity named like a local user: %v, want ErrInvalidToken", err)
+		}
+		linking := identity.New(st, f.own, identity.Options{External: f.ext, CreateUsers: true, LinkExisting: true})
+		if u, err := linking.Authenticate(ctx, f.token(t, "alice", nil)); err != nil || u.ID != alice.ID {
+			t.Fatalf("LinkExisting: %+v, %v; want user %d", u, err, alice.ID)
+		}
+		// Linked once, the identity is alice without LinkExisting too, and
+		// another identity with her username is not.
+		if u, err := r.Authenticate(ctx, f.token(t, "alice", nil)); err != nil || u.ID != alice.ID {
+			t.Errorf("linked identity: %+v, %v; want user %d", u, err, alice.ID)
+		}
+		other := f.token(t, "alice", jwt.MapClaims{"sub": "someone-else"})
+		if _, err := linking.Authenticate(ctx, other); !errors.Is(err, auth.ErrInvalidToken) {
+			t.Errorf("a second identity for a linked user: %v, want ErrInvalidToken", err)
+		}
+		// Deleting the user refuses the identity; it is not created again.
+		bob, err := r.Authenticate(ctx, f.token(t, "bob", nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Write(ctx, func(tx *store.Tx) error { return tx.DeleteUser(ctx, bob.ID) }); err != nil {
+			t.Fatal(err)
+		}
+		if u, err := r.Authenticate(ctx, f.token(t, "bob", nil)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("deleted user's identity: %+v, %v; want ErrNotFound", u, err)
 		}
 	})
 }
 
 // TestExternalTenantClaim: with a tenant claim a user is created in that
-// tenant, and a token naming another tenant's user is refused.
+// tenant, and an identity whose tenant is not its user's is refused.
 func TestExternalTenantClaim(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := newFixture(t, st, "org")
 		ctx := context.Background()
 		f.createUser(t, store.User{Username: "alice", Tenant: "acme"})
-		r := identity.New(st, f.own, identity.Options{External: f.ext, CreateUsers: true})
-		if u, err := r.Authenticate(ctx, f.token(t, "alice", jwt.MapClaims{"org": "acme"})); err != nil || u.Tenant != "acme" {
-			t.Errorf("same tenant: %+v, %v", u, err)
-		}
+		r := identity.New(st, f.own, identity.Options{External: f.ext, CreateUsers: true, LinkExisting: true})
 		if _, err := r.Authenticate(ctx, f.token(t, "alice", jwt.MapClaims{"org": "globex"})); !errors.Is(err, auth.ErrInvalidToken) {
-			t.Errorf("another tenant's user: %v, want ErrInvalidToken", err)
+			t.Errorf("linking another tenant's user: %v, want ErrInvalidToken", err)
 		}
-		if u, err := r.Authenticate(ctx, f.token(t, "bob", jwt.MapClaims{"org": "globex"})); err != nil || u.Tenant != "globex" {
-			t.Errorf("new user of the claimed tenant: %+v, %v", u, err)
+		bob, err := r.Authenticate(ctx, f.token(t, "bob", jwt.MapClaims{"org": "globex"}))
+		if err != nil || bob.Tenant != "globex" {
+			t.Fatalf("new user of the claimed tenant: %+v, %v", bob, err)
+		}
+		if _, err := r.Authenticate(ctx, f.token(t, "bob", jwt.MapClaims{"org": "acme"})); !errors.Is(err, auth.ErrInvalidToken) {
+			t.Errorf("the same identity claiming another tenant: %v, want ErrInvalidToken", err)
 		}
 	})
 }

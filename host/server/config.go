@@ -68,8 +68,10 @@ type ExternalAuth struct {
 	// UsernameClaim names the user ("" means "sub"); TenantClaim, if set,
 	// the user's tenant.
 	UsernameClaim, TenantClaim string
-	// CreateUsers creates the user of a valid token on first connect.
-	CreateUsers bool
+	// CreateUsers creates a user for an identity on its first connect;
+	// LinkExisting links the identity to the existing user of its username
+	// instead (identity.Options).
+	CreateUsers, LinkExisting bool
 }
 
 // externalLeeway is the clock skew allowed with an external provider.

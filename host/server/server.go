@@ -77,7 +77,12 @@ func New(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*S
 	if err != nil {
 		return nil, err
 	}
-	ids := identity.New(st, issuer, identity.Options{External: ext, CreateUsers: cfg.External.CreateUsers, Log: log})
+	if ext != nil && cfg.External.Audience == "" {
+		log.Warn("tokens of the external issuer are accepted whatever their audience: set --jwt-audience to this server's",
+			"issuer", cfg.External.Issuer)
+	}
+	ids := identity.New(st, issuer, identity.Options{External: ext, CreateUsers: cfg.External.CreateUsers,
+		LinkExisting: cfg.External.LinkExisting, Log: log})
 	adminToken, err := auth.LoadAdminToken(ctx, st, cfg.AdminToken)
 	if err != nil {
 		return nil, err

@@ -150,6 +150,18 @@ CREATE TABLE IF NOT EXISTS sessions (
 );
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id, last_seen);
 
+-- The users created for an external identity provider's tokens, by the
+-- tokens' issuer and subject: its tokens name only these users. user_id
+-- becomes NULL when the user is deleted, so that the identity is refused
+-- from then on instead of being created again.
+CREATE TABLE IF NOT EXISTS external_identities (
+    issuer  TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    user_id BIGINT REFERENCES users (id) ON DELETE SET NULL,
+    PRIMARY KEY (issuer, subject)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS external_identities_user ON external_identities (user_id);
+
 -- The module key-value store (host import kv_*): each wasm module has its own
 -- keys per tenant. value is a JSON text. Rows live and die with the
 -- operation's transaction when a module writes from the replace layer.
