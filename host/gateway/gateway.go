@@ -171,6 +171,13 @@ func New(cfg Config, d Deps) (*Gateway, error) {
 
 // ServeHTTP upgrades the request and serves the connection until it closes.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !websocket.IsWebSocketUpgrade(r) {
+		// Not a handshake: the upgrader answers it (400) before anything
+		// runs, since a connection opens its session before it is
+		// accepted.
+		_, _ = g.upgrader.Upgrade(w, r, nil)
+		return
+	}
 	user, authErr := g.authenticate(r)
 	if authErr != nil && !errors.Is(authErr, auth.ErrInvalidToken) && !errors.Is(authErr, store.ErrNotFound) {
 		g.log.Error("connect: load user", "err", authErr)
@@ -240,9 +247,22 @@ func (g *Gateway) serve(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		groups[i] = chat.RoomGroup(id)
 	}
 	g.hub.activate(c, groups)
+	select {
+	case <-c.done:
+		// Shutdown or DisconnectUser closed it while it connected: accept
+		// it only to close it with their code.
+		c.apply(ctx, g.svc.Disconnect(ctx, c.caller))
+		if ws, err := g.upgrader.Upgrade(w, r, nil); err == nil {
+			g.closeNow(ws, c.closeCode, c.closeText)
+		}
+		return
+	default:
+	}
 	ws, err := g.upgrader.Upgrade(w, r, nil)
 	if err != nil {
-		// The upgrader has answered the request; the session ends here.
+		// The upgrader has answered the request; the session ends here,
+		// and what modules emitted while it connected still goes out.
+		c.apply(ctx, cn.Effects)
 		c.apply(ctx, g.svc.Disconnect(ctx, c.caller))
 		return
 	}

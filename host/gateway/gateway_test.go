@@ -203,15 +203,29 @@ func TestShutdownClosesGoingAway(t *testing.T) {
 	expectClose(t, late, websocket.CloseGoingAway)
 }
 
+// TestPlainHTTPRejected: a plain GET with a valid token is answered 400,
+// and opens no session (a connection opens its session before it is
+// accepted, so the check must come first).
 func TestPlainHTTPRejected(t *testing.T) {
 	e := newEnv(t, Config{})
-	resp, err := http.Get(e.srv.URL + "/?token=" + e.token(e.user("alice").ID))
+	alice := e.user("alice")
+	resp, err := http.Get(e.srv.URL + "/?token=" + e.token(alice.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("status %d, want 400", resp.StatusCode)
+	}
+	var sessions []string
+	if err := e.st.Read(context.Background(), func(tx *store.Tx) (err error) {
+		sessions, err = tx.SessionChannels(context.Background(), alice.ID, time.Hour, true)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(sessions) != 0 {
+		t.Errorf("a plain GET opened %d sessions", len(sessions))
 	}
 }
 
