@@ -16,15 +16,15 @@ import (
 // (TestGarbageHeavyHook), with or without a forced collection every 1024
 // calls.
 //
-// So each call starts by letting a collection in progress finish. The
+// So each call starts by yielding while a collection is in progress. The
 // write barrier is on exactly while the collector marks, which makes it a
 // one-load test; runtime.writeBarrier is one of the runtime's symbols kept
-// for go:linkname (go.dev/issue/67401). Yielding then runs the mark workers
-// until the cycle ends. A call that finds no collection running costs one
-// load; the alternatives measured cost more on every call (a forced
-// runtime.GC every 1024 calls: 0.37 µs a call, and no bound on what a
-// call allocates in between; runtime/metrics.Read: 1.4 µs; Gosched:
-// 0.75 µs).
+// for go:linkname (go.dev/issue/67401). Yielding runs the mark workers; a
+// few yields end a cycle (TestGarbageHeavyHook), and maxYields bounds them.
+// A call that finds no collection running costs one load; the alternatives
+// measured cost more on every call (a forced runtime.GC every 1024 calls:
+// 0.37 µs a call, and no bound on what a call allocates in between;
+// runtime/metrics.Read: 1.4 µs; Gosched: 0.75 µs).
 
 //go:linkname writeBarrier runtime.writeBarrier
 var writeBarrier struct {
