@@ -109,6 +109,19 @@ func (e *env) connect(u store.User) *websocket.Conn {
 	return ws
 }
 
+// sessions counts the active sessions of a user.
+func (e *env) sessions(userID int64) int {
+	e.tb.Helper()
+	var chans []string
+	if err := e.st.Read(context.Background(), func(tx *store.Tx) (err error) {
+		chans, err = tx.SessionChannels(context.Background(), userID, time.Hour, true)
+		return err
+	}); err != nil {
+		e.tb.Fatal(err)
+	}
+	return len(chans)
+}
+
 // counter returns the value of a counter (summed over its label sets that
 // match labels).
 func (e *env) counter(name string, labels map[string]string) float64 {

@@ -217,15 +217,8 @@ func TestPlainHTTPRejected(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("status %d, want 400", resp.StatusCode)
 	}
-	var sessions []string
-	if err := e.st.Read(context.Background(), func(tx *store.Tx) (err error) {
-		sessions, err = tx.SessionChannels(context.Background(), alice.ID, time.Hour, true)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if len(sessions) != 0 {
-		t.Errorf("a plain GET opened %d sessions", len(sessions))
+	if n := e.sessions(alice.ID); n != 0 {
+		t.Errorf("a plain GET opened %d sessions", n)
 	}
 }
 
@@ -246,15 +239,8 @@ func TestSubscribedBeforeAccepted(t *testing.T) {
 		if n := len(e.hub.userConns(bob.ID)); n != 1 {
 			t.Fatalf("connect %d: %d connections of bob in the hub when the handshake completed, want 1", i, n)
 		}
-		var sessions []string
-		if err := e.st.Read(context.Background(), func(tx *store.Tx) (err error) {
-			sessions, err = tx.SessionChannels(context.Background(), bob.ID, time.Hour, true)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if len(sessions) != i+1 {
-			t.Fatalf("connect %d: %d sessions of bob when the handshake completed, want %d", i, len(sessions), i+1)
+		if n := e.sessions(bob.ID); n != i+1 {
+			t.Fatalf("connect %d: %d sessions of bob when the handshake completed, want %d", i, n, i+1)
 		}
 		ws.Close()
 		eventually(t, "the closed connection leaving the hub", func() bool { return len(e.hub.userConns(bob.ID)) == 0 })
