@@ -246,3 +246,47 @@ func TestSubscribedBeforeAccepted(t *testing.T) {
 		eventually(t, "the closed connection leaving the hub", func() bool { return len(e.hub.userConns(bob.ID)) == 0 })
 	}
 }
+
+// TestClosedWhileConnecting: a connection that DisconnectUser (a deleted
+// user) closes while it connects gets that close as soon as its handshake
+// completes, and nothing before it. Connect is held up by holding the
+// database's writer, which its session insert waits for.
+func TestClosedWhileConnecting(t *testing.T) {
+	e := newEnv(t, Config{})
+	bob := e.user("bob")
+	held, release := make(chan struct{}), make(chan struct{})
+	writerDone := make(chan error, 1)
+	go func() {
+		writerDone <- e.st.Write(context.Background(), func(*store.Tx) error {
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	type dialed struct {
+		ws  *websocket.Conn
+		err error
+	}
+	got := make(chan dialed, 1)
+	go func() {
+		ws, err := e.dial("?token="+e.token(bob.ID), nil)
+		got <- dialed{ws, err}
+	}()
+	eventually(t, "bob connecting", func() bool { return len(e.hub.userConns(bob.ID)) == 1 })
+	e.gw.DisconnectUser(bob.ID, 4001, "user deleted")
+	close(release)
+	if err := <-writerDone; err != nil {
+		t.Fatal(err)
+	}
+	d := <-got
+	if d.err != nil {
+		t.Fatal(d.err)
+	}
+	defer d.ws.Close()
+	_ = d.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, b, err := d.ws.ReadMessage()
+	if !websocket.IsCloseError(err, 4001) {
+		t.Fatalf("first read: frame %s, error %v; want the 4001 close and nothing before it", b, err)
+	}
+}
