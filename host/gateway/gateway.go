@@ -171,10 +171,10 @@ func New(cfg Config, d Deps) (*Gateway, error) {
 
 // ServeHTTP upgrades the request and serves the connection until it closes.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !websocket.IsWebSocketUpgrade(r) {
-		// Not a handshake: the upgrader answers it (400) before anything
-		// runs, since a connection opens its session before it is
-		// accepted.
+	if !isHandshake(r) {
+		// Not a handshake the upgrader would accept: it answers it (400)
+		// before anything runs, since a connection opens its session
+		// before it is accepted.
 		_, _ = g.upgrader.Upgrade(w, r, nil)
 		return
 	}
@@ -201,6 +201,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	defer cancel()
 	g.serve(ctx, w, r, user)
+}
+
+// isHandshake reports whether r is a WebSocket handshake the upgrader
+// accepts as far as its request line and headers go (RFC 6455 §4.2.1).
+func isHandshake(r *http.Request) bool {
+	return r.Method == http.MethodGet && websocket.IsWebSocketUpgrade(r) &&
+		r.Header.Get("Sec-WebSocket-Version") == "13" && r.Header.Get("Sec-WebSocket-Key") != ""
 }
 
 // authenticate resolves the request's token to a user. A missing or bad
@@ -250,7 +257,9 @@ func (g *Gateway) serve(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	select {
 	case <-c.done:
 		// Shutdown or DisconnectUser closed it while it connected: accept
-		// it only to close it with their code.
+		// it only to close it with their code. Connect committed, so what
+		// modules emitted meanwhile still goes out.
+		c.apply(ctx, cn.Effects)
 		c.apply(ctx, g.svc.Disconnect(ctx, c.caller))
 		if ws, err := g.upgrader.Upgrade(w, r, nil); err == nil {
 			g.closeNow(ws, c.closeCode, c.closeText)

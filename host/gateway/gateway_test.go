@@ -203,22 +203,37 @@ func TestShutdownClosesGoingAway(t *testing.T) {
 	expectClose(t, late, websocket.CloseGoingAway)
 }
 
-// TestPlainHTTPRejected: a plain GET with a valid token is answered 400,
-// and opens no session (a connection opens its session before it is
-// accepted, so the check must come first).
+// TestPlainHTTPRejected: a plain GET, or a handshake the upgrader would
+// refuse, with a valid token is answered 400 and opens no session (a
+// connection opens its session before it is accepted, so the check must
+// come first).
 func TestPlainHTTPRejected(t *testing.T) {
 	e := newEnv(t, Config{})
 	alice := e.user("alice")
-	resp, err := http.Get(e.srv.URL + "/?token=" + e.token(alice.ID))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadRequest {
-		t.Fatalf("status %d, want 400", resp.StatusCode)
+	upgrade := http.Header{"Connection": {"Upgrade"}, "Upgrade": {"websocket"}}
+	for name, h := range map[string]http.Header{
+		"plain GET":     nil,
+		"no key":        upgrade,
+		"wrong version": {"Connection": {"Upgrade"}, "Upgrade": {"websocket"}, "Sec-Websocket-Key": {"dGhlIHNhbXBsZSBub25jZQ=="}, "Sec-Websocket-Version": {"8"}},
+	} {
+		req, err := http.NewRequest(http.MethodGet, e.srv.URL+"/?token="+e.token(alice.ID), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range h {
+			req.Header[k] = v
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: status %d, want 400", name, resp.StatusCode)
+		}
 	}
 	if n := e.sessions(alice.ID); n != 0 {
-		t.Errorf("a plain GET opened %d sessions", n)
+		t.Errorf("requests that were not handshakes opened %d sessions", n)
 	}
 }
 

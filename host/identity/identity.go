@@ -158,8 +158,12 @@ func (r *Resolver) link(ctx context.Context, issuer string, id auth.ExternalIden
 		}
 		switch {
 		case err == nil && !r.opts.LinkExisting:
-			return fmt.Errorf("%w: username %q is taken by a user this provider did not create (--jwt-link-existing links them)",
+			return fmt.Errorf("%w: username %q is taken by a user not linked to this identity (--jwt-link-existing links them)",
 				auth.ErrInvalidToken, id.Username)
+		case err == nil && id.Tenant != "" && u.Tenant != id.Tenant:
+			// Checked before the link is written: a refused link must not
+			// stay and lock the user's own identity out.
+			return fmt.Errorf("%w: user %q is of tenant %q, the token says %q", auth.ErrInvalidToken, u.Username, u.Tenant, id.Tenant)
 		case errors.Is(err, store.ErrNotFound) && !r.opts.CreateUsers:
 			return err
 		case errors.Is(err, store.ErrNotFound):

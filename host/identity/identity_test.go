@@ -200,8 +200,13 @@ func TestExternalTenantClaim(t *testing.T) {
 		ctx := context.Background()
 		f.createUser(t, store.User{Username: "alice", Tenant: "acme"})
 		r := identity.New(st, f.own, identity.Options{External: f.ext, CreateUsers: true, LinkExisting: true})
-		if _, err := r.Authenticate(ctx, f.token(t, "alice", jwt.MapClaims{"org": "globex"})); !errors.Is(err, auth.ErrInvalidToken) {
+		if _, err := r.Authenticate(ctx, f.token(t, "alice", jwt.MapClaims{"org": "globex", "sub": "squatter"})); !errors.Is(err, auth.ErrInvalidToken) {
 			t.Errorf("linking another tenant's user: %v, want ErrInvalidToken", err)
+		}
+		// The refusal left no link behind: alice's own identity still links
+		// (found in review: it was locked out).
+		if u, err := r.Authenticate(ctx, f.token(t, "alice", jwt.MapClaims{"org": "acme"})); err != nil || u.Username != "alice" {
+			t.Errorf("alice after a refused link of her username: %+v, %v", u, err)
 		}
 		bob, err := r.Authenticate(ctx, f.token(t, "bob", jwt.MapClaims{"org": "globex"}))
 		if err != nil || bob.Tenant != "globex" {
