@@ -2,10 +2,10 @@ package e2e
 
 import (
 	"crypto/ed25519"
-	"fmt"
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
