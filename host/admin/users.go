@@ -47,7 +47,7 @@ func (u NewUser) Validate() error {
 		return fmt.Errorf("%w: username must be at most %d characters", ErrInvalid, maxUsernameLen)
 	case strings.IndexFunc(u.Username, notUsernameRune) >= 0:
 		return fmt.Errorf("%w: username may contain only letters, digits and @/./+/-/_ characters", ErrInvalid)
-	case u.Email != "" && (!strings.Contains(u.Email, "@") || utf8.RuneCountInString(u.Email) > maxEmailLen):
+	case u.Email != "" && !ValidEmail(u.Email):
 		return fmt.Errorf("%w: email must be an address of at most %d characters", ErrInvalid, maxEmailLen)
 	case utf8.RuneCountInString(u.FirstName) > MaxNameLen:
 		return fmt.Errorf("%w: first_name must be at most %d characters", ErrInvalid, MaxNameLen)
@@ -57,6 +57,12 @@ func (u NewUser) Validate() error {
 		return fmt.Errorf("%w: tenant must be at most %d characters without surrounding spaces", ErrInvalid, maxTenantLen)
 	}
 	return nil
+}
+
+// ValidEmail reports whether s passes as a user's email: an @ and at most
+// 254 characters, as Django's auth.User requires.
+func ValidEmail(s string) bool {
+	return strings.Contains(s, "@") && utf8.RuneCountInString(s) <= maxEmailLen
 }
 
 func notUsernameRune(r rune) bool {
