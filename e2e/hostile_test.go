@@ -33,7 +33,10 @@ type hostileFault struct {
 
 var hostileFaults = []hostileFault{
 	{mode: "loop", limits: "timeout: 200ms", kind: "call deadline exceeded"},
-	{mode: "memory", limits: "memory: 32MiB", kind: "linear memory limit exceeded"},
+	// The memory bomb can only end at its cap: a deadline far past what
+	// reaching it takes keeps a loaded machine from turning it into a
+	// timeout.
+	{mode: "memory", limits: "memory: 32MiB\ntimeout: 1m", kind: "linear memory limit exceeded"},
 	{mode: "kernel", kind: "kernel memory limit exceeded"},
 	{mode: "panic", kind: "wasm: trap"},
 	{mode: "output", kind: "output limit exceeded"},

@@ -3,10 +3,12 @@ package wasm
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/chatwasm/chatwasm/host/wasm/wasmbin"
 )
@@ -150,5 +152,24 @@ func BenchmarkAddInterrupt(b *testing.B) {
 		if _, err := wasmbin.AddInterrupt(bin, interruptExport); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkMemoryBomb is what a guest that allocates until its 32 MiB cap
+// costs the host, from the call to ErrMemoryLimit: growing the linear memory
+// a megabyte at a time must not copy it over and over. Each iteration also
+// pays the broken instance's replacement.
+func BenchmarkMemoryBomb(b *testing.B) {
+	m := benchModule(b, "kitchen", ModuleConfig{PoolSize: 1, MemoryBytes: 32 << 20, Timeout: time.Minute})
+	ctx := context.Background()
+	b.ReportAllocs()
+	cpu := cpuTime()
+	for b.Loop() {
+		if _, err := m.Call(ctx, "mem_bomb", nil, nil); !errors.Is(err, ErrMemoryLimit) {
+			b.Fatalf("want ErrMemoryLimit, got %v", err)
+		}
+	}
+	if cpu >= 0 {
+		b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N)/1e3, "cpu-µs/op")
 	}
 }

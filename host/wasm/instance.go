@@ -72,7 +72,7 @@ func (m *Module) newInstance(ctx context.Context, owned bool) (*instance, error)
 	if init := mod.ExportedFunction("_initialize"); init != nil {
 		in.cc.begin(ctx, callFrom(ctx), time.Now().Add(m.cfg.InitTimeout))
 		in.begin("_initialize", nil, nil)
-		err := init.CallWithStack(in.cc, in.stack[:])
+		err := in.callWithStack(init)
 		// Done just as the deadline hit or not, a cut instance is spent.
 		if cut := in.cc.end(); err != nil || cut != nil {
 			f := in.fault("_initialize", err, cut)
@@ -91,6 +91,14 @@ func (in *instance) close() {
 		// Closing a module only fails if it is already closed.
 		_ = in.mod.Close(context.Background())
 	}
+}
+
+// callWithStack calls fn on the instance's stack. While it runs, the
+// linear memory stays mapped even if a closing runtime frees it.
+func (in *instance) callWithStack(fn api.Function) error {
+	in.lin.enterCall()
+	defer in.lin.exitCall()
+	return fn.CallWithStack(in.cc, in.stack[:])
 }
 
 // begin prepares the per-call state.
@@ -123,7 +131,7 @@ func (in *instance) run(ctx context.Context, parent *callCtx, deadline time.Time
 	in.begin(e.name, input, hc)
 	defer in.end()
 	in.stack[0] = 0
-	err := fn.CallWithStack(in.cc, in.stack[:])
+	err := in.callWithStack(fn)
 	cut := in.cc.end()
 	if cut != nil {
 		// The deadline or the caller cut the call short, possibly just as

@@ -3,11 +3,17 @@ package wasm
 import (
 	"bytes"
 	"context"
+	"runtime"
 	"testing"
 )
 
 func TestCappedMemory(t *testing.T) {
-	m := &cappedMemory{limit: 4 * pageSize}
+	t.Run("region", func(t *testing.T) { testCappedMemory(t, newCappedMemory(0, 4*pageSize)) })
+	t.Run("heap", func(t *testing.T) { testCappedMemory(t, newHeapMemory(0, 4*pageSize)) })
+}
+
+func testCappedMemory(t *testing.T, m *cappedMemory) {
+	defer m.Free()
 	b := m.Reallocate(pageSize)
 	if len(b) != pageSize || m.refused {
 		t.Fatalf("first page: len %d, refused %v", len(b), m.refused)
@@ -28,12 +34,13 @@ func TestCappedMemory(t *testing.T) {
 	}
 }
 
-// TestCappedMemoryGrowthReserve pins the capacity reserved on growth: the
-// grown size plus at most an eighth (whole pages, 1 MiB at most), never past
-// the cap, where doubling used to reserve up to twice what the guest used.
-func TestCappedMemoryGrowthReserve(t *testing.T) {
+// TestHeapMemoryGrowthReserve pins the capacity a Go slice reserves on
+// growth: the grown size plus at most an eighth (whole pages, 1 MiB at
+// most), never past the cap, where doubling used to reserve up to twice what
+// the guest used.
+func TestHeapMemoryGrowthReserve(t *testing.T) {
 	// The Go guest's memory.grow sequence while _initialize runs.
-	m := newCappedMemory(44*pageSize, 1024*pageSize)
+	m := newHeapMemory(44*pageSize, 1024*pageSize)
 	var data *byte
 	for _, step := range []struct{ pages, capPages int }{
 		{44, 44}, {48, 54}, {49, 54}, {53, 54}, {55, 61},
@@ -59,17 +66,69 @@ func TestCappedMemoryGrowthReserve(t *testing.T) {
 		{1020 * pageSize, 1024 * pageSize, 1024 * pageSize}, // capped by the limit
 		{1024 * pageSize, 1024 * pageSize, 1024 * pageSize}, // at the limit
 	} {
-		if got := reserve(c.size, c.limit); got != c.want {
-			t.Errorf("reserve(%d pages, limit %d pages) = %d pages, want %d",
+		if got := heapReserve(c.size, c.limit); got != c.want {
+			t.Errorf("heapReserve(%d pages, limit %d pages) = %d pages, want %d",
 				c.size/pageSize, c.limit/pageSize, got/pageSize, c.want/pageSize)
 		}
 	}
 }
 
-// TestInstanceMemoryReserve checks a real Go guest's instance: after its
-// _initialize grew the memory several times, the backing array holds at most
-// an eighth more than the memory's size.
-func TestInstanceMemoryReserve(t *testing.T) {
+// TestRegionMemoryGrowsInPlace: a memory over a reserved region never moves
+// or copies, however it grows, up to its cap.
+func TestRegionMemoryGrowsInPlace(t *testing.T) {
+	m := newCappedMemory(pageSize, 512*pageSize)
+	if m.region == nil {
+		t.Skip("no address-space reservation on this platform")
+	}
+	defer m.Free()
+	b := m.Reallocate(pageSize)
+	b[0] = 7
+	base := &b[0]
+	for pages := 2; pages <= 512; pages += 17 {
+		b = m.Reallocate(uint64(pages) * pageSize)
+		if len(b) != pages*pageSize || &b[0] != base || b[0] != 7 {
+			t.Fatalf("grow to %d pages: len %d, moved %v, first byte %d", pages, len(b), &b[0] != base, b[0])
+		}
+		if b[len(b)-1] != 0 {
+			t.Fatalf("grow to %d pages: the new last byte is %d, not zero", pages, b[len(b)-1])
+		}
+	}
+	if m.Reallocate(513*pageSize) != nil || !m.refused {
+		t.Fatal("a grow past the cap was not refused and recorded")
+	}
+}
+
+// TestRegionFreedDuringCall: a memory freed while a call runs in it (a
+// runtime closing under a running call) stays mapped until the call ends.
+func TestRegionFreedDuringCall(t *testing.T) {
+	m := newCappedMemory(pageSize, 16*pageSize)
+	if m.region == nil {
+		t.Skip("no address-space reservation on this platform")
+	}
+	b := m.Reallocate(4 * pageSize)
+	m.enterCall()
+	m.Free()
+	if m.region == nil {
+		t.Fatal("the region was released under a running call")
+	}
+	b[len(b)-1] = 1 // still mapped: this would fault if it were not
+	m.exitCall()
+	if m.region != nil || m.buf != nil {
+		t.Fatal("the region was not released when the call ended")
+	}
+
+	idle := newCappedMemory(pageSize, 16*pageSize)
+	idle.Free()
+	if idle.region != nil {
+		t.Fatal("an idle memory's region was not released by Free")
+	}
+}
+
+// TestInstanceMemory checks a real Go guest's instance after its
+// _initialize grew the memory several times: the memory is over a reserved
+// region where the platform has them, or else the backing array holds at
+// most an eighth more than the memory's size.
+func TestInstanceMemory(t *testing.T) {
 	r, _ := newTestRuntime(t)
 	m := load(t, r, "fast", ModuleConfig{PoolSize: 1})
 	in, err := m.newInstance(context.Background(), false)
@@ -81,7 +140,10 @@ func TestInstanceMemoryReserve(t *testing.T) {
 	if size != int(in.mem.Size()) {
 		t.Fatalf("backing array is %d bytes, the guest's memory %d", size, in.mem.Size())
 	}
-	if reserved > size+size/8 {
+	if in.lin.region == nil && reserved > size+size/8 {
 		t.Fatalf("instance reserves %d pages for %d used", reserved/pageSize, size/pageSize)
+	}
+	if runtime.GOOS == "linux" && in.lin.region == nil {
+		t.Fatal("on Linux the instance's memory is not over a reserved region")
 	}
 }
