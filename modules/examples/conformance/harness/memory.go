@@ -86,8 +86,8 @@ func HeapInUse() uint64 {
 }
 
 // InstanceHeap returns the Go heap that one more warm instance of the
-// module serving hook on s takes: its linear memory (host/wasm allocates it
-// in the Go heap), its kernel arena and wazero's instance state. s must hold
+// module serving hook on s takes: its kernel arena and wazero's instance
+// state (host/wasm keeps linear memory outside the Go heap on Linux). s must hold
 // exactly one instance of the module (a fresh set after one call) in a pool
 // of at least two, and the module must call next for args: two calls held
 // at once in the Go default force the second instance, which stays warm in
