@@ -27,6 +27,7 @@ import (
 
 	"github.com/chatwasm/chatwasm/host/admin"
 	"github.com/chatwasm/chatwasm/host/auth"
+	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/server"
 	"github.com/chatwasm/chatwasm/host/store"
 )
@@ -162,6 +163,10 @@ func (c cli) serve(ctx context.Context, args []string) int {
 		"directory keeping compiled modules across restarts (\"\" keeps them in memory)")
 	moduleWatch := cmd.Duration("module-watch", "CHATWASM_MODULE_WATCH", server.DefaultModuleWatch,
 		"how often the module files are checked for changes (0 never)")
+	moduleConc := cmd.Int64("module-concurrency", "CHATWASM_MODULE_CONCURRENCY", hooks.DefaultMaxConcurrent,
+		"requests that may run module code at once; more wait their turn (abi/README.md, \"Concurrency\")")
+	moduleQueue := cmd.Duration("module-queue-timeout", "CHATWASM_MODULE_QUEUE_TIMEOUT", hooks.DefaultQueueTimeout,
+		"how long a request waits for its turn to run module code before it fails as busy")
 	jwtIssuer := cmd.String("jwt-issuer", "CHATWASM_JWT_ISSUER", "",
 		"accept the tokens of this external identity provider (their \"iss\") besides the server's own")
 	jwtKey := cmd.String("jwt-key", "CHATWASM_JWT_KEY", "", "PEM file of the external provider's public key (RSA, ECDSA or Ed25519)")
@@ -188,6 +193,9 @@ func (c cli) serve(ctx context.Context, args []string) int {
 	if *moduleWatch < 0 {
 		return c.usageError(cmd, "--module-watch must not be negative")
 	}
+	if *moduleConc <= 0 || *moduleConc > 1024 || *moduleQueue <= 0 {
+		return c.usageError(cmd, "--module-concurrency must be between 1 and 1024, --module-queue-timeout positive")
+	}
 	if *frameRate < 0 || *frameBurst <= 0 || *maxConns < 0 || *frameBurst > math.MaxInt32 || *maxConns > math.MaxInt32 {
 		return c.usageError(cmd, "--frame-rate and --max-conns-per-user must not be negative, --frame-burst must be positive")
 	}
@@ -210,10 +218,12 @@ func (c cli) serve(ctx context.Context, args []string) int {
 		ShutdownTimeout:     *shutdown,
 		External: server.ExternalAuth{Issuer: *jwtIssuer, KeyFile: *jwtKey, Audience: *jwtAudience,
 			UsernameClaim: *jwtUsername, TenantClaim: *jwtTenant, CreateUsers: *jwtCreate, LinkExisting: *jwtLink},
-		NodeID:      *nodeID,
-		Modules:     *modules,
-		ModuleCache: *moduleCache,
-		ModuleWatch: *moduleWatch,
+		NodeID:             *nodeID,
+		Modules:            *modules,
+		ModuleCache:        *moduleCache,
+		ModuleWatch:        *moduleWatch,
+		ModuleConcurrency:  int(*moduleConc),
+		ModuleQueueTimeout: *moduleQueue,
 	}
 	log := c.logger(*lvl)
 	if err := server.Run(ctx, cfg, log); err != nil {

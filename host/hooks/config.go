@@ -64,7 +64,8 @@ type ModuleSpec struct {
 	Timeout time.Duration
 	// Memory caps the module's linear memory, in bytes.
 	Memory uint64
-	// Instances is the size of its pool of warm instances.
+	// Instances is how many warm instances it keeps between calls; its pool
+	// grows beyond them on demand, up to Options.MaxConcurrent.
 	Instances int
 	// KVQuota caps what its key-value store holds per tenant, in bytes of
 	// keys and values.

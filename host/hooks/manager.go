@@ -42,6 +42,13 @@ type Options struct {
 	// CacheDir keeps compiled modules on disk across restarts; "" keeps
 	// them in memory only.
 	CacheDir string
+	// MaxConcurrent is how many requests may run module code at once (see
+	// admission); 0 means DefaultMaxConcurrent. Every module's pool may
+	// grow to it.
+	MaxConcurrent int
+	// QueueTimeout is how long a request waits for its turn to run module
+	// code before it fails as overloaded; 0 means DefaultQueueTimeout.
+	QueueTimeout time.Duration
 }
 
 // Manager holds the current Set of the deployment's module file and swaps
@@ -79,7 +86,8 @@ func NewManager(ctx context.Context, path string, opts Options) (*Manager, error
 	if err != nil {
 		return nil, fmt.Errorf("hooks: %w", err)
 	}
-	m := &Manager{env: &env{opts: opts, metrics: metrics, log: log, rt: rt}}
+	m := &Manager{env: &env{opts: opts, metrics: metrics, log: log, rt: rt,
+		admit: newAdmission(opts.MaxConcurrent, opts.QueueTimeout)}}
 	if path == "" {
 		return m, nil
 	}

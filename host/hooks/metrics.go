@@ -14,6 +14,10 @@ type Metrics struct {
 	timeouts *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	disabled *prometheus.GaugeVec
+	// queueWait and overloaded are the admission's: requests that waited
+	// for a turn to run module code, and those that waited in vain.
+	queueWait  prometheus.Histogram
+	overloaded prometheus.Counter
 }
 
 // NewMetrics registers the module metrics on reg; a nil reg keeps them
@@ -41,11 +45,21 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Namespace: "chatwasm", Subsystem: "module", Name: "disabled",
 			Help: "1 while a module is disabled after repeated faults (until reload).",
 		}, []string{"module"}),
+		queueWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "chatwasm", Subsystem: "module", Name: "queue_wait_seconds",
+			Help:    "Time a request waited for its turn to run module code, when it had to wait.",
+			Buckets: prometheus.ExponentialBuckets(100e-6, 4, 10),
+		}),
+		overloaded: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "chatwasm", Subsystem: "module", Name: "overloaded_total",
+			Help: "Requests refused because they waited the queue timeout for a turn to run module code.",
+		}),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.calls, m.errors, m.timeouts, m.latency, m.disabled} {
+	for _, c := range []prometheus.Collector{m.calls, m.errors, m.timeouts, m.latency, m.disabled,
+		m.queueWait, m.overloaded} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("hooks: register module metrics: %w", err)
 		}

@@ -39,6 +39,7 @@ type env struct {
 	metrics *Metrics
 	log     *slog.Logger
 	rt      *wasm.Runtime
+	admit   *admission
 }
 
 // module is one loaded module.
@@ -162,6 +163,12 @@ func (s *Set) invoke(ctx context.Context, f *frame) ([]byte, error) {
 	if m.off.Load() {
 		return f.failed(ctx, errDisabled)
 	}
+	ctx, leave, err := s.env.admit.enter(ctx, s.env)
+	if err != nil {
+		m.log.WarnContext(ctx, "module call refused: server busy", "hook", f.hook.Name, "err", err)
+		return nil, busyError(m.spec.Name, f.hook.Name, err)
+	}
+	defer leave()
 	input := abi.AppendCall(make([]byte, 0, len(f.in)+160), abi.Call{
 		ABI: abi.Version, Hook: f.hook.Name, Tenant: f.call.Tenant, Caller: f.call.Caller, Args: f.in,
 	})
@@ -184,6 +191,12 @@ func (s *Set) invoke(ctx context.Context, f *frame) ([]byte, error) {
 		// The request itself went away (client gone, server stopping): not
 		// the module's fault.
 		return nil, &Error{Module: m.spec.Name, Hook: f.hook.Name, Wire: abi.ErrInternal(), Err: err}
+	}
+	if errors.Is(err, wasm.ErrBusy) {
+		// No instance within the queue timeout: admission sizes the pools
+		// so that this takes re-entrance beyond them; overload, not a fault.
+		m.log.WarnContext(ctx, "module call refused: no instance", "hook", f.hook.Name, "err", err)
+		return nil, busyError(m.spec.Name, f.hook.Name, err)
 	}
 	hm.faults.Inc()
 	if errors.Is(err, wasm.ErrTimeout) {

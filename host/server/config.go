@@ -55,6 +55,12 @@ type Config struct {
 	// for changes, which reload them; 0 means DefaultModuleWatch, negative
 	// never (SIGHUP still reloads).
 	ModuleWatch time.Duration
+	// ModuleConcurrency is how many requests may run module code at once;
+	// 0 means hooks.DefaultMaxConcurrent.
+	ModuleConcurrency int
+	// ModuleQueueTimeout is how long a request waits for its turn to run
+	// module code; 0 means hooks.DefaultQueueTimeout.
+	ModuleQueueTimeout time.Duration
 }
 
 // ExternalAuth configures an external identity provider (auth.External).

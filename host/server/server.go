@@ -129,11 +129,13 @@ func loadModules(ctx context.Context, cfg Config, st *store.Store, chatCfg chat.
 		Store: st,
 		// A service without modules renders objects for the render_*
 		// imports: the one that runs them needs the manager first.
-		Renderer:   chat.New(st, chatCfg, log),
-		WireError:  chat.WireError,
-		Logger:     log,
-		Registerer: reg,
-		CacheDir:   cfg.ModuleCache,
+		Renderer:      chat.New(st, chatCfg, log),
+		WireError:     chat.WireError,
+		Logger:        log,
+		Registerer:    reg,
+		CacheDir:      cfg.ModuleCache,
+		MaxConcurrent: cfg.ModuleConcurrency,
+		QueueTimeout:  cfg.ModuleQueueTimeout,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("server: modules: %w", err)

@@ -25,16 +25,23 @@ type ModuleConfig struct {
 	// SHA256, if set, is the hex sha256 the module bytes must have.
 	SHA256 string
 
-	// PoolSize bounds the warm instances (and so the concurrent calls) of
-	// the module; default 2.
+	// PoolSize bounds the live instances (and so the concurrent calls) of
+	// the module; default 2. Instances are created on demand up to it.
 	PoolSize int
+	// KeepIdle is how many idle instances stay warm between calls; an
+	// instance returned when that many are idle (and no call waits) is
+	// closed. Default PoolSize, at most PoolSize.
+	KeepIdle int
 	// Prewarm is how many instances Load creates up front (the rest are
-	// created on demand); default 1, at most PoolSize.
+	// created on demand); default 1, at most KeepIdle.
 	Prewarm int
 
-	// Timeout is the per-call deadline, including the wait for a free
-	// instance; default 1 s.
+	// Timeout is the per-call deadline. It starts once the call has an
+	// instance: the wait for one is not the module's time. Default 1 s.
 	Timeout time.Duration
+	// QueueTimeout bounds the wait for an instance when PoolSize are busy;
+	// a call still waiting then fails with ErrBusy. Default 5 s.
+	QueueTimeout time.Duration
 	// InitTimeout is the deadline for instantiating and initializing one
 	// instance; default 10 s.
 	InitTimeout time.Duration
@@ -102,12 +109,19 @@ func (c ModuleConfig) withDefaults() (ModuleConfig, error) {
 	if c.PoolSize <= 0 {
 		c.PoolSize = 2
 	}
+	if c.KeepIdle <= 0 {
+		c.KeepIdle = c.PoolSize
+	}
+	c.KeepIdle = min(c.KeepIdle, c.PoolSize)
 	if c.Prewarm <= 0 {
 		c.Prewarm = 1
 	}
-	c.Prewarm = min(c.Prewarm, c.PoolSize)
+	c.Prewarm = min(c.Prewarm, c.KeepIdle)
 	if c.Timeout <= 0 {
 		c.Timeout = time.Second
+	}
+	if c.QueueTimeout <= 0 {
+		c.QueueTimeout = 5 * time.Second
 	}
 	if c.InitTimeout <= 0 {
 		c.InitTimeout = 10 * time.Second
@@ -188,7 +202,7 @@ func (r *Runtime) Load(ctx context.Context, wasmBytes []byte, cfg ModuleConfig) 
 		cfg:   cfg,
 		log:   r.log.With("module", cfg.Name),
 		index: map[string]int{},
-		pool:  newPool(cfg.PoolSize),
+		pool:  newPool(cfg.PoolSize, cfg.KeepIdle),
 	}
 	if err := m.compile(ctx, wasmBytes); err != nil {
 		return nil, fmt.Errorf("wasm: load module %q: %w", cfg.Name, err)
@@ -281,8 +295,10 @@ func (m *Module) HasExport(name string) bool {
 
 // Call calls export name with input on a free instance and returns its
 // output. hc is the per-call host context that host functions get from
-// Call.HostContext. The call has the module's Timeout as deadline (or ctx's,
-// if earlier), and that includes waiting for an instance when all are busy.
+// Call.HostContext. When PoolSize instances are busy, the call waits for one
+// until QueueTimeout (or ctx's deadline) and then fails with ErrBusy; once
+// it has one, it has the module's Timeout as deadline (or ctx's, if
+// earlier): waiting is never charged to the module.
 //
 // The error is a *ModuleError when the module failed the call itself, a
 // *Fault when it misbehaved (the instance is then replaced), or one of
@@ -303,11 +319,7 @@ func (m *Module) Call(ctx context.Context, name string, input []byte, hc any) ([
 	if parent != nil && parent.depth+1 >= m.r.maxDepth {
 		return nil, fmt.Errorf("%w: calling %q of module %q at depth %d", ErrDepth, name, m.name, parent.depth+1)
 	}
-	deadline := time.Now().Add(m.cfg.Timeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
-	in, owned, err := m.pool.get(ctx, deadline, parent.holds(m))
+	in, owned, err := m.pool.get(ctx, time.Now().Add(m.cfg.QueueTimeout), parent.holds(m))
 	if err != nil {
 		return nil, fmt.Errorf("wasm: module %q: %w", m.name, err)
 	}
@@ -316,6 +328,10 @@ func (m *Module) Call(ctx context.Context, name string, input []byte, hc any) ([
 			m.pool.release(owned)
 			return nil, err
 		}
+	}
+	deadline := time.Now().Add(m.cfg.Timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
 	}
 	out, err := in.run(ctx, parent, deadline, idx, input, hc)
 	if in.broken {
@@ -326,18 +342,21 @@ func (m *Module) Call(ctx context.Context, name string, input []byte, hc any) ([
 	return out, err
 }
 
-// discard closes a broken instance and, if it held a pool slot, replaces it
-// in the background so the pool stays warm.
+// discard closes a broken instance, gives its slot back at once, and, if it
+// held one, replaces it in the background so the pool stays warm. The
+// replacement holds no slot while it starts (a call meanwhile creates its
+// own instance rather than wait for it); it joins the pool only if a slot is
+// still free then.
 func (m *Module) discard(in *instance) {
 	in.close()
-	if !in.owned {
-		m.pool.release(false)
+	m.pool.release(in.owned)
+	if !in.owned || !m.pool.track() {
 		return
 	}
 	go func() {
-		fresh, err := m.newInstance(m.bgctx, true)
+		fresh, err := m.newInstance(m.bgctx, false)
 		if err != nil {
-			m.pool.release(true)
+			m.pool.release(false)
 			if m.bgctx.Err() == nil {
 				m.log.Error("wasm: replacing a broken instance failed", "err", err)
 			}

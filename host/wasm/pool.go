@@ -13,7 +13,9 @@ import (
 // free counts the instances that may still be created: with the idle and
 // busy ones they never exceed the pool size. A call takes the most recently
 // used idle instance (its memory is the likeliest to be in cache), or a slot
-// to create one, or waits for either until its deadline.
+// to create one, or waits for either until its queue deadline. At most keep
+// instances stay idle: one returned past that is closed (unless a call
+// waits), so a burst's instances do not stay resident after it.
 //
 // The one exception is re-entrance: when the calling chain (module → host
 // function → module ...) already holds an instance of this module and none is
@@ -29,12 +31,25 @@ type pool struct {
 	free    int
 	busy    int
 	closed  bool
+	keep    int // idle instances kept warm at most
 	waiters []chan struct{}
 	drained chan struct{}
 }
 
-func newPool(size int) *pool {
-	return &pool{free: size, idle: make([]*instance, 0, size), drained: make(chan struct{})}
+func newPool(size, keepIdle int) *pool {
+	return &pool{free: size, keep: keepIdle, idle: make([]*instance, 0, keepIdle), drained: make(chan struct{})}
+}
+
+// track counts one more thing checked out (a background replacement), so
+// that closing waits for it; false if the pool is closed.
+func (p *pool) track() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.busy++
+	return true
 }
 
 // get returns an idle instance, or nil and owned == true when the caller got
@@ -116,7 +131,8 @@ func (p *pool) done() {
 }
 
 // put returns a healthy instance. An extra instance stays only if a slot is
-// free for it; on a closed pool the instance is closed.
+// free for it; an instance past the idle instances kept warm stays only if a
+// call waits for it; on a closed pool the instance is closed.
 func (p *pool) put(inst *instance) {
 	p.mu.Lock()
 	keep := !p.closed
@@ -126,6 +142,10 @@ func (p *pool) put(inst *instance) {
 			p.free--
 			inst.owned = true
 		}
+	}
+	if keep && len(p.idle) >= p.keep && len(p.waiters) == 0 {
+		keep = false
+		p.free++
 	}
 	if keep {
 		p.idle = append(p.idle, inst)
@@ -179,4 +199,25 @@ func (p *pool) close(ctx context.Context) error {
 		inst.close()
 	}
 	return err
+}
+
+// idleCount is the number of idle instances.
+func (p *pool) idleCount() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.idle)
+}
+
+// freeCount is the number of instances that may still be created.
+func (p *pool) freeCount() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.free
+}
+
+// waiting is the number of calls waiting for an instance.
+func (p *pool) waiting() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.waiters)
 }

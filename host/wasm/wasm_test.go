@@ -494,9 +494,117 @@ func TestPoolBusy(t *testing.T) {
 	if !errors.Is(err, ErrBusy) || !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrFault) {
 		t.Fatalf("want ErrBusy at the deadline, got %v", err)
 	}
+	// Without a deadline of the caller's, the wait ends at QueueTimeout.
+	m2 := load(t, r, "kitchen", ModuleConfig{Name: "queue", PoolSize: 1, Timeout: 5 * time.Second,
+		QueueTimeout: 100 * time.Millisecond})
+	entered := make(chan struct{})
+	go func() {
+		_, err := m2.Call(context.Background(), "upper", []byte("slow"), nil)
+		done <- err
+	}()
+	go func() {
+		// Once the first call holds the only instance, its host function
+		// blocks; poll until it does.
+		for m2.pool.idleCount() != 0 || m2.pool.freeCount() != 0 {
+			time.Sleep(time.Millisecond)
+		}
+		close(entered)
+	}()
+	<-entered
+	_, err = m2.Call(context.Background(), "echo", []byte("x"), nil)
+	if !errors.Is(err, ErrBusy) || errors.Is(err, ErrFault) {
+		t.Fatalf("want ErrBusy at the queue deadline, got %v", err)
+	}
 	close(release)
-	if err := <-done; err != nil {
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestQueueWaitIsNotTheModules: a call that waits for the only instance
+// longer than the module's Timeout still gets its own full Timeout once it
+// has one.
+func TestQueueWaitIsNotTheModules(t *testing.T) {
+	const timeout = 100 * time.Millisecond
+	inside, release := make(chan struct{}), make(chan struct{})
+	block := BytesFunc("upper", "", func(ctx context.Context, _ *Call, in []byte) ([]byte, error) {
+		close(inside)
+		<-release // a host function's wait is not cut by the deadline
+		return in, nil
+	})
+	funcs := testHostFuncs()
+	funcs[0] = block
+	r, err := NewRuntime(Config{CacheDir: compiledCache, HostFuncs: funcs})
+	if err != nil {
 		t.Fatal(err)
+	}
+	defer r.Close(context.Background())
+	m := load(t, r, "kitchen", ModuleConfig{PoolSize: 1, Timeout: timeout, QueueTimeout: time.Minute})
+	held := make(chan error, 1)
+	go func() {
+		_, err := m.Call(context.Background(), "upper", []byte("hold"), nil)
+		held <- err
+	}()
+	<-inside
+	go func() {
+		// Release the instance once the second call has queued for it
+		// longer than its Timeout.
+		for m.pool.waiting() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(3 * timeout)
+		close(release)
+	}()
+	if got := call(t, m, "echo", "waited", nil); got != "waited" {
+		t.Fatalf("echo after waiting: %q", got)
+	}
+	if err := <-held; err != nil {
+		t.Fatalf("the holding call: %v", err)
+	}
+}
+
+// TestKeepIdle: a burst creates instances up to PoolSize, and once it is
+// over only KeepIdle of them stay warm.
+func TestKeepIdle(t *testing.T) {
+	const burst = 4
+	var mu sync.Mutex
+	arrived := 0
+	all := make(chan struct{})
+	barrier := BytesFunc("upper", "", func(ctx context.Context, _ *Call, in []byte) ([]byte, error) {
+		mu.Lock()
+		if arrived++; arrived == burst {
+			close(all)
+		}
+		mu.Unlock()
+		select {
+		case <-all:
+			return in, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	})
+	funcs := testHostFuncs()
+	funcs[0] = barrier
+	r, err := NewRuntime(Config{CacheDir: compiledCache, HostFuncs: funcs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close(context.Background())
+	m := load(t, r, "kitchen", ModuleConfig{PoolSize: burst, KeepIdle: 1, Timeout: time.Minute})
+	var wg sync.WaitGroup
+	for i := range burst {
+		wg.Go(func() {
+			if out, err := m.Call(context.Background(), "upper", []byte(fmt.Sprint(i)), nil); err != nil ||
+				string(out) != fmt.Sprint(i) {
+				t.Errorf("call %d: %q, %v", i, out, err)
+			}
+		})
+	}
+	wg.Wait()
+	if idle, free := m.pool.idleCount(), m.pool.freeCount(); idle != 1 || free != burst-1 {
+		t.Fatalf("after the burst: %d idle instances and %d free slots, want 1 and %d", idle, free, burst-1)
 	}
 }
 
