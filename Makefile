@@ -25,9 +25,10 @@ run: ## serve on SQLite (DB=sqlite:PATH, ADDR=host:port)
 bench: ## run the Go benchmarks (BENCH=regexp, PKGS=packages)
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem $(PKGS)
 
-lint: ## check formatting (gofmt) and go vet
+lint: ## check gofmt, go vet and that go.mod is tidy
 	@unformatted=$$(find . \( -name .git -o -name node_modules -o -name testdata \) -prune -o -name '*.go' -print | xargs gofmt -l); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 	$(GO) vet $(PKGS)
 
 # The example modules: the Go ones (a directory with a main.go) are built here, the others
