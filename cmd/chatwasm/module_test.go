@@ -272,7 +272,10 @@ func TestModuleCallGrants(t *testing.T) {
 		!strings.Contains(r.stderr, "call deadline exceeded") {
 		t.Errorf("loop: code %d, stdout %s, stderr %s", r.code, r.stdout, r.stderr)
 	}
-	r, _ = callModule(t, mod, "_create_message", "--config", "mode=memory", "--memory", "24MiB", "--input", input)
+	// A deadline far beyond the time to fill 24MiB, so that only the memory
+	// limit can end the call, however loaded the machine.
+	r, _ = callModule(t, mod, "_create_message", "--config", "mode=memory", "--memory", "24MiB", "--timeout", "1m",
+		"--input", input)
 	if r.code != 1 || !strings.Contains(r.stderr, "linear memory limit exceeded") {
 		t.Errorf("memory: code %d, stdout %s, stderr %.300s", r.code, r.stdout, r.stderr)
 	}
