@@ -33,7 +33,7 @@ type hostileFault struct {
 
 var hostileFaults = []hostileFault{
 	{mode: "loop", limits: "timeout: 200ms", kind: "call deadline exceeded"},
-	{mode: "memory", limits: "memory: 32MiB", kind: "linear memory limit exceeded"},
+	{mode: "memory", limits: "memory: 32MiB\ntimeout: 1m", kind: "linear memory limit exceeded"}, // only the memory limit may end it
 	{mode: "kernel", kind: "kernel memory limit exceeded"},
 	{mode: "panic", kind: "wasm: trap"},
 	{mode: "output", kind: "output limit exceeded"},
