@@ -62,12 +62,8 @@ func buildGuest(dir string, extra ...string) (string, error) {
 	if err := os.MkdirAll(guestCache, 0o755); err != nil {
 		return "", err
 	}
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		goBin = "go"
-	}
 	tmp := fmt.Sprintf("%s.%d.tmp", out, os.Getpid())
-	cmd := exec.Command(goBin, "build", "-buildmode=c-shared", "-o", tmp, ".")
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", tmp, ".")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	if b, err := cmd.CombinedOutput(); err != nil {

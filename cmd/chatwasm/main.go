@@ -25,11 +25,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/chatwasm/chatwasm/host/admin"
 	"github.com/chatwasm/chatwasm/host/auth"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/server"
 	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/chatwasm/chatwasm/host/users"
 )
 
 const mainUsage = `chatwasm is a real-time WebSocket chat server.
@@ -311,7 +311,7 @@ func (c cli) userAdd(ctx context.Context, args []string) int {
 		return c.fail("user add", err)
 	}
 	defer st.Close()
-	u, err := admin.CreateUser(ctx, st, admin.NewUser{Username: pos[0], Email: *email, FirstName: *first, LastName: *last, Tenant: *tenant})
+	u, err := users.Create(ctx, st, users.Input{Username: pos[0], Email: *email, FirstName: *first, LastName: *last, Tenant: *tenant})
 	if errors.Is(err, store.ErrConflict) {
 		err = fmt.Errorf("username %q already exists", pos[0])
 	}
@@ -329,7 +329,7 @@ func (c cli) token(ctx context.Context, args []string) int {
 		"Prints an access token for a user, signed with CHATWASM_SECRET or else the\n"+
 			"secret stored in the database (the one the server uses).", c.getenv)
 	db := c.dbFlag(cmd)
-	ttl := cmd.Duration("ttl", "CHATWASM_TOKEN_TTL", admin.DefaultTokenTTL, "token lifetime")
+	ttl := cmd.Duration("ttl", "CHATWASM_TOKEN_TTL", auth.DefaultTokenTTL, "token lifetime")
 	pos, code, ok := c.parse(cmd, args)
 	if !ok {
 		return code

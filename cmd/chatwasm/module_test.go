@@ -74,7 +74,8 @@ func guest(t *testing.T, dir string) string {
 			t.Fatal(err)
 		}
 		tmp := fmt.Sprintf("%s.%d.tmp", out, os.Getpid())
-		cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-buildmode=c-shared", "-o", tmp, ".")
+		// "go" is the toolchain running the test: go test puts it first on PATH.
+		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", tmp, ".")
 		cmd.Dir = src
 		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 		if b, err := cmd.CombinedOutput(); err != nil {

@@ -51,7 +51,8 @@ func buildGuest(t *testing.T, dir, tags string) string {
 		return out
 	}
 	tmp := fmt.Sprintf("%s.%d.tmp", out, os.Getpid())
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-buildmode=c-shared", "-tags="+tags, "-o", tmp, ".")
+	// "go" is the toolchain running the test: go test puts it first on PATH.
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-tags="+tags, "-o", tmp, ".")
 	cmd.Dir = src
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	if b, err := cmd.CombinedOutput(); err != nil {

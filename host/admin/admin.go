@@ -17,10 +17,8 @@ import (
 
 	"github.com/chatwasm/chatwasm/host/auth"
 	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/chatwasm/chatwasm/host/users"
 )
-
-// DefaultTokenTTL is the lifetime of a token issued without "ttl".
-const DefaultTokenTTL = 24 * time.Hour
 
 // maxBody bounds a request body; admin requests are tiny.
 const maxBody = 1 << 20
@@ -77,14 +75,23 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.mux.ServeHTTP(w, r)
 }
 
+// newUser is the body of POST /admin/users.
+type newUser struct {
+	Username  string `json:"username"`
+	Email     string `json:"email"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Tenant    string `json:"tenant"`
+}
+
 func (a *API) createUser(w http.ResponseWriter, r *http.Request) {
-	var in NewUser
+	var in newUser
 	if !decode(w, r, &in) {
 		return
 	}
-	u, err := CreateUser(r.Context(), a.d.Store, in)
+	u, err := users.Create(r.Context(), a.d.Store, users.Input(in))
 	switch {
-	case errors.Is(err, ErrInvalid):
+	case errors.Is(err, users.ErrInvalid):
 		writeError(w, http.StatusBadRequest, err.Error())
 	case errors.Is(err, store.ErrConflict):
 		writeError(w, http.StatusConflict, fmt.Sprintf("username %q already exists", in.Username))
@@ -130,7 +137,7 @@ func (a *API) issueToken(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "user_id is required")
 		return
 	}
-	ttl := DefaultTokenTTL
+	ttl := auth.DefaultTokenTTL
 	if in.TTL != "" {
 		d, err := time.ParseDuration(in.TTL)
 		if err != nil || d <= 0 {

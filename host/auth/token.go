@@ -24,6 +24,10 @@ const issuerName = "chatwasm"
 // signed or expired token.
 var ErrInvalidToken = errors.New("auth: invalid token")
 
+// DefaultTokenTTL is the lifetime of a token whose issuer names none: the
+// admin API's without "ttl", the CLI's without --ttl.
+const DefaultTokenTTL = 24 * time.Hour
+
 // Issuer signs and verifies access tokens with one HMAC key.
 type Issuer struct {
 	key    []byte

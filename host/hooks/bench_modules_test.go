@@ -16,12 +16,12 @@ import (
 	"time"
 
 	"github.com/chatwasm/chatwasm/abi"
-	"github.com/chatwasm/chatwasm/host/admin"
 	"github.com/chatwasm/chatwasm/host/auth"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/server"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/sqlite"
+	"github.com/chatwasm/chatwasm/host/users"
 	"github.com/gorilla/websocket"
 )
 
@@ -336,7 +336,7 @@ func wsRoom(b *testing.B, modules string, n int) ([]*websocket.Conn, string) {
 	conns := make([]*websocket.Conn, n)
 	ids := make([]string, 0, n-1)
 	for i := range conns {
-		u, err := admin.CreateUser(ctx, st, admin.NewUser{Username: fmt.Sprintf("user%d", i)})
+		u, err := users.Create(ctx, st, users.Input{Username: fmt.Sprintf("user%d", i)})
 		if err != nil {
 			b.Fatal(err)
 		}

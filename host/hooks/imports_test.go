@@ -16,13 +16,12 @@ import (
 
 // world is a store with two tenants, each with a user and a group.
 type world struct {
-	st             *store.Store
-	user1, user2   store.User // tenants t1, t2
-	room1, room2   store.Room
-	other1         store.User // a second user of t1
-	call1          hooks.CallInfo
-	emitted        []abi.Event
-	emitTenantSeen string
+	st           *store.Store
+	user1, user2 store.User // tenants t1, t2
+	room1, room2 store.Room
+	other1       store.User // a second user of t1
+	call1        hooks.CallInfo
+	emitted      []abi.Event
 }
 
 func newWorld(t *testing.T, st *store.Store) *world {

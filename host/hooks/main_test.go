@@ -121,12 +121,9 @@ func buildWasm(dir, src, tags string, env, inputs []string) (string, error) {
 	if _, err := os.Stat(out); err == nil {
 		return out, nil
 	}
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		goBin = "go"
-	}
 	tmp := fmt.Sprintf("%s.%d.tmp", out, os.Getpid())
-	cmd := exec.Command(goBin, "build", "-buildmode=c-shared", "-tags="+tags, "-o", tmp, ".")
+	// "go" is the toolchain running the test: go test puts it first on PATH.
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-tags="+tags, "-o", tmp, ".")
 	cmd.Dir = src
 	cmd.Env = append(append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm"), env...)
 	if b, err := cmd.CombinedOutput(); err != nil {

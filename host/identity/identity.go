@@ -12,9 +12,9 @@ import (
 	"log/slog"
 	"unicode/utf8"
 
-	"github.com/chatwasm/chatwasm/host/admin"
 	"github.com/chatwasm/chatwasm/host/auth"
 	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/chatwasm/chatwasm/host/users"
 )
 
 // Options configure a Resolver.
@@ -130,9 +130,9 @@ func (r *Resolver) linked(ctx context.Context, issuer, subject string) (store.Us
 // CreateUsers does. A concurrent link of the same identity or user is
 // store.ErrConflict.
 func (r *Resolver) link(ctx context.Context, issuer string, id auth.ExternalIdentity) (store.User, error) {
-	nu := admin.NewUser{Username: id.Username, Tenant: id.Tenant, Email: id.Email,
-		FirstName: truncate(id.FirstName, admin.MaxNameLen), LastName: truncate(id.LastName, admin.MaxNameLen)}
-	if !admin.ValidEmail(nu.Email) {
+	nu := users.Input{Username: id.Username, Tenant: id.Tenant, Email: id.Email,
+		FirstName: truncate(id.FirstName, users.MaxNameLen), LastName: truncate(id.LastName, users.MaxNameLen)}
+	if !users.ValidEmail(nu.Email) {
 		nu.Email = "" // an optional claim that does not fit is left out
 	}
 	if err := nu.Validate(); err != nil {
@@ -168,8 +168,7 @@ func (r *Resolver) link(ctx context.Context, issuer string, id auth.ExternalIden
 			return err
 		case errors.Is(err, store.ErrNotFound):
 			created = true
-			u, err = tx.CreateUser(ctx, store.User{Tenant: nu.Tenant, Username: nu.Username, Email: nu.Email,
-				FirstName: nu.FirstName, LastName: nu.LastName})
+			u, err = users.CreateTx(ctx, tx, nu)
 		}
 		if err != nil {
 			return err

@@ -14,11 +14,11 @@ import (
 	"time"
 
 	"github.com/chatwasm/chatwasm/abi"
-	"github.com/chatwasm/chatwasm/host/admin"
 	"github.com/chatwasm/chatwasm/host/chat"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/sqlite"
+	"github.com/chatwasm/chatwasm/host/users"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -175,7 +175,7 @@ func newSandbox(ctx context.Context, dir string, opts CallOptions) (*sandbox, er
 	if err := st.Migrate(ctx); err != nil {
 		return fail(err)
 	}
-	sb.user, err = admin.CreateUser(ctx, st, admin.NewUser{Username: opts.User, Tenant: opts.Tenant,
+	sb.user, err = users.Create(ctx, st, users.Input{Username: opts.User, Tenant: opts.Tenant,
 		Email: opts.User + "@example.com"})
 	if err != nil {
 		return fail(err)

@@ -80,7 +80,6 @@ type Call struct {
 	output   []byte
 	outOff   uint64
 	errMsg   []byte
-	errSet   bool
 	errOff   uint64
 	hostErr  []byte // last user host function error, for chatwasm_last_error
 

@@ -16,6 +16,7 @@ import (
 
 func main() {}
 
+//lint:ignore U1000 the host calls it by its go:wasmexport name
 //go:wasmexport handle_exception
 func handleException() int32 { return chatwasm.Handle(mapError) }
 

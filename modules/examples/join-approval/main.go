@@ -28,15 +28,19 @@ import (
 
 func main() {}
 
+//lint:ignore U1000 the host calls it by its go:wasmexport name
 //go:wasmexport join_room
 func joinRoom() int32 { return chatwasm.Handle(requestJoin) }
 
+//lint:ignore U1000 the host calls it by its go:wasmexport name
 //go:wasmexport _join_room
 func joinRoomCore() int32 { return chatwasm.Handle(admit) }
 
+//lint:ignore U1000 the host calls it by its go:wasmexport name
 //go:wasmexport action_room.join_requests
 func joinRequests() int32 { return chatwasm.Handle(listRequests) }
 
+//lint:ignore U1000 the host calls it by its go:wasmexport name
 //go:wasmexport action_room.approve_join
 func approveJoin() int32 { return chatwasm.Handle(approve) }
 

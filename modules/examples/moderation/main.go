@@ -16,6 +16,7 @@ import (
 
 func main() {}
 
+//lint:ignore U1000 the host calls it by its go:wasmexport name
 //go:wasmexport _create_message
 func createMessage() int32 { return chatwasm.Handle(moderate) }
 

@@ -21,9 +21,11 @@ import (
 
 func main() {}
 
+//lint:ignore U1000 the host calls it by its go:wasmexport name
 //go:wasmexport _modify_room
 func modifyRoom() int32 { return chatwasm.Handle(setWelcome) }
 
+//lint:ignore U1000 the host calls it by its go:wasmexport name
 //go:wasmexport join_room
 func joinRoom() int32 { return chatwasm.Handle(welcome) }
 

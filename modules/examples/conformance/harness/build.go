@@ -80,12 +80,8 @@ func GoBuild(t testing.TB, dir string) string {
 	if files, _ := filepath.Glob(filepath.Join(dir, "*.go")); len(files) == 0 {
 		Unavailable(t, "no Go module in %s yet", dir)
 	}
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		goBin = "go"
-	}
 	out := filepath.Join(t.TempDir(), filepath.Base(dir)+".wasm")
-	cmd := exec.Command(goBin, "build", "-buildmode=c-shared", "-o", out, ".")
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, ".")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	if b, err := cmd.CombinedOutput(); err != nil {
