@@ -1,14 +1,14 @@
-package chatwasm
+package payload
 
 import (
 	"encoding/json"
 	"slices"
 )
 
-// Serialized messages and rooms may carry fields this SDK does not know:
-// those a serializer module added, or those of a newer host. A hook that
-// decodes such an object and returns it must not drop them, so Message and
-// Room keep them in Extra and write them back.
+// Serialized messages and rooms may carry members this package does not
+// name: those a serializer module added, or those of a newer host. A hook
+// that decodes such an object and returns it must not drop them, so Message
+// and Room keep them in Extra and write them back with these helpers.
 
 // decodeObject decodes the JSON object data into fields (a pointer to a
 // struct type without JSON methods of its own) and returns the members

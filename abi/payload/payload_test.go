@@ -1,4 +1,4 @@
-package chatwasm
+package payload
 
 import (
 	"encoding/json"

@@ -1,28 +1,49 @@
-package chatwasm
+package payload
 
-import "encoding/json"
+import (
+	"encoding/json"
 
-// Room is a serialized room as clients see it (PROTOCOL.md §2.6): the
-// detail form that join_room, create_room and retreive_room return, or the
-// list form of list_rooms. Which members it has on the wire depends on Type
-// and the form; Members, Admins and MaxMembers are the kind's participants
-// or subscribers, admins or moderators, max_participants or
-// max_subscribers.
+	"github.com/chatwasm/chatwasm/abi"
+)
+
+// The room kinds, as Room.Type and CreateRoomArgs.Type name them.
+const (
+	OneToOneChat = "OneToOneChat"
+	GroupChat    = "GroupChat"
+	Channel      = "Channel"
+)
+
+// Room is a serialized room as clients see it, in either of its forms: the
+// detail form that create_room, retreive_room, join_room and leave_room
+// return (and the room of the membership and modify results), or the list
+// form, the elements of list_rooms' result. Its JSON has exactly the
+// members of its kind and form: participants and admins for a GroupChat,
+// subscribers and moderators for a Channel, no creator, name or settings
+// for a OneToOneChat; the list form has no member lists or property but the
+// last message, and a 1-1 chat's peer instead of its creator. Members,
+// Admins and MaxMembers hold the kind's participants or subscribers, admins
+// or moderators, max_participants or max_subscribers. A kind this package
+// does not know is written as a GroupChat.
 type Room struct {
-	ID   string
-	Type string // OneToOneChat, GroupChat or Channel
+	ID string
+	// Type is the kind: OneToOneChat, GroupChat or Channel.
+	Type string
 	// Creator is nil when the creator was deleted, and in a 1-1 chat.
-	Creator *User
+	Creator *abi.User
 	// Peer is the other participant of a 1-1 chat, in the list form.
-	Peer     *User
-	Members  []User
-	Admins   []User
+	Peer *abi.User
+	// Members and Admins are by ascending user id (detail form).
+	Members []abi.User
+	Admins  []abi.User
+	// Property is the detail form's settings.
 	Property RoomProperty
 	// LastMessage is the room's last message in the list form, nil if none.
 	LastMessage *Message
 	CreatedAt   string
 	UpdatedAt   string
 
+	// Name, Description, Avatar and MaxMembers are those of a GroupChat or
+	// a Channel.
 	Name                 string
 	Description          *string
 	Avatar               *string
@@ -31,10 +52,12 @@ type Room struct {
 	JoinApprovalRequired bool // GroupChat
 	GroupLocked          bool // GroupChat
 
-	// List says the room is in the list form.
+	// List says the room is in the list form. Decoding sets it when the
+	// object has a last_message or a peer.
 	List bool
-	// Extra holds the fields of the object this type does not name: they
-	// are written back as they are.
+	// Extra holds the members of the object this type does not name, by
+	// key: they are written back as they are, after the named ones, in key
+	// order. A key of any room form is never taken from Extra.
 	Extra map[string]json.RawMessage
 }
 
@@ -48,12 +71,12 @@ type RoomProperty struct {
 type roomWire struct {
 	ID                   string          `json:"id"`
 	Type                 string          `json:"type"`
-	Creator              *User           `json:"creator"`
-	Peer                 *User           `json:"peer"`
-	Participants         []User          `json:"participants"`
-	Admins               []User          `json:"admins"`
-	Subscribers          []User          `json:"subscribers"`
-	Moderators           []User          `json:"moderators"`
+	Creator              *abi.User       `json:"creator"`
+	Peer                 *abi.User       `json:"peer"`
+	Participants         []abi.User      `json:"participants"`
+	Admins               []abi.User      `json:"admins"`
+	Subscribers          []abi.User      `json:"subscribers"`
+	Moderators           []abi.User      `json:"moderators"`
 	Property             *RoomProperty   `json:"property"`
 	LastMessage          json.RawMessage `json:"last_message"`
 	CreatedAt            string          `json:"created_at"`
@@ -156,70 +179,4 @@ func (r Room) MarshalJSON() ([]byte, error) {
 	}
 	w.extra(r.Extra, roomKeys)
 	return w.bytes()
-}
-
-// RoomArgs are the arguments of the operations on one room: join_room,
-// leave_room, retreive_room (and their replace hooks).
-type RoomArgs struct {
-	RoomID string `json:"room_id"`
-}
-
-// CreateRoomArgs are the arguments of create_room: room.create's data,
-// validated. Members are the user ids asked for besides the creator.
-type CreateRoomArgs struct {
-	Type                 string          `json:"type"`
-	Name                 string          `json:"name,omitempty"`
-	Description          *string         `json:"description,omitempty"`
-	Avatar               *string         `json:"avatar,omitempty"`
-	MaxMembers           int64           `json:"max_members,omitempty"`
-	IsPublic             bool            `json:"is_public,omitempty"`
-	JoinApprovalRequired bool            `json:"join_approval_required,omitempty"`
-	GroupLocked          bool            `json:"group_locked,omitempty"`
-	Preferences          json.RawMessage `json:"preferences,omitempty"`
-	Members              []int64         `json:"members"`
-}
-
-// MembersArgs are the arguments of add_members_to_room and
-// remove_members_from_room.
-type MembersArgs struct {
-	RoomID  string  `json:"room_id"`
-	UserIDs []int64 `json:"user_ids"`
-}
-
-// MembersResult is what add_members_to_room and remove_members_from_room
-// return: the users added or removed, and the room after the change.
-type MembersResult struct {
-	UserIDs   []int64  `json:"user_ids"`
-	Usernames []string `json:"usernames"`
-	Room      *Room    `json:"room"`
-}
-
-// ModifyRoomArgs are the arguments of modify_room: room.modify's data for
-// the room whose admin privileges were checked. The host validates the
-// actions it knows and fills the typed fields; Data is the frame's data
-// object as the client sent it, which is what an action the host does not
-// know (one a module adds) reads.
-type ModifyRoomArgs struct {
-	RoomID string `json:"room_id"`
-	Action string `json:"action"`
-
-	Name                 *string         `json:"name,omitempty"`
-	Description          *string         `json:"description,omitempty"`
-	Avatar               *string         `json:"avatar,omitempty"`
-	GroupLocked          *bool           `json:"group_locked,omitempty"`
-	JoinApprovalRequired *bool           `json:"join_approval_required,omitempty"`
-	IsPublic             *bool           `json:"is_public,omitempty"`
-	Preferences          json.RawMessage `json:"preferences,omitempty"`
-	UserIDs              []int64         `json:"users,omitempty"`
-	Permissions          []string        `json:"permission,omitempty"`
-
-	Data json.RawMessage `json:"data,omitempty"`
-}
-
-// ModifyRoomResult is what modify_room returns: the room after the change
-// (broadcast as roomupdate.dispatch), or Deleted with the former members.
-type ModifyRoomResult struct {
-	Room    *Room   `json:"room,omitempty"`
-	Deleted bool    `json:"room_deleted,omitempty"`
-	Members []int64 `json:"members,omitempty"`
 }
