@@ -130,53 +130,123 @@ func (r *Room) UnmarshalJSON(data []byte) error {
 // MarshalJSON implements json.Marshaler with the members of the room's
 // kind and form, in the host's order, then Extra.
 func (r Room) MarshalJSON() ([]byte, error) {
-	w := newObjectWriter()
-	w.field("id", r.ID)
-	w.field("type", r.Type)
-	members, admins := "participants", "admins"
-	maxMembers := "max_participants"
-	if r.Type == Channel {
-		members, admins, maxMembers = "subscribers", "moderators", "max_subscribers"
+	b, err := json.Marshal(r.wireForm())
+	if err != nil || len(r.Extra) == 0 {
+		return b, err
 	}
-	switch {
-	case r.List && r.Type == OneToOneChat:
-		w.field("peer", r.Peer)
-	case r.List:
-		w.field("creator", r.Creator)
-	case r.Type == OneToOneChat:
-		w.field(members, orEmpty(r.Members))
-	default:
-		w.field("creator", r.Creator)
-		w.field(members, orEmpty(r.Members))
-		w.field(admins, orEmpty(r.Admins))
-	}
-	if r.List {
-		w.field("last_message", r.LastMessage)
-	} else {
-		prop := r.Property
-		if len(prop.Preferences) == 0 {
-			prop.Preferences = json.RawMessage("{}")
-		}
-		w.field("property", prop)
-	}
-	w.field("created_at", r.CreatedAt)
-	w.field("updated_at", r.UpdatedAt)
-	switch r.Type {
-	case OneToOneChat:
-	case Channel:
-		w.field("name", r.Name)
-		w.field("description", r.Description)
-		w.field("is_public", r.IsPublic)
-		w.field("avatar", r.Avatar)
-		w.field(maxMembers, r.MaxMembers)
-	default:
-		w.field("name", r.Name)
-		w.field("description", r.Description)
-		w.field(maxMembers, r.MaxMembers)
-		w.field("avatar", r.Avatar)
-		w.field("join_approval_required", r.JoinApprovalRequired)
-		w.field("group_locked", r.GroupLocked)
-	}
+	w := appendObject(b, nil)
 	w.extra(r.Extra, roomKeys)
 	return w.bytes()
 }
+
+// wireForm is r as the struct of its kind and form below, which encoding/json
+// writes with one allocation where member-by-member encoding took one per
+// member.
+func (r Room) wireForm() any {
+	if r.List {
+		switch r.Type {
+		case OneToOneChat:
+			return oneToOneList{r.ID, r.Type, r.Peer, r.LastMessage, r.CreatedAt, r.UpdatedAt}
+		case Channel:
+			return channelList{r.ID, r.Type, r.Creator, r.LastMessage, r.CreatedAt, r.UpdatedAt, r.Name,
+				r.Description, r.IsPublic, r.Avatar, r.MaxMembers}
+		}
+		return groupList{r.ID, r.Type, r.Creator, r.LastMessage, r.CreatedAt, r.UpdatedAt, r.Name, r.Description,
+			r.MaxMembers, r.Avatar, r.JoinApprovalRequired, r.GroupLocked}
+	}
+	members, admins, prop := orEmpty(r.Members), orEmpty(r.Admins), r.Property
+	if len(prop.Preferences) == 0 {
+		prop.Preferences = json.RawMessage("{}")
+	}
+	switch r.Type {
+	case OneToOneChat:
+		return oneToOneDetail{r.ID, r.Type, members, prop, r.CreatedAt, r.UpdatedAt}
+	case Channel:
+		return channelDetail{r.ID, r.Type, r.Creator, members, admins, prop, r.CreatedAt, r.UpdatedAt, r.Name,
+			r.Description, r.IsPublic, r.Avatar, r.MaxMembers}
+	}
+	return groupDetail{r.ID, r.Type, r.Creator, members, admins, prop, r.CreatedAt, r.UpdatedAt, r.Name,
+		r.Description, r.MaxMembers, r.Avatar, r.JoinApprovalRequired, r.GroupLocked}
+}
+
+// The members of each kind's detail form, in the host's order.
+type (
+	oneToOneDetail struct {
+		ID           string       `json:"id"`
+		Type         string       `json:"type"`
+		Participants []abi.User   `json:"participants"`
+		Property     RoomProperty `json:"property"`
+		CreatedAt    string       `json:"created_at"`
+		UpdatedAt    string       `json:"updated_at"`
+	}
+	groupDetail struct {
+		ID                   string       `json:"id"`
+		Type                 string       `json:"type"`
+		Creator              *abi.User    `json:"creator"`
+		Participants         []abi.User   `json:"participants"`
+		Admins               []abi.User   `json:"admins"`
+		Property             RoomProperty `json:"property"`
+		CreatedAt            string       `json:"created_at"`
+		UpdatedAt            string       `json:"updated_at"`
+		Name                 string       `json:"name"`
+		Description          *string      `json:"description"`
+		MaxParticipants      int64        `json:"max_participants"`
+		Avatar               *string      `json:"avatar"`
+		JoinApprovalRequired bool         `json:"join_approval_required"`
+		GroupLocked          bool         `json:"group_locked"`
+	}
+	channelDetail struct {
+		ID             string       `json:"id"`
+		Type           string       `json:"type"`
+		Creator        *abi.User    `json:"creator"`
+		Subscribers    []abi.User   `json:"subscribers"`
+		Moderators     []abi.User   `json:"moderators"`
+		Property       RoomProperty `json:"property"`
+		CreatedAt      string       `json:"created_at"`
+		UpdatedAt      string       `json:"updated_at"`
+		Name           string       `json:"name"`
+		Description    *string      `json:"description"`
+		IsPublic       bool         `json:"is_public"`
+		Avatar         *string      `json:"avatar"`
+		MaxSubscribers int64        `json:"max_subscribers"`
+	}
+)
+
+// The members of each kind's list form, in the host's order.
+type (
+	oneToOneList struct {
+		ID          string    `json:"id"`
+		Type        string    `json:"type"`
+		Peer        *abi.User `json:"peer"`
+		LastMessage *Message  `json:"last_message"`
+		CreatedAt   string    `json:"created_at"`
+		UpdatedAt   string    `json:"updated_at"`
+	}
+	groupList struct {
+		ID                   string    `json:"id"`
+		Type                 string    `json:"type"`
+		Creator              *abi.User `json:"creator"`
+		LastMessage          *Message  `json:"last_message"`
+		CreatedAt            string    `json:"created_at"`
+		UpdatedAt            string    `json:"updated_at"`
+		Name                 string    `json:"name"`
+		Description          *string   `json:"description"`
+		MaxParticipants      int64     `json:"max_participants"`
+		Avatar               *string   `json:"avatar"`
+		JoinApprovalRequired bool      `json:"join_approval_required"`
+		GroupLocked          bool      `json:"group_locked"`
+	}
+	channelList struct {
+		ID             string    `json:"id"`
+		Type           string    `json:"type"`
+		Creator        *abi.User `json:"creator"`
+		LastMessage    *Message  `json:"last_message"`
+		CreatedAt      string    `json:"created_at"`
+		UpdatedAt      string    `json:"updated_at"`
+		Name           string    `json:"name"`
+		Description    *string   `json:"description"`
+		IsPublic       bool      `json:"is_public"`
+		Avatar         *string   `json:"avatar"`
+		MaxSubscribers int64     `json:"max_subscribers"`
+	}
+)
