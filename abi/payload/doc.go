@@ -5,7 +5,7 @@
 // examples).
 //
 // It is the one Go declaration of these shapes: the Go guest SDK
-// (guest-sdk/go) exposes them under its own names through type aliases.
+// (guest-sdk/go) exposes them, under the same names, through type aliases.
 // Like package abi it uses the standard library only, so that modules built
 // with GOOS=wasip1 GOARCH=wasm can import it.
 //
