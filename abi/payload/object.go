@@ -1,14 +1,14 @@
-package chatwasm
+package payload
 
 import (
 	"encoding/json"
 	"slices"
 )
 
-// Serialized messages and rooms may carry fields this SDK does not know:
-// those a serializer module added, or those of a newer host. A hook that
-// decodes such an object and returns it must not drop them, so Message and
-// Room keep them in Extra and write them back.
+// Serialized messages and rooms may carry members this package does not
+// name: those a serializer module added, or those of a newer host. A hook
+// that decodes such an object and returns it must not drop them, so Message
+// and Room keep them in Extra and write them back with these helpers.
 
 // decodeObject decodes the JSON object data into fields (a pointer to a
 // struct type without JSON methods of its own) and returns the members
@@ -33,13 +33,11 @@ func decodeObject(data []byte, fields any, known []string) (map[string]json.RawM
 	return extra, nil
 }
 
-// objectWriter writes a JSON object member by member, in order.
+// objectWriter adds members to an encoded JSON object, in order.
 type objectWriter struct {
 	b   []byte
 	err error
 }
-
-func newObjectWriter() *objectWriter { return &objectWriter{b: append(make([]byte, 0, 512), '{')} }
 
 // appendObject continues the encoded object obj ("{...}") with more members.
 func appendObject(obj []byte, err error) *objectWriter {
@@ -47,19 +45,6 @@ func appendObject(obj []byte, err error) *objectWriter {
 		return &objectWriter{err: err}
 	}
 	return &objectWriter{b: obj[:len(obj)-1]}
-}
-
-// field writes the member name: value.
-func (w *objectWriter) field(name string, value any) {
-	if w.err != nil {
-		return
-	}
-	v, err := json.Marshal(value)
-	if err != nil {
-		w.err = err
-		return
-	}
-	w.raw(name, v)
 }
 
 // raw writes the member name with value already encoded.

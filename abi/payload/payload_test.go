@@ -1,4 +1,4 @@
-package chatwasm
+package payload
 
 import (
 	"encoding/json"
@@ -66,6 +66,10 @@ func TestRoomRoundTrip(t *testing.T) {
 			`"description":null,"max_participants":10,"avatar":null,"join_approval_required":false,"group_locked":true}`,
 		`{"id":"r3","type":"Channel","creator":` + wireUser + `,"last_message":null,` + times + `,"name":"news",` +
 			`"description":null,"is_public":false,"avatar":null,"max_subscribers":100,"welcome":"hello"}`,
+		// A kind this package does not know is written as a GroupChat.
+		`{"id":"r4","type":"Forum","creator":null,"participants":[],"admins":[],` + prop + `,` + times +
+			`,"name":"f","description":null,"max_participants":0,"avatar":null,"join_approval_required":false,` +
+			`"group_locked":false}`,
 	} {
 		var r Room
 		if err := json.Unmarshal([]byte(in), &r); err != nil {

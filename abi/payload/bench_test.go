@@ -1,0 +1,41 @@
+package payload
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// BenchmarkMessageMarshal: encoding a message that replies to another, as
+// create_message's result.
+func BenchmarkMessageMarshal(b *testing.B) {
+	reply := strings.Replace(wireMessage, `"parent_message":null`, `"parent_message":`+wireMessage, 1)
+	var m Message
+	if err := json.Unmarshal([]byte(reply), &m); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := json.Marshal(&m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRoomMarshal: encoding a group's detail form.
+func BenchmarkRoomMarshal(b *testing.B) {
+	var r Room
+	in := `{"id":"r2","type":"GroupChat","creator":` + wireUser + `,"participants":[` + wireUser + `,` + wireUser +
+		`],"admins":[` + wireUser + `],"property":{"preferences":{}},"created_at":"2026-01-02T03:04:05Z",` +
+		`"updated_at":"2026-01-02T03:04:05Z","name":"team","description":null,"max_participants":10,` +
+		`"avatar":null,"join_approval_required":false,"group_locked":false}`
+	if err := json.Unmarshal([]byte(in), &r); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := json.Marshal(&r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
