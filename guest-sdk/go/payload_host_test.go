@@ -9,6 +9,7 @@ import (
 	chatwasm "github.com/chatwasm/chatwasm/guest-sdk/go"
 	"github.com/chatwasm/chatwasm/guest-sdk/go/modtest"
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -16,13 +17,13 @@ import (
 // host's operation payloads (host/chat) and write them back unchanged, so
 // that a module which decodes a payload and returns it loses nothing.
 func TestPayloadsMatchHost(t *testing.T) {
-	room := func(kind store.RoomKind) *chat.RoomDetail {
-		d := filled[chat.RoomDetail]()
+	room := func(kind store.RoomKind) *wire.RoomDetail {
+		d := filled[wire.RoomDetail]()
 		d.Type = kind
 		d.Property.Preferences = json.RawMessage(`{"theme":"dark"}`)
 		return &d
 	}
-	message := filled[chat.MessageView]()
+	message := filled[wire.MessageView]()
 	message.Extra = nil // not part of the plain encoding
 	for _, tc := range []struct {
 		name string
@@ -31,7 +32,7 @@ func TestPayloadsMatchHost(t *testing.T) {
 	}{
 		{"CreateMessageIn", filled[chat.CreateMessageIn](), &chatwasm.CreateMessageArgs{}},
 		{"MessageView", message, &chatwasm.Message{}},
-		{"NotificationView", chat.NotificationView{ID: "n", NotificationType: "NEW_MESSAGE", Message: &message},
+		{"NotificationView", wire.NotificationView{ID: "n", NotificationType: "NEW_MESSAGE", Message: &message},
 			&chatwasm.Notification{}},
 		{"RoomIn", filled[chat.RoomIn](), &chatwasm.RoomArgs{}},
 		{"CreateRoomIn", filled[chat.CreateRoomIn](), &chatwasm.CreateRoomArgs{}},

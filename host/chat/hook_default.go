@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -53,7 +54,7 @@ func (s *Service) DefaultHook(ctx context.Context, tx *store.Tx, c Caller, hook 
 	case abi.Permission:
 		var a abi.PermissionArgs
 		if err := json.Unmarshal(args, &a); err != nil {
-			return nil, Validation(fmt.Sprintf("%s: invalid args: %v", hook, err))
+			return nil, wire.Validation(fmt.Sprintf("%s: invalid args: %v", hook, err))
 		}
 		dec, err := s.defaultDecision(ctx, c, hook, a)
 		if err != nil {
@@ -63,11 +64,11 @@ func (s *Service) DefaultHook(ctx context.Context, tx *store.Tx, c Caller, hook 
 	case abi.Exception:
 		var a abi.ExceptionArgs
 		if err := json.Unmarshal(args, &a); err != nil {
-			return nil, Validation(fmt.Sprintf("%s: invalid args: %v", hook, err))
+			return nil, wire.Validation(fmt.Sprintf("%s: invalid args: %v", hook, err))
 		}
 		return json.Marshal(abi.Error{Code: a.Code, Detail: a.Detail})
 	case abi.Action:
-		return nil, ErrUnknownEvent
+		return nil, wire.ErrUnknownEvent
 	}
 	return nil, fmt.Errorf("%w: %q", errNoDefault, hook)
 }
@@ -117,7 +118,7 @@ func jsonCore[In, Out any](core func(*Service, context.Context, *store.Tx, Calle
 	return func(s *Service, ctx context.Context, tx *store.Tx, c Caller, args json.RawMessage) (json.RawMessage, error) {
 		var in In
 		if err := json.Unmarshal(args, &in); err != nil {
-			return nil, Validation(fmt.Sprintf("invalid args: %v", err))
+			return nil, wire.Validation(fmt.Sprintf("invalid args: %v", err))
 		}
 		out, err := core(s, ctx, tx, c, in)
 		if err != nil {
@@ -155,8 +156,8 @@ func (s *Service) defaultDecision(ctx context.Context, c Caller, hook string, a 
 	if err == nil {
 		return abi.Decision{Allow: true, RoomID: rm.ID}, nil
 	}
-	ce := AsError(err)
-	if ce.Code == CodeInternal {
+	ce := wire.AsError(err)
+	if ce.Code == wire.CodeInternal {
 		return abi.Decision{}, err
 	}
 	return abi.Decision{Allow: false, Code: ce.Code, Detail: ce.Detail}, nil

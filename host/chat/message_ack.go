@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"slices"
 
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -16,15 +18,15 @@ type AcknowledgeIn struct {
 
 // SenderMessages is the acknowledged messages of one sender.
 type SenderMessages struct {
-	SenderID int64          `json:"sender_id"`
-	Messages []*MessageView `json:"messages"`
+	SenderID int64               `json:"sender_id"`
+	Messages []*wire.MessageView `json:"messages"`
 }
 
 // messageAcknowledged is message.acknowledged (§2.8.2): the caller confirms
 // delivery; each sender of an acknowledged message gets the updated messages
 // in one messagedelivered.dispatch to all of their connections.
-func (s *Service) messageAcknowledged(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
-	d, err := actionData(data)
+func (s *Service) messageAcknowledged(ctx context.Context, c Caller, data json.RawMessage) ([]wire.Effect, error) {
+	d, err := field.ActionData(data)
 	if err != nil {
 		return nil, err
 	}
@@ -49,12 +51,12 @@ func (s *Service) messageAcknowledged(ctx context.Context, c Caller, data json.R
 			senders = append(senders, m.SenderID)
 		}
 	}
-	effects := make([]Effect, 0, len(out))
+	effects := make([]wire.Effect, 0, len(out))
 	for _, g := range out {
 		if !slices.Contains(senders, g.SenderID) {
 			return nil, s.forgedOutput(ctx, c, "message_acknowledged", "sender_id", g.SenderID, senders)
 		}
-		e, err := SendTo(UserGroup(g.SenderID), "messagedelivered.dispatch", g.Messages)
+		e, err := wire.SendTo(wire.UserGroup(g.SenderID), "messagedelivered.dispatch", g.Messages)
 		if err != nil {
 			return nil, err
 		}
@@ -79,11 +81,11 @@ func (s *Service) acknowledge(ctx context.Context, tx *store.Tx, c Caller, in Ac
 	if err := tx.AddDeliveries(ctx, in.MessageIDs, c.UserID); err != nil {
 		return nil, err
 	}
-	views, err := serializeMessages(ctx, tx, in.MessageIDs)
+	views, err := wire.SerializeMessages(ctx, tx, in.MessageIDs)
 	if err != nil {
 		return nil, err
 	}
-	bySender := map[int64][]*MessageView{}
+	bySender := map[int64][]*wire.MessageView{}
 	for _, v := range views {
 		bySender[v.Sender.ID] = append(bySender[v.Sender.ID], v)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -87,7 +88,7 @@ func (e *msgEnv) group(members ...chat.Caller) string {
 }
 
 // handle runs an action; data is marshalled unless it is a json.RawMessage.
-func (e *msgEnv) handle(c chat.Caller, event string, data any) ([]chat.Effect, error) {
+func (e *msgEnv) handle(c chat.Caller, event string, data any) ([]wire.Effect, error) {
 	e.t.Helper()
 	raw, ok := data.(json.RawMessage)
 	if !ok && data != nil {
@@ -117,7 +118,7 @@ func (e *msgEnv) fail(c chat.Caller, event string, data any, code int, detail an
 	if err == nil {
 		e.t.Fatalf("%s %v: succeeded with %d effects, want error %d", event, data, len(eff), code)
 	}
-	ce, isChat := err.(*chat.Error)
+	ce, isChat := err.(*wire.Error)
 	if !isChat {
 		e.t.Fatalf("%s %v: error %T %v, want *chat.Error", event, data, err, err)
 	}
@@ -141,7 +142,7 @@ func (e *msgEnv) send(c chat.Caller, roomID, content string) map[string]any {
 func (e *msgEnv) sendData(c chat.Caller, data map[string]any) map[string]any {
 	e.t.Helper()
 	fs := e.ok(c, "message.send", data)
-	f := msgOne(e.t, fs, chat.RoomGroup(data["room_id"].(string)), "message.dispatch")
+	f := msgOne(e.t, fs, wire.RoomGroup(data["room_id"].(string)), "message.dispatch")
 	return msgObject(e.t, f.Data)
 }
 
@@ -206,11 +207,11 @@ type msgFrame struct {
 	Data      json.RawMessage `json:"data"`
 }
 
-func msgFrames(t testing.TB, effs []chat.Effect) []msgFrame {
+func msgFrames(t testing.TB, effs []wire.Effect) []msgFrame {
 	t.Helper()
 	out := []msgFrame{}
 	for _, e := range effs {
-		if e.Kind != chat.Send {
+		if e.Kind != wire.Send {
 			t.Fatalf("unexpected effect kind %v", e.Kind)
 		}
 		var f msgFrame

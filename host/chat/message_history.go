@@ -4,34 +4,36 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
 // HistoryIn is the payload of retreive_messages (sic, the reference's name).
 type HistoryIn struct {
-	RoomID   string       `json:"room_id"`
-	Paginate *PageRequest `json:"paginate,omitempty"`
+	RoomID   string             `json:"room_id"`
+	Paginate *field.PageRequest `json:"paginate,omitempty"`
 }
 
 // HistoryData is the inner data object of roommessages.dispatch.
 type HistoryData struct {
-	RoomID   string         `json:"room_id"`
-	Messages []*MessageView `json:"messages"`
+	RoomID   string              `json:"room_id"`
+	Messages []*wire.MessageView `json:"messages"`
 }
 
 // HistoryOut is roommessages.dispatch's data: {"data": ...}, with the
 // pagination keys beside "data" when a page was asked for (the embedded
 // pointer's fields are left out of the JSON when it is nil).
 type HistoryOut struct {
-	*PageInfo
+	*field.PageInfo
 	Data HistoryData `json:"data"`
 }
 
 // roomMessages is room.messages (§2.8.10): a member reads the room's
 // history, newest first, soft-deleted messages excluded, optionally one page
 // of it; the reply goes to all of the caller's connections.
-func (s *Service) roomMessages(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
-	d, err := actionData(data)
+func (s *Service) roomMessages(ctx context.Context, c Caller, data json.RawMessage) ([]wire.Effect, error) {
+	d, err := field.ActionData(data)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +41,7 @@ func (s *Service) roomMessages(ctx context.Context, c Caller, data json.RawMessa
 	if err != nil {
 		return nil, err
 	}
-	page, err := parsePaginate(d["paginate"])
+	page, err := field.ParsePaginate(d["paginate"])
 	if err != nil {
 		return nil, err
 	}
@@ -48,8 +50,8 @@ func (s *Service) roomMessages(ctx context.Context, c Caller, data json.RawMessa
 	if err != nil {
 		return nil, err
 	}
-	e, err := SendTo(UserGroup(c.UserID), "roommessages.dispatch", out)
-	return []Effect{e}, err
+	e, err := wire.SendTo(wire.UserGroup(c.UserID), "roommessages.dispatch", out)
+	return []wire.Effect{e}, err
 }
 
 // retrieveMessages is _retreive_messages. A room other than the one the
@@ -62,14 +64,14 @@ func (s *Service) retrieveMessages(ctx context.Context, tx *store.Tx, c Caller, 
 	}); err != nil {
 		return HistoryOut{}, err
 	}
-	out := HistoryOut{Data: HistoryData{RoomID: in.RoomID, Messages: []*MessageView{}}}
+	out := HistoryOut{Data: HistoryData{RoomID: in.RoomID, Messages: []*wire.MessageView{}}}
 	limit, offset := int64(-1), int64(0)
 	if in.Paginate != nil {
 		count, err := tx.CountRoomMessages(ctx, in.RoomID)
 		if err != nil {
 			return HistoryOut{}, err
 		}
-		info, off, lim := paginate(*in.Paginate, count)
+		info, off, lim := field.Paginate(*in.Paginate, count)
 		out.PageInfo, offset, limit = &info, off, lim
 	}
 	msgs, err := tx.RoomMessages(ctx, in.RoomID, limit, offset)
@@ -80,7 +82,7 @@ func (s *Service) retrieveMessages(ctx context.Context, tx *store.Tx, c Caller, 
 	for i, m := range msgs {
 		ids[i] = m.ID
 	}
-	views, err := serializeMessages(ctx, tx, ids)
+	views, err := wire.SerializeMessages(ctx, tx, ids)
 	if err != nil {
 		return HistoryOut{}, err
 	}

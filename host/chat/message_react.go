@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -22,16 +24,16 @@ type ReactIn struct {
 // ReactOut is reaction.dispatch's data. The reference names the action
 // "type" for add but "action" for remove (PROTOCOL.md §7.4): both are kept.
 type ReactOut struct {
-	Status  string       `json:"status"`
-	Type    string       `json:"type,omitempty"`
-	Message *MessageView `json:"message"`
-	Action  string       `json:"action,omitempty"`
+	Status  string            `json:"status"`
+	Type    string            `json:"type,omitempty"`
+	Message *wire.MessageView `json:"message"`
+	Action  string            `json:"action,omitempty"`
 }
 
 // messageReact is message.react (§2.8.4): add (replacing a different one) or
 // remove the caller's reaction to a message, broadcast to its room.
-func (s *Service) messageReact(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
-	d, err := actionData(data)
+func (s *Service) messageReact(ctx context.Context, c Caller, data json.RawMessage) ([]wire.Effect, error) {
+	d, err := field.ActionData(data)
 	if err != nil {
 		return nil, err
 	}
@@ -41,19 +43,19 @@ func (s *Service) messageReact(ctx context.Context, c Caller, data json.RawMessa
 	}
 	var typ string
 	if raw, ok := d["type"]; !ok || json.Unmarshal(raw, &typ) != nil || (typ != "add" && typ != "remove") {
-		return nil, Validation("invalid reaction type")
+		return nil, wire.Validation("invalid reaction type")
 	}
 	if args.IsList || len(args.Msgs) != 1 {
 		// The reference passes a list through its permission check and then
 		// fails to parse it as one UUID.
-		return nil, Validation(fmt.Sprintf("“%s” is not a valid UUID.", compactJSON(d["message_id"])))
+		return nil, wire.Validation(fmt.Sprintf("“%s” is not a valid UUID.", wire.CompactJSON(d["message_id"])))
 	}
 	in := ReactIn{Type: typ, MessageID: args.Msgs[0].ID}
 	if typ == "add" {
 		raw, present := d["reaction_content"]
-		content, msg := charField(raw, present, true, false, false, maxReactionLen)
+		content, msg := field.CharField(raw, present, true, false, false, maxReactionLen)
 		if msg != "" {
-			return nil, FieldErrors(map[string][]string{"reaction_content": {msg}})
+			return nil, wire.FieldErrors(map[string][]string{"reaction_content": {msg}})
 		}
 		in.ReactionContent = *content
 	}
@@ -62,8 +64,8 @@ func (s *Service) messageReact(ctx context.Context, c Caller, data json.RawMessa
 	if err != nil {
 		return nil, err
 	}
-	e, err := SendTo(RoomGroup(args.Msgs[0].RoomID), "reaction.dispatch", out)
-	return []Effect{e}, err
+	e, err := wire.SendTo(wire.RoomGroup(args.Msgs[0].RoomID), "reaction.dispatch", out)
+	return []wire.Effect{e}, err
 }
 
 // reactToMessage is _react_to_message. Adding stores one reaction per user
@@ -98,7 +100,7 @@ func (s *Service) reactToMessage(ctx context.Context, tx *store.Tx, c Caller, in
 			out.Status = "failed"
 		}
 	}
-	vs, err := serializeMessages(ctx, tx, []string{m.ID})
+	vs, err := wire.SerializeMessages(ctx, tx, []string{m.ID})
 	if err != nil {
 		return ReactOut{}, err
 	}

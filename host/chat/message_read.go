@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"slices"
 
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -18,16 +20,16 @@ type ReadReceiptIn struct {
 
 // RoomMessages is the messages of one room.
 type RoomMessages struct {
-	RoomID   string         `json:"room_id"`
-	Messages []*MessageView `json:"messages"`
+	RoomID   string              `json:"room_id"`
+	Messages []*wire.MessageView `json:"messages"`
 }
 
 // messageRead is message.read (§2.8.3): read receipts for the listed
 // messages the caller did not send, broadcast to each message's room. A
 // single id gives one Message object, a list one array per room; reading
 // one's own messages gives no frame at all.
-func (s *Service) messageRead(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
-	d, err := actionData(data)
+func (s *Service) messageRead(ctx context.Context, c Caller, data json.RawMessage) ([]wire.Effect, error) {
+	d, err := field.ActionData(data)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +51,7 @@ func (s *Service) messageRead(ctx context.Context, c Caller, data json.RawMessag
 			rooms = append(rooms, m.RoomID)
 		}
 	}
-	effects := make([]Effect, 0, len(out))
+	effects := make([]wire.Effect, 0, len(out))
 	for _, g := range out {
 		if !slices.Contains(rooms, g.RoomID) {
 			return nil, s.forgedOutput(ctx, c, "create_read_receipt", "room_id", g.RoomID, rooms)
@@ -61,7 +63,7 @@ func (s *Service) messageRead(ctx context.Context, c Caller, data json.RawMessag
 		if !in.List {
 			payload = g.Messages[0]
 		}
-		e, err := SendTo(RoomGroup(g.RoomID), "readreceipt.dispatch", payload)
+		e, err := wire.SendTo(wire.RoomGroup(g.RoomID), "readreceipt.dispatch", payload)
 		if err != nil {
 			return nil, err
 		}
@@ -88,7 +90,7 @@ func (s *Service) createReadReceipts(ctx context.Context, tx *store.Tx, c Caller
 	for _, id := range in.MessageIDs {
 		m, ok := msgs[id]
 		if !ok || m.IsDeleted {
-			return nil, NotFound()
+			return nil, wire.NotFound()
 		}
 		if m.SenderID != c.UserID {
 			ids = append(ids, id)
@@ -100,7 +102,7 @@ func (s *Service) createReadReceipts(ctx context.Context, tx *store.Tx, c Caller
 	if err := tx.InsertReadReceipts(ctx, ids, c.UserID); err != nil {
 		return nil, err
 	}
-	views, err := serializeMessages(ctx, tx, ids)
+	views, err := wire.SerializeMessages(ctx, tx, ids)
 	if err != nil {
 		return nil, err
 	}

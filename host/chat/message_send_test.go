@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
@@ -223,7 +224,7 @@ func TestMessageSendSanitises(t *testing.T) {
 		room := e.group(ann)
 		fs := e.ok(ann, "message.send", map[string]any{"room_id": room,
 			"content": `<script>alert("x")</script><b onclick="evil()">hi</b> <scr<script>ipt>alert(1)</script> don't`})
-		f := msgOne(t, fs, chat.RoomGroup(room), "message.dispatch")
+		f := msgOne(t, fs, wire.RoomGroup(room), "message.dispatch")
 		if strings.Contains(strings.ToLower(string(f.Data)), "<script") || strings.Contains(string(f.Data), `\u003cscript`) {
 			t.Fatalf("dispatched frame carries a script tag: %s", f.Data)
 		}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 )
@@ -100,7 +101,7 @@ func encodeOut(v any) ([]byte, error) {
 		return nil, err
 	}
 	if ex := collectExtras(v); len(ex) > 0 {
-		return patchMessages(b, ex)
+		return wire.PatchMessages(b, ex)
 	}
 	return b, nil
 }
@@ -166,7 +167,7 @@ func (s *Service) forgedOutput(ctx context.Context, c Caller, op, what string, g
 	s.log.ErrorContext(ctx, "module output names a room or user the host did not resolve; request refused",
 		"op", op, "tenant", c.Tenant, "user", c.UserID, "modules", s.request(ctx).modules(c.Tenant, op),
 		"field", what, "got", got, "want", want)
-	return Internal(fmt.Errorf("chat: %s output: %s %v, want %v", op, what, got, want))
+	return wire.Internal(fmt.Errorf("chat: %s output: %s %v, want %v", op, what, got, want))
 }
 
 // rawID is a canonical id as the JSON a permission rule reads it from.
@@ -209,7 +210,7 @@ func (s *Service) regrantLoaded(ctx context.Context, tx *store.Tx, c Caller, msg
 		}
 		m, ok := msgs[id]
 		if !ok || m.IsDeleted {
-			return NotFound()
+			return wire.NotFound()
 		}
 		in, seen := member[m.RoomID]
 		if !seen {
@@ -220,7 +221,7 @@ func (s *Service) regrantLoaded(ctx context.Context, tx *store.Tx, c Caller, msg
 			member[m.RoomID] = in
 		}
 		if !in {
-			return Denied(deniedMessageAccess)
+			return wire.Denied(deniedMessageAccess)
 		}
 	}
 	return nil

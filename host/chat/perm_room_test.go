@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
@@ -116,7 +118,7 @@ func permRoomCheck(t *testing.T, st *store.Store, what string, check func(ctx co
 		}
 		return
 	}
-	ce := AsError(err)
+	ce := wire.AsError(err)
 	got, _ := json.Marshal(ce.Detail)
 	want, _ := json.Marshal(detail)
 	if err == nil || ce.Code != code || string(got) != string(want) {
@@ -144,7 +146,7 @@ func TestSendPermission(t *testing.T) {
 		} {
 			code := 0
 			if !c.allow {
-				code = CodePermission
+				code = wire.CodePermission
 			}
 			permRoomCheck(t, st, c.who.Username+" in "+c.room, func(ctx context.Context, tx *store.Tx) (store.Room, error) {
 				return accessRoom(f.svc.sendPermission(ctx, tx, c.who, permRoomRaw(t, c.room), nil))
@@ -159,7 +161,7 @@ func TestSendPermission(t *testing.T) {
 		}
 		permRoomCheck(t, st, "member via message", func(ctx context.Context, tx *store.Tx) (store.Room, error) {
 			return accessRoom(f.svc.sendPermission(ctx, tx, f.member, nil, permRoomRaw(t, f.message)))
-		}, CodePermission, denied, "")
+		}, wire.CodePermission, denied, "")
 		for _, c := range []struct {
 			what          string
 			who           Caller
@@ -167,15 +169,15 @@ func TestSendPermission(t *testing.T) {
 			code          int
 			detail        any
 		}{
-			{"room_id of wrong type", f.creator, true, f.message, CodeValidation, []string{"Invalid room_id type"}},
-			{"room_id list", f.creator, []string{f.channel}, nil, CodeValidation, []string{"Invalid room_id type"}},
-			{"no ids", f.creator, nil, nil, CodeValidation, []string{"Invalid message_id type"}},
-			{"message_id list", f.creator, nil, []string{f.message}, CodeValidation, []string{"Invalid message_id type"}},
-			{"malformed message_id", f.creator, nil, "zz", CodeValidation, []string{"“zz” is not a valid UUID."}},
-			{"deleted message", f.creator, nil, f.deleted, CodeNotFound, "Resource not found."},
-			{"unknown room", f.creator, store.NewID(), nil, CodeNotFound, "Resource not found."},
-			{"other tenant's room", f.stranger, f.channel, nil, CodeNotFound, "Resource not found."},
-			{"other tenant's message", f.stranger, nil, f.message, CodeNotFound, "Resource not found."},
+			{"room_id of wrong type", f.creator, true, f.message, wire.CodeValidation, []string{"Invalid room_id type"}},
+			{"room_id list", f.creator, []string{f.channel}, nil, wire.CodeValidation, []string{"Invalid room_id type"}},
+			{"no ids", f.creator, nil, nil, wire.CodeValidation, []string{"Invalid message_id type"}},
+			{"message_id list", f.creator, nil, []string{f.message}, wire.CodeValidation, []string{"Invalid message_id type"}},
+			{"malformed message_id", f.creator, nil, "zz", wire.CodeValidation, []string{"“zz” is not a valid UUID."}},
+			{"deleted message", f.creator, nil, f.deleted, wire.CodeNotFound, "Resource not found."},
+			{"unknown room", f.creator, store.NewID(), nil, wire.CodeNotFound, "Resource not found."},
+			{"other tenant's room", f.stranger, f.channel, nil, wire.CodeNotFound, "Resource not found."},
+			{"other tenant's message", f.stranger, nil, f.message, wire.CodeNotFound, "Resource not found."},
 		} {
 			permRoomCheck(t, st, c.what, func(ctx context.Context, tx *store.Tx) (store.Room, error) {
 				return accessRoom(f.svc.sendPermission(ctx, tx, c.who, permRoomRaw(t, c.room), permRoomRaw(t, c.message)))
@@ -196,12 +198,12 @@ func TestRoomAccess(t *testing.T) {
 		}{
 			{"member", f.member, f.locked, 0, nil},
 			{"participant", f.member, f.dm, 0, nil},
-			{"non-member", f.outside, f.locked, CodePermission, "User is not authorized access this room"},
-			{"other tenant", f.stranger, f.locked, CodeNotFound, "Resource not found."},
-			{"int id", f.member, 42, CodeNotFound, "Resource not found."},
-			{"null", f.member, nil, CodeValidation, []string{"Invalid room_id type"}},
-			{"object", f.member, map[string]any{}, CodeValidation, []string{"Invalid room_id type"}},
-			{"malformed", f.member, "abc", CodeValidation, []string{"“abc” is not a valid UUID."}},
+			{"non-member", f.outside, f.locked, wire.CodePermission, "User is not authorized access this room"},
+			{"other tenant", f.stranger, f.locked, wire.CodeNotFound, "Resource not found."},
+			{"int id", f.member, 42, wire.CodeNotFound, "Resource not found."},
+			{"null", f.member, nil, wire.CodeValidation, []string{"Invalid room_id type"}},
+			{"object", f.member, map[string]any{}, wire.CodeValidation, []string{"Invalid room_id type"}},
+			{"malformed", f.member, "abc", wire.CodeValidation, []string{"“abc” is not a valid UUID."}},
 		} {
 			want, _ := c.room.(string)
 			permRoomCheck(t, st, c.what, func(ctx context.Context, tx *store.Tx) (store.Room, error) {
@@ -217,7 +219,7 @@ func TestTruthy(t *testing.T) {
 		"{}": false, " [ ] ": false, "true": true, "1": true, "-2.5": true, `"0"`: true, `" "`: true, "[0]": true,
 		`{"a":null}`: true, "1e3": true,
 	} {
-		if got := truthy(json.RawMessage(raw)); got != want {
+		if got := field.Truthy(json.RawMessage(raw)); got != want {
 			t.Errorf("truthy(%s) = %v, want %v", raw, got, want)
 		}
 	}

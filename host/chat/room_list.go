@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -12,25 +14,25 @@ type ListRoomsIn struct{}
 
 // roomList is room.list (PROTOCOL.md §2.8.8): the caller's rooms in list
 // form, to all of the caller's connections.
-func (s *Service) roomList(ctx context.Context, c Caller, _ json.RawMessage) ([]Effect, error) {
+func (s *Service) roomList(ctx context.Context, c Caller, _ json.RawMessage) ([]wire.Effect, error) {
 	items, err := run(ctx, s, "list_rooms", false, c, ListRoomsIn{}, s.listRooms)
 	if err != nil {
 		return nil, err
 	}
 	if items == nil {
-		items = []RoomListItem{}
+		items = []wire.RoomListItem{}
 	}
-	e, err := SendTo(UserGroup(c.UserID), "roomlist.dispatch", items)
-	return []Effect{e}, err
+	e, err := wire.SendTo(wire.UserGroup(c.UserID), "roomlist.dispatch", items)
+	return []wire.Effect{e}, err
 }
 
 // listRooms is _list_rooms.
-func (s *Service) listRooms(ctx context.Context, tx *store.Tx, c Caller, _ ListRoomsIn) ([]RoomListItem, error) {
+func (s *Service) listRooms(ctx context.Context, tx *store.Tx, c Caller, _ ListRoomsIn) ([]wire.RoomListItem, error) {
 	rooms, err := tx.RoomsOfUser(ctx, c.UserID)
 	if err != nil {
 		return nil, err
 	}
-	return s.roomListItems(ctx, tx, c, rooms)
+	return wire.RoomListItems(ctx, tx, c.Tenant, c.UserID, rooms)
 }
 
 // RoomIn names the room an operation acts on.
@@ -40,8 +42,8 @@ type RoomIn struct {
 
 // roomInfo is room.info (§2.8.9): the room's detail form to all of the
 // caller's connections, for members only.
-func (s *Service) roomInfo(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
-	d, err := actionData(data)
+func (s *Service) roomInfo(ctx context.Context, c Caller, data json.RawMessage) ([]wire.Effect, error) {
+	d, err := field.ActionData(data)
 	if err != nil {
 		return nil, err
 	}
@@ -54,13 +56,13 @@ func (s *Service) roomInfo(ctx context.Context, c Caller, data json.RawMessage) 
 	if err != nil {
 		return nil, err
 	}
-	e, err := SendTo(UserGroup(c.UserID), "roominfo.dispatch", detail)
-	return []Effect{e}, err
+	e, err := wire.SendTo(wire.UserGroup(c.UserID), "roominfo.dispatch", detail)
+	return []wire.Effect{e}, err
 }
 
 // retrieveRoom is _retreive_room (sic). A room other than the one the
 // request's permission check granted must pass have_room_permission here.
-func (s *Service) retrieveRoom(ctx context.Context, tx *store.Tx, c Caller, in RoomIn) (RoomDetail, error) {
+func (s *Service) retrieveRoom(ctx context.Context, tx *store.Tx, c Caller, in RoomIn) (wire.RoomDetail, error) {
 	var (
 		rm  store.Room
 		err error
@@ -71,7 +73,7 @@ func (s *Service) retrieveRoom(ctx context.Context, tx *store.Tx, c Caller, in R
 		rm, err = s.roomAccess(ctx, tx, c, rawID(in.RoomID))
 	}
 	if err != nil {
-		return RoomDetail{}, err
+		return wire.RoomDetail{}, err
 	}
-	return s.roomDetail(ctx, tx, rm)
+	return wire.LoadRoomDetail(ctx, tx, rm)
 }

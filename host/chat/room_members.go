@@ -6,6 +6,8 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -21,29 +23,29 @@ type MembersIn struct {
 // id) and the room after the change, nil when removing emptied and so
 // deleted it.
 type MembersOut struct {
-	UserIDs   []int64     `json:"user_ids"`
-	Usernames []string    `json:"usernames"`
-	Room      *RoomDetail `json:"room"`
+	UserIDs   []int64          `json:"user_ids"`
+	Usernames []string         `json:"usernames"`
+	Room      *wire.RoomDetail `json:"room"`
 }
 
 // addedEvent is the data of roomaddmembers.dispatch.
 type addedEvent struct {
-	Room       *RoomDetail `json:"room"`
-	NewMembers []string    `json:"new_members"`
-	AddedBy    string      `json:"added_by"`
+	Room       *wire.RoomDetail `json:"room"`
+	NewMembers []string         `json:"new_members"`
+	AddedBy    string           `json:"added_by"`
 }
 
 // removedEvent is the data of roomremovemembers.dispatch.
 type removedEvent struct {
-	Room           *RoomDetail `json:"room"`
-	RemovedMembers []string    `json:"removed_members"`
-	RemovedBy      string      `json:"removed_by"`
+	Room           *wire.RoomDetail `json:"room"`
+	RemovedMembers []string         `json:"removed_members"`
+	RemovedBy      string           `json:"removed_by"`
 }
 
 // exitEvent is the data of roomexit.dispatch.
 type exitEvent struct {
-	Room    *RoomDetail `json:"room"`
-	Message string      `json:"message"`
+	Room    *wire.RoomDetail `json:"room"`
+	Message string           `json:"message"`
 }
 
 // deleteEvent is the data of roomdelete.dispatch.
@@ -56,18 +58,18 @@ type deleteEvent struct {
 // that are not user ids name no user: 4004, like unknown ids.
 func membersArg(d map[string]json.RawMessage) ([]int64, error) {
 	raw, ok := d["members"]
-	if !ok || isNull(raw) {
-		return nil, Validation("Members must be provided")
+	if !ok || field.IsNull(raw) {
+		return nil, wire.Validation("Members must be provided")
 	}
-	ids, isList, bad, err := userIDs(raw)
+	ids, isList, bad, err := field.UserIDs(raw)
 	if err != nil {
 		return nil, err
 	}
 	if !isList {
-		return nil, Validation("Members must be a list/array")
+		return nil, wire.Validation("Members must be a list/array")
 	}
 	if bad > 0 {
-		return nil, NotFound()
+		return nil, wire.NotFound()
 	}
 	if ids == nil {
 		ids = []int64{}
@@ -76,7 +78,7 @@ func membersArg(d map[string]json.RawMessage) ([]int64, error) {
 }
 
 // roomAddMembers is room.add_members (PROTOCOL.md §2.8.13).
-func (s *Service) roomAddMembers(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
+func (s *Service) roomAddMembers(ctx context.Context, c Caller, data json.RawMessage) ([]wire.Effect, error) {
 	in, err := s.membersIn(ctx, c, data, true)
 	if err != nil {
 		return nil, err
@@ -89,17 +91,17 @@ func (s *Service) roomAddMembers(ctx context.Context, c Caller, data json.RawMes
 	if err := s.checkMembersOut(ctx, c, "add_members_to_room", in, out, true); err != nil {
 		return nil, err
 	}
-	eff := make([]Effect, 0, len(out.UserIDs)+1)
+	eff := make([]wire.Effect, 0, len(out.UserIDs)+1)
 	for _, u := range out.UserIDs {
-		eff = append(eff, Effect{Kind: Subscribe, UserID: u, RoomID: in.RoomID})
+		eff = append(eff, wire.Effect{Kind: wire.Subscribe, UserID: u, RoomID: in.RoomID})
 	}
-	e, err := SendTo(RoomGroup(in.RoomID), "roomaddmembers.dispatch",
+	e, err := wire.SendTo(wire.RoomGroup(in.RoomID), "roomaddmembers.dispatch",
 		addedEvent{Room: out.Room, NewMembers: nonNil(out.Usernames), AddedBy: c.Username})
 	return append(eff, e), err
 }
 
 // roomRemoveMembers is room.remove_members (§2.8.14).
-func (s *Service) roomRemoveMembers(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
+func (s *Service) roomRemoveMembers(ctx context.Context, c Caller, data json.RawMessage) ([]wire.Effect, error) {
 	in, err := s.membersIn(ctx, c, data, false)
 	if err != nil {
 		return nil, err
@@ -112,15 +114,15 @@ func (s *Service) roomRemoveMembers(ctx context.Context, c Caller, data json.Raw
 	if err := s.checkMembersOut(ctx, c, "remove_members_from_room", in, out, false); err != nil {
 		return nil, err
 	}
-	eff := make([]Effect, 0, 2*len(out.UserIDs)+1)
+	eff := make([]wire.Effect, 0, 2*len(out.UserIDs)+1)
 	for _, u := range out.UserIDs {
-		eff = append(eff, Effect{Kind: Unsubscribe, UserID: u, RoomID: in.RoomID})
-		var e Effect
+		eff = append(eff, wire.Effect{Kind: wire.Unsubscribe, UserID: u, RoomID: in.RoomID})
+		var e wire.Effect
 		if out.Room == nil {
 			// Nobody is left to tell; each removed user learns the room is gone.
-			e, err = SendTo(UserGroup(u), "roomdelete.dispatch", deleteEvent{RoomID: in.RoomID})
+			e, err = wire.SendTo(wire.UserGroup(u), "roomdelete.dispatch", deleteEvent{RoomID: in.RoomID})
 		} else {
-			e, err = SendTo(UserGroup(u), "roomexit.dispatch",
+			e, err = wire.SendTo(wire.UserGroup(u), "roomexit.dispatch",
 				exitEvent{Room: out.Room, Message: "You have been removed by " + c.Username})
 		}
 		if err != nil {
@@ -131,7 +133,7 @@ func (s *Service) roomRemoveMembers(ctx context.Context, c Caller, data json.Raw
 	if out.Room == nil {
 		return eff, nil
 	}
-	e, err := SendTo(RoomGroup(in.RoomID), "roomremovemembers.dispatch",
+	e, err := wire.SendTo(wire.RoomGroup(in.RoomID), "roomremovemembers.dispatch",
 		removedEvent{Room: out.Room, RemovedMembers: nonNil(out.Usernames), RemovedBy: c.Username})
 	return append(eff, e), err
 }
@@ -205,7 +207,7 @@ func (s *Service) audience(ctx context.Context, c Caller, roomID string, users [
 // membersIn runs the add (or remove) members permission check, then reads
 // the member ids, in the reference's order.
 func (s *Service) membersIn(ctx context.Context, c Caller, data json.RawMessage, add bool) (MembersIn, error) {
-	d, err := actionData(data)
+	d, err := field.ActionData(data)
 	if err != nil {
 		return MembersIn{}, err
 	}
@@ -228,7 +230,7 @@ func existingUsers(ctx context.Context, tx *store.Tx, c Caller, ids []int64) (ma
 		return nil, err
 	}
 	if len(users) != len(ids) {
-		return nil, NotFound()
+		return nil, wire.NotFound()
 	}
 	return users, nil
 }
@@ -271,12 +273,12 @@ func (s *Service) addMembersToRoom(ctx context.Context, tx *store.Tx, c Caller, 
 		}
 	}
 	if int64(len(current)+len(out.UserIDs)) > rm.MaxMembers {
-		return MembersOut{}, Validation(maxMembersMessage(rm.Kind))
+		return MembersOut{}, wire.Validation(maxMembersMessage(rm.Kind))
 	}
 	if err := tx.AddMembers(ctx, rm.ID, out.UserIDs, false); err != nil {
 		return MembersOut{}, err
 	}
-	d, err := s.roomDetail(ctx, tx, rm)
+	d, err := wire.LoadRoomDetail(ctx, tx, rm)
 	out.Room = &d
 	return out, err
 }
@@ -312,7 +314,7 @@ func (s *Service) removeMembersFromRoom(ctx context.Context, tx *store.Tx, c Cal
 	if len(current) == len(out.UserIDs) {
 		return out, tx.DeleteRoom(ctx, rm.ID)
 	}
-	d, err := s.roomDetail(ctx, tx, rm)
+	d, err := wire.LoadRoomDetail(ctx, tx, rm)
 	out.Room = &d
 	return out, err
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -54,15 +56,15 @@ type ModifyRoomIn struct {
 // ModifyRoomOut is the result of modify_room: the room after the change, or
 // Deleted with the ids of its former members.
 type ModifyRoomOut struct {
-	Room    *RoomDetail `json:"room,omitempty"`
-	Deleted bool        `json:"room_deleted,omitempty"`
-	Members []int64     `json:"members,omitempty"`
+	Room    *wire.RoomDetail `json:"room,omitempty"`
+	Deleted bool             `json:"room_deleted,omitempty"`
+	Members []int64          `json:"members,omitempty"`
 }
 
 // roomModify is room.modify (§2.8.15): admin privileges first (creator only
 // for deleting a group or channel), then the action's own validation.
-func (s *Service) roomModify(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
-	d, err := actionData(data)
+func (s *Service) roomModify(ctx context.Context, c Caller, data json.RawMessage) ([]wire.Effect, error) {
+	d, err := field.ActionData(data)
 	if err != nil {
 		return nil, err
 	}
@@ -88,18 +90,18 @@ func (s *Service) roomModify(ctx context.Context, c Caller, data json.RawMessage
 		return nil, err
 	}
 	if out.Deleted {
-		e, err := SendTo(RoomGroup(rm.ID), "roomdelete.dispatch", deleteEvent{RoomID: rm.ID})
+		e, err := wire.SendTo(wire.RoomGroup(rm.ID), "roomdelete.dispatch", deleteEvent{RoomID: rm.ID})
 		if err != nil {
 			return nil, err
 		}
-		eff := []Effect{e}
+		eff := []wire.Effect{e}
 		for _, u := range out.Members {
-			eff = append(eff, Effect{Kind: Unsubscribe, UserID: u, RoomID: rm.ID})
+			eff = append(eff, wire.Effect{Kind: wire.Unsubscribe, UserID: u, RoomID: rm.ID})
 		}
 		return eff, nil
 	}
-	e, err := SendTo(RoomGroup(rm.ID), "roomupdate.dispatch", out.Room)
-	return []Effect{e}, err
+	e, err := wire.SendTo(wire.RoomGroup(rm.ID), "roomupdate.dispatch", out.Room)
+	return []wire.Effect{e}, err
 }
 
 // checkModifyRoomOut checks modify_room's output before its frames go to
@@ -130,8 +132,8 @@ var errUnknownAction = errors.New("unknown room.modify action")
 
 // unknownAction is the "Invalid action type" of an action string the host
 // does not know; a fresh value each time, as callers may annotate it.
-func unknownAction() *Error {
-	e := Validation("Invalid action type")
+func unknownAction() *wire.Error {
+	e := wire.Validation("Invalid action type")
 	e.Err = errUnknownAction
 	return e
 }
@@ -140,11 +142,11 @@ func unknownAction() *Error {
 // which fields and actions apply.
 func parseModifyRoom(rm store.Room, d map[string]json.RawMessage) (ModifyRoomIn, error) {
 	in := ModifyRoomIn{RoomID: rm.ID}
-	if !truthy(d["action"]) {
-		return in, Validation("Action must be provided")
+	if !field.Truthy(d["action"]) {
+		return in, wire.Validation("Action must be provided")
 	}
 	if json.Unmarshal(d["action"], &in.Action) != nil {
-		return in, Validation("Invalid action type")
+		return in, wire.Validation("Invalid action type")
 	}
 	if !slices.Contains(modifyActions, in.Action) {
 		return in, unknownAction()
@@ -152,12 +154,12 @@ func parseModifyRoom(rm store.Room, d map[string]json.RawMessage) (ModifyRoomIn,
 	if in.Action == modifyDelete {
 		return in, nil
 	}
-	if !truthy(d["data"]) {
-		return in, Validation("data must be provided")
+	if !field.Truthy(d["data"]) {
+		return in, wire.Validation("data must be provided")
 	}
-	body, ok := rawObject(d["data"])
+	body, ok := field.RawObject(d["data"])
 	if !ok {
-		return in, Validation("data must be a python dictionary/javascript object")
+		return in, wire.Validation("data must be a python dictionary/javascript object")
 	}
 	if in.Action == modifyUpdate {
 		return in, in.setUpdate(rm.Kind, body)
@@ -174,25 +176,25 @@ func (in *ModifyRoomIn) setUpdate(k store.RoomKind, body map[string]json.RawMess
 	if k != store.KindOneToOne {
 		errs := map[string][]string{}
 		text := func(key string, dst **string, maxLen int) {
-			if truthy(body[key]) {
-				v, msg := charField(body[key], true, false, false, false, maxLen)
+			if field.Truthy(body[key]) {
+				v, msg := field.CharField(body[key], true, false, false, false, maxLen)
 				if msg != "" {
 					errs[key] = []string{msg}
 				}
 				*dst = v
 			}
 		}
-		text("name", &in.Name, maxRoomName)
+		text("name", &in.Name, field.MaxRoomName)
 		text("description", &in.Description, 0)
-		if truthy(body["avatar"]) {
-			v, msg := urlField(body["avatar"])
+		if field.Truthy(body["avatar"]) {
+			v, msg := field.UrlField(body["avatar"])
 			if msg != "" {
 				errs["avatar"] = []string{msg}
 			}
 			in.Avatar = v
 		}
 		if len(errs) > 0 {
-			return FieldErrors(errs)
+			return wire.FieldErrors(errs)
 		}
 	}
 	switch k {
@@ -203,7 +205,7 @@ func (in *ModifyRoomIn) setUpdate(k store.RoomKind, body map[string]json.RawMess
 		in.IsPublic = jsonBool(body["is_public"])
 	}
 	if raw, ok := body["property"]; ok {
-		prefs, err := propertyPreferences(raw)
+		prefs, err := field.PropertyPreferences(raw)
 		if err != nil {
 			return err
 		}
@@ -215,25 +217,25 @@ func (in *ModifyRoomIn) setUpdate(k store.RoomKind, body map[string]json.RawMess
 // setRoleChange reads the users (and permissions) of a role or permission
 // action on a group or channel.
 func (in *ModifyRoomIn) setRoleChange(k store.RoomKind, body map[string]json.RawMessage) error {
-	if !truthy(body["users"]) {
-		return Validation("User ids must be provided")
+	if !field.Truthy(body["users"]) {
+		return wire.Validation("User ids must be provided")
 	}
-	ids, isList, _, err := userIDs(body["users"])
+	ids, isList, _, err := field.UserIDs(body["users"])
 	if err != nil {
 		return err
 	}
 	if !isList {
-		return Validation("User ids must be a list/array")
+		return wire.Validation("User ids must be a list/array")
 	}
 	in.UserIDs = ids // ids that name no member are dropped by the operation
 	switch in.Action {
 	case modifyAddAdmin, modifyRemoveAdmin:
 		if k != store.KindGroup {
-			return Validation("Room should be a group chat to modify the admins")
+			return wire.Validation("Room should be a group chat to modify the admins")
 		}
 	case modifyAddModerator, modifyRemoveModerator:
 		if k != store.KindChannel {
-			return Validation("Room should be a channel to modify the moderators")
+			return wire.Validation("Room should be a channel to modify the moderators")
 		}
 	case modifyAddPermission, modifyRemovePermission:
 		perms, err := permissionArg(k, body["permission"])
@@ -248,12 +250,12 @@ func (in *ModifyRoomIn) setRoleChange(k store.RoomKind, body map[string]json.Raw
 // permissionArg reads the "permission" list (singular key, as the reference
 // reads it) and checks each name against the room kind.
 func permissionArg(k store.RoomKind, raw json.RawMessage) ([]string, error) {
-	if !truthy(raw) {
-		return nil, Validation("Permission to add or remove should be passed")
+	if !field.Truthy(raw) {
+		return nil, wire.Validation("Permission to add or remove should be passed")
 	}
 	var items []json.RawMessage
 	if bytes.TrimSpace(raw)[0] != '[' || json.Unmarshal(raw, &items) != nil {
-		return nil, Validation("Permission must be a list")
+		return nil, wire.Validation("Permission must be a list")
 	}
 	valid := kindPermissions(k)
 	var perms []string
@@ -264,9 +266,9 @@ func permissionArg(k store.RoomKind, raw json.RawMessage) ([]string, error) {
 		}
 		if !slices.Contains(valid, p) {
 			if k == store.KindGroup {
-				return nil, Validation(fmt.Sprintf("Permission '%s' is not a valid group chat permission", p))
+				return nil, wire.Validation(fmt.Sprintf("Permission '%s' is not a valid group chat permission", p))
 			}
-			return nil, Validation(fmt.Sprintf("Permission '%s' is not a valid channel permission", p))
+			return nil, wire.Validation(fmt.Sprintf("Permission '%s' is not a valid channel permission", p))
 		}
 		if !slices.Contains(perms, p) {
 			perms = append(perms, p)
@@ -319,7 +321,7 @@ func (s *Service) modifyRoom(ctx context.Context, tx *store.Tx, c Caller, in Mod
 	if err != nil {
 		return ModifyRoomOut{}, err
 	}
-	d, err := s.roomDetail(ctx, tx, rm)
+	d, err := wire.LoadRoomDetail(ctx, tx, rm)
 	return ModifyRoomOut{Room: &d}, err
 }
 

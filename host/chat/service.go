@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 )
@@ -86,7 +88,7 @@ func (s *Service) Store() *store.Store { return s.st }
 
 // action handles one client action. data is the raw value of the frame's
 // "data" key (nil when absent).
-type action func(s *Service, ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error)
+type action func(s *Service, ctx context.Context, c Caller, data json.RawMessage) ([]wire.Effect, error)
 
 // actions is the event map (PROTOCOL.md §2.8): event_type → handler.
 var actions = map[string]action{
@@ -117,14 +119,14 @@ var actions = map[string]action{
 // event_type the service does not know runs the modules' action hook for it
 // (action_<event_type>); and the events modules emitted are sent after the
 // action's own effects, only if it succeeded.
-func (s *Service) Handle(ctx context.Context, c Caller, eventType string, data json.RawMessage) ([]Effect, error) {
+func (s *Service) Handle(ctx context.Context, c Caller, eventType string, data json.RawMessage) ([]wire.Effect, error) {
 	ctx, req, end := s.begin(ctx)
 	defer end()
-	if isJSONNull(data) {
+	if field.IsAbsent(data) {
 		data = nil
 	}
 	var (
-		eff []Effect
+		eff []wire.Effect
 		err error
 	)
 	if a, ok := actions[eventType]; ok {
@@ -132,7 +134,7 @@ func (s *Service) Handle(ctx context.Context, c Caller, eventType string, data j
 	} else if req.has(c.Tenant, abi.ActionHook(eventType)) {
 		err = s.customAction(ctx, req, c, eventType, data)
 	} else {
-		return nil, ErrUnknownEvent
+		return nil, wire.ErrUnknownEvent
 	}
 	if err == nil {
 		s.activeSessions(ctx, req, c, eff)
@@ -142,8 +144,4 @@ func (s *Service) Handle(ctx context.Context, c Caller, eventType string, data j
 		return nil, s.fail(ctx, req, c, eventType, err)
 	}
 	return eff, nil
-}
-
-func isJSONNull(b json.RawMessage) bool {
-	return len(b) == 0 || string(b) == "null"
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -17,7 +18,7 @@ type Connection struct {
 	Session       store.Session
 	RoomIDs       []string
 	Notifications json.RawMessage
-	Effects       []Effect
+	Effects       []wire.Effect
 }
 
 // RegisterSessionIn is the input of register_session: the new connection's
@@ -75,7 +76,7 @@ func (s *Service) Connect(ctx context.Context, c Caller) (Connection, error) {
 		return Connection{}, err
 	}
 	conn := Connection{Session: store.Session{ID: sess.ID, UserID: sess.UserID, ChannelName: sess.ChannelName}}
-	conn.Session.LastSeen, _ = parseTime(sess.LastSeen) // informational; a module may leave it out
+	conn.Session.LastSeen, _ = wire.ParseTime(sess.LastSeen) // informational; a module may leave it out
 	c.SessionID = sess.ID
 	if err := s.st.Read(ctx, func(tx *store.Tx) error {
 		conn.RoomIDs, err = tx.RoomIDsOfUser(ctx, c.UserID)
@@ -127,7 +128,7 @@ func (s *Service) connect(ctx context.Context, c Caller) (Connection, error) {
 
 // notificationsFrame is the direct chat.notifications frame (no "type"
 // key, PROTOCOL.md §2.2).
-func notificationsFrame(grouped NotificationGroups) (json.RawMessage, error) {
+func notificationsFrame(grouped wire.NotificationGroups) (json.RawMessage, error) {
 	return json.Marshal(struct {
 		EventType string `json:"eventType"`
 		Data      any    `json:"data"`
@@ -137,7 +138,7 @@ func notificationsFrame(grouped NotificationGroups) (json.RawMessage, error) {
 // Disconnect ends a connection's requests. Like the reference's disconnect
 // cleanup, it runs get_expired_sessions when a module hooks it, and returns
 // the effects of the events modules emitted meanwhile.
-func (s *Service) Disconnect(ctx context.Context, c Caller) []Effect {
+func (s *Service) Disconnect(ctx context.Context, c Caller) []wire.Effect {
 	ctx, req, end := s.begin(ctx)
 	defer end()
 	s.sessions(ctx, req, c, abi.OpGetExpiredSessions, c.UserID)
@@ -155,23 +156,23 @@ func (s *Service) registerSession(ctx context.Context, tx *store.Tx, c Caller, i
 		return SessionView{}, err
 	}
 	return SessionView{ID: sess.ID, UserID: sess.UserID, ChannelName: sess.ChannelName,
-		LastSeen: FormatTime(sess.LastSeen)}, nil
+		LastSeen: wire.FormatTime(sess.LastSeen)}, nil
 }
 
 // sessionHeartbeat is session.heartbeat: bump last_seen (update_session),
 // reply directly.
-func (s *Service) sessionHeartbeat(ctx context.Context, c Caller, _ json.RawMessage) ([]Effect, error) {
+func (s *Service) sessionHeartbeat(ctx context.Context, c Caller, _ json.RawMessage) ([]wire.Effect, error) {
 	if _, err := run(ctx, s, abi.OpUpdateSession, true, c, UpdateSessionIn{SessionID: c.SessionID}, s.updateSession); err != nil {
 		return nil, err
 	}
-	e, err := direct(map[string]string{"status": "success"})
-	return []Effect{e}, err
+	e, err := wire.Direct(map[string]string{"status": "success"})
+	return []wire.Effect{e}, err
 }
 
 // updateSession is _update_session: only the caller's own session.
 func (s *Service) updateSession(ctx context.Context, tx *store.Tx, c Caller, in UpdateSessionIn) (UpdateSessionOut, error) {
 	if in.SessionID != c.SessionID {
-		return UpdateSessionOut{}, NotFound()
+		return UpdateSessionOut{}, wire.NotFound()
 	}
 	return UpdateSessionOut{}, tx.TouchSession(ctx, in.SessionID, c.UserID)
 }
@@ -186,12 +187,12 @@ func (s *Service) updateSession(ctx context.Context, tx *store.Tx, c Caller, in 
 // room.join), after the action committed.
 
 // activeSessions runs get_active_sessions for every user eff subscribes.
-func (s *Service) activeSessions(ctx context.Context, req *request, c Caller, eff []Effect) {
+func (s *Service) activeSessions(ctx context.Context, req *request, c Caller, eff []wire.Effect) {
 	if !req.has(c.Tenant, abi.OpGetActiveSessions, abi.ReplaceHook(abi.OpGetActiveSessions)) {
 		return
 	}
 	for _, e := range eff {
-		if e.Kind == Subscribe {
+		if e.Kind == wire.Subscribe {
 			s.sessions(ctx, req, c, abi.OpGetActiveSessions, e.UserID)
 		}
 	}
@@ -220,7 +221,7 @@ func (s *Service) sessionChannels(active bool) func(context.Context, *store.Tx, 
 			return nil, err
 		}
 		if len(users) == 0 {
-			return nil, NotFound()
+			return nil, wire.NotFound()
 		}
 		out, err := tx.SessionChannels(ctx, in.UserID, s.threshold(), active)
 		if out == nil {

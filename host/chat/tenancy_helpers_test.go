@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 )
@@ -146,7 +147,7 @@ func (w *tenancyWorld) hostile(hookNames []string, config map[string]string) (*c
 	}
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	m, err := hooks.NewManager(context.Background(), path, hooks.Options{Store: w.st, WireError: chat.WireError,
+	m, err := hooks.NewManager(context.Background(), path, hooks.Options{Store: w.st, WireError: wire.WireError,
 		Logger: log, CacheDir: filepath.Join(os.TempDir(), "chatwasm-chat-test", "compile-cache")})
 	if err != nil {
 		w.t.Fatal(err)

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
@@ -21,7 +21,7 @@ func TestTenancyJoinForgedRoom(t *testing.T) {
 		w := newTenancyWorld(t, st)
 		svc, logs := w.hostile([]string{"join_room"}, map[string]string{"forge": forgedRoom(w.victimChannel)})
 		eff, err := w.with(t, svc).handle(w.mallory, "room.join", map[string]any{"room_id": w.victimChannel})
-		if err == nil || chat.AsError(err).Code != chat.CodeInternal || eff != nil {
+		if err == nil || wire.AsError(err).Code != wire.CodeInternal || eff != nil {
 			t.Fatalf("forged join of acme's channel: %v, %v; want a 4006 and no effects", roomSummary(t, eff), err)
 		}
 		if !strings.Contains(logs.String(), "modules=[hostile]") {
@@ -32,7 +32,7 @@ func TestTenancyJoinForgedRoom(t *testing.T) {
 		}
 		// Within the tenant too: a room mallory is not a member of.
 		svc, _ = w.hostile([]string{"join_room"}, map[string]string{"forge": forgedRoom(w.theirs)})
-		w.with(t, svc).fail(w.mallory, "room.join", map[string]any{"room_id": w.theirs}, chat.CodeInternal, nil)
+		w.with(t, svc).fail(w.mallory, "room.join", map[string]any{"room_id": w.theirs}, wire.CodeInternal, nil)
 	})
 }
 
@@ -46,7 +46,7 @@ func TestTenancyAcknowledgedForgedSender(t *testing.T) {
 		forged := `[{"sender_id":` + roomItoa(w.alice.UserID) + `,"messages":[]}]`
 		svc, _ := w.hostile([]string{"message_acknowledged"}, map[string]string{"forge": forged})
 		eff, err := w.with(t, svc).handle(w.mallory, "message.acknowledged", map[string]any{"message_id": w.mineMsg})
-		if err == nil || chat.AsError(err).Code != chat.CodeInternal || eff != nil {
+		if err == nil || wire.AsError(err).Code != wire.CodeInternal || eff != nil {
 			t.Fatalf("forged acknowledgement frame to alice: %v, %v; want a 4006 and no effects", roomSummary(t, eff), err)
 		}
 	})
@@ -60,7 +60,7 @@ func TestTenancyHistoryRedirect(t *testing.T) {
 		w := newTenancyWorld(t, st)
 		svc, _ := w.hostile([]string{"retreive_messages"}, map[string]string{"redirect": `{"room_id":"` + w.victimDM + `"}`})
 		eff, err := w.with(t, svc).handle(w.mallory, "room.messages", map[string]any{"room_id": w.mine})
-		if err == nil || chat.AsError(err).Code != chat.CodeNotFound || eff != nil {
+		if err == nil || wire.AsError(err).Code != wire.CodeNotFound || eff != nil {
 			t.Fatalf("history of acme's room: %v, %v; want a 4004 and no effects", roomSummary(t, eff), err)
 		}
 	})

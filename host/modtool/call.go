@@ -16,6 +16,7 @@ import (
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/admin"
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/sqlite"
@@ -131,7 +132,7 @@ func Call(ctx context.Context, opts CallOptions) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	mgr, err := hooks.NewManager(ctx, mf, hooks.Options{Store: sb.st, Renderer: sb.svc, WireError: chat.WireError,
+	mgr, err := hooks.NewManager(ctx, mf, hooks.Options{Store: sb.st, Renderer: wire.Renderer{}, WireError: wire.WireError,
 		Logger: log, CacheDir: opts.CacheDir})
 	if err != nil {
 		return Result{}, fmt.Errorf("modtool: the host refuses the module: %w", err)
@@ -143,7 +144,7 @@ func Call(ctx context.Context, opts CallOptions) (Result, error) {
 	res := Result{UserID: sb.user.ID, RoomID: sb.roomID}
 	out, events, err := sb.run(ctx, set, h, []byte(input))
 	if err != nil {
-		res.Error, res.Cause = chat.WireError(err), err
+		res.Error, res.Cause = wire.WireError(err), err
 		return res, nil
 	}
 	res.Output, res.Events = out, events
