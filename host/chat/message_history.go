@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/chat/field"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
-	"github.com/chatwasm/chatwasm/host/store"
 )
 
 // HistoryIn is the payload of retreive_messages (sic, the reference's name).
@@ -32,33 +32,29 @@ type HistoryOut struct {
 // roomMessages is room.messages (§2.8.10): a member reads the room's
 // history, newest first, soft-deleted messages excluded, optionally one page
 // of it; the reply goes to all of the caller's connections.
-func (s *Service) roomMessages(ctx context.Context, c Caller, data json.RawMessage) ([]wire.Effect, error) {
-	d, err := field.ActionData(data)
-	if err != nil {
-		return nil, err
-	}
-	rm, err := s.checkRoomAccess(ctx, c, d["room_id"])
-	if err != nil {
-		return nil, err
-	}
-	page, err := field.ParsePaginate(d["paginate"])
-	if err != nil {
-		return nil, err
-	}
-	ctx = withGrant(ctx, []string{rm.ID}, nil)
-	out, err := run(ctx, s, "retreive_messages", false, c, HistoryIn{RoomID: rm.ID, Paginate: page}, s.retrieveMessages)
-	if err != nil {
-		return nil, err
-	}
-	e, err := wire.SendTo(wire.UserGroup(c.UserID), "roommessages.dispatch", out)
-	return []wire.Effect{e}, err
+var roomMessages = &operation[HistoryIn, HistoryOut]{
+	event: "room.messages", name: abi.OpRetreiveMessages,
+	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[HistoryIn], error) {
+		rm, err := s.checkRoomAccess(ctx, c, d["room_id"])
+		if err != nil {
+			return checked[HistoryIn]{}, err
+		}
+		page, err := field.ParsePaginate(d["paginate"])
+		if err != nil {
+			return checked[HistoryIn]{}, err
+		}
+		return checked[HistoryIn]{in: HistoryIn{RoomID: rm.ID, Paginate: page}, grant: grantRoom(rm.ID)}, nil
+	},
+	core:     (*Service).retrieveMessages,
+	audience: toCaller[HistoryIn, HistoryOut]("roommessages.dispatch"),
 }
 
 // retrieveMessages is _retreive_messages. A room other than the one the
 // request's permission check granted must pass have_room_permission here:
 // in the caller's tenant, with the caller a member.
-func (s *Service) retrieveMessages(ctx context.Context, tx *store.Tx, c Caller, in HistoryIn) (HistoryOut, error) {
-	if err := regrant(ctx, in.RoomID, func() error {
+func (s *Service) retrieveMessages(ctx context.Context, call opCall, in HistoryIn) (HistoryOut, error) {
+	tx, c := call.Tx, call.Caller
+	if err := regrant(call.Grant, in.RoomID, func() error {
 		_, err := s.roomAccess(ctx, tx, c, rawID(in.RoomID))
 		return err
 	}); err != nil {

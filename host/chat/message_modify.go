@@ -39,14 +39,22 @@ type ModifyMessageOut struct {
 
 // messageModify is message.modify (§2.8.6): the sender edits one message or
 // deletes several of one room.
-func (s *Service) messageModify(ctx context.Context, c Caller, data json.RawMessage) ([]wire.Effect, error) {
-	d, err := field.ActionData(data)
-	if err != nil {
-		return nil, err
-	}
+var messageModify = &operation[ModifyMessageIn, ModifyMessageOut]{
+	event: "message.modify", name: abi.OpModifyMessage, write: true,
+	check: (*Service).modifyCheck,
+	core:  (*Service).modifyMessage,
+	audience: func(_ *Service, _ context.Context, _ Caller, chk checked[ModifyMessageIn], out ModifyMessageOut) ([]wire.Effect, error) {
+		e, err := wire.SendTo(wire.RoomGroup(chk.in.RoomID), "messagemodification.dispatch", out)
+		return []wire.Effect{e}, err
+	},
+}
+
+// modifyCheck is message.modify's checks (modifyPermission), then its
+// action's data.
+func (s *Service) modifyCheck(ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[ModifyMessageIn], error) {
 	args, rm, err := s.modifyPermission(ctx, c, d["message_id"])
 	if err != nil {
-		return nil, err
+		return checked[ModifyMessageIn]{}, err
 	}
 	in := ModifyMessageIn{RoomID: rm.ID, MessageIDs: args.IDs()}
 	if raw, ok := d["action"]; ok {
@@ -57,18 +65,12 @@ func (s *Service) messageModify(ctx context.Context, c Caller, data json.RawMess
 		in.SentIDs = sentIDs(d["message_id"])
 	case "update":
 		if err := parseUpdate(d, &in); err != nil {
-			return nil, err
+			return checked[ModifyMessageIn]{}, err
 		}
 	default:
-		return nil, wire.Validation("Invalid action type")
+		return checked[ModifyMessageIn]{}, wire.Validation("Invalid action type")
 	}
-	ctx = withGrant(ctx, []string{rm.ID}, in.MessageIDs)
-	out, err := run(ctx, s, "modify_message", true, c, in, s.modifyMessage)
-	if err != nil {
-		return nil, err
-	}
-	e, err := wire.SendTo(wire.RoomGroup(rm.ID), "messagemodification.dispatch", out)
-	return []wire.Effect{e}, err
+	return checked[ModifyMessageIn]{in: in, grant: grantRoom(rm.ID, in.MessageIDs...), msgs: args.Msgs}, nil
 }
 
 // modifyPermission runs message.modify's checks: is_message_sender (which
@@ -181,8 +183,9 @@ func userPKField(raw json.RawMessage) (string, string) {
 // last_message; update re-sanitises and stores the content and marks the
 // message edited. Messages and a room other than those the request's
 // permission checks granted must pass them here (modifiable).
-func (s *Service) modifyMessage(ctx context.Context, tx *store.Tx, c Caller, in ModifyMessageIn) (ModifyMessageOut, error) {
-	if err := s.modifiable(ctx, tx, c, in); err != nil {
+func (s *Service) modifyMessage(ctx context.Context, call opCall, in ModifyMessageIn) (ModifyMessageOut, error) {
+	tx, c := call.Tx, call.Caller
+	if err := s.modifiable(ctx, call, in); err != nil {
 		return ModifyMessageOut{}, err
 	}
 	if in.Action == "delete" {
@@ -223,8 +226,8 @@ func (s *Service) modifyMessage(ctx context.Context, tx *store.Tx, c Caller, in 
 // must exist in the caller's tenant with the caller a member
 // (have_message_permission), and each message must exist in it, not be
 // soft-deleted, and have been sent by the caller (is_message_sender).
-func (s *Service) modifiable(ctx context.Context, tx *store.Tx, c Caller, in ModifyMessageIn) error {
-	g := grantOf(ctx)
+func (s *Service) modifiable(ctx context.Context, call opCall, in ModifyMessageIn) error {
+	tx, c, g := call.Tx, call.Caller, call.Grant
 	rest := g.ungranted(in.MessageIDs)
 	if g.room(in.RoomID) && len(rest) == 0 {
 		return nil

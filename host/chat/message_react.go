@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/chat/field"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
@@ -32,40 +33,41 @@ type ReactOut struct {
 
 // messageReact is message.react (§2.8.4): add (replacing a different one) or
 // remove the caller's reaction to a message, broadcast to its room.
-func (s *Service) messageReact(ctx context.Context, c Caller, data json.RawMessage) ([]wire.Effect, error) {
-	d, err := field.ActionData(data)
-	if err != nil {
-		return nil, err
-	}
+var messageReact = &operation[ReactIn, ReactOut]{
+	event: "message.react", name: abi.OpReactToMessage, write: true,
+	check: (*Service).reactCheck,
+	core:  (*Service).reactToMessage,
+	audience: func(_ *Service, _ context.Context, _ Caller, chk checked[ReactIn], out ReactOut) ([]wire.Effect, error) {
+		e, err := wire.SendTo(wire.RoomGroup(chk.msgs[0].RoomID), "reaction.dispatch", out)
+		return []wire.Effect{e}, err
+	},
+}
+
+// reactCheck is message.react's checks: the message, then the reaction.
+func (s *Service) reactCheck(ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[ReactIn], error) {
 	args, err := s.checkMessageAccess(ctx, c, d["message_id"])
 	if err != nil {
-		return nil, err
+		return checked[ReactIn]{}, err
 	}
 	var typ string
 	if raw, ok := d["type"]; !ok || json.Unmarshal(raw, &typ) != nil || (typ != "add" && typ != "remove") {
-		return nil, wire.Validation("invalid reaction type")
+		return checked[ReactIn]{}, wire.Validation("invalid reaction type")
 	}
 	if args.IsList || len(args.Msgs) != 1 {
 		// The reference passes a list through its permission check and then
 		// fails to parse it as one UUID.
-		return nil, wire.Validation(fmt.Sprintf("“%s” is not a valid UUID.", wire.CompactJSON(d["message_id"])))
+		return checked[ReactIn]{}, wire.Validation(fmt.Sprintf("“%s” is not a valid UUID.", wire.CompactJSON(d["message_id"])))
 	}
 	in := ReactIn{Type: typ, MessageID: args.Msgs[0].ID}
 	if typ == "add" {
 		raw, present := d["reaction_content"]
 		content, msg := field.CharField(raw, present, true, false, false, maxReactionLen)
 		if msg != "" {
-			return nil, wire.FieldErrors(map[string][]string{"reaction_content": {msg}})
+			return checked[ReactIn]{}, wire.FieldErrors(map[string][]string{"reaction_content": {msg}})
 		}
 		in.ReactionContent = *content
 	}
-	ctx = withGrant(ctx, nil, []string{in.MessageID})
-	out, err := run(ctx, s, "react_to_message", true, c, in, s.reactToMessage)
-	if err != nil {
-		return nil, err
-	}
-	e, err := wire.SendTo(wire.RoomGroup(args.Msgs[0].RoomID), "reaction.dispatch", out)
-	return []wire.Effect{e}, err
+	return checked[ReactIn]{in: in, grant: grantMessages([]string{in.MessageID}), msgs: args.Msgs}, nil
 }
 
 // reactToMessage is _react_to_message. Adding stores one reaction per user
@@ -73,12 +75,13 @@ func (s *Service) messageReact(ctx context.Context, c Caller, data json.RawMessa
 // 4005) and notifies every member but the caller; removing reports "failed"
 // when there was nothing to remove. A message other than the one the
 // request's permission check granted must pass have_message_permission here.
-func (s *Service) reactToMessage(ctx context.Context, tx *store.Tx, c Caller, in ReactIn) (ReactOut, error) {
+func (s *Service) reactToMessage(ctx context.Context, call opCall, in ReactIn) (ReactOut, error) {
+	tx, c := call.Tx, call.Caller
 	m, err := liveMessage(ctx, tx, c, in.MessageID)
 	if err != nil {
 		return ReactOut{}, err
 	}
-	if err := s.regrantLoaded(ctx, tx, c, map[string]store.Message{m.ID: m}, []string{m.ID}); err != nil {
+	if err := s.regrantLoaded(ctx, call, map[string]store.Message{m.ID: m}, []string{m.ID}); err != nil {
 		return ReactOut{}, err
 	}
 	out := ReactOut{Status: "successful"}

@@ -42,30 +42,16 @@ type MediaIn struct {
 // messageSend is message.send (§2.8.1): check the send permission, store the
 // message with its attachments and notification in one transaction, and
 // broadcast it to the room.
-func (s *Service) messageSend(ctx context.Context, c Caller, data json.RawMessage) ([]wire.Effect, error) {
-	d, err := field.ActionData(data)
-	if err != nil {
-		return nil, err
-	}
-	var (
-		roomID string
-		out    *wire.MessageView
-	)
-	if req := s.request(ctx); field.Truthy(d["room_id"]) && !req.has(c.Tenant, abi.PermSendMessage) &&
-		!req.hooksOp(c.Tenant, opCreateMessage) {
-		roomID, out, err = s.sendChecked(ctx, c, d)
-	} else {
-		roomID, out, err = s.sendHooked(ctx, c, data, d)
-	}
-	if err != nil {
-		return nil, err
-	}
-	e, err := wire.SendTo(wire.RoomGroup(roomID), "message.dispatch", out)
-	return []wire.Effect{e}, err
+var messageSend = &operation[CreateMessageIn, *wire.MessageView]{
+	event: "message.send", name: abi.OpCreateMessage, write: true,
+	check: (*Service).sendCheck,
+	fast:  sendChecked,
+	core:  (*Service).createMessage,
+	audience: func(_ *Service, _ context.Context, _ Caller, chk checked[CreateMessageIn], out *wire.MessageView) ([]wire.Effect, error) {
+		e, err := wire.SendTo(wire.RoomGroup(chk.in.RoomID), "message.dispatch", out)
+		return []wire.Effect{e}, err
+	},
 }
-
-// opCreateMessage is message.send's operation.
-const opCreateMessage = "create_message"
 
 // sendChecked is message.send when no module takes part in it: the
 // permission check runs in create_message's own transaction, first, rather
@@ -74,48 +60,50 @@ const opCreateMessage = "create_message"
 // PostgreSQL, and the check holds until the message is stored. Errors come
 // in the same order as on the general path: the permission's, then the
 // request's, then the operation's.
-func (s *Service) sendChecked(ctx context.Context, c Caller, d map[string]json.RawMessage) (string, *wire.MessageView, error) {
+func sendChecked(s *Service, ctx context.Context, c Caller, o *operation[CreateMessageIn, *wire.MessageView],
+	d map[string]json.RawMessage) (checked[CreateMessageIn], *wire.MessageView, bool, error) {
+	if req := s.request(ctx); !field.Truthy(d["room_id"]) || req.has(c.Tenant, abi.PermSendMessage) ||
+		req.hooksOp(c.Tenant, o.name) {
+		return checked[CreateMessageIn]{}, nil, false, nil
+	}
 	roomID, err := field.RoomIDArg(d["room_id"])
 	if err != nil {
-		return "", nil, err
+		return checked[CreateMessageIn]{}, nil, true, err
 	}
 	in, invalid := parseCreateMessage(roomID, d)
-	out, err := run(ctx, s, opCreateMessage, true, c, in, func(ctx context.Context, tx *store.Tx, c Caller, in CreateMessageIn) (*wire.MessageView, error) {
-		acc, err := s.sendPermission(ctx, tx, c, d["room_id"], nil)
+	out, err := runCore(ctx, s, o, c, granted{}, in, func(s *Service, ctx context.Context, call opCall, in CreateMessageIn) (*wire.MessageView, error) {
+		acc, err := s.sendPermission(ctx, call.Tx, call.Caller, d["room_id"], nil)
 		if err != nil {
 			return nil, err
 		}
 		if invalid != nil {
 			return nil, invalid
 		}
-		return s.storeMessage(ctx, tx, c, in, acc.User)
+		return s.storeMessage(ctx, call.Tx, call.Caller, in, acc.User)
 	})
-	return roomID, out, err
+	return checked[CreateMessageIn]{in: in}, out, true, err
 }
 
-// sendHooked is message.send through the permission hook and the
-// create_message operation as modules see them. It returns the room the
-// permission was checked on, which the message is broadcast to.
-func (s *Service) sendHooked(ctx context.Context, c Caller, data json.RawMessage, d map[string]json.RawMessage) (string, *wire.MessageView, error) {
+// sendCheck is message.send's checks through the permission hook as
+// modules see them. The core trusts only the room the permission was
+// checked on, which the message is broadcast to: a module that hands next
+// another one meets the default send check there (see createMessage).
+func (s *Service) sendCheck(ctx context.Context, c Caller, data json.RawMessage, d map[string]json.RawMessage) (checked[CreateMessageIn], error) {
 	rm, err := s.checkSend(ctx, c, data, d)
 	if err != nil {
-		return "", nil, err
+		return checked[CreateMessageIn]{}, err
 	}
 	// The permission check may find the room through message_id, but the
 	// message itself needs room_id: the reference crashed here (4006);
 	// DESIGN.md makes a missing required field a 4003.
 	if !field.Truthy(d["room_id"]) {
-		return "", nil, wire.FieldErrors(map[string][]string{"room_id": {"This field is required."}})
+		return checked[CreateMessageIn]{}, wire.FieldErrors(map[string][]string{"room_id": {"This field is required."}})
 	}
 	in, err := parseCreateMessage(rm.ID, d)
 	if err != nil {
-		return "", nil, err
+		return checked[CreateMessageIn]{}, err
 	}
-	// The core trusts only this room: a module that hands next another one
-	// meets the default send check there (see createMessage).
-	ctx = withGrant(ctx, []string{rm.ID}, nil)
-	out, err := run(ctx, s, opCreateMessage, true, c, in, s.createMessage)
-	return rm.ID, out, err
+	return checked[CreateMessageIn]{in: in, grant: grantRoom(rm.ID)}, nil
 }
 
 // parseCreateMessage validates message.send's data without the database.
@@ -251,7 +239,8 @@ func parseMediaItem(raw json.RawMessage) (MediaIn, map[string][]string) {
 // sanitised message, points the room's last_message at it, stores its
 // attachments and notifies the other members, all in the caller's
 // transaction, and returns the message.
-func (s *Service) createMessage(ctx context.Context, tx *store.Tx, c Caller, in CreateMessageIn) (*wire.MessageView, error) {
+func (s *Service) createMessage(ctx context.Context, call opCall, in CreateMessageIn) (*wire.MessageView, error) {
+	tx, c := call.Tx, call.Caller
 	// The room and the sender in one statement, scoped to the caller's
 	// tenant. A room the permission check did not grant (a module rewrote
 	// the args it passed to next) must pass the default send check here.
@@ -262,7 +251,7 @@ func (s *Service) createMessage(ctx context.Context, tx *store.Tx, c Caller, in 
 	if err != nil {
 		return nil, err
 	}
-	if !grantOf(ctx).room(acc.Room.ID) && !maySend(acc, c.UserID) {
+	if !call.Grant.room(acc.Room.ID) && !maySend(acc, c.UserID) {
 		return nil, wire.Denied(deniedSend)
 	}
 	return s.storeMessage(ctx, tx, c, in, acc.User)

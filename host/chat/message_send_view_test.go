@@ -95,7 +95,7 @@ func TestNewMessageViewMatchesSerializer(t *testing.T) {
 				}
 				var got []byte
 				if err := st.Write(ctx, func(tx *store.Tx) error {
-					v, err := f.svc.createMessage(ctx, tx, c.who, in)
+					v, err := f.svc.createMessage(ctx, opCall{Tx: tx, Caller: c.who}, in)
 					if err == nil {
 						got, err = json.Marshal(v)
 					}

@@ -3,14 +3,21 @@ package chat
 import (
 	"context"
 
+	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
+// groupNotifications is get_and_group_chat_notifications, which Connect
+// runs.
+var groupNotifications = &operation[NotificationsIn, wire.NotificationGroups]{
+	name: abi.OpGetAndGroupNotifs, core: (*Service).groupedNotifications}
+
 // groupedNotifications is _get_and_group_chat_notifications: every
 // notification c's user is a recipient of, with its full message, grouped by
 // the message's room, rooms ordered by creation time, newest first.
-func (s *Service) groupedNotifications(ctx context.Context, tx *store.Tx, c Caller, _ NotificationsIn) (wire.NotificationGroups, error) {
+func (s *Service) groupedNotifications(ctx context.Context, call opCall, _ NotificationsIn) (wire.NotificationGroups, error) {
+	tx, c := call.Tx, call.Caller
 	pending, err := tx.PendingNotifications(ctx, c.Tenant, c.UserID)
 	if err != nil {
 		return nil, err

@@ -22,12 +22,13 @@ import (
 func BenchmarkRun(b *testing.B) {
 	s := New(storetest.Open(b, "sqlite"), DefaultConfig(), nil)
 	c := Caller{UserID: 1, Tenant: store.DefaultTenant, Username: "ann", SessionID: 1}
-	core := func(_ context.Context, _ *store.Tx, _ Caller, in RoomIn) (RoomIn, error) { return in, nil }
+	op := &operation[RoomIn, RoomIn]{name: "retreive_room",
+		core: func(_ *Service, _ context.Context, _ opCall, in RoomIn) (RoomIn, error) { return in, nil }}
 	ctx := context.Background()
 	in := RoomIn{RoomID: "00000000-0000-0000-0000-000000000001"}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := run(ctx, s, "retreive_room", false, c, in, core); err != nil {
+		if _, err := op.run(ctx, s, c, granted{}, in); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/chat/field"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
@@ -54,17 +55,21 @@ func maxMembersMessage(k store.RoomKind) string {
 // roomCreate is room.create (PROTOCOL.md §2.8.7): any user may create a room;
 // every initial member's connections join its group, then all of them get
 // roomcreate.dispatch.
-func (s *Service) roomCreate(ctx context.Context, c Caller, data json.RawMessage) ([]wire.Effect, error) {
-	in, err := parseCreateRoom(data)
-	if err != nil {
-		return nil, err
-	}
-	d, err := run(ctx, s, "create_room", true, c, in, s.createRoom)
-	if err != nil {
-		return nil, err
-	}
+var roomCreate = &operation[CreateRoomIn, wire.RoomDetail]{
+	event: "room.create", name: abi.OpCreateRoom, write: true,
+	check: func(_ *Service, _ context.Context, _ Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[CreateRoomIn], error) {
+		in, err := parseCreateRoom(d)
+		return checked[CreateRoomIn]{in: in}, err
+	},
+	core:     (*Service).createRoom,
+	audience: (*Service).roomCreated,
+}
+
+// roomCreated subscribes every initial member's connections to the new
+// room's group and tells them all.
+func (s *Service) roomCreated(ctx context.Context, c Caller, _ checked[CreateRoomIn], d wire.RoomDetail) ([]wire.Effect, error) {
 	members := d.MemberIDs()
-	if s.moduleOutput(ctx, c, "create_room") {
+	if s.moduleOutput(ctx, c, abi.OpCreateRoom) {
 		// The room was not known before the operation: the one the output
 		// names must exist in the caller's tenant with the caller a member,
 		// and its members are the database's.
@@ -73,7 +78,7 @@ func (s *Service) roomCreate(ctx context.Context, c Caller, data json.RawMessage
 			return nil, err
 		}
 		if !a.exists || !slices.Contains(a.members, c.UserID) {
-			return nil, s.forgedOutput(ctx, c, "create_room", "id", d.ID, "a room of the tenant with the caller as a member")
+			return nil, s.forgedOutput(ctx, c, abi.OpCreateRoom, "id", d.ID, "a room of the tenant with the caller as a member")
 		}
 		members = a.members
 	}
@@ -87,12 +92,11 @@ func (s *Service) roomCreate(ctx context.Context, c Caller, data json.RawMessage
 
 // parseCreateRoom validates room.create's data: the type, then the kind's
 // fields (top-level keys overlaid by extra_fields), then the property.
-func parseCreateRoom(data json.RawMessage) (CreateRoomIn, error) {
-	d, err := field.ActionData(data)
-	if err != nil {
-		return CreateRoomIn{}, err
-	}
-	var in CreateRoomIn
+func parseCreateRoom(d map[string]json.RawMessage) (CreateRoomIn, error) {
+	var (
+		in  CreateRoomIn
+		err error
+	)
 	if json.Unmarshal(d["type"], &in.Type) != nil ||
 		!slices.Contains([]store.RoomKind{store.KindOneToOne, store.KindGroup, store.KindChannel}, in.Type) {
 		return CreateRoomIn{}, wire.Validation("Invalid resource type")
@@ -187,7 +191,8 @@ func (in *CreateRoomIn) setKindFields(f map[string]json.RawMessage) error {
 // createRoom is _create_room: the room, its members, the creator's role and
 // permissions, all in the operation's transaction, so a broken membership
 // rule leaves nothing behind.
-func (s *Service) createRoom(ctx context.Context, tx *store.Tx, c Caller, in CreateRoomIn) (wire.RoomDetail, error) {
+func (s *Service) createRoom(ctx context.Context, call opCall, in CreateRoomIn) (wire.RoomDetail, error) {
+	tx, c := call.Tx, call.Caller
 	users, err := tx.UsersByID(ctx, c.Tenant, in.Members)
 	if err != nil {
 		return wire.RoomDetail{}, err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/chat/field"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
@@ -78,17 +79,19 @@ func membersArg(d map[string]json.RawMessage) ([]int64, error) {
 }
 
 // roomAddMembers is room.add_members (PROTOCOL.md §2.8.13).
-func (s *Service) roomAddMembers(ctx context.Context, c Caller, data json.RawMessage) ([]wire.Effect, error) {
-	in, err := s.membersIn(ctx, c, data, true)
-	if err != nil {
-		return nil, err
-	}
-	ctx = withGrant(ctx, []string{in.RoomID}, nil)
-	out, err := run(ctx, s, "add_members_to_room", true, c, in, s.addMembersToRoom)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.checkMembersOut(ctx, c, "add_members_to_room", in, out, true); err != nil {
+var roomAddMembers = &operation[MembersIn, MembersOut]{
+	event: "room.add_members", name: abi.OpAddMembersToRoom, write: true,
+	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[MembersIn], error) {
+		return s.membersIn(ctx, c, d, true)
+	},
+	core:     (*Service).addMembersToRoom,
+	audience: (*Service).membersAdded,
+}
+
+// membersAdded subscribes the users added and tells the room.
+func (s *Service) membersAdded(ctx context.Context, c Caller, chk checked[MembersIn], out MembersOut) ([]wire.Effect, error) {
+	in := chk.in
+	if err := s.checkMembersOut(ctx, c, abi.OpAddMembersToRoom, in, out, true); err != nil {
 		return nil, err
 	}
 	eff := make([]wire.Effect, 0, len(out.UserIDs)+1)
@@ -101,20 +104,24 @@ func (s *Service) roomAddMembers(ctx context.Context, c Caller, data json.RawMes
 }
 
 // roomRemoveMembers is room.remove_members (§2.8.14).
-func (s *Service) roomRemoveMembers(ctx context.Context, c Caller, data json.RawMessage) ([]wire.Effect, error) {
-	in, err := s.membersIn(ctx, c, data, false)
-	if err != nil {
-		return nil, err
-	}
-	ctx = withGrant(ctx, []string{in.RoomID}, nil)
-	out, err := run(ctx, s, "remove_members_from_room", true, c, in, s.removeMembersFromRoom)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.checkMembersOut(ctx, c, "remove_members_from_room", in, out, false); err != nil {
+var roomRemoveMembers = &operation[MembersIn, MembersOut]{
+	event: "room.remove_members", name: abi.OpRemoveMembersFromRoom, write: true,
+	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[MembersIn], error) {
+		return s.membersIn(ctx, c, d, false)
+	},
+	core:     (*Service).removeMembersFromRoom,
+	audience: (*Service).membersRemoved,
+}
+
+// membersRemoved unsubscribes the users removed and tells them, and the
+// room if it is left.
+func (s *Service) membersRemoved(ctx context.Context, c Caller, chk checked[MembersIn], out MembersOut) ([]wire.Effect, error) {
+	in := chk.in
+	if err := s.checkMembersOut(ctx, c, abi.OpRemoveMembersFromRoom, in, out, false); err != nil {
 		return nil, err
 	}
 	eff := make([]wire.Effect, 0, 2*len(out.UserIDs)+1)
+	var err error
 	for _, u := range out.UserIDs {
 		eff = append(eff, wire.Effect{Kind: wire.Unsubscribe, UserID: u, RoomID: in.RoomID})
 		var e wire.Effect
@@ -206,20 +213,16 @@ func (s *Service) audience(ctx context.Context, c Caller, roomID string, users [
 
 // membersIn runs the add (or remove) members permission check, then reads
 // the member ids, in the reference's order.
-func (s *Service) membersIn(ctx context.Context, c Caller, data json.RawMessage, add bool) (MembersIn, error) {
-	d, err := field.ActionData(data)
-	if err != nil {
-		return MembersIn{}, err
-	}
+func (s *Service) membersIn(ctx context.Context, c Caller, d map[string]json.RawMessage, add bool) (checked[MembersIn], error) {
 	rm, err := s.checkMemberChange(ctx, c, d["room_id"], add)
 	if err != nil {
-		return MembersIn{}, err
+		return checked[MembersIn]{}, err
 	}
 	ids, err := membersArg(d)
 	if err != nil {
-		return MembersIn{}, err
+		return checked[MembersIn]{}, err
 	}
-	return MembersIn{RoomID: rm.ID, UserIDs: ids}, nil
+	return checked[MembersIn]{in: MembersIn{RoomID: rm.ID, UserIDs: ids}, grant: grantRoom(rm.ID)}, nil
 }
 
 // existingUsers loads the users of ids in c's tenant; any id that names no
@@ -252,8 +255,9 @@ func memberSet(ctx context.Context, tx *store.Tx, roomID string) (map[int64]bool
 // counting, so concurrent additions cannot together pass the cap. A room
 // other than the one the request's permission check granted must pass
 // have_room_permissions_to_add_or_remove_members here.
-func (s *Service) addMembersToRoom(ctx context.Context, tx *store.Tx, c Caller, in MembersIn) (MembersOut, error) {
-	rm, err := s.memberChangeRoom(ctx, tx, c, in.RoomID, true)
+func (s *Service) addMembersToRoom(ctx context.Context, call opCall, in MembersIn) (MembersOut, error) {
+	tx, c := call.Tx, call.Caller
+	rm, err := s.memberChangeRoom(ctx, call, in.RoomID, true)
 	if err != nil {
 		return MembersOut{}, err
 	}
@@ -287,8 +291,9 @@ func (s *Service) addMembersToRoom(ctx context.Context, tx *store.Tx, c Caller, 
 // remove the creator, non-members are skipped, and a room left empty is
 // deleted. A room other than the one the request's permission check
 // granted must pass have_room_permissions_to_add_or_remove_members here.
-func (s *Service) removeMembersFromRoom(ctx context.Context, tx *store.Tx, c Caller, in MembersIn) (MembersOut, error) {
-	rm, err := s.memberChangeRoom(ctx, tx, c, in.RoomID, false)
+func (s *Service) removeMembersFromRoom(ctx context.Context, call opCall, in MembersIn) (MembersOut, error) {
+	tx, c := call.Tx, call.Caller
+	rm, err := s.memberChangeRoom(ctx, call, in.RoomID, false)
 	if err != nil {
 		return MembersOut{}, err
 	}
@@ -322,12 +327,13 @@ func (s *Service) removeMembersFromRoom(ctx context.Context, tx *store.Tx, c Cal
 // memberChangeRoom locks and loads the room of a member change in the
 // caller's tenant, checking the caller's right to add (or remove) members
 // when the request's permission check did not grant it.
-func (s *Service) memberChangeRoom(ctx context.Context, tx *store.Tx, c Caller, roomID string, add bool) (store.Room, error) {
+func (s *Service) memberChangeRoom(ctx context.Context, call opCall, roomID string, add bool) (store.Room, error) {
+	tx, c := call.Tx, call.Caller
 	rm, err := tx.GetRoom(ctx, c.Tenant, roomID, true)
 	if err != nil {
 		return store.Room{}, err
 	}
-	err = regrant(ctx, rm.ID, func() error {
+	err = regrant(call.Grant, rm.ID, func() error {
 		_, err := s.memberChangePermission(ctx, tx, c, rawID(rm.ID), add)
 		return err
 	})

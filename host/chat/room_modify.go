@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/chat/field"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
@@ -63,44 +64,52 @@ type ModifyRoomOut struct {
 
 // roomModify is room.modify (§2.8.15): admin privileges first (creator only
 // for deleting a group or channel), then the action's own validation.
-func (s *Service) roomModify(ctx context.Context, c Caller, data json.RawMessage) ([]wire.Effect, error) {
-	d, err := field.ActionData(data)
-	if err != nil {
-		return nil, err
-	}
+var roomModify = &operation[ModifyRoomIn, ModifyRoomOut]{
+	event: "room.modify", name: abi.OpModifyRoom, write: true,
+	check:    (*Service).modifyRoomCheck,
+	core:     (*Service).modifyRoom,
+	audience: (*Service).roomModified,
+}
+
+// modifyRoomCheck runs is_admin_or_has_privileges for the action, then
+// validates the action's data. An action the host does not know is left
+// to the modules that hook modify_room, with the data as sent.
+func (s *Service) modifyRoomCheck(ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[ModifyRoomIn], error) {
 	var action string
 	_ = json.Unmarshal(d["action"], &action) // a non-string action is an invalid one
 	rm, err := s.checkAdmin(ctx, c, d["room_id"], action)
 	if err != nil {
-		return nil, err
+		return checked[ModifyRoomIn]{}, err
 	}
 	in, err := parseModifyRoom(rm, d)
-	if errors.Is(err, errUnknownAction) && s.request(ctx).has(c.Tenant, "modify_room", "_modify_room") {
+	if errors.Is(err, errUnknownAction) && s.request(ctx).has(c.Tenant, abi.OpModifyRoom, abi.ReplaceHook(abi.OpModifyRoom)) {
 		in.Data, err = d["data"], nil
 	}
 	if err != nil {
-		return nil, err
+		return checked[ModifyRoomIn]{}, err
 	}
-	ctx = withGrant(ctx, []string{rm.ID}, nil)
-	out, err := run(ctx, s, "modify_room", true, c, in, s.modifyRoom)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.checkModifyRoomOut(ctx, c, rm.ID, out); err != nil {
+	return checked[ModifyRoomIn]{in: in, grant: grantRoom(rm.ID)}, nil
+}
+
+// roomModified tells the room of the change, or of its deletion, then
+// unsubscribes its former members.
+func (s *Service) roomModified(ctx context.Context, c Caller, chk checked[ModifyRoomIn], out ModifyRoomOut) ([]wire.Effect, error) {
+	id := chk.in.RoomID
+	if err := s.checkModifyRoomOut(ctx, c, id, out); err != nil {
 		return nil, err
 	}
 	if out.Deleted {
-		e, err := wire.SendTo(wire.RoomGroup(rm.ID), "roomdelete.dispatch", deleteEvent{RoomID: rm.ID})
+		e, err := wire.SendTo(wire.RoomGroup(id), "roomdelete.dispatch", deleteEvent{RoomID: id})
 		if err != nil {
 			return nil, err
 		}
 		eff := []wire.Effect{e}
 		for _, u := range out.Members {
-			eff = append(eff, wire.Effect{Kind: wire.Unsubscribe, UserID: u, RoomID: rm.ID})
+			eff = append(eff, wire.Effect{Kind: wire.Unsubscribe, UserID: u, RoomID: id})
 		}
 		return eff, nil
 	}
-	e, err := wire.SendTo(wire.RoomGroup(rm.ID), "roomupdate.dispatch", out.Room)
+	e, err := wire.SendTo(wire.RoomGroup(id), "roomupdate.dispatch", out.Room)
 	return []wire.Effect{e}, err
 }
 
@@ -110,9 +119,9 @@ func (s *Service) roomModify(ctx context.Context, c Caller, data json.RawMessage
 // as it decides who is told and unsubscribed.
 func (s *Service) checkModifyRoomOut(ctx context.Context, c Caller, roomID string, out ModifyRoomOut) error {
 	if out.Room != nil && out.Room.ID != roomID {
-		return s.forgedOutput(ctx, c, "modify_room", "room.id", out.Room.ID, roomID)
+		return s.forgedOutput(ctx, c, abi.OpModifyRoom, "room.id", out.Room.ID, roomID)
 	}
-	if !out.Deleted || !s.moduleOutput(ctx, c, "modify_room") {
+	if !out.Deleted || !s.moduleOutput(ctx, c, abi.OpModifyRoom) {
 		return nil
 	}
 	a, err := s.audience(ctx, c, roomID, nil)
@@ -120,7 +129,7 @@ func (s *Service) checkModifyRoomOut(ctx context.Context, c Caller, roomID strin
 		return err
 	}
 	if a.exists {
-		return s.forgedOutput(ctx, c, "modify_room", "room_deleted", true, false)
+		return s.forgedOutput(ctx, c, abi.OpModifyRoom, "room_deleted", true, false)
 	}
 	return nil
 }
@@ -292,7 +301,8 @@ func jsonBool(raw json.RawMessage) *bool {
 
 // modifyRoom is _modify_room. A room other than the one the request's
 // permission check granted must pass have_admin_privileges here.
-func (s *Service) modifyRoom(ctx context.Context, tx *store.Tx, c Caller, in ModifyRoomIn) (ModifyRoomOut, error) {
+func (s *Service) modifyRoom(ctx context.Context, call opCall, in ModifyRoomIn) (ModifyRoomOut, error) {
+	tx, c := call.Tx, call.Caller
 	if !slices.Contains(modifyActions, in.Action) {
 		return ModifyRoomOut{}, unknownAction()
 	}
@@ -300,7 +310,7 @@ func (s *Service) modifyRoom(ctx context.Context, tx *store.Tx, c Caller, in Mod
 	if err != nil {
 		return ModifyRoomOut{}, err
 	}
-	if err := regrant(ctx, rm.ID, func() error {
+	if err := regrant(call.Grant, rm.ID, func() error {
 		_, err := s.adminPrivileges(ctx, tx, c, rawID(rm.ID), in.Action)
 		return err
 	}); err != nil {

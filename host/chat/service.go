@@ -86,30 +86,6 @@ func (s *Service) Config() Config { return s.cfg }
 // Store returns the service's store.
 func (s *Service) Store() *store.Store { return s.st }
 
-// action handles one client action. data is the raw value of the frame's
-// "data" key (nil when absent).
-type action func(s *Service, ctx context.Context, c Caller, data json.RawMessage) ([]wire.Effect, error)
-
-// actions is the event map (PROTOCOL.md §2.8): event_type → handler.
-var actions = map[string]action{
-	"message.send":         (*Service).messageSend,
-	"message.acknowledged": (*Service).messageAcknowledged,
-	"message.read":         (*Service).messageRead,
-	"message.react":        (*Service).messageReact,
-	"message.typing":       (*Service).messageTyping,
-	"message.modify":       (*Service).messageModify,
-	"room.create":          (*Service).roomCreate,
-	"room.list":            (*Service).roomList,
-	"room.info":            (*Service).roomInfo,
-	"room.add_members":     (*Service).roomAddMembers,
-	"room.remove_members":  (*Service).roomRemoveMembers,
-	"room.messages":        (*Service).roomMessages,
-	"room.join":            (*Service).roomJoin,
-	"room.leave":           (*Service).roomLeave,
-	"room.modify":          (*Service).roomModify,
-	"session.heartbeat":    (*Service).sessionHeartbeat,
-}
-
 // Handle runs one client action and returns the effects to apply. Errors are
 // *Error (sent as error frames) or ErrUnknownEvent; anything else is a bug
 // that the gateway reports as 4006.
@@ -129,8 +105,8 @@ func (s *Service) Handle(ctx context.Context, c Caller, eventType string, data j
 		eff []wire.Effect
 		err error
 	)
-	if a, ok := actions[eventType]; ok {
-		eff, err = a(s, ctx, c, data)
+	if e, ok := byEvent[eventType]; ok {
+		eff, err = e.handle(s, ctx, c, data)
 	} else if req.has(c.Tenant, abi.ActionHook(eventType)) {
 		err = s.customAction(ctx, req, c, eventType, data)
 	} else {

@@ -70,8 +70,8 @@ func (s *Service) Connect(ctx context.Context, c Caller) (Connection, error) {
 		return s.connect(ctx, c)
 	}
 
-	s.sessions(ctx, req, c, abi.OpGetExpiredSessions, c.UserID)
-	sess, err := run(ctx, s, abi.OpRegisterSession, true, c, RegisterSessionIn{ChannelName: c.ChannelName}, s.registerSession)
+	s.sessions(ctx, req, c, getExpiredSessions, c.UserID)
+	sess, err := registerSession.run(ctx, s, c, granted{}, RegisterSessionIn{ChannelName: c.ChannelName})
 	if err != nil {
 		return Connection{}, err
 	}
@@ -85,7 +85,7 @@ func (s *Service) Connect(ctx context.Context, c Caller) (Connection, error) {
 		return Connection{}, err
 	}
 	if s.cfg.Notifications {
-		grouped, err := run(ctx, s, abi.OpGetAndGroupNotifs, false, c, NotificationsIn{}, s.groupedNotifications)
+		grouped, err := groupNotifications.run(ctx, s, c, granted{}, NotificationsIn{})
 		if err != nil {
 			return Connection{}, err
 		}
@@ -116,7 +116,7 @@ func (s *Service) connect(ctx context.Context, c Caller) (Connection, error) {
 		if !s.cfg.Notifications {
 			return nil
 		}
-		grouped, err := s.groupedNotifications(ctx, tx, c, NotificationsIn{})
+		grouped, err := s.groupedNotifications(ctx, opCall{Tx: tx, Caller: c}, NotificationsIn{})
 		if err != nil {
 			return err
 		}
@@ -141,7 +141,7 @@ func notificationsFrame(grouped wire.NotificationGroups) (json.RawMessage, error
 func (s *Service) Disconnect(ctx context.Context, c Caller) []wire.Effect {
 	ctx, req, end := s.begin(ctx)
 	defer end()
-	s.sessions(ctx, req, c, abi.OpGetExpiredSessions, c.UserID)
+	s.sessions(ctx, req, c, getExpiredSessions, c.UserID)
 	eff, err := req.finish(nil)
 	if err != nil {
 		s.log.ErrorContext(ctx, "disconnect effects", "user", c.UserID, "err", err)
@@ -149,8 +149,30 @@ func (s *Service) Disconnect(ctx context.Context, c Caller) []wire.Effect {
 	return eff
 }
 
-// registerSession is _register_session.
-func (s *Service) registerSession(ctx context.Context, tx *store.Tx, c Caller, in RegisterSessionIn) (SessionView, error) {
+// registerSession is register_session, which Connect runs.
+var registerSession = &operation[RegisterSessionIn, SessionView]{
+	name: abi.OpRegisterSession, write: true, core: (*Service).registerSessionCore}
+
+// updateSession is update_session, which session.heartbeat runs.
+var updateSession = &operation[UpdateSessionIn, UpdateSessionOut]{
+	name: abi.OpUpdateSession, write: true, core: (*Service).updateSessionCore}
+
+// getActiveSessions and getExpiredSessions are get_active_sessions and
+// get_expired_sessions (see sessionChannels).
+var (
+	getActiveSessions = &operation[SessionsIn, []string]{name: abi.OpGetActiveSessions,
+		core: func(s *Service, ctx context.Context, call opCall, in SessionsIn) ([]string, error) {
+			return s.sessionChannels(ctx, call, in, true)
+		}}
+	getExpiredSessions = &operation[SessionsIn, []string]{name: abi.OpGetExpiredSessions,
+		core: func(s *Service, ctx context.Context, call opCall, in SessionsIn) ([]string, error) {
+			return s.sessionChannels(ctx, call, in, false)
+		}}
+)
+
+// registerSessionCore is _register_session.
+func (s *Service) registerSessionCore(ctx context.Context, call opCall, in RegisterSessionIn) (SessionView, error) {
+	tx, c := call.Tx, call.Caller
 	sess, err := tx.CreateSession(ctx, c.UserID, in.ChannelName)
 	if err != nil {
 		return SessionView{}, err
@@ -162,15 +184,16 @@ func (s *Service) registerSession(ctx context.Context, tx *store.Tx, c Caller, i
 // sessionHeartbeat is session.heartbeat: bump last_seen (update_session),
 // reply directly.
 func (s *Service) sessionHeartbeat(ctx context.Context, c Caller, _ json.RawMessage) ([]wire.Effect, error) {
-	if _, err := run(ctx, s, abi.OpUpdateSession, true, c, UpdateSessionIn{SessionID: c.SessionID}, s.updateSession); err != nil {
+	if _, err := updateSession.run(ctx, s, c, granted{}, UpdateSessionIn{SessionID: c.SessionID}); err != nil {
 		return nil, err
 	}
 	e, err := wire.Direct(map[string]string{"status": "success"})
 	return []wire.Effect{e}, err
 }
 
-// updateSession is _update_session: only the caller's own session.
-func (s *Service) updateSession(ctx context.Context, tx *store.Tx, c Caller, in UpdateSessionIn) (UpdateSessionOut, error) {
+// updateSessionCore is _update_session: only the caller's own session.
+func (s *Service) updateSessionCore(ctx context.Context, call opCall, in UpdateSessionIn) (UpdateSessionOut, error) {
+	tx, c := call.Tx, call.Caller
 	if in.SessionID != c.SessionID {
 		return UpdateSessionOut{}, wire.NotFound()
 	}
@@ -193,7 +216,7 @@ func (s *Service) activeSessions(ctx context.Context, req *request, c Caller, ef
 	}
 	for _, e := range eff {
 		if e.Kind == wire.Subscribe {
-			s.sessions(ctx, req, c, abi.OpGetActiveSessions, e.UserID)
+			s.sessions(ctx, req, c, getActiveSessions, e.UserID)
 		}
 	}
 }
@@ -201,12 +224,12 @@ func (s *Service) activeSessions(ctx context.Context, req *request, c Caller, ef
 // sessions runs op (get_active_sessions or get_expired_sessions) for
 // userID when a module hooks it; a failure is logged, as the result is
 // informational.
-func (s *Service) sessions(ctx context.Context, req *request, c Caller, op string, userID int64) {
-	if !req.has(c.Tenant, op, abi.ReplaceHook(op)) {
+func (s *Service) sessions(ctx context.Context, req *request, c Caller, o *operation[SessionsIn, []string], userID int64) {
+	if !req.has(c.Tenant, o.name, abi.ReplaceHook(o.name)) {
 		return
 	}
-	if _, err := run(ctx, s, op, false, c, SessionsIn{UserID: userID}, s.sessionChannels(op == abi.OpGetActiveSessions)); err != nil {
-		s.log.WarnContext(ctx, "session listing failed", "op", op, "user", userID, "err", err)
+	if _, err := o.run(ctx, s, c, granted{}, SessionsIn{UserID: userID}); err != nil {
+		s.log.WarnContext(ctx, "session listing failed", "op", o.name, "user", userID, "err", err)
 	}
 }
 
@@ -214,21 +237,19 @@ func (s *Service) sessions(ctx context.Context, req *request, c Caller, op strin
 // _get_expired_sessions: the channel names of the user's sessions last seen
 // within (or before) the inactivity threshold. Users of other tenants do not
 // exist.
-func (s *Service) sessionChannels(active bool) func(context.Context, *store.Tx, Caller, SessionsIn) ([]string, error) {
-	return func(ctx context.Context, tx *store.Tx, c Caller, in SessionsIn) ([]string, error) {
-		users, err := tx.UsersByID(ctx, c.Tenant, []int64{in.UserID})
-		if err != nil {
-			return nil, err
-		}
-		if len(users) == 0 {
-			return nil, wire.NotFound()
-		}
-		out, err := tx.SessionChannels(ctx, in.UserID, s.threshold(), active)
-		if out == nil {
-			out = []string{}
-		}
-		return out, err
+func (s *Service) sessionChannels(ctx context.Context, call opCall, in SessionsIn, active bool) ([]string, error) {
+	users, err := call.Tx.UsersByID(ctx, call.Caller.Tenant, []int64{in.UserID})
+	if err != nil {
+		return nil, err
 	}
+	if len(users) == 0 {
+		return nil, wire.NotFound()
+	}
+	out, err := call.Tx.SessionChannels(ctx, in.UserID, s.threshold(), active)
+	if out == nil {
+		out = []string{}
+	}
+	return out, err
 }
 
 // threshold is the inactivity threshold, the reference's 60 s by default.

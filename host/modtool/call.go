@@ -187,7 +187,7 @@ func newSandbox(ctx context.Context, dir string, opts CallOptions) (*sandbox, er
 	if err != nil {
 		return fail(err)
 	}
-	room, err := sb.svc.DefaultHook(ctx, nil, sb.caller, abi.OpCreateRoom, in)
+	room, err := sb.svc.DefaultHook(ctx, sb.caller, abi.OpCreateRoom, in)
 	if err != nil {
 		return fail(err)
 	}
@@ -205,6 +205,12 @@ func (sb *sandbox) close(context.Context) { sb.st.Close() }
 
 // run runs hook h of set on args, with the default logic as next.
 func (sb *sandbox) run(ctx context.Context, set *hooks.Set, h abi.Hook, args []byte) ([]byte, []abi.Event, error) {
+	if h.Kind == abi.Extend || h.Kind == abi.Replace {
+		// The operation runs as in a client request: the same layers and
+		// transaction, the module's events dropped with a transaction that
+		// is retried.
+		return sb.svc.RunOperation(ctx, set, sb.caller, h.Subject, args)
+	}
 	var (
 		mu     sync.Mutex
 		events []abi.Event
@@ -219,40 +225,21 @@ func (sb *sandbox) run(ctx context.Context, set *hooks.Set, h abi.Hook, args []b
 			return nil
 		},
 	}
-	next := func(tx *store.Tx) hooks.Next {
-		return func(ctx context.Context, in []byte) ([]byte, error) {
-			return sb.svc.DefaultHook(ctx, tx, sb.caller, h.Name, in)
-		}
-	}
 	var (
 		out []byte
 		err error
 	)
-	switch h.Kind {
-	case abi.Replace:
-		txfn := sb.st.Read
-		if chat.OperationWrites(h.Subject) {
-			txfn = sb.st.Write
-		}
-		err = txfn(ctx, func(tx *store.Tx) error {
-			// A retried transaction starts over: its events are dropped.
-			mu.Lock()
-			events = nil
-			mu.Unlock()
-			call.Tx = tx
-			var err error
-			out, err = set.Run(ctx, h.Name, call, args, next(tx))
-			return err
-		})
-	case abi.Serializer:
+	if h.Kind == abi.Serializer {
 		var a abi.SerializeArgs
 		if err := json.Unmarshal(args, &a); err != nil || len(a.Object) == 0 {
 			return nil, nil, &abi.Error{Code: abi.CodeValidation,
 				Detail: []string{`a serializer hook's input is {"form": ..., "object": {...}}`}}
 		}
 		out, err = set.Serialize(ctx, h.Name, call, a.Form, a.Object)
-	default:
-		out, err = set.Run(ctx, h.Name, call, args, next(nil))
+	} else {
+		out, err = set.Run(ctx, h.Name, call, args, func(ctx context.Context, in []byte) ([]byte, error) {
+			return sb.svc.DefaultHook(ctx, sb.caller, h.Name, in)
+		})
 	}
 	if err != nil {
 		return nil, nil, err
