@@ -26,10 +26,9 @@ func TestMessageModifyUpdate(t *testing.T) {
 		msgKeys(t, "update", out, "status", "action", "message")
 		got := out["message"].(map[string]any)
 		wantMessage(t, got)
-		if out["status"] != "successful" || out["action"] != "update" || got["content"] != "<i>final</i>" ||
-			got["is_edited"] != true || got["is_deleted"] != false || got["created_at"] != m["created_at"] || got["id"] != id {
-			t.Fatalf("update = %v", out)
-		}
+		wantFields(t, "update", out, map[string]any{"status": "successful", "action": "update"})
+		wantFields(t, "update.message", got, map[string]any{"content": "<i>final</i>", "is_edited": true,
+			"is_deleted": false, "created_at": m["created_at"], "id": id})
 		if e.lastMessage(room) != id {
 			t.Fatal("an edit moved last_message")
 		}

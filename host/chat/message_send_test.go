@@ -17,15 +17,11 @@ func TestMessageSendShape(t *testing.T) {
 		room := e.group(ann, bob)
 		m := e.send(ann, room, "  hello <b>world</b>  ")
 		wantMessage(t, m)
-		if m["content"] != "hello <b>world</b>" || m["room"].(map[string]any)["id"] != room ||
-			m["is_deleted"] != false || m["is_edited"] != false || m["is_forwarded"] != false ||
-			m["parent_message"] != nil || m["forwarded_from"] != nil || m["created_at"] != m["updated_at"] {
-			t.Fatalf("message = %v", m)
-		}
-		sender := m["sender"].(map[string]any)
-		if sender["id"] != float64(ann.UserID) || sender["username"] != "ann" || sender["email"] != "ann@example.com" {
-			t.Fatalf("sender = %v", sender)
-		}
+		wantFields(t, "message", m, map[string]any{"content": "hello <b>world</b>", "room": map[string]any{"id": room},
+			"is_deleted": false, "is_edited": false, "is_forwarded": false, "parent_message": nil, "forwarded_from": nil,
+			"updated_at": m["created_at"]})
+		wantFields(t, "sender", m["sender"].(map[string]any),
+			map[string]any{"id": ann.UserID, "username": "ann", "email": "ann@example.com"})
 		if e.lastMessage(room) != m["id"] {
 			t.Fatalf("last_message = %q, want %v", e.lastMessage(room), m["id"])
 		}

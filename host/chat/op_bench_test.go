@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/chatwasm/chatwasm/host/chat/fixture"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
@@ -51,15 +52,8 @@ func BenchmarkRoomInfo(b *testing.B) {
 			}
 			s := New(st, DefaultConfig(), nil, opts...)
 			ctx := context.Background()
-			var c Caller
-			err := st.Write(ctx, func(tx *store.Tx) error {
-				u, err := tx.CreateUser(ctx, store.User{Tenant: store.DefaultTenant, Username: "ann"})
-				c = Caller{UserID: u.ID, Tenant: u.Tenant, Username: u.Username, SessionID: 1}
-				return err
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
+			u := fixture.New(b, st).User("ann", fixture.Tenant(store.DefaultTenant))
+			c := Caller{UserID: u.ID, Tenant: u.Tenant, Username: u.Username, SessionID: 1}
 			eff, err := s.Handle(ctx, c, "room.create", json.RawMessage(`{"type":"GroupChat","name":"team"}`))
 			if err != nil {
 				b.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/fixture"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
@@ -24,67 +25,30 @@ type permRoomFixture struct {
 func newPermRoomFixture(t *testing.T, st *store.Store) permRoomFixture {
 	t.Helper()
 	f := permRoomFixture{svc: New(st, DefaultConfig(), nil)}
-	ctx := context.Background()
-	err := st.Write(ctx, func(tx *store.Tx) error {
-		mk := func(tenant, name string) (Caller, error) {
-			u, err := tx.CreateUser(ctx, store.User{Tenant: tenant, Username: name})
-			return Caller{UserID: u.ID, Tenant: tenant, Username: name}, err
+	fx := fixture.New(t, st)
+	caller := func(u store.User) Caller { return Caller{UserID: u.ID, Tenant: u.Tenant, Username: u.Username} }
+	creator, admin, member, perm := fx.User("creator"), fx.User("admin"), fx.User("member"), fx.User("perm")
+	f.creator, f.admin, f.member, f.perm = caller(creator), caller(admin), caller(member), caller(perm)
+	f.outside, f.stranger = caller(fx.User("outside")), caller(fx.User("stranger", fixture.Tenant("other")))
+	room := func(kind store.RoomKind, locked bool) store.Room {
+		if kind == store.KindOneToOne {
+			return fx.Room(kind, []store.User{creator, member})
 		}
-		var err error
-		for _, p := range []struct {
-			c    *Caller
-			name string
-		}{{&f.creator, "creator"}, {&f.admin, "admin"}, {&f.member, "member"}, {&f.perm, "perm"}, {&f.outside, "outside"}} {
-			if *p.c, err = mk("acme", p.name); err != nil {
-				return err
-			}
-		}
-		if f.stranger, err = mk("other", "stranger"); err != nil {
-			return err
-		}
-		room := func(kind store.RoomKind, locked bool, pair string) (string, error) {
-			rm := store.Room{Tenant: "acme", Kind: kind, Name: "r", GroupLocked: locked, MaxMembers: 10}
-			if kind != store.KindOneToOne {
-				rm.CreatorID = &f.creator.UserID
-			}
-			rm, err := tx.CreateRoom(ctx, rm, pair)
-			if err != nil {
-				return "", err
-			}
-			if kind == store.KindOneToOne {
-				return rm.ID, tx.AddMembers(ctx, rm.ID, []int64{f.creator.UserID, f.member.UserID}, false)
-			}
-			if err := tx.AddMembers(ctx, rm.ID, []int64{f.creator.UserID, f.admin.UserID}, true); err != nil {
-				return "", err
-			}
-			if err := tx.AddMembers(ctx, rm.ID, []int64{f.member.UserID, f.perm.UserID}, false); err != nil {
-				return "", err
-			}
-			return rm.ID, tx.GrantPermissions(ctx, rm.ID, []int64{f.perm.UserID}, kindPermissions(kind))
-		}
-		if f.channel, err = room(store.KindChannel, false, ""); err != nil {
-			return err
-		}
-		if f.locked, err = room(store.KindGroup, true, ""); err != nil {
-			return err
-		}
-		if f.open, err = room(store.KindGroup, false, ""); err != nil {
-			return err
-		}
-		if f.dm, err = room(store.KindOneToOne, false, store.PairKey(f.creator.UserID, f.member.UserID)); err != nil {
-			return err
-		}
-		m, err := tx.InsertMessage(ctx, store.Message{RoomID: f.channel, SenderID: f.creator.UserID, Content: "x"})
+		rm := fx.Room(kind, []store.User{creator, admin, member, perm}, fixture.Locked(locked), fixture.Admins(admin.ID),
+			fixture.MaxMembers(10))
+		err := st.Write(context.Background(), func(tx *store.Tx) error {
+			return tx.GrantPermissions(context.Background(), rm.ID, []int64{perm.ID}, kindPermissions(kind))
+		})
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
-		d, err := tx.InsertMessage(ctx, store.Message{RoomID: f.channel, SenderID: f.creator.UserID, Content: "y", IsDeleted: true})
-		f.message, f.deleted = m.ID, d.ID
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
+		return rm
 	}
+	channel := room(store.KindChannel, false)
+	f.channel, f.locked, f.open = channel.ID, room(store.KindGroup, true).ID, room(store.KindGroup, false).ID
+	f.dm = room(store.KindOneToOne, false).ID
+	f.message = fx.Message(channel, creator, "x").ID
+	f.deleted = fx.Message(channel, creator, "y", fixture.Deleted()).ID
 	return f
 }
 

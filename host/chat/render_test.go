@@ -57,7 +57,7 @@ func TestRenderer(t *testing.T) {
 				{"message", func() (json.RawMessage, error) { return r.RenderMessage(ctx, tx, "acme", m.ID) }, msg},
 				{"notification", func() (json.RawMessage, error) { return r.RenderNotification(ctx, tx, "acme", n.ID) }, notifs[room][0]},
 				{"user", func() (json.RawMessage, error) { return r.RenderUser(ctx, tx, "acme", bob.UserID) },
-					json.RawMessage(`{"id":` + itoa(bob.UserID) + `,"username":"bob","email":"bob@example.com","first_name":"F","last_name":"L"}`)},
+					json.RawMessage(`{"id":` + itoa(bob.UserID) + `,"username":"bob","email":"bob@example.com","first_name":"Bob","last_name":""}`)},
 			} {
 				got, err := c.got()
 				if err != nil || string(got) != string(c.want) {

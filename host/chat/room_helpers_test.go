@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/fixture"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
@@ -21,28 +22,29 @@ type roomEnv struct {
 	t   *testing.T
 	st  *store.Store
 	svc *chat.Service
+	fx  *fixture.Factory
 }
 
 func newRoomEnv(t *testing.T, st *store.Store) *roomEnv {
-	return &roomEnv{t: t, st: st, svc: chat.New(st, chat.DefaultConfig(), nil)}
+	return &roomEnv{t: t, st: st, svc: chat.New(st, chat.DefaultConfig(), nil), fx: fixture.New(t, st)}
 }
 
 // user creates a user of tenant "acme" and returns a connection of theirs.
-func (e *roomEnv) user(name string) chat.Caller { return e.userIn("acme", name) }
+func (e *roomEnv) user(name string) chat.Caller { return e.userIn(fixture.DefaultTenant, name) }
 
 func (e *roomEnv) userIn(tenant, name string) chat.Caller {
 	e.t.Helper()
-	var u store.User
-	err := e.st.Write(context.Background(), func(tx *store.Tx) error {
-		var err error
-		u, err = tx.CreateUser(context.Background(), store.User{Tenant: tenant, Username: name, Email: name + "@example.com",
-			FirstName: strings.ToUpper(name[:1]) + name[1:]})
-		return err
-	})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return chat.Caller{UserID: u.ID, Tenant: tenant, Username: name, ChannelName: "chan-" + name}
+	return callerOf(e.fx.User(name, fixture.Tenant(tenant)))
+}
+
+// callerOf is a connection of u.
+func callerOf(u store.User) chat.Caller {
+	return chat.Caller{UserID: u.ID, Tenant: u.Tenant, Username: u.Username, ChannelName: "chan-" + u.Username}
+}
+
+// userOf is the user of connection c, as the fixtures need it.
+func userOf(c chat.Caller) store.User {
+	return store.User{ID: c.UserID, Tenant: c.Tenant, Username: c.Username}
 }
 
 // handle runs an action; data is marshalled unless it is a json.RawMessage.

@@ -177,3 +177,18 @@ func forgedRoom(id string) string {
 	return `{"id":"` + id + `","type":"Channel","name":"pwned","created_at":"2026-01-01T00:00:00Z",` +
 		`"updated_at":"2026-01-01T00:00:00Z","subscribers":[],"moderators":[],"property":{"preferences":{}}}`
 }
+
+// wantRefused fails t unless a request (what) failed with code and no
+// effects.
+func wantRefused(t *testing.T, what string, eff []wire.Effect, err error, code int) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s: succeeded with %v, want a %d", what, roomSummary(t, eff), code)
+	}
+	if got := wire.AsError(err).Code; got != code {
+		t.Errorf("%s: code %d (%v), want %d", what, got, err, code)
+	}
+	if eff != nil {
+		t.Errorf("%s: effects %v, want none", what, roomSummary(t, eff))
+	}
+}
