@@ -80,7 +80,7 @@ func (e *roomEnv) fail(c chat.Caller, event string, data any, code int, detail a
 	}
 	ce, isChat := err.(*wire.Error)
 	if !isChat {
-		e.t.Fatalf("%s %v: error %T %v, want *chat.Error", event, data, err, err)
+		e.t.Fatalf("%s %v: error %T %v, want *wire.Error", event, data, err, err)
 	}
 	if ce.Code != code {
 		e.t.Fatalf("%s %v: code %d (%v), want %d", event, data, ce.Code, ce.Detail, code)

@@ -73,9 +73,9 @@ func (s *Service) Config() Config { return s.cfg }
 // Store returns the service's store.
 func (s *Service) Store() *store.Store { return s.st }
 
-// Handle runs one client action and returns the effects to apply. Errors are
-// *Error (sent as error frames) or ErrUnknownEvent; anything else is a bug
-// that the gateway reports as 4006.
+// Handle runs one client action and returns the effects to apply. Errors
+// are *wire.Error (sent as error frames) or wire.ErrUnknownEvent; anything
+// else is a bug that the gateway reports as 4006.
 //
 // With modules loaded, the whole action sees one module set: its permission
 // hooks, its operation's chains, the exception hook on its error; an

@@ -27,7 +27,7 @@ func msgTooLarge(limit int64) string {
 }
 
 // decodeFrame parses a text frame. A frame that is not a JSON object is a
-// 4003 *chat.Error. eventType is "" when event_type is missing or is not a
+// 4003 *wire.Error. eventType is "" when event_type is missing or is not a
 // string, which the service answers as an unknown event.
 func decodeFrame(payload []byte) (eventType string, data json.RawMessage, err error) {
 	var f inbound
