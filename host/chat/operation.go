@@ -118,30 +118,33 @@ func (g granted) ungranted(ids []string) []string {
 
 // handle runs the action of the client event o.event.
 func (o *operation[In, Out]) handle(s *Service, ctx context.Context, c Caller, data json.RawMessage) ([]wire.Effect, error) {
+	if o.check == nil {
+		var none checked[In]
+		out, err := o.run(ctx, s, c, none.grant, none.in)
+		if err != nil {
+			return nil, err
+		}
+		return o.audience(s, ctx, c, none, out)
+	}
+	d, err := field.ActionData(data)
+	if err != nil {
+		return nil, err
+	}
 	var (
 		chk checked[In]
 		out Out
 		ok  bool
-		err error
 	)
-	if o.check != nil {
-		d, err := field.ActionData(data)
-		if err != nil {
+	if o.fast != nil {
+		chk, out, ok, err = o.fast(s, ctx, c, o, d)
+	}
+	if !ok {
+		if chk, err = o.check(s, ctx, c, data, d); err != nil || chk.none {
 			return nil, err
 		}
-		if o.fast != nil {
-			chk, out, ok, err = o.fast(s, ctx, c, o, d)
-		}
-		if !ok {
-			if chk, err = o.check(s, ctx, c, data, d); err != nil || chk.none {
-				return nil, err
-			}
-			out, err = o.run(ctx, s, c, chk.grant, chk.in)
-		}
-		if err != nil {
-			return nil, err
-		}
-	} else if out, err = o.run(ctx, s, c, granted{}, chk.in); err != nil {
+		out, err = o.run(ctx, s, c, chk.grant, chk.in)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return o.audience(s, ctx, c, chk, out)
@@ -153,8 +156,8 @@ func (o *operation[In, Out]) run(ctx context.Context, s *Service, c Caller, g gr
 	return runCore(ctx, s, o, c, g, in, o.core)
 }
 
-// runJSON runs the core on JSON args in tx, encoding the result as modules
-// see it (with the fields modules added to messages).
+// runJSON runs the core on JSON args in call.Tx, encoding the result as
+// modules see it (with the fields modules added to messages).
 func (o *operation[In, Out]) runJSON(s *Service, ctx context.Context, call opCall, args json.RawMessage) (json.RawMessage, error) {
 	var in In
 	if err := json.Unmarshal(args, &in); err != nil {

@@ -87,8 +87,10 @@ type Result struct {
 // imports, limits), its `next` reaches the host's default Go logic, and its
 // host imports work on a sandbox that is deleted afterwards: a temporary
 // SQLite database (migrated) holding the caller, a user of opts.Tenant, and
-// a GroupChat room "sandbox" the caller created. A replace hook runs inside
-// the operation's transaction, which commits only when the hook succeeds.
+// a GroupChat room "sandbox" the caller created. An extend or replace hook
+// runs its operation as a client request does (chat.Service.RunOperation):
+// the replace hook inside the operation's transaction, which commits only
+// when the hook succeeds.
 //
 // The error is for problems before the hook ran (a bad option, a module the
 // host refuses to load); the hook's own failure is in Result.Error.
