@@ -52,7 +52,7 @@ func BenchmarkRoomInfo(b *testing.B) {
 			}
 			s := New(st, DefaultConfig(), nil, opts...)
 			ctx := context.Background()
-			u := fixture.New(b, st).User("ann", fixture.Tenant(store.DefaultTenant))
+			u := fixture.New(b, st).User("ann", fixture.Tenant(store.DefaultTenant), fixture.NoProfile())
 			c := Caller{UserID: u.ID, Tenant: u.Tenant, Username: u.Username, SessionID: 1}
 			eff, err := s.Handle(ctx, c, "room.create", json.RawMessage(`{"type":"GroupChat","name":"team"}`))
 			if err != nil {
