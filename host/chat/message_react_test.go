@@ -28,10 +28,13 @@ func TestMessageReact(t *testing.T) {
 		msg := add["message"].(map[string]any)
 		wantMessage(t, msg)
 		rs := msg["reactions"].([]any)
-		if add["status"] != "successful" || add["type"] != "add" || len(rs) != 1 ||
-			rs[0].(map[string]any)["reaction_content"] != "👍" || rs[0].(map[string]any)["user"].(map[string]any)["username"] != "bob" {
-			t.Fatalf("add = %v", add)
+		wantFields(t, "add", add, map[string]any{"status": "successful", "type": "add"})
+		if len(rs) != 1 {
+			t.Fatalf("add.message.reactions = %v, want one", rs)
 		}
+		wantFields(t, "add.message.reactions[0]", rs[0].(map[string]any), map[string]any{"reaction_content": "👍"})
+		wantFields(t, "add.message.reactions[0].user", rs[0].(map[string]any)["user"].(map[string]any),
+			map[string]any{"username": "bob"})
 		// Reactions notify every member but the reactor, the author included.
 		_, annNotes := e.notifications(ann)
 		_, catNotes := e.notifications(cat)
