@@ -9,6 +9,7 @@ import (
 
 	chatwasm "github.com/chatwasm/chatwasm/guest-sdk/go"
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -18,21 +19,21 @@ import (
 // returns it loses nothing and changes nothing. It holds until host/chat
 // declares its payloads with abi/payload too.
 func TestPayloadsMatchHost(t *testing.T) {
-	room := func(kind store.RoomKind) *chat.RoomDetail {
-		d := filled[chat.RoomDetail]()
+	room := func(kind store.RoomKind) *wire.RoomDetail {
+		d := filled[wire.RoomDetail]()
 		d.Type = kind
 		d.Property.Preferences = json.RawMessage(`{"theme":"dark"}`)
 		return &d
 	}
-	message := filled[chat.MessageView]()
+	message := filled[wire.MessageView]()
 	message.Extra = nil // not part of the plain encoding
 	message.Content = "<b>&amp;</b> \u2028 é"
 	messageJSON, err := json.Marshal(&message)
 	if err != nil {
 		t.Fatal(err)
 	}
-	item := func(kind store.RoomKind, last json.RawMessage) chat.RoomListItem {
-		it := filled[chat.RoomListItem]()
+	item := func(kind store.RoomKind, last json.RawMessage) wire.RoomListItem {
+		it := filled[wire.RoomListItem]()
 		it.Type, it.LastMessage = kind, last
 		return it
 	}
@@ -55,14 +56,14 @@ func TestPayloadsMatchHost(t *testing.T) {
 		{"[]RoomMessages", filled[[]chat.RoomMessages](), &[]chatwasm.RoomMessages{}},
 		{"HistoryIn", filled[chat.HistoryIn](), &chatwasm.HistoryArgs{}},
 		{"HistoryOut", filled[chat.HistoryOut](), &chatwasm.HistoryResult{}},
-		{"HistoryOut unpaginated", chat.HistoryOut{Data: chat.HistoryData{RoomID: "r", Messages: []*chat.MessageView{&message}}},
+		{"HistoryOut unpaginated", chat.HistoryOut{Data: chat.HistoryData{RoomID: "r", Messages: []*wire.MessageView{&message}}},
 			&chatwasm.HistoryResult{}},
-		{"NotificationView", chat.NotificationView{ID: "n", NotificationType: "NEW_MESSAGE", Message: &message},
+		{"NotificationView", wire.NotificationView{ID: "n", NotificationType: "NEW_MESSAGE", Message: &message},
 			&chatwasm.Notification{}},
 		{"NotificationsIn", chat.NotificationsIn{}, &chatwasm.NotificationsArgs{}},
-		{"NotificationGroups", chat.NotificationGroups{
-			{RoomID: "r2", Notifications: []chat.NotificationView{{ID: "n", NotificationType: "NEW_MESSAGE", Message: &message}}},
-			{RoomID: "r1", Notifications: []chat.NotificationView{}},
+		{"NotificationGroups", wire.NotificationGroups{
+			{RoomID: "r2", Notifications: []wire.NotificationView{{ID: "n", NotificationType: "NEW_MESSAGE", Message: &message}}},
+			{RoomID: "r1", Notifications: []wire.NotificationView{}},
 		}, &chatwasm.NotificationGroups{}},
 		{"RoomIn", filled[chat.RoomIn](), &chatwasm.RoomArgs{}},
 		{"ListRoomsIn", chat.ListRoomsIn{}, &chatwasm.ListRoomsArgs{}},
@@ -77,7 +78,7 @@ func TestPayloadsMatchHost(t *testing.T) {
 		{"RoomDetail GroupChat", room(store.KindGroup), &chatwasm.Room{}},
 		{"RoomDetail Channel", room(store.KindChannel), &chatwasm.Room{}},
 		{"RoomDetail OneToOneChat", room(store.KindOneToOne), &chatwasm.Room{}},
-		{"[]RoomListItem", []chat.RoomListItem{item(store.KindGroup, messageJSON), item(store.KindChannel, nil),
+		{"[]RoomListItem", []wire.RoomListItem{item(store.KindGroup, messageJSON), item(store.KindChannel, nil),
 			item(store.KindOneToOne, messageJSON)}, &[]chatwasm.Room{}},
 		{"RegisterSessionIn", filled[chat.RegisterSessionIn](), &chatwasm.RegisterSessionArgs{}},
 		{"SessionView", filled[chat.SessionView](), &chatwasm.Session{}},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -25,7 +26,7 @@ func (s *Service) customAction(ctx context.Context, req *request, c Caller, even
 	err := s.st.Write(ctx, func(tx *store.Tx) error {
 		req.rollback(mark)
 		_, err := req.set.Run(ctx, abi.ActionHook(eventType), req.call(c, tx), data,
-			func(context.Context, []byte) ([]byte, error) { return nil, ErrUnknownEvent })
+			func(context.Context, []byte) ([]byte, error) { return nil, wire.ErrUnknownEvent })
 		return err
 	})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/hooks"
 )
 
@@ -15,11 +16,11 @@ import (
 // with its own code (e.g. 4007). ErrUnknownEvent stays as it is: its frame
 // has no code to map.
 func (s *Service) fail(ctx context.Context, req *request, c Caller, eventType string, err error) error {
-	if errors.Is(err, ErrUnknownEvent) {
-		return ErrUnknownEvent
+	if errors.Is(err, wire.ErrUnknownEvent) {
+		return wire.ErrUnknownEvent
 	}
-	ce := AsError(err)
-	if ce.Code == CodeInternal {
+	ce := wire.AsError(err)
+	if ce.Code == wire.CodeInternal {
 		s.log.ErrorContext(ctx, "operation failed", "event", eventType, "user", c.UserID, "err", err)
 	}
 	if !req.has(c.Tenant, abi.ExceptionHook) {
@@ -31,10 +32,10 @@ func (s *Service) fail(ctx context.Context, req *request, c Caller, eventType st
 // MapError is the error frame of a request that failed before it reached
 // the service (a malformed, binary or oversized frame): err mapped as
 // Handle maps an action's error, the exception hook included.
-func (s *Service) MapError(ctx context.Context, c Caller, eventType string, err error) *Error {
+func (s *Service) MapError(ctx context.Context, c Caller, eventType string, err error) *wire.Error {
 	ctx, req, end := s.begin(ctx)
 	defer end()
-	return AsError(s.fail(ctx, req, c, eventType, err))
+	return wire.AsError(s.fail(ctx, req, c, eventType, err))
 }
 
 // exceptionOut is what the exception chain returns; the detail is kept as
@@ -49,11 +50,11 @@ type exceptionOut struct {
 // keeps the original one; a code a module may not use, or a failing chain,
 // is logged and the client gets the chain's error instead (a 4006 for a
 // module fault).
-func (s *Service) handleException(ctx context.Context, req *request, c Caller, eventType string, ce *Error) *Error {
+func (s *Service) handleException(ctx context.Context, req *request, c Caller, eventType string, ce *wire.Error) *wire.Error {
 	detail, err := json.Marshal(ce.Detail)
 	if err != nil {
 		s.log.ErrorContext(ctx, "encode error detail", "err", err)
-		return Internal(err)
+		return wire.Internal(err)
 	}
 	args := abi.ExceptionArgs{Code: ce.Code, Detail: json.RawMessage(detail), EventType: eventType}
 	out, err := hooks.Call(ctx, req.set, abi.ExceptionHook, req.call(c, nil), args,
@@ -63,14 +64,14 @@ func (s *Service) handleException(ctx context.Context, req *request, c Caller, e
 		})
 	if err != nil {
 		s.log.WarnContext(ctx, "exception hook failed", "event", eventType, "err", err)
-		return AsError(err)
+		return wire.AsError(err)
 	}
 	if !abi.ValidCode(out.Code) {
 		s.log.ErrorContext(ctx, "exception hook answered a code modules may not use", "event", eventType,
 			"code", out.Code)
-		return Internal(ce)
+		return wire.Internal(ce)
 	}
-	mapped := &Error{Code: out.Code, Detail: out.Detail, Err: ce}
+	mapped := &wire.Error{Code: out.Code, Detail: out.Detail, Err: ce}
 	if len(out.Detail) == 0 {
 		mapped.Detail = ce.Detail
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -17,43 +18,41 @@ var errNoDefault = errors.New("chat: hook has no default logic")
 // DefaultHook runs the host's default logic of hook on args (the hook's JSON
 // args): what a module's `next` reaches at the end of its chain. It exists
 // for tools that run one hook outside a client request (chatwasm module
-// call); the server's own chains are built in op.go and perm_hooks.go.
+// call, which runs an operation's whole chain with RunOperation); the
+// server's own chains are built in op.go and perm_hooks.go.
 //
-// An operation's extend or replace hook runs the operation's core, in tx
-// when it is not nil (the replace layer's transaction) or else in a
-// transaction of its own. A permission hook answers the default check's
+// An operation's extend or replace hook runs the operation's core in a
+// transaction of its own, trusting none of the ids of args. A permission hook answers the default check's
 // abi.Decision as the chain's next does; handle_exception answers the
 // error unchanged; an action hook fails with ErrUnknownEvent. ctx must not
 // belong to a request of s (the checks would run the modules' hooks).
-func (s *Service) DefaultHook(ctx context.Context, tx *store.Tx, c Caller, hook string, args json.RawMessage) (json.RawMessage, error) {
+func (s *Service) DefaultHook(ctx context.Context, c Caller, hook string, args json.RawMessage) (json.RawMessage, error) {
 	h, ok := abi.LookupHook(hook)
 	if !ok {
 		return nil, fmt.Errorf("%w: %q", errNoDefault, hook)
 	}
 	switch h.Kind {
 	case abi.Extend, abi.Replace:
-		op, ok := defaultOps[h.Subject]
+		op, ok := byOp[h.Subject]
 		if !ok {
 			return nil, fmt.Errorf("%w: %q", errNoDefault, hook)
 		}
-		if tx != nil {
-			return op.run(s, ctx, tx, c, args)
-		}
+		// Nobody checked the args: the core grants nothing.
 		txfn := s.st.Read
-		if op.write {
+		if op.Write {
 			txfn = s.st.Write
 		}
 		var out json.RawMessage
 		err := txfn(ctx, func(tx *store.Tx) error {
 			var err error
-			out, err = op.run(s, ctx, tx, c, args)
+			out, err = op.runJSON(s, ctx, opCall{Tx: tx, Caller: c}, args)
 			return err
 		})
 		return out, err
 	case abi.Permission:
 		var a abi.PermissionArgs
 		if err := json.Unmarshal(args, &a); err != nil {
-			return nil, Validation(fmt.Sprintf("%s: invalid args: %v", hook, err))
+			return nil, wire.Validation(fmt.Sprintf("%s: invalid args: %v", hook, err))
 		}
 		dec, err := s.defaultDecision(ctx, c, hook, a)
 		if err != nil {
@@ -63,68 +62,13 @@ func (s *Service) DefaultHook(ctx context.Context, tx *store.Tx, c Caller, hook 
 	case abi.Exception:
 		var a abi.ExceptionArgs
 		if err := json.Unmarshal(args, &a); err != nil {
-			return nil, Validation(fmt.Sprintf("%s: invalid args: %v", hook, err))
+			return nil, wire.Validation(fmt.Sprintf("%s: invalid args: %v", hook, err))
 		}
 		return json.Marshal(abi.Error{Code: a.Code, Detail: a.Detail})
 	case abi.Action:
-		return nil, ErrUnknownEvent
+		return nil, wire.ErrUnknownEvent
 	}
 	return nil, fmt.Errorf("%w: %q", errNoDefault, hook)
-}
-
-// OperationWrites reports whether operation op runs in a write transaction
-// (false for the read operations, whose replace layer can only read, and
-// for names that are no operation).
-func OperationWrites(op string) bool { return defaultOps[op].write }
-
-// defaultOp is an operation's core on JSON payloads.
-type defaultOp struct {
-	write bool
-	run   func(s *Service, ctx context.Context, tx *store.Tx, c Caller, args json.RawMessage) (json.RawMessage, error)
-}
-
-// defaultOps are the cores that run() wraps, by operation name.
-var defaultOps = map[string]defaultOp{
-	abi.OpCreateMessage:         {true, jsonCore((*Service).createMessage)},
-	abi.OpReactToMessage:        {true, jsonCore((*Service).reactToMessage)},
-	abi.OpMessageAcknowledged:   {true, jsonCore((*Service).acknowledge)},
-	abi.OpModifyMessage:         {true, jsonCore((*Service).modifyMessage)},
-	abi.OpCreateReadReceipt:     {true, jsonCore((*Service).createReadReceipts)},
-	abi.OpRetreiveMessages:      {false, jsonCore((*Service).retrieveMessages)},
-	abi.OpCreateRoom:            {true, jsonCore((*Service).createRoom)},
-	abi.OpListRooms:             {false, jsonCore((*Service).listRooms)},
-	abi.OpRetreiveRoom:          {false, jsonCore((*Service).retrieveRoom)},
-	abi.OpAddMembersToRoom:      {true, jsonCore((*Service).addMembersToRoom)},
-	abi.OpRemoveMembersFromRoom: {true, jsonCore((*Service).removeMembersFromRoom)},
-	abi.OpLeaveRoom:             {true, jsonCore((*Service).leaveRoom)},
-	abi.OpJoinRoom:              {true, jsonCore((*Service).joinRoom)},
-	abi.OpModifyRoom:            {true, jsonCore((*Service).modifyRoom)},
-	abi.OpRegisterSession:       {true, jsonCore((*Service).registerSession)},
-	abi.OpGetActiveSessions: {false, jsonCore(func(s *Service, ctx context.Context, tx *store.Tx, c Caller, in SessionsIn) ([]string, error) {
-		return s.sessionChannels(true)(ctx, tx, c, in)
-	})},
-	abi.OpGetExpiredSessions: {false, jsonCore(func(s *Service, ctx context.Context, tx *store.Tx, c Caller, in SessionsIn) ([]string, error) {
-		return s.sessionChannels(false)(ctx, tx, c, in)
-	})},
-	abi.OpUpdateSession:     {true, jsonCore((*Service).updateSession)},
-	abi.OpGetAndGroupNotifs: {false, jsonCore((*Service).groupedNotifications)},
-}
-
-// jsonCore adapts a typed core to JSON args and result, encoded as modules
-// see them (with the fields modules added to messages).
-func jsonCore[In, Out any](core func(*Service, context.Context, *store.Tx, Caller, In) (Out, error)) func(
-	*Service, context.Context, *store.Tx, Caller, json.RawMessage) (json.RawMessage, error) {
-	return func(s *Service, ctx context.Context, tx *store.Tx, c Caller, args json.RawMessage) (json.RawMessage, error) {
-		var in In
-		if err := json.Unmarshal(args, &in); err != nil {
-			return nil, Validation(fmt.Sprintf("invalid args: %v", err))
-		}
-		out, err := core(s, ctx, tx, c, in)
-		if err != nil {
-			return nil, err
-		}
-		return encodeOut(&out)
-	}
 }
 
 // defaultDecision is the default check of permission hook as a Decision,
@@ -155,8 +99,8 @@ func (s *Service) defaultDecision(ctx context.Context, c Caller, hook string, a 
 	if err == nil {
 		return abi.Decision{Allow: true, RoomID: rm.ID}, nil
 	}
-	ce := AsError(err)
-	if ce.Code == CodeInternal {
+	ce := wire.AsError(err)
+	if ce.Code == wire.CodeInternal {
 		return abi.Decision{}, err
 	}
 	return abi.Decision{Allow: false, Code: ce.Code, Detail: ce.Detail}, nil

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/field"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
@@ -27,18 +28,18 @@ func TestListLimits(t *testing.T) {
 			return out
 		}
 		tooMany := func(what string) []string {
-			return []string{fmt.Sprintf("Too many %s: at most %d in one request", what, chat.MaxListItems)}
+			return []string{fmt.Sprintf("Too many %s: at most %d in one request", what, field.MaxListItems)}
 		}
-		e.fail(bob, "message.read", map[string]any{"message_id": ids(chat.MaxListItems+1, m["id"])}, 4003,
+		e.fail(bob, "message.read", map[string]any{"message_id": ids(field.MaxListItems+1, m["id"])}, 4003,
 			tooMany("message ids"))
-		e.fail(ann, "room.add_members", map[string]any{"room_id": group, "members": ids(chat.MaxListItems+1, 999)}, 4003,
+		e.fail(ann, "room.add_members", map[string]any{"room_id": group, "members": ids(field.MaxListItems+1, 999)}, 4003,
 			tooMany("user ids"))
-		e.fail(ann, "room.create", map[string]any{"type": "GroupChat", "name": "g", "participants": ids(chat.MaxListItems+1, 1)},
+		e.fail(ann, "room.create", map[string]any{"type": "GroupChat", "name": "g", "participants": ids(field.MaxListItems+1, 1)},
 			4003, tooMany("user ids"))
 		e.fail(ann, "room.modify", map[string]any{"room_id": group, "action": "add_admin",
-			"data": map[string]any{"users": ids(chat.MaxListItems+1, 2)}}, 4003, tooMany("user ids"))
+			"data": map[string]any{"users": ids(field.MaxListItems+1, 2)}}, 4003, tooMany("user ids"))
 
 		// At the cap the list is read (duplicates collapse) and handled as usual.
-		e.ok(bob, "message.read", map[string]any{"message_id": ids(chat.MaxListItems, m["id"])})
+		e.ok(bob, "message.read", map[string]any{"message_id": ids(field.MaxListItems, m["id"])})
 	})
 }

@@ -6,7 +6,8 @@ import (
 	"encoding/json"
 	"slices"
 
-	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 )
 
 // AcknowledgeIn is the payload of message_acknowledged.
@@ -16,45 +17,45 @@ type AcknowledgeIn struct {
 
 // SenderMessages is the acknowledged messages of one sender.
 type SenderMessages struct {
-	SenderID int64          `json:"sender_id"`
-	Messages []*MessageView `json:"messages"`
+	SenderID int64               `json:"sender_id"`
+	Messages []*wire.MessageView `json:"messages"`
 }
 
 // messageAcknowledged is message.acknowledged (§2.8.2): the caller confirms
 // delivery; each sender of an acknowledged message gets the updated messages
 // in one messagedelivered.dispatch to all of their connections.
-func (s *Service) messageAcknowledged(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
-	d, err := actionData(data)
-	if err != nil {
-		return nil, err
-	}
-	args, err := s.checkMessageAccess(ctx, c, d["message_id"])
-	if err != nil {
-		return nil, err
-	}
-	if len(args.Msgs) == 0 {
-		return nil, nil
-	}
-	ids := args.IDs()
-	ctx = withGrant(ctx, nil, ids)
-	out, err := run(ctx, s, "message_acknowledged", true, c, AcknowledgeIn{MessageIDs: ids}, s.acknowledge)
-	if err != nil {
-		return nil, err
-	}
-	// Only the senders of the messages the host checked get a frame,
-	// whoever the output names.
-	senders := make([]int64, 0, len(args.Msgs))
-	for _, m := range args.Msgs {
+var messageAcknowledged = &operation[AcknowledgeIn, []SenderMessages]{
+	event: "message.acknowledged", name: abi.OpMessageAcknowledged, write: true,
+	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[AcknowledgeIn], error) {
+		args, err := s.checkMessageAccess(ctx, c, d["message_id"])
+		if err != nil {
+			return checked[AcknowledgeIn]{}, err
+		}
+		if len(args.Msgs) == 0 {
+			return checked[AcknowledgeIn]{none: true}, nil
+		}
+		ids := args.IDs()
+		return checked[AcknowledgeIn]{in: AcknowledgeIn{MessageIDs: ids}, grant: grantMessages(ids), msgs: args.Msgs}, nil
+	},
+	core:     (*Service).acknowledge,
+	audience: (*Service).deliveredTo,
+}
+
+// deliveredTo tells the senders of the messages the host checked, whoever
+// the output names.
+func (s *Service) deliveredTo(ctx context.Context, c Caller, chk checked[AcknowledgeIn], out []SenderMessages) ([]wire.Effect, error) {
+	senders := make([]int64, 0, len(chk.msgs))
+	for _, m := range chk.msgs {
 		if !slices.Contains(senders, m.SenderID) {
 			senders = append(senders, m.SenderID)
 		}
 	}
-	effects := make([]Effect, 0, len(out))
+	effects := make([]wire.Effect, 0, len(out))
 	for _, g := range out {
 		if !slices.Contains(senders, g.SenderID) {
-			return nil, s.forgedOutput(ctx, c, "message_acknowledged", "sender_id", g.SenderID, senders)
+			return nil, s.forgedOutput(ctx, c, abi.OpMessageAcknowledged, "sender_id", g.SenderID, senders)
 		}
-		e, err := SendTo(UserGroup(g.SenderID), "messagedelivered.dispatch", g.Messages)
+		e, err := wire.SendTo(wire.UserGroup(g.SenderID), "messagedelivered.dispatch", g.Messages)
 		if err != nil {
 			return nil, err
 		}
@@ -67,8 +68,9 @@ func (s *Service) messageAcknowledged(ctx context.Context, c Caller, data json.R
 // notifications, add them to delivered_to, and return the messages grouped
 // by sender (senders in ascending id order). Messages the request's
 // permission check did not grant must pass have_message_permission here.
-func (s *Service) acknowledge(ctx context.Context, tx *store.Tx, c Caller, in AcknowledgeIn) ([]SenderMessages, error) {
-	if err := s.regrantMessages(ctx, tx, c, in.MessageIDs); err != nil {
+func (s *Service) acknowledge(ctx context.Context, call opCall, in AcknowledgeIn) ([]SenderMessages, error) {
+	tx, c := call.Tx, call.Caller
+	if err := s.regrantMessages(ctx, call, in.MessageIDs); err != nil {
 		return nil, err
 	}
 	if s.cfg.Notifications {
@@ -79,11 +81,11 @@ func (s *Service) acknowledge(ctx context.Context, tx *store.Tx, c Caller, in Ac
 	if err := tx.AddDeliveries(ctx, in.MessageIDs, c.UserID); err != nil {
 		return nil, err
 	}
-	views, err := serializeMessages(ctx, tx, in.MessageIDs)
+	views, err := wire.SerializeMessages(ctx, tx, in.MessageIDs)
 	if err != nil {
 		return nil, err
 	}
-	bySender := map[int64][]*MessageView{}
+	bySender := map[int64][]*wire.MessageView{}
 	for _, v := range views {
 		bySender[v.Sender.ID] = append(bySender[v.Sender.ID], v)
 	}

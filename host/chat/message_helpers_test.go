@@ -9,21 +9,23 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/fixture"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
 // msgEnv drives the message actions through Service.Handle on a real store.
-// Users and rooms are inserted with plain SQL, so these tests do not depend
-// on the room actions.
+// Users and rooms are fixtures, so these tests do not depend on the room
+// actions.
 type msgEnv struct {
-	t      testing.TB
-	st     *store.Store
-	svc    *chat.Service
-	roomAt int64 // created_at of the next room, increasing
+	t   testing.TB
+	st  *store.Store
+	svc *chat.Service
+	fx  *fixture.Factory
 }
 
 func newMsgEnv(t testing.TB, st *store.Store, cfg chat.Config) *msgEnv {
-	return &msgEnv{t: t, st: st, svc: chat.New(st, cfg, nil), roomAt: 1_700_000_000_000_000}
+	return &msgEnv{t: t, st: st, svc: chat.New(st, cfg, nil), fx: fixture.New(t, st)}
 }
 
 func (e *msgEnv) exec(fn func(ctx context.Context, ex store.Executor) error) {
@@ -35,16 +37,11 @@ func (e *msgEnv) exec(fn func(ctx context.Context, ex store.Executor) error) {
 }
 
 // user creates a user of tenant "acme".
-func (e *msgEnv) user(name string) chat.Caller { return e.userIn("acme", name) }
+func (e *msgEnv) user(name string) chat.Caller { return e.userIn(fixture.DefaultTenant, name) }
 
 func (e *msgEnv) userIn(tenant, name string) chat.Caller {
 	e.t.Helper()
-	var id int64
-	e.exec(func(ctx context.Context, ex store.Executor) error {
-		return ex.QueryRow(ctx, `INSERT INTO users (tenant, username, email, first_name, last_name)
-			VALUES ($1, $2, $3, 'F', 'L') RETURNING id`, tenant, name, name+"@example.com").Scan(&id)
-	})
-	return chat.Caller{UserID: id, Tenant: tenant, Username: name, ChannelName: "chan-" + name}
+	return callerOf(e.fx.User(name, fixture.Tenant(tenant)))
 }
 
 // msgRoom describes a room to insert; the first member is its creator and
@@ -58,27 +55,11 @@ type msgRoom struct {
 // room inserts a room and returns its id.
 func (e *msgEnv) room(r msgRoom) string {
 	e.t.Helper()
-	id := store.NewID()
-	e.roomAt += 1000
-	creator := r.members[0]
-	e.exec(func(ctx context.Context, ex store.Executor) error {
-		var creatorID *int64
-		if r.kind != store.KindOneToOne {
-			creatorID = &creator.UserID
-		}
-		if _, err := ex.Exec(ctx, `INSERT INTO rooms (id, tenant, kind, name, creator_id, group_locked, created_at, updated_at)
-			VALUES ($1, $2, $3, 'room', $4, $5, $6, $6)`, id, creator.Tenant, string(r.kind), creatorID, r.locked, e.roomAt); err != nil {
-			return err
-		}
-		for i, m := range r.members {
-			if _, err := ex.Exec(ctx, "INSERT INTO room_members (room_id, user_id, is_admin) VALUES ($1, $2, $3)",
-				id, m.UserID, i == 0 && r.kind != store.KindOneToOne); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return id
+	users := make([]store.User, len(r.members))
+	for i, m := range r.members {
+		users[i] = userOf(m)
+	}
+	return e.fx.Room(r.kind, users, fixture.Locked(r.locked)).ID
 }
 
 // group inserts an unlocked group chat of members.
@@ -87,7 +68,7 @@ func (e *msgEnv) group(members ...chat.Caller) string {
 }
 
 // handle runs an action; data is marshalled unless it is a json.RawMessage.
-func (e *msgEnv) handle(c chat.Caller, event string, data any) ([]chat.Effect, error) {
+func (e *msgEnv) handle(c chat.Caller, event string, data any) ([]wire.Effect, error) {
 	e.t.Helper()
 	raw, ok := data.(json.RawMessage)
 	if !ok && data != nil {
@@ -117,9 +98,9 @@ func (e *msgEnv) fail(c chat.Caller, event string, data any, code int, detail an
 	if err == nil {
 		e.t.Fatalf("%s %v: succeeded with %d effects, want error %d", event, data, len(eff), code)
 	}
-	ce, isChat := err.(*chat.Error)
+	ce, isChat := err.(*wire.Error)
 	if !isChat {
-		e.t.Fatalf("%s %v: error %T %v, want *chat.Error", event, data, err, err)
+		e.t.Fatalf("%s %v: error %T %v, want *wire.Error", event, data, err, err)
 	}
 	if ce.Code != code {
 		e.t.Fatalf("%s %v: code %d (%v), want %d", event, data, ce.Code, ce.Detail, code)
@@ -141,7 +122,7 @@ func (e *msgEnv) send(c chat.Caller, roomID, content string) map[string]any {
 func (e *msgEnv) sendData(c chat.Caller, data map[string]any) map[string]any {
 	e.t.Helper()
 	fs := e.ok(c, "message.send", data)
-	f := msgOne(e.t, fs, chat.RoomGroup(data["room_id"].(string)), "message.dispatch")
+	f := msgOne(e.t, fs, wire.RoomGroup(data["room_id"].(string)), "message.dispatch")
 	return msgObject(e.t, f.Data)
 }
 
@@ -206,11 +187,11 @@ type msgFrame struct {
 	Data      json.RawMessage `json:"data"`
 }
 
-func msgFrames(t testing.TB, effs []chat.Effect) []msgFrame {
+func msgFrames(t testing.TB, effs []wire.Effect) []msgFrame {
 	t.Helper()
 	out := []msgFrame{}
 	for _, e := range effs {
-		if e.Kind != chat.Send {
+		if e.Kind != wire.Send {
 			t.Fatalf("unexpected effect kind %v", e.Kind)
 		}
 		var f msgFrame
@@ -326,6 +307,17 @@ func wantMessage(t *testing.T, m map[string]any) {
 			wantMessage(t, sub)
 		} else if m[k] != nil {
 			t.Fatalf("%s = %v", k, m[k])
+		}
+	}
+}
+
+// wantFields checks the fields of a decoded object (what) against want,
+// each compared as JSON, and names every field that differs.
+func wantFields(t testing.TB, what string, got map[string]any, want map[string]any) {
+	t.Helper()
+	for k, w := range want {
+		if !msgJSONEqual(t, got[k], w) {
+			t.Errorf("%s.%s = %v, want %v", what, k, got[k], w)
 		}
 	}
 }

@@ -4,72 +4,70 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 )
 
 // HistoryIn is the payload of retreive_messages (sic, the reference's name).
 type HistoryIn struct {
-	RoomID   string       `json:"room_id"`
-	Paginate *PageRequest `json:"paginate,omitempty"`
+	RoomID   string             `json:"room_id"`
+	Paginate *field.PageRequest `json:"paginate,omitempty"`
 }
 
 // HistoryData is the inner data object of roommessages.dispatch.
 type HistoryData struct {
-	RoomID   string         `json:"room_id"`
-	Messages []*MessageView `json:"messages"`
+	RoomID   string              `json:"room_id"`
+	Messages []*wire.MessageView `json:"messages"`
 }
 
 // HistoryOut is roommessages.dispatch's data: {"data": ...}, with the
 // pagination keys beside "data" when a page was asked for (the embedded
 // pointer's fields are left out of the JSON when it is nil).
 type HistoryOut struct {
-	*PageInfo
+	*field.PageInfo
 	Data HistoryData `json:"data"`
 }
 
 // roomMessages is room.messages (§2.8.10): a member reads the room's
 // history, newest first, soft-deleted messages excluded, optionally one page
 // of it; the reply goes to all of the caller's connections.
-func (s *Service) roomMessages(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
-	d, err := actionData(data)
-	if err != nil {
-		return nil, err
-	}
-	rm, err := s.checkRoomAccess(ctx, c, d["room_id"])
-	if err != nil {
-		return nil, err
-	}
-	page, err := parsePaginate(d["paginate"])
-	if err != nil {
-		return nil, err
-	}
-	ctx = withGrant(ctx, []string{rm.ID}, nil)
-	out, err := run(ctx, s, "retreive_messages", false, c, HistoryIn{RoomID: rm.ID, Paginate: page}, s.retrieveMessages)
-	if err != nil {
-		return nil, err
-	}
-	e, err := SendTo(UserGroup(c.UserID), "roommessages.dispatch", out)
-	return []Effect{e}, err
+var roomMessages = &operation[HistoryIn, HistoryOut]{
+	event: "room.messages", name: abi.OpRetreiveMessages,
+	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[HistoryIn], error) {
+		rm, err := s.checkRoomAccess(ctx, c, d["room_id"])
+		if err != nil {
+			return checked[HistoryIn]{}, err
+		}
+		page, err := field.ParsePaginate(d["paginate"])
+		if err != nil {
+			return checked[HistoryIn]{}, err
+		}
+		return checked[HistoryIn]{in: HistoryIn{RoomID: rm.ID, Paginate: page}, grant: grantRoom(rm.ID)}, nil
+	},
+	core:     (*Service).retrieveMessages,
+	audience: toCaller[HistoryIn, HistoryOut]("roommessages.dispatch"),
 }
 
 // retrieveMessages is _retreive_messages. A room other than the one the
 // request's permission check granted must pass have_room_permission here:
 // in the caller's tenant, with the caller a member.
-func (s *Service) retrieveMessages(ctx context.Context, tx *store.Tx, c Caller, in HistoryIn) (HistoryOut, error) {
-	if err := regrant(ctx, in.RoomID, func() error {
+func (s *Service) retrieveMessages(ctx context.Context, call opCall, in HistoryIn) (HistoryOut, error) {
+	tx, c := call.Tx, call.Caller
+	if err := regrant(call.Grant, in.RoomID, func() error {
 		_, err := s.roomAccess(ctx, tx, c, rawID(in.RoomID))
 		return err
 	}); err != nil {
 		return HistoryOut{}, err
 	}
-	out := HistoryOut{Data: HistoryData{RoomID: in.RoomID, Messages: []*MessageView{}}}
+	out := HistoryOut{Data: HistoryData{RoomID: in.RoomID, Messages: []*wire.MessageView{}}}
 	limit, offset := int64(-1), int64(0)
 	if in.Paginate != nil {
 		count, err := tx.CountRoomMessages(ctx, in.RoomID)
 		if err != nil {
 			return HistoryOut{}, err
 		}
-		info, off, lim := paginate(*in.Paginate, count)
+		info, off, lim := field.Paginate(*in.Paginate, count)
 		out.PageInfo, offset, limit = &info, off, lim
 	}
 	msgs, err := tx.RoomMessages(ctx, in.RoomID, limit, offset)
@@ -80,7 +78,7 @@ func (s *Service) retrieveMessages(ctx context.Context, tx *store.Tx, c Caller, 
 	for i, m := range msgs {
 		ids[i] = m.ID
 	}
-	views, err := serializeMessages(ctx, tx, ids)
+	views, err := wire.SerializeMessages(ctx, tx, ids)
 	if err != nil {
 		return HistoryOut{}, err
 	}

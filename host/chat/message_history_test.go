@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
@@ -41,7 +42,7 @@ func TestRoomMessagesPagination(t *testing.T) {
 			if paginate != nil {
 				data["paginate"] = paginate
 			}
-			f := msgOne(t, e.ok(bob, "room.messages", data), chat.UserGroup(bob.UserID), "roommessages.dispatch")
+			f := msgOne(t, e.ok(bob, "room.messages", data), wire.UserGroup(bob.UserID), "roommessages.dispatch")
 			var h history
 			if err := json.Unmarshal(f.Data, &h); err != nil {
 				t.Fatal(err)

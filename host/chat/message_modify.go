@@ -8,6 +8,8 @@ import (
 	"strconv"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -31,20 +33,28 @@ type ModifyMessageIn struct {
 type ModifyMessageOut struct {
 	Status     string            `json:"status"`
 	Action     string            `json:"action"`
-	Message    *MessageView      `json:"message,omitempty"`
+	Message    *wire.MessageView `json:"message,omitempty"`
 	MessageIDs []json.RawMessage `json:"message_ids,omitempty"`
 }
 
 // messageModify is message.modify (§2.8.6): the sender edits one message or
 // deletes several of one room.
-func (s *Service) messageModify(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
-	d, err := actionData(data)
-	if err != nil {
-		return nil, err
-	}
+var messageModify = &operation[ModifyMessageIn, ModifyMessageOut]{
+	event: "message.modify", name: abi.OpModifyMessage, write: true,
+	check: (*Service).modifyCheck,
+	core:  (*Service).modifyMessage,
+	audience: func(_ *Service, _ context.Context, _ Caller, chk checked[ModifyMessageIn], out ModifyMessageOut) ([]wire.Effect, error) {
+		e, err := wire.SendTo(wire.RoomGroup(chk.in.RoomID), "messagemodification.dispatch", out)
+		return []wire.Effect{e}, err
+	},
+}
+
+// modifyCheck is message.modify's checks (modifyPermission), then its
+// action's data.
+func (s *Service) modifyCheck(ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[ModifyMessageIn], error) {
 	args, rm, err := s.modifyPermission(ctx, c, d["message_id"])
 	if err != nil {
-		return nil, err
+		return checked[ModifyMessageIn]{}, err
 	}
 	in := ModifyMessageIn{RoomID: rm.ID, MessageIDs: args.IDs()}
 	if raw, ok := d["action"]; ok {
@@ -55,18 +65,12 @@ func (s *Service) messageModify(ctx context.Context, c Caller, data json.RawMess
 		in.SentIDs = sentIDs(d["message_id"])
 	case "update":
 		if err := parseUpdate(d, &in); err != nil {
-			return nil, err
+			return checked[ModifyMessageIn]{}, err
 		}
 	default:
-		return nil, Validation("Invalid action type")
+		return checked[ModifyMessageIn]{}, wire.Validation("Invalid action type")
 	}
-	ctx = withGrant(ctx, []string{rm.ID}, in.MessageIDs)
-	out, err := run(ctx, s, "modify_message", true, c, in, s.modifyMessage)
-	if err != nil {
-		return nil, err
-	}
-	e, err := SendTo(RoomGroup(rm.ID), "messagemodification.dispatch", out)
-	return []Effect{e}, err
+	return checked[ModifyMessageIn]{in: in, grant: grantRoom(rm.ID, in.MessageIDs...), msgs: args.Msgs}, nil
 }
 
 // modifyPermission runs message.modify's checks: is_message_sender (which
@@ -95,7 +99,7 @@ func (s *Service) modifyPermission(ctx context.Context, c Caller, rawMessageID j
 		}
 		member, _, err := tx.Membership(ctx, rm.ID, c.UserID)
 		if err == nil && !member {
-			err = Denied(deniedMessageAccess)
+			err = wire.Denied(deniedMessageAccess)
 		}
 		return err
 	})
@@ -114,25 +118,25 @@ func sentIDs(raw json.RawMessage) []json.RawMessage {
 // parseUpdate validates an update's message_id and extra_fields.
 func parseUpdate(d map[string]json.RawMessage, in *ModifyMessageIn) error {
 	if ids := sentIDs(d["message_id"]); len(ids) > 1 {
-		return Validation("You can only update one message at a time")
+		return wire.Validation("You can only update one message at a time")
 	}
-	extra, ok := rawObject(d["extra_fields"])
+	extra, ok := field.RawObject(d["extra_fields"])
 	if !ok || len(extra) == 0 {
-		return Validation("'extra_fields' field should be provided for update action")
+		return wire.Validation("'extra_fields' field should be provided for update action")
 	}
 	raw, present := extra["content"]
-	if !present || !truthy(raw) {
-		return Validation("Content should be provided for update action")
+	if !present || !field.Truthy(raw) {
+		return wire.Validation("Content should be provided for update action")
 	}
 	fields := map[string][]string{}
-	if content, msg := charField(raw, true, true, false, false, 0); msg != "" {
+	if content, msg := field.CharField(raw, true, true, false, false, 0); msg != "" {
 		fields["content"] = []string{msg}
 	} else {
 		in.Content = *content
 	}
 	for _, key := range []string{"room_id", "sender_id", "parent_message_id", "forwarded_from_id"} {
 		raw, present := extra[key]
-		if !present || isNull(raw) {
+		if !present || field.IsNull(raw) {
 			continue
 		}
 		var (
@@ -141,7 +145,7 @@ func parseUpdate(d map[string]json.RawMessage, in *ModifyMessageIn) error {
 		)
 		if key == "sender_id" {
 			ref, msg = userPKField(raw)
-		} else if id, m := pkField(raw); m != "" {
+		} else if id, m := field.PkField(raw); m != "" {
 			msg = m
 		} else {
 			ref = *id
@@ -156,22 +160,22 @@ func parseUpdate(d map[string]json.RawMessage, in *ModifyMessageIn) error {
 		in.Refs[key] = ref
 	}
 	if len(fields) > 0 {
-		return FieldErrors(fields)
+		return wire.FieldErrors(fields)
 	}
 	return nil
 }
 
 // userPKField parses a user primary key: an integer or a numeric string.
 func userPKField(raw json.RawMessage) (string, string) {
-	switch jsonKind(raw) {
+	switch field.JsonKind(raw) {
 	case "int", "str":
-		s := choiceValue(raw)
+		s := field.ChoiceValue(raw)
 		if _, err := strconv.ParseInt(s, 10, 64); err != nil {
 			return "", "Incorrect type. Expected pk value, received str."
 		}
 		return s, ""
 	}
-	return "", "Incorrect type. Expected pk value, received " + jsonKind(raw) + "."
+	return "", "Incorrect type. Expected pk value, received " + field.JsonKind(raw) + "."
 }
 
 // modifyMessage is _modify_message. Delete removes (or flags, with soft
@@ -179,8 +183,9 @@ func userPKField(raw json.RawMessage) (string, string) {
 // last_message; update re-sanitises and stores the content and marks the
 // message edited. Messages and a room other than those the request's
 // permission checks granted must pass them here (modifiable).
-func (s *Service) modifyMessage(ctx context.Context, tx *store.Tx, c Caller, in ModifyMessageIn) (ModifyMessageOut, error) {
-	if err := s.modifiable(ctx, tx, c, in); err != nil {
+func (s *Service) modifyMessage(ctx context.Context, call opCall, in ModifyMessageIn) (ModifyMessageOut, error) {
+	tx, c := call.Tx, call.Caller
+	if err := s.modifiable(ctx, call, in); err != nil {
 		return ModifyMessageOut{}, err
 	}
 	if in.Action == "delete" {
@@ -197,7 +202,7 @@ func (s *Service) modifyMessage(ctx context.Context, tx *store.Tx, c Caller, in 
 	}
 
 	if len(in.MessageIDs) != 1 {
-		return ModifyMessageOut{}, Validation("You can only update one message at a time")
+		return ModifyMessageOut{}, wire.Validation("You can only update one message at a time")
 	}
 	if err := s.checkRefs(ctx, tx, c, in.Refs); err != nil {
 		return ModifyMessageOut{}, err
@@ -206,10 +211,10 @@ func (s *Service) modifyMessage(ctx context.Context, tx *store.Tx, c Caller, in 
 	if err != nil {
 		return ModifyMessageOut{}, err
 	}
-	if err := tx.EditMessage(ctx, m.ID, sanitizeHTML(in.Content)); err != nil {
+	if err := tx.EditMessage(ctx, m.ID, field.SanitizeHTML(in.Content)); err != nil {
 		return ModifyMessageOut{}, err
 	}
-	vs, err := serializeMessages(ctx, tx, []string{m.ID})
+	vs, err := wire.SerializeMessages(ctx, tx, []string{m.ID})
 	if err != nil {
 		return ModifyMessageOut{}, err
 	}
@@ -221,8 +226,8 @@ func (s *Service) modifyMessage(ctx context.Context, tx *store.Tx, c Caller, in 
 // must exist in the caller's tenant with the caller a member
 // (have_message_permission), and each message must exist in it, not be
 // soft-deleted, and have been sent by the caller (is_message_sender).
-func (s *Service) modifiable(ctx context.Context, tx *store.Tx, c Caller, in ModifyMessageIn) error {
-	g := grantOf(ctx)
+func (s *Service) modifiable(ctx context.Context, call opCall, in ModifyMessageIn) error {
+	tx, c, g := call.Tx, call.Caller, call.Grant
 	rest := g.ungranted(in.MessageIDs)
 	if g.room(in.RoomID) && len(rest) == 0 {
 		return nil
@@ -237,7 +242,7 @@ func (s *Service) modifiable(ctx context.Context, tx *store.Tx, c Caller, in Mod
 			return err
 		}
 		if !member {
-			return Denied(deniedMessageAccess)
+			return wire.Denied(deniedMessageAccess)
 		}
 	}
 	msgs, err := tx.MessagesInTenant(ctx, c.Tenant, rest)
@@ -248,11 +253,11 @@ func (s *Service) modifiable(ctx context.Context, tx *store.Tx, c Caller, in Mod
 		m, ok := msgs[id]
 		switch {
 		case !ok || m.IsDeleted:
-			return NotFound()
+			return wire.NotFound()
 		case m.SenderID != c.UserID:
-			return Denied(deniedMessageModify)
+			return wire.Denied(deniedMessageModify)
 		case m.RoomID != rm.ID:
-			return Validation("All messages marked for modification must come from the same room")
+			return wire.Validation("All messages marked for modification must come from the same room")
 		}
 	}
 	return nil
@@ -278,13 +283,13 @@ func (s *Service) checkRefs(ctx context.Context, tx *store.Tx, c Caller, refs ma
 		}
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			fields[key] = []string{invalidPK(ref)}
+			fields[key] = []string{field.InvalidPK(ref)}
 		case err != nil:
 			return err
 		}
 	}
 	if len(fields) > 0 {
-		return FieldErrors(fields)
+		return wire.FieldErrors(fields)
 	}
 	return nil
 }

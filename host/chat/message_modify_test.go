@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
@@ -20,15 +21,14 @@ func TestMessageModifyUpdate(t *testing.T) {
 		id := m["id"].(string)
 		fs := e.ok(ann, "message.modify", map[string]any{"action": "update", "message_id": id,
 			"extra_fields": map[string]any{"content": "<i>final</i><script>x()</script>", "room_id": room, "is_deleted": true, "priority": 1}})
-		f := msgOne(t, fs, chat.RoomGroup(room), "messagemodification.dispatch")
+		f := msgOne(t, fs, wire.RoomGroup(room), "messagemodification.dispatch")
 		out := msgObject(t, f.Data)
 		msgKeys(t, "update", out, "status", "action", "message")
 		got := out["message"].(map[string]any)
 		wantMessage(t, got)
-		if out["status"] != "successful" || out["action"] != "update" || got["content"] != "<i>final</i>" ||
-			got["is_edited"] != true || got["is_deleted"] != false || got["created_at"] != m["created_at"] || got["id"] != id {
-			t.Fatalf("update = %v", out)
-		}
+		wantFields(t, "update", out, map[string]any{"status": "successful", "action": "update"})
+		wantFields(t, "update.message", got, map[string]any{"content": "<i>final</i>", "is_edited": true,
+			"is_deleted": false, "created_at": m["created_at"], "id": id})
 		if e.lastMessage(room) != id {
 			t.Fatal("an edit moved last_message")
 		}
@@ -102,7 +102,7 @@ func TestMessageModifyDelete(t *testing.T) {
 
 				// Ids are echoed exactly as sent, duplicates and case included.
 				sent := json.RawMessage(`{"action":"delete","message_id":["` + m2 + `","` + strings.ToUpper(m3) + `","` + m2 + `"]}`)
-				f := msgOne(t, e.ok(ann, "message.modify", sent), chat.RoomGroup(room), "messagemodification.dispatch")
+				f := msgOne(t, e.ok(ann, "message.modify", sent), wire.RoomGroup(room), "messagemodification.dispatch")
 				out := msgObject(t, f.Data)
 				msgKeys(t, "delete", out, "status", "action", "message_ids")
 				if out["status"] != "successful" || out["action"] != "delete" ||
@@ -137,7 +137,7 @@ func TestMessageModifyDelete(t *testing.T) {
 					t.Fatalf("last_message = %q, want none", e.lastMessage(room))
 				}
 
-				f = msgOne(t, e.ok(bob, "room.messages", map[string]any{"room_id": room}), chat.UserGroup(bob.UserID), "roommessages.dispatch")
+				f = msgOne(t, e.ok(bob, "room.messages", map[string]any{"room_id": room}), wire.UserGroup(bob.UserID), "roommessages.dispatch")
 				var hist struct {
 					Data struct {
 						Messages []any `json:"messages"`
@@ -162,7 +162,7 @@ func TestHardDeleteOrphansReplies(t *testing.T) {
 			t.Fatalf("reply = %v", reply)
 		}
 		e.ok(ann, "message.modify", map[string]any{"action": "delete", "message_id": parent})
-		f := msgOne(t, e.ok(bob, "message.acknowledged", map[string]any{"message_id": reply["id"]}), chat.UserGroup(bob.UserID), "messagedelivered.dispatch")
+		f := msgOne(t, e.ok(bob, "message.acknowledged", map[string]any{"message_id": reply["id"]}), wire.UserGroup(bob.UserID), "messagedelivered.dispatch")
 		if m := msgArray(t, f.Data)[0]; m["parent_message"] != nil {
 			t.Fatalf("orphaned reply = %v", m)
 		}
@@ -182,7 +182,7 @@ func TestSerializerSurvivesReferenceCycles(t *testing.T) {
 			_, err := ex.Exec(ctx, "UPDATE messages SET parent_message_id = $1 WHERE id = $2", b, a)
 			return err
 		})
-		f := msgOne(t, e.ok(ann, "room.messages", map[string]any{"room_id": room}), chat.UserGroup(ann.UserID), "roommessages.dispatch")
+		f := msgOne(t, e.ok(ann, "room.messages", map[string]any{"room_id": room}), wire.UserGroup(ann.UserID), "roommessages.dispatch")
 		var h history
 		if err := json.Unmarshal(f.Data, &h); err != nil || len(h.Data.Messages) != 2 {
 			t.Fatalf("history %s, %v", f.Data, err)

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -22,48 +25,49 @@ type ReactIn struct {
 // ReactOut is reaction.dispatch's data. The reference names the action
 // "type" for add but "action" for remove (PROTOCOL.md §7.4): both are kept.
 type ReactOut struct {
-	Status  string       `json:"status"`
-	Type    string       `json:"type,omitempty"`
-	Message *MessageView `json:"message"`
-	Action  string       `json:"action,omitempty"`
+	Status  string            `json:"status"`
+	Type    string            `json:"type,omitempty"`
+	Message *wire.MessageView `json:"message"`
+	Action  string            `json:"action,omitempty"`
 }
 
 // messageReact is message.react (§2.8.4): add (replacing a different one) or
 // remove the caller's reaction to a message, broadcast to its room.
-func (s *Service) messageReact(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
-	d, err := actionData(data)
-	if err != nil {
-		return nil, err
-	}
+var messageReact = &operation[ReactIn, ReactOut]{
+	event: "message.react", name: abi.OpReactToMessage, write: true,
+	check: (*Service).reactCheck,
+	core:  (*Service).reactToMessage,
+	audience: func(_ *Service, _ context.Context, _ Caller, chk checked[ReactIn], out ReactOut) ([]wire.Effect, error) {
+		e, err := wire.SendTo(wire.RoomGroup(chk.msgs[0].RoomID), "reaction.dispatch", out)
+		return []wire.Effect{e}, err
+	},
+}
+
+// reactCheck is message.react's checks: the message, then the reaction.
+func (s *Service) reactCheck(ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[ReactIn], error) {
 	args, err := s.checkMessageAccess(ctx, c, d["message_id"])
 	if err != nil {
-		return nil, err
+		return checked[ReactIn]{}, err
 	}
 	var typ string
 	if raw, ok := d["type"]; !ok || json.Unmarshal(raw, &typ) != nil || (typ != "add" && typ != "remove") {
-		return nil, Validation("invalid reaction type")
+		return checked[ReactIn]{}, wire.Validation("invalid reaction type")
 	}
 	if args.IsList || len(args.Msgs) != 1 {
 		// The reference passes a list through its permission check and then
 		// fails to parse it as one UUID.
-		return nil, Validation(fmt.Sprintf("“%s” is not a valid UUID.", compactJSON(d["message_id"])))
+		return checked[ReactIn]{}, wire.Validation(fmt.Sprintf("“%s” is not a valid UUID.", wire.CompactJSON(d["message_id"])))
 	}
 	in := ReactIn{Type: typ, MessageID: args.Msgs[0].ID}
 	if typ == "add" {
 		raw, present := d["reaction_content"]
-		content, msg := charField(raw, present, true, false, false, maxReactionLen)
+		content, msg := field.CharField(raw, present, true, false, false, maxReactionLen)
 		if msg != "" {
-			return nil, FieldErrors(map[string][]string{"reaction_content": {msg}})
+			return checked[ReactIn]{}, wire.FieldErrors(map[string][]string{"reaction_content": {msg}})
 		}
 		in.ReactionContent = *content
 	}
-	ctx = withGrant(ctx, nil, []string{in.MessageID})
-	out, err := run(ctx, s, "react_to_message", true, c, in, s.reactToMessage)
-	if err != nil {
-		return nil, err
-	}
-	e, err := SendTo(RoomGroup(args.Msgs[0].RoomID), "reaction.dispatch", out)
-	return []Effect{e}, err
+	return checked[ReactIn]{in: in, grant: grantMessages([]string{in.MessageID}), msgs: args.Msgs}, nil
 }
 
 // reactToMessage is _react_to_message. Adding stores one reaction per user
@@ -71,12 +75,13 @@ func (s *Service) messageReact(ctx context.Context, c Caller, data json.RawMessa
 // 4005) and notifies every member but the caller; removing reports "failed"
 // when there was nothing to remove. A message other than the one the
 // request's permission check granted must pass have_message_permission here.
-func (s *Service) reactToMessage(ctx context.Context, tx *store.Tx, c Caller, in ReactIn) (ReactOut, error) {
+func (s *Service) reactToMessage(ctx context.Context, call opCall, in ReactIn) (ReactOut, error) {
+	tx, c := call.Tx, call.Caller
 	m, err := liveMessage(ctx, tx, c, in.MessageID)
 	if err != nil {
 		return ReactOut{}, err
 	}
-	if err := s.regrantLoaded(ctx, tx, c, map[string]store.Message{m.ID: m}, []string{m.ID}); err != nil {
+	if err := s.regrantLoaded(ctx, call, map[string]store.Message{m.ID: m}, []string{m.ID}); err != nil {
 		return ReactOut{}, err
 	}
 	out := ReactOut{Status: "successful"}
@@ -98,7 +103,7 @@ func (s *Service) reactToMessage(ctx context.Context, tx *store.Tx, c Caller, in
 			out.Status = "failed"
 		}
 	}
-	vs, err := serializeMessages(ctx, tx, []string{m.ID})
+	vs, err := wire.SerializeMessages(ctx, tx, []string{m.ID})
 	if err != nil {
 		return ReactOut{}, err
 	}

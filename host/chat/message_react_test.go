@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
@@ -18,7 +19,7 @@ func TestMessageReact(t *testing.T) {
 		react := func(c chat.Caller, data map[string]any) map[string]any {
 			t.Helper()
 			data["message_id"] = m
-			f := msgOne(t, e.ok(c, "message.react", data), chat.RoomGroup(room), "reaction.dispatch")
+			f := msgOne(t, e.ok(c, "message.react", data), wire.RoomGroup(room), "reaction.dispatch")
 			return msgObject(t, f.Data)
 		}
 
@@ -27,10 +28,13 @@ func TestMessageReact(t *testing.T) {
 		msg := add["message"].(map[string]any)
 		wantMessage(t, msg)
 		rs := msg["reactions"].([]any)
-		if add["status"] != "successful" || add["type"] != "add" || len(rs) != 1 ||
-			rs[0].(map[string]any)["reaction_content"] != "👍" || rs[0].(map[string]any)["user"].(map[string]any)["username"] != "bob" {
-			t.Fatalf("add = %v", add)
+		wantFields(t, "add", add, map[string]any{"status": "successful", "type": "add"})
+		if len(rs) != 1 {
+			t.Fatalf("add.message.reactions = %v, want one", rs)
 		}
+		wantFields(t, "add.message.reactions[0]", rs[0].(map[string]any), map[string]any{"reaction_content": "👍"})
+		wantFields(t, "add.message.reactions[0].user", rs[0].(map[string]any)["user"].(map[string]any),
+			map[string]any{"username": "bob"})
 		// Reactions notify every member but the reactor, the author included.
 		_, annNotes := e.notifications(ann)
 		_, catNotes := e.notifications(cat)
@@ -92,14 +96,14 @@ func TestMessageTyping(t *testing.T) {
 		e := newMsgEnv(t, st, chat.DefaultConfig())
 		ann, bob, eve := e.user("ann"), e.user("bob"), e.user("eve")
 		room := e.group(ann, bob)
-		f := msgOne(t, e.ok(bob, "message.typing", map[string]any{"room_id": room}), chat.RoomGroup(room), "messagetyping.dispatch")
+		f := msgOne(t, e.ok(bob, "message.typing", map[string]any{"room_id": room}), wire.RoomGroup(room), "messagetyping.dispatch")
 		if !msgJSONEqual(t, f.Data, map[string]any{"username": "bob"}) {
 			t.Fatalf("data %s", f.Data)
 		}
 		// The username comes from the store when the caller lacks it.
 		anon := bob
 		anon.Username = ""
-		f = msgOne(t, e.ok(anon, "message.typing", map[string]any{"room_id": room}), chat.RoomGroup(room), "messagetyping.dispatch")
+		f = msgOne(t, e.ok(anon, "message.typing", map[string]any{"room_id": room}), wire.RoomGroup(room), "messagetyping.dispatch")
 		if !msgJSONEqual(t, f.Data, map[string]any{"username": "bob"}) {
 			t.Fatalf("data %s", f.Data)
 		}

@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"slices"
 
-	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 )
 
 // ReadReceiptIn is the payload of create_read_receipt.
@@ -18,50 +19,50 @@ type ReadReceiptIn struct {
 
 // RoomMessages is the messages of one room.
 type RoomMessages struct {
-	RoomID   string         `json:"room_id"`
-	Messages []*MessageView `json:"messages"`
+	RoomID   string              `json:"room_id"`
+	Messages []*wire.MessageView `json:"messages"`
 }
 
 // messageRead is message.read (§2.8.3): read receipts for the listed
 // messages the caller did not send, broadcast to each message's room. A
 // single id gives one Message object, a list one array per room; reading
 // one's own messages gives no frame at all.
-func (s *Service) messageRead(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
-	d, err := actionData(data)
-	if err != nil {
-		return nil, err
-	}
-	args, err := s.checkMessageAccess(ctx, c, d["message_id"])
-	if err != nil {
-		return nil, err
-	}
-	in := ReadReceiptIn{MessageIDs: args.IDs(), List: args.IsList}
-	ctx = withGrant(ctx, nil, in.MessageIDs)
-	out, err := run(ctx, s, "create_read_receipt", true, c, in, s.createReadReceipts)
-	if err != nil {
-		return nil, err
-	}
-	// Only the rooms of the messages the host checked get a frame, whatever
-	// the output names.
+var messageRead = &operation[ReadReceiptIn, []RoomMessages]{
+	event: "message.read", name: abi.OpCreateReadReceipt, write: true,
+	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[ReadReceiptIn], error) {
+		args, err := s.checkMessageAccess(ctx, c, d["message_id"])
+		if err != nil {
+			return checked[ReadReceiptIn]{}, err
+		}
+		in := ReadReceiptIn{MessageIDs: args.IDs(), List: args.IsList}
+		return checked[ReadReceiptIn]{in: in, grant: grantMessages(in.MessageIDs), msgs: args.Msgs}, nil
+	},
+	core:     (*Service).createReadReceipts,
+	audience: (*Service).readBy,
+}
+
+// readBy tells the rooms of the messages the host checked, whatever the
+// output names.
+func (s *Service) readBy(ctx context.Context, c Caller, chk checked[ReadReceiptIn], out []RoomMessages) ([]wire.Effect, error) {
 	rooms := make([]string, 0, 1)
-	for _, m := range args.Msgs {
+	for _, m := range chk.msgs {
 		if !slices.Contains(rooms, m.RoomID) {
 			rooms = append(rooms, m.RoomID)
 		}
 	}
-	effects := make([]Effect, 0, len(out))
+	effects := make([]wire.Effect, 0, len(out))
 	for _, g := range out {
 		if !slices.Contains(rooms, g.RoomID) {
-			return nil, s.forgedOutput(ctx, c, "create_read_receipt", "room_id", g.RoomID, rooms)
+			return nil, s.forgedOutput(ctx, c, abi.OpCreateReadReceipt, "room_id", g.RoomID, rooms)
 		}
 		if len(g.Messages) == 0 {
 			continue // nothing to tell the room
 		}
 		var payload any = g.Messages
-		if !in.List {
+		if !chk.in.List {
 			payload = g.Messages[0]
 		}
-		e, err := SendTo(RoomGroup(g.RoomID), "readreceipt.dispatch", payload)
+		e, err := wire.SendTo(wire.RoomGroup(g.RoomID), "readreceipt.dispatch", payload)
 		if err != nil {
 			return nil, err
 		}
@@ -76,19 +77,20 @@ func (s *Service) messageRead(ctx context.Context, c Caller, data json.RawMessag
 // appearance. Messages are looked up in the caller's tenant only, and those
 // the request's permission check did not grant must pass
 // have_message_permission here.
-func (s *Service) createReadReceipts(ctx context.Context, tx *store.Tx, c Caller, in ReadReceiptIn) ([]RoomMessages, error) {
+func (s *Service) createReadReceipts(ctx context.Context, call opCall, in ReadReceiptIn) ([]RoomMessages, error) {
+	tx, c := call.Tx, call.Caller
 	msgs, err := tx.MessagesInTenant(ctx, c.Tenant, in.MessageIDs)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.regrantLoaded(ctx, tx, c, msgs, in.MessageIDs); err != nil {
+	if err := s.regrantLoaded(ctx, call, msgs, in.MessageIDs); err != nil {
 		return nil, err
 	}
 	var ids []string
 	for _, id := range in.MessageIDs {
 		m, ok := msgs[id]
 		if !ok || m.IsDeleted {
-			return nil, NotFound()
+			return nil, wire.NotFound()
 		}
 		if m.SenderID != c.UserID {
 			ids = append(ids, id)
@@ -100,7 +102,7 @@ func (s *Service) createReadReceipts(ctx context.Context, tx *store.Tx, c Caller
 	if err := tx.InsertReadReceipts(ctx, ids, c.UserID); err != nil {
 		return nil, err
 	}
-	views, err := serializeMessages(ctx, tx, ids)
+	views, err := wire.SerializeMessages(ctx, tx, ids)
 	if err != nil {
 		return nil, err
 	}

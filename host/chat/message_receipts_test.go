@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
@@ -32,9 +33,9 @@ func TestMessageAcknowledged(t *testing.T) {
 			}
 			var want []string
 			switch f.Group {
-			case chat.UserGroup(ann.UserID):
+			case wire.UserGroup(ann.UserID):
 				want = []string{a1, a2}
-			case chat.UserGroup(cat.UserID):
+			case wire.UserGroup(cat.UserID):
 				want = []string{c1}
 			default:
 				t.Fatalf("frame to %s", f.Group)
@@ -61,7 +62,7 @@ func TestMessageAcknowledged(t *testing.T) {
 		}
 		// Acknowledging again is harmless and delivered_to stays a set;
 		// acknowledging one's own message reports to oneself.
-		f := msgOne(t, e.ok(ann, "message.acknowledged", map[string]any{"message_id": a1}), chat.UserGroup(ann.UserID), "messagedelivered.dispatch")
+		f := msgOne(t, e.ok(ann, "message.acknowledged", map[string]any{"message_id": a1}), wire.UserGroup(ann.UserID), "messagedelivered.dispatch")
 		if m := msgArray(t, f.Data)[0]; !msgJSONEqual(t, m["delivered_to"], []string{"ann", "bob"}) {
 			t.Fatalf("delivered_to = %v", m["delivered_to"])
 		}
@@ -86,7 +87,7 @@ func TestMessageAcknowledgedWithoutNotifications(t *testing.T) {
 		ann, bob := e.user("ann"), e.user("bob")
 		room := e.group(ann, bob)
 		m := e.send(ann, room, "x")["id"].(string)
-		f := msgOne(t, e.ok(bob, "message.acknowledged", map[string]any{"message_id": m}), chat.UserGroup(ann.UserID), "messagedelivered.dispatch")
+		f := msgOne(t, e.ok(bob, "message.acknowledged", map[string]any{"message_id": m}), wire.UserGroup(ann.UserID), "messagedelivered.dispatch")
 		if got := msgArray(t, f.Data)[0]["delivered_to"]; !msgJSONEqual(t, got, []string{"bob"}) {
 			t.Fatalf("delivered_to = %v", got)
 		}
@@ -104,7 +105,7 @@ func TestMessageRead(t *testing.T) {
 		own := e.send(bob, r1, "mine")["id"].(string)
 
 		// A single id: one Message object to the room.
-		f := msgOne(t, e.ok(bob, "message.read", map[string]any{"message_id": m1}), chat.RoomGroup(r1), "readreceipt.dispatch")
+		f := msgOne(t, e.ok(bob, "message.read", map[string]any{"message_id": m1}), wire.RoomGroup(r1), "readreceipt.dispatch")
 		m := msgObject(t, f.Data)
 		wantMessage(t, m)
 		rr := m["read_receipts"].([]any)
@@ -132,7 +133,7 @@ func TestMessageRead(t *testing.T) {
 			return nil
 		})
 		fs := e.ok(cat, "message.read", map[string]any{"message_id": []string{m1, m2, m3}})
-		if len(fs) != 2 || fs[0].Group != chat.RoomGroup(r1) || fs[1].Group != chat.RoomGroup(r2) {
+		if len(fs) != 2 || fs[0].Group != wire.RoomGroup(r1) || fs[1].Group != wire.RoomGroup(r2) {
 			t.Fatalf("frames %+v", fs)
 		}
 		if a := msgArray(t, fs[0].Data); len(a) != 1 || a[0]["id"] != m1 {
@@ -185,7 +186,7 @@ func TestReadAndReactUniqueUnderConcurrency(t *testing.T) {
 			for _, err := range errs {
 				if err == nil {
 					ok++
-				} else if ce, isCE := err.(*chat.Error); !isCE || ce.Code != chat.CodeIntegrity {
+				} else if ce, isCE := err.(*wire.Error); !isCE || ce.Code != wire.CodeIntegrity {
 					t.Fatalf("%s: %v, want 4005", c.event, err)
 				}
 			}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
@@ -118,12 +119,12 @@ func TestMessageSendStatementCount(t *testing.T) {
 			// relations (6).
 			{"reply", members[0], "message.send", map[string]any{"room_id": room, "content": "re",
 				"extra_fields": map[string]any{"parent_message_id": parent}}, 0, 1, 12},
-			{"denied", members[1], "message.send", map[string]any{"room_id": channel, "content": "hi"}, chat.CodePermission, 1, 1},
+			{"denied", members[1], "message.send", map[string]any{"room_id": channel, "content": "hi"}, wire.CodePermission, 1, 1},
 			{"unknown room and invalid", members[0], "message.send", map[string]any{"room_id": store.NewID(),
-				"extra_fields": map[string]any{"media": "x"}}, chat.CodeNotFound, 1, 1},
-			{"denied and invalid", members[1], "message.send", map[string]any{"room_id": channel, "content": " "}, chat.CodePermission, 1, 1},
+				"extra_fields": map[string]any{"media": "x"}}, wire.CodeNotFound, 1, 1},
+			{"denied and invalid", members[1], "message.send", map[string]any{"room_id": channel, "content": " "}, wire.CodePermission, 1, 1},
 			{"typing", members[0], "message.typing", map[string]any{"room_id": room}, 0, 0, 1},
-			{"typing denied", members[1], "message.typing", map[string]any{"room_id": channel}, chat.CodePermission, 0, 1},
+			{"typing denied", members[1], "message.typing", map[string]any{"room_id": channel}, wire.CodePermission, 0, 1},
 		} {
 			drv.reset()
 			_, err := e.handle(c.who, c.event, c.data)
@@ -143,5 +144,5 @@ func codeOf(err error) int {
 	if err == nil {
 		return 0
 	}
-	return chat.AsError(err).Code
+	return wire.AsError(err).Code
 }

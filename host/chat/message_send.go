@@ -6,6 +6,8 @@ import (
 	"errors"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -40,30 +42,16 @@ type MediaIn struct {
 // messageSend is message.send (§2.8.1): check the send permission, store the
 // message with its attachments and notification in one transaction, and
 // broadcast it to the room.
-func (s *Service) messageSend(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
-	d, err := actionData(data)
-	if err != nil {
-		return nil, err
-	}
-	var (
-		roomID string
-		out    *MessageView
-	)
-	if req := s.request(ctx); truthy(d["room_id"]) && !req.has(c.Tenant, abi.PermSendMessage) &&
-		!req.hooksOp(c.Tenant, opCreateMessage) {
-		roomID, out, err = s.sendChecked(ctx, c, d)
-	} else {
-		roomID, out, err = s.sendHooked(ctx, c, data, d)
-	}
-	if err != nil {
-		return nil, err
-	}
-	e, err := SendTo(RoomGroup(roomID), "message.dispatch", out)
-	return []Effect{e}, err
+var messageSend = &operation[CreateMessageIn, *wire.MessageView]{
+	event: "message.send", name: abi.OpCreateMessage, write: true,
+	check: (*Service).sendCheck,
+	fast:  sendChecked,
+	core:  (*Service).createMessage,
+	audience: func(_ *Service, _ context.Context, _ Caller, chk checked[CreateMessageIn], out *wire.MessageView) ([]wire.Effect, error) {
+		e, err := wire.SendTo(wire.RoomGroup(chk.in.RoomID), "message.dispatch", out)
+		return []wire.Effect{e}, err
+	},
 }
-
-// opCreateMessage is message.send's operation.
-const opCreateMessage = "create_message"
 
 // sendChecked is message.send when no module takes part in it: the
 // permission check runs in create_message's own transaction, first, rather
@@ -72,48 +60,50 @@ const opCreateMessage = "create_message"
 // PostgreSQL, and the check holds until the message is stored. Errors come
 // in the same order as on the general path: the permission's, then the
 // request's, then the operation's.
-func (s *Service) sendChecked(ctx context.Context, c Caller, d map[string]json.RawMessage) (string, *MessageView, error) {
-	roomID, err := roomIDArg(d["room_id"])
+func sendChecked(s *Service, ctx context.Context, c Caller, o *operation[CreateMessageIn, *wire.MessageView],
+	d map[string]json.RawMessage) (checked[CreateMessageIn], *wire.MessageView, bool, error) {
+	if req := s.request(ctx); !field.Truthy(d["room_id"]) || req.has(c.Tenant, abi.PermSendMessage) ||
+		req.hooksOp(c.Tenant, o.name) {
+		return checked[CreateMessageIn]{}, nil, false, nil
+	}
+	roomID, err := field.RoomIDArg(d["room_id"])
 	if err != nil {
-		return "", nil, err
+		return checked[CreateMessageIn]{}, nil, true, err
 	}
 	in, invalid := parseCreateMessage(roomID, d)
-	out, err := run(ctx, s, opCreateMessage, true, c, in, func(ctx context.Context, tx *store.Tx, c Caller, in CreateMessageIn) (*MessageView, error) {
-		acc, err := s.sendPermission(ctx, tx, c, d["room_id"], nil)
+	out, err := runCore(ctx, s, o, c, granted{}, in, func(s *Service, ctx context.Context, call opCall, in CreateMessageIn) (*wire.MessageView, error) {
+		acc, err := s.sendPermission(ctx, call.Tx, call.Caller, d["room_id"], nil)
 		if err != nil {
 			return nil, err
 		}
 		if invalid != nil {
 			return nil, invalid
 		}
-		return s.storeMessage(ctx, tx, c, in, acc.User)
+		return s.storeMessage(ctx, call.Tx, call.Caller, in, acc.User)
 	})
-	return roomID, out, err
+	return checked[CreateMessageIn]{in: in}, out, true, err
 }
 
-// sendHooked is message.send through the permission hook and the
-// create_message operation as modules see them. It returns the room the
-// permission was checked on, which the message is broadcast to.
-func (s *Service) sendHooked(ctx context.Context, c Caller, data json.RawMessage, d map[string]json.RawMessage) (string, *MessageView, error) {
+// sendCheck is message.send's checks through the permission hook as
+// modules see them. The core trusts only the room the permission was
+// checked on, which the message is broadcast to: a module that hands next
+// another one meets the default send check there (see createMessage).
+func (s *Service) sendCheck(ctx context.Context, c Caller, data json.RawMessage, d map[string]json.RawMessage) (checked[CreateMessageIn], error) {
 	rm, err := s.checkSend(ctx, c, data, d)
 	if err != nil {
-		return "", nil, err
+		return checked[CreateMessageIn]{}, err
 	}
 	// The permission check may find the room through message_id, but the
 	// message itself needs room_id: the reference crashed here (4006);
 	// DESIGN.md makes a missing required field a 4003.
-	if !truthy(d["room_id"]) {
-		return "", nil, FieldErrors(map[string][]string{"room_id": {"This field is required."}})
+	if !field.Truthy(d["room_id"]) {
+		return checked[CreateMessageIn]{}, wire.FieldErrors(map[string][]string{"room_id": {"This field is required."}})
 	}
 	in, err := parseCreateMessage(rm.ID, d)
 	if err != nil {
-		return "", nil, err
+		return checked[CreateMessageIn]{}, err
 	}
-	// The core trusts only this room: a module that hands next another one
-	// meets the default send check there (see createMessage).
-	ctx = withGrant(ctx, []string{rm.ID}, nil)
-	out, err := run(ctx, s, opCreateMessage, true, c, in, s.createMessage)
-	return rm.ID, out, err
+	return checked[CreateMessageIn]{in: in, grant: grantRoom(rm.ID)}, nil
 }
 
 // parseCreateMessage validates message.send's data without the database.
@@ -123,16 +113,16 @@ func (s *Service) sendHooked(ctx context.Context, c Caller, data json.RawMessage
 func parseCreateMessage(roomID string, d map[string]json.RawMessage) (CreateMessageIn, error) {
 	in := CreateMessageIn{RoomID: roomID}
 	extra := map[string]json.RawMessage{}
-	if raw, ok := d["extra_fields"]; ok && !isNull(raw) {
-		if extra, ok = rawObject(raw); !ok {
-			return in, Validation("extra_fields must be a python dictionary/javascript object")
+	if raw, ok := d["extra_fields"]; ok && !field.IsNull(raw) {
+		if extra, ok = field.RawObject(raw); !ok {
+			return in, wire.Validation("extra_fields must be a python dictionary/javascript object")
 		}
 	}
 
 	var media []json.RawMessage
-	if raw, ok := extra["media"]; ok && !isNull(raw) {
+	if raw, ok := extra["media"]; ok && !field.IsNull(raw) {
 		if err := json.Unmarshal(raw, &media); err != nil {
-			return in, Validation("Media must be a list of media files")
+			return in, wire.Validation("Media must be a list of media files")
 		}
 	}
 
@@ -142,7 +132,7 @@ func parseCreateMessage(roomID string, d map[string]json.RawMessage) (CreateMess
 		rawContent, present = v, true
 	}
 	hasMedia := len(media) > 0
-	content, msg := charField(rawContent, present, !hasMedia, hasMedia, hasMedia, 0)
+	content, msg := field.CharField(rawContent, present, !hasMedia, hasMedia, hasMedia, 0)
 	switch {
 	case msg != "":
 		fields["content"] = []string{msg}
@@ -155,14 +145,14 @@ func parseCreateMessage(roomID string, d map[string]json.RawMessage) (CreateMess
 		key string
 		dst **string
 	}{{"parent_message_id", &in.ParentMessageID}, {"forwarded_from_id", &in.ForwardedFromID}} {
-		id, msg := pkField(extra[f.key])
+		id, msg := field.PkField(extra[f.key])
 		if msg != "" {
 			fields[f.key] = []string{msg}
 		}
 		*f.dst = id
 	}
 	if len(fields) > 0 {
-		return in, FieldErrors(fields)
+		return in, wire.FieldErrors(fields)
 	}
 
 	var err error
@@ -185,45 +175,45 @@ func parseMedia(items []json.RawMessage) ([]MediaIn, error) {
 		}
 	}
 	if bad {
-		return nil, &Error{Code: CodeValidation, Detail: errs}
+		return nil, &wire.Error{Code: wire.CodeValidation, Detail: errs}
 	}
 	return out, nil
 }
 
 func parseMediaItem(raw json.RawMessage) (MediaIn, map[string][]string) {
 	fe := map[string][]string{}
-	if jsonKind(raw) != "dict" {
-		fe["non_field_errors"] = []string{"Invalid data. Expected a dictionary, but got " + jsonKind(raw) + "."}
+	if field.JsonKind(raw) != "dict" {
+		fe["non_field_errors"] = []string{"Invalid data. Expected a dictionary, but got " + field.JsonKind(raw) + "."}
 		return MediaIn{}, fe
 	}
-	d, _ := rawObject(raw)
+	d, _ := field.RawObject(raw)
 	m := MediaIn{MimeType: "image/jpeg", Metadata: json.RawMessage("{}")}
 	v, present := d["media_url"]
-	if url, msg := charField(v, present, true, false, false, 0); msg != "" {
+	if url, msg := field.CharField(v, present, true, false, false, 0); msg != "" {
 		fe["media_url"] = []string{msg}
 	} else {
 		m.MediaURL = *url
 	}
 	switch v, present := d["media_type"]; {
 	case !present:
-		fe["media_type"] = []string{msgRequired}
-	case isNull(v):
-		fe["media_type"] = []string{msgNotNull}
-	case !mediaTypes[choiceValue(v)] || jsonKind(v) != "str":
-		fe["media_type"] = []string{`"` + choiceValue(v) + `" is not a valid choice.`}
+		fe["media_type"] = []string{field.MsgRequired}
+	case field.IsNull(v):
+		fe["media_type"] = []string{field.MsgNotNull}
+	case !mediaTypes[field.ChoiceValue(v)] || field.JsonKind(v) != "str":
+		fe["media_type"] = []string{`"` + field.ChoiceValue(v) + `" is not a valid choice.`}
 	default:
-		m.MediaType = choiceValue(v)
+		m.MediaType = field.ChoiceValue(v)
 	}
 	if v, present := d["file_size"]; present {
 		var msg string
-		if m.FileSize, msg = bigIntField(v); msg != "" {
+		if m.FileSize, msg = field.BigIntField(v); msg != "" {
 			fe["file_size"] = []string{msg}
 		}
 	}
 	// The MIME type is checked by the schema's CHECK constraint, like the
 	// reference's, so an unknown one is a 4005.
 	if v, present := d["mime_type"]; present {
-		if mime, msg := charField(v, true, true, false, false, 0); msg != "" {
+		if mime, msg := field.CharField(v, true, true, false, false, 0); msg != "" {
 			fe["mime_type"] = []string{msg}
 		} else {
 			m.MimeType = *mime
@@ -231,12 +221,12 @@ func parseMediaItem(raw json.RawMessage) (MediaIn, map[string][]string) {
 	}
 	v, present = d["caption"]
 	var msg string
-	if m.Caption, msg = charField(v, present, false, true, false, 0); msg != "" {
+	if m.Caption, msg = field.CharField(v, present, false, true, false, 0); msg != "" {
 		fe["caption"] = []string{msg}
 	}
 	if v, present := d["metadata"]; present {
-		if isNull(v) {
-			fe["metadata"] = []string{msgNotNull}
+		if field.IsNull(v) {
+			fe["metadata"] = []string{field.MsgNotNull}
 		} else {
 			m.Metadata = v
 		}
@@ -249,19 +239,20 @@ func parseMediaItem(raw json.RawMessage) (MediaIn, map[string][]string) {
 // sanitised message, points the room's last_message at it, stores its
 // attachments and notifies the other members, all in the caller's
 // transaction, and returns the message.
-func (s *Service) createMessage(ctx context.Context, tx *store.Tx, c Caller, in CreateMessageIn) (*MessageView, error) {
+func (s *Service) createMessage(ctx context.Context, call opCall, in CreateMessageIn) (*wire.MessageView, error) {
+	tx, c := call.Tx, call.Caller
 	// The room and the sender in one statement, scoped to the caller's
 	// tenant. A room the permission check did not grant (a module rewrote
 	// the args it passed to next) must pass the default send check here.
 	acc, err := tx.RoomAccess(ctx, c.Tenant, in.RoomID, c.UserID, permSendMessages)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, FieldErrors(map[string][]string{"room_id": {invalidPK(in.RoomID)}})
+		return nil, wire.FieldErrors(map[string][]string{"room_id": {field.InvalidPK(in.RoomID)}})
 	}
 	if err != nil {
 		return nil, err
 	}
-	if !grantOf(ctx).room(acc.Room.ID) && !maySend(acc, c.UserID) {
-		return nil, Denied(deniedSend)
+	if !call.Grant.room(acc.Room.ID) && !maySend(acc, c.UserID) {
+		return nil, wire.Denied(deniedSend)
 	}
 	return s.storeMessage(ctx, tx, c, in, acc.User)
 }
@@ -269,7 +260,7 @@ func (s *Service) createMessage(ctx context.Context, tx *store.Tx, c Caller, in 
 // storeMessage is createMessage once the room is known to exist in the
 // caller's tenant; sender is the caller's user row (nil if it is gone, and
 // then the message's foreign key fails).
-func (s *Service) storeMessage(ctx context.Context, tx *store.Tx, c Caller, in CreateMessageIn, sender *store.User) (*MessageView, error) {
+func (s *Service) storeMessage(ctx context.Context, tx *store.Tx, c Caller, in CreateMessageIn, sender *store.User) (*wire.MessageView, error) {
 	// One may only reply to or forward messages one can read (DESIGN.md):
 	// not soft-deleted, in the tenant, in a room one is a member of.
 	fields := map[string][]string{}
@@ -282,11 +273,11 @@ func (s *Service) storeMessage(ctx context.Context, tx *store.Tx, c Caller, in C
 			return nil, err
 		}
 		if !ok {
-			fields[key] = []string{invalidPK(*ref)}
+			fields[key] = []string{field.InvalidPK(*ref)}
 		}
 	}
 	if len(fields) > 0 {
-		return nil, FieldErrors(fields)
+		return nil, wire.FieldErrors(fields)
 	}
 
 	// last_message first (it has no foreign key): that locks the room row
@@ -297,14 +288,14 @@ func (s *Service) storeMessage(ctx context.Context, tx *store.Tx, c Caller, in C
 		ID:              store.NewID(),
 		RoomID:          in.RoomID,
 		SenderID:        c.UserID,
-		Content:         sanitizeHTML(in.Content),
+		Content:         field.SanitizeHTML(in.Content),
 		IsForwarded:     in.ForwardedFromID != nil,
 		ParentMessageID: in.ParentMessageID,
 		ForwardedFromID: in.ForwardedFromID,
 	}
 	if err := tx.SetLastMessage(ctx, in.RoomID, msg.ID); err != nil {
 		if errors.Is(err, store.ErrNotFound) { // deleted since it was read
-			return nil, FieldErrors(map[string][]string{"room_id": {invalidPK(in.RoomID)}})
+			return nil, wire.FieldErrors(map[string][]string{"room_id": {field.InvalidPK(in.RoomID)}})
 		}
 		return nil, err
 	}
@@ -334,5 +325,5 @@ func (s *Service) storeMessage(ctx context.Context, tx *store.Tx, c Caller, in C
 	if sender != nil {
 		u = *sender
 	}
-	return newMessageView(ctx, tx, m, u, atts)
+	return wire.NewMessageView(ctx, tx, m, u, atts)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
@@ -16,15 +17,11 @@ func TestMessageSendShape(t *testing.T) {
 		room := e.group(ann, bob)
 		m := e.send(ann, room, "  hello <b>world</b>  ")
 		wantMessage(t, m)
-		if m["content"] != "hello <b>world</b>" || m["room"].(map[string]any)["id"] != room ||
-			m["is_deleted"] != false || m["is_edited"] != false || m["is_forwarded"] != false ||
-			m["parent_message"] != nil || m["forwarded_from"] != nil || m["created_at"] != m["updated_at"] {
-			t.Fatalf("message = %v", m)
-		}
-		sender := m["sender"].(map[string]any)
-		if sender["id"] != float64(ann.UserID) || sender["username"] != "ann" || sender["email"] != "ann@example.com" {
-			t.Fatalf("sender = %v", sender)
-		}
+		wantFields(t, "message", m, map[string]any{"content": "hello <b>world</b>", "room": map[string]any{"id": room},
+			"is_deleted": false, "is_edited": false, "is_forwarded": false, "parent_message": nil, "forwarded_from": nil,
+			"updated_at": m["created_at"]})
+		wantFields(t, "sender", m["sender"].(map[string]any),
+			map[string]any{"id": ann.UserID, "username": "ann", "email": "ann@example.com"})
 		if e.lastMessage(room) != m["id"] {
 			t.Fatalf("last_message = %q, want %v", e.lastMessage(room), m["id"])
 		}
@@ -44,10 +41,10 @@ func TestMessageSendReplyAndForwardNestRecursively(t *testing.T) {
 			"extra_fields": map[string]any{"forwarded_from_id": b["id"]}})
 		wantMessage(t, c)
 		fwd := c["forwarded_from"].(map[string]any)
-		if c["is_forwarded"] != true || c["parent_message"] != nil || fwd["id"] != b["id"] ||
-			fwd["parent_message"].(map[string]any)["id"] != a["id"] || fwd["room"].(map[string]any)["id"] != other {
-			t.Fatalf("forward = %v", c)
-		}
+		wantFields(t, "forward", c, map[string]any{"is_forwarded": true, "parent_message": nil})
+		wantFields(t, "forward.forwarded_from", fwd, map[string]any{"id": b["id"], "room": map[string]any{"id": other}})
+		wantFields(t, "forward.forwarded_from.parent_message", fwd["parent_message"].(map[string]any),
+			map[string]any{"id": a["id"]})
 		_, notes := e.notifications(ann)
 		if len(notes[other]) != 1 || notes[other][0]["notification_type"] != "REPLY" {
 			t.Fatalf("ann's notifications = %v", notes)
@@ -168,9 +165,11 @@ func TestMessageSendExtraFieldsCannotOverride(t *testing.T) {
 		m := e.sendData(ann, map[string]any{"room_id": room, "content": "x", "extra_fields": map[string]any{
 			"room_id": elsewhere, "sender_id": bob.UserID, "id": chosen, "is_deleted": true, "is_edited": true,
 			"is_forwarded": true, "priority": "high"}})
-		if m["room"].(map[string]any)["id"] != room || m["sender"].(map[string]any)["id"] != float64(ann.UserID) ||
-			m["id"] == chosen || m["is_deleted"] != false || m["is_edited"] != false || m["is_forwarded"] != false {
-			t.Fatalf("message = %v", m)
+		wantFields(t, "message", m, map[string]any{"room": map[string]any{"id": room}, "is_deleted": false,
+			"is_edited": false, "is_forwarded": false})
+		wantFields(t, "message.sender", m["sender"].(map[string]any), map[string]any{"id": ann.UserID})
+		if m["id"] == chosen {
+			t.Errorf("message.id = %v, the id the client chose", m["id"])
 		}
 		if n := e.count("SELECT COUNT(*) FROM messages WHERE room_id = $1", elsewhere); n != 0 {
 			t.Fatalf("%d messages landed in the other room", n)
@@ -195,14 +194,10 @@ func TestMessageSendMedia(t *testing.T) {
 			t.Fatalf("message = %v", m)
 		}
 		a0, a1 := atts[0].(map[string]any), atts[1].(map[string]any)
-		if a0["mime_type"] != "image/jpeg" || a0["file_size"] != float64(0) || a0["caption"] != nil ||
-			!msgJSONEqual(t, a0["metadata"], map[string]any{}) || a0["media_url"] != "https://x/a.png" {
-			t.Fatalf("first attachment = %v", a0)
-		}
-		if a1["mime_type"] != "application/pdf" || a1["file_size"] != float64(2048) || a1["caption"] != "the doc" ||
-			!msgJSONEqual(t, a1["metadata"], map[string]any{"pages": 2}) || a1["media_type"] != "file" {
-			t.Fatalf("second attachment = %v", a1)
-		}
+		wantFields(t, "attachments[0]", a0, map[string]any{"mime_type": "image/jpeg", "file_size": 0, "caption": nil,
+			"metadata": map[string]any{}, "media_url": "https://x/a.png"})
+		wantFields(t, "attachments[1]", a1, map[string]any{"mime_type": "application/pdf", "file_size": 2048,
+			"caption": "the doc", "metadata": map[string]any{"pages": 2}, "media_type": "file"})
 		// "Media Files" only replaces an empty content (DESIGN.md).
 		for content, want := range map[string]string{"": "Media Files", "look": "look"} {
 			m := e.sendData(ann, map[string]any{"room_id": room, "content": content, "extra_fields": map[string]any{"media": media[:1]}})
@@ -223,7 +218,7 @@ func TestMessageSendSanitises(t *testing.T) {
 		room := e.group(ann)
 		fs := e.ok(ann, "message.send", map[string]any{"room_id": room,
 			"content": `<script>alert("x")</script><b onclick="evil()">hi</b> <scr<script>ipt>alert(1)</script> don't`})
-		f := msgOne(t, fs, chat.RoomGroup(room), "message.dispatch")
+		f := msgOne(t, fs, wire.RoomGroup(room), "message.dispatch")
 		if strings.Contains(strings.ToLower(string(f.Data)), "<script") || strings.Contains(string(f.Data), `\u003cscript`) {
 			t.Fatalf("dispatched frame carries a script tag: %s", f.Data)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
@@ -94,7 +95,7 @@ func TestNewMessageViewMatchesSerializer(t *testing.T) {
 				}
 				var got []byte
 				if err := st.Write(ctx, func(tx *store.Tx) error {
-					v, err := f.svc.createMessage(ctx, tx, c.who, in)
+					v, err := f.svc.createMessage(ctx, opCall{Tx: tx, Caller: c.who}, in)
 					if err == nil {
 						got, err = json.Marshal(v)
 					}
@@ -118,7 +119,7 @@ func storedView(t *testing.T, st *store.Store, id string) []byte {
 	t.Helper()
 	var b []byte
 	err := st.Read(context.Background(), func(tx *store.Tx) error {
-		vs, err := serializeMessages(context.Background(), tx, []string{id})
+		vs, err := wire.SerializeMessages(context.Background(), tx, []string{id})
 		if err == nil {
 			b, err = json.Marshal(vs[0])
 		}

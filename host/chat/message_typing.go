@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -15,8 +17,8 @@ type typingOut struct {
 // messageTyping is message.typing (§2.8.5): whoever may send to the room
 // announces they are typing, to every member's connections, their own
 // included. Nothing is stored, so there is no operation to run.
-func (s *Service) messageTyping(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
-	d, err := actionData(data)
+func (s *Service) messageTyping(ctx context.Context, c Caller, data json.RawMessage) ([]wire.Effect, error) {
+	d, err := field.ActionData(data)
 	if err != nil {
 		return nil, err
 	}
@@ -34,6 +36,6 @@ func (s *Service) messageTyping(ctx context.Context, c Caller, data json.RawMess
 			return nil, err
 		}
 	}
-	e, err := SendTo(RoomGroup(rm.ID), "messagetyping.dispatch", typingOut{Username: username})
-	return []Effect{e}, err
+	e, err := wire.SendTo(wire.RoomGroup(rm.ID), "messagetyping.dispatch", typingOut{Username: username})
+	return []wire.Effect{e}, err
 }

@@ -4,17 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
-// run executes one EventHandler operation (PROTOCOL.md §5.1): name is the
-// operation's name (e.g. "create_message"), core its default sync helper
-// ("_create_message"), which runs inside one transaction.
+// runCore executes one EventHandler operation (PROTOCOL.md §5.1), o, with
+// core as its default sync helper (o.core, or the fused check and core of
+// a fast path), which runs inside one transaction with what the request's
+// checks granted, g.
 //
 // This is the single seam through which every operation passes, and where
 // the module layers wrap it (DESIGN.md, "The operation pipeline"): the
@@ -23,29 +24,30 @@ import (
 // serializer hooks on the messages and rooms of the result. In and Out are
 // the JSON payloads modules see; an operation no module hooks costs a map
 // lookup or two and encodes nothing.
-func run[In, Out any](ctx context.Context, s *Service, name string, write bool, c Caller, in In,
-	core func(ctx context.Context, tx *store.Tx, c Caller, in In) (Out, error)) (Out, error) {
-	if req := s.request(ctx); req.hooksOp(c.Tenant, name) {
-		return runHooked(ctx, s, req, name, write, c, in, core)
+func runCore[In, Out any](ctx context.Context, s *Service, o *operation[In, Out], c Caller, g granted, in In,
+	core func(s *Service, ctx context.Context, call opCall, in In) (Out, error)) (Out, error) {
+	if req := s.request(ctx); req.hooksOp(c.Tenant, o.name) {
+		return runHooked(ctx, s, req, o, c, g, in, core)
 	}
 	txfn := s.st.Read
-	if write {
+	if o.write {
 		txfn = s.st.Write
 	}
 	var out Out
 	err := txfn(ctx, func(tx *store.Tx) error {
 		var err error
-		out, err = core(ctx, tx, c, in)
+		out, err = core(s, ctx, opCall{Tx: tx, Caller: c, Grant: g}, in)
 		return err
 	})
 	return out, err
 }
 
-// runHooked is run with the module layers of req.
-func runHooked[In, Out any](ctx context.Context, s *Service, req *request, name string, write bool, c Caller, in In,
-	core func(ctx context.Context, tx *store.Tx, c Caller, in In) (Out, error)) (Out, error) {
+// runHooked is runCore with the module layers of req.
+func runHooked[In, Out any](ctx context.Context, s *Service, req *request, o *operation[In, Out], c Caller, g granted, in In,
+	core func(s *Service, ctx context.Context, call opCall, in In) (Out, error)) (Out, error) {
+	name := o.name
 	txfn := s.st.Read
-	if write {
+	if o.write {
 		txfn = s.st.Write
 	}
 	set, call, replace := req.set, req.call(c, nil), abi.ReplaceHook(name)
@@ -59,7 +61,7 @@ func runHooked[In, Out any](ctx context.Context, s *Service, req *request, name 
 			inTx := call
 			inTx.Tx = tx
 			p, err := hooks.Call(ctx, set, replace, inTx, in, func(ctx context.Context, in In) (payload[Out], error) {
-				out, err := core(ctx, tx, c, in)
+				out, err := core(s, ctx, opCall{Tx: tx, Caller: c, Grant: g}, in)
 				return payload[Out]{out}, err
 			})
 			if err != nil {
@@ -100,55 +102,9 @@ func encodeOut(v any) ([]byte, error) {
 		return nil, err
 	}
 	if ex := collectExtras(v); len(ex) > 0 {
-		return patchMessages(b, ex)
+		return wire.PatchMessages(b, ex)
 	}
 	return b, nil
-}
-
-// granted is what a request's permission check resolved, in the caller's
-// tenant, and allowed the caller to act on: by the default rule or by a
-// module's permission hook. An operation's input is the modules' to change
-// (a layer may call next with other args), so a core trusts only these ids
-// of its input; any other room or message it is given must exist in the
-// caller's tenant and pass the default check there and then, or a module
-// could reach another tenant's data, or rooms of its own tenant the caller
-// has no right to (PROTOCOL.md §2.7 checks what the client sent).
-type granted struct {
-	rooms    []string
-	messages []string
-}
-
-type grantedKey struct{}
-
-// withGrant returns ctx carrying what the request's permission check
-// granted, for the cores that run in it.
-func withGrant(ctx context.Context, rooms, messages []string) context.Context {
-	return context.WithValue(ctx, grantedKey{}, &granted{rooms: rooms, messages: messages})
-}
-
-// grantOf returns what ctx's request was granted; nil (nothing) outside a
-// request, e.g. for DefaultHook, whose args nobody checked.
-func grantOf(ctx context.Context) *granted {
-	g, _ := ctx.Value(grantedKey{}).(*granted)
-	return g
-}
-
-// room reports whether the permission check granted room id.
-func (g *granted) room(id string) bool { return g != nil && slices.Contains(g.rooms, id) }
-
-// message reports whether the permission check granted message id.
-func (g *granted) message(id string) bool { return g != nil && slices.Contains(g.messages, id) }
-
-// ungranted returns the ids among ids that the permission check did not
-// grant, nil when it granted them all.
-func (g *granted) ungranted(ids []string) []string {
-	var out []string
-	for _, id := range ids {
-		if !g.message(id) {
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // moduleOutput reports whether modules take part in operation op for c,
@@ -166,7 +122,7 @@ func (s *Service) forgedOutput(ctx context.Context, c Caller, op, what string, g
 	s.log.ErrorContext(ctx, "module output names a room or user the host did not resolve; request refused",
 		"op", op, "tenant", c.Tenant, "user", c.UserID, "modules", s.request(ctx).modules(c.Tenant, op),
 		"field", what, "got", got, "want", want)
-	return Internal(fmt.Errorf("chat: %s output: %s %v, want %v", op, what, got, want))
+	return wire.Internal(fmt.Errorf("chat: %s output: %s %v, want %v", op, what, got, want))
 }
 
 // rawID is a canonical id as the JSON a permission rule reads it from.
@@ -175,8 +131,8 @@ func rawID(id string) json.RawMessage { return json.RawMessage(strconv.Quote(id)
 // regrant runs rule, the default of the operation's permission check, when
 // roomID, the room a core was given, is not one the request's check
 // granted (see granted).
-func regrant(ctx context.Context, roomID string, rule func() error) error {
-	if grantOf(ctx).room(roomID) {
+func regrant(g granted, roomID string, rule func() error) error {
+	if g.room(roomID) {
 		return nil
 	}
 	return rule()
@@ -186,22 +142,22 @@ func regrant(ctx context.Context, roomID string, rule func() error) error {
 // permission check did not grant the way have_message_permission does:
 // each must exist in the caller's tenant and not be soft-deleted (4004),
 // in a room the caller is a member of (4002), checked in order.
-func (s *Service) regrantMessages(ctx context.Context, tx *store.Tx, c Caller, ids []string) error {
-	rest := grantOf(ctx).ungranted(ids)
+func (s *Service) regrantMessages(ctx context.Context, call opCall, ids []string) error {
+	rest := call.Grant.ungranted(ids)
 	if len(rest) == 0 {
 		return nil
 	}
-	msgs, err := tx.MessagesInTenant(ctx, c.Tenant, rest)
+	msgs, err := call.Tx.MessagesInTenant(ctx, call.Caller.Tenant, rest)
 	if err != nil {
 		return err
 	}
-	return s.regrantLoaded(ctx, tx, c, msgs, rest)
+	return s.regrantLoaded(ctx, call, msgs, rest)
 }
 
 // regrantLoaded is regrantMessages on messages already loaded with
 // MessagesInTenant: those of ids the permission check did not grant.
-func (s *Service) regrantLoaded(ctx context.Context, tx *store.Tx, c Caller, msgs map[string]store.Message, ids []string) error {
-	g := grantOf(ctx)
+func (s *Service) regrantLoaded(ctx context.Context, call opCall, msgs map[string]store.Message, ids []string) error {
+	tx, c, g := call.Tx, call.Caller, call.Grant
 	member := map[string]bool{}
 	for _, id := range ids {
 		if g.message(id) {
@@ -209,7 +165,7 @@ func (s *Service) regrantLoaded(ctx context.Context, tx *store.Tx, c Caller, msg
 		}
 		m, ok := msgs[id]
 		if !ok || m.IsDeleted {
-			return NotFound()
+			return wire.NotFound()
 		}
 		in, seen := member[m.RoomID]
 		if !seen {
@@ -220,7 +176,7 @@ func (s *Service) regrantLoaded(ctx context.Context, tx *store.Tx, c Caller, msg
 			member[m.RoomID] = in
 		}
 		if !in {
-			return Denied(deniedMessageAccess)
+			return wire.Denied(deniedMessageAccess)
 		}
 	}
 	return nil

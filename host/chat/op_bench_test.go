@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/chatwasm/chatwasm/host/chat/fixture"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
@@ -22,12 +23,13 @@ import (
 func BenchmarkRun(b *testing.B) {
 	s := New(storetest.Open(b, "sqlite"), DefaultConfig(), nil)
 	c := Caller{UserID: 1, Tenant: store.DefaultTenant, Username: "ann", SessionID: 1}
-	core := func(_ context.Context, _ *store.Tx, _ Caller, in RoomIn) (RoomIn, error) { return in, nil }
+	op := &operation[RoomIn, RoomIn]{name: "retreive_room",
+		core: func(_ *Service, _ context.Context, _ opCall, in RoomIn) (RoomIn, error) { return in, nil }}
 	ctx := context.Background()
 	in := RoomIn{RoomID: "00000000-0000-0000-0000-000000000001"}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := run(ctx, s, "retreive_room", false, c, in, core); err != nil {
+		if _, err := op.run(ctx, s, c, granted{}, in); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -50,15 +52,8 @@ func BenchmarkRoomInfo(b *testing.B) {
 			}
 			s := New(st, DefaultConfig(), nil, opts...)
 			ctx := context.Background()
-			var c Caller
-			err := st.Write(ctx, func(tx *store.Tx) error {
-				u, err := tx.CreateUser(ctx, store.User{Tenant: store.DefaultTenant, Username: "ann"})
-				c = Caller{UserID: u.ID, Tenant: u.Tenant, Username: u.Username, SessionID: 1}
-				return err
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
+			u := fixture.New(b, st).User("ann", fixture.Tenant(store.DefaultTenant), fixture.NoProfile())
+			c := Caller{UserID: u.ID, Tenant: u.Tenant, Username: u.Username, SessionID: 1}
 			eff, err := s.Handle(ctx, c, "room.create", json.RawMessage(`{"type":"GroupChat","name":"team"}`))
 			if err != nil {
 				b.Fatal(err)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -34,13 +36,13 @@ var (
 	exTime    = time.Date(2026, 2, 8, 10, 11, 12, 345678000, time.UTC)
 	exAlice   = store.User{ID: 1, Username: "alice", Email: "alice@example.com", FirstName: "Alice"}
 	exBob     = store.User{ID: 2, Username: "bob", Email: "bob@example.com", FirstName: "Bob"}
-	exMessage = &MessageView{ID: exMsgID, Room: MessageRoom{ID: exRoomID}, Sender: exAlice, Content: "hello",
-		CreatedAt: FormatTime(exTime), UpdatedAt: FormatTime(exTime), DeliveredTo: []string{},
-		ReadReceipts: []ReceiptView{}, Reactions: []ReactionView{}, Attachments: []AttachmentView{}}
-	exRoom = &RoomDetail{ID: exRoomID, Type: store.KindGroup, Creator: &exAlice, Members: []store.User{exAlice, exBob},
-		Admins: []store.User{exAlice}, Property: RoomProperty{Preferences: json.RawMessage(`{}`)}, CreatedAt: exTime,
+	exMessage = &wire.MessageView{ID: exMsgID, Room: wire.MessageRoom{ID: exRoomID}, Sender: exAlice, Content: "hello",
+		CreatedAt: wire.FormatTime(exTime), UpdatedAt: wire.FormatTime(exTime), DeliveredTo: []string{},
+		ReadReceipts: []wire.ReceiptView{}, Reactions: []wire.ReactionView{}, Attachments: []wire.AttachmentView{}}
+	exRoom = &wire.RoomDetail{ID: exRoomID, Type: store.KindGroup, Creator: &exAlice, Members: []store.User{exAlice, exBob},
+		Admins: []store.User{exAlice}, Property: wire.RoomProperty{Preferences: json.RawMessage(`{}`)}, CreatedAt: exTime,
 		UpdatedAt: exTime, Name: "team", MaxMembers: store.DefaultMaxParticipants}
-	exListItem = RoomListItem{ID: exRoomID, Type: store.KindGroup, Creator: &exAlice, CreatedAt: exTime, UpdatedAt: exTime,
+	exListItem = wire.RoomListItem{ID: exRoomID, Type: store.KindGroup, Creator: &exAlice, CreatedAt: exTime, UpdatedAt: exTime,
 		Name: "team", MaxMembers: store.DefaultMaxParticipants, LastMessage: mustJSON(exMessage)}
 )
 
@@ -65,21 +67,21 @@ func payloadOps() []payloadOp {
 			&ReactOut{Status: "successful", Type: "add", Message: exMessage}},
 		{abi.OpMessageAcknowledged,
 			&AcknowledgeIn{MessageIDs: []string{exMsgID}},
-			&[]SenderMessages{{SenderID: 1, Messages: []*MessageView{exMessage}}}},
+			&[]SenderMessages{{SenderID: 1, Messages: []*wire.MessageView{exMessage}}}},
 		{abi.OpModifyMessage,
 			&ModifyMessageIn{Action: "update", RoomID: exRoomID, MessageIDs: []string{exMsgID}, Content: "hello again"},
 			&ModifyMessageOut{Status: "successful", Action: "update", Message: exMessage}},
 		{abi.OpCreateReadReceipt,
 			&ReadReceiptIn{MessageIDs: []string{exMsgID}, List: true},
-			&[]RoomMessages{{RoomID: exRoomID, Messages: []*MessageView{exMessage}}}},
+			&[]RoomMessages{{RoomID: exRoomID, Messages: []*wire.MessageView{exMessage}}}},
 		{abi.OpRetreiveMessages,
-			&HistoryIn{RoomID: exRoomID, Paginate: &PageRequest{Page: 1, Size: 20}},
-			&HistoryOut{PageInfo: &PageInfo{HasNext: true, NextPageNumber: &page, Page: 1, Size: 20},
-				Data: HistoryData{RoomID: exRoomID, Messages: []*MessageView{exMessage}}}},
+			&HistoryIn{RoomID: exRoomID, Paginate: &field.PageRequest{Page: 1, Size: 20}},
+			&HistoryOut{PageInfo: &field.PageInfo{HasNext: true, NextPageNumber: &page, Page: 1, Size: 20},
+				Data: HistoryData{RoomID: exRoomID, Messages: []*wire.MessageView{exMessage}}}},
 		{abi.OpCreateRoom,
 			&CreateRoomIn{Type: store.KindGroup, Name: "team", MaxMembers: store.DefaultMaxParticipants, Members: []int64{2}},
 			exRoom},
-		{abi.OpListRooms, &ListRoomsIn{}, &[]RoomListItem{exListItem}},
+		{abi.OpListRooms, &ListRoomsIn{}, &[]wire.RoomListItem{exListItem}},
 		{abi.OpRetreiveRoom, &RoomIn{RoomID: exRoomID}, exRoom},
 		{abi.OpAddMembersToRoom,
 			&MembersIn{RoomID: exRoomID, UserIDs: []int64{2}},
@@ -94,17 +96,17 @@ func payloadOps() []payloadOp {
 			&ModifyRoomOut{Room: exRoom}},
 		{abi.OpRegisterSession,
 			&RegisterSessionIn{ChannelName: "node1.x7Kq"},
-			&SessionView{ID: 7, UserID: 1, ChannelName: "node1.x7Kq", LastSeen: FormatTime(exTime)}},
+			&SessionView{ID: 7, UserID: 1, ChannelName: "node1.x7Kq", LastSeen: wire.FormatTime(exTime)}},
 		{abi.OpGetActiveSessions, &SessionsIn{UserID: 2}, &[]string{"node1.x7Kq"}},
 		{abi.OpGetExpiredSessions, &SessionsIn{UserID: 2}, &[]string{}},
 		{abi.OpUpdateSession, &UpdateSessionIn{SessionID: 7}, &UpdateSessionOut{}},
 		{abi.OpGetAndGroupNotifs, &NotificationsIn{},
-			&NotificationGroups{{RoomID: exRoomID, Notifications: []NotificationView{
+			&wire.NotificationGroups{{RoomID: exRoomID, Notifications: []wire.NotificationView{
 				{ID: "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", NotificationType: "NEW_MESSAGE", Message: exMessage}}}}},
 	}
 }
 
-// typeName is how the reference names a payload type: chat.X, []chat.X.
+// typeName is how the reference names a payload type: chat.X, []wire.X.
 func typeName(v any) string {
 	t := reflect.TypeOf(v).Elem()
 	return t.String()
@@ -124,8 +126,8 @@ func TestPayloadsRoundTrip(t *testing.T) {
 	room.Extra = map[string]json.RawMessage{"department": json.RawMessage(`"sales"`)}
 	item := exListItem
 	item.Extra = map[string]json.RawMessage{"archived": json.RawMessage(`false`)}
-	extras := []any{ptr(&withExtra), &ReactOut{Status: "successful", Message: &withExtra}, &room, &[]RoomListItem{item},
-		&NotificationGroups{{RoomID: "b", Notifications: []NotificationView{{ID: "n", Message: &withExtra}}}, {RoomID: "a"}}}
+	extras := []any{ptr(&withExtra), &ReactOut{Status: "successful", Message: &withExtra}, &room, &[]wire.RoomListItem{item},
+		&wire.NotificationGroups{{RoomID: "b", Notifications: []wire.NotificationView{{ID: "n", Message: &withExtra}}}, {RoomID: "a"}}}
 	for i, op := range ops {
 		if want := abi.Operations()[i]; op.op != want {
 			t.Errorf("operation %d is %s, want %s", i, op.op, want)
@@ -157,9 +159,9 @@ func TestPayloadsRoundTrip(t *testing.T) {
 		b, _ := encodeOut(op.out)
 		var msgs, rooms int
 		_ = walk(op.out, visitor{
-			message: func(*MessageView) error { msgs++; return nil },
-			room:    func(*RoomDetail) error { rooms++; return nil },
-			item:    func(*RoomListItem) error { rooms++; return nil },
+			message: func(*wire.MessageView) error { msgs++; return nil },
+			room:    func(*wire.RoomDetail) error { rooms++; return nil },
+			item:    func(*wire.RoomListItem) error { rooms++; return nil },
 		})
 		if bytes.Contains(b, []byte(exMsgID)) && msgs == 0 && rooms == 0 || bytes.Contains(b, []byte(`"type":"GroupChat"`)) && rooms == 0 {
 			t.Errorf("%s: walk finds %d messages, %d rooms in %s", op.op, msgs, rooms, b)
@@ -213,17 +215,32 @@ func payloadReference(t *testing.T) string {
 		return strings.ReplaceAll(s, item, "RoomListItem")
 	}
 	var b strings.Builder
-	b.WriteString("| operation | `args` (type in `host/chat`) | result (type in `host/chat`) |\n|---|---|---|\n")
+	b.WriteString("| operation | `args` (Go type) | result (Go type) |\n|---|---|---|\n")
 	for _, op := range payloadOps() {
 		fmt.Fprintf(&b, "| `%s` | `%s`<br>`%s` | `%s`<br>`%s` |\n", op.op, typeName(op.in), abbrev(op.in),
 			typeName(op.out), abbrev(op.out))
 	}
-	b.WriteString("\nwhere `Message` (`*chat.MessageView`), `Room` (`chat.RoomDetail`, here a GroupChat) and " +
-		"`RoomListItem` (`chat.RoomListItem`) stand for:\n\n```json\n")
+	b.WriteString("\nwhere `Message` (`*wire.MessageView`), `Room` (`wire.RoomDetail`, here a GroupChat) and " +
+		"`RoomListItem` (`wire.RoomListItem`) stand for:\n\n```json\n")
 	// The list item shows its last message abbreviated.
 	for _, s := range []string{msg, room, item} {
 		b.WriteString(s + "\n")
 	}
 	b.WriteString("```\n")
 	return b.String()
+}
+
+func TestMessageViewExtra(t *testing.T) {
+	var v wire.MessageView
+	in := `{"id":"m","room":{"id":"r"},"sender":{"id":1,"username":"a","email":"","first_name":"","last_name":""},` +
+		`"content":"c","is_deleted":false,"is_edited":false,"is_forwarded":false,"created_at":"","updated_at":"",` +
+		`"parent_message":null,"forwarded_from":null,"delivered_to":[],"read_receipts":[],"reactions":[],` +
+		`"attachments":[],"translated":"k"}`
+	if err := json.Unmarshal([]byte(in), &v); err != nil || string(v.Extra["translated"]) != `"k"` || len(v.Extra) != 1 {
+		t.Fatalf("decode: %+v, %v", v.Extra, err)
+	}
+	out, err := encodeOut(ptr(&v))
+	if err != nil || string(out) != in {
+		t.Errorf("encode:\n got %s, %v\nwant %s", out, err, in)
+	}
 }

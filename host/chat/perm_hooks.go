@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 )
@@ -48,8 +50,8 @@ func (s *Service) permission(ctx context.Context, c Caller, hook string, args ab
 			if defErr == nil {
 				return abi.Decision{Allow: true, RoomID: result.room.ID}, nil
 			}
-			ce := AsError(defErr)
-			if ce.Code == CodeInternal {
+			ce := wire.AsError(defErr)
+			if ce.Code == wire.CodeInternal {
 				return abi.Decision{}, defErr
 			}
 			return abi.Decision{Allow: false, Code: ce.Code, Detail: ce.Detail}, nil
@@ -64,8 +66,8 @@ func (s *Service) permission(ctx context.Context, c Caller, hook string, args ab
 	}
 	roomID := ""
 	if dec.RoomID != "" {
-		if roomID, err = parseUUID(dec.RoomID); err != nil {
-			return grant{}, NotFound()
+		if roomID, err = field.ParseUUID(dec.RoomID); err != nil {
+			return grant{}, wire.NotFound()
 		}
 	}
 	return readResult(ctx, s.st.Read, func(tx *store.Tx) (grant, error) {
@@ -91,23 +93,23 @@ func readResult[T any](ctx context.Context, read func(context.Context, func(*sto
 // default's error when it passed that on, or the default's message.
 func (s *Service) denial(ctx context.Context, hook string, dec abi.Decision, ran bool, defErr error, denied string) error {
 	if ran && defErr != nil {
-		ce := AsError(defErr)
+		ce := wire.AsError(defErr)
 		if dec.Code == 0 || dec.Code == ce.Code && sameJSON(dec.Detail, ce.Detail) {
 			return defErr
 		}
 	}
 	if dec.Code == 0 {
-		return Denied(denied)
+		return wire.Denied(denied)
 	}
 	if !abi.ValidCode(dec.Code) {
 		s.log.ErrorContext(ctx, "permission hook denied with a code modules may not use", "hook", hook, "code", dec.Code)
-		return Internal(nil)
+		return wire.Internal(nil)
 	}
 	detail := dec.Detail
 	if detail == nil {
 		detail = denied
 	}
-	return &Error{Code: dec.Code, Detail: detail}
+	return &wire.Error{Code: dec.Code, Detail: detail}
 }
 
 // sameJSON reports whether a and b encode the same.
@@ -130,7 +132,7 @@ func (s *Service) checkRoomAccess(ctx context.Context, c Caller, rawRoomID json.
 			return grant{room: rm}, err
 		},
 		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs, roomID string) (grant, error) {
-			return grantedRoom(ctx, tx, c, roomID, func() (string, error) { return roomIDArg(a.RoomID) })
+			return grantedRoom(ctx, tx, c, roomID, func() (string, error) { return field.RoomIDArg(a.RoomID) })
 		})
 	return g.room, err
 }
@@ -153,15 +155,15 @@ func (s *Service) checkSend(ctx context.Context, c Caller, data json.RawMessage,
 		},
 		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs, roomID string) (grant, error) {
 			return grantedRoom(ctx, tx, c, roomID, func() (string, error) {
-				if truthy(a.RoomID) {
-					return roomIDArg(a.RoomID)
+				if field.Truthy(a.RoomID) {
+					return field.RoomIDArg(a.RoomID)
 				}
-				msgID, ok, err := idArg(a.MessageID)
+				msgID, ok, err := field.IdArg(a.MessageID)
 				if err != nil {
 					return "", err
 				}
 				if !ok {
-					return "", Validation("Invalid message_id type")
+					return "", wire.Validation("Invalid message_id type")
 				}
 				return tx.RoomIDOfMessage(ctx, c.Tenant, msgID)
 			})
@@ -195,7 +197,7 @@ func (s *Service) checkMemberChange(ctx context.Context, c Caller, rawRoomID jso
 			return grant{room: rm}, err
 		},
 		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs, roomID string) (grant, error) {
-			return grantedRoom(ctx, tx, c, roomID, func() (string, error) { return roomIDArg(a.RoomID) })
+			return grantedRoom(ctx, tx, c, roomID, func() (string, error) { return field.RoomIDArg(a.RoomID) })
 		})
 	return g.room, err
 }
@@ -262,7 +264,7 @@ func (s *Service) checkMessageSender(ctx context.Context, c Caller, rawMessageID
 				return grant{}, err
 			}
 			if len(args.Msgs) == 0 {
-				return grant{}, Validation("Atleast one message_id is required for modification")
+				return grant{}, wire.Validation("Atleast one message_id is required for modification")
 			}
 			if roomID == "" {
 				roomID = args.Msgs[0].RoomID
@@ -289,7 +291,7 @@ func grantedRoom(ctx context.Context, tx *store.Tx, c Caller, roomID string, par
 // grantedMessages loads the messages a module allowed: they must still
 // exist in the tenant and not be soft-deleted.
 func grantedMessages(ctx context.Context, tx *store.Tx, c Caller, rawMessageID json.RawMessage) (messageArgs, error) {
-	ids, isList, err := messageIDArgs(rawMessageID)
+	ids, isList, err := field.MessageIDArgs(rawMessageID)
 	if err != nil {
 		return messageArgs{}, err
 	}

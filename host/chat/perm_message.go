@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -20,7 +22,7 @@ const (
 func liveMessage(ctx context.Context, tx *store.Tx, c Caller, id string) (store.Message, error) {
 	m, err := tx.GetMessage(ctx, c.Tenant, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && m.IsDeleted) {
-		return store.Message{}, NotFound()
+		return store.Message{}, wire.NotFound()
 	}
 	return m, err
 }
@@ -47,7 +49,7 @@ func (a messageArgs) IDs() []string {
 // soft-deleted (4004) and the caller must be a member of its room (4002),
 // checked message by message, stopping at the first failure.
 func (s *Service) messageAccess(ctx context.Context, tx *store.Tx, c Caller, rawMessageID json.RawMessage) (messageArgs, error) {
-	ids, isList, err := messageIDArgs(rawMessageID)
+	ids, isList, err := field.MessageIDArgs(rawMessageID)
 	if err != nil {
 		return messageArgs{}, err
 	}
@@ -66,7 +68,7 @@ func (s *Service) messageAccess(ctx context.Context, tx *store.Tx, c Caller, raw
 			member[m.RoomID] = ok
 		}
 		if !ok {
-			return messageArgs{}, Denied(deniedMessageAccess)
+			return messageArgs{}, wire.Denied(deniedMessageAccess)
 		}
 		args.Msgs = append(args.Msgs, m)
 	}
@@ -77,12 +79,12 @@ func (s *Service) messageAccess(ctx context.Context, tx *store.Tx, c Caller, raw
 // existing, not soft-deleted and sent by the caller, all in one room, which
 // it returns.
 func (s *Service) messageSender(ctx context.Context, tx *store.Tx, c Caller, rawMessageID json.RawMessage) (messageArgs, store.Room, error) {
-	ids, isList, err := messageIDArgs(rawMessageID)
+	ids, isList, err := field.MessageIDArgs(rawMessageID)
 	if err != nil {
 		return messageArgs{}, store.Room{}, err
 	}
 	if len(ids) == 0 {
-		return messageArgs{}, store.Room{}, Validation("Atleast one message_id is required for modification")
+		return messageArgs{}, store.Room{}, wire.Validation("Atleast one message_id is required for modification")
 	}
 	args := messageArgs{IsList: isList}
 	for _, id := range ids {
@@ -91,14 +93,14 @@ func (s *Service) messageSender(ctx context.Context, tx *store.Tx, c Caller, raw
 			return messageArgs{}, store.Room{}, err
 		}
 		if m.SenderID != c.UserID {
-			return messageArgs{}, store.Room{}, Denied(deniedMessageModify)
+			return messageArgs{}, store.Room{}, wire.Denied(deniedMessageModify)
 		}
 		args.Msgs = append(args.Msgs, m)
 	}
 	roomID := args.Msgs[0].RoomID
 	for _, m := range args.Msgs[1:] {
 		if m.RoomID != roomID {
-			return messageArgs{}, store.Room{}, Validation("All messages marked for modification must come from the same room")
+			return messageArgs{}, store.Room{}, wire.Validation("All messages marked for modification must come from the same room")
 		}
 	}
 	rm, err := tx.GetRoom(ctx, c.Tenant, roomID, false)

@@ -5,8 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/big"
 
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -51,7 +52,7 @@ func isCreator(rm store.Room, userID int64) bool {
 // checks run in read transactions and never lock: the operation that follows
 // locks the room itself.
 func loadRoom(ctx context.Context, tx *store.Tx, c Caller, rawRoomID json.RawMessage) (store.Room, error) {
-	id, err := roomIDArg(rawRoomID)
+	id, err := field.RoomIDArg(rawRoomID)
 	if err != nil {
 		return store.Room{}, err
 	}
@@ -70,7 +71,7 @@ func (s *Service) roomAccess(ctx context.Context, tx *store.Tx, c Caller, rawRoo
 		return store.Room{}, err
 	}
 	if !member {
-		return store.Room{}, Denied(deniedRoomAccess)
+		return store.Room{}, wire.Denied(deniedRoomAccess)
 	}
 	return rm, nil
 }
@@ -86,7 +87,7 @@ func (s *Service) sendPermission(ctx context.Context, tx *store.Tx, c Caller, ra
 		return store.RoomAccess{}, err
 	}
 	if !maySend(acc, c.UserID) {
-		return store.RoomAccess{}, Denied(deniedSend)
+		return store.RoomAccess{}, wire.Denied(deniedSend)
 	}
 	return acc, nil
 }
@@ -94,19 +95,19 @@ func (s *Service) sendPermission(ctx context.Context, tx *store.Tx, c Caller, ra
 // sendAccess loads the room of a send-permission check with the caller's
 // standing in it, from room_id or else message_id.
 func sendAccess(ctx context.Context, tx *store.Tx, c Caller, rawRoomID, rawMessageID json.RawMessage) (store.RoomAccess, error) {
-	if truthy(rawRoomID) {
-		id, err := roomIDArg(rawRoomID)
+	if field.Truthy(rawRoomID) {
+		id, err := field.RoomIDArg(rawRoomID)
 		if err != nil {
 			return store.RoomAccess{}, err
 		}
 		return tx.RoomAccess(ctx, c.Tenant, id, c.UserID, permSendMessages)
 	}
-	msgID, ok, err := idArg(rawMessageID)
+	msgID, ok, err := field.IdArg(rawMessageID)
 	if err != nil {
 		return store.RoomAccess{}, err
 	}
 	if !ok {
-		return store.RoomAccess{}, Validation("Invalid message_id type")
+		return store.RoomAccess{}, wire.Validation("Invalid message_id type")
 	}
 	return tx.RoomAccessByMessage(ctx, c.Tenant, msgID, c.UserID, permSendMessages)
 }
@@ -145,7 +146,7 @@ func (s *Service) memberChangePermission(ctx context.Context, tx *store.Tx, c Ca
 	case rm.Kind == store.KindChannel:
 		perm = permRemoveSubscribers
 	default:
-		return store.Room{}, Validation("Invalid room, Can only add or remove members from Groups/Channels")
+		return store.Room{}, wire.Validation("Invalid room, Can only add or remove members from Groups/Channels")
 	}
 	denied := deniedRemove
 	if add {
@@ -156,7 +157,7 @@ func (s *Service) memberChangePermission(ctx context.Context, tx *store.Tx, c Ca
 		return store.Room{}, err
 	}
 	if !member {
-		return store.Room{}, Denied(denied)
+		return store.Room{}, wire.Denied(denied)
 	}
 	if admin || isCreator(rm, c.UserID) {
 		return rm, nil
@@ -166,7 +167,7 @@ func (s *Service) memberChangePermission(ctx context.Context, tx *store.Tx, c Ca
 		return store.Room{}, err
 	}
 	if !ok {
-		return store.Room{}, Denied(denied)
+		return store.Room{}, wire.Denied(denied)
 	}
 	return rm, nil
 }
@@ -175,15 +176,15 @@ func (s *Service) memberChangePermission(ctx context.Context, tx *store.Tx, c Ca
 // type check: absent or null finds nothing (4004), a string or an int is
 // parsed as usual, and any other value fails UUID parsing (4003).
 func uncheckedRoomID(raw json.RawMessage) (string, error) {
-	if isJSONNull(bytes.TrimSpace(raw)) {
-		return "", NotFound()
+	if field.IsAbsent(bytes.TrimSpace(raw)) {
+		return "", wire.NotFound()
 	}
-	id, ok, err := idArg(raw)
+	id, ok, err := field.IdArg(raw)
 	if err != nil {
 		return "", err
 	}
 	if !ok {
-		return "", Validation(fmt.Sprintf("“%s” is not a valid UUID.", compactJSON(raw)))
+		return "", wire.Validation(fmt.Sprintf("“%s” is not a valid UUID.", wire.CompactJSON(raw)))
 	}
 	return id, nil
 }
@@ -205,36 +206,12 @@ func (s *Service) adminPrivileges(ctx context.Context, tx *store.Tx, c Caller, r
 	}
 	if action == "delete" {
 		if !member || (rm.Kind != store.KindOneToOne && !isCreator(rm, c.UserID)) {
-			return store.Room{}, Denied(deniedCreator)
+			return store.Room{}, wire.Denied(deniedCreator)
 		}
 		return rm, nil
 	}
 	if !member || (rm.Kind != store.KindOneToOne && !admin && !isCreator(rm, c.UserID)) {
-		return store.Room{}, Denied(deniedAdmin)
+		return store.Room{}, wire.Denied(deniedAdmin)
 	}
 	return rm, nil
-}
-
-// truthy reports whether a JSON value is truthy in Python's sense: not
-// absent, null, false, 0, "", [] or {}.
-func truthy(raw json.RawMessage) bool {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return false
-	}
-	switch raw[0] {
-	case 'n', 'f':
-		return false
-	case '"':
-		return string(raw) != `""`
-	case '[', '{':
-		var v []any
-		if raw[0] == '[' {
-			return json.Unmarshal(raw, &v) == nil && len(v) > 0
-		}
-		var m map[string]any
-		return json.Unmarshal(raw, &m) == nil && len(m) > 0
-	}
-	f, ok := new(big.Float).SetString(string(raw))
-	return !ok || f.Sign() != 0
 }

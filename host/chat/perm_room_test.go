@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/fixture"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
@@ -22,67 +25,30 @@ type permRoomFixture struct {
 func newPermRoomFixture(t *testing.T, st *store.Store) permRoomFixture {
 	t.Helper()
 	f := permRoomFixture{svc: New(st, DefaultConfig(), nil)}
-	ctx := context.Background()
-	err := st.Write(ctx, func(tx *store.Tx) error {
-		mk := func(tenant, name string) (Caller, error) {
-			u, err := tx.CreateUser(ctx, store.User{Tenant: tenant, Username: name})
-			return Caller{UserID: u.ID, Tenant: tenant, Username: name}, err
+	fx := fixture.New(t, st)
+	caller := func(u store.User) Caller { return Caller{UserID: u.ID, Tenant: u.Tenant, Username: u.Username} }
+	creator, admin, member, perm := fx.User("creator"), fx.User("admin"), fx.User("member"), fx.User("perm")
+	f.creator, f.admin, f.member, f.perm = caller(creator), caller(admin), caller(member), caller(perm)
+	f.outside, f.stranger = caller(fx.User("outside")), caller(fx.User("stranger", fixture.Tenant("other")))
+	room := func(kind store.RoomKind, locked bool) store.Room {
+		if kind == store.KindOneToOne {
+			return fx.Room(kind, []store.User{creator, member})
 		}
-		var err error
-		for _, p := range []struct {
-			c    *Caller
-			name string
-		}{{&f.creator, "creator"}, {&f.admin, "admin"}, {&f.member, "member"}, {&f.perm, "perm"}, {&f.outside, "outside"}} {
-			if *p.c, err = mk("acme", p.name); err != nil {
-				return err
-			}
-		}
-		if f.stranger, err = mk("other", "stranger"); err != nil {
-			return err
-		}
-		room := func(kind store.RoomKind, locked bool, pair string) (string, error) {
-			rm := store.Room{Tenant: "acme", Kind: kind, Name: "r", GroupLocked: locked, MaxMembers: 10}
-			if kind != store.KindOneToOne {
-				rm.CreatorID = &f.creator.UserID
-			}
-			rm, err := tx.CreateRoom(ctx, rm, pair)
-			if err != nil {
-				return "", err
-			}
-			if kind == store.KindOneToOne {
-				return rm.ID, tx.AddMembers(ctx, rm.ID, []int64{f.creator.UserID, f.member.UserID}, false)
-			}
-			if err := tx.AddMembers(ctx, rm.ID, []int64{f.creator.UserID, f.admin.UserID}, true); err != nil {
-				return "", err
-			}
-			if err := tx.AddMembers(ctx, rm.ID, []int64{f.member.UserID, f.perm.UserID}, false); err != nil {
-				return "", err
-			}
-			return rm.ID, tx.GrantPermissions(ctx, rm.ID, []int64{f.perm.UserID}, kindPermissions(kind))
-		}
-		if f.channel, err = room(store.KindChannel, false, ""); err != nil {
-			return err
-		}
-		if f.locked, err = room(store.KindGroup, true, ""); err != nil {
-			return err
-		}
-		if f.open, err = room(store.KindGroup, false, ""); err != nil {
-			return err
-		}
-		if f.dm, err = room(store.KindOneToOne, false, store.PairKey(f.creator.UserID, f.member.UserID)); err != nil {
-			return err
-		}
-		m, err := tx.InsertMessage(ctx, store.Message{RoomID: f.channel, SenderID: f.creator.UserID, Content: "x"})
+		rm := fx.Room(kind, []store.User{creator, admin, member, perm}, fixture.Locked(locked), fixture.Admins(admin.ID),
+			fixture.MaxMembers(10))
+		err := st.Write(context.Background(), func(tx *store.Tx) error {
+			return tx.GrantPermissions(context.Background(), rm.ID, []int64{perm.ID}, kindPermissions(kind))
+		})
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
-		d, err := tx.InsertMessage(ctx, store.Message{RoomID: f.channel, SenderID: f.creator.UserID, Content: "y", IsDeleted: true})
-		f.message, f.deleted = m.ID, d.ID
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
+		return rm
 	}
+	channel := room(store.KindChannel, false)
+	f.channel, f.locked, f.open = channel.ID, room(store.KindGroup, true).ID, room(store.KindGroup, false).ID
+	f.dm = room(store.KindOneToOne, false).ID
+	f.message = fx.Message(channel, creator, "x").ID
+	f.deleted = fx.Message(channel, creator, "y", fixture.Deleted()).ID
 	return f
 }
 
@@ -116,7 +82,7 @@ func permRoomCheck(t *testing.T, st *store.Store, what string, check func(ctx co
 		}
 		return
 	}
-	ce := AsError(err)
+	ce := wire.AsError(err)
 	got, _ := json.Marshal(ce.Detail)
 	want, _ := json.Marshal(detail)
 	if err == nil || ce.Code != code || string(got) != string(want) {
@@ -144,7 +110,7 @@ func TestSendPermission(t *testing.T) {
 		} {
 			code := 0
 			if !c.allow {
-				code = CodePermission
+				code = wire.CodePermission
 			}
 			permRoomCheck(t, st, c.who.Username+" in "+c.room, func(ctx context.Context, tx *store.Tx) (store.Room, error) {
 				return accessRoom(f.svc.sendPermission(ctx, tx, c.who, permRoomRaw(t, c.room), nil))
@@ -159,7 +125,7 @@ func TestSendPermission(t *testing.T) {
 		}
 		permRoomCheck(t, st, "member via message", func(ctx context.Context, tx *store.Tx) (store.Room, error) {
 			return accessRoom(f.svc.sendPermission(ctx, tx, f.member, nil, permRoomRaw(t, f.message)))
-		}, CodePermission, denied, "")
+		}, wire.CodePermission, denied, "")
 		for _, c := range []struct {
 			what          string
 			who           Caller
@@ -167,15 +133,15 @@ func TestSendPermission(t *testing.T) {
 			code          int
 			detail        any
 		}{
-			{"room_id of wrong type", f.creator, true, f.message, CodeValidation, []string{"Invalid room_id type"}},
-			{"room_id list", f.creator, []string{f.channel}, nil, CodeValidation, []string{"Invalid room_id type"}},
-			{"no ids", f.creator, nil, nil, CodeValidation, []string{"Invalid message_id type"}},
-			{"message_id list", f.creator, nil, []string{f.message}, CodeValidation, []string{"Invalid message_id type"}},
-			{"malformed message_id", f.creator, nil, "zz", CodeValidation, []string{"“zz” is not a valid UUID."}},
-			{"deleted message", f.creator, nil, f.deleted, CodeNotFound, "Resource not found."},
-			{"unknown room", f.creator, store.NewID(), nil, CodeNotFound, "Resource not found."},
-			{"other tenant's room", f.stranger, f.channel, nil, CodeNotFound, "Resource not found."},
-			{"other tenant's message", f.stranger, nil, f.message, CodeNotFound, "Resource not found."},
+			{"room_id of wrong type", f.creator, true, f.message, wire.CodeValidation, []string{"Invalid room_id type"}},
+			{"room_id list", f.creator, []string{f.channel}, nil, wire.CodeValidation, []string{"Invalid room_id type"}},
+			{"no ids", f.creator, nil, nil, wire.CodeValidation, []string{"Invalid message_id type"}},
+			{"message_id list", f.creator, nil, []string{f.message}, wire.CodeValidation, []string{"Invalid message_id type"}},
+			{"malformed message_id", f.creator, nil, "zz", wire.CodeValidation, []string{"“zz” is not a valid UUID."}},
+			{"deleted message", f.creator, nil, f.deleted, wire.CodeNotFound, "Resource not found."},
+			{"unknown room", f.creator, store.NewID(), nil, wire.CodeNotFound, "Resource not found."},
+			{"other tenant's room", f.stranger, f.channel, nil, wire.CodeNotFound, "Resource not found."},
+			{"other tenant's message", f.stranger, nil, f.message, wire.CodeNotFound, "Resource not found."},
 		} {
 			permRoomCheck(t, st, c.what, func(ctx context.Context, tx *store.Tx) (store.Room, error) {
 				return accessRoom(f.svc.sendPermission(ctx, tx, c.who, permRoomRaw(t, c.room), permRoomRaw(t, c.message)))
@@ -196,12 +162,12 @@ func TestRoomAccess(t *testing.T) {
 		}{
 			{"member", f.member, f.locked, 0, nil},
 			{"participant", f.member, f.dm, 0, nil},
-			{"non-member", f.outside, f.locked, CodePermission, "User is not authorized access this room"},
-			{"other tenant", f.stranger, f.locked, CodeNotFound, "Resource not found."},
-			{"int id", f.member, 42, CodeNotFound, "Resource not found."},
-			{"null", f.member, nil, CodeValidation, []string{"Invalid room_id type"}},
-			{"object", f.member, map[string]any{}, CodeValidation, []string{"Invalid room_id type"}},
-			{"malformed", f.member, "abc", CodeValidation, []string{"“abc” is not a valid UUID."}},
+			{"non-member", f.outside, f.locked, wire.CodePermission, "User is not authorized access this room"},
+			{"other tenant", f.stranger, f.locked, wire.CodeNotFound, "Resource not found."},
+			{"int id", f.member, 42, wire.CodeNotFound, "Resource not found."},
+			{"null", f.member, nil, wire.CodeValidation, []string{"Invalid room_id type"}},
+			{"object", f.member, map[string]any{}, wire.CodeValidation, []string{"Invalid room_id type"}},
+			{"malformed", f.member, "abc", wire.CodeValidation, []string{"“abc” is not a valid UUID."}},
 		} {
 			want, _ := c.room.(string)
 			permRoomCheck(t, st, c.what, func(ctx context.Context, tx *store.Tx) (store.Room, error) {
@@ -217,7 +183,7 @@ func TestTruthy(t *testing.T) {
 		"{}": false, " [ ] ": false, "true": true, "1": true, "-2.5": true, `"0"`: true, `" "`: true, "[0]": true,
 		`{"a":null}`: true, "1e3": true,
 	} {
-		if got := truthy(json.RawMessage(raw)); got != want {
+		if got := field.Truthy(json.RawMessage(raw)); got != want {
 			t.Errorf("truthy(%s) = %v, want %v", raw, got, want)
 		}
 	}

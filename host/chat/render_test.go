@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
@@ -26,7 +27,7 @@ func TestRenderer(t *testing.T) {
 		if err := json.Unmarshal(msg, &m); err != nil {
 			t.Fatal(err)
 		}
-		info := msgOne(t, e.ok(ann, "room.info", map[string]any{"room_id": room}), chat.UserGroup(ann.UserID), "roominfo.dispatch").Data
+		info := msgOne(t, e.ok(ann, "room.info", map[string]any{"room_id": room}), wire.UserGroup(ann.UserID), "roominfo.dispatch").Data
 		var list []json.RawMessage
 		if err := json.Unmarshal(e.ok(bob, "room.list", nil)[0].Data, &list); err != nil {
 			t.Fatal(err)
@@ -44,7 +45,7 @@ func TestRenderer(t *testing.T) {
 		}
 
 		ctx := context.Background()
-		r := chat.New(st, chat.DefaultConfig(), nil)
+		r := wire.Renderer{}
 		err := st.Read(ctx, func(tx *store.Tx) error {
 			for _, c := range []struct {
 				name string
@@ -56,7 +57,7 @@ func TestRenderer(t *testing.T) {
 				{"message", func() (json.RawMessage, error) { return r.RenderMessage(ctx, tx, "acme", m.ID) }, msg},
 				{"notification", func() (json.RawMessage, error) { return r.RenderNotification(ctx, tx, "acme", n.ID) }, notifs[room][0]},
 				{"user", func() (json.RawMessage, error) { return r.RenderUser(ctx, tx, "acme", bob.UserID) },
-					json.RawMessage(`{"id":` + itoa(bob.UserID) + `,"username":"bob","email":"bob@example.com","first_name":"F","last_name":"L"}`)},
+					json.RawMessage(`{"id":` + itoa(bob.UserID) + `,"username":"bob","email":"bob@example.com","first_name":"Bob","last_name":""}`)},
 			} {
 				got, err := c.got()
 				if err != nil || string(got) != string(c.want) {

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 )
@@ -25,7 +26,7 @@ type request struct {
 	events []abi.Event
 	// subs are the Subscribe/Unsubscribe effects of the membership changes
 	// modules made through their imports.
-	subs []Effect
+	subs []wire.Effect
 	// extras are the fields added to messages, by message id, that the
 	// request's frames must carry (see patchMessages).
 	extras map[string]map[string]json.RawMessage
@@ -104,13 +105,13 @@ func (r *request) call(c Caller, tx *store.Tx) hooks.CallInfo {
 // membership records the subscription changes that a module's membership
 // change implies, to be applied when the request succeeds.
 func (r *request) membership(_ context.Context, roomID string, userIDs []int64, added bool) {
-	kind := Unsubscribe
+	kind := wire.Unsubscribe
 	if added {
-		kind = Subscribe
+		kind = wire.Subscribe
 	}
 	r.mu.Lock()
 	for _, id := range userIDs {
-		r.subs = append(r.subs, Effect{Kind: kind, UserID: id, RoomID: roomID})
+		r.subs = append(r.subs, wire.Effect{Kind: kind, UserID: id, RoomID: roomID})
 	}
 	r.mu.Unlock()
 }
@@ -171,7 +172,7 @@ func (r *request) patch(b []byte) ([]byte, error) {
 	if len(r.extras) == 0 {
 		return b, nil
 	}
-	return patchMessages(b, r.extras)
+	return wire.PatchMessages(b, r.extras)
 }
 
 // finish completes a successful request's effects: the frames get the
@@ -179,7 +180,7 @@ func (r *request) patch(b []byte) ([]byte, error) {
 // modules' membership changes and the emitted events follow the operation's
 // own effects (after a Subscribe of the same request, so that a user just
 // added to a room receives an event emitted to it).
-func (r *request) finish(eff []Effect) ([]Effect, error) {
+func (r *request) finish(eff []wire.Effect) ([]wire.Effect, error) {
 	if r == nil {
 		return eff, nil
 	}
@@ -187,10 +188,10 @@ func (r *request) finish(eff []Effect) ([]Effect, error) {
 	defer r.mu.Unlock()
 	if len(r.extras) > 0 {
 		for i := range eff {
-			if eff[i].Kind != Send {
+			if eff[i].Kind != wire.Send {
 				continue
 			}
-			b, err := patchMessages(eff[i].Frame, r.extras)
+			b, err := wire.PatchMessages(eff[i].Frame, r.extras)
 			if err != nil {
 				return nil, err
 			}
@@ -200,11 +201,11 @@ func (r *request) finish(eff []Effect) ([]Effect, error) {
 	eff = append(eff, r.subs...)
 	r.subs = nil
 	for _, ev := range r.events {
-		group := RoomGroup(ev.RoomID)
+		group := wire.RoomGroup(ev.RoomID)
 		if ev.To == abi.ToUser {
-			group = UserGroup(ev.UserID)
+			group = wire.UserGroup(ev.UserID)
 		}
-		e, err := SendTo(group, ev.EventType, ev.Data)
+		e, err := wire.SendTo(group, ev.EventType, ev.Data)
 		if err != nil {
 			return nil, err
 		}

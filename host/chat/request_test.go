@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 )
 
 // TestRequestEvents checks the bookkeeping of emitted events: a rolled back
@@ -22,11 +23,11 @@ func TestRequestEvents(t *testing.T) {
 	_ = r.emit(ctx, ev(abi.ToRoom, "first.attempt"))
 	r.rollback(mark) // the transaction is retried
 	_ = r.emit(ctx, ev(abi.ToUser, "second.attempt"))
-	own, err := SendTo(RoomGroup("r1"), "message.dispatch", map[string]string{"id": "m"})
+	own, err := wire.SendTo(wire.RoomGroup("r1"), "message.dispatch", map[string]string{"id": "m"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	eff, err := r.finish([]Effect{{Kind: Subscribe, UserID: 7, RoomID: "r1"}, own})
+	eff, err := r.finish([]wire.Effect{{Kind: wire.Subscribe, UserID: 7, RoomID: "r1"}, own})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,10 +67,10 @@ func TestRequestMembership(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Effect{
-		{Kind: Subscribe, UserID: 7, RoomID: "r1"},
-		{Kind: Subscribe, UserID: 8, RoomID: "r1"},
-		{Kind: Unsubscribe, UserID: 9, RoomID: "r2"},
+	want := []wire.Effect{
+		{Kind: wire.Subscribe, UserID: 7, RoomID: "r1"},
+		{Kind: wire.Subscribe, UserID: 8, RoomID: "r1"},
+		{Kind: wire.Unsubscribe, UserID: 9, RoomID: "r2"},
 	}
 	if len(eff) != len(want)+1 {
 		t.Fatalf("%d effects, want %d: %+v", len(eff), len(want)+1, eff)
@@ -79,7 +80,7 @@ func TestRequestMembership(t *testing.T) {
 			t.Errorf("effect %d = %+v, want %+v", i, eff[i], w)
 		}
 	}
-	if last := eff[len(eff)-1]; last.Kind != Send || last.Group != "group-r1" {
+	if last := eff[len(eff)-1]; last.Kind != wire.Send || last.Group != "group-r1" {
 		t.Errorf("last effect = %+v, want the emitted event to group-r1", last)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
@@ -38,8 +39,8 @@ func countRoomOutcomes(t *testing.T, errs []error, want string) int {
 			ok++
 			continue
 		}
-		var ce *chat.Error
-		if !errors.As(err, &ce) || ce.Code != chat.CodeValidation || fmt.Sprint(ce.Detail) != fmt.Sprint([]string{want}) {
+		var ce *wire.Error
+		if !errors.As(err, &ce) || ce.Code != wire.CodeValidation || fmt.Sprint(ce.Detail) != fmt.Sprint([]string{want}) {
 			t.Fatalf("unexpected error %v, want 4003 %q", err, want)
 		}
 	}

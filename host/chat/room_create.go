@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -37,8 +40,8 @@ const (
 
 // createMembershipError is how room.create reports a broken membership rule:
 // a 4003 whose one element is the Python rendering of the error list.
-func createMembershipError(msg string) *Error {
-	return Validation(fmt.Sprintf("['%s']", msg))
+func createMembershipError(msg string) *wire.Error {
+	return wire.Validation(fmt.Sprintf("['%s']", msg))
 }
 
 // maxMembersMessage is the cap error of a room kind.
@@ -52,17 +55,21 @@ func maxMembersMessage(k store.RoomKind) string {
 // roomCreate is room.create (PROTOCOL.md §2.8.7): any user may create a room;
 // every initial member's connections join its group, then all of them get
 // roomcreate.dispatch.
-func (s *Service) roomCreate(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
-	in, err := parseCreateRoom(data)
-	if err != nil {
-		return nil, err
-	}
-	d, err := run(ctx, s, "create_room", true, c, in, s.createRoom)
-	if err != nil {
-		return nil, err
-	}
+var roomCreate = &operation[CreateRoomIn, wire.RoomDetail]{
+	event: "room.create", name: abi.OpCreateRoom, write: true,
+	check: func(_ *Service, _ context.Context, _ Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[CreateRoomIn], error) {
+		in, err := parseCreateRoom(d)
+		return checked[CreateRoomIn]{in: in}, err
+	},
+	core:     (*Service).createRoom,
+	audience: (*Service).roomCreated,
+}
+
+// roomCreated subscribes every initial member's connections to the new
+// room's group and tells them all.
+func (s *Service) roomCreated(ctx context.Context, c Caller, _ checked[CreateRoomIn], d wire.RoomDetail) ([]wire.Effect, error) {
 	members := d.MemberIDs()
-	if s.moduleOutput(ctx, c, "create_room") {
+	if s.moduleOutput(ctx, c, abi.OpCreateRoom) {
 		// The room was not known before the operation: the one the output
 		// names must exist in the caller's tenant with the caller a member,
 		// and its members are the database's.
@@ -71,38 +78,37 @@ func (s *Service) roomCreate(ctx context.Context, c Caller, data json.RawMessage
 			return nil, err
 		}
 		if !a.exists || !slices.Contains(a.members, c.UserID) {
-			return nil, s.forgedOutput(ctx, c, "create_room", "id", d.ID, "a room of the tenant with the caller as a member")
+			return nil, s.forgedOutput(ctx, c, abi.OpCreateRoom, "id", d.ID, "a room of the tenant with the caller as a member")
 		}
 		members = a.members
 	}
-	eff := make([]Effect, 0, len(members)+1)
+	eff := make([]wire.Effect, 0, len(members)+1)
 	for _, u := range members {
-		eff = append(eff, Effect{Kind: Subscribe, UserID: u, RoomID: d.ID})
+		eff = append(eff, wire.Effect{Kind: wire.Subscribe, UserID: u, RoomID: d.ID})
 	}
-	e, err := SendTo(RoomGroup(d.ID), "roomcreate.dispatch", d)
+	e, err := wire.SendTo(wire.RoomGroup(d.ID), "roomcreate.dispatch", d)
 	return append(eff, e), err
 }
 
 // parseCreateRoom validates room.create's data: the type, then the kind's
 // fields (top-level keys overlaid by extra_fields), then the property.
-func parseCreateRoom(data json.RawMessage) (CreateRoomIn, error) {
-	d, err := actionData(data)
-	if err != nil {
-		return CreateRoomIn{}, err
-	}
-	var in CreateRoomIn
+func parseCreateRoom(d map[string]json.RawMessage) (CreateRoomIn, error) {
+	var (
+		in  CreateRoomIn
+		err error
+	)
 	if json.Unmarshal(d["type"], &in.Type) != nil ||
 		!slices.Contains([]store.RoomKind{store.KindOneToOne, store.KindGroup, store.KindChannel}, in.Type) {
-		return CreateRoomIn{}, Validation("Invalid resource type")
+		return CreateRoomIn{}, wire.Validation("Invalid resource type")
 	}
 	fields := make(map[string]json.RawMessage, len(d))
 	for k, v := range d {
 		fields[k] = v
 	}
-	if raw, ok := d["extra_fields"]; ok && !isNull(raw) {
-		extra, ok := rawObject(raw)
+	if raw, ok := d["extra_fields"]; ok && !field.IsNull(raw) {
+		extra, ok := field.RawObject(raw)
 		if !ok {
-			return CreateRoomIn{}, Validation("extra_fields must be a python dictionary/javascript object")
+			return CreateRoomIn{}, wire.Validation("extra_fields must be a python dictionary/javascript object")
 		}
 		for k, v := range extra {
 			fields[k] = v
@@ -111,9 +117,9 @@ func parseCreateRoom(data json.RawMessage) (CreateRoomIn, error) {
 	if err := in.setKindFields(fields); err != nil {
 		return CreateRoomIn{}, err
 	}
-	if extra, ok := rawObject(d["extra_fields"]); ok {
+	if extra, ok := field.RawObject(d["extra_fields"]); ok {
 		if raw, present := extra["property"]; present {
-			if in.Preferences, err = propertyPreferences(raw); err != nil {
+			if in.Preferences, err = field.PropertyPreferences(raw); err != nil {
 				return CreateRoomIn{}, err
 			}
 		}
@@ -123,7 +129,7 @@ func parseCreateRoom(data json.RawMessage) (CreateRoomIn, error) {
 		membersKey = "subscribers"
 	}
 	// A non-list is no members.
-	if in.Members, _, _, err = userIDs(d[membersKey]); err != nil {
+	if in.Members, _, _, err = field.UserIDs(d[membersKey]); err != nil {
 		return in, err
 	}
 	if in.Members == nil {
@@ -145,21 +151,21 @@ func (in *CreateRoomIn) setKindFields(f map[string]json.RawMessage) error {
 		}
 	}
 	raw, present := f["name"]
-	name, msg := charField(raw, present, true, false, false, maxRoomName)
+	name, msg := field.CharField(raw, present, true, false, false, field.MaxRoomName)
 	check("name", msg)
 	if name != nil {
 		in.Name = *name
 	}
 	raw, present = f["description"]
-	in.Description, msg = charField(raw, present, false, true, true, 0)
+	in.Description, msg = field.CharField(raw, present, false, true, true, 0)
 	check("description", msg)
 	if raw, ok := f["avatar"]; ok {
-		in.Avatar, msg = urlField(raw)
+		in.Avatar, msg = field.UrlField(raw)
 		check("avatar", msg)
 	}
 	flag := func(key string, dst *bool) {
 		if raw, ok := f[key]; ok {
-			*dst, msg = boolField(raw)
+			*dst, msg = field.BoolField(raw)
 			check(key, msg)
 		}
 	}
@@ -173,11 +179,11 @@ func (in *CreateRoomIn) setKindFields(f map[string]json.RawMessage) error {
 		flag("group_locked", &in.GroupLocked)
 	}
 	if raw, ok := f[capKey]; ok {
-		in.MaxMembers, msg = positiveIntField(raw)
+		in.MaxMembers, msg = field.PositiveIntField(raw)
 		check(capKey, msg)
 	}
 	if len(errs) > 0 {
-		return FieldErrors(errs)
+		return wire.FieldErrors(errs)
 	}
 	return nil
 }
@@ -185,10 +191,11 @@ func (in *CreateRoomIn) setKindFields(f map[string]json.RawMessage) error {
 // createRoom is _create_room: the room, its members, the creator's role and
 // permissions, all in the operation's transaction, so a broken membership
 // rule leaves nothing behind.
-func (s *Service) createRoom(ctx context.Context, tx *store.Tx, c Caller, in CreateRoomIn) (RoomDetail, error) {
+func (s *Service) createRoom(ctx context.Context, call opCall, in CreateRoomIn) (wire.RoomDetail, error) {
+	tx, c := call.Tx, call.Caller
 	users, err := tx.UsersByID(ctx, c.Tenant, in.Members)
 	if err != nil {
-		return RoomDetail{}, err
+		return wire.RoomDetail{}, err
 	}
 	others := make([]int64, 0, len(in.Members))
 	for _, id := range in.Members {
@@ -200,38 +207,38 @@ func (s *Service) createRoom(ctx context.Context, tx *store.Tx, c Caller, in Cre
 	rm := store.Room{Tenant: c.Tenant, Kind: in.Type, Preferences: in.Preferences}
 	if in.Type == store.KindOneToOne {
 		if len(others) != 1 {
-			return RoomDetail{}, createMembershipError(msgTwoParticipants)
+			return wire.RoomDetail{}, createMembershipError(msgTwoParticipants)
 		}
 		rm, err = tx.CreateRoom(ctx, rm, store.PairKey(c.UserID, others[0]))
 		if errors.Is(err, store.ErrConflict) {
-			return RoomDetail{}, createMembershipError(msgChatExists)
+			return wire.RoomDetail{}, createMembershipError(msgChatExists)
 		}
 		if err != nil {
-			return RoomDetail{}, err
+			return wire.RoomDetail{}, err
 		}
 		if err := tx.AddMembers(ctx, rm.ID, []int64{c.UserID, others[0]}, false); err != nil {
-			return RoomDetail{}, err
+			return wire.RoomDetail{}, err
 		}
-		return s.roomDetail(ctx, tx, rm)
+		return wire.LoadRoomDetail(ctx, tx, rm)
 	}
 	if int64(len(others))+1 > in.MaxMembers {
-		return RoomDetail{}, createMembershipError(maxMembersMessage(in.Type))
+		return wire.RoomDetail{}, createMembershipError(maxMembersMessage(in.Type))
 	}
 	creator := c.UserID
 	rm.Name, rm.Description, rm.Avatar, rm.CreatorID = in.Name, in.Description, in.Avatar, &creator
 	rm.MaxMembers, rm.IsPublic = in.MaxMembers, in.IsPublic
 	rm.JoinApprovalRequired, rm.GroupLocked = in.JoinApprovalRequired, in.GroupLocked
 	if rm, err = tx.CreateRoom(ctx, rm, ""); err != nil {
-		return RoomDetail{}, err
+		return wire.RoomDetail{}, err
 	}
 	if err := tx.AddMembers(ctx, rm.ID, []int64{creator}, true); err != nil {
-		return RoomDetail{}, err
+		return wire.RoomDetail{}, err
 	}
 	if err := tx.GrantPermissions(ctx, rm.ID, []int64{creator}, kindPermissions(rm.Kind)); err != nil {
-		return RoomDetail{}, err
+		return wire.RoomDetail{}, err
 	}
 	if err := tx.AddMembers(ctx, rm.ID, others, false); err != nil {
-		return RoomDetail{}, err
+		return wire.RoomDetail{}, err
 	}
-	return s.roomDetail(ctx, tx, rm)
+	return wire.LoadRoomDetail(ctx, tx, rm)
 }

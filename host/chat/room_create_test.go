@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
@@ -82,7 +83,7 @@ func TestRoomCreateGroup(t *testing.T) {
 			t.Fatalf("participants %v, want %v (creator first, strangers and unknown ids dropped)", got, roomIDs(all...))
 		}
 		for i, c := range all {
-			if eff[i].Kind != chat.Subscribe || eff[i].UserID != c.UserID {
+			if eff[i].Kind != wire.Subscribe || eff[i].UserID != c.UserID {
 				t.Fatalf("effect %d = %+v, want subscribe of %s", i, eff[i], c.Username)
 			}
 		}

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/fixture"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -20,32 +22,33 @@ type roomEnv struct {
 	t   *testing.T
 	st  *store.Store
 	svc *chat.Service
+	fx  *fixture.Factory
 }
 
 func newRoomEnv(t *testing.T, st *store.Store) *roomEnv {
-	return &roomEnv{t: t, st: st, svc: chat.New(st, chat.DefaultConfig(), nil)}
+	return &roomEnv{t: t, st: st, svc: chat.New(st, chat.DefaultConfig(), nil), fx: fixture.New(t, st)}
 }
 
 // user creates a user of tenant "acme" and returns a connection of theirs.
-func (e *roomEnv) user(name string) chat.Caller { return e.userIn("acme", name) }
+func (e *roomEnv) user(name string) chat.Caller { return e.userIn(fixture.DefaultTenant, name) }
 
 func (e *roomEnv) userIn(tenant, name string) chat.Caller {
 	e.t.Helper()
-	var u store.User
-	err := e.st.Write(context.Background(), func(tx *store.Tx) error {
-		var err error
-		u, err = tx.CreateUser(context.Background(), store.User{Tenant: tenant, Username: name, Email: name + "@example.com",
-			FirstName: strings.ToUpper(name[:1]) + name[1:]})
-		return err
-	})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return chat.Caller{UserID: u.ID, Tenant: tenant, Username: name, ChannelName: "chan-" + name}
+	return callerOf(e.fx.User(name, fixture.Tenant(tenant)))
+}
+
+// callerOf is a connection of u.
+func callerOf(u store.User) chat.Caller {
+	return chat.Caller{UserID: u.ID, Tenant: u.Tenant, Username: u.Username, ChannelName: "chan-" + u.Username}
+}
+
+// userOf is the user of connection c, as the fixtures need it.
+func userOf(c chat.Caller) store.User {
+	return store.User{ID: c.UserID, Tenant: c.Tenant, Username: c.Username}
 }
 
 // handle runs an action; data is marshalled unless it is a json.RawMessage.
-func (e *roomEnv) handle(c chat.Caller, event string, data any) ([]chat.Effect, error) {
+func (e *roomEnv) handle(c chat.Caller, event string, data any) ([]wire.Effect, error) {
 	e.t.Helper()
 	raw, ok := data.(json.RawMessage)
 	if !ok && data != nil {
@@ -58,7 +61,7 @@ func (e *roomEnv) handle(c chat.Caller, event string, data any) ([]chat.Effect, 
 }
 
 // ok runs an action that must succeed.
-func (e *roomEnv) ok(c chat.Caller, event string, data any) []chat.Effect {
+func (e *roomEnv) ok(c chat.Caller, event string, data any) []wire.Effect {
 	e.t.Helper()
 	eff, err := e.handle(c, event, data)
 	if err != nil {
@@ -75,9 +78,9 @@ func (e *roomEnv) fail(c chat.Caller, event string, data any, code int, detail a
 	if err == nil {
 		e.t.Fatalf("%s %v: succeeded with %v, want error %d", event, data, roomSummary(e.t, eff), code)
 	}
-	ce, isChat := err.(*chat.Error)
+	ce, isChat := err.(*wire.Error)
 	if !isChat {
-		e.t.Fatalf("%s %v: error %T %v, want *chat.Error", event, data, err, err)
+		e.t.Fatalf("%s %v: error %T %v, want *wire.Error", event, data, err, err)
 	}
 	if ce.Code != code {
 		e.t.Fatalf("%s %v: code %d (%v), want %d", event, data, ce.Code, ce.Detail, code)
@@ -90,21 +93,21 @@ func (e *roomEnv) fail(c chat.Caller, event string, data any, code int, detail a
 }
 
 // create runs room.create and returns the room of its roomcreate frame.
-func (e *roomEnv) create(c chat.Caller, data map[string]any) chat.RoomDetail {
+func (e *roomEnv) create(c chat.Caller, data map[string]any) wire.RoomDetail {
 	e.t.Helper()
 	fs := roomFrames(e.t, e.ok(c, "room.create", data))
-	var d chat.RoomDetail
+	var d wire.RoomDetail
 	if err := json.Unmarshal(fs[len(fs)-1].Data, &d); err != nil {
 		e.t.Fatal(err)
 	}
 	return d
 }
 
-func (e *roomEnv) group(c chat.Caller, name string, members ...chat.Caller) chat.RoomDetail {
+func (e *roomEnv) group(c chat.Caller, name string, members ...chat.Caller) wire.RoomDetail {
 	return e.create(c, map[string]any{"type": "GroupChat", "name": name, "participants": roomIDs(members...)})
 }
 
-func (e *roomEnv) channel(c chat.Caller, name string, public bool, members ...chat.Caller) chat.RoomDetail {
+func (e *roomEnv) channel(c chat.Caller, name string, public bool, members ...chat.Caller) wire.RoomDetail {
 	return e.create(c, map[string]any{"type": "Channel", "name": name, "subscribers": roomIDs(members...),
 		"extra_fields": map[string]any{"is_public": public}})
 }
@@ -175,11 +178,11 @@ type roomFrame struct {
 	Data      json.RawMessage `json:"data"`
 }
 
-func roomFrames(t *testing.T, effs []chat.Effect) []roomFrame {
+func roomFrames(t *testing.T, effs []wire.Effect) []roomFrame {
 	t.Helper()
 	var out []roomFrame
 	for _, e := range effs {
-		if e.Kind != chat.Send {
+		if e.Kind != wire.Send {
 			continue
 		}
 		var f roomFrame
@@ -197,23 +200,23 @@ func roomFrames(t *testing.T, effs []chat.Effect) []roomFrame {
 
 // roomSummary renders effects as "sub <user> <room>", "unsub <user> <room>"
 // and "send <group> <eventType>" lines.
-func roomSummary(t *testing.T, effs []chat.Effect) []string {
+func roomSummary(t *testing.T, effs []wire.Effect) []string {
 	t.Helper()
 	var out []string
 	for _, e := range effs {
 		switch e.Kind {
-		case chat.Subscribe:
+		case wire.Subscribe:
 			out = append(out, fmt.Sprintf("sub %d %s", e.UserID, e.RoomID))
-		case chat.Unsubscribe:
+		case wire.Unsubscribe:
 			out = append(out, fmt.Sprintf("unsub %d %s", e.UserID, e.RoomID))
-		case chat.Send:
-			out = append(out, fmt.Sprintf("send %s %s", e.Group, roomFrames(t, []chat.Effect{e})[0].EventType))
+		case wire.Send:
+			out = append(out, fmt.Sprintf("send %s %s", e.Group, roomFrames(t, []wire.Effect{e})[0].EventType))
 		}
 	}
 	return out
 }
 
-func wantRoomEffects(t *testing.T, effs []chat.Effect, want ...string) {
+func wantRoomEffects(t *testing.T, effs []wire.Effect, want ...string) {
 	t.Helper()
 	if got := roomSummary(t, effs); !slices.Equal(got, want) {
 		t.Fatalf("effects\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))

@@ -5,29 +5,31 @@ import (
 	"encoding/json"
 	"slices"
 
+	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
 // roomJoin is room.join (PROTOCOL.md §2.8.11): only public channels can be
 // joined; there is no permission check, and the room is looked up by the
 // operation itself without a type check (see uncheckedRoomID).
-func (s *Service) roomJoin(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
-	d, err := actionData(data)
-	if err != nil {
-		return nil, err
-	}
-	id, err := uncheckedRoomID(d["room_id"])
-	if err != nil {
-		return nil, err
-	}
-	detail, err := run(ctx, s, "join_room", true, c, RoomIn{RoomID: id}, s.joinRoom)
-	if err != nil {
-		return nil, err
-	}
+var roomJoin = &operation[RoomIn, wire.RoomDetail]{
+	event: "room.join", name: abi.OpJoinRoom, write: true,
+	check: func(_ *Service, _ context.Context, _ Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[RoomIn], error) {
+		id, err := uncheckedRoomID(d["room_id"])
+		return checked[RoomIn]{in: RoomIn{RoomID: id}}, err
+	},
+	core:     (*Service).joinRoom,
+	audience: (*Service).joined,
+}
+
+// joined subscribes the caller to the room and tells its members.
+func (s *Service) joined(ctx context.Context, c Caller, chk checked[RoomIn], detail wire.RoomDetail) ([]wire.Effect, error) {
+	id := chk.in.RoomID
 	if detail.ID != id {
-		return nil, s.forgedOutput(ctx, c, "join_room", "id", detail.ID, id)
+		return nil, s.forgedOutput(ctx, c, abi.OpJoinRoom, "id", detail.ID, id)
 	}
-	if s.moduleOutput(ctx, c, "join_room") {
+	if s.moduleOutput(ctx, c, abi.OpJoinRoom) {
 		// Nothing checked the room before the operation: it must exist in
 		// the caller's tenant, and the caller must now be a member.
 		a, err := s.audience(ctx, c, id, nil)
@@ -35,44 +37,45 @@ func (s *Service) roomJoin(ctx context.Context, c Caller, data json.RawMessage) 
 			return nil, err
 		}
 		if !a.exists || !slices.Contains(a.members, c.UserID) {
-			return nil, s.forgedOutput(ctx, c, "join_room", "id", id, "a room of the tenant with the caller as a member")
+			return nil, s.forgedOutput(ctx, c, abi.OpJoinRoom, "id", id, "a room of the tenant with the caller as a member")
 		}
 	}
-	e, err := SendTo(RoomGroup(id), "roomaddmembers.dispatch",
+	e, err := wire.SendTo(wire.RoomGroup(id), "roomaddmembers.dispatch",
 		addedEvent{Room: &detail, NewMembers: []string{c.Username}, AddedBy: "self"})
-	return []Effect{{Kind: Subscribe, UserID: c.UserID, RoomID: id}, e}, err
+	return []wire.Effect{{Kind: wire.Subscribe, UserID: c.UserID, RoomID: id}, e}, err
 }
 
 // joinRoom is _join_room. Joining a channel one is already subscribed to
 // changes nothing but still succeeds.
-func (s *Service) joinRoom(ctx context.Context, tx *store.Tx, c Caller, in RoomIn) (RoomDetail, error) {
+func (s *Service) joinRoom(ctx context.Context, call opCall, in RoomIn) (wire.RoomDetail, error) {
+	tx, c := call.Tx, call.Caller
 	rm, err := tx.GetRoom(ctx, c.Tenant, in.RoomID, true)
 	if err != nil {
-		return RoomDetail{}, err
+		return wire.RoomDetail{}, err
 	}
 	switch {
 	case rm.Kind == store.KindGroup:
-		return RoomDetail{}, Validation("Ask an admin to add you to the group")
+		return wire.RoomDetail{}, wire.Validation("Ask an admin to add you to the group")
 	case rm.Kind != store.KindChannel:
-		return RoomDetail{}, Validation("You can only join a channel/group chat")
+		return wire.RoomDetail{}, wire.Validation("You can only join a channel/group chat")
 	case !rm.IsPublic:
-		return RoomDetail{}, Validation("Channel is private, ask a moderator to add you to the channel")
+		return wire.RoomDetail{}, wire.Validation("Channel is private, ask a moderator to add you to the channel")
 	}
 	member, _, err := tx.Membership(ctx, rm.ID, c.UserID)
 	if err != nil {
-		return RoomDetail{}, err
+		return wire.RoomDetail{}, err
 	}
 	if !member {
 		n, err := tx.CountMembers(ctx, rm.ID)
 		if err != nil {
-			return RoomDetail{}, err
+			return wire.RoomDetail{}, err
 		}
 		if n+1 > rm.MaxMembers {
-			return RoomDetail{}, Validation(msgMaxSubscribers)
+			return wire.RoomDetail{}, wire.Validation(msgMaxSubscribers)
 		}
 		if err := tx.AddMembers(ctx, rm.ID, []int64{c.UserID}, false); err != nil {
-			return RoomDetail{}, err
+			return wire.RoomDetail{}, err
 		}
 	}
-	return s.roomDetail(ctx, tx, rm)
+	return wire.LoadRoomDetail(ctx, tx, rm)
 }

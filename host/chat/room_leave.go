@@ -4,42 +4,47 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
 // roomLeave is room.leave (PROTOCOL.md §2.8.12).
-func (s *Service) roomLeave(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
-	d, err := actionData(data)
-	if err != nil {
-		return nil, err
+var roomLeave = &operation[RoomIn, *wire.RoomDetail]{
+	event: "room.leave", name: abi.OpLeaveRoom, write: true,
+	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[RoomIn], error) {
+		rm, err := s.checkRoomAccess(ctx, c, d["room_id"])
+		if err != nil {
+			return checked[RoomIn]{}, err
+		}
+		if rm.Kind == store.KindOneToOne {
+			return checked[RoomIn]{}, wire.Validation("You can only leave a channel/group chat")
+		}
+		return checked[RoomIn]{in: RoomIn{RoomID: rm.ID}, grant: grantRoom(rm.ID)}, nil
+	},
+	core:     (*Service).leaveRoom,
+	audience: (*Service).left,
+}
+
+// left unsubscribes the caller from the room and tells them, and the
+// members left, if any.
+func (s *Service) left(ctx context.Context, c Caller, chk checked[RoomIn], room *wire.RoomDetail) ([]wire.Effect, error) {
+	id := chk.in.RoomID
+	if room != nil && room.ID != id {
+		return nil, s.forgedOutput(ctx, c, abi.OpLeaveRoom, "id", room.ID, id)
 	}
-	rm, err := s.checkRoomAccess(ctx, c, d["room_id"])
-	if err != nil {
-		return nil, err
-	}
-	if rm.Kind == store.KindOneToOne {
-		return nil, Validation("You can only leave a channel/group chat")
-	}
-	ctx = withGrant(ctx, []string{rm.ID}, nil)
-	room, err := run(ctx, s, "leave_room", true, c, RoomIn{RoomID: rm.ID}, s.leaveRoom)
-	if err != nil {
-		return nil, err
-	}
-	if room != nil && room.ID != rm.ID {
-		return nil, s.forgedOutput(ctx, c, "leave_room", "id", room.ID, rm.ID)
-	}
-	unsub := Effect{Kind: Unsubscribe, UserID: c.UserID, RoomID: rm.ID}
+	unsub := wire.Effect{Kind: wire.Unsubscribe, UserID: c.UserID, RoomID: id}
 	if room == nil {
-		e, err := SendTo(UserGroup(c.UserID), "roomdelete.dispatch", deleteEvent{RoomID: rm.ID})
-		return []Effect{unsub, e}, err
+		e, err := wire.SendTo(wire.UserGroup(c.UserID), "roomdelete.dispatch", deleteEvent{RoomID: id})
+		return []wire.Effect{unsub, e}, err
 	}
-	exit, err := SendTo(UserGroup(c.UserID), "roomexit.dispatch", exitEvent{Room: room, Message: "You left " + room.Name})
+	exit, err := wire.SendTo(wire.UserGroup(c.UserID), "roomexit.dispatch", exitEvent{Room: room, Message: "You left " + room.Name})
 	if err != nil {
 		return nil, err
 	}
-	removed, err := SendTo(RoomGroup(rm.ID), "roomremovemembers.dispatch",
+	removed, err := wire.SendTo(wire.RoomGroup(id), "roomremovemembers.dispatch",
 		removedEvent{Room: room, RemovedMembers: []string{c.Username}, RemovedBy: "self"})
-	return []Effect{unsub, exit, removed}, err
+	return []wire.Effect{unsub, exit, removed}, err
 }
 
 // leaveRoom is _leave_room: the caller loses membership, role and
@@ -47,20 +52,21 @@ func (s *Service) roomLeave(ctx context.Context, c Caller, data json.RawMessage)
 // deleted, and nil returned, when nobody is left. The room is looked up in
 // the caller's tenant, and only a group or channel can be left, whichever
 // room a module passes.
-func (s *Service) leaveRoom(ctx context.Context, tx *store.Tx, c Caller, in RoomIn) (*RoomDetail, error) {
+func (s *Service) leaveRoom(ctx context.Context, call opCall, in RoomIn) (*wire.RoomDetail, error) {
+	tx, c := call.Tx, call.Caller
 	rm, err := tx.GetRoom(ctx, c.Tenant, in.RoomID, true)
 	if err != nil {
 		return nil, err
 	}
 	if rm.Kind == store.KindOneToOne {
-		return nil, Validation("You can only leave a channel/group chat")
+		return nil, wire.Validation("You can only leave a channel/group chat")
 	}
 	member, _, err := tx.Membership(ctx, rm.ID, c.UserID)
 	if err != nil {
 		return nil, err
 	}
 	if !member {
-		return nil, Denied(deniedRoomAccess)
+		return nil, wire.Denied(deniedRoomAccess)
 	}
 	if err := tx.RemoveMembers(ctx, rm.ID, []int64{c.UserID}); err != nil {
 		return nil, err
@@ -72,6 +78,6 @@ func (s *Service) leaveRoom(ctx context.Context, tx *store.Tx, c Caller, in Room
 	if n == 0 {
 		return nil, tx.DeleteRoom(ctx, rm.ID)
 	}
-	d, err := s.roomDetail(ctx, tx, rm)
+	d, err := wire.LoadRoomDetail(ctx, tx, rm)
 	return &d, err
 }

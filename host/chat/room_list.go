@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -11,26 +13,27 @@ import (
 type ListRoomsIn struct{}
 
 // roomList is room.list (PROTOCOL.md §2.8.8): the caller's rooms in list
-// form, to all of the caller's connections.
-func (s *Service) roomList(ctx context.Context, c Caller, _ json.RawMessage) ([]Effect, error) {
-	items, err := run(ctx, s, "list_rooms", false, c, ListRoomsIn{}, s.listRooms)
-	if err != nil {
-		return nil, err
-	}
-	if items == nil {
-		items = []RoomListItem{}
-	}
-	e, err := SendTo(UserGroup(c.UserID), "roomlist.dispatch", items)
-	return []Effect{e}, err
+// form, to all of the caller's connections. It reads no data.
+var roomList = &operation[ListRoomsIn, []wire.RoomListItem]{
+	event: "room.list", name: abi.OpListRooms,
+	core: (*Service).listRooms,
+	audience: func(_ *Service, _ context.Context, c Caller, _ checked[ListRoomsIn], items []wire.RoomListItem) ([]wire.Effect, error) {
+		if items == nil {
+			items = []wire.RoomListItem{}
+		}
+		e, err := wire.SendTo(wire.UserGroup(c.UserID), "roomlist.dispatch", items)
+		return []wire.Effect{e}, err
+	},
 }
 
 // listRooms is _list_rooms.
-func (s *Service) listRooms(ctx context.Context, tx *store.Tx, c Caller, _ ListRoomsIn) ([]RoomListItem, error) {
+func (s *Service) listRooms(ctx context.Context, call opCall, _ ListRoomsIn) ([]wire.RoomListItem, error) {
+	tx, c := call.Tx, call.Caller
 	rooms, err := tx.RoomsOfUser(ctx, c.UserID)
 	if err != nil {
 		return nil, err
 	}
-	return s.roomListItems(ctx, tx, c, rooms)
+	return wire.RoomListItems(ctx, tx, c.Tenant, c.UserID, rooms)
 }
 
 // RoomIn names the room an operation acts on.
@@ -40,38 +43,34 @@ type RoomIn struct {
 
 // roomInfo is room.info (§2.8.9): the room's detail form to all of the
 // caller's connections, for members only.
-func (s *Service) roomInfo(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
-	d, err := actionData(data)
-	if err != nil {
-		return nil, err
-	}
-	rm, err := s.checkRoomAccess(ctx, c, d["room_id"])
-	if err != nil {
-		return nil, err
-	}
-	ctx = withGrant(ctx, []string{rm.ID}, nil)
-	detail, err := run(ctx, s, "retreive_room", false, c, RoomIn{RoomID: rm.ID}, s.retrieveRoom)
-	if err != nil {
-		return nil, err
-	}
-	e, err := SendTo(UserGroup(c.UserID), "roominfo.dispatch", detail)
-	return []Effect{e}, err
+var roomInfo = &operation[RoomIn, wire.RoomDetail]{
+	event: "room.info", name: abi.OpRetreiveRoom,
+	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[RoomIn], error) {
+		rm, err := s.checkRoomAccess(ctx, c, d["room_id"])
+		if err != nil {
+			return checked[RoomIn]{}, err
+		}
+		return checked[RoomIn]{in: RoomIn{RoomID: rm.ID}, grant: grantRoom(rm.ID)}, nil
+	},
+	core:     (*Service).retrieveRoom,
+	audience: toCaller[RoomIn, wire.RoomDetail]("roominfo.dispatch"),
 }
 
 // retrieveRoom is _retreive_room (sic). A room other than the one the
 // request's permission check granted must pass have_room_permission here.
-func (s *Service) retrieveRoom(ctx context.Context, tx *store.Tx, c Caller, in RoomIn) (RoomDetail, error) {
+func (s *Service) retrieveRoom(ctx context.Context, call opCall, in RoomIn) (wire.RoomDetail, error) {
+	tx, c := call.Tx, call.Caller
 	var (
 		rm  store.Room
 		err error
 	)
-	if grantOf(ctx).room(in.RoomID) {
+	if call.Grant.room(in.RoomID) {
 		rm, err = tx.GetRoom(ctx, c.Tenant, in.RoomID, false)
 	} else {
 		rm, err = s.roomAccess(ctx, tx, c, rawID(in.RoomID))
 	}
 	if err != nil {
-		return RoomDetail{}, err
+		return wire.RoomDetail{}, err
 	}
-	return s.roomDetail(ctx, tx, rm)
+	return wire.LoadRoomDetail(ctx, tx, rm)
 }

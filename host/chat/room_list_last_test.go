@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
@@ -29,7 +30,7 @@ func TestRoomListLastMessages(t *testing.T) {
 		e.ok(ann, "message.react", map[string]any{"message_id": fwd["id"], "type": "add", "reaction_content": "👍"})
 		e.ok(ann, "message.read", map[string]any{"message_id": fwd["id"]})
 
-		f := msgOne(t, e.ok(bob, "room.list", nil), chat.UserGroup(bob.UserID), "roomlist.dispatch")
+		f := msgOne(t, e.ok(bob, "room.list", nil), wire.UserGroup(bob.UserID), "roomlist.dispatch")
 		var items []map[string]any
 		if err := json.Unmarshal(f.Data, &items); err != nil {
 			t.Fatal(err)
@@ -39,7 +40,7 @@ func TestRoomListLastMessages(t *testing.T) {
 		}
 		for _, it := range items {
 			h := msgOne(t, e.ok(bob, "room.messages", map[string]any{"room_id": it["id"]}),
-				chat.UserGroup(bob.UserID), "roommessages.dispatch")
+				wire.UserGroup(bob.UserID), "roommessages.dispatch")
 			var page history
 			if err := json.Unmarshal(h.Data, &page); err != nil {
 				t.Fatal(err)

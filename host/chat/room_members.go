@@ -6,6 +6,9 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -21,29 +24,29 @@ type MembersIn struct {
 // id) and the room after the change, nil when removing emptied and so
 // deleted it.
 type MembersOut struct {
-	UserIDs   []int64     `json:"user_ids"`
-	Usernames []string    `json:"usernames"`
-	Room      *RoomDetail `json:"room"`
+	UserIDs   []int64          `json:"user_ids"`
+	Usernames []string         `json:"usernames"`
+	Room      *wire.RoomDetail `json:"room"`
 }
 
 // addedEvent is the data of roomaddmembers.dispatch.
 type addedEvent struct {
-	Room       *RoomDetail `json:"room"`
-	NewMembers []string    `json:"new_members"`
-	AddedBy    string      `json:"added_by"`
+	Room       *wire.RoomDetail `json:"room"`
+	NewMembers []string         `json:"new_members"`
+	AddedBy    string           `json:"added_by"`
 }
 
 // removedEvent is the data of roomremovemembers.dispatch.
 type removedEvent struct {
-	Room           *RoomDetail `json:"room"`
-	RemovedMembers []string    `json:"removed_members"`
-	RemovedBy      string      `json:"removed_by"`
+	Room           *wire.RoomDetail `json:"room"`
+	RemovedMembers []string         `json:"removed_members"`
+	RemovedBy      string           `json:"removed_by"`
 }
 
 // exitEvent is the data of roomexit.dispatch.
 type exitEvent struct {
-	Room    *RoomDetail `json:"room"`
-	Message string      `json:"message"`
+	Room    *wire.RoomDetail `json:"room"`
+	Message string           `json:"message"`
 }
 
 // deleteEvent is the data of roomdelete.dispatch.
@@ -56,18 +59,18 @@ type deleteEvent struct {
 // that are not user ids name no user: 4004, like unknown ids.
 func membersArg(d map[string]json.RawMessage) ([]int64, error) {
 	raw, ok := d["members"]
-	if !ok || isNull(raw) {
-		return nil, Validation("Members must be provided")
+	if !ok || field.IsNull(raw) {
+		return nil, wire.Validation("Members must be provided")
 	}
-	ids, isList, bad, err := userIDs(raw)
+	ids, isList, bad, err := field.UserIDs(raw)
 	if err != nil {
 		return nil, err
 	}
 	if !isList {
-		return nil, Validation("Members must be a list/array")
+		return nil, wire.Validation("Members must be a list/array")
 	}
 	if bad > 0 {
-		return nil, NotFound()
+		return nil, wire.NotFound()
 	}
 	if ids == nil {
 		ids = []int64{}
@@ -76,51 +79,57 @@ func membersArg(d map[string]json.RawMessage) ([]int64, error) {
 }
 
 // roomAddMembers is room.add_members (PROTOCOL.md §2.8.13).
-func (s *Service) roomAddMembers(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
-	in, err := s.membersIn(ctx, c, data, true)
-	if err != nil {
+var roomAddMembers = &operation[MembersIn, MembersOut]{
+	event: "room.add_members", name: abi.OpAddMembersToRoom, write: true,
+	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[MembersIn], error) {
+		return s.membersIn(ctx, c, d, true)
+	},
+	core:     (*Service).addMembersToRoom,
+	audience: (*Service).membersAdded,
+}
+
+// membersAdded subscribes the users added and tells the room.
+func (s *Service) membersAdded(ctx context.Context, c Caller, chk checked[MembersIn], out MembersOut) ([]wire.Effect, error) {
+	in := chk.in
+	if err := s.checkMembersOut(ctx, c, abi.OpAddMembersToRoom, in, out, true); err != nil {
 		return nil, err
 	}
-	ctx = withGrant(ctx, []string{in.RoomID}, nil)
-	out, err := run(ctx, s, "add_members_to_room", true, c, in, s.addMembersToRoom)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.checkMembersOut(ctx, c, "add_members_to_room", in, out, true); err != nil {
-		return nil, err
-	}
-	eff := make([]Effect, 0, len(out.UserIDs)+1)
+	eff := make([]wire.Effect, 0, len(out.UserIDs)+1)
 	for _, u := range out.UserIDs {
-		eff = append(eff, Effect{Kind: Subscribe, UserID: u, RoomID: in.RoomID})
+		eff = append(eff, wire.Effect{Kind: wire.Subscribe, UserID: u, RoomID: in.RoomID})
 	}
-	e, err := SendTo(RoomGroup(in.RoomID), "roomaddmembers.dispatch",
+	e, err := wire.SendTo(wire.RoomGroup(in.RoomID), "roomaddmembers.dispatch",
 		addedEvent{Room: out.Room, NewMembers: nonNil(out.Usernames), AddedBy: c.Username})
 	return append(eff, e), err
 }
 
 // roomRemoveMembers is room.remove_members (§2.8.14).
-func (s *Service) roomRemoveMembers(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
-	in, err := s.membersIn(ctx, c, data, false)
-	if err != nil {
+var roomRemoveMembers = &operation[MembersIn, MembersOut]{
+	event: "room.remove_members", name: abi.OpRemoveMembersFromRoom, write: true,
+	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[MembersIn], error) {
+		return s.membersIn(ctx, c, d, false)
+	},
+	core:     (*Service).removeMembersFromRoom,
+	audience: (*Service).membersRemoved,
+}
+
+// membersRemoved unsubscribes the users removed and tells them, and the
+// room if it is left.
+func (s *Service) membersRemoved(ctx context.Context, c Caller, chk checked[MembersIn], out MembersOut) ([]wire.Effect, error) {
+	in := chk.in
+	if err := s.checkMembersOut(ctx, c, abi.OpRemoveMembersFromRoom, in, out, false); err != nil {
 		return nil, err
 	}
-	ctx = withGrant(ctx, []string{in.RoomID}, nil)
-	out, err := run(ctx, s, "remove_members_from_room", true, c, in, s.removeMembersFromRoom)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.checkMembersOut(ctx, c, "remove_members_from_room", in, out, false); err != nil {
-		return nil, err
-	}
-	eff := make([]Effect, 0, 2*len(out.UserIDs)+1)
+	eff := make([]wire.Effect, 0, 2*len(out.UserIDs)+1)
+	var err error
 	for _, u := range out.UserIDs {
-		eff = append(eff, Effect{Kind: Unsubscribe, UserID: u, RoomID: in.RoomID})
-		var e Effect
+		eff = append(eff, wire.Effect{Kind: wire.Unsubscribe, UserID: u, RoomID: in.RoomID})
+		var e wire.Effect
 		if out.Room == nil {
 			// Nobody is left to tell; each removed user learns the room is gone.
-			e, err = SendTo(UserGroup(u), "roomdelete.dispatch", deleteEvent{RoomID: in.RoomID})
+			e, err = wire.SendTo(wire.UserGroup(u), "roomdelete.dispatch", deleteEvent{RoomID: in.RoomID})
 		} else {
-			e, err = SendTo(UserGroup(u), "roomexit.dispatch",
+			e, err = wire.SendTo(wire.UserGroup(u), "roomexit.dispatch",
 				exitEvent{Room: out.Room, Message: "You have been removed by " + c.Username})
 		}
 		if err != nil {
@@ -131,7 +140,7 @@ func (s *Service) roomRemoveMembers(ctx context.Context, c Caller, data json.Raw
 	if out.Room == nil {
 		return eff, nil
 	}
-	e, err := SendTo(RoomGroup(in.RoomID), "roomremovemembers.dispatch",
+	e, err := wire.SendTo(wire.RoomGroup(in.RoomID), "roomremovemembers.dispatch",
 		removedEvent{Room: out.Room, RemovedMembers: nonNil(out.Usernames), RemovedBy: c.Username})
 	return append(eff, e), err
 }
@@ -204,20 +213,16 @@ func (s *Service) audience(ctx context.Context, c Caller, roomID string, users [
 
 // membersIn runs the add (or remove) members permission check, then reads
 // the member ids, in the reference's order.
-func (s *Service) membersIn(ctx context.Context, c Caller, data json.RawMessage, add bool) (MembersIn, error) {
-	d, err := actionData(data)
-	if err != nil {
-		return MembersIn{}, err
-	}
+func (s *Service) membersIn(ctx context.Context, c Caller, d map[string]json.RawMessage, add bool) (checked[MembersIn], error) {
 	rm, err := s.checkMemberChange(ctx, c, d["room_id"], add)
 	if err != nil {
-		return MembersIn{}, err
+		return checked[MembersIn]{}, err
 	}
 	ids, err := membersArg(d)
 	if err != nil {
-		return MembersIn{}, err
+		return checked[MembersIn]{}, err
 	}
-	return MembersIn{RoomID: rm.ID, UserIDs: ids}, nil
+	return checked[MembersIn]{in: MembersIn{RoomID: rm.ID, UserIDs: ids}, grant: grantRoom(rm.ID)}, nil
 }
 
 // existingUsers loads the users of ids in c's tenant; any id that names no
@@ -228,7 +233,7 @@ func existingUsers(ctx context.Context, tx *store.Tx, c Caller, ids []int64) (ma
 		return nil, err
 	}
 	if len(users) != len(ids) {
-		return nil, NotFound()
+		return nil, wire.NotFound()
 	}
 	return users, nil
 }
@@ -250,8 +255,9 @@ func memberSet(ctx context.Context, tx *store.Tx, roomID string) (map[int64]bool
 // counting, so concurrent additions cannot together pass the cap. A room
 // other than the one the request's permission check granted must pass
 // have_room_permissions_to_add_or_remove_members here.
-func (s *Service) addMembersToRoom(ctx context.Context, tx *store.Tx, c Caller, in MembersIn) (MembersOut, error) {
-	rm, err := s.memberChangeRoom(ctx, tx, c, in.RoomID, true)
+func (s *Service) addMembersToRoom(ctx context.Context, call opCall, in MembersIn) (MembersOut, error) {
+	tx, c := call.Tx, call.Caller
+	rm, err := s.memberChangeRoom(ctx, call, in.RoomID, true)
 	if err != nil {
 		return MembersOut{}, err
 	}
@@ -271,12 +277,12 @@ func (s *Service) addMembersToRoom(ctx context.Context, tx *store.Tx, c Caller, 
 		}
 	}
 	if int64(len(current)+len(out.UserIDs)) > rm.MaxMembers {
-		return MembersOut{}, Validation(maxMembersMessage(rm.Kind))
+		return MembersOut{}, wire.Validation(maxMembersMessage(rm.Kind))
 	}
 	if err := tx.AddMembers(ctx, rm.ID, out.UserIDs, false); err != nil {
 		return MembersOut{}, err
 	}
-	d, err := s.roomDetail(ctx, tx, rm)
+	d, err := wire.LoadRoomDetail(ctx, tx, rm)
 	out.Room = &d
 	return out, err
 }
@@ -285,8 +291,9 @@ func (s *Service) addMembersToRoom(ctx context.Context, tx *store.Tx, c Caller, 
 // remove the creator, non-members are skipped, and a room left empty is
 // deleted. A room other than the one the request's permission check
 // granted must pass have_room_permissions_to_add_or_remove_members here.
-func (s *Service) removeMembersFromRoom(ctx context.Context, tx *store.Tx, c Caller, in MembersIn) (MembersOut, error) {
-	rm, err := s.memberChangeRoom(ctx, tx, c, in.RoomID, false)
+func (s *Service) removeMembersFromRoom(ctx context.Context, call opCall, in MembersIn) (MembersOut, error) {
+	tx, c := call.Tx, call.Caller
+	rm, err := s.memberChangeRoom(ctx, call, in.RoomID, false)
 	if err != nil {
 		return MembersOut{}, err
 	}
@@ -312,7 +319,7 @@ func (s *Service) removeMembersFromRoom(ctx context.Context, tx *store.Tx, c Cal
 	if len(current) == len(out.UserIDs) {
 		return out, tx.DeleteRoom(ctx, rm.ID)
 	}
-	d, err := s.roomDetail(ctx, tx, rm)
+	d, err := wire.LoadRoomDetail(ctx, tx, rm)
 	out.Room = &d
 	return out, err
 }
@@ -320,12 +327,13 @@ func (s *Service) removeMembersFromRoom(ctx context.Context, tx *store.Tx, c Cal
 // memberChangeRoom locks and loads the room of a member change in the
 // caller's tenant, checking the caller's right to add (or remove) members
 // when the request's permission check did not grant it.
-func (s *Service) memberChangeRoom(ctx context.Context, tx *store.Tx, c Caller, roomID string, add bool) (store.Room, error) {
+func (s *Service) memberChangeRoom(ctx context.Context, call opCall, roomID string, add bool) (store.Room, error) {
+	tx, c := call.Tx, call.Caller
 	rm, err := tx.GetRoom(ctx, c.Tenant, roomID, true)
 	if err != nil {
 		return store.Room{}, err
 	}
-	err = regrant(ctx, rm.ID, func() error {
+	err = regrant(call.Grant, rm.ID, func() error {
 		_, err := s.memberChangePermission(ctx, tx, c, rawID(rm.ID), add)
 		return err
 	})

@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -54,52 +57,60 @@ type ModifyRoomIn struct {
 // ModifyRoomOut is the result of modify_room: the room after the change, or
 // Deleted with the ids of its former members.
 type ModifyRoomOut struct {
-	Room    *RoomDetail `json:"room,omitempty"`
-	Deleted bool        `json:"room_deleted,omitempty"`
-	Members []int64     `json:"members,omitempty"`
+	Room    *wire.RoomDetail `json:"room,omitempty"`
+	Deleted bool             `json:"room_deleted,omitempty"`
+	Members []int64          `json:"members,omitempty"`
 }
 
 // roomModify is room.modify (§2.8.15): admin privileges first (creator only
 // for deleting a group or channel), then the action's own validation.
-func (s *Service) roomModify(ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error) {
-	d, err := actionData(data)
-	if err != nil {
-		return nil, err
-	}
+var roomModify = &operation[ModifyRoomIn, ModifyRoomOut]{
+	event: "room.modify", name: abi.OpModifyRoom, write: true,
+	check:    (*Service).modifyRoomCheck,
+	core:     (*Service).modifyRoom,
+	audience: (*Service).roomModified,
+}
+
+// modifyRoomCheck runs is_admin_or_has_privileges for the action, then
+// validates the action's data. An action the host does not know is left
+// to the modules that hook modify_room, with the data as sent.
+func (s *Service) modifyRoomCheck(ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[ModifyRoomIn], error) {
 	var action string
 	_ = json.Unmarshal(d["action"], &action) // a non-string action is an invalid one
 	rm, err := s.checkAdmin(ctx, c, d["room_id"], action)
 	if err != nil {
-		return nil, err
+		return checked[ModifyRoomIn]{}, err
 	}
 	in, err := parseModifyRoom(rm, d)
-	if errors.Is(err, errUnknownAction) && s.request(ctx).has(c.Tenant, "modify_room", "_modify_room") {
+	if errors.Is(err, errUnknownAction) && s.request(ctx).has(c.Tenant, abi.OpModifyRoom, abi.ReplaceHook(abi.OpModifyRoom)) {
 		in.Data, err = d["data"], nil
 	}
 	if err != nil {
-		return nil, err
+		return checked[ModifyRoomIn]{}, err
 	}
-	ctx = withGrant(ctx, []string{rm.ID}, nil)
-	out, err := run(ctx, s, "modify_room", true, c, in, s.modifyRoom)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.checkModifyRoomOut(ctx, c, rm.ID, out); err != nil {
+	return checked[ModifyRoomIn]{in: in, grant: grantRoom(rm.ID)}, nil
+}
+
+// roomModified tells the room of the change, or of its deletion, then
+// unsubscribes its former members.
+func (s *Service) roomModified(ctx context.Context, c Caller, chk checked[ModifyRoomIn], out ModifyRoomOut) ([]wire.Effect, error) {
+	id := chk.in.RoomID
+	if err := s.checkModifyRoomOut(ctx, c, id, out); err != nil {
 		return nil, err
 	}
 	if out.Deleted {
-		e, err := SendTo(RoomGroup(rm.ID), "roomdelete.dispatch", deleteEvent{RoomID: rm.ID})
+		e, err := wire.SendTo(wire.RoomGroup(id), "roomdelete.dispatch", deleteEvent{RoomID: id})
 		if err != nil {
 			return nil, err
 		}
-		eff := []Effect{e}
+		eff := []wire.Effect{e}
 		for _, u := range out.Members {
-			eff = append(eff, Effect{Kind: Unsubscribe, UserID: u, RoomID: rm.ID})
+			eff = append(eff, wire.Effect{Kind: wire.Unsubscribe, UserID: u, RoomID: id})
 		}
 		return eff, nil
 	}
-	e, err := SendTo(RoomGroup(rm.ID), "roomupdate.dispatch", out.Room)
-	return []Effect{e}, err
+	e, err := wire.SendTo(wire.RoomGroup(id), "roomupdate.dispatch", out.Room)
+	return []wire.Effect{e}, err
 }
 
 // checkModifyRoomOut checks modify_room's output before its frames go to
@@ -108,9 +119,9 @@ func (s *Service) roomModify(ctx context.Context, c Caller, data json.RawMessage
 // as it decides who is told and unsubscribed.
 func (s *Service) checkModifyRoomOut(ctx context.Context, c Caller, roomID string, out ModifyRoomOut) error {
 	if out.Room != nil && out.Room.ID != roomID {
-		return s.forgedOutput(ctx, c, "modify_room", "room.id", out.Room.ID, roomID)
+		return s.forgedOutput(ctx, c, abi.OpModifyRoom, "room.id", out.Room.ID, roomID)
 	}
-	if !out.Deleted || !s.moduleOutput(ctx, c, "modify_room") {
+	if !out.Deleted || !s.moduleOutput(ctx, c, abi.OpModifyRoom) {
 		return nil
 	}
 	a, err := s.audience(ctx, c, roomID, nil)
@@ -118,7 +129,7 @@ func (s *Service) checkModifyRoomOut(ctx context.Context, c Caller, roomID strin
 		return err
 	}
 	if a.exists {
-		return s.forgedOutput(ctx, c, "modify_room", "room_deleted", true, false)
+		return s.forgedOutput(ctx, c, abi.OpModifyRoom, "room_deleted", true, false)
 	}
 	return nil
 }
@@ -130,8 +141,8 @@ var errUnknownAction = errors.New("unknown room.modify action")
 
 // unknownAction is the "Invalid action type" of an action string the host
 // does not know; a fresh value each time, as callers may annotate it.
-func unknownAction() *Error {
-	e := Validation("Invalid action type")
+func unknownAction() *wire.Error {
+	e := wire.Validation("Invalid action type")
 	e.Err = errUnknownAction
 	return e
 }
@@ -140,11 +151,11 @@ func unknownAction() *Error {
 // which fields and actions apply.
 func parseModifyRoom(rm store.Room, d map[string]json.RawMessage) (ModifyRoomIn, error) {
 	in := ModifyRoomIn{RoomID: rm.ID}
-	if !truthy(d["action"]) {
-		return in, Validation("Action must be provided")
+	if !field.Truthy(d["action"]) {
+		return in, wire.Validation("Action must be provided")
 	}
 	if json.Unmarshal(d["action"], &in.Action) != nil {
-		return in, Validation("Invalid action type")
+		return in, wire.Validation("Invalid action type")
 	}
 	if !slices.Contains(modifyActions, in.Action) {
 		return in, unknownAction()
@@ -152,12 +163,12 @@ func parseModifyRoom(rm store.Room, d map[string]json.RawMessage) (ModifyRoomIn,
 	if in.Action == modifyDelete {
 		return in, nil
 	}
-	if !truthy(d["data"]) {
-		return in, Validation("data must be provided")
+	if !field.Truthy(d["data"]) {
+		return in, wire.Validation("data must be provided")
 	}
-	body, ok := rawObject(d["data"])
+	body, ok := field.RawObject(d["data"])
 	if !ok {
-		return in, Validation("data must be a python dictionary/javascript object")
+		return in, wire.Validation("data must be a python dictionary/javascript object")
 	}
 	if in.Action == modifyUpdate {
 		return in, in.setUpdate(rm.Kind, body)
@@ -174,25 +185,25 @@ func (in *ModifyRoomIn) setUpdate(k store.RoomKind, body map[string]json.RawMess
 	if k != store.KindOneToOne {
 		errs := map[string][]string{}
 		text := func(key string, dst **string, maxLen int) {
-			if truthy(body[key]) {
-				v, msg := charField(body[key], true, false, false, false, maxLen)
+			if field.Truthy(body[key]) {
+				v, msg := field.CharField(body[key], true, false, false, false, maxLen)
 				if msg != "" {
 					errs[key] = []string{msg}
 				}
 				*dst = v
 			}
 		}
-		text("name", &in.Name, maxRoomName)
+		text("name", &in.Name, field.MaxRoomName)
 		text("description", &in.Description, 0)
-		if truthy(body["avatar"]) {
-			v, msg := urlField(body["avatar"])
+		if field.Truthy(body["avatar"]) {
+			v, msg := field.UrlField(body["avatar"])
 			if msg != "" {
 				errs["avatar"] = []string{msg}
 			}
 			in.Avatar = v
 		}
 		if len(errs) > 0 {
-			return FieldErrors(errs)
+			return wire.FieldErrors(errs)
 		}
 	}
 	switch k {
@@ -203,7 +214,7 @@ func (in *ModifyRoomIn) setUpdate(k store.RoomKind, body map[string]json.RawMess
 		in.IsPublic = jsonBool(body["is_public"])
 	}
 	if raw, ok := body["property"]; ok {
-		prefs, err := propertyPreferences(raw)
+		prefs, err := field.PropertyPreferences(raw)
 		if err != nil {
 			return err
 		}
@@ -215,25 +226,25 @@ func (in *ModifyRoomIn) setUpdate(k store.RoomKind, body map[string]json.RawMess
 // setRoleChange reads the users (and permissions) of a role or permission
 // action on a group or channel.
 func (in *ModifyRoomIn) setRoleChange(k store.RoomKind, body map[string]json.RawMessage) error {
-	if !truthy(body["users"]) {
-		return Validation("User ids must be provided")
+	if !field.Truthy(body["users"]) {
+		return wire.Validation("User ids must be provided")
 	}
-	ids, isList, _, err := userIDs(body["users"])
+	ids, isList, _, err := field.UserIDs(body["users"])
 	if err != nil {
 		return err
 	}
 	if !isList {
-		return Validation("User ids must be a list/array")
+		return wire.Validation("User ids must be a list/array")
 	}
 	in.UserIDs = ids // ids that name no member are dropped by the operation
 	switch in.Action {
 	case modifyAddAdmin, modifyRemoveAdmin:
 		if k != store.KindGroup {
-			return Validation("Room should be a group chat to modify the admins")
+			return wire.Validation("Room should be a group chat to modify the admins")
 		}
 	case modifyAddModerator, modifyRemoveModerator:
 		if k != store.KindChannel {
-			return Validation("Room should be a channel to modify the moderators")
+			return wire.Validation("Room should be a channel to modify the moderators")
 		}
 	case modifyAddPermission, modifyRemovePermission:
 		perms, err := permissionArg(k, body["permission"])
@@ -248,12 +259,12 @@ func (in *ModifyRoomIn) setRoleChange(k store.RoomKind, body map[string]json.Raw
 // permissionArg reads the "permission" list (singular key, as the reference
 // reads it) and checks each name against the room kind.
 func permissionArg(k store.RoomKind, raw json.RawMessage) ([]string, error) {
-	if !truthy(raw) {
-		return nil, Validation("Permission to add or remove should be passed")
+	if !field.Truthy(raw) {
+		return nil, wire.Validation("Permission to add or remove should be passed")
 	}
 	var items []json.RawMessage
 	if bytes.TrimSpace(raw)[0] != '[' || json.Unmarshal(raw, &items) != nil {
-		return nil, Validation("Permission must be a list")
+		return nil, wire.Validation("Permission must be a list")
 	}
 	valid := kindPermissions(k)
 	var perms []string
@@ -264,9 +275,9 @@ func permissionArg(k store.RoomKind, raw json.RawMessage) ([]string, error) {
 		}
 		if !slices.Contains(valid, p) {
 			if k == store.KindGroup {
-				return nil, Validation(fmt.Sprintf("Permission '%s' is not a valid group chat permission", p))
+				return nil, wire.Validation(fmt.Sprintf("Permission '%s' is not a valid group chat permission", p))
 			}
-			return nil, Validation(fmt.Sprintf("Permission '%s' is not a valid channel permission", p))
+			return nil, wire.Validation(fmt.Sprintf("Permission '%s' is not a valid channel permission", p))
 		}
 		if !slices.Contains(perms, p) {
 			perms = append(perms, p)
@@ -290,7 +301,8 @@ func jsonBool(raw json.RawMessage) *bool {
 
 // modifyRoom is _modify_room. A room other than the one the request's
 // permission check granted must pass have_admin_privileges here.
-func (s *Service) modifyRoom(ctx context.Context, tx *store.Tx, c Caller, in ModifyRoomIn) (ModifyRoomOut, error) {
+func (s *Service) modifyRoom(ctx context.Context, call opCall, in ModifyRoomIn) (ModifyRoomOut, error) {
+	tx, c := call.Tx, call.Caller
 	if !slices.Contains(modifyActions, in.Action) {
 		return ModifyRoomOut{}, unknownAction()
 	}
@@ -298,7 +310,7 @@ func (s *Service) modifyRoom(ctx context.Context, tx *store.Tx, c Caller, in Mod
 	if err != nil {
 		return ModifyRoomOut{}, err
 	}
-	if err := regrant(ctx, rm.ID, func() error {
+	if err := regrant(call.Grant, rm.ID, func() error {
 		_, err := s.adminPrivileges(ctx, tx, c, rawID(rm.ID), in.Action)
 		return err
 	}); err != nil {
@@ -319,7 +331,7 @@ func (s *Service) modifyRoom(ctx context.Context, tx *store.Tx, c Caller, in Mod
 	if err != nil {
 		return ModifyRoomOut{}, err
 	}
-	d, err := s.roomDetail(ctx, tx, rm)
+	d, err := wire.LoadRoomDetail(ctx, tx, rm)
 	return ModifyRoomOut{Room: &d}, err
 }
 

@@ -7,8 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chatwasm/chatwasm/host/chat"
-
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
@@ -37,7 +36,7 @@ func TestRoomModifyUpdate(t *testing.T) {
 				t.Errorf("%s = %v, want %v", k, room[k], v)
 			}
 		}
-		if room["updated_at"] == chat.FormatTime(time.UnixMicro(0)) {
+		if room["updated_at"] == wire.FormatTime(time.UnixMicro(0)) {
 			t.Errorf("updated_at not bumped")
 		}
 

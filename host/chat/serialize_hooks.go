@@ -3,12 +3,11 @@ package chat
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"reflect"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/hooks"
-	"github.com/chatwasm/chatwasm/host/store"
 )
 
 // The serializer hooks (serialize_message, serialize_room) replace the
@@ -19,17 +18,17 @@ import (
 
 // visitor is what walk calls for each object of an operation's output.
 type visitor struct {
-	message func(*MessageView) error
-	room    func(*RoomDetail) error
-	item    func(*RoomListItem) error
+	message func(*wire.MessageView) error
+	room    func(*wire.RoomDetail) error
+	item    func(*wire.RoomListItem) error
 }
 
 // walk visits the messages (nested replies and forwards first, each once)
 // and rooms of out, a pointer to an operation's output.
 func walk(out any, v visitor) error {
-	seen := map[*MessageView]bool{}
-	var msg func(m *MessageView) error
-	msg = func(m *MessageView) error {
+	seen := map[*wire.MessageView]bool{}
+	var msg func(m *wire.MessageView) error
+	msg = func(m *wire.MessageView) error {
 		if m == nil || seen[m] {
 			return nil
 		}
@@ -45,7 +44,7 @@ func walk(out any, v visitor) error {
 		}
 		return v.message(m)
 	}
-	msgs := func(ms []*MessageView) error {
+	msgs := func(ms []*wire.MessageView) error {
 		for _, m := range ms {
 			if err := msg(m); err != nil {
 				return err
@@ -53,14 +52,14 @@ func walk(out any, v visitor) error {
 		}
 		return nil
 	}
-	room := func(d *RoomDetail) error {
+	room := func(d *wire.RoomDetail) error {
 		if d == nil || v.room == nil {
 			return nil
 		}
 		return v.room(d)
 	}
 	switch o := out.(type) {
-	case **MessageView:
+	case **wire.MessageView:
 		return msg(*o)
 	case *ReactOut:
 		return msg(o.Message)
@@ -80,7 +79,7 @@ func walk(out any, v visitor) error {
 		}
 	case *HistoryOut:
 		return msgs(o.Data.Messages)
-	case *NotificationGroups:
+	case *wire.NotificationGroups:
 		for _, g := range *o {
 			for _, n := range g.Notifications {
 				if err := msg(n.Message); err != nil {
@@ -88,15 +87,15 @@ func walk(out any, v visitor) error {
 				}
 			}
 		}
-	case *RoomDetail:
+	case *wire.RoomDetail:
 		return room(o)
-	case **RoomDetail:
+	case **wire.RoomDetail:
 		return room(*o)
 	case *MembersOut:
 		return room(o.Room)
 	case *ModifyRoomOut:
 		return room(o.Room)
-	case *[]RoomListItem:
+	case *[]wire.RoomListItem:
 		for i := range *o {
 			if v.item != nil {
 				if err := v.item(&(*o)[i]); err != nil {
@@ -112,7 +111,7 @@ func walk(out any, v visitor) error {
 // to an operation's output), by message id.
 func collectExtras(out any) map[string]map[string]json.RawMessage {
 	var ex map[string]map[string]json.RawMessage
-	_ = walk(out, visitor{message: func(m *MessageView) error {
+	_ = walk(out, visitor{message: func(m *wire.MessageView) error {
 		if len(m.Extra) > 0 {
 			if ex == nil {
 				ex = map[string]map[string]json.RawMessage{}
@@ -139,11 +138,11 @@ func decorate(ctx context.Context, req *request, call hooks.CallInfo, out any) e
 		if err != nil {
 			return nil, err
 		}
-		return diffFields(obj, res)
+		return wire.DiffFields(obj, res)
 	}
 	v := visitor{}
 	if msgs {
-		v.message = func(m *MessageView) error {
+		v.message = func(m *wire.MessageView) error {
 			obj, err := encodeOut(&m)
 			if err != nil {
 				return err
@@ -154,7 +153,7 @@ func decorate(ctx context.Context, req *request, call hooks.CallInfo, out any) e
 		}
 	}
 	if rooms {
-		v.room = func(d *RoomDetail) error {
+		v.room = func(d *wire.RoomDetail) error {
 			obj, err := json.Marshal(d)
 			if err != nil {
 				return err
@@ -164,13 +163,13 @@ func decorate(ctx context.Context, req *request, call hooks.CallInfo, out any) e
 			return err
 		}
 	}
-	v.item = func(it *RoomListItem) error {
-		if msgs && len(it.LastMessage) > 0 && !isNull(it.LastMessage) {
+	v.item = func(it *wire.RoomListItem) error {
+		if msgs && len(it.LastMessage) > 0 && !field.IsNull(it.LastMessage) {
 			add, err := serialize(abi.SerializeMessageHook, "", it.LastMessage)
 			if err != nil {
 				return err
 			}
-			if it.LastMessage, err = mergeFields(it.LastMessage, add); err != nil {
+			if it.LastMessage, err = wire.MergeFields(it.LastMessage, add); err != nil {
 				return err
 			}
 		}
@@ -200,56 +199,4 @@ func withFields(extra, add map[string]json.RawMessage) map[string]json.RawMessag
 		extra[k] = v
 	}
 	return extra
-}
-
-// messageKeys are the keys of a serialized message; any other key of a
-// message a module returns is kept in its Extra.
-var messageKeys = jsonKeys(reflect.TypeFor[MessageView]())
-
-// UnmarshalJSON implements json.Unmarshaler: it reads a message a module
-// returned, keeping the keys the host does not know in Extra.
-func (m *MessageView) UnmarshalJSON(b []byte) error {
-	if isNull(b) {
-		return nil
-	}
-	type plain MessageView
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return fmt.Errorf("message: %w", err)
-	}
-	extra, err := unknownFields(b, messageKeys)
-	if err != nil {
-		return err
-	}
-	*m = MessageView(p)
-	m.Extra = extra
-	return nil
-}
-
-// The keys of each room kind's detail and list forms; any other key of a
-// room a module returns is kept in its Extra.
-var (
-	detailKeys = map[store.RoomKind]map[string]bool{
-		store.KindOneToOne: jsonKeys(reflect.TypeFor[oneToOneDetailJSON]()),
-		store.KindGroup:    jsonKeys(reflect.TypeFor[groupDetailJSON]()),
-		store.KindChannel:  jsonKeys(reflect.TypeFor[channelDetailJSON]()),
-	}
-	listKeys = map[store.RoomKind]map[string]bool{
-		store.KindOneToOne: jsonKeys(reflect.TypeFor[oneToOneListJSON]()),
-		store.KindGroup:    jsonKeys(reflect.TypeFor[groupListJSON]()),
-		store.KindChannel:  jsonKeys(reflect.TypeFor[channelListJSON]()),
-	}
-)
-
-// roomFormKeys returns the keys of kind's list or detail form; an unknown
-// kind is serialized as a group.
-func roomFormKeys(kind store.RoomKind, list bool) map[string]bool {
-	forms := detailKeys
-	if list {
-		forms = listKeys
-	}
-	if keys, ok := forms[kind]; ok {
-		return keys
-	}
-	return forms[store.KindGroup]
 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -21,7 +21,7 @@ func TestFormatTime(t *testing.T) {
 		{time.Date(2026, 2, 8, 10, 11, 12, 999, time.UTC), "2026-02-08T10:11:12Z"}, // below a microsecond
 		{time.Date(2026, 2, 8, 12, 11, 12, 1000, time.FixedZone("CEST", 2*3600)), "2026-02-08T10:11:12.000001Z"},
 	} {
-		if got := chat.FormatTime(c.in); got != c.want {
+		if got := wire.FormatTime(c.in); got != c.want {
 			t.Errorf("FormatTime(%v) = %s, want %s", c.in, got, c.want)
 		}
 	}
@@ -32,8 +32,8 @@ func TestRoomDetailJSONRoundTrip(t *testing.T) {
 	bob := store.User{ID: 2, Username: "bob"}
 	desc := "about"
 	created := time.Date(2026, 2, 8, 10, 11, 12, 345678000, time.UTC)
-	base := chat.RoomDetail{ID: store.NewID(), Creator: &ann, Members: []store.User{ann, bob}, Admins: []store.User{ann},
-		Property: chat.RoomProperty{Preferences: json.RawMessage(`{"theme":"dark"}`)}, CreatedAt: created,
+	base := wire.RoomDetail{ID: store.NewID(), Creator: &ann, Members: []store.User{ann, bob}, Admins: []store.User{ann},
+		Property: wire.RoomProperty{Preferences: json.RawMessage(`{"theme":"dark"}`)}, CreatedAt: created,
 		UpdatedAt: created.Add(time.Second), Name: "n", Description: &desc, MaxMembers: 7, IsPublic: true,
 		JoinApprovalRequired: true, GroupLocked: true}
 	for kind, keys := range map[store.RoomKind][]string{
@@ -45,7 +45,7 @@ func TestRoomDetailJSONRoundTrip(t *testing.T) {
 		case store.KindChannel: // channels have no group flags
 			d.JoinApprovalRequired, d.GroupLocked = false, false
 		case store.KindOneToOne: // nor do 1-1 chats have any of these
-			d = chat.RoomDetail{ID: d.ID, Type: kind, Members: d.Members, Admins: []store.User{}, Property: d.Property,
+			d = wire.RoomDetail{ID: d.ID, Type: kind, Members: d.Members, Admins: []store.User{}, Property: d.Property,
 				CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 		default:
 			d.IsPublic = false
@@ -55,7 +55,7 @@ func TestRoomDetailJSONRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantRoomKeys(t, roomObject(t, b), keys...)
-		var back chat.RoomDetail
+		var back wire.RoomDetail
 		if err := json.Unmarshal(b, &back); err != nil {
 			t.Fatal(err)
 		}
@@ -67,7 +67,7 @@ func TestRoomDetailJSONRoundTrip(t *testing.T) {
 		}
 	}
 	// Nil member lists and preferences still serialize as [] and {}.
-	b, err := json.Marshal(chat.RoomDetail{ID: "x", Type: store.KindChannel})
+	b, err := json.Marshal(wire.RoomDetail{ID: "x", Type: store.KindChannel})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestRoomListItemJSONRoundTrip(t *testing.T) {
 		store.KindChannel: {"id", "type", "creator", "last_message", "created_at", "updated_at", "name", "description",
 			"is_public", "avatar", "max_subscribers"},
 	} {
-		it := chat.RoomListItem{ID: "r", Type: kind, CreatedAt: created, UpdatedAt: created,
+		it := wire.RoomListItem{ID: "r", Type: kind, CreatedAt: created, UpdatedAt: created,
 			LastMessage: json.RawMessage(`{"id":"m","content":"hi"}`)}
 		if kind == store.KindOneToOne {
 			it.Peer = &bob
@@ -100,7 +100,7 @@ func TestRoomListItemJSONRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantRoomKeys(t, roomObject(t, b), keys...)
-		var back chat.RoomListItem
+		var back wire.RoomListItem
 		if err := json.Unmarshal(b, &back); err != nil {
 			t.Fatal(err)
 		}
@@ -108,7 +108,7 @@ func TestRoomListItemJSONRoundTrip(t *testing.T) {
 			t.Errorf("%s round trip:\n got %+v\nwant %+v", kind, back, it)
 		}
 	}
-	b, err := json.Marshal(chat.RoomListItem{ID: "r", Type: store.KindOneToOne})
+	b, err := json.Marshal(wire.RoomListItem{ID: "r", Type: store.KindOneToOne})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,16 +1,3 @@
-// Package chat is the default logic of every chat operation: the EventHandler
-// and PermissionHandler of the reference (PROTOCOL.md §2, §5). It knows nothing
-// of WebSockets: the gateway hands it a decoded frame and applies the Effects
-// it returns, in order, after the operation's transaction committed.
-//
-// With WithModules, the modules of a hooks.Manager wrap the operations
-// (DESIGN.md, "The operation pipeline"): permission hooks around the checks
-// (perm_hooks.go), the extend and replace chains around each operation and
-// the serializer hooks on its output (op.go, serialize_hooks.go), custom
-// actions (action_custom.go), the exception hook on errors (exception.go)
-// and the events modules emit (request.go). The operations' inputs and
-// outputs are the exported *In/*Out types, the JSON payloads modules see
-// (abi/README.md lists them). Without modules none of this costs anything.
 package chat
 
 import (
@@ -20,6 +7,8 @@ import (
 	"time"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 )
@@ -84,55 +73,31 @@ func (s *Service) Config() Config { return s.cfg }
 // Store returns the service's store.
 func (s *Service) Store() *store.Store { return s.st }
 
-// action handles one client action. data is the raw value of the frame's
-// "data" key (nil when absent).
-type action func(s *Service, ctx context.Context, c Caller, data json.RawMessage) ([]Effect, error)
-
-// actions is the event map (PROTOCOL.md §2.8): event_type → handler.
-var actions = map[string]action{
-	"message.send":         (*Service).messageSend,
-	"message.acknowledged": (*Service).messageAcknowledged,
-	"message.read":         (*Service).messageRead,
-	"message.react":        (*Service).messageReact,
-	"message.typing":       (*Service).messageTyping,
-	"message.modify":       (*Service).messageModify,
-	"room.create":          (*Service).roomCreate,
-	"room.list":            (*Service).roomList,
-	"room.info":            (*Service).roomInfo,
-	"room.add_members":     (*Service).roomAddMembers,
-	"room.remove_members":  (*Service).roomRemoveMembers,
-	"room.messages":        (*Service).roomMessages,
-	"room.join":            (*Service).roomJoin,
-	"room.leave":           (*Service).roomLeave,
-	"room.modify":          (*Service).roomModify,
-	"session.heartbeat":    (*Service).sessionHeartbeat,
-}
-
-// Handle runs one client action and returns the effects to apply. Errors are
-// *Error (sent as error frames) or ErrUnknownEvent; anything else is a bug
-// that the gateway reports as 4006.
+// Handle runs one client action and returns the effects to apply. Errors
+// are *wire.Error (sent as error frames) or wire.ErrUnknownEvent; anything
+// else is a bug that the gateway reports as 4006.
 //
 // With modules loaded, the whole action sees one module set: its permission
 // hooks, its operation's chains, the exception hook on its error; an
 // event_type the service does not know runs the modules' action hook for it
 // (action_<event_type>); and the events modules emitted are sent after the
 // action's own effects, only if it succeeded.
-func (s *Service) Handle(ctx context.Context, c Caller, eventType string, data json.RawMessage) ([]Effect, error) {
+func (s *Service) Handle(ctx context.Context, c Caller, eventType string, data json.RawMessage) ([]wire.Effect, error) {
 	ctx, req, end := s.begin(ctx)
 	defer end()
-	if isJSONNull(data) {
+	if field.IsAbsent(data) {
 		data = nil
 	}
 	var (
-		eff []Effect
+		eff []wire.Effect
 		err error
 	)
-	if a, ok := actions[eventType]; ok {
-		eff, err = a(s, ctx, c, data)
+	if e, ok := byEvent[eventType]; ok {
+		eff, err = e.handle(s, ctx, c, data)
 	} else if req.has(c.Tenant, abi.ActionHook(eventType)) {
 		err = s.customAction(ctx, req, c, eventType, data)
 	} else {
-		return nil, ErrUnknownEvent
+		return nil, wire.ErrUnknownEvent
 	}
 	if err == nil {
 		s.activeSessions(ctx, req, c, eff)
@@ -142,8 +107,4 @@ func (s *Service) Handle(ctx context.Context, c Caller, eventType string, data j
 		return nil, s.fail(ctx, req, c, eventType, err)
 	}
 	return eff, nil
-}
-
-func isJSONNull(b json.RawMessage) bool {
-	return len(b) == 0 || string(b) == "null"
 }

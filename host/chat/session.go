@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
@@ -17,7 +18,7 @@ type Connection struct {
 	Session       store.Session
 	RoomIDs       []string
 	Notifications json.RawMessage
-	Effects       []Effect
+	Effects       []wire.Effect
 }
 
 // RegisterSessionIn is the input of register_session: the new connection's
@@ -69,13 +70,13 @@ func (s *Service) Connect(ctx context.Context, c Caller) (Connection, error) {
 		return s.connect(ctx, c)
 	}
 
-	s.sessions(ctx, req, c, abi.OpGetExpiredSessions, c.UserID)
-	sess, err := run(ctx, s, abi.OpRegisterSession, true, c, RegisterSessionIn{ChannelName: c.ChannelName}, s.registerSession)
+	s.sessions(ctx, req, c, getExpiredSessions, c.UserID)
+	sess, err := registerSession.run(ctx, s, c, granted{}, RegisterSessionIn{ChannelName: c.ChannelName})
 	if err != nil {
 		return Connection{}, err
 	}
 	conn := Connection{Session: store.Session{ID: sess.ID, UserID: sess.UserID, ChannelName: sess.ChannelName}}
-	conn.Session.LastSeen, _ = parseTime(sess.LastSeen) // informational; a module may leave it out
+	conn.Session.LastSeen, _ = wire.ParseTime(sess.LastSeen) // informational; a module may leave it out
 	c.SessionID = sess.ID
 	if err := s.st.Read(ctx, func(tx *store.Tx) error {
 		conn.RoomIDs, err = tx.RoomIDsOfUser(ctx, c.UserID)
@@ -84,7 +85,7 @@ func (s *Service) Connect(ctx context.Context, c Caller) (Connection, error) {
 		return Connection{}, err
 	}
 	if s.cfg.Notifications {
-		grouped, err := run(ctx, s, abi.OpGetAndGroupNotifs, false, c, NotificationsIn{}, s.groupedNotifications)
+		grouped, err := groupNotifications.run(ctx, s, c, granted{}, NotificationsIn{})
 		if err != nil {
 			return Connection{}, err
 		}
@@ -115,7 +116,7 @@ func (s *Service) connect(ctx context.Context, c Caller) (Connection, error) {
 		if !s.cfg.Notifications {
 			return nil
 		}
-		grouped, err := s.groupedNotifications(ctx, tx, c, NotificationsIn{})
+		grouped, err := s.groupedNotifications(ctx, opCall{Tx: tx, Caller: c}, NotificationsIn{})
 		if err != nil {
 			return err
 		}
@@ -127,7 +128,7 @@ func (s *Service) connect(ctx context.Context, c Caller) (Connection, error) {
 
 // notificationsFrame is the direct chat.notifications frame (no "type"
 // key, PROTOCOL.md §2.2).
-func notificationsFrame(grouped NotificationGroups) (json.RawMessage, error) {
+func notificationsFrame(grouped wire.NotificationGroups) (json.RawMessage, error) {
 	return json.Marshal(struct {
 		EventType string `json:"eventType"`
 		Data      any    `json:"data"`
@@ -137,10 +138,10 @@ func notificationsFrame(grouped NotificationGroups) (json.RawMessage, error) {
 // Disconnect ends a connection's requests. Like the reference's disconnect
 // cleanup, it runs get_expired_sessions when a module hooks it, and returns
 // the effects of the events modules emitted meanwhile.
-func (s *Service) Disconnect(ctx context.Context, c Caller) []Effect {
+func (s *Service) Disconnect(ctx context.Context, c Caller) []wire.Effect {
 	ctx, req, end := s.begin(ctx)
 	defer end()
-	s.sessions(ctx, req, c, abi.OpGetExpiredSessions, c.UserID)
+	s.sessions(ctx, req, c, getExpiredSessions, c.UserID)
 	eff, err := req.finish(nil)
 	if err != nil {
 		s.log.ErrorContext(ctx, "disconnect effects", "user", c.UserID, "err", err)
@@ -148,30 +149,53 @@ func (s *Service) Disconnect(ctx context.Context, c Caller) []Effect {
 	return eff
 }
 
-// registerSession is _register_session.
-func (s *Service) registerSession(ctx context.Context, tx *store.Tx, c Caller, in RegisterSessionIn) (SessionView, error) {
+// registerSession is register_session, which Connect runs.
+var registerSession = &operation[RegisterSessionIn, SessionView]{
+	name: abi.OpRegisterSession, write: true, core: (*Service).registerSessionCore}
+
+// updateSession is update_session, which session.heartbeat runs.
+var updateSession = &operation[UpdateSessionIn, UpdateSessionOut]{
+	name: abi.OpUpdateSession, write: true, core: (*Service).updateSessionCore}
+
+// getActiveSessions and getExpiredSessions are get_active_sessions and
+// get_expired_sessions (see sessionChannels).
+var (
+	getActiveSessions = &operation[SessionsIn, []string]{name: abi.OpGetActiveSessions,
+		core: func(s *Service, ctx context.Context, call opCall, in SessionsIn) ([]string, error) {
+			return s.sessionChannels(ctx, call, in, true)
+		}}
+	getExpiredSessions = &operation[SessionsIn, []string]{name: abi.OpGetExpiredSessions,
+		core: func(s *Service, ctx context.Context, call opCall, in SessionsIn) ([]string, error) {
+			return s.sessionChannels(ctx, call, in, false)
+		}}
+)
+
+// registerSessionCore is _register_session.
+func (s *Service) registerSessionCore(ctx context.Context, call opCall, in RegisterSessionIn) (SessionView, error) {
+	tx, c := call.Tx, call.Caller
 	sess, err := tx.CreateSession(ctx, c.UserID, in.ChannelName)
 	if err != nil {
 		return SessionView{}, err
 	}
 	return SessionView{ID: sess.ID, UserID: sess.UserID, ChannelName: sess.ChannelName,
-		LastSeen: FormatTime(sess.LastSeen)}, nil
+		LastSeen: wire.FormatTime(sess.LastSeen)}, nil
 }
 
 // sessionHeartbeat is session.heartbeat: bump last_seen (update_session),
 // reply directly.
-func (s *Service) sessionHeartbeat(ctx context.Context, c Caller, _ json.RawMessage) ([]Effect, error) {
-	if _, err := run(ctx, s, abi.OpUpdateSession, true, c, UpdateSessionIn{SessionID: c.SessionID}, s.updateSession); err != nil {
+func (s *Service) sessionHeartbeat(ctx context.Context, c Caller, _ json.RawMessage) ([]wire.Effect, error) {
+	if _, err := updateSession.run(ctx, s, c, granted{}, UpdateSessionIn{SessionID: c.SessionID}); err != nil {
 		return nil, err
 	}
-	e, err := direct(map[string]string{"status": "success"})
-	return []Effect{e}, err
+	e, err := wire.Direct(map[string]string{"status": "success"})
+	return []wire.Effect{e}, err
 }
 
-// updateSession is _update_session: only the caller's own session.
-func (s *Service) updateSession(ctx context.Context, tx *store.Tx, c Caller, in UpdateSessionIn) (UpdateSessionOut, error) {
+// updateSessionCore is _update_session: only the caller's own session.
+func (s *Service) updateSessionCore(ctx context.Context, call opCall, in UpdateSessionIn) (UpdateSessionOut, error) {
+	tx, c := call.Tx, call.Caller
 	if in.SessionID != c.SessionID {
-		return UpdateSessionOut{}, NotFound()
+		return UpdateSessionOut{}, wire.NotFound()
 	}
 	return UpdateSessionOut{}, tx.TouchSession(ctx, in.SessionID, c.UserID)
 }
@@ -186,13 +210,13 @@ func (s *Service) updateSession(ctx context.Context, tx *store.Tx, c Caller, in 
 // room.join), after the action committed.
 
 // activeSessions runs get_active_sessions for every user eff subscribes.
-func (s *Service) activeSessions(ctx context.Context, req *request, c Caller, eff []Effect) {
+func (s *Service) activeSessions(ctx context.Context, req *request, c Caller, eff []wire.Effect) {
 	if !req.has(c.Tenant, abi.OpGetActiveSessions, abi.ReplaceHook(abi.OpGetActiveSessions)) {
 		return
 	}
 	for _, e := range eff {
-		if e.Kind == Subscribe {
-			s.sessions(ctx, req, c, abi.OpGetActiveSessions, e.UserID)
+		if e.Kind == wire.Subscribe {
+			s.sessions(ctx, req, c, getActiveSessions, e.UserID)
 		}
 	}
 }
@@ -200,12 +224,12 @@ func (s *Service) activeSessions(ctx context.Context, req *request, c Caller, ef
 // sessions runs op (get_active_sessions or get_expired_sessions) for
 // userID when a module hooks it; a failure is logged, as the result is
 // informational.
-func (s *Service) sessions(ctx context.Context, req *request, c Caller, op string, userID int64) {
-	if !req.has(c.Tenant, op, abi.ReplaceHook(op)) {
+func (s *Service) sessions(ctx context.Context, req *request, c Caller, o *operation[SessionsIn, []string], userID int64) {
+	if !req.has(c.Tenant, o.name, abi.ReplaceHook(o.name)) {
 		return
 	}
-	if _, err := run(ctx, s, op, false, c, SessionsIn{UserID: userID}, s.sessionChannels(op == abi.OpGetActiveSessions)); err != nil {
-		s.log.WarnContext(ctx, "session listing failed", "op", op, "user", userID, "err", err)
+	if _, err := o.run(ctx, s, c, granted{}, SessionsIn{UserID: userID}); err != nil {
+		s.log.WarnContext(ctx, "session listing failed", "op", o.name, "user", userID, "err", err)
 	}
 }
 
@@ -213,21 +237,19 @@ func (s *Service) sessions(ctx context.Context, req *request, c Caller, op strin
 // _get_expired_sessions: the channel names of the user's sessions last seen
 // within (or before) the inactivity threshold. Users of other tenants do not
 // exist.
-func (s *Service) sessionChannels(active bool) func(context.Context, *store.Tx, Caller, SessionsIn) ([]string, error) {
-	return func(ctx context.Context, tx *store.Tx, c Caller, in SessionsIn) ([]string, error) {
-		users, err := tx.UsersByID(ctx, c.Tenant, []int64{in.UserID})
-		if err != nil {
-			return nil, err
-		}
-		if len(users) == 0 {
-			return nil, NotFound()
-		}
-		out, err := tx.SessionChannels(ctx, in.UserID, s.threshold(), active)
-		if out == nil {
-			out = []string{}
-		}
-		return out, err
+func (s *Service) sessionChannels(ctx context.Context, call opCall, in SessionsIn, active bool) ([]string, error) {
+	users, err := call.Tx.UsersByID(ctx, call.Caller.Tenant, []int64{in.UserID})
+	if err != nil {
+		return nil, err
 	}
+	if len(users) == 0 {
+		return nil, wire.NotFound()
+	}
+	out, err := call.Tx.SessionChannels(ctx, in.UserID, s.threshold(), active)
+	if out == nil {
+		out = []string{}
+	}
+	return out, err
 }
 
 // threshold is the inactivity threshold, the reference's 60 s by default.

@@ -3,7 +3,7 @@ package chat_test
 import (
 	"testing"
 
-	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
@@ -56,65 +56,65 @@ func TestTenancyCoresRescoped(t *testing.T) {
 			detail   any
 		}{
 			{"room.info/other tenant", "retreive_room", `{"room_id":` + q(w.victimDM) + `}`,
-				"room.info", map[string]any{"room_id": w.mine}, chat.CodeNotFound, "Resource not found."},
+				"room.info", map[string]any{"room_id": w.mine}, wire.CodeNotFound, "Resource not found."},
 			{"room.info/not a member", "retreive_room", `{"room_id":` + q(w.theirs) + `}`,
-				"room.info", map[string]any{"room_id": w.mine}, chat.CodePermission, "User is not authorized access this room"},
+				"room.info", map[string]any{"room_id": w.mine}, wire.CodePermission, "User is not authorized access this room"},
 			{"room.messages/not a member", "retreive_messages", `{"room_id":` + q(w.theirs) + `}`,
-				"room.messages", map[string]any{"room_id": w.mine}, chat.CodePermission, "User is not authorized access this room"},
+				"room.messages", map[string]any{"room_id": w.mine}, wire.CodePermission, "User is not authorized access this room"},
 			{"message.acknowledged/other tenant", "message_acknowledged", `{"message_ids":[` + q(w.victimMsg) + `]}`,
-				"message.acknowledged", map[string]any{"message_id": w.mineMsg}, chat.CodeNotFound, nil},
+				"message.acknowledged", map[string]any{"message_id": w.mineMsg}, wire.CodeNotFound, nil},
 			{"message.acknowledged/not a member", "message_acknowledged", `{"message_ids":[` + q(w.theirsMsg) + `]}`,
-				"message.acknowledged", map[string]any{"message_id": w.mineMsg}, chat.CodePermission, "User is not authorized to access this message"},
+				"message.acknowledged", map[string]any{"message_id": w.mineMsg}, wire.CodePermission, "User is not authorized to access this message"},
 			{"message.read/other tenant", "create_read_receipt", `{"message_ids":[` + q(w.victimMsg) + `]}`,
-				"message.read", map[string]any{"message_id": w.mineMsg}, chat.CodeNotFound, nil},
+				"message.read", map[string]any{"message_id": w.mineMsg}, wire.CodeNotFound, nil},
 			{"message.read/not a member", "create_read_receipt", `{"message_ids":[` + q(w.theirsMsg) + `]}`,
-				"message.read", map[string]any{"message_id": w.mineMsg}, chat.CodePermission, "User is not authorized to access this message"},
+				"message.read", map[string]any{"message_id": w.mineMsg}, wire.CodePermission, "User is not authorized to access this message"},
 			{"message.react/other tenant", "react_to_message", `{"message_id":` + q(w.victimMsg) + `}`,
-				"message.react", map[string]any{"message_id": w.mineMsg, "type": "add", "reaction_content": "x"}, chat.CodeNotFound, nil},
+				"message.react", map[string]any{"message_id": w.mineMsg, "type": "add", "reaction_content": "x"}, wire.CodeNotFound, nil},
 			{"message.react/not a member", "react_to_message", `{"message_id":` + q(w.theirsMsg) + `}`,
-				"message.react", map[string]any{"message_id": w.mineMsg, "type": "add", "reaction_content": "x"}, chat.CodePermission, "User is not authorized to access this message"},
+				"message.react", map[string]any{"message_id": w.mineMsg, "type": "add", "reaction_content": "x"}, wire.CodePermission, "User is not authorized to access this message"},
 			{"message.modify delete/other tenant", "modify_message", `{"room_id":` + q(w.victimDM) + `,"message_ids":[` + q(w.victimMsg) + `]}`,
-				"message.modify", map[string]any{"message_id": w.ownMsg, "action": "delete"}, chat.CodeNotFound, nil},
+				"message.modify", map[string]any{"message_id": w.ownMsg, "action": "delete"}, wire.CodeNotFound, nil},
 			{"message.modify delete/other tenant's message", "modify_message", `{"message_ids":[` + q(w.victimMsg) + `]}`,
-				"message.modify", map[string]any{"message_id": w.ownMsg, "action": "delete"}, chat.CodeNotFound, nil},
+				"message.modify", map[string]any{"message_id": w.ownMsg, "action": "delete"}, wire.CodeNotFound, nil},
 			{"message.modify delete/replace layer", "_modify_message", `{"room_id":` + q(w.victimDM) + `,"message_ids":[` + q(w.victimMsg) + `]}`,
-				"message.modify", map[string]any{"message_id": w.ownMsg, "action": "delete"}, chat.CodeNotFound, nil},
+				"message.modify", map[string]any{"message_id": w.ownMsg, "action": "delete"}, wire.CodeNotFound, nil},
 			{"message.modify delete/not the sender", "modify_message", `{"room_id":` + q(w.shared) + `,"message_ids":[` + q(w.sharedMsg) + `]}`,
-				"message.modify", map[string]any{"message_id": w.ownMsg, "action": "delete"}, chat.CodePermission, "User is not authorized to modify this message"},
+				"message.modify", map[string]any{"message_id": w.ownMsg, "action": "delete"}, wire.CodePermission, "User is not authorized to modify this message"},
 			{"message.modify delete/another room", "modify_message", `{"room_id":` + q(w.theirs) + `}`,
-				"message.modify", map[string]any{"message_id": w.ownMsg, "action": "delete"}, chat.CodePermission, "User is not authorized to access this message"},
+				"message.modify", map[string]any{"message_id": w.ownMsg, "action": "delete"}, wire.CodePermission, "User is not authorized to access this message"},
 			{"message.modify update/not the sender", "modify_message", `{"message_ids":[` + q(w.mineMsg) + `]}`,
 				"message.modify", map[string]any{"message_id": w.ownMsg, "action": "update", "extra_fields": map[string]any{"content": "edited"}},
-				chat.CodePermission, "User is not authorized to modify this message"},
+				wire.CodePermission, "User is not authorized to modify this message"},
 			{"room.add_members/other tenant", "add_members_to_room", `{"room_id":` + q(w.victimChannel) + `}`,
-				"room.add_members", map[string]any{"room_id": w.mine, "members": []int64{w.oscar.UserID}}, chat.CodeNotFound, nil},
+				"room.add_members", map[string]any{"room_id": w.mine, "members": []int64{w.oscar.UserID}}, wire.CodeNotFound, nil},
 			{"room.add_members/no right", "add_members_to_room", `{"room_id":` + q(w.shared) + `,"user_ids":[` + roomItoa(w.oscar.UserID) + `]}`,
-				"room.add_members", map[string]any{"room_id": w.mine, "members": []int64{w.oscar.UserID}}, chat.CodePermission,
+				"room.add_members", map[string]any{"room_id": w.mine, "members": []int64{w.oscar.UserID}}, wire.CodePermission,
 				"User is not authorized to add new members to this room"},
 			{"room.remove_members/other tenant", "remove_members_from_room", `{"room_id":` + q(w.victimChannel) + `}`,
-				"room.remove_members", map[string]any{"room_id": w.mine, "members": []int64{w.trent.UserID}}, chat.CodeNotFound, nil},
+				"room.remove_members", map[string]any{"room_id": w.mine, "members": []int64{w.trent.UserID}}, wire.CodeNotFound, nil},
 			{"room.remove_members/no right", "remove_members_from_room", `{"room_id":` + q(w.shared) + `,"user_ids":[` + roomItoa(w.oscar.UserID) + `]}`,
-				"room.remove_members", map[string]any{"room_id": w.mine, "members": []int64{w.trent.UserID}}, chat.CodePermission,
+				"room.remove_members", map[string]any{"room_id": w.mine, "members": []int64{w.trent.UserID}}, wire.CodePermission,
 				"User is not authorized to remove members from this room"},
 			{"room.modify/other tenant", "modify_room", `{"room_id":` + q(w.victimChannel) + `}`,
-				"room.modify", map[string]any{"room_id": w.mine, "action": "update", "data": map[string]any{"name": "x"}}, chat.CodeNotFound, nil},
+				"room.modify", map[string]any{"room_id": w.mine, "action": "update", "data": map[string]any{"name": "x"}}, wire.CodeNotFound, nil},
 			{"room.modify/not an admin", "modify_room", `{"room_id":` + q(w.shared) + `}`,
-				"room.modify", map[string]any{"room_id": w.mine, "action": "update", "data": map[string]any{"name": "x"}}, chat.CodePermission,
+				"room.modify", map[string]any{"room_id": w.mine, "action": "update", "data": map[string]any{"name": "x"}}, wire.CodePermission,
 				"User is not an admin of this room"},
 			{"room.modify delete/not the creator", "modify_room", `{"room_id":` + q(w.shared) + `}`,
-				"room.modify", map[string]any{"room_id": w.mine, "action": "delete"}, chat.CodePermission, "User is not the creator of this room"},
+				"room.modify", map[string]any{"room_id": w.mine, "action": "delete"}, wire.CodePermission, "User is not the creator of this room"},
 			{"room.leave/other tenant", "leave_room", `{"room_id":` + q(w.victimChannel) + `}`,
-				"room.leave", map[string]any{"room_id": w.mine}, chat.CodeNotFound, nil},
+				"room.leave", map[string]any{"room_id": w.mine}, wire.CodeNotFound, nil},
 			{"room.leave/one to one", "leave_room", `{"room_id":` + q(w.dm) + `}`,
-				"room.leave", map[string]any{"room_id": w.mine}, chat.CodeValidation, []string{"You can only leave a channel/group chat"}},
+				"room.leave", map[string]any{"room_id": w.mine}, wire.CodeValidation, []string{"You can only leave a channel/group chat"}},
 			{"message.send/other tenant", "create_message", `{"room_id":` + q(w.victimDM) + `}`,
-				"message.send", map[string]any{"room_id": w.mine, "content": "hi"}, chat.CodeValidation,
+				"message.send", map[string]any{"room_id": w.mine, "content": "hi"}, wire.CodeValidation,
 				map[string][]string{"room_id": {`Invalid pk "` + w.victimDM + `" - object does not exist.`}}},
 			{"message.send/not a member", "create_message", `{"room_id":` + q(w.theirs) + `}`,
-				"message.send", map[string]any{"room_id": w.mine, "content": "hi"}, chat.CodePermission,
+				"message.send", map[string]any{"room_id": w.mine, "content": "hi"}, wire.CodePermission,
 				"User is not authorized to send message to this room"},
 			{"room.join/other tenant", "join_room", `{"room_id":` + q(w.victimChannel) + `}`,
-				"room.join", map[string]any{"room_id": w.square}, chat.CodeNotFound, nil},
+				"room.join", map[string]any{"room_id": w.square}, wire.CodeNotFound, nil},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				svc, _ := w.hostile([]string{c.hook}, map[string]string{"redirect": c.redirect})
@@ -147,9 +147,9 @@ func TestTenancyPermissionHookGrant(t *testing.T) {
 		}
 		allow["redirect.retreive_messages"] = `{"room_id":"` + w.victimDM + `"}`
 		svc, _ = w.hostile([]string{"have_room_permission", "retreive_messages"}, allow)
-		w.with(t, svc).fail(w.mallory, "room.messages", map[string]any{"room_id": w.theirs}, chat.CodeNotFound, nil)
+		w.with(t, svc).fail(w.mallory, "room.messages", map[string]any{"room_id": w.theirs}, wire.CodeNotFound, nil)
 		allow["forge.have_room_permission"] = `{"allow":true,"room_id":"` + w.victimDM + `"}`
 		svc, _ = w.hostile([]string{"have_room_permission"}, allow)
-		w.with(t, svc).fail(w.mallory, "room.messages", map[string]any{"room_id": w.theirs}, chat.CodeNotFound, nil)
+		w.with(t, svc).fail(w.mallory, "room.messages", map[string]any{"room_id": w.theirs}, wire.CodeNotFound, nil)
 	})
 }

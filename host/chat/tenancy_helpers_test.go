@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 )
@@ -146,7 +147,7 @@ func (w *tenancyWorld) hostile(hookNames []string, config map[string]string) (*c
 	}
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	m, err := hooks.NewManager(context.Background(), path, hooks.Options{Store: w.st, WireError: chat.WireError,
+	m, err := hooks.NewManager(context.Background(), path, hooks.Options{Store: w.st, WireError: wire.WireError,
 		Logger: log, CacheDir: filepath.Join(os.TempDir(), "chatwasm-chat-test", "compile-cache")})
 	if err != nil {
 		w.t.Fatal(err)
@@ -175,4 +176,19 @@ func (w *tenancyWorld) count(q string, args ...any) int {
 func forgedRoom(id string) string {
 	return `{"id":"` + id + `","type":"Channel","name":"pwned","created_at":"2026-01-01T00:00:00Z",` +
 		`"updated_at":"2026-01-01T00:00:00Z","subscribers":[],"moderators":[],"property":{"preferences":{}}}`
+}
+
+// wantRefused fails t unless a request (what) failed with code and no
+// effects.
+func wantRefused(t *testing.T, what string, eff []wire.Effect, err error, code int) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s: succeeded with %v, want a %d", what, roomSummary(t, eff), code)
+	}
+	if got := wire.AsError(err).Code; got != code {
+		t.Errorf("%s: code %d (%v), want %d", what, got, err, code)
+	}
+	if eff != nil {
+		t.Errorf("%s: effects %v, want none", what, roomSummary(t, eff))
+	}
 }

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
@@ -51,7 +51,7 @@ func TestTenancyForgedOutputs(t *testing.T) {
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				svc, logs := w.hostile([]string{c.hook}, map[string]string{"forge": c.forge})
-				w.with(t, svc).fail(w.mallory, c.event, c.data, chat.CodeInternal, "Internal server error.")
+				w.with(t, svc).fail(w.mallory, c.event, c.data, wire.CodeInternal, "Internal server error.")
 				if !strings.Contains(logs.String(), "module output names a room or user the host did not resolve") ||
 					!strings.Contains(logs.String(), "modules=[hostile]") {
 					t.Errorf("log:\n%s", logs.String())

@@ -11,6 +11,7 @@ import (
 
 	"github.com/chatwasm/chatwasm/host/broker"
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/gorilla/websocket"
 	"golang.org/x/time/rate"
@@ -118,7 +119,7 @@ func (c *conn) readLoop(ctx context.Context) {
 			if err := c.discard(r); err != nil {
 				return
 			}
-			c.rejectFrame(ctx, chat.Validation(msgBinaryFrame))
+			c.rejectFrame(ctx, wire.Validation(msgBinaryFrame))
 			continue
 		}
 		payload, err := io.ReadAll(io.LimitReader(r, cfg.MaxFrameBytes+1))
@@ -130,7 +131,7 @@ func (c *conn) readLoop(ctx context.Context) {
 			if err := c.discard(r); err != nil {
 				return
 			}
-			c.rejectFrame(ctx, chat.Validation(msgTooLarge(cfg.MaxFrameBytes)))
+			c.rejectFrame(ctx, wire.Validation(msgTooLarge(cfg.MaxFrameBytes)))
 			continue
 		}
 		c.handle(ctx, payload)
@@ -207,7 +208,7 @@ func (c *conn) handle(ctx context.Context, payload []byte) {
 	}
 	start := time.Now()
 	effects, err := c.gw.svc.Handle(ctx, c.caller, eventType, data)
-	if errors.Is(err, chat.ErrUnknownEvent) {
+	if errors.Is(err, wire.ErrUnknownEvent) {
 		m.framesIn.WithLabelValues(labelUnknownEvent).Inc()
 		m.errors.WithLabelValues(labelInvalidEvent).Inc()
 		c.enqueue(invalidEventFrame)
@@ -230,15 +231,15 @@ func (c *conn) rejectFrame(ctx context.Context, err error) {
 
 // reject sends the error frame of err to this connection.
 func (c *conn) reject(err error) {
-	var ce *chat.Error
+	var ce *wire.Error
 	if !errors.As(err, &ce) {
 		c.log.Error("operation failed", "err", err)
-		ce = chat.Internal(err)
+		ce = wire.Internal(err)
 	}
 	frame, ferr := errorFrame(ce)
 	if ferr != nil {
 		c.log.Error("error frame", "err", ferr)
-		ce, frame = chat.Internal(ferr), internalErrorFrame
+		ce, frame = wire.Internal(ferr), internalErrorFrame
 	}
 	c.gw.metrics.errors.WithLabelValues(strconv.Itoa(ce.Code)).Inc()
 	c.enqueue(frame)
@@ -246,20 +247,20 @@ func (c *conn) reject(err error) {
 
 // apply carries out an operation's effects in order. Everything addressed to
 // a group goes through the broker, so other nodes see it too.
-func (c *conn) apply(ctx context.Context, effects []chat.Effect) {
+func (c *conn) apply(ctx context.Context, effects []wire.Effect) {
 	for _, e := range effects {
 		env := broker.Envelope{Origin: c.gw.cfg.NodeID}
 		switch e.Kind {
-		case chat.Send:
+		case wire.Send:
 			if e.Group == "" {
 				c.enqueue(e.Frame)
 				continue
 			}
 			env.Kind, env.Group, env.Frame = broker.KindSend, e.Group, e.Frame
-		case chat.Subscribe:
-			env.Kind, env.Group, env.UserID = broker.KindSubscribe, chat.RoomGroup(e.RoomID), e.UserID
-		case chat.Unsubscribe:
-			env.Kind, env.Group, env.UserID = broker.KindUnsubscribe, chat.RoomGroup(e.RoomID), e.UserID
+		case wire.Subscribe:
+			env.Kind, env.Group, env.UserID = broker.KindSubscribe, wire.RoomGroup(e.RoomID), e.UserID
+		case wire.Unsubscribe:
+			env.Kind, env.Group, env.UserID = broker.KindUnsubscribe, wire.RoomGroup(e.RoomID), e.UserID
 		default:
 			c.log.Error("unknown effect kind", "kind", e.Kind)
 			continue

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 )
 
 // inbound is a client frame: {"event_type": "...", "data": {...}}.
@@ -27,20 +27,20 @@ func msgTooLarge(limit int64) string {
 }
 
 // decodeFrame parses a text frame. A frame that is not a JSON object is a
-// 4003 *chat.Error. eventType is "" when event_type is missing or is not a
+// 4003 *wire.Error. eventType is "" when event_type is missing or is not a
 // string, which the service answers as an unknown event.
 func decodeFrame(payload []byte) (eventType string, data json.RawMessage, err error) {
 	var f inbound
 	if err := json.Unmarshal(payload, &f); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return "", nil, chat.Validation(msgNotObject)
+			return "", nil, wire.Validation(msgNotObject)
 		}
-		return "", nil, chat.Validation("Malformed JSON: " + err.Error())
+		return "", nil, wire.Validation("Malformed JSON: " + err.Error())
 	}
 	// null decodes into the struct without error but is not an object.
 	if t := bytes.TrimLeft(payload, " \t\r\n"); len(t) == 0 || t[0] != '{' {
-		return "", nil, chat.Validation(msgNotObject)
+		return "", nil, wire.Validation(msgNotObject)
 	}
 	if len(f.EventType) > 0 && f.EventType[0] == '"' {
 		if err := json.Unmarshal(f.EventType, &eventType); err != nil {
@@ -51,7 +51,7 @@ func decodeFrame(payload []byte) (eventType string, data json.RawMessage, err er
 }
 
 // errorFrame encodes {"error": {"code": ..., "detail": ...}}.
-func errorFrame(e *chat.Error) ([]byte, error) {
+func errorFrame(e *wire.Error) ([]byte, error) {
 	type body struct {
 		Code   int `json:"code"`
 		Detail any `json:"detail"`

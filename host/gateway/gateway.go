@@ -18,6 +18,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/auth"
 	"github.com/chatwasm/chatwasm/host/broker"
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/gorilla/websocket"
 )
@@ -193,7 +194,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		g.metrics.authFailures.Inc()
 		g.log.Info("connection refused", "remote", r.RemoteAddr, "err", authErr)
-		g.closeNow(ws, chat.CodeUnauthenticated, "unauthenticated")
+		g.closeNow(ws, wire.CodeUnauthenticated, "unauthenticated")
 		return
 	}
 	// The connection outlives no request context we do not control: it is
@@ -251,7 +252,7 @@ func (g *Gateway) serve(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	c.caller.SessionID = cn.Session.ID
 	groups := make([]string, len(cn.RoomIDs))
 	for i, id := range cn.RoomIDs {
-		groups[i] = chat.RoomGroup(id)
+		groups[i] = wire.RoomGroup(id)
 	}
 	g.hub.activate(c, groups)
 	select {

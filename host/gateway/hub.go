@@ -5,7 +5,7 @@ import (
 	"sync"
 
 	"github.com/chatwasm/chatwasm/host/broker"
-	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 )
 
 // Hub is this node's fan-out table: which local connections are in which
@@ -77,7 +77,7 @@ func (h *Hub) add(c *conn) {
 	}
 	set[c] = struct{}{}
 	c.touched = make(map[string]struct{})
-	h.join(c, chat.UserGroup(c.user.ID))
+	h.join(c, wire.UserGroup(c.user.ID))
 }
 
 // activate joins c to the room groups read by Connect. A group whose

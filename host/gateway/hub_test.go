@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/chatwasm/chatwasm/host/broker"
-	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
@@ -124,7 +124,7 @@ func TestHubFanOutOverWebSockets(t *testing.T) {
 	alice, bob, carol := e.user("alice"), e.user("bob"), e.user("carol")
 	a1, a2, b, c := e.connect(alice), e.connect(alice), e.connect(bob), e.connect(carol)
 	ctx := context.Background()
-	room := chat.RoomGroup("8f2d1d7e-52c5-4b0e-9d55-7c1f0b2a1e11")
+	room := wire.RoomGroup("8f2d1d7e-52c5-4b0e-9d55-7c1f0b2a1e11")
 	publish := func(env broker.Envelope) {
 		t.Helper()
 		if err := e.br.Publish(ctx, env); err != nil {
@@ -134,7 +134,7 @@ func TestHubFanOutOverWebSockets(t *testing.T) {
 	for _, u := range []store.User{alice, bob} {
 		publish(broker.Envelope{Kind: broker.KindSubscribe, Group: room, UserID: u.ID})
 	}
-	frame, err := chat.SendTo(room, "messagetyping.dispatch", map[string]string{"username": "alice"})
+	frame, err := wire.SendTo(room, "messagetyping.dispatch", map[string]string{"username": "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestHubFanOutOverWebSockets(t *testing.T) {
 	readRaw(t, a2)
 	expectSilence(t, b)
 
-	publish(broker.Envelope{Kind: broker.KindSend, Group: chat.UserGroup(carol.ID), Frame: []byte(`{"x":1}`)})
+	publish(broker.Envelope{Kind: broker.KindSend, Group: wire.UserGroup(carol.ID), Frame: []byte(`{"x":1}`)})
 	if got := string(readRaw(t, c)); got != `{"x":1}` {
 		t.Fatalf("carol got %s", got)
 	}
@@ -162,7 +162,7 @@ func TestHubFanOutOverWebSockets(t *testing.T) {
 	a1.Close()
 	eventually(t, "closed connection to leave the room", func() bool { return e.hub.groupSize(room) == 1 })
 	eventually(t, "closed connection to leave its user group", func() bool {
-		return e.hub.groupSize(chat.UserGroup(alice.ID)) == 1
+		return e.hub.groupSize(wire.UserGroup(alice.ID)) == 1
 	})
 	publish(broker.Envelope{Kind: broker.KindSend, Group: room, Frame: frame.Frame})
 	if got := string(readRaw(t, a2)); got != want {
@@ -183,7 +183,7 @@ func TestSlowClientDisconnected(t *testing.T) {
 	slowUser, fastUser := e.user("slow"), e.user("fast")
 	slow, fast := e.connect(slowUser), e.connect(fastUser)
 	_ = slow // never read again
-	room := chat.RoomGroup("0b0e5f9e-3c55-4a7d-9a43-5a0cbd1f7c20")
+	room := wire.RoomGroup("0b0e5f9e-3c55-4a7d-9a43-5a0cbd1f7c20")
 	ctx := context.Background()
 	for _, u := range []store.User{slowUser, fastUser} {
 		if err := e.br.Publish(ctx, broker.Envelope{Kind: broker.KindSubscribe, Group: room, UserID: u.ID}); err != nil {

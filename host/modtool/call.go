@@ -15,6 +15,7 @@ import (
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/sqlite"
@@ -86,8 +87,10 @@ type Result struct {
 // imports, limits), its `next` reaches the host's default Go logic, and its
 // host imports work on a sandbox that is deleted afterwards: a temporary
 // SQLite database (migrated) holding the caller, a user of opts.Tenant, and
-// a GroupChat room "sandbox" the caller created. A replace hook runs inside
-// the operation's transaction, which commits only when the hook succeeds.
+// a GroupChat room "sandbox" the caller created. An extend or replace hook
+// runs its operation as a client request does (chat.Service.RunOperation):
+// the replace hook inside the operation's transaction, which commits only
+// when the hook succeeds.
 //
 // The error is for problems before the hook ran (a bad option, a module the
 // host refuses to load); the hook's own failure is in Result.Error.
@@ -131,7 +134,7 @@ func Call(ctx context.Context, opts CallOptions) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	mgr, err := hooks.NewManager(ctx, mf, hooks.Options{Store: sb.st, Renderer: sb.svc, WireError: chat.WireError,
+	mgr, err := hooks.NewManager(ctx, mf, hooks.Options{Store: sb.st, Renderer: wire.Renderer{}, WireError: wire.WireError,
 		Logger: log, CacheDir: opts.CacheDir})
 	if err != nil {
 		return Result{}, fmt.Errorf("modtool: the host refuses the module: %w", err)
@@ -143,7 +146,7 @@ func Call(ctx context.Context, opts CallOptions) (Result, error) {
 	res := Result{UserID: sb.user.ID, RoomID: sb.roomID}
 	out, events, err := sb.run(ctx, set, h, []byte(input))
 	if err != nil {
-		res.Error, res.Cause = chat.WireError(err), err
+		res.Error, res.Cause = wire.WireError(err), err
 		return res, nil
 	}
 	res.Output, res.Events = out, events
@@ -186,7 +189,7 @@ func newSandbox(ctx context.Context, dir string, opts CallOptions) (*sandbox, er
 	if err != nil {
 		return fail(err)
 	}
-	room, err := sb.svc.DefaultHook(ctx, nil, sb.caller, abi.OpCreateRoom, in)
+	room, err := sb.svc.DefaultHook(ctx, sb.caller, abi.OpCreateRoom, in)
 	if err != nil {
 		return fail(err)
 	}
@@ -204,6 +207,12 @@ func (sb *sandbox) close(context.Context) { sb.st.Close() }
 
 // run runs hook h of set on args, with the default logic as next.
 func (sb *sandbox) run(ctx context.Context, set *hooks.Set, h abi.Hook, args []byte) ([]byte, []abi.Event, error) {
+	if h.Kind == abi.Extend || h.Kind == abi.Replace {
+		// The operation runs as in a client request: the same layers and
+		// transaction, the module's events dropped with a transaction that
+		// is retried.
+		return sb.svc.RunOperation(ctx, set, sb.caller, h.Subject, args)
+	}
 	var (
 		mu     sync.Mutex
 		events []abi.Event
@@ -218,40 +227,21 @@ func (sb *sandbox) run(ctx context.Context, set *hooks.Set, h abi.Hook, args []b
 			return nil
 		},
 	}
-	next := func(tx *store.Tx) hooks.Next {
-		return func(ctx context.Context, in []byte) ([]byte, error) {
-			return sb.svc.DefaultHook(ctx, tx, sb.caller, h.Name, in)
-		}
-	}
 	var (
 		out []byte
 		err error
 	)
-	switch h.Kind {
-	case abi.Replace:
-		txfn := sb.st.Read
-		if chat.OperationWrites(h.Subject) {
-			txfn = sb.st.Write
-		}
-		err = txfn(ctx, func(tx *store.Tx) error {
-			// A retried transaction starts over: its events are dropped.
-			mu.Lock()
-			events = nil
-			mu.Unlock()
-			call.Tx = tx
-			var err error
-			out, err = set.Run(ctx, h.Name, call, args, next(tx))
-			return err
-		})
-	case abi.Serializer:
+	if h.Kind == abi.Serializer {
 		var a abi.SerializeArgs
 		if err := json.Unmarshal(args, &a); err != nil || len(a.Object) == 0 {
 			return nil, nil, &abi.Error{Code: abi.CodeValidation,
 				Detail: []string{`a serializer hook's input is {"form": ..., "object": {...}}`}}
 		}
 		out, err = set.Serialize(ctx, h.Name, call, a.Form, a.Object)
-	default:
-		out, err = set.Run(ctx, h.Name, call, args, next(nil))
+	} else {
+		out, err = set.Run(ctx, h.Name, call, args, func(ctx context.Context, in []byte) ([]byte, error) {
+			return sb.svc.DefaultHook(ctx, sb.caller, h.Name, in)
+		})
 	}
 	if err != nil {
 		return nil, nil, err

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/chatwasm/chatwasm/host/broker"
-	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/gateway"
 )
 
@@ -27,12 +27,12 @@ func userDeleted(ctx context.Context, br broker.Broker, gw *gateway.Gateway, log
 	err := br.Publish(ctx, broker.Envelope{
 		Kind:   broker.KindDisconnect,
 		UserID: userID,
-		Code:   chat.CodeUnauthenticated,
+		Code:   wire.CodeUnauthenticated,
 		Reason: reason,
 	})
 	if err != nil {
 		log.Error("deleted user: closing the connections of other nodes failed; closing this node's only",
 			"user", userID, "err", err)
-		gw.DisconnectUser(userID, chat.CodeUnauthenticated, reason)
+		gw.DisconnectUser(userID, wire.CodeUnauthenticated, reason)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
@@ -421,7 +422,7 @@ func checkOtherArgs(t *testing.T, calls []seen, sc scenario) {
 	for _, e := range hooks[abi.SerializeMessageHook] {
 		var a struct {
 			Form   *string          `json:"form"`
-			Object chat.MessageView `json:"object"`
+			Object wire.MessageView `json:"object"`
 		}
 		if err := json.Unmarshal(e.Args, &a); err != nil || a.Form != nil || a.Object.ID == "" || a.Object.Room.ID == "" {
 			t.Errorf("serialize_message args %s: %v", e.Args, err)

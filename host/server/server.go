@@ -23,6 +23,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/broker"
 	"github.com/chatwasm/chatwasm/host/broker/pgbroker"
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/gateway"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/identity"
@@ -98,7 +99,7 @@ func New(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*S
 		Notifications:       cfg.Notifications,
 		InactivityThreshold: cfg.InactivityThreshold,
 	}
-	mods, err := loadModules(ctx, cfg, st, chatCfg, reg, log)
+	mods, err := loadModules(ctx, cfg, st, reg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +116,7 @@ func New(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*S
 // loadModules loads the module file of cfg, if any, with its metrics on
 // reg. Any problem with the file or a module is an error, so that a server
 // never starts without the modules it was configured with.
-func loadModules(ctx context.Context, cfg Config, st *store.Store, chatCfg chat.Config, reg prometheus.Registerer,
+func loadModules(ctx context.Context, cfg Config, st *store.Store, reg prometheus.Registerer,
 	log *slog.Logger) (*hooks.Manager, error) {
 	if cfg.Modules == "" {
 		return nil, nil
@@ -127,10 +128,10 @@ func loadModules(ctx context.Context, cfg Config, st *store.Store, chatCfg chat.
 	}
 	mods, err := hooks.NewManager(ctx, cfg.Modules, hooks.Options{
 		Store: st,
-		// A service without modules renders objects for the render_*
-		// imports: the one that runs them needs the manager first.
-		Renderer:      chat.New(st, chatCfg, log),
-		WireError:     chat.WireError,
+		// The render_* imports render objects as the default serializers
+		// do, without any Service.
+		Renderer:      wire.Renderer{},
+		WireError:     wire.WireError,
 		Logger:        log,
 		Registerer:    reg,
 		CacheDir:      cfg.ModuleCache,

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/chatwasm/chatwasm/host/auth"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/chatwasm/chatwasm/host/auth"
 
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 	"github.com/gorilla/websocket"

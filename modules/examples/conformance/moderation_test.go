@@ -18,6 +18,7 @@ import (
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
@@ -343,7 +344,7 @@ func throughChat(t *testing.T, st *store.Store, modules map[string]string) {
 		b, _ := json.Marshal(data)
 		eff, err := svc.Handle(ctx, callers[sc.config], "message.send", b)
 		if err != nil {
-			ce := chat.AsError(err)
+			ce := wire.AsError(err)
 			detail, jerr := json.Marshal(ce.Detail)
 			if jerr != nil {
 				t.Fatal(jerr)
@@ -359,8 +360,8 @@ func throughChat(t *testing.T, st *store.Store, modules map[string]string) {
 	results := map[string][]harness.Result{}
 	for _, l := range languages {
 		if wasm, ok := modules[l.name]; ok {
-			mgr := harness.Manager(t, deployment(wasm), hooks.Options{Store: st, Renderer: chat.New(st, cfg, nil),
-				WireError: chat.WireError})
+			mgr := harness.Manager(t, deployment(wasm), hooks.Options{Store: st, Renderer: wire.Renderer{},
+				WireError: wire.WireError})
 			svc := chat.New(st, cfg, nil, chat.WithModules(mgr))
 			for _, sc := range scenarios {
 				results[l.name] = append(results[l.name], send(t, svc, sc))

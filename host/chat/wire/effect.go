@@ -1,4 +1,4 @@
-package chat
+package wire
 
 import (
 	"encoding/json"
@@ -58,9 +58,9 @@ func SendTo(group, eventType string, data any) (Effect, error) {
 	return Effect{Kind: Send, Group: group, Frame: b}, nil
 }
 
-// direct builds a Send of an already shaped frame to the requesting
+// Direct builds a Send of an already shaped frame to the requesting
 // connection only (heartbeat reply).
-func direct(frame any) (Effect, error) {
+func Direct(frame any) (Effect, error) {
 	b, err := json.Marshal(frame)
 	if err != nil {
 		return Effect{}, fmt.Errorf("chat: encode frame: %w", err)

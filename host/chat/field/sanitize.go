@@ -1,4 +1,4 @@
-package chat
+package field
 
 import (
 	"net/url"
@@ -31,12 +31,12 @@ var sanitizeDropped = map[atom.Atom]bool{
 	atom.Head: true, atom.Title: true,
 }
 
-// sanitizeHTML returns content with every tag other than b i strong em a
+// SanitizeHTML returns content with every tag other than b i strong em a
 // span p ul ol li br removed (their text kept), comments removed, attributes
 // other than a's href/title/target and any tag's class/id removed, and href
 // values whose scheme is not http, https or mailto dropped. Text is escaped
 // only where HTML requires it (&, <, >), as bleach does.
-func sanitizeHTML(content string) string {
+func SanitizeHTML(content string) string {
 	ctx := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
 	nodes, err := html.ParseFragment(strings.NewReader(content), ctx)
 	if err != nil {

@@ -1,10 +1,12 @@
-package chat
+package field
 
 import (
 	"bytes"
 	"encoding/json"
 	"math/big"
 	"strings"
+
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 )
 
 // PageRequest is room.messages' paginate object once validated.
@@ -13,24 +15,24 @@ type PageRequest struct {
 	Size int64 `json:"size"`
 }
 
-// parsePaginate validates room.messages' paginate (PROTOCOL.md §2.8.10).
+// ParsePaginate validates room.messages' paginate (PROTOCOL.md §2.8.10).
 // Absent, null, {} or not an object means no pagination (nil). Otherwise page
 // and size must both be truthy ("page and size required", so page 0 is
 // refused) and convert to integers as Python's int() would ("Invalid
 // types"). A size below 1, which the reference does not handle sensibly, is
 // refused with "Invalid types" too.
-func parsePaginate(raw json.RawMessage) (*PageRequest, error) {
-	obj, ok := rawObject(raw)
+func ParsePaginate(raw json.RawMessage) (*PageRequest, error) {
+	obj, ok := RawObject(raw)
 	if !ok || len(obj) == 0 {
 		return nil, nil
 	}
-	if !truthy(obj["page"]) || !truthy(obj["size"]) {
-		return nil, Validation("page and size required")
+	if !Truthy(obj["page"]) || !Truthy(obj["size"]) {
+		return nil, wire.Validation("page and size required")
 	}
 	page, okPage := pyInt(obj["page"])
 	size, okSize := pyInt(obj["size"])
 	if !okPage || !okSize || size < 1 {
-		return nil, Validation("Invalid types")
+		return nil, wire.Validation("Invalid types")
 	}
 	return &PageRequest{Page: page, Size: size}, nil
 }
@@ -41,7 +43,7 @@ func parsePaginate(raw json.RawMessage) (*PageRequest, error) {
 func pyInt(raw json.RawMessage) (int64, bool) {
 	raw = bytes.TrimSpace(raw)
 	var s string
-	switch jsonKind(raw) {
+	switch JsonKind(raw) {
 	case "bool":
 		if string(raw) == "true" {
 			return 1, true
@@ -82,11 +84,11 @@ type PageInfo struct {
 	Size           int64  `json:"size"`
 }
 
-// paginate resolves a requested page over count items the way Django's
+// Paginate resolves a requested page over count items the way Django's
 // Paginator.get_page does: a page past the last, or below 1, is the last
 // page; with no items there is one empty page. It returns the pagination
 // keys and the window of items to serve.
-func paginate(req PageRequest, count int64) (info PageInfo, offset, limit int64) {
+func Paginate(req PageRequest, count int64) (info PageInfo, offset, limit int64) {
 	pages := max(1, (count+req.Size-1)/req.Size)
 	p := req.Page
 	if p < 1 || p > pages {

@@ -1,4 +1,4 @@
-package chat
+package wire
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/hooks"
+	"github.com/chatwasm/chatwasm/host/store"
 )
 
 // Wire error codes (PROTOCOL.md §3).
@@ -119,4 +120,16 @@ func WireError(err error) *abi.Error {
 	}
 	ce := AsError(err)
 	return &abi.Error{Code: ce.Code, Detail: ce.Detail}
+}
+
+// classify maps an error that is not already an *Error onto the wire codes.
+func classify(err error) *Error {
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return Integrity(err)
+	case errors.Is(err, store.ErrNotFound):
+		return &Error{Code: CodeNotFound, Detail: "Resource not found.", Err: err}
+	default:
+		return Internal(err)
+	}
 }

@@ -1,9 +1,10 @@
-package chat
+package wire
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/chatwasm/chatwasm/host/store"
@@ -269,7 +270,7 @@ func marshalForm(v any, extra map[string]json.RawMessage) ([]byte, error) {
 	if err != nil || len(extra) == 0 {
 		return b, err
 	}
-	return mergeFields(b, extra)
+	return MergeFields(b, extra)
 }
 
 // readRoomWire decodes any of a room's JSON forms, with its timestamps.
@@ -277,10 +278,10 @@ func readRoomWire(b []byte) (w roomWire, created, updated time.Time, err error) 
 	if err = json.Unmarshal(b, &w); err != nil {
 		return w, created, updated, err
 	}
-	if created, err = parseTime(w.CreatedAt); err != nil {
+	if created, err = ParseTime(w.CreatedAt); err != nil {
 		return w, created, updated, fmt.Errorf("room created_at: %w", err)
 	}
-	if updated, err = parseTime(w.UpdatedAt); err != nil {
+	if updated, err = ParseTime(w.UpdatedAt); err != nil {
 		return w, created, updated, fmt.Errorf("room updated_at: %w", err)
 	}
 	return w, created, updated, nil
@@ -294,7 +295,7 @@ func usersOrEmpty(us []store.User) []store.User {
 }
 
 // roomDetail serializes rm in the detail form with its current members.
-func (s *Service) roomDetail(ctx context.Context, tx *store.Tx, rm store.Room) (RoomDetail, error) {
+func LoadRoomDetail(ctx context.Context, tx *store.Tx, rm store.Room) (RoomDetail, error) {
 	ms, err := tx.Members(ctx, rm.ID)
 	if err != nil {
 		return RoomDetail{}, err
@@ -332,10 +333,10 @@ func (s *Service) roomDetail(ctx context.Context, tx *store.Tx, rm store.Room) (
 	return d, nil
 }
 
-// roomListItems serializes the rooms of c in the list form, in the order
-// given.
-func (s *Service) roomListItems(ctx context.Context, tx *store.Tx, c Caller, rooms []store.Room) ([]RoomListItem, error) {
-	peers, err := tx.OneToOnePeers(ctx, c.UserID)
+// RoomListItems serializes rooms in the list form as viewer, a user of
+// tenant, sees them (its peer, its last message), in the order given.
+func RoomListItems(ctx context.Context, tx *store.Tx, tenant string, viewer int64, rooms []store.Room) ([]RoomListItem, error) {
+	peers, err := tx.OneToOnePeers(ctx, viewer)
 	if err != nil {
 		return nil, err
 	}
@@ -348,7 +349,7 @@ func (s *Service) roomListItems(ctx context.Context, tx *store.Tx, c Caller, roo
 	for _, p := range peers {
 		ids = append(ids, p)
 	}
-	users, err := tx.UsersByID(ctx, c.Tenant, ids)
+	users, err := tx.UsersByID(ctx, tenant, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -409,4 +410,32 @@ func lastMessagesJSON(ctx context.Context, tx *store.Tx, rooms []store.Room) (ma
 		out[id] = b
 	}
 	return out, nil
+}
+
+// The keys of each room kind's detail and list forms; any other key of a
+// room a module returns is kept in its Extra.
+var (
+	detailKeys = map[store.RoomKind]map[string]bool{
+		store.KindOneToOne: jsonKeys(reflect.TypeFor[oneToOneDetailJSON]()),
+		store.KindGroup:    jsonKeys(reflect.TypeFor[groupDetailJSON]()),
+		store.KindChannel:  jsonKeys(reflect.TypeFor[channelDetailJSON]()),
+	}
+	listKeys = map[store.RoomKind]map[string]bool{
+		store.KindOneToOne: jsonKeys(reflect.TypeFor[oneToOneListJSON]()),
+		store.KindGroup:    jsonKeys(reflect.TypeFor[groupListJSON]()),
+		store.KindChannel:  jsonKeys(reflect.TypeFor[channelListJSON]()),
+	}
+)
+
+// roomFormKeys returns the keys of kind's list or detail form; an unknown
+// kind is serialized as a group.
+func roomFormKeys(kind store.RoomKind, list bool) map[string]bool {
+	forms := detailKeys
+	if list {
+		forms = listKeys
+	}
+	if keys, ok := forms[kind]; ok {
+		return keys
+	}
+	return forms[store.KindGroup]
 }

@@ -1,4 +1,4 @@
-package chat
+package wire
 
 import (
 	"encoding/json"
@@ -13,16 +13,16 @@ import (
 
 func TestMergeAndDiffFields(t *testing.T) {
 	b := []byte(`{"id":"m","content":"a","n":[1, 2]}`)
-	got, err := mergeFields(b, map[string]json.RawMessage{"z": json.RawMessage(`1`), "content": json.RawMessage(`"b"`),
+	got, err := MergeFields(b, map[string]json.RawMessage{"z": json.RawMessage(`1`), "content": json.RawMessage(`"b"`),
 		"a": json.RawMessage(`{"x": null}`)})
 	if want := `{"id":"m","content":"b","n":[1,2],"a":{"x":null},"z":1}`; err != nil || string(got) != want {
 		t.Errorf("mergeFields: %s, %v; want %s", got, err, want)
 	}
-	add, err := diffFields(b, []byte(`{"content":"a","id":"m","n":[1,2],"p":true}`))
+	add, err := DiffFields(b, []byte(`{"content":"a","id":"m","n":[1,2],"p":true}`))
 	if err != nil || len(add) != 1 || string(add["p"]) != "true" {
 		t.Errorf("diffFields: %v, %v", add, err)
 	}
-	if _, err := mergeFields([]byte(`[1]`), map[string]json.RawMessage{"a": nil}); err == nil {
+	if _, err := MergeFields([]byte(`[1]`), map[string]json.RawMessage{"a": nil}); err == nil {
 		t.Error("mergeFields of an array succeeded")
 	}
 }
@@ -34,38 +34,23 @@ func TestPatchMessages(t *testing.T) {
 		"m2": {"p": json.RawMessage(`"high"`)},
 		"m1": {"x": json.RawMessage(`2`)},
 	}
-	got, err := patchMessages(frame, extras)
+	got, err := PatchMessages(frame, extras)
 	want := `{"type":"broadcast_group","data":{"id":"r","last_message":{"id":"m1","parent_message":{"id":"m2","p":"high"},"x":2},` +
 		`"list":[{"id":"m2","x":1,"p":"high"},{"id":7}]}}`
 	if err != nil || string(got) != want {
 		t.Errorf("patchMessages:\n got %s, %v\nwant %s", got, err, want)
 	}
-	if got, _ := patchMessages(frame, map[string]map[string]json.RawMessage{"absent": {"p": nil}}); string(got) != string(frame) {
+	if got, _ := PatchMessages(frame, map[string]map[string]json.RawMessage{"absent": {"p": nil}}); string(got) != string(frame) {
 		t.Errorf("a frame without the ids changed: %s", got)
-	}
-}
-
-func TestMessageViewExtra(t *testing.T) {
-	var v MessageView
-	in := `{"id":"m","room":{"id":"r"},"sender":{"id":1,"username":"a","email":"","first_name":"","last_name":""},` +
-		`"content":"c","is_deleted":false,"is_edited":false,"is_forwarded":false,"created_at":"","updated_at":"",` +
-		`"parent_message":null,"forwarded_from":null,"delivered_to":[],"read_receipts":[],"reactions":[],` +
-		`"attachments":[],"translated":"k"}`
-	if err := json.Unmarshal([]byte(in), &v); err != nil || string(v.Extra["translated"]) != `"k"` || len(v.Extra) != 1 {
-		t.Fatalf("decode: %+v, %v", v.Extra, err)
-	}
-	out, err := encodeOut(ptr(&v))
-	if err != nil || string(out) != in {
-		t.Errorf("encode:\n got %s, %v\nwant %s", out, err, in)
 	}
 }
 
 func TestAsErrorOfModules(t *testing.T) {
 	mod := &abi.Error{Code: 4007, Detail: []string{"custom"}}
 	for _, c := range []struct {
-		err    error
-		code   int
-		detail string
+		Err    error
+		Code   int
+		Detail string
 	}{
 		{mod, 4007, `["custom"]`},
 		{fmt.Errorf("wrapped: %w", mod), 4007, `["custom"]`},
@@ -74,10 +59,10 @@ func TestAsErrorOfModules(t *testing.T) {
 		{fmt.Errorf("x: %w", store.ErrConflict), CodeIntegrity, `"Database constraint violated."`},
 		{errors.New("boom"), CodeInternal, `"Internal server error."`},
 	} {
-		ce := AsError(c.err)
+		ce := AsError(c.Err)
 		d, _ := json.Marshal(ce.Detail)
-		if ce.Code != c.code || string(d) != c.detail {
-			t.Errorf("AsError(%v) = %d %s, want %d %s", c.err, ce.Code, d, c.code, c.detail)
+		if ce.Code != c.Code || string(d) != c.Detail {
+			t.Errorf("AsError(%v) = %d %s, want %d %s", c.Err, ce.Code, d, c.Code, c.Detail)
 		}
 	}
 	if w := WireError(ErrUnknownEvent); w.Code != CodeValidation || w.Detail != "invalid event type" {

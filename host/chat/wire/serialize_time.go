@@ -1,4 +1,4 @@
-package chat
+package wire
 
 import "time"
 
@@ -15,8 +15,8 @@ func FormatTime(t time.Time) string {
 	return t.Format("2006-01-02T15:04:05.000000Z")
 }
 
-// parseTime reads back a FormatTime string (or any RFC 3339 time).
-func parseTime(s string) (time.Time, error) {
+// ParseTime reads back a FormatTime string (or any RFC 3339 time).
+func ParseTime(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return time.Time{}, err

@@ -1,4 +1,4 @@
-package chat
+package field
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 )
 
 // The field validators below reproduce the Django REST framework fields the
@@ -17,64 +19,47 @@ import (
 // and room.modify report field errors as {"field": ["msg"]}.
 
 const (
-	msgRequired   = "This field is required."
-	msgNotNull    = "This field may not be null."
+	MsgRequired   = "This field is required."
+	MsgNotNull    = "This field may not be null."
 	msgNotBlank   = "This field may not be blank."
 	msgNotString  = "Not a valid string."
 	msgNotBool    = "Must be a valid boolean."
 	msgNotInt     = "A valid integer is required."
 	msgNotURL     = "Enter a valid URL."
-	maxRoomName   = 64
+	MaxRoomName   = 64
 	maxAvatarLen  = 200
 	maxPositiveDB = math.MaxInt32 // PositiveIntegerField's upper bound
 )
 
-// rawObject decodes a JSON object into its members. ok is false when raw is
-// not an object.
-func rawObject(raw json.RawMessage) (map[string]json.RawMessage, bool) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || raw[0] != '{' {
-		return nil, false
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, false
-	}
-	return m, true
-}
-
-// actionData decodes an action's data: absent or null is an empty object,
+// ActionData decodes an action's data: absent or null is an empty object,
 // so that each missing field gets its own clear 4003 (DESIGN.md: missing
 // fields are validation errors, not the reference's 4006).
-func actionData(data json.RawMessage) (map[string]json.RawMessage, error) {
-	if isJSONNull(bytes.TrimSpace(data)) {
+func ActionData(data json.RawMessage) (map[string]json.RawMessage, error) {
+	if IsAbsent(bytes.TrimSpace(data)) {
 		return map[string]json.RawMessage{}, nil
 	}
-	m, ok := rawObject(data)
+	m, ok := RawObject(data)
 	if !ok {
-		return nil, Validation("data must be a python dictionary/javascript object")
+		return nil, wire.Validation("data must be a python dictionary/javascript object")
 	}
 	return m, nil
 }
 
-// isNull reports whether a present value is JSON null.
-func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
-
-// charField is a DRF CharField (trim_whitespace on). present is false when
+// CharField is a DRF CharField (trim_whitespace on). present is false when
 // the key was absent; nullable fields return nil for null.
-func charField(raw json.RawMessage, present, required, nullable, allowBlank bool, maxLen int) (*string, string) {
+func CharField(raw json.RawMessage, present, required, nullable, allowBlank bool, maxLen int) (*string, string) {
 	if !present {
 		if required {
-			return nil, msgRequired
+			return nil, MsgRequired
 		}
 		return nil, ""
 	}
 	raw = bytes.TrimSpace(raw)
-	if isNull(raw) {
+	if IsNull(raw) {
 		if nullable {
 			return nil, ""
 		}
-		return nil, msgNotNull
+		return nil, MsgNotNull
 	}
 	var s string
 	switch {
@@ -97,11 +82,11 @@ func charField(raw json.RawMessage, present, required, nullable, allowBlank bool
 	return &s, ""
 }
 
-// boolField is a DRF BooleanField: JSON booleans, 0/1 and the usual words.
-func boolField(raw json.RawMessage) (bool, string) {
+// BoolField is a DRF BooleanField: JSON booleans, 0/1 and the usual words.
+func BoolField(raw json.RawMessage) (bool, string) {
 	raw = bytes.TrimSpace(raw)
-	if isNull(raw) {
-		return false, msgNotNull
+	if IsNull(raw) {
+		return false, MsgNotNull
 	}
 	v := string(raw)
 	if raw[0] == '"' {
@@ -118,12 +103,12 @@ func boolField(raw json.RawMessage) (bool, string) {
 	return false, msgNotBool
 }
 
-// positiveIntField is a DRF IntegerField bound to a PositiveIntegerField:
+// PositiveIntField is a DRF IntegerField bound to a PositiveIntegerField:
 // integers, integral floats and numeric strings in [0, 2^31-1].
-func positiveIntField(raw json.RawMessage) (int64, string) {
+func PositiveIntField(raw json.RawMessage) (int64, string) {
 	raw = bytes.TrimSpace(raw)
-	if isNull(raw) {
-		return 0, msgNotNull
+	if IsNull(raw) {
+		return 0, MsgNotNull
 	}
 	v := string(raw)
 	if raw[0] == '"' {
@@ -148,9 +133,9 @@ func positiveIntField(raw json.RawMessage) (int64, string) {
 	return n.Int64(), ""
 }
 
-// urlField is a nullable DRF URLField; blank is stored as null.
-func urlField(raw json.RawMessage) (*string, string) {
-	s, msg := charField(raw, true, false, true, true, maxAvatarLen)
+// UrlField is a nullable DRF URLField; blank is stored as null.
+func UrlField(raw json.RawMessage) (*string, string) {
+	s, msg := CharField(raw, true, false, true, true, maxAvatarLen)
 	if msg != "" || s == nil {
 		return nil, msg
 	}
@@ -164,11 +149,11 @@ func urlField(raw json.RawMessage) (*string, string) {
 	return s, ""
 }
 
-// userIDs reads a list of user ids: JSON integers or strings holding one.
+// UserIDs reads a list of user ids: JSON integers or strings holding one.
 // isList is false when raw is not a list; bad counts the elements that are
 // not ids (they name no user). The result is de-duplicated, in the order
 // sent. A list longer than MaxListItems is a 4003.
-func userIDs(raw json.RawMessage) (ids []int64, isList bool, bad int, err error) {
+func UserIDs(raw json.RawMessage) (ids []int64, isList bool, bad int, err error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || raw[0] != '[' {
 		return nil, false, 0, nil
@@ -203,26 +188,26 @@ func userIDs(raw json.RawMessage) (ids []int64, isList bool, bad int, err error)
 	return ids, true, bad, nil
 }
 
-// propertyPreferences validates a room "property" value ({"preferences":
+// PropertyPreferences validates a room "property" value ({"preferences":
 // {...}}) and returns the new preferences, or nil when it sets none.
-func propertyPreferences(raw json.RawMessage) (json.RawMessage, error) {
-	if isNull(raw) {
-		return nil, Validation("Room Property can't be null")
+func PropertyPreferences(raw json.RawMessage) (json.RawMessage, error) {
+	if IsNull(raw) {
+		return nil, wire.Validation("Room Property can't be null")
 	}
-	prop, ok := rawObject(raw)
+	prop, ok := RawObject(raw)
 	if !ok {
-		return nil, Validation("Room property must be a python dictionary/javascript object")
+		return nil, wire.Validation("Room property must be a python dictionary/javascript object")
 	}
 	prefs, present := prop["preferences"]
 	if !present {
 		return nil, nil
 	}
-	if _, ok := rawObject(prefs); !ok {
-		return nil, Validation("preferences must be a python dictionary/javascript object")
+	if _, ok := RawObject(prefs); !ok {
+		return nil, wire.Validation("preferences must be a python dictionary/javascript object")
 	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, prefs); err != nil {
-		return nil, Validation("preferences must be a python dictionary/javascript object")
+		return nil, wire.Validation("preferences must be a python dictionary/javascript object")
 	}
 	return buf.Bytes(), nil
 }

@@ -1,35 +1,22 @@
-package chat
+package field
 
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/big"
 
-	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/google/uuid"
 )
 
-// classify maps an error that is not already an *Error onto the wire codes.
-func classify(err error) *Error {
-	switch {
-	case errors.Is(err, store.ErrConflict):
-		return Integrity(err)
-	case errors.Is(err, store.ErrNotFound):
-		return &Error{Code: CodeNotFound, Detail: "Resource not found.", Err: err}
-	default:
-		return Internal(err)
-	}
-}
-
-// parseUUID parses a UUID the way Django's UUIDField does (hyphens optional,
+// ParseUUID parses a UUID the way Django's UUIDField does (hyphens optional,
 // braces and urn:uuid: accepted) and returns its canonical lowercase form. A
 // malformed value is a 4003 with Django's message, curly quotes included.
-func parseUUID(s string) (string, error) {
+func ParseUUID(s string) (string, error) {
 	u, err := uuid.Parse(s)
 	if err != nil {
-		return "", Validation(fmt.Sprintf("“%s” is not a valid UUID.", s))
+		return "", wire.Validation(fmt.Sprintf("“%s” is not a valid UUID.", s))
 	}
 	return u.String(), nil
 }
@@ -38,16 +25,16 @@ func parseUUID(s string) (string, error) {
 // for an int primary-key lookup.
 func uuidFromInt(n *big.Int) (string, error) {
 	if n.Sign() < 0 || n.BitLen() > 128 {
-		return "", Validation(fmt.Sprintf("“%s” is not a valid UUID.", n.String()))
+		return "", wire.Validation(fmt.Sprintf("“%s” is not a valid UUID.", n.String()))
 	}
 	var b [16]byte
 	n.FillBytes(b[:])
 	return uuid.UUID(b).String(), nil
 }
 
-// idArg is a room_id/message_id value as sent: a string or an integer.
+// IdArg is a room_id/message_id value as sent: a string or an integer.
 // ok is false for any other JSON type (including null and absent).
-func idArg(raw json.RawMessage) (id string, ok bool, err error) {
+func IdArg(raw json.RawMessage) (id string, ok bool, err error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
 		return "", false, nil
@@ -58,7 +45,7 @@ func idArg(raw json.RawMessage) (id string, ok bool, err error) {
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return "", false, err
 		}
-		id, err := parseUUID(s)
+		id, err := ParseUUID(s)
 		return id, true, err
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		n, ok := new(big.Int).SetString(string(raw), 10)
@@ -71,40 +58,40 @@ func idArg(raw json.RawMessage) (id string, ok bool, err error) {
 	return "", false, nil
 }
 
-// roomIDArg validates and parses data.room_id: a string or int, else 4003
+// RoomIDArg validates and parses data.room_id: a string or int, else 4003
 // "Invalid room_id type"; a malformed UUID is 4003 with Django's message.
-func roomIDArg(raw json.RawMessage) (string, error) {
-	id, ok, err := idArg(raw)
+func RoomIDArg(raw json.RawMessage) (string, error) {
+	id, ok, err := IdArg(raw)
 	if err != nil {
 		return "", err
 	}
 	if !ok {
-		return "", Validation("Invalid room_id type")
+		return "", wire.Validation("Invalid room_id type")
 	}
 	return id, nil
 }
 
-// messageIDArgs validates data.message_id: a string, an int or a list of
+// MessageIDArgs validates data.message_id: a string, an int or a list of
 // them, else 4003 "Invalid message_id type". isList reports whether a list was
 // sent; ids keeps the order sent, de-duplicated.
-func messageIDArgs(raw json.RawMessage) (ids []string, isList bool, err error) {
+func MessageIDArgs(raw json.RawMessage) (ids []string, isList bool, err error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) > 0 && raw[0] == '[' {
 		var items []json.RawMessage
 		if err := json.Unmarshal(raw, &items); err != nil {
-			return nil, true, Validation("Invalid message_id type")
+			return nil, true, wire.Validation("Invalid message_id type")
 		}
 		if len(items) > MaxListItems {
 			return nil, true, tooMany("message ids")
 		}
 		seen := make(map[string]bool, len(items))
 		for _, it := range items {
-			id, ok, err := idArg(it)
+			id, ok, err := IdArg(it)
 			if err != nil {
 				return nil, true, err
 			}
 			if !ok {
-				return nil, true, Validation("Invalid message_id type")
+				return nil, true, wire.Validation("Invalid message_id type")
 			}
 			if !seen[id] {
 				seen[id] = true
@@ -113,12 +100,12 @@ func messageIDArgs(raw json.RawMessage) (ids []string, isList bool, err error) {
 		}
 		return ids, true, nil
 	}
-	id, ok, err := idArg(raw)
+	id, ok, err := IdArg(raw)
 	if err != nil {
 		return nil, false, err
 	}
 	if !ok {
-		return nil, false, Validation("Invalid message_id type")
+		return nil, false, wire.Validation("Invalid message_id type")
 	}
 	return []string{id}, false, nil
 }
@@ -130,6 +117,6 @@ func messageIDArgs(raw json.RawMessage) (ids []string, isList bool, err error) {
 const MaxListItems = 1000
 
 // tooMany is the 4003 for a list longer than MaxListItems.
-func tooMany(what string) *Error {
-	return Validation(fmt.Sprintf("Too many %s: at most %d in one request", what, MaxListItems))
+func tooMany(what string) *wire.Error {
+	return wire.Validation(fmt.Sprintf("Too many %s: at most %d in one request", what, MaxListItems))
 }

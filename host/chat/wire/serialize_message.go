@@ -1,9 +1,10 @@
-package chat
+package wire
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 
 	"github.com/chatwasm/chatwasm/host/store"
 )
@@ -63,11 +64,11 @@ type AttachmentView struct {
 	Metadata  json.RawMessage `json:"metadata"`
 }
 
-// serializeMessages serializes the messages ids, in that order, with every
+// SerializeMessages serializes the messages ids, in that order, with every
 // relation loaded in a fixed number of queries, however many messages and
 // however long their reply and forward chains. A missing id is
 // store.ErrNotFound.
-func serializeMessages(ctx context.Context, tx *store.Tx, ids []string) ([]*MessageView, error) {
+func SerializeMessages(ctx context.Context, tx *store.Tx, ids []string) ([]*MessageView, error) {
 	views, err := serializeFound(ctx, tx, ids)
 	if err != nil {
 		return nil, err
@@ -215,12 +216,12 @@ func attachmentView(a store.Attachment) AttachmentView {
 		MimeType: a.MimeType, Caption: a.Caption, Metadata: a.Metadata}
 }
 
-// newMessageView serializes m, a message the transaction has just stored
+// NewMessageView serializes m, a message the transaction has just stored
 // with attachments atts, as serializeMessages would, from what the caller
 // already holds: nobody can have reacted to it, read it or received it yet,
 // so only the messages it replies to or forwards are read, and only when
 // there are some. sender is m's sender's row.
-func newMessageView(ctx context.Context, tx *store.Tx, m store.Message, sender store.User, atts []store.Attachment) (*MessageView, error) {
+func NewMessageView(ctx context.Context, tx *store.Tx, m store.Message, sender store.User, atts []store.Attachment) (*MessageView, error) {
 	v := &MessageView{
 		ID:           m.ID,
 		Room:         MessageRoom{ID: m.RoomID},
@@ -259,4 +260,28 @@ func newMessageView(ctx context.Context, tx *store.Tx, m store.Message, sender s
 		v.ForwardedFrom = views[*m.ForwardedFromID]
 	}
 	return v, nil
+}
+
+// messageKeys are the keys of a serialized message; any other key of a
+// message a module returns is kept in its Extra.
+var messageKeys = jsonKeys(reflect.TypeFor[MessageView]())
+
+// UnmarshalJSON implements json.Unmarshaler: it reads a message a module
+// returned, keeping the keys the host does not know in Extra.
+func (m *MessageView) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	type plain MessageView
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return fmt.Errorf("message: %w", err)
+	}
+	extra, err := unknownFields(b, messageKeys)
+	if err != nil {
+		return err
+	}
+	*m = MessageView(p)
+	m.Extra = extra
+	return nil
 }

@@ -1,4 +1,4 @@
-package chat
+package field
 
 import (
 	"bytes"
@@ -7,15 +7,17 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 )
 
 // The message actions validate their payloads the way the reference's DRF
 // serializers do, with DRF's stock messages (PROTOCOL.md §3); they share the
 // field validators of room_fields.go and add the few below.
 
-// jsonKind names the JSON type of raw in Python's terms, for DRF messages
+// JsonKind names the JSON type of raw in Python's terms, for DRF messages
 // such as "Expected a dictionary, but got list.".
-func jsonKind(raw json.RawMessage) string {
+func JsonKind(raw json.RawMessage) string {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
 		return "NoneType"
@@ -38,14 +40,14 @@ func jsonKind(raw json.RawMessage) string {
 	return "int"
 }
 
-// bigIntField is a DRF IntegerField with min_value 0 (a PositiveBigIntegerField):
+// BigIntField is a DRF IntegerField with min_value 0 (a PositiveBigIntegerField):
 // integers, integral floats and numeric strings are accepted.
-func bigIntField(raw json.RawMessage) (int64, string) {
-	if isNull(raw) {
-		return 0, msgNotNull
+func BigIntField(raw json.RawMessage) (int64, string) {
+	if IsNull(raw) {
+		return 0, MsgNotNull
 	}
 	var s string
-	switch jsonKind(raw) {
+	switch JsonKind(raw) {
 	case "str":
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return 0, msgNotInt
@@ -70,9 +72,9 @@ func bigIntField(raw json.RawMessage) (int64, string) {
 	return n.Int64(), ""
 }
 
-// choiceValue renders a value as Python's str() would, for DRF's
+// ChoiceValue renders a value as Python's str() would, for DRF's
 // "\"<v>\" is not a valid choice.".
-func choiceValue(raw json.RawMessage) string {
+func ChoiceValue(raw json.RawMessage) string {
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
 		return s
@@ -86,17 +88,17 @@ func choiceValue(raw json.RawMessage) string {
 	return string(bytes.TrimSpace(raw))
 }
 
-// pkField parses a primary-key field (parent_message_id, ...): nil when
+// PkField parses a primary-key field (parent_message_id, ...): nil when
 // absent or null, else the canonical UUID, or the DRF/Django message.
-func pkField(raw json.RawMessage) (*string, string) {
-	if raw == nil || isNull(raw) {
+func PkField(raw json.RawMessage) (*string, string) {
+	if raw == nil || IsNull(raw) {
 		return nil, ""
 	}
-	id, ok, err := idArg(raw)
+	id, ok, err := IdArg(raw)
 	if err != nil {
 		// idArg reports a malformed UUID as a 4003 whose one message is
 		// Django's; as a field error it becomes that field's message.
-		var ce *Error
+		var ce *wire.Error
 		if errors.As(err, &ce) {
 			if msgs, isMsgs := ce.Detail.([]string); isMsgs && len(msgs) == 1 {
 				return nil, msgs[0]
@@ -105,13 +107,13 @@ func pkField(raw json.RawMessage) (*string, string) {
 		return nil, "Invalid pk value."
 	}
 	if !ok {
-		return nil, "Incorrect type. Expected pk value, received " + jsonKind(raw) + "."
+		return nil, "Incorrect type. Expected pk value, received " + JsonKind(raw) + "."
 	}
 	return &id, ""
 }
 
-// invalidPK is DRF's message for a primary key that matches no (accessible)
+// InvalidPK is DRF's message for a primary key that matches no (accessible)
 // object.
-func invalidPK(id string) string {
+func InvalidPK(id string) string {
 	return "Invalid pk " + strconv.Quote(id) + " - object does not exist."
 }

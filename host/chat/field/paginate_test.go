@@ -1,15 +1,17 @@
-package chat
+package field
 
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/chatwasm/chatwasm/host/chat/wire"
 )
 
 func TestParsePaginate(t *testing.T) {
 	for _, c := range []struct {
-		raw  string
-		want *PageRequest
-		err  string
+		Raw  string
+		Want *PageRequest
+		Err  string
 	}{
 		{``, nil, ""},
 		{`null`, nil, ""},
@@ -31,16 +33,16 @@ func TestParsePaginate(t *testing.T) {
 		{`{"page": 1, "size": 99999999999999999999}`, nil, "Invalid types"},
 		{`{"page": 1, "size": -1}`, nil, "Invalid types"},
 	} {
-		got, err := parsePaginate(json.RawMessage(c.raw))
-		if c.err != "" {
-			ce, ok := err.(*Error)
-			if !ok || ce.Code != CodeValidation || len(ce.Detail.([]string)) != 1 || ce.Detail.([]string)[0] != c.err {
-				t.Errorf("%s: error %v, want %q", c.raw, err, c.err)
+		got, err := ParsePaginate(json.RawMessage(c.Raw))
+		if c.Err != "" {
+			ce, ok := err.(*wire.Error)
+			if !ok || ce.Code != wire.CodeValidation || len(ce.Detail.([]string)) != 1 || ce.Detail.([]string)[0] != c.Err {
+				t.Errorf("%s: error %v, want %q", c.Raw, err, c.Err)
 			}
 			continue
 		}
-		if err != nil || (got == nil) != (c.want == nil) || (got != nil && *got != *c.want) {
-			t.Errorf("%s: %+v, %v; want %+v", c.raw, got, err, c.want)
+		if err != nil || (got == nil) != (c.Want == nil) || (got != nil && *got != *c.Want) {
+			t.Errorf("%s: %+v, %v; want %+v", c.Raw, got, err, c.Want)
 		}
 	}
 }
@@ -48,10 +50,10 @@ func TestParsePaginate(t *testing.T) {
 func TestPaginate(t *testing.T) {
 	p := func(n int64) *int64 { return &n }
 	for _, c := range []struct {
-		page, size, count int64
-		offset            int64
-		hasNext, hasPrev  bool
-		next, prev        *int64
+		Page, Size, Count int64
+		Offset            int64
+		HasNext, HasPrev  bool
+		Next, Prev        *int64
 	}{
 		{1, 10, 50, 0, true, false, p(2), nil},
 		{5, 10, 50, 40, false, true, nil, p(4)},
@@ -63,15 +65,15 @@ func TestPaginate(t *testing.T) {
 		{2, 10, 0, 0, false, false, nil, nil},
 		{2, 1, 3, 1, true, true, p(3), p(1)},
 	} {
-		info, off, lim := paginate(PageRequest{Page: c.page, Size: c.size}, c.count)
-		if off != c.offset || lim != c.size || info.HasNext != c.hasNext || info.HasPrevious != c.hasPrev ||
-			!samePtr(info.NextPageNumber, c.next) || !samePtr(info.PrevPageNumber, c.prev) || info.Page != c.page || info.Size != c.size {
-			t.Errorf("page %d size %d of %d: %+v offset %d limit %d", c.page, c.size, c.count, info, off, lim)
+		info, off, lim := Paginate(PageRequest{Page: c.Page, Size: c.Size}, c.Count)
+		if off != c.Offset || lim != c.Size || info.HasNext != c.HasNext || info.HasPrevious != c.HasPrev ||
+			!SamePtr(info.NextPageNumber, c.Next) || !SamePtr(info.PrevPageNumber, c.Prev) || info.Page != c.Page || info.Size != c.Size {
+			t.Errorf("page %d size %d of %d: %+v offset %d limit %d", c.Page, c.Size, c.Count, info, off, lim)
 		}
 	}
 }
 
-func samePtr(a, b *int64) bool {
+func SamePtr(a, b *int64) bool {
 	if a == nil || b == nil {
 		return a == b
 	}

@@ -1,26 +1,28 @@
-package chat
+package wire
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/google/uuid"
 )
 
-// A Service is the hooks.Renderer of the modules' render_* imports: it
+// Renderer is the hooks.Renderer of the modules' render_* imports: it
 // renders rooms, messages, users and notifications in their wire shapes
 // (PROTOCOL.md §2.6), as the default serializers make them. Serializer
 // hooks are not applied (a serializer hook may itself call render_*). Ids
 // that are malformed, or name nothing in tenant, are store.ErrNotFound, and
 // so are soft-deleted messages, as for every message-level check.
-var _ hooks.Renderer = (*Service)(nil)
+type Renderer struct{}
+
+var _ hooks.Renderer = Renderer{}
 
 // RenderRoom renders a room in the "detail" form, or in the "list" form as
 // viewer sees it (its peer, its last message).
-func (s *Service) RenderRoom(ctx context.Context, tx *store.Tx, tenant string, viewer int64, roomID, form string) (json.RawMessage, error) {
+func (Renderer) RenderRoom(ctx context.Context, tx *store.Tx, tenant string, viewer int64, roomID, form string) (json.RawMessage, error) {
 	id, err := renderID(roomID)
 	if err != nil {
 		return nil, err
@@ -32,13 +34,13 @@ func (s *Service) RenderRoom(ctx context.Context, tx *store.Tx, tenant string, v
 	var v any
 	switch form {
 	case "list":
-		items, err := s.roomListItems(ctx, tx, Caller{UserID: viewer, Tenant: tenant}, []store.Room{rm})
+		items, err := RoomListItems(ctx, tx, tenant, viewer, []store.Room{rm})
 		if err != nil {
 			return nil, err
 		}
 		v = items[0]
 	case "detail", "":
-		if v, err = s.roomDetail(ctx, tx, rm); err != nil {
+		if v, err = LoadRoomDetail(ctx, tx, rm); err != nil {
 			return nil, err
 		}
 	default:
@@ -48,15 +50,15 @@ func (s *Service) RenderRoom(ctx context.Context, tx *store.Tx, tenant string, v
 }
 
 // RenderMessage renders a message (with its replies and forwards).
-func (s *Service) RenderMessage(ctx context.Context, tx *store.Tx, tenant, messageID string) (json.RawMessage, error) {
+func (Renderer) RenderMessage(ctx context.Context, tx *store.Tx, tenant, messageID string) (json.RawMessage, error) {
 	id, err := renderID(messageID)
 	if err != nil {
 		return nil, err
 	}
-	if err := renderable(liveMessage(ctx, tx, Caller{Tenant: tenant}, id)); err != nil {
+	if err := liveRenderMessage(ctx, tx, tenant, id); err != nil {
 		return nil, err
 	}
-	vs, err := serializeMessages(ctx, tx, []string{id})
+	vs, err := SerializeMessages(ctx, tx, []string{id})
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +66,7 @@ func (s *Service) RenderMessage(ctx context.Context, tx *store.Tx, tenant, messa
 }
 
 // RenderUser renders a user.
-func (s *Service) RenderUser(ctx context.Context, tx *store.Tx, tenant string, userID int64) (json.RawMessage, error) {
+func (Renderer) RenderUser(ctx context.Context, tx *store.Tx, tenant string, userID int64) (json.RawMessage, error) {
 	users, err := tx.UsersByID(ctx, tenant, []int64{userID})
 	if err != nil {
 		return nil, err
@@ -77,7 +79,7 @@ func (s *Service) RenderUser(ctx context.Context, tx *store.Tx, tenant string, u
 }
 
 // RenderNotification renders a ChatNotification with its message.
-func (s *Service) RenderNotification(ctx context.Context, tx *store.Tx, tenant, notificationID string) (json.RawMessage, error) {
+func (Renderer) RenderNotification(ctx context.Context, tx *store.Tx, tenant, notificationID string) (json.RawMessage, error) {
 	id, err := renderID(notificationID)
 	if err != nil {
 		return nil, err
@@ -86,10 +88,10 @@ func (s *Service) RenderNotification(ctx context.Context, tx *store.Tx, tenant, 
 	if err != nil {
 		return nil, err
 	}
-	if err := renderable(liveMessage(ctx, tx, Caller{Tenant: tenant}, n.MessageID)); err != nil {
+	if err := liveRenderMessage(ctx, tx, tenant, n.MessageID); err != nil {
 		return nil, err
 	}
-	vs, err := serializeMessages(ctx, tx, []string{n.MessageID})
+	vs, err := SerializeMessages(ctx, tx, []string{n.MessageID})
 	if err != nil {
 		return nil, err
 	}
@@ -98,19 +100,19 @@ func (s *Service) RenderNotification(ctx context.Context, tx *store.Tx, tenant, 
 
 // renderID canonicalizes a UUID; a malformed one names nothing.
 func renderID(id string) (string, error) {
-	out, err := parseUUID(id)
+	u, err := uuid.Parse(id)
 	if err != nil {
 		return "", fmt.Errorf("chat: render %q: %w", id, store.ErrNotFound)
 	}
-	return out, nil
+	return u.String(), nil
 }
 
-// renderable turns liveMessage's not-found *Error into store.ErrNotFound,
-// which the imports answer as a 4004.
-func renderable(_ store.Message, err error) error {
-	var ce *Error
-	if errors.As(err, &ce) && ce.Code == CodeNotFound {
-		return store.ErrNotFound
+// liveRenderMessage is store.ErrNotFound for a message that is not in tenant or
+// is soft-deleted, which the imports answer as a 4004.
+func liveRenderMessage(ctx context.Context, tx *store.Tx, tenant, id string) error {
+	m, err := tx.GetMessage(ctx, tenant, id)
+	if err == nil && m.IsDeleted {
+		return fmt.Errorf("chat: render message %s: %w", id, store.ErrNotFound)
 	}
 	return err
 }

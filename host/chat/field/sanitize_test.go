@@ -1,4 +1,4 @@
-package chat
+package field
 
 import (
 	"strings"
@@ -34,7 +34,7 @@ func TestSanitizeHTML(t *testing.T) {
 		`<p id='a"b'>q</p>`:                                                        `<p id="a&quot;b">q</p>`,
 		`héllo ✓ 😀`:                                                                `héllo ✓ 😀`,
 	} {
-		if got := sanitizeHTML(in); got != want {
+		if got := SanitizeHTML(in); got != want {
 			t.Errorf("sanitizeHTML(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -47,16 +47,16 @@ func FuzzSanitizeHTML(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		out := strings.ToLower(sanitizeHTML(in))
-		if strings.Contains(out, "<script") || hasEventAttr(out) {
+		out := strings.ToLower(SanitizeHTML(in))
+		if strings.Contains(out, "<script") || HasEventAttr(out) {
 			t.Fatalf("sanitizeHTML(%q) = %q", in, out)
 		}
 	})
 }
 
-// hasEventAttr reports whether a sanitised string has an on* attribute
+// HasEventAttr reports whether a sanitised string has an on* attribute
 // inside a tag.
-func hasEventAttr(s string) bool {
+func HasEventAttr(s string) bool {
 	for _, tag := range strings.Split(s, "<")[1:] {
 		end := strings.IndexByte(tag, '>')
 		if end < 0 {

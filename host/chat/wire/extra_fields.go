@@ -1,4 +1,4 @@
-package chat
+package wire
 
 import (
 	"bytes"
@@ -68,9 +68,9 @@ func encodeFields(fs []field) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// mergeFields returns the object b with extra's members: a member b has
+// MergeFields returns the object b with extra's members: a member b has
 // keeps its position and takes extra's value, new ones follow in key order.
-func mergeFields(b []byte, extra map[string]json.RawMessage) ([]byte, error) {
+func MergeFields(b []byte, extra map[string]json.RawMessage) ([]byte, error) {
 	if len(extra) == 0 {
 		return b, nil
 	}
@@ -102,9 +102,9 @@ func mergeInto(fs []field, extra map[string]json.RawMessage) []field {
 	return fs
 }
 
-// diffFields returns the members of the object after that before lacks or
+// DiffFields returns the members of the object after that before lacks or
 // has with another value: what a serializer hook added to before.
-func diffFields(before, after []byte) (map[string]json.RawMessage, error) {
+func DiffFields(before, after []byte) (map[string]json.RawMessage, error) {
 	if bytes.Equal(before, after) {
 		return nil, nil
 	}
@@ -118,11 +118,11 @@ func diffFields(before, after []byte) (map[string]json.RawMessage, error) {
 	}
 	old := make(map[string][]byte, len(bf))
 	for _, f := range bf {
-		old[f.key] = compactJSON(f.val)
+		old[f.key] = CompactJSON(f.val)
 	}
 	var out map[string]json.RawMessage
 	for _, f := range af {
-		if v, ok := old[f.key]; ok && bytes.Equal(v, compactJSON(f.val)) {
+		if v, ok := old[f.key]; ok && bytes.Equal(v, CompactJSON(f.val)) {
 			continue
 		}
 		if out == nil {
@@ -133,9 +133,9 @@ func diffFields(before, after []byte) (map[string]json.RawMessage, error) {
 	return out, nil
 }
 
-// compactJSON is raw without insignificant whitespace, or raw itself when
+// CompactJSON is raw without insignificant whitespace, or raw itself when
 // it is not valid JSON.
-func compactJSON(raw []byte) []byte {
+func CompactJSON(raw []byte) []byte {
 	var b bytes.Buffer
 	if json.Compact(&b, raw) != nil {
 		return raw
@@ -143,11 +143,11 @@ func compactJSON(raw []byte) []byte {
 	return b.Bytes()
 }
 
-// patchMessages writes the extra fields of messages (by message id) into
+// PatchMessages writes the extra fields of messages (by message id) into
 // every serialized message found in the JSON document b, at any depth: the
 // objects whose "id" is one of extras' keys. Room, user and notification
 // ids never collide with message ids (UUIDs, or integers for users).
-func patchMessages(b []byte, extras map[string]map[string]json.RawMessage) ([]byte, error) {
+func PatchMessages(b []byte, extras map[string]map[string]json.RawMessage) ([]byte, error) {
 	present := false
 	for id := range extras {
 		if bytes.Contains(b, []byte(id)) {

@@ -1,0 +1,69 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// NotificationView is a serialized ChatNotification (PROTOCOL.md §2.6);
+// recipients are never exposed.
+type NotificationView struct {
+	ID               string       `json:"id"`
+	NotificationType string       `json:"notification_type"`
+	Message          *MessageView `json:"message"`
+}
+
+// NotificationGroup is one room's pending notifications.
+type NotificationGroup struct {
+	RoomID        string             `json:"room_id"`
+	Notifications []NotificationView `json:"notifications"`
+}
+
+// NotificationGroups is the data of chat.notifications: room id →
+// notifications. It is a slice, not a map, because the reference orders the
+// rooms (newest room first) and a Go map would lose that order in JSON.
+type NotificationGroups []NotificationGroup
+
+// MarshalJSON encodes the groups as one object keyed by room id, in order.
+func (g NotificationGroups) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, grp := range g {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, err := json.Marshal(grp.RoomID)
+		if err != nil {
+			return nil, err
+		}
+		v, err := json.Marshal(grp.Notifications)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// UnmarshalJSON implements json.Unmarshaler, keeping the rooms in the
+// order of the object's keys.
+func (g *NotificationGroups) UnmarshalJSON(b []byte) error {
+	fs, err := objectFields(b)
+	if err != nil {
+		return err
+	}
+	out := make(NotificationGroups, 0, len(fs))
+	for _, f := range fs {
+		grp := NotificationGroup{RoomID: f.key}
+		if err := json.Unmarshal(f.val, &grp.Notifications); err != nil {
+			return fmt.Errorf("notifications of room %s: %w", f.key, err)
+		}
+		out = append(out, grp)
+	}
+	*g = out
+	return nil
+}
