@@ -61,7 +61,7 @@ func appendString(dst []byte, s string) []byte {
 }
 
 // PermissionArgs are the args of a permission hook: the parameters of the
-// PermissionHandler method (PROTOCOL.md §5.2) as far as they apply. RoomID
+// PermissionHandler method (docs/protocol.md §5.2) as far as they apply. RoomID
 // and MessageID are passed as the client sent them (a string, an int or, for
 // message ids, a list).
 type PermissionArgs struct {

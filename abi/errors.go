@@ -6,7 +6,7 @@ import (
 	"fmt"
 )
 
-// Wire error codes a module meets (PROTOCOL.md §3). A module may use any code
+// Wire error codes a module meets (docs/protocol.md §3). A module may use any code
 // in 4000–4999 except CodeUnauthenticated.
 const (
 	CodeUnauthenticated = 4001

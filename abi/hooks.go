@@ -2,7 +2,7 @@ package abi
 
 import "strings"
 
-// The EventHandler operations of the reference (PROTOCOL.md §5.1), spelling
+// The EventHandler operations of the reference (docs/protocol.md §5.1), spelling
 // (retreive_*) included. A module hooks an operation by exporting its name
 // (the extend layer) or its name prefixed with "_" (the replace layer).
 const (
@@ -37,7 +37,7 @@ func Operations() []string {
 	}
 }
 
-// The permission hooks: the PermissionHandler methods (PROTOCOL.md §5.2).
+// The permission hooks: the PermissionHandler methods (docs/protocol.md §5.2).
 const (
 	PermRoom              = "have_room_permission"
 	PermMessage           = "have_message_permission"
@@ -174,7 +174,7 @@ func Hooks(exports []string) []Hook {
 
 // ProtectedFields are the keys of a serialized object that a serializer hook
 // can never add or change, by the hook's Subject ("message" or "room"): they
-// identify the object or say what state it is in (DESIGN.md).
+// identify the object or say what state it is in (docs/decisions.md).
 func ProtectedFields(subject string) []string {
 	switch subject {
 	case "message":

@@ -141,7 +141,7 @@ func TestAdminDeleteUser(t *testing.T) {
 	status, out = s.admin(t, http.MethodPost, "/admin/tokens", map[string]any{"user_id": alice.u.ID})
 	assertAdmin4xx(t, "token for a deleted user", status, out)
 
-	// Cascades (PROTOCOL.md §1.13): her 1-1 and her group are gone, bob's
+	// Cascades (docs/protocol.md §1.13): her 1-1 and her group are gone, bob's
 	// group lost her as a member and her messages.
 	list := roomList(t, bob)
 	if findRoom(t, list, dm) != nil || findRoom(t, list, aliceGroup) != nil {

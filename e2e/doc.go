@@ -1,8 +1,8 @@
 // Package e2e is the external acceptance suite of chatwasm. Its tests build
 // the real chatwasm binary, start real server processes on fresh databases and
 // drive them only through the public interface (WebSocket protocol, admin HTTP
-// API, CLI), checking the wire protocol of PROTOCOL.md with the decisions of
-// DESIGN.md.
+// API, CLI), checking the wire protocol of docs/protocol.md with the decisions of
+// docs/decisions.md.
 //
 // Run it with
 //

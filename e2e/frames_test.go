@@ -116,9 +116,9 @@ func TestBadFrames(t *testing.T) {
 			t.Fatalf("%s with data %s: got %s, want an error frame", tc.event, mustJSON(tc.data), f)
 		}
 		assertKeys(t, e, "code", "detail")
-		// DESIGN.md: missing or mistyped fields are a 4003, not the
+		// docs/decisions.md: missing or mistyped fields are a 4003, not the
 		// reference's 4006; room.modify looks its room up without a type
-		// check, so a missing room_id is not found (PROTOCOL.md §2.7).
+		// check, so a missing room_id is not found (docs/protocol.md §2.7).
 		want := int64(4003)
 		if tc.event == "room.modify" {
 			want = 4004

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// Shapes of the wire (PROTOCOL.md §2.6 with DESIGN.md's decisions: no
+// Shapes of the wire (docs/protocol.md §2.6 with the decisions of docs/decisions.md: no
 // polymorphic_ctype, null for a missing last_message/peer).
 var (
 	userKeys         = []string{"id", "username", "email", "first_name", "last_name"}

@@ -178,7 +178,7 @@ func TestMessageDeleteHardNullsReferences(t *testing.T) {
 
 // TestMessageDeleteSoftKeepsReferences: with --soft-delete the deleted
 // message leaves the history but stays referenced, flagged, as the nested
-// parent of its replies (PROTOCOL.md §7.15; DESIGN.md changes only
+// parent of its replies (docs/protocol.md §7.15; docs/decisions.md changes only
 // last_message).
 func TestMessageDeleteSoftKeepsReferences(t *testing.T) {
 	t.Parallel()

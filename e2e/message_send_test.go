@@ -42,7 +42,7 @@ func TestMessageSend(t *testing.T) {
 			t.Fatalf("sanitised content %q lost %q", content, good)
 		}
 	}
-	// Text is escaped, and sanitising may leave nothing (PROTOCOL.md §7.13).
+	// Text is escaped, and sanitising may leave nothing (docs/protocol.md §7.13).
 	assertEqual(t, "escaped text", sendMessage(t, bob, dm, "1 < 2 & 3 > 2", alice, alice2)["content"], "1 &lt; 2 &amp; 3 &gt; 2")
 	assertEqual(t, "content of a lone image", sendMessage(t, bob, dm, `<img src=x onerror=alert(1)>`, alice, alice2)["content"], "")
 	long := strings.Repeat("x", 10000)
@@ -114,7 +114,7 @@ func TestMessageSendMedia(t *testing.T) {
 	assertEqual(t, "content of a media message without content", m["content"], "Media Files")
 	noContent := m["id"].(string)
 
-	// With content, the content stays (DESIGN.md).
+	// With content, the content stays (docs/decisions.md).
 	alice.send("message.send", map[string]any{"room_id": dm, "content": "look",
 		"extra_fields": map[string]any{"media": []any{doc}}})
 	m = assertMessage(t, expectSame(t, "message.dispatch", alice, bob))
@@ -180,7 +180,7 @@ func TestMessageReplyForward(t *testing.T) {
 	alice.expectErrorContaining(4003, "forwarded_from_id")
 
 	// Messages the sender cannot access cannot be replied to or forwarded
-	// (DESIGN.md).
+	// (docs/decisions.md).
 	for _, key := range []string{"parent_message_id", "forwarded_from_id"} {
 		alice.send("message.send", map[string]any{"room_id": dm, "content": "leak?",
 			"extra_fields": map[string]any{key: hidden["id"]}})
@@ -246,9 +246,9 @@ func TestMessageTyping(t *testing.T) {
 }
 
 // TestMessageSendWithoutRoomID: message.send with message_id but no room_id
-// passes the send permission (room inferred from the message, PROTOCOL.md
+// passes the send permission (room inferred from the message, docs/protocol.md
 // §2.7) but lacks its required room_id: the reference crashed (4006, §7.9),
-// and DESIGN.md turns a missing required field into a 4003. No message may
+// and docs/decisions.md turns a missing required field into a 4003. No message may
 // be created.
 func TestMessageSendWithoutRoomID(t *testing.T) {
 	t.Parallel()

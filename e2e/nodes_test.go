@@ -14,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Several nodes share a database only on PostgreSQL (DESIGN.md: scale-out
+// Several nodes share a database only on PostgreSQL (docs/decisions.md: scale-out
 // through the shared database, fan-out over LISTEN/NOTIFY). The tests of
 // nodes*_test.go start two server processes on one database; each runs only
 // when CHATWASM_TEST_DB is a postgres URL.

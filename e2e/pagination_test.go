@@ -71,7 +71,7 @@ func TestRoomMessagesPagination(t *testing.T) {
 		assertEqual(t, fmt.Sprintf("unpaginated (paginate %v)", p), messageIDs(t, asArray(t, get(t, d, "data", "messages"))), smallIDs)
 	}
 
-	// The facts of PROTOCOL.md §2.8.10.
+	// The facts of docs/protocol.md §2.8.10.
 	d = paginate(t, bob, big, 1, 10)
 	assertEqual(t, "50 msgs page 1 size 10", pageFacts(d), map[string]any{"has_next": true, "has_previous": false,
 		"next_page_number": 2, "prev_page_number": nil, "page": 1, "size": 10})

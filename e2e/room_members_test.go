@@ -296,7 +296,7 @@ func TestRoomRemoveMembers(t *testing.T) {
 }
 
 // TestRoomRemoveLastMemberDeletes: a group left with no participants by
-// room.remove_members is deleted (PROTOCOL.md §1.5), without a server fault.
+// room.remove_members is deleted (docs/protocol.md §1.5), without a server fault.
 func TestRoomRemoveLastMemberDeletes(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)

@@ -25,7 +25,7 @@ func TestRoomList(t *testing.T) {
 	last := sendMessage(t, bob, dm, "second", alice, alice2)
 
 	// Rooms by last message, newest first; rooms without messages last, newest
-	// created first (DESIGN.md).
+	// created first (docs/decisions.md).
 	list := roomList(t, alice)
 	var order []string
 	for _, r := range list {

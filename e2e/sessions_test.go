@@ -39,7 +39,7 @@ func TestHeartbeatAndDevices(t *testing.T) {
 
 // TestFanOutFollowsDBMembership: a connection opened after the user became a
 // member joins the room's group, and membership, not heart-beating, decides
-// who receives (DESIGN.md).
+// who receives (docs/decisions.md).
 func TestFanOutFollowsDBMembership(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, withInactivityThreshold(time.Second))

@@ -630,7 +630,7 @@ pub fn deny(code: i64, detail: Value) -> Value {
 // ---------------------------------------------------------------------------
 // Errors and the hook runner.
 
-/// Error codes of the reference (PROTOCOL.md §3).
+/// Error codes of the reference (docs/protocol.md §3).
 pub const PERMISSION: i64 = 4002;
 pub const VALIDATION: i64 = 4003;
 pub const NOT_FOUND: i64 = 4004;

@@ -10,7 +10,7 @@ import (
 )
 
 // customAction runs the modules' action hook for an event type the service
-// does not handle (PROTOCOL.md §5.4: the reference's event mapper lets a
+// does not handle (docs/protocol.md §5.4: the reference's event mapper lets a
 // deployment add events, e.g. message.pin). The hook gets the frame's data
 // (null when absent) and runs in a write transaction of its own, like an
 // operation's replace layer: what it writes (membership, its key-value

@@ -1,10 +1,10 @@
 // Package chat is the default logic of every chat operation: the EventHandler
-// and PermissionHandler of the reference (PROTOCOL.md §2, §5). It knows nothing
+// and PermissionHandler of the reference (docs/protocol.md §2, §5). It knows nothing
 // of WebSockets: the gateway hands it a decoded frame and applies the Effects
 // it returns, in order, after the operation's transaction committed.
 //
 // With WithModules, the modules of a hooks.Manager wrap the operations
-// (DESIGN.md, "The operation pipeline"): permission hooks around the checks
+// (docs/architecture.md, "The operation pipeline"): permission hooks around the checks
 // (perm_hooks.go), the extend and replace chains around each operation and
 // the serializer hooks on its output (op.go, serialize_hooks.go), custom
 // actions (action_custom.go), the exception hook on errors (exception.go)

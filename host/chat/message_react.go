@@ -23,7 +23,7 @@ type ReactIn struct {
 }
 
 // ReactOut is reaction.dispatch's data. The reference names the action
-// "type" for add but "action" for remove (PROTOCOL.md §7.4): both are kept.
+// "type" for add but "action" for remove (docs/protocol.md §7.4): both are kept.
 type ReactOut struct {
 	Status  string            `json:"status"`
 	Type    string            `json:"type,omitempty"`

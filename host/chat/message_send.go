@@ -15,7 +15,7 @@ import (
 // and no text.
 const mediaFilesContent = "Media Files"
 
-// mediaTypes are the attachment kinds (PROTOCOL.md §1.8).
+// mediaTypes are the attachment kinds (docs/protocol.md §1.8).
 var mediaTypes = map[string]bool{"image": true, "video": true, "audio": true, "file": true}
 
 // CreateMessageIn is the payload of create_message: the validated request,
@@ -95,7 +95,7 @@ func (s *Service) sendCheck(ctx context.Context, c Caller, data json.RawMessage,
 	}
 	// The permission check may find the room through message_id, but the
 	// message itself needs room_id: the reference crashed here (4006);
-	// DESIGN.md makes a missing required field a 4003.
+	// docs/decisions.md makes a missing required field a 4003.
 	if !field.Truthy(d["room_id"]) {
 		return checked[CreateMessageIn]{}, wire.FieldErrors(map[string][]string{"room_id": {"This field is required."}})
 	}
@@ -109,7 +109,7 @@ func (s *Service) sendCheck(ctx context.Context, c Caller, data json.RawMessage,
 // parseCreateMessage validates message.send's data without the database.
 // extra_fields may carry parent_message_id, forwarded_from_id, media and
 // content; every other key (room_id, sender_id, id, is_deleted, is_edited
-// above all: DESIGN.md) is ignored.
+// above all: docs/decisions.md) is ignored.
 func parseCreateMessage(roomID string, d map[string]json.RawMessage) (CreateMessageIn, error) {
 	in := CreateMessageIn{RoomID: roomID}
 	extra := map[string]json.RawMessage{}
@@ -261,7 +261,7 @@ func (s *Service) createMessage(ctx context.Context, call opCall, in CreateMessa
 // caller's tenant; sender is the caller's user row (nil if it is gone, and
 // then the message's foreign key fails).
 func (s *Service) storeMessage(ctx context.Context, tx *store.Tx, c Caller, in CreateMessageIn, sender *store.User) (*wire.MessageView, error) {
-	// One may only reply to or forward messages one can read (DESIGN.md):
+	// One may only reply to or forward messages one can read (docs/decisions.md):
 	// not soft-deleted, in the tenant, in a room one is a member of.
 	fields := map[string][]string{}
 	for key, ref := range map[string]*string{"parent_message_id": in.ParentMessageID, "forwarded_from_id": in.ForwardedFromID} {

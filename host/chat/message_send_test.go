@@ -198,7 +198,7 @@ func TestMessageSendMedia(t *testing.T) {
 			"metadata": map[string]any{}, "media_url": "https://x/a.png"})
 		wantFields(t, "attachments[1]", a1, map[string]any{"mime_type": "application/pdf", "file_size": 2048,
 			"caption": "the doc", "metadata": map[string]any{"pages": 2}, "media_type": "file"})
-		// "Media Files" only replaces an empty content (DESIGN.md).
+		// "Media Files" only replaces an empty content (docs/decisions.md).
 		for content, want := range map[string]string{"": "Media Files", "look": "look"} {
 			m := e.sendData(ann, map[string]any{"room_id": room, "content": content, "extra_fields": map[string]any{"media": media[:1]}})
 			if m["content"] != want {

@@ -12,13 +12,13 @@ import (
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
-// runCore executes one EventHandler operation (PROTOCOL.md §5.1), o, with
+// runCore executes one EventHandler operation (docs/protocol.md §5.1), o, with
 // core as its default sync helper (o.core, or the fused check and core of
 // a fast path), which runs inside one transaction with what the request's
 // checks granted, g.
 //
 // This is the single seam through which every operation passes, and where
-// the module layers wrap it (DESIGN.md, "The operation pipeline"): the
+// the module layers wrap it (docs/architecture.md, "The operation pipeline"): the
 // extend chain (hook name) around the whole call, outside the transaction;
 // inside it, the replace chain (hook "_"+name) around core, and then the
 // serializer hooks on the messages and rooms of the result. In and Out are

@@ -83,7 +83,7 @@ type opCall struct {
 // of its input; any other room or message it is given must exist in the
 // caller's tenant and pass the default check there and then, or a module
 // could reach another tenant's data, or rooms of its own tenant the caller
-// has no right to (PROTOCOL.md §2.7 checks what the client sent). Only the
+// has no right to (docs/protocol.md §2.7 checks what the client sent). Only the
 // checks of an action make one (grantRoom, grantMessages).
 type granted struct {
 	rooms    []string

@@ -37,7 +37,7 @@ type entry struct {
 	runModules func(s *Service, ctx context.Context, req *request, c Caller, args json.RawMessage) (json.RawMessage, error)
 }
 
-// operations is the operation table (PROTOCOL.md §2.8, §5.1), in the
+// operations is the operation table (docs/protocol.md §2.8, §5.1), in the
 // order of the reference's event map and then of abi.Operations. Each
 // operation's descriptor is in the file of its action.
 var operations = []entry{

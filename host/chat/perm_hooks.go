@@ -12,7 +12,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
-// The permission checks of the actions (PROTOCOL.md §2.7), each the default
+// The permission checks of the actions (docs/protocol.md §2.7), each the default
 // Go rule of perm_room.go / perm_message.go in a read transaction of its
 // own, wrapped by the modules' permission hook of the same name (the
 // reference's PermissionHandler methods). A module returns an abi.Decision:

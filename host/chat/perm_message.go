@@ -10,7 +10,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
-// Permission-denied messages of the message checks (PROTOCOL.md §2.7).
+// Permission-denied messages of the message checks (docs/protocol.md §2.7).
 const (
 	deniedMessageAccess = "User is not authorized to access this message"
 	deniedMessageModify = "User is not authorized to modify this message"
@@ -18,7 +18,7 @@ const (
 
 // liveMessage loads a message of the caller's tenant that is not
 // soft-deleted: a soft-deleted message is "not found" for every
-// message-level check (PROTOCOL.md §2.8.6).
+// message-level check (docs/protocol.md §2.8.6).
 func liveMessage(ctx context.Context, tx *store.Tx, c Caller, id string) (store.Message, error) {
 	m, err := tx.GetMessage(ctx, c.Tenant, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && m.IsDeleted) {

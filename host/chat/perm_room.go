@@ -11,7 +11,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
-// Room object permissions (PROTOCOL.md §1.5, §1.6).
+// Room object permissions (docs/protocol.md §1.5, §1.6).
 const (
 	permAddParticipants    = "can_add_new_participants"
 	permRemoveParticipants = "can_remove_participants"
@@ -59,7 +59,7 @@ func loadRoom(ctx context.Context, tx *store.Tx, c Caller, rawRoomID json.RawMes
 	return tx.GetRoom(ctx, c.Tenant, id, false)
 }
 
-// roomAccess is have_room_permission (PROTOCOL.md §2.7): rawRoomID must be a
+// roomAccess is have_room_permission (docs/protocol.md §2.7): rawRoomID must be a
 // string or int; the caller must be a member. Returns the room.
 func (s *Service) roomAccess(ctx context.Context, tx *store.Tx, c Caller, rawRoomID json.RawMessage) (store.Room, error) {
 	rm, err := loadRoom(ctx, tx, c, rawRoomID)

@@ -30,7 +30,7 @@ type CreateRoomIn struct {
 	Members []int64 `json:"members"`
 }
 
-// Membership rule messages (PROTOCOL.md §1.4–§1.6).
+// Membership rule messages (docs/protocol.md §1.4–§1.6).
 const (
 	msgTwoParticipants = "A one to one chat can only have 2 participants"
 	msgChatExists      = "Chat already exists"
@@ -52,7 +52,7 @@ func maxMembersMessage(k store.RoomKind) string {
 	return msgMaxParticipants
 }
 
-// roomCreate is room.create (PROTOCOL.md §2.8.7): any user may create a room;
+// roomCreate is room.create (docs/protocol.md §2.8.7): any user may create a room;
 // every initial member's connections join its group, then all of them get
 // roomcreate.dispatch.
 var roomCreate = &operation[CreateRoomIn, wire.RoomDetail]{

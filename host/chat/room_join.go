@@ -10,7 +10,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
-// roomJoin is room.join (PROTOCOL.md §2.8.11): only public channels can be
+// roomJoin is room.join (docs/protocol.md §2.8.11): only public channels can be
 // joined; there is no permission check, and the room is looked up by the
 // operation itself without a type check (see uncheckedRoomID).
 var roomJoin = &operation[RoomIn, wire.RoomDetail]{

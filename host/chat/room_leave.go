@@ -9,7 +9,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
-// roomLeave is room.leave (PROTOCOL.md §2.8.12).
+// roomLeave is room.leave (docs/protocol.md §2.8.12).
 var roomLeave = &operation[RoomIn, *wire.RoomDetail]{
 	event: "room.leave", name: abi.OpLeaveRoom, write: true,
 	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[RoomIn], error) {

@@ -12,7 +12,7 @@ import (
 // ListRoomsIn is the input of list_rooms: nothing beyond the caller.
 type ListRoomsIn struct{}
 
-// roomList is room.list (PROTOCOL.md §2.8.8): the caller's rooms in list
+// roomList is room.list (docs/protocol.md §2.8.8): the caller's rooms in list
 // form, to all of the caller's connections. It reads no data.
 var roomList = &operation[ListRoomsIn, []wire.RoomListItem]{
 	event: "room.list", name: abi.OpListRooms,

@@ -55,7 +55,7 @@ type deleteEvent struct {
 }
 
 // membersArg reads data.members of add/remove members. The reference fails
-// with a 4006 when it is missing; here it is a 4003 (DESIGN.md). Elements
+// with a 4006 when it is missing; here it is a 4003 (docs/decisions.md). Elements
 // that are not user ids name no user: 4004, like unknown ids.
 func membersArg(d map[string]json.RawMessage) ([]int64, error) {
 	raw, ok := d["members"]
@@ -78,7 +78,7 @@ func membersArg(d map[string]json.RawMessage) ([]int64, error) {
 	return ids, nil
 }
 
-// roomAddMembers is room.add_members (PROTOCOL.md §2.8.13).
+// roomAddMembers is room.add_members (docs/protocol.md §2.8.13).
 var roomAddMembers = &operation[MembersIn, MembersOut]{
 	event: "room.add_members", name: abi.OpAddMembersToRoom, write: true,
 	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[MembersIn], error) {

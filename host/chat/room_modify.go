@@ -14,7 +14,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
-// room.modify actions (PROTOCOL.md §2.8.15).
+// room.modify actions (docs/protocol.md §2.8.15).
 const (
 	modifyUpdate           = "update"
 	modifyDelete           = "delete"
@@ -50,7 +50,7 @@ type ModifyRoomIn struct {
 
 	// Data is the frame's data object as sent, for an action the host does
 	// not know, which only a module hooking modify_room can handle
-	// (PROTOCOL.md §5.1: extra actions in _modify_room).
+	// (docs/protocol.md §5.1: extra actions in _modify_room).
 	Data json.RawMessage `json:"data,omitempty"`
 }
 

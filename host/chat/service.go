@@ -51,7 +51,7 @@ type Service struct {
 type Option func(*Service)
 
 // WithModules runs every operation through the module chains of m's
-// current set (DESIGN.md, "The operation pipeline"). Without it, or with a
+// current set (docs/architecture.md, "The operation pipeline"). Without it, or with a
 // nil m, the default Go logic runs alone.
 func WithModules(m *hooks.Manager) Option { return func(s *Service) { s.mods = m } }
 

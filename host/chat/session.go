@@ -11,7 +11,7 @@ import (
 )
 
 // Connection is what a new connection needs to start: its session, the rooms
-// whose groups it joins (DB membership, DESIGN.md), the chat.notifications
+// whose groups it joins (DB membership, docs/decisions.md), the chat.notifications
 // frame to send first (nil when notifications are off), and the effects of
 // the events modules emitted while it connected, to apply once it is set up.
 type Connection struct {
@@ -127,7 +127,7 @@ func (s *Service) connect(ctx context.Context, c Caller) (Connection, error) {
 }
 
 // notificationsFrame is the direct chat.notifications frame (no "type"
-// key, PROTOCOL.md §2.2).
+// key, docs/protocol.md §2.2).
 func notificationsFrame(grouped wire.NotificationGroups) (json.RawMessage, error) {
 	return json.Marshal(struct {
 		EventType string `json:"eventType"`
@@ -200,7 +200,7 @@ func (s *Service) updateSessionCore(ctx context.Context, call opCall, in UpdateS
 	return UpdateSessionOut{}, tx.TouchSession(ctx, in.SessionID, c.UserID)
 }
 
-// Fan-out follows DB membership and live connections (DESIGN.md), so
+// Fan-out follows DB membership and live connections (docs/decisions.md), so
 // chatwasm never needs the reference's lists of active and expired session
 // channels. get_active_sessions and get_expired_sessions still run where the
 // reference calls them, for modules to observe or act on, but only when a

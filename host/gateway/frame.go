@@ -15,7 +15,7 @@ type inbound struct {
 	Data      json.RawMessage `json:"data"`
 }
 
-// Validation messages of frames that never reach an operation (DESIGN.md:
+// Validation messages of frames that never reach an operation (docs/decisions.md:
 // a 4003 error frame, the socket stays open).
 const (
 	msgBinaryFrame = "Binary frames are not supported: send JSON text frames"
@@ -69,6 +69,6 @@ func errorFrame(e *wire.Error) ([]byte, error) {
 // another error frame cannot be encoded.
 var internalErrorFrame = []byte(`{"error":{"code":4006,"detail":"Internal server error."}}`)
 
-// invalidEventFrame answers a missing or unknown event_type (PROTOCOL.md §3:
+// invalidEventFrame answers a missing or unknown event_type (docs/protocol.md §3:
 // a plain string, not the object form).
 var invalidEventFrame = []byte(`{"error":"invalid event type"}`)

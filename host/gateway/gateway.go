@@ -217,7 +217,7 @@ func (g *Gateway) authenticate(r *http.Request) (store.User, error) {
 	return g.auth.Authenticate(r.Context(), auth.FromRequest(r))
 }
 
-// serve runs an authenticated connection. As in the reference (PROTOCOL.md
+// serve runs an authenticated connection. As in the reference (docs/protocol.md
 // §2.4), the connection is subscribed to its groups and has its session
 // before the socket is accepted: a client that sees the handshake complete
 // misses nothing sent to it afterwards.

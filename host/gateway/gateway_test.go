@@ -155,7 +155,7 @@ func TestFrameAtLimitIsProcessed(t *testing.T) {
 func TestChatErrorFrame(t *testing.T) {
 	e := newEnv(t, Config{})
 	ws := e.connect(e.user("alice"))
-	// room.info checks room_id's type before anything else (PROTOCOL.md §2.7).
+	// room.info checks room_id's type before anything else (docs/protocol.md §2.7).
 	if err := ws.WriteMessage(websocket.TextMessage, []byte(`{"event_type":"room.info","data":{"room_id":[1]}}`)); err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func TestPlainHTTPRejected(t *testing.T) {
 	}
 }
 
-// TestSubscribedBeforeAccepted: as in the reference (PROTOCOL.md §2.4), a
+// TestSubscribedBeforeAccepted: as in the reference (docs/protocol.md §2.4), a
 // connection has its session and is in the hub by the time its client sees
 // the handshake complete, so nothing sent to it afterwards can miss it.
 // Before, the socket was accepted first, and CI once lost a

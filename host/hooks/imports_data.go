@@ -96,7 +96,7 @@ func (f *frame) membersChange(ctx context.Context, name string, req []byte, adde
 			return err
 		}
 		if rm.Kind == store.KindOneToOne {
-			// The two-participant rule (PROTOCOL.md §1.4) holds whoever
+			// The two-participant rule (docs/protocol.md §1.4) holds whoever
 			// changes membership.
 			return badRequest("%s: A one to one chat can only have 2 participants", name)
 		}

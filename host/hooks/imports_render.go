@@ -8,7 +8,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
-// Renderer serializes objects in the wire shapes of PROTOCOL.md §2.6 for the
+// Renderer serializes objects in the wire shapes of docs/protocol.md §2.6 for the
 // render_* imports. The chat package implements it; without one those
 // imports answer 4006. Every method must treat ids outside tenant as not
 // found (store.ErrNotFound).

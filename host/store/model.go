@@ -28,7 +28,7 @@ const (
 	KindChannel  RoomKind = "Channel"
 )
 
-// Default member caps (PROTOCOL.md §1.5, §1.6).
+// Default member caps (docs/protocol.md §1.5, §1.6).
 const (
 	DefaultMaxParticipants = 100
 	DefaultMaxSubscribers  = 300

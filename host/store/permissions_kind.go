@@ -1,6 +1,6 @@
 package store
 
-// KindPermissions is every object permission a room kind knows (PROTOCOL.md
+// KindPermissions is every object permission a room kind knows (docs/protocol.md
 // §1.5, §1.6): what its creator and its admins (groups) or moderators
 // (channels) hold, in the order they are granted. A one-to-one chat has
 // none.

@@ -6,7 +6,7 @@ import (
 )
 
 // PutReaction sets userID's reaction to messageID (one per user and message,
-// PROTOCOL.md §1.9): a different content replaces the previous reaction (new
+// docs/protocol.md §1.9): a different content replaces the previous reaction (new
 // id and created_at, as the reference deletes then inserts), the same content
 // again is ErrConflict. It is one upsert, so the rule holds under concurrency.
 func (t *Tx) PutReaction(ctx context.Context, messageID string, userID int64, content string) (Reaction, error) {

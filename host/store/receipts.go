@@ -8,7 +8,7 @@ import (
 
 // InsertReadReceipts records that readerID read every message among ids, in
 // one statement: if any of them was already read the whole insert is
-// ErrConflict and nothing is recorded (PROTOCOL.md §1.10). The unique key
+// ErrConflict and nothing is recorded (docs/protocol.md §1.10). The unique key
 // makes this hold under concurrency.
 func (t *Tx) InsertReadReceipts(ctx context.Context, ids []string, readerID int64) error {
 	if len(ids) == 0 {

@@ -141,7 +141,7 @@ CREATE TABLE IF NOT EXISTS notification_recipients (
 );
 CREATE INDEX IF NOT EXISTS notification_recipients_user ON notification_recipients (user_id);
 
--- One row per WebSocket connection, never deleted (PROTOCOL.md §1.12).
+-- One row per WebSocket connection, never deleted (docs/protocol.md §1.12).
 CREATE TABLE IF NOT EXISTS sessions (
     id           {{autoid}},
     user_id      BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,

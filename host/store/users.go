@@ -65,7 +65,7 @@ func (t *Tx) UsersByID(ctx context.Context, tenant string, ids []int64) (map[int
 	return out, wrap("users by id", rows.Err())
 }
 
-// DeleteUser deletes a user with the reference's cascades (PROTOCOL.md
+// DeleteUser deletes a user with the reference's cascades (docs/protocol.md
 // §1.13): their sessions, messages, reactions, receipts and memberships go by
 // foreign key, the groups and channels they created by foreign key, and the
 // 1-1 chats they take part in explicitly here. Rooms whose last_message was

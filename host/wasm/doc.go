@@ -1,6 +1,6 @@
 // Package wasm runs chatwasm's modules: Extism plug-ins (built with any
 // Extism PDK) executed on wazero under sandbox limits, with our own Extism
-// kernel in Go instead of extism/go-sdk (DESIGN.md, "The module ABI").
+// kernel in Go instead of extism/go-sdk (docs/decisions.md, "The module ABI: our own Extism kernel").
 //
 // # Use
 //

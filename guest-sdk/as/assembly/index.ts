@@ -27,7 +27,7 @@ export * from "./payloads";
 export * from "./host";
 export * from "./text";
 
-/** Error codes of the reference (PROTOCOL.md §3). */
+/** Error codes of the reference (docs/protocol.md §3). */
 export const PERMISSION: i32 = 4002;
 export const VALIDATION: i32 = 4003;
 export const NOT_FOUND: i32 = 4004;

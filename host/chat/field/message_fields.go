@@ -12,7 +12,7 @@ import (
 )
 
 // The message actions validate their payloads the way the reference's DRF
-// serializers do, with DRF's stock messages (PROTOCOL.md §3); they share the
+// serializers do, with DRF's stock messages (docs/protocol.md §3); they share the
 // field validators of room_fields.go and add the few below.
 
 // JsonKind names the JSON type of raw in Python's terms, for DRF messages

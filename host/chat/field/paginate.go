@@ -15,7 +15,7 @@ type PageRequest struct {
 	Size int64 `json:"size"`
 }
 
-// ParsePaginate validates room.messages' paginate (PROTOCOL.md §2.8.10).
+// ParsePaginate validates room.messages' paginate (docs/protocol.md §2.8.10).
 // Absent, null, {} or not an object means no pagination (nil). Otherwise page
 // and size must both be truthy ("page and size required", so page 0 is
 // refused) and convert to integers as Python's int() would ("Invalid
@@ -74,7 +74,7 @@ func pyInt(raw json.RawMessage) (int64, bool) {
 }
 
 // PageInfo is the pagination part of roommessages.dispatch. Page is the page
-// as requested, not the one served (PROTOCOL.md §7.6).
+// as requested, not the one served (docs/protocol.md §7.6).
 type PageInfo struct {
 	HasNext        bool   `json:"has_next"`
 	HasPrevious    bool   `json:"has_previous"`

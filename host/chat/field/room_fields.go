@@ -32,7 +32,7 @@ const (
 )
 
 // ActionData decodes an action's data: absent or null is an empty object,
-// so that each missing field gets its own clear 4003 (DESIGN.md: missing
+// so that each missing field gets its own clear 4003 (docs/decisions.md: missing
 // fields are validation errors, not the reference's 4006).
 func ActionData(data json.RawMessage) (map[string]json.RawMessage, error) {
 	if IsAbsent(bytes.TrimSpace(data)) {

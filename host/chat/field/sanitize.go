@@ -10,7 +10,7 @@ import (
 )
 
 // Message content is sanitised as the reference's bleach.clean does
-// (PROTOCOL.md §2.8.1 step 4): the input is parsed as an HTML fragment the way
+// (docs/protocol.md §2.8.1 step 4): the input is parsed as an HTML fragment the way
 // a browser would (html5lib there, x/net/html here), then re-serialised keeping
 // only the allowed tags and attributes. bluemonday was tried first: it also
 // escapes quotes and apostrophes in text ("don't" becomes "don&#39;t"),

@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Group names of the fan-out layer (PROTOCOL.md §1.14).
+// Group names of the fan-out layer (docs/protocol.md §1.14).
 
 // UserGroup is the group of all of a user's connections.
 func UserGroup(userID int64) string { return fmt.Sprintf("user-%d", userID) }
@@ -41,7 +41,7 @@ type Effect struct {
 }
 
 // broadcast is the envelope of every group-delivered frame; the "type" key is
-// kept for wire compatibility (PROTOCOL.md §7.1.5).
+// kept for wire compatibility (docs/protocol.md §7.1.5).
 type broadcast struct {
 	Type      string `json:"type"`
 	EventType string `json:"eventType"`

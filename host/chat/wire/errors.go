@@ -9,7 +9,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
-// Wire error codes (PROTOCOL.md §3).
+// Wire error codes (docs/protocol.md §3).
 const (
 	CodeUnauthenticated = 4001 // close code at connect
 	CodePermission      = 4002

@@ -12,7 +12,7 @@ import (
 
 // Renderer is the hooks.Renderer of the modules' render_* imports: it
 // renders rooms, messages, users and notifications in their wire shapes
-// (PROTOCOL.md §2.6), as the default serializers make them. Serializer
+// (docs/protocol.md §2.6), as the default serializers make them. Serializer
 // hooks are not applied (a serializer hook may itself call render_*). Ids
 // that are malformed, or name nothing in tenant, are store.ErrNotFound, and
 // so are soft-deleted messages, as for every message-level check.

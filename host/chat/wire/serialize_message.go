@@ -9,7 +9,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
-// MessageView is a serialized Message (PROTOCOL.md §2.6). Field order is the
+// MessageView is a serialized Message (docs/protocol.md §2.6). Field order is the
 // reference's key order.
 type MessageView struct {
 	ID            string           `json:"id"`

@@ -6,7 +6,7 @@ import (
 	"fmt"
 )
 
-// NotificationView is a serialized ChatNotification (PROTOCOL.md §2.6);
+// NotificationView is a serialized ChatNotification (docs/protocol.md §2.6);
 // recipients are never exposed.
 type NotificationView struct {
 	ID               string       `json:"id"`

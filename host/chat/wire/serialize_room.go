@@ -10,13 +10,13 @@ import (
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
-// RoomProperty is a room's free-form settings (PROTOCOL.md §1.3).
+// RoomProperty is a room's free-form settings (docs/protocol.md §1.3).
 type RoomProperty struct {
 	// Preferences is a JSON object.
 	Preferences json.RawMessage `json:"preferences"`
 }
 
-// RoomDetail is the detail form of a room (PROTOCOL.md §2.6), the payload of
+// RoomDetail is the detail form of a room (docs/protocol.md §2.6), the payload of
 // roomcreate, roominfo, roomupdate and the "room" of the membership events.
 // It holds every kind's fields; its JSON has exactly the key set of its
 // Type: participants/admins for a GroupChat, subscribers/moderators for a
@@ -162,7 +162,7 @@ func (d *RoomDetail) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-// RoomListItem is the list form of a room (PROTOCOL.md §2.6), one element of
+// RoomListItem is the list form of a room (docs/protocol.md §2.6), one element of
 // roomlist.dispatch: no member lists or property; a 1-1 chat shows the other
 // participant as peer; last_message and peer are null when missing.
 type RoomListItem struct {

@@ -1,5 +1,5 @@
 // Command error-codes is a chatwasm module that gives one error a code of
-// its own, as the reference's custom ExceptionHandler does (PROTOCOL.md
+// its own, as the reference's custom ExceptionHandler does (docs/protocol.md
 // §5.3). Its exception hook sees every error before it becomes an error
 // frame: an error whose detail is, or lists, the config's detail text (by
 // default the moderation module's "Message contains prohibited content")

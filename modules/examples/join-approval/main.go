@@ -1,6 +1,6 @@
 // Command join-approval is a chatwasm module for group chats that admit
 // members on request, as in the reference's custom join handler
-// (PROTOCOL.md §5.1: "open/approval join flows in _join_room").
+// (docs/protocol.md §5.1: "open/approval join flows in _join_room").
 //
 // room.join on a GroupChat, which the default always refuses, becomes:
 //
