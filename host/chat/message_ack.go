@@ -26,6 +26,7 @@ type SenderMessages struct {
 // in one messagedelivered.dispatch to all of their connections.
 var messageAcknowledged = &operation[AcknowledgeIn, []SenderMessages]{
 	event: "message.acknowledged", name: abi.OpMessageAcknowledged, write: true,
+	sends: "messagedelivered.dispatch → each sender",
 	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[AcknowledgeIn], error) {
 		args, err := s.checkMessageAccess(ctx, c, d["message_id"])
 		if err != nil {

@@ -34,6 +34,7 @@ type HistoryOut struct {
 // of it; the reply goes to all of the caller's connections.
 var roomMessages = &operation[HistoryIn, HistoryOut]{
 	event: "room.messages", name: abi.OpRetreiveMessages,
+	sends: "roommessages.dispatch → me",
 	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[HistoryIn], error) {
 		rm, err := s.checkRoomAccess(ctx, c, d["room_id"])
 		if err != nil {

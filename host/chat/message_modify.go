@@ -41,6 +41,7 @@ type ModifyMessageOut struct {
 // deletes several of one room.
 var messageModify = &operation[ModifyMessageIn, ModifyMessageOut]{
 	event: "message.modify", name: abi.OpModifyMessage, write: true,
+	sends: "messagemodification.dispatch → room",
 	check: (*Service).modifyCheck,
 	core:  (*Service).modifyMessage,
 	audience: func(_ *Service, _ context.Context, _ Caller, chk checked[ModifyMessageIn], out ModifyMessageOut) ([]wire.Effect, error) {

@@ -35,6 +35,7 @@ type ReactOut struct {
 // remove the caller's reaction to a message, broadcast to its room.
 var messageReact = &operation[ReactIn, ReactOut]{
 	event: "message.react", name: abi.OpReactToMessage, write: true,
+	sends: "reaction.dispatch → room",
 	check: (*Service).reactCheck,
 	core:  (*Service).reactToMessage,
 	audience: func(_ *Service, _ context.Context, _ Caller, chk checked[ReactIn], out ReactOut) ([]wire.Effect, error) {

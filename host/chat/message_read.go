@@ -29,6 +29,7 @@ type RoomMessages struct {
 // one's own messages gives no frame at all.
 var messageRead = &operation[ReadReceiptIn, []RoomMessages]{
 	event: "message.read", name: abi.OpCreateReadReceipt, write: true,
+	sends: "readreceipt.dispatch → room",
 	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[ReadReceiptIn], error) {
 		args, err := s.checkMessageAccess(ctx, c, d["message_id"])
 		if err != nil {

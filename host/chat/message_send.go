@@ -44,6 +44,7 @@ type MediaIn struct {
 // broadcast it to the room.
 var messageSend = &operation[CreateMessageIn, *wire.MessageView]{
 	event: "message.send", name: abi.OpCreateMessage, write: true,
+	sends: "message.dispatch → room",
 	check: (*Service).sendCheck,
 	fast:  sendChecked,
 	core:  (*Service).createMessage,

@@ -27,6 +27,9 @@ type operation[In, Out any] struct {
 	// name is the operation's name in the module ABI (an abi.Op*): its
 	// extend hook, and with a "_" its replace hook.
 	name string
+	// sends documents what audience sends, for docs/protocol.md's event
+	// table (Operation.Sends).
+	sends string
 	// write says whether the operation runs in a write transaction; the
 	// replace layer of a read operation can only read.
 	write bool
@@ -187,7 +190,7 @@ func (o *operation[In, Out]) runModules(s *Service, ctx context.Context, req *re
 
 // entry is the operation's row of the operation table.
 func (o *operation[In, Out]) entry() entry {
-	e := entry{Operation: Operation{Event: o.event, Op: o.name, Write: o.write}, runJSON: o.runJSON,
+	e := entry{Operation: Operation{Event: o.event, Op: o.name, Write: o.write, Sends: o.sends}, runJSON: o.runJSON,
 		runModules: o.runModules}
 	if o.event != "" {
 		e.handle = o.handle

@@ -21,6 +21,13 @@ type Operation struct {
 	Op string
 	// Write says whether the operation runs in a write transaction.
 	Write bool
+	// Runs is the operation an event without one of its own runs, if any
+	// (session.heartbeat runs update_session).
+	Runs string
+	// Sends says which events the action sends to whom, as
+	// docs/protocol.md's event table shows it ("event → audience", "; "
+	// between them).
+	Sends string
 }
 
 // entry is one row of the operation table: an operation, with its action
@@ -45,7 +52,8 @@ var operations = []entry{
 	messageAcknowledged.entry(),
 	messageRead.entry(),
 	messageReact.entry(),
-	{Operation: Operation{Event: "message.typing"}, handle: (*Service).messageTyping},
+	{Operation: Operation{Event: "message.typing", Sends: "messagetyping.dispatch → room"},
+		handle: (*Service).messageTyping},
 	messageModify.entry(),
 	roomCreate.entry(),
 	roomList.entry(),
@@ -56,7 +64,8 @@ var operations = []entry{
 	roomJoin.entry(),
 	roomLeave.entry(),
 	roomModify.entry(),
-	{Operation: Operation{Event: "session.heartbeat"}, handle: (*Service).sessionHeartbeat},
+	{Operation: Operation{Event: "session.heartbeat", Runs: abi.OpUpdateSession,
+		Sends: `{"status":"success"} → direct`}, handle: (*Service).sessionHeartbeat},
 	registerSession.entry(),
 	getActiveSessions.entry(),
 	getExpiredSessions.entry(),

@@ -57,6 +57,7 @@ func maxMembersMessage(k store.RoomKind) string {
 // roomcreate.dispatch.
 var roomCreate = &operation[CreateRoomIn, wire.RoomDetail]{
 	event: "room.create", name: abi.OpCreateRoom, write: true,
+	sends: "roomcreate.dispatch → room",
 	check: func(_ *Service, _ context.Context, _ Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[CreateRoomIn], error) {
 		in, err := parseCreateRoom(d)
 		return checked[CreateRoomIn]{in: in}, err

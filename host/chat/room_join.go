@@ -15,6 +15,7 @@ import (
 // operation itself without a type check (see uncheckedRoomID).
 var roomJoin = &operation[RoomIn, wire.RoomDetail]{
 	event: "room.join", name: abi.OpJoinRoom, write: true,
+	sends: "roomaddmembers.dispatch → room",
 	check: func(_ *Service, _ context.Context, _ Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[RoomIn], error) {
 		id, err := uncheckedRoomID(d["room_id"])
 		return checked[RoomIn]{in: RoomIn{RoomID: id}}, err

@@ -12,6 +12,7 @@ import (
 // roomLeave is room.leave (docs/protocol.md §2.8.12).
 var roomLeave = &operation[RoomIn, *wire.RoomDetail]{
 	event: "room.leave", name: abi.OpLeaveRoom, write: true,
+	sends: "roomexit.dispatch → me; roomdelete.dispatch → me; roomremovemembers.dispatch → room",
 	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[RoomIn], error) {
 		rm, err := s.checkRoomAccess(ctx, c, d["room_id"])
 		if err != nil {

@@ -16,7 +16,8 @@ type ListRoomsIn struct{}
 // form, to all of the caller's connections. It reads no data.
 var roomList = &operation[ListRoomsIn, []wire.RoomListItem]{
 	event: "room.list", name: abi.OpListRooms,
-	core: (*Service).listRooms,
+	sends: "roomlist.dispatch → me",
+	core:  (*Service).listRooms,
 	audience: func(_ *Service, _ context.Context, c Caller, _ checked[ListRoomsIn], items []wire.RoomListItem) ([]wire.Effect, error) {
 		if items == nil {
 			items = []wire.RoomListItem{}
@@ -45,6 +46,7 @@ type RoomIn struct {
 // caller's connections, for members only.
 var roomInfo = &operation[RoomIn, wire.RoomDetail]{
 	event: "room.info", name: abi.OpRetreiveRoom,
+	sends: "roominfo.dispatch → me",
 	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[RoomIn], error) {
 		rm, err := s.checkRoomAccess(ctx, c, d["room_id"])
 		if err != nil {

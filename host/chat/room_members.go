@@ -81,6 +81,7 @@ func membersArg(d map[string]json.RawMessage) ([]int64, error) {
 // roomAddMembers is room.add_members (docs/protocol.md §2.8.13).
 var roomAddMembers = &operation[MembersIn, MembersOut]{
 	event: "room.add_members", name: abi.OpAddMembersToRoom, write: true,
+	sends: "roomaddmembers.dispatch → room",
 	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[MembersIn], error) {
 		return s.membersIn(ctx, c, d, true)
 	},
@@ -106,6 +107,7 @@ func (s *Service) membersAdded(ctx context.Context, c Caller, chk checked[Member
 // roomRemoveMembers is room.remove_members (§2.8.14).
 var roomRemoveMembers = &operation[MembersIn, MembersOut]{
 	event: "room.remove_members", name: abi.OpRemoveMembersFromRoom, write: true,
+	sends: "roomexit.dispatch → each removed user; roomdelete.dispatch → each removed user; roomremovemembers.dispatch → room",
 	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[MembersIn], error) {
 		return s.membersIn(ctx, c, d, false)
 	},

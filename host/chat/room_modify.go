@@ -66,6 +66,7 @@ type ModifyRoomOut struct {
 // for deleting a group or channel), then the action's own validation.
 var roomModify = &operation[ModifyRoomIn, ModifyRoomOut]{
 	event: "room.modify", name: abi.OpModifyRoom, write: true,
+	sends:    "roomupdate.dispatch → room; roomdelete.dispatch → room",
 	check:    (*Service).modifyRoomCheck,
 	core:     (*Service).modifyRoom,
 	audience: (*Service).roomModified,
