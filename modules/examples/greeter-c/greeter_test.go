@@ -14,7 +14,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
-	"github.com/chatwasm/chatwasm/modules/examples/conformance/harness"
+	"github.com/chatwasm/chatwasm/internal/modkit"
 )
 
 // syncBuffer is a log destination safe for the runtime's goroutines.
@@ -48,7 +48,7 @@ func joined(_ context.Context, in []byte) ([]byte, error) {
 }
 
 func TestGreeter(t *testing.T) {
-	wasm := harness.Make(t, ".", "c", "clang", "wasm-ld")
+	wasm := modkit.Make(t, ".", "c", "clang", "wasm-ld")
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		var alice store.User
@@ -70,7 +70,7 @@ func TestGreeter(t *testing.T) {
 			t.Fatal(err)
 		}
 		logs := &syncBuffer{}
-		s := harness.Load(t, fmt.Sprintf(`
+		s := modkit.Load(t, fmt.Sprintf(`
 modules:
   - name: greeter
     path: %[1]s
@@ -93,8 +93,8 @@ modules:
 		want, _ := joined(ctx, in)
 
 		// The join goes through next; then the greeting reaches the room.
-		r := harness.Run(t, s, "join_room", call, in, joined)
-		if r.Code != 0 || r.Output != harness.Normalize(t, want) || r.DefaultArgs != harness.Normalize(t, in) {
+		r := modkit.Run(t, s, "join_room", call, in, joined)
+		if r.Code != 0 || r.Output != modkit.Normalize(t, want) || r.DefaultArgs != modkit.Normalize(t, in) {
 			t.Fatalf("join_room: %+v, want the default's %s", r, want)
 		}
 		text := "Bonjour, alice! Welcome to Team <A>."
@@ -112,7 +112,7 @@ modules:
 		events = nil
 		in = []byte(fmt.Sprintf(`{"room_id":%q}`, foreign.ID))
 		want, _ = joined(ctx, in)
-		if r := harness.Run(t, s, "join_room", call, in, joined); r.Code != 0 || r.Output != harness.Normalize(t, want) {
+		if r := modkit.Run(t, s, "join_room", call, in, joined); r.Code != 0 || r.Output != modkit.Normalize(t, want) {
 			t.Errorf("join_room of a foreign room: %+v", r)
 		}
 		if len(events) != 0 {
@@ -126,7 +126,7 @@ modules:
 		deny := func(context.Context, []byte) ([]byte, error) {
 			return nil, &abi.Error{Code: 4002, Detail: "You are not allowed"}
 		}
-		if r := harness.Run(t, s, "join_room", call, []byte(fmt.Sprintf(`{"room_id":%q}`, team.ID)), deny); r.Code != 4002 ||
+		if r := modkit.Run(t, s, "join_room", call, []byte(fmt.Sprintf(`{"room_id":%q}`, team.ID)), deny); r.Code != 4002 ||
 			r.Detail != `"You are not allowed"` || len(events) != 0 {
 			t.Errorf("refused join: %+v, events %+v", r, events)
 		}
@@ -134,7 +134,7 @@ modules:
 		// Without rooms.read the module cannot read the room: no greeting.
 		blind := call
 		blind.Tenant = "t3"
-		if r := harness.Run(t, s, "join_room", blind, []byte(fmt.Sprintf(`{"room_id":%q}`, team.ID)), joined); r.Code != 0 ||
+		if r := modkit.Run(t, s, "join_room", blind, []byte(fmt.Sprintf(`{"room_id":%q}`, team.ID)), joined); r.Code != 0 ||
 			len(events) != 0 {
 			t.Errorf("without rooms.read: %+v, events %+v", r, events)
 		}

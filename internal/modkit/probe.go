@@ -1,4 +1,4 @@
-package sdktest
+package modkit
 
 import (
 	"bytes"
@@ -14,7 +14,6 @@ import (
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
-	"github.com/chatwasm/chatwasm/modules/examples/conformance/harness"
 )
 
 // Probe checks an SDK through its probe module wasm (the file built from
@@ -60,7 +59,7 @@ func Probe(t *testing.T, wasm string) {
 			t.Fatal(err)
 		}
 		logs := &logBuffer{}
-		s := harness.Load(t, `
+		s := Load(t, `
 modules:
   - name: probe
     path: `+wasm+`
@@ -71,16 +70,16 @@ modules:
 
 		var emitted []abi.Event
 		// probe runs op in the replace layer, inside a transaction.
-		probe := func(t *testing.T, args string, def hooks.Next) harness.Result {
+		probe := func(t *testing.T, args string, def hooks.Next) Result {
 			t.Helper()
-			var r harness.Result
+			var r Result
 			err := st.Write(ctx, func(tx *store.Tx) error {
 				call := hooks.CallInfo{Tenant: "t1", Caller: abi.Caller{UserID: alice.ID, Username: "alice"}, Tx: tx,
 					Emit: func(_ context.Context, ev abi.Event) error {
 						emitted = append(emitted, ev)
 						return nil
 					}}
-				r = harness.Run(t, s, "_create_message", call, []byte(args), def)
+				r = Run(t, s, "_create_message", call, []byte(args), def)
 				return nil
 			})
 			if err != nil {
@@ -96,7 +95,7 @@ modules:
 			if r.Code != 0 {
 				t.Fatalf("error %d %s", r.Code, r.Detail)
 			}
-			if want := harness.Normalize(t, []byte(value)); r.Output != want {
+			if want := Normalize(t, []byte(value)); r.Output != want {
 				t.Errorf("echo\n got %s\nwant %s", r.Output, want)
 			}
 			if !strings.Contains(r.Output, "12345678901234567890") {
@@ -176,7 +175,7 @@ modules:
 					t.Errorf("%s: missing from %s", k, r.Output)
 					continue
 				}
-				if n := harness.Normalize(t, g); n != w {
+				if n := Normalize(t, g); n != w {
 					t.Errorf("%s:\n got %s\nwant %s", k, n, w)
 				}
 			}

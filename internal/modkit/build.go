@@ -1,4 +1,4 @@
-package harness
+package modkit
 
 import (
 	"fmt"
@@ -30,9 +30,9 @@ func Root(t testing.TB) string {
 	t.Helper()
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
-		t.Fatal("harness: cannot locate the source")
+		t.Fatal("modkit: cannot locate the source")
 	}
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", "..", ".."))
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
 // Make builds the example in dir with its Makefile's default target, which

@@ -1,4 +1,4 @@
-package sdktest
+package modkit
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
-	"github.com/chatwasm/chatwasm/modules/examples/conformance/harness"
 )
 
 // Greeter checks a build of the greeter example (as described in
@@ -45,7 +44,7 @@ func Greeter(t *testing.T, wasm string) {
 			t.Fatal(err)
 		}
 		logs := &logBuffer{}
-		s := harness.Load(t, `
+		s := Load(t, `
 modules:
   - name: greeter
     path: `+wasm+`
@@ -74,14 +73,14 @@ modules:
 
 		t.Run("next then room_get then emit", func(t *testing.T) {
 			emitted = nil
-			r := harness.Run(t, s, "create_message", call("t1"), args(team.ID), def)
+			r := Run(t, s, "create_message", call("t1"), args(team.ID), def)
 			if r.Code != 0 {
 				t.Fatalf("error %d %s", r.Code, r.Detail)
 			}
-			if r.DefaultArgs != harness.Normalize(t, args(team.ID)) {
+			if r.DefaultArgs != Normalize(t, args(team.ID)) {
 				t.Errorf("the default got %s", r.DefaultArgs)
 			}
-			if r.Output != harness.Normalize(t, []byte(out)) {
+			if r.Output != Normalize(t, []byte(out)) {
 				t.Errorf("output %s, want the default's %s", r.Output, out)
 			}
 			if len(emitted) != 1 {
@@ -111,7 +110,7 @@ modules:
 			fail := func(context.Context, []byte) ([]byte, error) {
 				return nil, &abi.Error{Code: abi.CodePermission, Detail: "You're not a member of this room"}
 			}
-			r := harness.Run(t, s, "create_message", call("t1"), args(team.ID), fail)
+			r := Run(t, s, "create_message", call("t1"), args(team.ID), fail)
 			if r.Code != abi.CodePermission || r.Detail != `"You're not a member of this room"` {
 				t.Errorf("got %d %s, want the default's error unchanged", r.Code, r.Detail)
 			}
@@ -122,7 +121,7 @@ modules:
 
 		t.Run("room of another tenant is not found", func(t *testing.T) {
 			emitted = nil
-			r := harness.Run(t, s, "create_message", call("t1"), args(foreign.ID), def)
+			r := Run(t, s, "create_message", call("t1"), args(foreign.ID), def)
 			if r.Code != 0 || len(emitted) != 0 {
 				t.Errorf("got %d %s, emitted %+v; want the output and no greeting", r.Code, r.Detail, emitted)
 			}
@@ -134,7 +133,7 @@ modules:
 
 		t.Run("capability not granted", func(t *testing.T) {
 			emitted = nil
-			r := harness.Run(t, s, "create_message", call("t2"), args(foreign.ID), def)
+			r := Run(t, s, "create_message", call("t2"), args(foreign.ID), def)
 			if r.Code != 0 || len(emitted) != 0 {
 				t.Errorf("got %d %s, emitted %+v; want the output and no greeting", r.Code, r.Detail, emitted)
 			}
