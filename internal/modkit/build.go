@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/chatwasm/chatwasm/internal/gobuild"
 )
 
 // CI reports whether the tests run in CI (CI=true), where a missing
@@ -70,26 +72,16 @@ func Make(t testing.TB, dir, lang string, tools ...string) string {
 }
 
 // GoBuild builds the Go module in dir for wasip1 as a c-shared library, the
-// way the Go examples are built, and returns the module's path.
+// way the Go examples are built (cached, see internal/gobuild), and returns
+// the module's path.
 func GoBuild(t testing.TB, dir string) string {
 	t.Helper()
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if files, _ := filepath.Glob(filepath.Join(dir, "*.go")); len(files) == 0 {
 		Unavailable(t, "no Go module in %s yet", dir)
 	}
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		goBin = "go"
-	}
-	out := filepath.Join(t.TempDir(), filepath.Base(dir)+".wasm")
-	cmd := exec.Command(goBin, "build", "-buildmode=c-shared", "-o", out, ".")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build %s: %v\n%s", dir, err, b)
+	out, err := gobuild.Wasm(dir)
+	if err != nil {
+		t.Fatalf("modkit: %v", err)
 	}
 	return out
 }
