@@ -48,8 +48,8 @@ func (f Frame) EventType() string {
 type Conn struct {
 	ws     *websocket.Conn
 	frames chan Frame // closed when the read side ended
-	// readErr is why the read side ended; valid once frames is closed.
-	readErr error
+	// readErr is why the read side ended; nil until then.
+	readErr atomic.Pointer[error]
 	handler atomic.Pointer[func([]byte)]
 	// Notifications is the data of the chat.notifications frame Connect
 	// read (nil when the server has notifications off).
@@ -121,7 +121,7 @@ func (c *Conn) read() {
 	for {
 		typ, raw, err := c.ws.ReadMessage()
 		if err != nil {
-			c.readErr = err
+			c.readErr.Store(&err)
 			return
 		}
 		if h := c.handler.Load(); h != nil {
@@ -150,8 +150,13 @@ func (c *Conn) Handle(h func(raw []byte)) {
 // Frames is the queue of received frames, closed when the read side ended.
 func (c *Conn) Frames() <-chan Frame { return c.frames }
 
-// ReadErr is why the read side ended; valid once Frames is closed.
-func (c *Conn) ReadErr() error { return c.readErr }
+// ReadErr is why the read side ended, nil while it has not.
+func (c *Conn) ReadErr() error {
+	if err := c.readErr.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
 
 // Next waits up to d for the next frame; ok is false on timeout or when the
 // connection ended.

@@ -206,16 +206,23 @@ func (s *Server) runInProcess(run RunFunc) {
 	}()
 }
 
-// Env is the server's environment: the test process's, less every
-// CHATWASM_* variable (so that the caller's shell cannot change the server
-// under test), plus the server's secret and admin token when set.
-func (s *Server) Env() []string {
+// CleanEnv is the test process's environment less every CHATWASM_*
+// variable, so that the caller's shell cannot change a chatwasm command
+// under test.
+func CleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "CHATWASM_") {
 			env = append(env, kv)
 		}
 	}
+	return env
+}
+
+// Env is the server's environment: CleanEnv plus the server's secret and
+// admin token when set.
+func (s *Server) Env() []string {
+	env := CleanEnv()
 	if s.Secret != "" {
 		env = append(env, "CHATWASM_SECRET="+s.Secret)
 	}
