@@ -1,13 +1,11 @@
 package modkit
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/chatwasm/chatwasm/abi"
@@ -58,7 +56,7 @@ func Probe(t *testing.T, wasm string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		logs := &logBuffer{}
+		logs := &LogBuffer{}
 		s := Load(t, `
 modules:
   - name: probe
@@ -114,20 +112,25 @@ modules:
 		})
 
 		t.Run("errors", func(t *testing.T) {
-			r := probe(t, `{"op":"fail","detail":{"field":["bad"]}}`, nil)
-			if r.Code != abi.CodeIntegrity || r.Detail != `{"field":["bad"]}` {
-				t.Errorf("fail: %d %s", r.Code, r.Detail)
-			}
-			r = probe(t, `{"op":"next"}`, func(_ context.Context, in []byte) ([]byte, error) {
-				return nil, &abi.Error{Code: 4042, Detail: "from the default"}
+			t.Run("fail", func(t *testing.T) {
+				r := probe(t, `{"op":"fail","detail":{"field":["bad"]}}`, nil)
+				if want := (Result{Code: abi.CodeIntegrity, Detail: `{"field":["bad"]}`}); r != want {
+					t.Errorf("got %+v, want %+v", r, want)
+				}
 			})
-			if r.Code != 4042 || r.Detail != `"from the default"` || r.DefaultArgs != `{"changed":true}` {
-				t.Errorf("next's error: %d %s (default got %s)", r.Code, r.Detail, r.DefaultArgs)
-			}
-			r = probe(t, `{"op":"panic"}`, nil)
-			if r.Code != abi.CodeInternal {
-				t.Errorf("panic: %d %s, want the 4006 of a fault", r.Code, r.Detail)
-			}
+			t.Run("next's error", func(t *testing.T) {
+				r := probe(t, `{"op":"next"}`, func(_ context.Context, in []byte) ([]byte, error) {
+					return nil, &abi.Error{Code: 4042, Detail: "from the default"}
+				})
+				if want := (Result{Code: 4042, Detail: `"from the default"`, DefaultArgs: `{"changed":true}`}); r != want {
+					t.Errorf("got %+v, want %+v", r, want)
+				}
+			})
+			t.Run("panic", func(t *testing.T) {
+				if r := probe(t, `{"op":"panic"}`, nil); r.Code != abi.CodeInternal {
+					t.Errorf("got %d %s, want the 4006 of a fault", r.Code, r.Detail)
+				}
+			})
 		})
 
 		t.Run("imports", func(t *testing.T) {
@@ -179,16 +182,26 @@ modules:
 					t.Errorf("%s:\n got %s\nwant %s", k, n, w)
 				}
 			}
-			if len(emitted) != 2 || emitted[0].To != abi.ToUser || emitted[0].UserID != alice.ID ||
-				emitted[0].EventType != "probe.user" || string(emitted[0].Data) != `{"x":1}` ||
-				emitted[1].To != abi.ToRoom || emitted[1].RoomID != team.ID || string(emitted[1].Data) != `"hi"` {
-				t.Errorf("emitted %+v", emitted)
+			if len(emitted) != 2 {
+				t.Fatalf("emitted %+v, want an event to alice then one to the room", emitted)
 			}
-			for _, line := range []string{"msg=\"probe log\"", "n=7", "msg=\"probe kernel log\""} {
-				if !strings.Contains(logs.String(), line) {
-					t.Errorf("log has no %s:\n%s", line, logs.String())
-				}
+			type toUser struct {
+				To        string
+				UserID    int64
+				EventType string
+				Data      string
 			}
+			ev := emitted[0]
+			if got, want := (toUser{ev.To, ev.UserID, ev.EventType, string(ev.Data)}),
+				(toUser{abi.ToUser, alice.ID, "probe.user", `{"x":1}`}); got != want {
+				t.Errorf("event to the user %+v, want %+v", got, want)
+			}
+			type toRoom struct{ To, RoomID, Data string }
+			ev = emitted[1]
+			if got, want := (toRoom{ev.To, ev.RoomID, string(ev.Data)}), (toRoom{abi.ToRoom, team.ID, `"hi"`}); got != want {
+				t.Errorf("event to the room %+v, want %+v", got, want)
+			}
+			expectLog(t, logs, "msg=\"probe log\"", "n=7", "msg=\"probe kernel log\"")
 		})
 	})
 }
@@ -210,22 +223,4 @@ func (renderer) RenderUser(_ context.Context, _ *store.Tx, _ string, id int64) (
 
 func (renderer) RenderNotification(_ context.Context, _ *store.Tx, _, id string) (json.RawMessage, error) {
 	return json.RawMessage(fmt.Sprintf(`{"rendered":"notification","id":%q}`, id)), nil
-}
-
-// logBuffer is a concurrency-safe buffer for a text log handler.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -1,13 +1,11 @@
 package greeterc
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/chatwasm/chatwasm/abi"
@@ -16,24 +14,6 @@ import (
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 	"github.com/chatwasm/chatwasm/internal/modkit"
 )
-
-// syncBuffer is a log destination safe for the runtime's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // joined is a Go default for join_room: the room's detail, as far as the
 // test cares.
@@ -69,7 +49,7 @@ func TestGreeter(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		logs := &syncBuffer{}
+		logs := &modkit.LogBuffer{}
 		s := modkit.Load(t, fmt.Sprintf(`
 modules:
   - name: greeter
