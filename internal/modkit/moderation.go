@@ -120,8 +120,9 @@ modules:
 		fail := func(context.Context, []byte) ([]byte, error) {
 			return nil, &abi.Error{Code: abi.CodeIntegrity, Detail: []string{"Room is full"}}
 		}
-		r := Run(t, s, "_create_message", moderationCaller, moderationArgs("fine"), fail)
-		if want := (Result{Code: abi.CodeIntegrity, Detail: `["Room is full"]`}); r != want {
+		args := moderationArgs("fine")
+		r := Run(t, s, "_create_message", moderationCaller, args, fail)
+		if want := (Result{Code: abi.CodeIntegrity, Detail: `["Room is full"]`, DefaultArgs: Normalize(t, args)}); r != want {
 			t.Errorf("got %+v, want the default's error unchanged %+v", r, want)
 		}
 	})
