@@ -3,6 +3,8 @@ package bench
 import (
 	"fmt"
 	"testing"
+
+	"github.com/chatwasm/chatwasm/internal/testserver"
 )
 
 // Shape of BenchmarkNodeFanOut.
@@ -28,15 +30,15 @@ func BenchmarkNodeFanOut(b *testing.B) {
 	db := newDatabase(b, postgresEngine)
 	n1 := startNode(b, db, "fan1", nil)
 	n2 := startNode(b, db, "fan2", n1)
-	receivers := make([]user, fanOutReceivers)
+	receivers := make([]testserver.User, fanOutReceivers)
 	recvConns := make([]*client, fanOutReceivers)
 	for i := range receivers {
-		receivers[i] = n1.createUser(b, fmt.Sprintf("rcv%04d", i))
+		receivers[i] = n1.CreateUser(b, fmt.Sprintf("rcv%04d", i))
 		recvConns[i] = dial(b, n2, receivers[i])
 	}
 	senders := make([]*sender, fanOutMaxSenders)
 	for i := range senders {
-		c := dial(b, n1, n1.createUser(b, senderName(i)))
+		c := dial(b, n1, n1.CreateUser(b, senderName(i)))
 		room := createGroup(b, c, receivers, append([]*client{c}, recvConns...))
 		senders[i] = &sender{c: c, room: room, recipients: fanOutReceivers + 1}
 	}
@@ -44,8 +46,8 @@ func BenchmarkNodeFanOut(b *testing.B) {
 	measure := func() func(*testing.B, int64) {
 		cpu := startCPU(func() map[string][]string {
 			return map[string][]string{
-				"node1": {n1.pid()},
-				"node2": {n2.pid()},
+				"node1": {n1.PID()},
+				"node2": {n2.PID()},
 				"pg":    probe.backends(),
 				"bench": {"self"},
 			}

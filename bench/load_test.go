@@ -84,7 +84,7 @@ func newLoad(k kind, senders []*sender, recipients, measured []*client) *load {
 	}
 	for _, c := range recipients {
 		record := slices.Contains(measured, c)
-		c.handle(func(raw []byte) {
+		c.Handle(func(raw []byte) {
 			now := time.Now().UnixNano()
 			if !bytes.Contains(raw, event) {
 				if bytes.HasPrefix(raw, []byte(`{"error"`)) {
@@ -159,7 +159,7 @@ func (l *load) run(b *testing.B, start func() (report func(b *testing.B, msgs in
 			for range tokens {
 				s.remaining.Store(s.recipients)
 				s.sentAt.Store(time.Now().UnixNano())
-				if err := s.c.send(l.request(s)); err != nil {
+				if err := s.c.Send(l.request(s)); err != nil {
 					stop(fmt.Errorf("%s: send: %w", s.c.u.Username, err))
 					return
 				}
@@ -191,7 +191,7 @@ loop:
 	wg.Wait()
 	elapsed := time.Since(began)
 	for _, c := range l.recipients {
-		c.handle(nil)
+		c.Handle(nil)
 	}
 	if err := l.failed(); err != nil {
 		b.Fatal(err)

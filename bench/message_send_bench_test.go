@@ -2,6 +2,8 @@ package bench
 
 import (
 	"testing"
+
+	"github.com/chatwasm/chatwasm/internal/testserver"
 )
 
 // roomMembers is the size of BenchmarkMessageSend's room.
@@ -19,10 +21,10 @@ func BenchmarkMessageSend(b *testing.B) {
 		b.Run(string(e), func(b *testing.B) {
 			db := newDatabase(b, e)
 			n := startNode(b, db, "bench", nil)
-			members := make([]user, roomMembers)
+			members := make([]testserver.User, roomMembers)
 			conns := make([]*client, roomMembers)
 			for i := range members {
-				members[i] = n.createUser(b, senderName(i))
+				members[i] = n.CreateUser(b, senderName(i))
 				conns[i] = dial(b, n, members[i])
 			}
 			room := createGroup(b, conns[0], members[1:], conns)
@@ -36,7 +38,7 @@ func BenchmarkMessageSend(b *testing.B) {
 			}
 			measure := func() func(*testing.B, int64) {
 				cpu := startCPU(func() map[string][]string {
-					g := map[string][]string{"node": {n.pid()}, "bench": {"self"}}
+					g := map[string][]string{"node": {n.PID()}, "bench": {"self"}}
 					if probe != nil {
 						g["pg"] = probe.backends()
 					}

@@ -37,7 +37,7 @@ func TestAdminUsers(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
 	body := map[string]any{"username": "alice", "email": "a@example.test", "first_name": "Alice", "last_name": "Liddell"}
-	status, out := s.admin(t, http.MethodPost, "/admin/users", body)
+	status, out := s.Admin(t, http.MethodPost, "/admin/users", body)
 	if status != http.StatusCreated {
 		t.Fatalf("create: status %d, want 201: %s", status, out)
 	}
@@ -52,23 +52,23 @@ func TestAdminUsers(t *testing.T) {
 	delete(got, "id")
 	assertEqual(t, "created user", got, body)
 
-	status, out = s.admin(t, http.MethodPost, "/admin/users", body)
+	status, out = s.Admin(t, http.MethodPost, "/admin/users", body)
 	assertAdminError(t, "duplicate username", status, out, http.StatusConflict)
 
-	status, out = s.admin(t, http.MethodPost, "/admin/users", map[string]any{"username": "bob", "tenant": "acme"})
+	status, out = s.Admin(t, http.MethodPost, "/admin/users", map[string]any{"username": "bob", "tenant": "acme"})
 	if status != http.StatusCreated {
 		t.Fatalf("create with tenant and only a username: status %d, want 201: %s", status, out)
 	}
 
-	status, out = s.admin(t, http.MethodPost, "/admin/users", []byte(`{"username": `))
+	status, out = s.Admin(t, http.MethodPost, "/admin/users", []byte(`{"username": `))
 	assertAdmin4xx(t, "malformed JSON", status, out)
-	status, out = s.admin(t, http.MethodPost, "/admin/users", []byte(`[]`))
+	status, out = s.Admin(t, http.MethodPost, "/admin/users", []byte(`[]`))
 	assertAdmin4xx(t, "JSON array", status, out)
-	status, out = s.admin(t, http.MethodPost, "/admin/users", map[string]any{"email": "x@example.test"})
+	status, out = s.Admin(t, http.MethodPost, "/admin/users", map[string]any{"email": "x@example.test"})
 	assertAdmin4xx(t, "missing username", status, out)
-	status, out = s.admin(t, http.MethodPost, "/admin/users", map[string]any{"username": ""})
+	status, out = s.Admin(t, http.MethodPost, "/admin/users", map[string]any{"username": ""})
 	assertAdmin4xx(t, "empty username", status, out)
-	status, out = s.admin(t, http.MethodPost, "/admin/users", map[string]any{"username": 12})
+	status, out = s.Admin(t, http.MethodPost, "/admin/users", map[string]any{"username": 12})
 	assertAdmin4xx(t, "username of the wrong type", status, out)
 }
 
@@ -76,19 +76,19 @@ func TestAdminAuthorization(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
 	body := map[string]any{"username": "alice"}
-	status, out := s.adminRequest(t, http.MethodPost, "/admin/users", "", body)
+	status, out := s.AdminRequest(t, http.MethodPost, "/admin/users", "", body)
 	assertAdminError(t, "no admin token", status, out, http.StatusUnauthorized)
-	status, out = s.adminRequest(t, http.MethodPost, "/admin/users", "wrong-"+s.adminToken, body)
+	status, out = s.AdminRequest(t, http.MethodPost, "/admin/users", "wrong-"+s.AdminToken, body)
 	assertAdminError(t, "wrong admin token", status, out, http.StatusUnauthorized)
-	u := s.createUser(t, "bob")
-	status, out = s.adminRequest(t, http.MethodPost, "/admin/users", u.Token, body)
+	u := s.CreateUser(t, "bob")
+	status, out = s.AdminRequest(t, http.MethodPost, "/admin/users", u.Token, body)
 	assertAdminError(t, "a user's chat token as admin token", status, out, http.StatusUnauthorized)
-	status, out = s.adminRequest(t, http.MethodPost, "/admin/tokens", "", map[string]any{"user_id": u.ID})
+	status, out = s.AdminRequest(t, http.MethodPost, "/admin/tokens", "", map[string]any{"user_id": u.ID})
 	assertAdminError(t, "token without admin token", status, out, http.StatusUnauthorized)
-	status, out = s.adminRequest(t, http.MethodDelete, fmt.Sprintf("/admin/users/%d", u.ID), "", nil)
+	status, out = s.AdminRequest(t, http.MethodDelete, fmt.Sprintf("/admin/users/%d", u.ID), "", nil)
 	assertAdminError(t, "delete without admin token", status, out, http.StatusUnauthorized)
 	// Nothing above took effect.
-	status, out = s.admin(t, http.MethodPost, "/admin/users", body)
+	status, out = s.Admin(t, http.MethodPost, "/admin/users", body)
 	if status != http.StatusCreated {
 		t.Fatalf("alice after unauthorized attempts: status %d, want 201: %s", status, out)
 	}
@@ -98,21 +98,21 @@ func TestAdminAuthorization(t *testing.T) {
 func TestAdminTokens(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	u := s.createUser(t, "alice")
-	u.Token = s.tokenFor(t, u.ID, "") // default ttl
+	u := s.CreateUser(t, "alice")
+	u.Token = s.Token(t, u.ID, "") // default ttl
 	s.connect(t, u).heartbeat()
-	u.Token = s.tokenFor(t, u.ID, "90m")
+	u.Token = s.Token(t, u.ID, "90m")
 	s.connect(t, u).heartbeat()
 
-	status, out := s.admin(t, http.MethodPost, "/admin/tokens", map[string]any{"user_id": 999999})
+	status, out := s.Admin(t, http.MethodPost, "/admin/tokens", map[string]any{"user_id": 999999})
 	assertAdmin4xx(t, "token for an unknown user", status, out)
-	status, out = s.admin(t, http.MethodPost, "/admin/tokens", map[string]any{})
+	status, out = s.Admin(t, http.MethodPost, "/admin/tokens", map[string]any{})
 	assertAdmin4xx(t, "token without user_id", status, out)
-	status, out = s.admin(t, http.MethodPost, "/admin/tokens", map[string]any{"user_id": "alice"})
+	status, out = s.Admin(t, http.MethodPost, "/admin/tokens", map[string]any{"user_id": "alice"})
 	assertAdmin4xx(t, "user_id of the wrong type", status, out)
-	status, out = s.admin(t, http.MethodPost, "/admin/tokens", map[string]any{"user_id": u.ID, "ttl": "forever"})
+	status, out = s.Admin(t, http.MethodPost, "/admin/tokens", map[string]any{"user_id": u.ID, "ttl": "forever"})
 	assertAdmin4xx(t, "unparsable ttl", status, out)
-	status, out = s.admin(t, http.MethodPost, "/admin/tokens", []byte(`{"user_id":`))
+	status, out = s.Admin(t, http.MethodPost, "/admin/tokens", []byte(`{"user_id":`))
 	assertAdmin4xx(t, "malformed JSON", status, out)
 }
 
@@ -134,11 +134,11 @@ func TestAdminDeleteUser(t *testing.T) {
 	s.deleteUser(t, alice.u.ID)
 	t.Logf("deleted user's open connection closed with code %d", alice.expectClose())
 
-	status, out := s.admin(t, http.MethodDelete, fmt.Sprintf("/admin/users/%d", alice.u.ID), nil)
+	status, out := s.Admin(t, http.MethodDelete, fmt.Sprintf("/admin/users/%d", alice.u.ID), nil)
 	assertAdmin4xx(t, "delete an already deleted user", status, out)
-	status, out = s.admin(t, http.MethodDelete, "/admin/users/not-a-number", nil)
+	status, out = s.Admin(t, http.MethodDelete, "/admin/users/not-a-number", nil)
 	assertAdmin4xx(t, "delete a non-numeric id", status, out)
-	status, out = s.admin(t, http.MethodPost, "/admin/tokens", map[string]any{"user_id": alice.u.ID})
+	status, out = s.Admin(t, http.MethodPost, "/admin/tokens", map[string]any{"user_id": alice.u.ID})
 	assertAdmin4xx(t, "token for a deleted user", status, out)
 
 	// Cascades (docs/protocol.md §1.13): her 1-1 and her group are gone, bob's

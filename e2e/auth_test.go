@@ -12,11 +12,11 @@ import (
 func TestAuthRejectsWith4001(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	alice := s.createUser(t, "alice")
-	expired := s.tokenFor(t, alice.ID, "1s")
-	gone := s.createUser(t, "gone")
+	alice := s.CreateUser(t, "alice")
+	expired := s.Token(t, alice.ID, "1s")
+	gone := s.CreateUser(t, "gone")
 	s.deleteUser(t, gone.ID)
-	s.createUser(t, "successor") // must not inherit gone's id or token
+	s.CreateUser(t, "successor") // must not inherit gone's id or token
 
 	parts := strings.Split(alice.Token, ".")
 	if len(parts) != 3 {
@@ -32,21 +32,21 @@ func TestAuthRejectsWith4001(t *testing.T) {
 	tampered := parts[0] + "." + parts[1] + "." + string(sig)
 
 	other := startServer(t)
-	foreign := other.createUser(t, "alice").Token // same claims shape, other secret
+	foreign := other.CreateUser(t, "alice").Token // same claims shape, other secret
 
 	time.Sleep(2500 * time.Millisecond) // let the 1s token expire
 	cases := []struct {
 		name, url string
 		header    http.Header
 	}{
-		{"missing token", s.wsURL(""), nil},
-		{"empty token", s.wsURL("") + "?token=", nil},
-		{"garbage token", s.wsURL("not-a-jwt"), nil},
-		{"tampered signature", s.wsURL(tampered), nil},
-		{"signed with another secret", s.wsURL(foreign), nil},
-		{"expired token", s.wsURL(expired), nil},
-		{"deleted user", s.wsURL(gone.Token), nil},
-		{"garbage bearer header", s.wsURL(""), http.Header{"Authorization": {"Bearer not-a-jwt"}}},
+		{"missing token", s.WSURL(""), nil},
+		{"empty token", s.WSURL("") + "?token=", nil},
+		{"garbage token", s.WSURL("not-a-jwt"), nil},
+		{"tampered signature", s.WSURL(tampered), nil},
+		{"signed with another secret", s.WSURL(foreign), nil},
+		{"expired token", s.WSURL(expired), nil},
+		{"deleted user", s.WSURL(gone.Token), nil},
+		{"garbage bearer header", s.WSURL(""), http.Header{"Authorization": {"Bearer not-a-jwt"}}},
 	}
 	for _, tc := range cases {
 		c, err := dial(t, tc.url, tc.header)
@@ -65,13 +65,13 @@ func TestAuthRejectsWith4001(t *testing.T) {
 func TestAuthBearerHeader(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	u := s.createUser(t, "alice")
-	c, err := dial(t, s.wsURL(""), http.Header{"Authorization": {"Bearer " + u.Token}})
+	u := s.CreateUser(t, "alice")
+	c, err := dial(t, s.WSURL(""), http.Header{"Authorization": {"Bearer " + u.Token}})
 	if err != nil {
 		t.Fatalf("dial with bearer header: %v", err)
 	}
 	c.u = u
-	assertEqual(t, "first frame event", c.nextFrame().eventType(), "chat.notifications")
+	assertEqual(t, "first frame event", c.nextFrame().EventType(), "chat.notifications")
 	c.heartbeat()
 }
 
@@ -81,10 +81,10 @@ func TestWSPath(t *testing.T) {
 	s := startServer(t, withWSPath("/chat/ws/"))
 	c := s.login(t, "alice")
 	c.heartbeat()
-	u := s.createUser(t, "bob")
+	u := s.CreateUser(t, "bob")
 	// The default path is not the chat any more: the upgrade fails or, if
 	// something answers, no chat frame comes.
-	if c, err := dial(t, "ws://"+s.addr+"/messaging/?token="+u.Token, nil); err == nil {
+	if c, err := dial(t, "ws://"+s.Addr+"/messaging/?token="+u.Token, nil); err == nil {
 		c.u = u
 		c.expectNothing(quietPeriod)
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chatwasm/chatwasm/internal/testserver"
 )
 
 // cliResult is the outcome of one CLI invocation.
@@ -24,7 +26,7 @@ func runCLI(t *testing.T, db, secret string, args ...string) cliResult {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, chatwasmBin, args...)
-	cmd.Env = append(cleanEnv(), "CHATWASM_DB="+db)
+	cmd.Env = append(testserver.CleanEnv(), "CHATWASM_DB="+db)
 	if secret != "" {
 		cmd.Env = append(cmd.Env, "CHATWASM_SECRET="+secret)
 	}
@@ -56,7 +58,7 @@ func mustCLI(t *testing.T, db, secret string, args ...string) string {
 func TestCLIMigrate(t *testing.T) {
 	t.Parallel()
 	db := newDatabase(t)
-	secret := randomHex(t, 32)
+	secret := testserver.RandomHex(t, 32)
 	mustCLI(t, db, secret, "migrate")
 	mustCLI(t, db, secret, "migrate") // idempotent
 	out := mustCLI(t, db, secret, "user", "add", "alice")
@@ -69,7 +71,7 @@ func TestCLIMigrate(t *testing.T) {
 func TestCLIUserAndToken(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	out := mustCLI(t, s.db, s.secret, "user", "add", "alice",
+	out := mustCLI(t, s.DB, s.Secret, "user", "add", "alice",
 		"--email", "alice@example.test", "--first-name", "Alice", "--last-name", "Liddell")
 	var alice user
 	var raw map[string]any
@@ -85,15 +87,15 @@ func TestCLIUserAndToken(t *testing.T) {
 		t.Fatalf("user add printed %+v, want %+v", alice, want)
 	}
 
-	if res := runCLI(t, s.db, s.secret, "user", "add", "alice"); res.code == 0 {
+	if res := runCLI(t, s.DB, s.Secret, "user", "add", "alice"); res.code == 0 {
 		t.Fatalf("a duplicate user add exited 0: %s", res.stdout)
 	}
-	if res := runCLI(t, s.db, s.secret, "token", "nobody"); res.code == 0 {
+	if res := runCLI(t, s.DB, s.Secret, "token", "nobody"); res.code == 0 {
 		t.Fatalf("token for an unknown user exited 0: %s", res.stdout)
 	}
 
 	// A CLI token works against the running server on the same database.
-	alice.Token = strings.TrimSpace(mustCLI(t, s.db, s.secret, "token", "alice"))
+	alice.Token = strings.TrimSpace(mustCLI(t, s.DB, s.Secret, "token", "alice"))
 	a := s.connect(t, alice)
 	a.heartbeat()
 	// The CLI user is a real chat user: an admin-API user can open a 1-1 with it.
@@ -104,9 +106,9 @@ func TestCLIUserAndToken(t *testing.T) {
 
 	// --ttl bounds the token's life.
 	short := alice
-	short.Token = strings.TrimSpace(mustCLI(t, s.db, s.secret, "token", "alice", "--ttl", "1s"))
+	short.Token = strings.TrimSpace(mustCLI(t, s.DB, s.Secret, "token", "alice", "--ttl", "1s"))
 	time.Sleep(2500 * time.Millisecond)
-	c, err := dial(t, s.wsURL(short.Token), nil)
+	c, err := dial(t, s.WSURL(short.Token), nil)
 	if err != nil {
 		t.Fatalf("dial with an expired CLI token: %v (want upgrade, then close 4001)", err)
 	}
@@ -119,12 +121,12 @@ func TestCLIUserAndToken(t *testing.T) {
 func TestCLITenant(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	out := mustCLI(t, s.db, s.secret, "user", "add", "eve", "--tenant", "other")
+	out := mustCLI(t, s.DB, s.Secret, "user", "add", "eve", "--tenant", "other")
 	var eve user
 	if err := json.Unmarshal([]byte(out), &eve); err != nil {
 		t.Fatalf("user add --tenant printed %q: %v", out, err)
 	}
-	eve.Token = strings.TrimSpace(mustCLI(t, s.db, s.secret, "token", "eve"))
+	eve.Token = strings.TrimSpace(mustCLI(t, s.DB, s.Secret, "token", "eve"))
 	e := s.connect(t, eve)
 	alice := s.login(t, "alice")
 	// eve does not exist for alice's tenant, nor alice for eve's.
@@ -143,21 +145,21 @@ func TestCLITenant(t *testing.T) {
 func TestCLITokenWithStoredSecret(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, withoutSecrets())
-	mustCLI(t, s.db, "", "user", "add", "alice")
+	mustCLI(t, s.DB, "", "user", "add", "alice")
 	var alice user
-	out := mustCLI(t, s.db, "", "token", "alice")
+	out := mustCLI(t, s.DB, "", "token", "alice")
 	alice.Token = strings.TrimSpace(out)
 	alice.Username = "alice"
 	s.connect(t, alice).heartbeat()
 	for _, tok := range []string{"", "null", "undefined"} {
-		status, body := s.adminRequest(t, "POST", "/admin/users", tok, map[string]any{"username": "bob"})
+		status, body := s.AdminRequest(t, "POST", "/admin/users", tok, map[string]any{"username": "bob"})
 		assertAdminError(t, "admin request with token "+tok, status, body, 401)
 	}
-	admin := strings.TrimSpace(mustCLI(t, s.db, "", "admin-token"))
-	if status, body := s.adminRequest(t, "POST", "/admin/users", admin, map[string]any{"username": "bob"}); status != 201 {
+	admin := strings.TrimSpace(mustCLI(t, s.DB, "", "admin-token"))
+	if status, body := s.AdminRequest(t, "POST", "/admin/users", admin, map[string]any{"username": "bob"}); status != 201 {
 		t.Fatalf("admin request with the stored token: %d %v", status, body)
 	}
-	if strings.Contains(s.log.String(), admin) {
-		t.Errorf("the admin token is in the server's log:\n%s", s.log.String())
+	if strings.Contains(s.Log(), admin) {
+		t.Errorf("the admin token is in the server's log:\n%s", s.Log())
 	}
 }

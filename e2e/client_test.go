@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"reflect"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chatwasm/chatwasm/internal/testserver"
 	"github.com/gorilla/websocket"
 )
 
@@ -21,205 +21,67 @@ import (
 const (
 	expectTimeout = 10 * time.Second
 	quietPeriod   = 400 * time.Millisecond
-	writeTimeout  = 10 * time.Second
 )
 
-// noData makes send omit the "data" key of the frame.
-var noData = &struct{}{}
-
 // frame is one message received from the server.
-type frame struct {
-	msgType int
-	raw     []byte
-	v       map[string]any // nil when raw is not a JSON object
-}
+type frame = testserver.Frame
 
-// String shows the frame as received.
-func (f frame) String() string { return string(f.raw) }
-
-// eventType is the frame's eventType, or "".
-func (f frame) eventType() string {
-	s, _ := f.v["eventType"].(string)
-	return s
-}
-
-// client is one WebSocket connection of a user. A reader goroutine queues
-// every frame, so waits are done on a channel with a timer and a timed-out
-// wait leaves the connection usable.
+// client is one WebSocket connection of a user, with the exact checks of
+// the frames the suite expects.
 type client struct {
-	t      *testing.T
-	u      user
-	conn   *websocket.Conn
-	frames chan frame // closed when the connection's read side ended
-	// readErr is why the read side ended; valid once frames is closed.
-	readErr error
-	// notifications is the data of the chat.notifications frame read at
-	// connect (nil when the server has notifications off).
-	notifications map[string]any
-
-	writeMu sync.Mutex
-	closed  chan struct{}
+	*testserver.Conn
+	t *testing.T
+	u user
 }
 
-// wsURL is the WebSocket URL of the server, with token as ?token= when set.
-func (s *server) wsURL(token string) string {
-	u := url.URL{Scheme: "ws", Host: s.addr, Path: s.wsPath}
-	if token != "" {
-		u.RawQuery = url.Values{"token": {token}}.Encode()
-	}
-	return u.String()
-}
-
-// dial opens a WebSocket to rawURL with header and starts its reader; the
-// connection is closed at cleanup.
+// dial opens a WebSocket to rawURL with header; the connection is closed
+// at cleanup.
 func dial(t *testing.T, rawURL string, header http.Header) (*client, error) {
 	t.Helper()
-	d := websocket.Dialer{HandshakeTimeout: expectTimeout}
-	conn, resp, err := d.Dial(rawURL, header)
+	conn, err := testserver.Dial(t, rawURL, header)
 	if err != nil {
-		if resp != nil {
-			return nil, fmt.Errorf("dial %s: %w (HTTP %d)", rawURL, err, resp.StatusCode)
-		}
-		return nil, fmt.Errorf("dial %s: %w", rawURL, err)
+		return nil, err
 	}
-	c := &client{t: t, conn: conn, frames: make(chan frame, 4096), closed: make(chan struct{})}
-	go c.read()
-	t.Cleanup(c.close)
-	return c, nil
-}
-
-// read queues every frame until the connection's read side ends.
-func (c *client) read() {
-	defer close(c.frames)
-	for {
-		typ, raw, err := c.conn.ReadMessage()
-		if err != nil {
-			c.readErr = err
-			return
-		}
-		f := frame{msgType: typ, raw: raw}
-		var v map[string]any
-		if json.Unmarshal(raw, &v) == nil {
-			f.v = v
-		}
-		c.frames <- f
-	}
-}
-
-// close sends a normal close and releases the connection. Idempotent.
-func (c *client) close() {
-	select {
-	case <-c.closed:
-		return
-	default:
-		close(c.closed)
-	}
-	c.writeMu.Lock()
-	_ = c.conn.WriteControl(websocket.CloseMessage,
-		websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
-	c.writeMu.Unlock()
-	_ = c.conn.Close()
+	return &client{Conn: conn, t: t}, nil
 }
 
 // connect opens a connection of u and, when the server has notifications on,
 // reads the chat.notifications frame that arrives first.
 func (s *server) connect(t *testing.T, u user) *client {
 	t.Helper()
-	c, err := dial(t, s.wsURL(u.Token), nil)
-	if err != nil {
-		t.Fatalf("connect %s: %v", u.Username, err)
-	}
-	c.u = u
-	if s.notifications {
-		f := c.nextFrame()
-		if f.eventType() != "chat.notifications" {
-			t.Fatalf("%s: first frame after connect is %s, want chat.notifications", u.Username, f)
-		}
-		assertKeys(t, f.v, "eventType", "data")
-		c.notifications = asObject(t, f.v["data"])
-	}
-	return c
+	return &client{Conn: s.Connect(t, u.Token), t: t, u: u}
 }
 
 // login creates user name and connects it.
 func (s *server) login(t *testing.T, name string) *client {
 	t.Helper()
-	return s.connect(t, s.createUser(t, name))
-}
-
-// writeFrame writes one raw WebSocket message.
-func (c *client) writeFrame(msgType int, b []byte) error {
-	c.writeMu.Lock()
-	defer c.writeMu.Unlock()
-	if err := c.conn.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
-		return err
-	}
-	return c.conn.WriteMessage(msgType, b)
+	return s.connect(t, s.CreateUser(t, name))
 }
 
 // sendRaw writes one raw message or fails the test.
 func (c *client) sendRaw(msgType int, b []byte) {
 	c.t.Helper()
-	if err := c.writeFrame(msgType, b); err != nil {
+	if err := c.WriteMessage(msgType, b); err != nil {
 		c.t.Fatalf("%s: write: %v", c.u.Username, err)
 	}
-}
-
-// request is the client frame of event with data (noData omits "data").
-func request(event string, data any) ([]byte, error) {
-	m := map[string]any{"event_type": event}
-	if data != noData {
-		m["data"] = data
-	}
-	return json.Marshal(m)
-}
-
-// trySend sends {"event_type": event, "data": data}; safe from any
-// goroutine (it does not touch the test).
-func (c *client) trySend(event string, data any) error {
-	b, err := request(event, data)
-	if err != nil {
-		return err
-	}
-	return c.writeFrame(websocket.TextMessage, b)
 }
 
 // send sends {"event_type": event, "data": data} or fails the test.
 func (c *client) send(event string, data any) {
 	c.t.Helper()
-	if err := c.trySend(event, data); err != nil {
+	if err := c.Send(event, data); err != nil {
 		c.t.Fatalf("%s: send %s: %v", c.u.Username, event, err)
-	}
-}
-
-// next waits up to d for the next frame; ok is false on timeout or when the
-// connection ended.
-func (c *client) next(d time.Duration) (f frame, ok bool) {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case f, ok = <-c.frames:
-		return f, ok
-	case <-timer.C:
-		return frame{}, false
 	}
 }
 
 // nextFrame returns the next frame or fails the test after expectTimeout.
 func (c *client) nextFrame() frame {
 	c.t.Helper()
-	timer := time.NewTimer(expectTimeout)
-	defer timer.Stop()
-	select {
-	case f, ok := <-c.frames:
-		if !ok {
-			c.t.Fatalf("%s: connection ended while a frame was expected: %v", c.u.Username, c.readErr)
-		}
-		return f
-	case <-timer.C:
-		c.t.Fatalf("%s: no frame within %v", c.u.Username, expectTimeout)
-		return frame{}
+	f, ok := c.Next(expectTimeout)
+	if !ok {
+		c.t.Fatalf("%s: no frame within %v (connection: %v)", c.u.Username, expectTimeout, c.ReadErr())
 	}
+	return f
 }
 
 // expectFrame reads the next frame and checks it is a group-delivered
@@ -227,15 +89,15 @@ func (c *client) nextFrame() frame {
 func (c *client) expectFrame(eventType string) frame {
 	c.t.Helper()
 	f := c.nextFrame()
-	if f.msgType != websocket.TextMessage || f.v == nil {
+	if f.Type != websocket.TextMessage || f.Object == nil {
 		c.t.Fatalf("%s: got %s, want a JSON object text frame with eventType %s", c.u.Username, f, eventType)
 	}
-	if f.eventType() != eventType {
+	if f.EventType() != eventType {
 		c.t.Fatalf("%s: got frame %s, want eventType %s", c.u.Username, f, eventType)
 	}
-	assertKeys(c.t, f.v, "type", "eventType", "data")
-	if f.v["type"] != "broadcast_group" {
-		c.t.Fatalf("%s: %s frame has type %v, want broadcast_group", c.u.Username, eventType, f.v["type"])
+	assertKeys(c.t, f.Object, "type", "eventType", "data")
+	if f.Object["type"] != "broadcast_group" {
+		c.t.Fatalf("%s: %s frame has type %v, want broadcast_group", c.u.Username, eventType, f.Object["type"])
 	}
 	return f
 }
@@ -243,7 +105,7 @@ func (c *client) expectFrame(eventType string) frame {
 // expect reads the next frame, checks it is eventType and returns its data.
 func (c *client) expect(eventType string) any {
 	c.t.Helper()
-	return c.expectFrame(eventType).v["data"]
+	return c.expectFrame(eventType).Object["data"]
 }
 
 // expectObject is expect for an event whose data is an object.
@@ -257,11 +119,11 @@ func (c *client) expectObject(eventType string) map[string]any {
 func (c *client) expectError(code int) any {
 	c.t.Helper()
 	f := c.nextFrame()
-	if f.v == nil {
+	if f.Object == nil {
 		c.t.Fatalf("%s: got %s, want an error frame with code %d", c.u.Username, f, code)
 	}
-	e, ok := f.v["error"].(map[string]any)
-	if !ok || len(f.v) != 1 {
+	e, ok := f.Object["error"].(map[string]any)
+	if !ok || len(f.Object) != 1 {
 		c.t.Fatalf("%s: got %s, want {\"error\": {\"code\": %d, ...}}", c.u.Username, f, code)
 	}
 	assertKeys(c.t, e, "code", "detail")
@@ -313,7 +175,7 @@ func (c *client) expectErrorContaining(code int, substr string) any {
 func (c *client) expectInvalidEvent() {
 	c.t.Helper()
 	f := c.nextFrame()
-	if !jsonEqual(f.v, map[string]any{"error": "invalid event type"}) {
+	if !jsonEqual(f.Object, map[string]any{"error": "invalid event type"}) {
 		c.t.Fatalf("%s: got %s, want {\"error\": \"invalid event type\"}", c.u.Username, f)
 	}
 }
@@ -321,7 +183,7 @@ func (c *client) expectInvalidEvent() {
 // expectNothing proves no frame arrives within d.
 func (c *client) expectNothing(d time.Duration) {
 	c.t.Helper()
-	if f, ok := c.next(d); ok {
+	if f, ok := c.Next(d); ok {
 		c.t.Fatalf("%s: got unexpected frame %s", c.u.Username, f)
 	}
 }
@@ -333,7 +195,7 @@ func (c *client) expectClose() int {
 	timer := time.NewTimer(expectTimeout)
 	defer timer.Stop()
 	select {
-	case f, ok := <-c.frames:
+	case f, ok := <-c.Frames():
 		if ok {
 			c.t.Fatalf("%s: got frame %s, want the connection closed", c.u.Username, f)
 		}
@@ -341,8 +203,8 @@ func (c *client) expectClose() int {
 		c.t.Fatalf("%s: connection not closed within %v", c.u.Username, expectTimeout)
 	}
 	var ce *websocket.CloseError
-	if !errors.As(c.readErr, &ce) {
-		c.t.Fatalf("%s: connection ended without a close frame: %v", c.u.Username, c.readErr)
+	if !errors.As(c.ReadErr(), &ce) {
+		c.t.Fatalf("%s: connection ended without a close frame: %v", c.u.Username, c.ReadErr())
 	}
 	return ce.Code
 }
@@ -353,7 +215,7 @@ func (c *client) heartbeat() {
 	c.t.Helper()
 	c.send("session.heartbeat", map[string]any{})
 	f := c.nextFrame()
-	if !jsonEqual(f.v, map[string]any{"status": "success"}) {
+	if !jsonEqual(f.Object, map[string]any{"status": "success"}) {
 		c.t.Fatalf("%s: heartbeat reply %s, want {\"status\": \"success\"}", c.u.Username, f)
 	}
 }
@@ -391,7 +253,7 @@ func quiet(cs ...*client) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			got[i], ok[i] = c.next(quietPeriod)
+			got[i], ok[i] = c.Next(quietPeriod)
 		}()
 	}
 	wg.Wait()

@@ -10,8 +10,8 @@ import (
 func TestConcurrentOneToOneCreate(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	alice := s.createUser(t, "alice")
-	bob := s.createUser(t, "bob")
+	alice := s.CreateUser(t, "alice")
+	bob := s.CreateUser(t, "bob")
 	var cs []*client
 	for range 10 {
 		cs = append(cs, s.connect(t, alice), s.connect(t, bob))
@@ -34,18 +34,18 @@ func TestConcurrentOneToOneCreate(t *testing.T) {
 	}
 	var roomID any
 	for _, f := range fs {
-		if f.f.eventType() == "roomcreate.dispatch" {
-			if roomID != nil && get(t, f.f.v, "data", "id") != roomID {
-				t.Fatalf("two different rooms were created: %v and %v", roomID, get(t, f.f.v, "data", "id"))
+		if f.f.EventType() == "roomcreate.dispatch" {
+			if roomID != nil && get(t, f.f.Object, "data", "id") != roomID {
+				t.Fatalf("two different rooms were created: %v and %v", roomID, get(t, f.f.Object, "data", "id"))
 			}
-			roomID = get(t, f.f.v, "data", "id")
+			roomID = get(t, f.f.Object, "data", "id")
 			continue
 		}
-		if _, ok := f.f.v["error"]; !ok {
+		if _, ok := f.f.Object["error"]; !ok {
 			t.Fatalf("unexpected frame %s", f.f)
 		}
-		code := asInt(t, get(t, f.f.v, "error", "code"))
-		if code != 4003 || !containsString(get(t, f.f.v, "error", "detail"), "Chat already exists") {
+		code := asInt(t, get(t, f.f.Object, "error", "code"))
+		if code != 4003 || !containsString(get(t, f.f.Object, "error", "detail"), "Chat already exists") {
 			t.Errorf("a losing room.create got %s, want 4003 \"Chat already exists\"", f.f)
 		}
 	}
@@ -64,7 +64,7 @@ func TestConcurrentIdenticalReactions(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
 	alice := s.login(t, "alice")
-	bobUser := s.createUser(t, "bob")
+	bobUser := s.CreateUser(t, "bob")
 	var bobs []*client
 	for range 10 {
 		bobs = append(bobs, s.connect(t, bobUser))
@@ -85,7 +85,7 @@ func TestConcurrentIdenticalReactions(t *testing.T) {
 		}
 	}
 	for _, f := range errorFrames(fs) {
-		if !jsonEqual(f.f.v, map[string]any{"error": map[string]any{"code": 4005, "detail": "Database constraint violated."}}) {
+		if !jsonEqual(f.f.Object, map[string]any{"error": map[string]any{"code": 4005, "detail": "Database constraint violated."}}) {
 			t.Errorf("a losing reaction got %s, want 4005", f.f)
 		}
 	}
@@ -101,14 +101,14 @@ func TestConcurrentIdenticalReactions(t *testing.T) {
 func TestConcurrentAddMembersCap(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	aliceUser := s.createUser(t, "alice")
+	aliceUser := s.CreateUser(t, "alice")
 	var alices []*client
 	for range 8 {
 		alices = append(alices, s.connect(t, aliceUser))
 	}
 	var users []user
 	for i := range 8 {
-		users = append(users, s.createUser(t, fmt.Sprintf("u%d", i)))
+		users = append(users, s.CreateUser(t, fmt.Sprintf("u%d", i)))
 	}
 	group := createGroup(t, alices[0], "capped", nil, map[string]any{"max_participants": 5}, alices[1:]...)
 
@@ -126,18 +126,18 @@ func TestConcurrentAddMembersCap(t *testing.T) {
 	})
 	added := map[string]bool{}
 	for _, f := range fs {
-		if f.f.eventType() == "roomaddmembers.dispatch" {
-			for _, n := range asArray(t, get(t, f.f.v, "data", "new_members")) {
+		if f.f.EventType() == "roomaddmembers.dispatch" {
+			for _, n := range asArray(t, get(t, f.f.Object, "data", "new_members")) {
 				added[asString(t, n)] = true
 			}
-			if p := len(asArray(t, get(t, f.f.v, "data", "room", "participants"))); p > 5 {
+			if p := len(asArray(t, get(t, f.f.Object, "data", "room", "participants"))); p > 5 {
 				t.Fatalf("a broadcast shows %d participants, cap 5: %s", p, f.f)
 			}
 		}
 	}
 	for _, f := range errorFrames(fs) {
-		if asInt(t, get(t, f.f.v, "error", "code")) != 4003 ||
-			!containsString(get(t, f.f.v, "error", "detail"), "Maximum number of group participants exceeded") {
+		if asInt(t, get(t, f.f.Object, "error", "code")) != 4003 ||
+			!containsString(get(t, f.f.Object, "error", "detail"), "Maximum number of group participants exceeded") {
 			t.Errorf("a refused add got %s, want 4003 Maximum number of group participants exceeded", f.f)
 		}
 	}
@@ -157,7 +157,7 @@ func TestConcurrentIdenticalReads(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
 	alice := s.login(t, "alice")
-	bobUser := s.createUser(t, "bob")
+	bobUser := s.CreateUser(t, "bob")
 	var bobs []*client
 	for range 10 {
 		bobs = append(bobs, s.connect(t, bobUser))
@@ -178,7 +178,7 @@ func TestConcurrentIdenticalReads(t *testing.T) {
 		}
 	}
 	for _, f := range errorFrames(fs) {
-		if !jsonEqual(f.f.v, map[string]any{"error": map[string]any{"code": 4005, "detail": "Database constraint violated."}}) {
+		if !jsonEqual(f.f.Object, map[string]any{"error": map[string]any{"code": 4005, "detail": "Database constraint violated."}}) {
 			t.Errorf("a losing read got %s, want 4005", f.f)
 		}
 	}
@@ -240,9 +240,9 @@ func TestConcurrentJoinCap(t *testing.T) {
 	}
 	joined := map[string]bool{}
 	for _, f := range fs {
-		if f.f.eventType() == "roomaddmembers.dispatch" {
-			joined[asString(t, get(t, f.f.v, "data", "new_members", 0))] = true
-			if n := len(asArray(t, get(t, f.f.v, "data", "room", "subscribers"))); n > 4 {
+		if f.f.EventType() == "roomaddmembers.dispatch" {
+			joined[asString(t, get(t, f.f.Object, "data", "new_members", 0))] = true
+			if n := len(asArray(t, get(t, f.f.Object, "data", "room", "subscribers"))); n > 4 {
 				t.Fatalf("a broadcast shows %d subscribers, cap 4: %s", n, f.f)
 			}
 		}
@@ -251,7 +251,7 @@ func TestConcurrentJoinCap(t *testing.T) {
 		t.Fatalf("%d joined (%v), %d refused; want 3 and 5", len(joined), joined, len(errorFrames(fs)))
 	}
 	for _, f := range errorFrames(fs) {
-		if !containsString(get(t, f.f.v, "error", "detail"), "Maximum number of channel subscribers exceeded") {
+		if !containsString(get(t, f.f.Object, "error", "detail"), "Maximum number of channel subscribers exceeded") {
 			t.Errorf("a refused join got %s", f.f)
 		}
 	}

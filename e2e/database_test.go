@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -11,13 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chatwasm/chatwasm/internal/testserver"
 	"github.com/jackc/pgx/v5"
 )
 
 // newDatabase returns the --db value of a fresh, empty database for one
 // server, chosen by CHATWASM_TEST_DB (see the package doc). The database
 // outlives the server: its cleanup is registered first, so it runs last.
-func newDatabase(t *testing.T) string {
+func newDatabase(t testing.TB) string {
 	t.Helper()
 	v := os.Getenv("CHATWASM_TEST_DB")
 	switch {
@@ -33,9 +32,9 @@ func newDatabase(t *testing.T) string {
 
 // newPostgresDatabase creates database e2e_<random> on the server of
 // serverURL and returns its URL; the database is dropped at cleanup.
-func newPostgresDatabase(t *testing.T, serverURL string) string {
+func newPostgresDatabase(t testing.TB, serverURL string) string {
 	t.Helper()
-	name := "e2e_" + randomHex(t, 8)
+	name := "e2e_" + testserver.RandomHex(t, 8)
 	exec := func(sql string) error {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -61,14 +60,4 @@ func newPostgresDatabase(t *testing.T, serverURL string) string {
 	}
 	u.Path = "/" + name
 	return u.String()
-}
-
-// randomHex returns n random bytes, hex encoded.
-func randomHex(t *testing.T, n int) string {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatalf("random: %v", err)
-	}
-	return hex.EncodeToString(b)
 }

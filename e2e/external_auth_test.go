@@ -56,7 +56,7 @@ func TestExternalIssuer(t *testing.T) {
 	// The second connect is the same user.
 	again := s.connect(t, user{Username: "carol", Token: sign(priv, "carol")})
 	again.send("room.list", map[string]any{})
-	if rooms := asArray(t, again.nextFrame().v["data"]); len(rooms) != 1 {
+	if rooms := asArray(t, again.nextFrame().Object["data"]); len(rooms) != 1 {
 		t.Fatalf("carol's rooms on her second connection: %v", rooms)
 	}
 
@@ -64,7 +64,7 @@ func TestExternalIssuer(t *testing.T) {
 	// server's, so a provider token with her username is closed with 4001.
 	refused := func(what, tok string) {
 		t.Helper()
-		c, err := dial(t, s.wsURL(tok), nil)
+		c, err := dial(t, s.WSURL(tok), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +76,7 @@ func TestExternalIssuer(t *testing.T) {
 	refused("a provider token naming a local user", sign(priv, "alice"))
 	// Deleting carol refuses her identity from then on, instead of creating
 	// her again.
-	if status, out := s.admin(t, "DELETE", fmt.Sprintf("/admin/users/%v", sender["id"]), nil); status != 204 {
+	if status, out := s.Admin(t, "DELETE", fmt.Sprintf("/admin/users/%v", sender["id"]), nil); status != 204 {
 		t.Fatalf("DELETE carol: %d %s", status, out)
 	}
 	refused("a deleted provider user", sign(priv, "carol"))
@@ -86,7 +86,7 @@ func TestExternalIssuer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	forged, err := dial(t, s.wsURL(sign(forger, "alice")), nil)
+	forged, err := dial(t, s.WSURL(sign(forger, "alice")), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chatwasm/chatwasm/internal/testserver"
 	"github.com/gorilla/websocket"
 )
 
@@ -83,7 +84,7 @@ func TestBadFrames(t *testing.T) {
 		event string
 		data  any
 	}{
-		{"message.send", noData},
+		{"message.send", testserver.NoData},
 		{"message.send", nil},
 		{"message.send", "hello"},
 		{"message.send", []any{dm, "hi"}},
@@ -91,7 +92,7 @@ func TestBadFrames(t *testing.T) {
 		{"message.send", map[string]any{"room_id": dm, "content": "x", "extra_fields": []any{}}},
 		{"message.send", map[string]any{"room_id": dm, "content": []any{"x"}}},
 		{"message.send", map[string]any{"room_id": dm, "content": map[string]any{"text": "x"}}},
-		{"room.create", noData},
+		{"room.create", testserver.NoData},
 		{"room.create", nil},
 		{"room.create", map[string]any{"type": "GroupChat", "name": "x", "extra_fields": "y"}},
 		{"room.info", nil},
@@ -104,15 +105,15 @@ func TestBadFrames(t *testing.T) {
 		{"room.leave", "x"},
 		{"room.messages", nil},
 		{"message.read", nil},
-		{"message.acknowledged", noData},
+		{"message.acknowledged", testserver.NoData},
 		{"message.react", nil},
 		{"message.typing", nil},
 		{"message.modify", nil},
 	} {
 		alice.send(tc.event, tc.data)
 		f := alice.nextFrame()
-		e, ok := f.v["error"].(map[string]any)
-		if !ok || len(f.v) != 1 {
+		e, ok := f.Object["error"].(map[string]any)
+		if !ok || len(f.Object) != 1 {
 			t.Fatalf("%s with data %s: got %s, want an error frame", tc.event, mustJSON(tc.data), f)
 		}
 		assertKeys(t, e, "code", "detail")
@@ -148,7 +149,7 @@ func TestTextFrameTimestamps(t *testing.T) {
 			t.Fatalf("frame %s lacks %s", f, key)
 		}
 	}
-	m := assertMessage(t, f.v["data"])
+	m := assertMessage(t, f.Object["data"])
 	if _, ok := get(t, m, "sender", "id").(float64); !ok {
 		t.Fatalf("user id %v is not a JSON number", get(t, m, "sender", "id"))
 	}

@@ -41,7 +41,7 @@ func collect(t *testing.T, cs []*client, done func([]tagged) bool, strict bool) 
 			defer wg.Done()
 			for {
 				select {
-				case f, ok := <-c.frames:
+				case f, ok := <-c.Frames():
 					if !ok {
 						return
 					}
@@ -84,7 +84,7 @@ func collect(t *testing.T, cs []*client, done func([]tagged) bool, strict bool) 
 func countEvents(fs []tagged, eventType string) map[int]int {
 	n := map[int]int{}
 	for _, f := range fs {
-		if f.f.eventType() == eventType {
+		if f.f.EventType() == eventType {
 			n[f.i]++
 		}
 	}
@@ -95,7 +95,7 @@ func countEvents(fs []tagged, eventType string) map[int]int {
 func errorFrames(fs []tagged) []tagged {
 	var out []tagged
 	for _, f := range fs {
-		if _, ok := f.f.v["error"]; ok {
+		if _, ok := f.f.Object["error"]; ok {
 			out = append(out, f)
 		}
 	}
@@ -115,7 +115,7 @@ func sendAll(t *testing.T, cs []*client, req func(i int) (string, any)) {
 			defer wg.Done()
 			event, data := req(i)
 			<-start
-			errs[i] = c.trySend(event, data)
+			errs[i] = c.Send(event, data)
 		}()
 	}
 	close(start)

@@ -27,24 +27,24 @@ func createOneToOne(t *testing.T, a *client, b user, others ...*client) string {
 // its id; others are the connections that must receive roomcreate.dispatch.
 func createGroup(t *testing.T, c *client, name string, members []user, extra map[string]any, others ...*client) string {
 	t.Helper()
-	data := map[string]any{"type": "GroupChat", "name": name, "participants": ids(members...)}
-	if extra != nil {
-		data["extra_fields"] = extra
-	}
-	room := createRoom(t, c, data, others...)
-	return room["id"].(string)
+	return createNamedRoom(t, c, map[string]any{"type": "GroupChat", "name": name, "participants": ids(members...)}, extra, others)
 }
 
 // createChannel creates a Channel named name by c with subscribers and
 // returns its id.
 func createChannel(t *testing.T, c *client, name string, subscribers []user, extra map[string]any, others ...*client) string {
 	t.Helper()
-	data := map[string]any{"type": "Channel", "name": name, "subscribers": ids(subscribers...)}
+	return createNamedRoom(t, c, map[string]any{"type": "Channel", "name": name, "subscribers": ids(subscribers...)}, extra, others)
+}
+
+// createNamedRoom creates the room of data, with extra as its extra_fields
+// when not nil, and returns its id.
+func createNamedRoom(t *testing.T, c *client, data, extra map[string]any, others []*client) string {
+	t.Helper()
 	if extra != nil {
 		data["extra_fields"] = extra
 	}
-	room := createRoom(t, c, data, others...)
-	return room["id"].(string)
+	return createRoom(t, c, data, others...)["id"].(string)
 }
 
 // sendMessage sends content to room from c and expects message.dispatch on

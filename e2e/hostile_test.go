@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chatwasm/chatwasm/internal/testserver"
 )
 
 // The hostile-module suite: one real server runs every hostile module of
@@ -91,17 +93,15 @@ func hostileModuleFile(t *testing.T, wasm string) string {
 // withModuleFile starts the server with --modules path, a compile cache
 // shared by the suite's runs, and no polling of the files.
 func withModuleFile(path string) serverOption {
-	return func(c *serverConfig) {
-		c.flags = append(c.flags, "--modules", path, "--module-cache", filepath.Join(guestCache, "compile-cache"),
-			"--module-watch", "0")
-	}
+	return testserver.WithFlags("--modules", path, "--module-cache", filepath.Join(guestCache, "compile-cache"),
+		"--module-watch", "0")
 }
 
 func TestHostileModules(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, withModuleFile(hostileModuleFile(t, hostileWasm(t))))
-	carol := s.connect(t, s.createUserIn(t, cleanTenant, "carol"))
-	dave := s.connect(t, s.createUserIn(t, cleanTenant, "dave"))
+	carol := s.connect(t, s.CreateUserIn(t, cleanTenant, "carol"))
+	dave := s.connect(t, s.CreateUserIn(t, cleanTenant, "dave"))
 	cleanRoom := createGroup(t, carol, "clean", []user{dave.u}, nil, dave)
 	// unaffected proves that the clean tenant and the checker work as before:
 	// a message reaches both members, checked.
@@ -122,7 +122,7 @@ func TestHostileModules(t *testing.T) {
 		t.Run(f.mode, func(t *testing.T) {
 			// on_failure: closed fails the request with a 4006 and stores
 			// nothing; the connection stays usable.
-			closed := s.connect(t, s.createUserIn(t, faultTenant(f.mode, "closed"), "closed-"+f.mode))
+			closed := s.connect(t, s.CreateUserIn(t, faultTenant(f.mode, "closed"), "closed-"+f.mode))
 			room := createGroup(t, closed, "victim", nil, nil)
 			closed.send("message.send", map[string]any{"room_id": room, "content": "hello"})
 			closed.expectErrorDetail(4006, "Internal server error.")
@@ -134,7 +134,7 @@ func TestHostileModules(t *testing.T) {
 
 			// on_failure: open skips the module's layer: the message goes
 			// through as if the module were absent (the checker still sees it).
-			open := s.connect(t, s.createUserIn(t, faultTenant(f.mode, "open"), "open-"+f.mode))
+			open := s.connect(t, s.CreateUserIn(t, faultTenant(f.mode, "open"), "open-"+f.mode))
 			room = createGroup(t, open, "victim", nil, nil)
 			m := sendChecked(t, open, room, "hello", nil)
 			assertEqual(t, "content", m["content"], "hello")
@@ -150,8 +150,8 @@ func TestHostileModules(t *testing.T) {
 	// A module calling imports it was not granted: the calls are refused
 	// (the module carries on), and what they would have done is not done.
 	t.Run("ungranted", func(t *testing.T) {
-		owner := s.connect(t, s.createUserIn(t, ungrantedTenant, "owner"))
-		mallory := s.connect(t, s.createUserIn(t, ungrantedTenant, "mallory"))
+		owner := s.connect(t, s.CreateUserIn(t, ungrantedTenant, "owner"))
+		mallory := s.connect(t, s.CreateUserIn(t, ungrantedTenant, "mallory"))
 		room := createGroup(t, owner, "team", []user{mallory.u}, nil, mallory)
 		m := sendChecked(t, mallory, room, "hi", owner)
 		refused := asObject(t, m["refused"])
@@ -169,7 +169,7 @@ func TestHostileModules(t *testing.T) {
 	t.Run("cross_tenant", func(t *testing.T) {
 		secret := sendChecked(t, carol, cleanRoom, "secret", dave)
 		sent++
-		mallory := s.connect(t, s.createUserIn(t, crossTenant, "mallory-cross"))
+		mallory := s.connect(t, s.CreateUserIn(t, crossTenant, "mallory-cross"))
 		own := createGroup(t, mallory, "own", nil, nil)
 		target := mustJSON(map[string]any{"room_id": cleanRoom, "message_id": secret["id"], "user_id": carol.u.ID})
 		m := sendChecked(t, mallory, own, target, nil)
@@ -197,7 +197,7 @@ func TestHostileModules(t *testing.T) {
 	// module fails with that error, and the operation's transaction rolls
 	// back: the message is stored neither once nor twice.
 	t.Run("next_twice", func(t *testing.T) {
-		u := s.connect(t, s.createUserIn(t, nextTwiceTenant, "twice"))
+		u := s.connect(t, s.CreateUserIn(t, nextTwiceTenant, "twice"))
 		room := createGroup(t, u, "twice", nil, nil)
 		u.send("message.send", map[string]any{"room_id": room, "content": "once"})
 		u.expectErrorDetail(4006, "next may be called only once per hook call")
@@ -209,7 +209,7 @@ func TestHostileModules(t *testing.T) {
 
 	// After all of it the server still serves: health, and every tenant's
 	// connection still answers.
-	resp, err := http.Get(s.url("/healthz"))
+	resp, err := http.Get(s.URL("/healthz"))
 	if err != nil {
 		t.Fatalf("GET /healthz: %v", err)
 	}
@@ -247,7 +247,7 @@ func TestHostileModules(t *testing.T) {
 // metricsText returns the server's /metrics page.
 func (s *server) metricsText(t *testing.T) string {
 	t.Helper()
-	resp, err := http.Get(s.url("/metrics"))
+	resp, err := http.Get(s.URL("/metrics"))
 	if err != nil {
 		t.Fatalf("GET /metrics: %v", err)
 	}
@@ -287,7 +287,7 @@ func (s *server) waitLog(t *testing.T, subs ...string) {
 	t.Helper()
 	deadline := time.Now().Add(expectTimeout)
 	for {
-		for _, line := range strings.Split(s.log.String(), "\n") {
+		for _, line := range strings.Split(s.Log(), "\n") {
 			if containsAll(line, subs) {
 				return
 			}

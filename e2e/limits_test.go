@@ -13,10 +13,10 @@ import (
 func TestConnectionsPerUserFlag(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, withFlags("--max-conns-per-user", "2"))
-	alice := s.createUser(t, "alice")
+	alice := s.CreateUser(t, "alice")
 	first := s.connect(t, alice)
 	s.connect(t, alice)
-	over, err := dial(t, s.wsURL(alice.Token), nil)
+	over, err := dial(t, s.WSURL(alice.Token), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,15 +25,15 @@ func TestConnectionsPerUserFlag(t *testing.T) {
 		t.Fatalf("third connection closed with %d, want 1008", code)
 	}
 	s.login(t, "bob").heartbeat()
-	first.close()
+	first.Close()
 	deadline := time.Now().Add(expectTimeout)
 	for {
-		c, err := dial(t, s.wsURL(alice.Token), nil)
+		c, err := dial(t, s.WSURL(alice.Token), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		c.u = alice
-		if f, ok := c.next(expectTimeout); ok && f.eventType() == "chat.notifications" {
+		if f, ok := c.Next(expectTimeout); ok && f.EventType() == "chat.notifications" {
 			c.heartbeat()
 			return
 		}
@@ -56,7 +56,7 @@ func TestFrameRateFlag(t *testing.T) {
 	}
 	for i := range frames {
 		f := alice.nextFrame()
-		if !jsonEqual(f.v, map[string]any{"status": "success"}) {
+		if !jsonEqual(f.Object, map[string]any{"status": "success"}) {
 			t.Fatalf("answer %d: %s", i, f)
 		}
 	}

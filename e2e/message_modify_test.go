@@ -112,14 +112,14 @@ func testMessageDelete(t *testing.T, opts ...serverOption) {
 	} {
 		bob.send(req.event, req.data)
 		f := bob.nextFrame()
-		code, _ := get(t, f.v, "error", "code").(float64)
+		code, _ := get(t, f.Object, "error", "code").(float64)
 		if req.event == "message.send" {
 			if code < 4002 || code > 4004 {
 				t.Fatalf("reply to a deleted message: got %s, want a 4002/4003/4004 error", f)
 			}
 			continue
 		}
-		if code != 4004 || get(t, f.v, "error", "detail") != "Resource not found." {
+		if code != 4004 || get(t, f.Object, "error", "detail") != "Resource not found." {
 			t.Fatalf("%s of a deleted message: got %s, want 4004 Resource not found.", req.event, f)
 		}
 	}

@@ -185,7 +185,7 @@ func TestMessageReplyForward(t *testing.T) {
 		alice.send("message.send", map[string]any{"room_id": dm, "content": "leak?",
 			"extra_fields": map[string]any{key: hidden["id"]}})
 		f := alice.nextFrame()
-		code, _ := get(t, f.v, "error", "code").(float64)
+		code, _ := get(t, f.Object, "error", "code").(float64)
 		if code != 4002 && code != 4003 && code != 4004 {
 			t.Fatalf("%s of an inaccessible message: got %s, want a 4002/4003/4004 error", key, f)
 		}

@@ -44,7 +44,7 @@ func TestMultiNodeDeleteUserDisconnects(t *testing.T) {
 	// Their tokens no longer connect, on either node.
 	for _, s := range []*server{n1, n2} {
 		for _, u := range []user{a1.u, d1.u} {
-			c, err := dial(t, s.wsURL(u.Token), nil)
+			c, err := dial(t, s.WSURL(u.Token), nil)
 			if err != nil {
 				t.Fatalf("dial as deleted %s: %v", u.Username, err)
 			}

@@ -20,7 +20,7 @@ const (
 func listenerPIDs(t *testing.T, s *server, id string) []int32 {
 	t.Helper()
 	var out []int32
-	for _, r := range pgQuery(t, s.db, `SELECT pid FROM pg_stat_activity
+	for _, r := range pgQuery(t, s.DB, `SELECT pid FROM pg_stat_activity
 		WHERE application_name = $1 AND datname = current_database()`, pgbroker.ListenerApplicationName(id)) {
 		out = append(out, r[0].(int32))
 	}
@@ -57,13 +57,13 @@ func TestMultiNodeListenerKilled(t *testing.T) {
 
 	pid := listenerPID(t, n1, id1)
 	other := listenerPID(t, n2, id2)
-	if ok := pgQuery(t, n1.db, "SELECT pg_terminate_backend($1)", pid); len(ok) != 1 || ok[0][0] != true {
+	if ok := pgQuery(t, n1.DB, "SELECT pg_terminate_backend($1)", pid); len(ok) != 1 || ok[0][0] != true {
 		t.Fatalf("pg_terminate_backend(%d) = %v", pid, ok)
 	}
 	eventually(t, "node 1 reconnects its listener", func() bool { return n1.metric(t, metricReconnects) == 1 })
 	assertEqual(t, "node 1's "+metricListenLost, n1.metric(t, metricListenLost), 1.0)
 	for _, line := range []string{"listening connection lost; reconnecting", "listening connection re-established"} {
-		if !strings.Contains(n1.log.String(), line) {
+		if !strings.Contains(n1.Log(), line) {
 			t.Fatalf("node 1's log lacks %q", line)
 		}
 	}

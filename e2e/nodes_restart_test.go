@@ -37,7 +37,7 @@ func stream(t *testing.T, c *client, roomID string) *streamer {
 				return
 			case <-tick.C:
 			}
-			if err := c.trySend("message.send", map[string]any{"room_id": roomID, "content": streamContent(s.sent)}); err != nil {
+			if err := c.Send("message.send", map[string]any{"room_id": roomID, "content": streamContent(s.sent)}); err != nil {
 				s.err = err
 				return
 			}
@@ -95,16 +95,16 @@ func closedGoingAway(t *testing.T, c *client) {
 	defer timer.Stop()
 	for {
 		select {
-		case f, ok := <-c.frames:
-			if ok && f.eventType() == "message.dispatch" {
+		case f, ok := <-c.Frames():
+			if ok && f.EventType() == "message.dispatch" {
 				continue
 			}
 			if ok {
 				t.Fatalf("%s: got %s while its node stopped", c.u.Username, f)
 			}
 			var ce *websocket.CloseError
-			if !errors.As(c.readErr, &ce) || ce.Code != websocket.CloseGoingAway {
-				t.Fatalf("%s: connection ended with %v, want close 1001", c.u.Username, c.readErr)
+			if !errors.As(c.ReadErr(), &ce) || ce.Code != websocket.CloseGoingAway {
+				t.Fatalf("%s: connection ended with %v, want close 1001", c.u.Username, c.ReadErr())
 			}
 			return
 		case <-timer.C:
@@ -131,7 +131,7 @@ func TestMultiNodeRestart(t *testing.T) {
 
 	s := stream(t, a1, g)
 	time.Sleep(10 * sendInterval)
-	if err := n2.stop(); err != nil {
+	if err := n2.Stop(); err != nil {
 		t.Fatalf("stop node 2: %v", err)
 	}
 	closedGoingAway(t, b2)
@@ -148,8 +148,8 @@ func TestMultiNodeRestart(t *testing.T) {
 	b := n2.connect(t, b2.u)
 	d := n2.connect(t, d2.u)
 	for room, want := range map[string]string{g: "m0000", dm: "while node 2 is down"} {
-		if !strings.Contains(mustJSON(b.notifications[room]), want) {
-			t.Fatalf("bob's notifications after the restart = %s, want %q pending in room %s", mustJSON(b.notifications), want, room)
+		if !strings.Contains(mustJSON(b.Notifications[room]), want) {
+			t.Fatalf("bob's notifications after the restart = %s, want %q pending in room %s", mustJSON(b.Notifications), want, room)
 		}
 	}
 	time.Sleep(10 * sendInterval)

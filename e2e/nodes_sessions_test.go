@@ -11,7 +11,7 @@ import (
 func sessionsOf(t *testing.T, s *server, userID int64) map[string]int64 {
 	t.Helper()
 	out := map[string]int64{}
-	for _, r := range pgQuery(t, s.db, "SELECT channel_name, last_seen FROM sessions WHERE user_id = $1", userID) {
+	for _, r := range pgQuery(t, s.DB, "SELECT channel_name, last_seen FROM sessions WHERE user_id = $1", userID) {
 		out[r[0].(string)] = r[1].(int64)
 	}
 	return out
@@ -71,19 +71,19 @@ func TestMultiNodeSessions(t *testing.T) {
 	// carol is offline while a message for her is sent on node 1; she
 	// connects on node 2 and finds it pending, acknowledges it there (alice
 	// hears of it on both nodes), and on node 1 nothing is pending any more.
-	carol := n1.createUser(t, "carol")
+	carol := n1.CreateUser(t, "carol")
 	a1.send("room.create", map[string]any{"type": "GroupChat", "name": "G", "participants": ids(b2.u, carol)})
 	g := getString(t, expectOnly(t, "roomcreate.dispatch", all, all), "id")
 	m := sendMessage(t, a1, g, "while carol is away", a2, b2)
 	c2 := n2.connect(t, carol)
-	if got := notificationSet(t, c2.notifications); len(got) != 1 || !strings.Contains(got[0], m["id"].(string)) {
-		t.Fatalf("carol's notifications on node 2 = %s, want the message sent on node 1", mustJSON(c2.notifications))
+	if got := notificationSet(t, c2.Notifications); len(got) != 1 || !strings.Contains(got[0], m["id"].(string)) {
+		t.Fatalf("carol's notifications on node 2 = %s, want the message sent on node 1", mustJSON(c2.Notifications))
 	}
 	all = append(all, c2)
 	c2.send("message.acknowledged", map[string]any{"message_id": m["id"]})
 	expectOnly(t, "messagedelivered.dispatch", []*client{a1, a2}, all)
 	c1 := n1.connect(t, carol)
-	assertEqual(t, "carol's notifications on node 1 after acknowledging on node 2", c1.notifications, map[string]any{})
+	assertEqual(t, "carol's notifications on node 1 after acknowledging on node 2", c1.Notifications, map[string]any{})
 	if got := sessionsOf(t, n1, carol.ID); len(got) != 2 {
 		t.Fatalf("carol's sessions %v: want one per connection", got)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chatwasm/chatwasm/internal/testserver"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -31,7 +32,7 @@ func requirePostgres(t *testing.T) {
 // withNodeID starts the server with --node-id, which names its connections'
 // channels and its broker listener.
 func withNodeID(id string) serverOption {
-	return func(c *serverConfig) { c.flags = append(c.flags, "--node-id", id) }
+	return testserver.WithFlags("--node-id", id)
 }
 
 // twoNodes starts two nodes on one fresh PostgreSQL database, with random
@@ -40,7 +41,7 @@ func withNodeID(id string) serverOption {
 func twoNodes(t *testing.T, opts ...serverOption) (n1, n2 *server, id1, id2 string) {
 	t.Helper()
 	requirePostgres(t)
-	id1, id2 = "n1-"+randomHex(t, 4), "n2-"+randomHex(t, 4)
+	id1, id2 = "n1-"+testserver.RandomHex(t, 4), "n2-"+testserver.RandomHex(t, 4)
 	n1 = startServer(t, append([]serverOption{withNodeID(id1)}, opts...)...)
 	n2 = startServer(t, append([]serverOption{withNodeID(id2), sharingDatabaseWith(n1)}, opts...)...)
 	return n1, n2, id1, id2
@@ -91,7 +92,7 @@ func pgQuery(t *testing.T, url, sql string, args ...any) [][]any {
 // server's /metrics, or -1 when the server does not expose it.
 func (s *server) metric(t *testing.T, name string) float64 {
 	t.Helper()
-	resp, err := httpClient.Get(s.url("/metrics"))
+	resp, err := httpClient.Get(s.URL("/metrics"))
 	if err != nil {
 		t.Fatalf("GET /metrics: %v", err)
 	}

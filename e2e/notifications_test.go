@@ -34,8 +34,8 @@ func notificationSet(t *testing.T, data map[string]any) []string {
 func pending(t *testing.T, s *server, u user) []string {
 	t.Helper()
 	c := s.connect(t, u)
-	defer c.close()
-	return notificationSet(t, c.notifications)
+	defer c.Close()
+	return notificationSet(t, c.Notifications)
 }
 
 func sorted(xs ...string) []string {
@@ -47,7 +47,7 @@ func TestNotifications(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
 	alice := s.login(t, "alice")
-	assertEqual(t, "notifications of a new user", alice.notifications, map[string]any{})
+	assertEqual(t, "notifications of a new user", alice.Notifications, map[string]any{})
 	bob := s.login(t, "bob")
 	carol := s.login(t, "carol")
 	group := createGroup(t, alice, "G", []user{bob.u, carol.u}, nil, bob, carol)
@@ -111,5 +111,5 @@ func TestNotificationsDisabled(t *testing.T) {
 	// No notification was created: a node with notifications on, on the
 	// same database, has nothing to deliver.
 	on := startServer(t, sharingDatabaseWith(s))
-	assertEqual(t, "notifications created while disabled", on.connect(t, bob.u).notifications, map[string]any{})
+	assertEqual(t, "notifications created while disabled", on.connect(t, bob.u).Notifications, map[string]any{})
 }

@@ -55,7 +55,7 @@ func TestRoomCreateGroup(t *testing.T) {
 	var others []user
 	others = append(others, bob.u)
 	for _, n := range []string{"u1", "u2", "u3", "u4", "u5", "u6"} {
-		others = append(others, s.createUser(t, n))
+		others = append(others, s.CreateUser(t, n))
 	}
 
 	room := createRoom(t, alice, map[string]any{
@@ -139,7 +139,7 @@ func TestRoomCreateChannel(t *testing.T) {
 	bob := s.login(t, "bob")
 	subs := []user{bob.u}
 	for _, n := range []string{"s1", "s2", "s3", "s4", "s5", "s6"} {
-		subs = append(subs, s.createUser(t, n))
+		subs = append(subs, s.CreateUser(t, n))
 	}
 
 	room := createRoom(t, alice, map[string]any{"type": "Channel", "name": "News", "subscribers": ids(subs...)}, bob)

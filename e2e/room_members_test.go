@@ -135,7 +135,7 @@ func TestRoomAddMembers(t *testing.T) {
 	carol := s.login(t, "carol")
 	carol2 := s.connect(t, carol.u)
 	dave := s.login(t, "dave")
-	erin := s.createUser(t, "erin")
+	erin := s.CreateUser(t, "erin")
 	group := createGroup(t, alice, "G", []user{bob.u}, nil, bob)
 
 	alice.send("room.add_members", map[string]any{"room_id": group, "members": []int64{carol.u.ID}})
@@ -305,11 +305,11 @@ func TestRoomRemoveLastMemberDeletes(t *testing.T) {
 	group := createGroup(t, alice, "solo", nil, nil)
 	alice.send("room.remove_members", map[string]any{"room_id": group, "members": []int64{alice.u.ID}})
 	f := alice.nextFrame()
-	switch f.eventType() {
+	switch f.EventType() {
 	case "roomdelete.dispatch":
-		assertEqual(t, "roomdelete", f.v["data"], map[string]any{"room_id": group})
+		assertEqual(t, "roomdelete", f.Object["data"], map[string]any{"room_id": group})
 	case "roomexit.dispatch":
-		assertEqual(t, "roomexit message", get(t, f.v, "data", "message"), "You have been removed by alice")
+		assertEqual(t, "roomexit message", get(t, f.Object, "data", "message"), "You have been removed by alice")
 	default:
 		t.Fatalf("removing the last member: got %s, want roomdelete (or roomexit)", f)
 	}

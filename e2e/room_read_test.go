@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"testing"
+
+	"github.com/chatwasm/chatwasm/internal/testserver"
 )
 
 func TestRoomList(t *testing.T) {
@@ -51,7 +53,7 @@ func TestRoomList(t *testing.T) {
 	}
 
 	// data is ignored by room.list.
-	bob.send("room.list", noData)
+	bob.send("room.list", testserver.NoData)
 	assertEqual(t, "room.list without data", len(asArray(t, bob.expect("roomlist.dispatch"))), 1)
 	bob.send("room.list", nil)
 	assertEqual(t, "room.list with null data", len(asArray(t, bob.expect("roomlist.dispatch"))), 1)

@@ -3,6 +3,8 @@ package e2e
 import (
 	"testing"
 	"time"
+
+	"github.com/chatwasm/chatwasm/internal/testserver"
 )
 
 func TestHeartbeatAndDevices(t *testing.T) {
@@ -16,10 +18,10 @@ func TestHeartbeatAndDevices(t *testing.T) {
 	// The heartbeat reply goes to the asking connection only.
 	a2.heartbeat()
 	quiet(a1, a3, bob)
-	a2.send("session.heartbeat", noData)
-	assertEqual(t, "heartbeat without data", a2.nextFrame().v, map[string]any{"status": "success"})
+	a2.send("session.heartbeat", testserver.NoData)
+	assertEqual(t, "heartbeat without data", a2.nextFrame().Object, map[string]any{"status": "success"})
 	a2.send("session.heartbeat", nil)
-	assertEqual(t, "heartbeat with null data", a2.nextFrame().v, map[string]any{"status": "success"})
+	assertEqual(t, "heartbeat with null data", a2.nextFrame().Object, map[string]any{"status": "success"})
 
 	// "→me" results reach every connection of the user.
 	a3.send("room.list", map[string]any{})
@@ -31,7 +33,7 @@ func TestHeartbeatAndDevices(t *testing.T) {
 	sendMessage(t, bob, dm, "to all of alice", a1, a2, a3)
 
 	// Closing one connection leaves the others working.
-	a2.close()
+	a2.Close()
 	sendMessage(t, a1, dm, "still here", a3, bob)
 	a3.heartbeat()
 	quiet(a1, a3, bob)
@@ -44,7 +46,7 @@ func TestFanOutFollowsDBMembership(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, withInactivityThreshold(time.Second))
 	alice := s.login(t, "alice")
-	bob := s.createUser(t, "bob")
+	bob := s.CreateUser(t, "bob")
 	carol := s.login(t, "carol")
 	// bob is offline while made a member.
 	group := createGroup(t, alice, "G", []user{bob}, nil)
@@ -67,18 +69,18 @@ func TestRestartKeepsState(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
 	alice := s.login(t, "alice")
-	bob := s.createUser(t, "bob")
+	bob := s.CreateUser(t, "bob")
 	dm := createOneToOne(t, alice, bob)
 	m := sendMessage(t, alice, dm, "before the restart")
-	if err := s.stop(); err != nil {
+	if err := s.Stop(); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
 	alice.expectClose()
 
 	s2 := startServer(t, sharingDatabaseWith(s))
 	b := s2.connect(t, bob)
-	if _, ok := b.notifications[dm]; !ok {
-		t.Fatalf("bob's notifications after the restart = %s, want the 1-1's message", mustJSON(b.notifications))
+	if _, ok := b.Notifications[dm]; !ok {
+		t.Fatalf("bob's notifications after the restart = %s, want the 1-1's message", mustJSON(b.Notifications))
 	}
 	assertEqual(t, "history after the restart", messageIDs(t, history(t, b, dm)), []string{m["id"].(string)})
 	a := s2.connect(t, alice.u)

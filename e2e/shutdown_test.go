@@ -17,7 +17,7 @@ func TestGracefulShutdown(t *testing.T) {
 	dm := createOneToOne(t, alice, bob.u, alice2, bob)
 	sendMessage(t, bob, dm, "before shutdown", alice, alice2)
 
-	if err := s.stop(); err != nil {
+	if err := s.Stop(); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
 	for _, c := range []*client{alice, alice2, bob} {
@@ -25,7 +25,7 @@ func TestGracefulShutdown(t *testing.T) {
 			t.Errorf("%s: close code %d on shutdown, want 1001 (going away) or 1000", c.u.Username, code)
 		}
 	}
-	if _, err := dial(t, s.wsURL(bob.u.Token), nil); err == nil {
+	if _, err := dial(t, s.WSURL(bob.u.Token), nil); err == nil {
 		t.Fatalf("the server still accepts connections after exiting")
 	}
 }

@@ -10,9 +10,9 @@ import (
 func TestTenantIsolation(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	alice := s.connect(t, s.createUserIn(t, "acme", "alice"))
-	bob := s.connect(t, s.createUserIn(t, "acme", "bob"))
-	eve := s.connect(t, s.createUserIn(t, "evil", "eve"))
+	alice := s.connect(t, s.CreateUserIn(t, "acme", "alice"))
+	bob := s.connect(t, s.CreateUserIn(t, "acme", "bob"))
+	eve := s.connect(t, s.CreateUserIn(t, "evil", "eve"))
 	dan := s.login(t, "dan") // default tenant
 
 	// Cross-tenant ids are unknown users.
@@ -55,7 +55,7 @@ func TestTenantIsolation(t *testing.T) {
 	} {
 		eve.send(req.event, req.data)
 		f := eve.nextFrame()
-		if !jsonEqual(f.v, map[string]any{"error": map[string]any{"code": 4004, "detail": "Resource not found."}}) {
+		if !jsonEqual(f.Object, map[string]any{"error": map[string]any{"code": 4004, "detail": "Resource not found."}}) {
 			t.Errorf("eve %s on acme's room/message: got %s, want 4004 Resource not found.", req.event, f)
 		}
 	}
@@ -71,7 +71,7 @@ func TestTenantIsolation(t *testing.T) {
 	alice.send("message.send", map[string]any{"room_id": group, "content": "fwd",
 		"extra_fields": map[string]any{"forwarded_from_id": em["id"]}})
 	f := alice.nextFrame()
-	if _, ok := f.v["error"]; !ok {
+	if _, ok := f.Object["error"]; !ok {
 		t.Fatalf("forwarding another tenant's message: got %s, want an error", f)
 	}
 	quiet(alice, bob, eve, dan)

@@ -20,7 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/chatwasm/chatwasm/host/wasm"
-	"github.com/chatwasm/chatwasm/modules/examples/conformance/harness"
+	"github.com/chatwasm/chatwasm/internal/modkit"
 )
 
 // builds are the ways a module may be built with the header: each must
@@ -88,7 +88,7 @@ func call(t *testing.T, m *wasm.Module, export string, in []byte) []byte {
 func eachBuild(t *testing.T, fn func(t *testing.T, m *wasm.Module)) {
 	t.Helper()
 	if _, err := exec.LookPath("clang"); err != nil {
-		harness.Unavailable(t, "clang is not installed: run scripts/install-toolchains c")
+		modkit.Unavailable(t, "clang is not installed: run scripts/install-toolchains c")
 	}
 	if setupOnce.Do(func() { setupErr = setup() }); setupErr != nil {
 		t.Fatal(setupErr)

@@ -1,16 +1,15 @@
 // Package rust_test checks the Rust guest SDK against the real host through
-// its probe module, testdata/probe (see sdktest.Probe).
+// its probe module, testdata/probe (see modkit.Probe).
 package rust_test
 
 import (
 	"path/filepath"
 	"testing"
 
-	"github.com/chatwasm/chatwasm/guest-sdk/sdktest"
-	"github.com/chatwasm/chatwasm/modules/examples/conformance/harness"
+	"github.com/chatwasm/chatwasm/internal/modkit"
 )
 
 func TestSDK(t *testing.T) {
-	sdktest.RequireRust(t)
-	sdktest.Probe(t, harness.Make(t, filepath.Join("testdata", "probe"), "rust"))
+	modkit.RequireRust(t)
+	modkit.Probe(t, modkit.Make(t, filepath.Join("testdata", "probe"), "rust"))
 }

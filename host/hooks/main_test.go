@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/hooks"
+	"github.com/chatwasm/chatwasm/internal/modkit"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 )
@@ -136,36 +137,27 @@ func buildWasm(dir, src, tags string, env, inputs []string) (string, error) {
 // the built guests, and returns its path.
 func writeFile(t testing.TB, dir, yaml string) string {
 	t.Helper()
-	yaml = strings.ReplaceAll(yaml, "{{readme}}", guestReadme)
-	yaml = strings.ReplaceAll(yaml, "{{guest2}}", guestV2)
-	yaml = strings.ReplaceAll(yaml, "{{guest}}", guestV1)
 	path := filepath.Join(dir, "modules.yaml")
-	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(withGuests(yaml)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path
 }
 
-// newManager loads yaml with opts (a fresh registry and the shared compile
-// cache by default) and closes the manager when the test ends.
+// newManager loads yaml with opts (the shared compile cache by default) and
+// closes the manager when the test ends.
 func newManager(t testing.TB, yaml string, opts hooks.Options) *hooks.Manager {
 	t.Helper()
 	if opts.CacheDir == "" {
 		opts.CacheDir = cacheDir
 	}
-	if opts.Registerer == nil {
-		opts.Registerer = prometheus.NewRegistry()
-	}
-	m, err := hooks.NewManager(context.Background(), writeFile(t, t.TempDir(), yaml), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := m.Close(context.Background()); err != nil {
-			t.Error(err)
-		}
-	})
-	return m
+	return modkit.Manager(t, withGuests(yaml), opts)
+}
+
+// withGuests is yaml with the paths of the guest modules in place of
+// {{guest}}, {{guest2}} and {{readme}}.
+func withGuests(yaml string) string {
+	return strings.NewReplacer("{{readme}}", guestReadme, "{{guest2}}", guestV2, "{{guest}}", guestV1).Replace(yaml)
 }
 
 // acquire returns m's current set, released when the test ends.

@@ -1,6 +1,6 @@
 // Package proclog captures the output of a chatwasm server process, for the
-// tests that run the real binary (e2e, guest-sdk/go/modtest): everything it
-// wrote, and the address of its "msg=listening addr=HOST:PORT" line.
+// tests that run the real binary (internal/testserver): everything it wrote,
+// up to a limit, and the address of its "msg=listening addr=HOST:PORT" line.
 package proclog
 
 import (
@@ -20,10 +20,17 @@ type Log struct {
 	scanned   int
 	found     bool
 	listening chan string
+	// max is how many bytes the log keeps (0: all); a long benchmark
+	// must not hold everything its servers wrote.
+	max int
 }
 
-// New returns an empty Log.
+// New returns an empty Log that keeps everything.
 func New() *Log { return &Log{listening: make(chan string, 1)} }
+
+// NewLimited returns an empty Log that keeps the first max bytes written
+// and drops the rest.
+func NewLimited(max int) *Log { return &Log{listening: make(chan string, 1), max: max} }
 
 // Listening receives the address of the first "listening" line, once.
 func (l *Log) Listening() <-chan string { return l.listening }
@@ -32,7 +39,11 @@ func (l *Log) Listening() <-chan string { return l.listening }
 func (l *Log) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.buf.Write(p)
+	keep := p
+	if l.max > 0 {
+		keep = p[:min(len(p), max(l.max-l.buf.Len(), 0))]
+	}
+	l.buf.Write(keep)
 	for !l.found {
 		rest := l.buf.Bytes()[l.scanned:]
 		i := bytes.IndexByte(rest, '\n')

@@ -2,6 +2,7 @@ package proclog
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -28,5 +29,24 @@ func TestListening(t *testing.T) {
 	}
 	if want := "time=1 level=INFO msg=starting\n"; l.String()[:len(want)] != want {
 		t.Errorf("log %q", l.String())
+	}
+}
+
+// TestLimited: a limited log keeps the first bytes only, and still finds a
+// listening line within them.
+func TestLimited(t *testing.T) {
+	l := NewLimited(64)
+	fmt.Fprint(l, "msg=listening addr=127.0.0.1:8080\n")
+	fmt.Fprint(l, strings.Repeat("x", 100))
+	if got := len(l.String()); got != 64 {
+		t.Errorf("kept %d bytes, want 64", got)
+	}
+	select {
+	case addr := <-l.Listening():
+		if addr != "127.0.0.1:8080" {
+			t.Errorf("address %q", addr)
+		}
+	default:
+		t.Fatal("no address reported")
 	}
 }

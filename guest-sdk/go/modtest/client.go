@@ -2,14 +2,12 @@ package modtest
 
 import (
 	"encoding/json"
-	"net/url"
 	"reflect"
-	"sync"
 	"testing"
 	"time"
 
 	chatwasm "github.com/chatwasm/chatwasm/guest-sdk/go"
-	"github.com/gorilla/websocket"
+	"github.com/chatwasm/chatwasm/internal/testserver"
 )
 
 // Waits of a client: ExpectTimeout bounds every expected frame, QuietPeriod
@@ -34,11 +32,9 @@ type Frame struct {
 // Client is one WebSocket connection of a user. A reader goroutine queues
 // every frame, so a timed-out wait leaves the connection usable.
 type Client struct {
-	t      testing.TB
-	User   User
-	conn   *websocket.Conn
-	frames chan Frame
-	mu     sync.Mutex
+	t    testing.TB
+	User User
+	conn *testserver.Conn
 }
 
 // Connect opens a WebSocket of u and reads the chat.notifications frame the
@@ -46,51 +42,13 @@ type Client struct {
 // connection is closed when the test ends.
 func (s *Server) Connect(t testing.TB, u User) *Client {
 	t.Helper()
-	ws := url.URL{Scheme: "ws", Host: s.Addr, Path: "/messaging/", RawQuery: url.Values{"token": {u.Token}}.Encode()}
-	d := websocket.Dialer{HandshakeTimeout: ExpectTimeout}
-	conn, _, err := d.Dial(ws.String(), nil)
-	if err != nil {
-		t.Fatalf("modtest: connect %s: %v", u.Username, err)
-	}
-	c := &Client{t: t, User: u, conn: conn, frames: make(chan Frame, 1024)}
-	go c.read()
-	t.Cleanup(func() { _ = c.conn.Close() })
-	if s.notifications {
-		c.Expect("chat.notifications", nil)
-	}
-	return c
-}
-
-func (c *Client) read() {
-	defer close(c.frames)
-	for {
-		_, raw, err := c.conn.ReadMessage()
-		if err != nil {
-			return
-		}
-		f := Frame{Raw: raw}
-		var v struct {
-			EventType string          `json:"eventType"`
-			Data      json.RawMessage `json:"data"`
-			Error     json.RawMessage `json:"error"`
-		}
-		if json.Unmarshal(raw, &v) == nil {
-			f.EventType, f.Data, f.Error = v.EventType, v.Data, v.Error
-		}
-		c.frames <- f
-	}
+	return &Client{t: t, User: u, conn: s.srv.Connect(t, u.Token)}
 }
 
 // Send sends {"event_type": eventType, "data": data}.
 func (c *Client) Send(eventType string, data any) {
 	c.t.Helper()
-	b, err := json.Marshal(map[string]any{"event_type": eventType, "data": data})
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := c.conn.WriteMessage(websocket.TextMessage, b); err != nil {
+	if err := c.conn.Send(eventType, data); err != nil {
 		c.t.Fatalf("modtest: %s sends %s: %v", c.User.Username, eventType, err)
 	}
 }
@@ -98,16 +56,20 @@ func (c *Client) Send(eventType string, data any) {
 // Next returns the next frame, failing the test after ExpectTimeout.
 func (c *Client) Next() Frame {
 	c.t.Helper()
-	select {
-	case f, ok := <-c.frames:
-		if !ok {
-			c.t.Fatalf("modtest: %s: connection closed", c.User.Username)
-		}
-		return f
-	case <-time.After(ExpectTimeout):
-		c.t.Fatalf("modtest: %s: no frame within %v", c.User.Username, ExpectTimeout)
+	f, ok := c.conn.Next(ExpectTimeout)
+	if !ok {
+		c.t.Fatalf("modtest: %s: no frame within %v (%v)", c.User.Username, ExpectTimeout, c.conn.ReadErr())
 	}
-	return Frame{}
+	out := Frame{Raw: f.Raw}
+	var v struct {
+		EventType string          `json:"eventType"`
+		Data      json.RawMessage `json:"data"`
+		Error     json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(f.Raw, &v) == nil {
+		out.EventType, out.Data, out.Error = v.EventType, v.Data, v.Error
+	}
+	return out
 }
 
 // Expect returns the data of the next frame, failing the test unless its
@@ -142,20 +104,19 @@ func (c *Client) ExpectError(code int, detail any) {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	if e.Code != code || !JSONEqual(e.Detail, want) {
-		c.t.Fatalf("modtest: %s: got %s, want error %d %s", c.User.Username, f.Raw, code, want)
+	if e.Code != code {
+		c.t.Fatalf("modtest: %s: got %s, want code %d", c.User.Username, f.Raw, code)
+	}
+	if !JSONEqual(e.Detail, want) {
+		c.t.Fatalf("modtest: %s: got %s, want detail %s", c.User.Username, f.Raw, want)
 	}
 }
 
 // ExpectNothing fails the test if a frame arrives within QuietPeriod.
 func (c *Client) ExpectNothing() {
 	c.t.Helper()
-	select {
-	case f, ok := <-c.frames:
-		if ok {
-			c.t.Fatalf("modtest: %s: unexpected frame %s", c.User.Username, f.Raw)
-		}
-	case <-time.After(QuietPeriod):
+	if f, ok := c.conn.Next(QuietPeriod); ok {
+		c.t.Fatalf("modtest: %s: unexpected frame %s", c.User.Username, f.Raw)
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/wasm"
-	"github.com/chatwasm/chatwasm/modules/examples/conformance/harness"
+	"github.com/chatwasm/chatwasm/internal/modkit"
 	"github.com/tetratelabs/wazero"
 )
 
@@ -95,10 +95,10 @@ func benchDeployment(path string) string {
 //
 //	go test -run '^$' -bench . -benchmem ./modules/examples/conformance/
 func BenchmarkModeration(b *testing.B) {
-	root := harness.Root(b)
+	root := modkit.Root(b)
 	clean, banned := benchArgs(b, benchClean), benchArgs(b, benchBanned)
 	b.Run("none", func(b *testing.B) {
-		s := harness.Load(b, "modules: []\n", hooks.Options{})
+		s := modkit.Load(b, "modules: []\n", hooks.Options{})
 		b.Run("clean", func(b *testing.B) { benchCall(b, s, clean, false) })
 		b.Run("banned", func(b *testing.B) { benchCall(b, s, banned, false) })
 	})
@@ -109,7 +109,7 @@ func BenchmarkModeration(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			s := harness.Load(b, benchDeployment(path), hooks.Options{})
+			s := modkit.Load(b, benchDeployment(path), hooks.Options{})
 			b.Run("clean", func(b *testing.B) { benchCall(b, s, clean, false) })
 			b.Run("banned", func(b *testing.B) { benchCall(b, s, banned, true) })
 			b.Run("compile", func(b *testing.B) { benchCompile(b, wasmBytes) })
@@ -126,11 +126,11 @@ func BenchmarkModeration(b *testing.B) {
 func benchCall(b *testing.B, s *hooks.Set, args []byte, reject bool) {
 	out := benchOutput(b)
 	def := func(context.Context, []byte) ([]byte, error) { return out, nil }
-	r := harness.Run(b, s, benchHook, benchCaller, args, def)
+	r := modkit.Run(b, s, benchHook, benchCaller, args, def)
 	switch {
 	case reject && (r.Code != abi.CodeValidation || r.Detail != prohibited):
 		b.Fatalf("banned message: got %+v, want the 4003 %s", r, prohibited)
-	case !reject && (r.Code != 0 || r.Output != harness.Normalize(b, out)):
+	case !reject && (r.Code != 0 || r.Output != modkit.Normalize(b, out)):
 		b.Fatalf("clean message: got %+v, want the default's output", r)
 	}
 	ctx := context.Background()
@@ -145,11 +145,11 @@ func benchCall(b *testing.B, s *hooks.Set, args []byte, reject bool) {
 // time per call (cpu-ns/op) reported.
 func loopCPU(b *testing.B, call func()) {
 	b.ReportAllocs()
-	cpu, measured := harness.CPUTime()
+	cpu, measured := modkit.CPUTime()
 	for b.Loop() {
 		call()
 	}
-	if end, _ := harness.CPUTime(); measured {
+	if end, _ := modkit.CPUTime(); measured {
 		b.ReportMetric(float64(end-cpu)/float64(b.N), "cpu-ns/op")
 	}
 }
@@ -158,7 +158,7 @@ func loopCPU(b *testing.B, call func()) {
 func benchCompile(b *testing.B, wasmBytes []byte) {
 	ctx := context.Background()
 	for b.Loop() {
-		rt, _, err := harness.Compile(ctx, wasmBytes, nil)
+		rt, _, err := modkit.Compile(ctx, wasmBytes, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -181,7 +181,7 @@ func benchCompileCached(b *testing.B, wasmBytes []byte) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		rt, _, err := harness.Compile(ctx, wasmBytes, cache)
+		rt, _, err := modkit.Compile(ctx, wasmBytes, cache)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -200,7 +200,7 @@ func benchCompileCached(b *testing.B, wasmBytes []byte) {
 // the compiled module and reports the linear memory it has then.
 func benchInstantiate(b *testing.B, wasmBytes []byte) {
 	ctx := context.Background()
-	in, err := harness.NewInstancer(ctx, wasmBytes, nil)
+	in, err := modkit.NewInstancer(ctx, wasmBytes, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func benchInstantiate(b *testing.B, wasmBytes []byte) {
 		}
 		b.StopTimer()
 		if mem := mod.Memory(); mem != nil {
-			pages = mem.Size() / harness.PageSize
+			pages = mem.Size() / modkit.PageSize
 		}
 		mod.Close(ctx)
 		b.StartTimer()
@@ -235,7 +235,7 @@ func benchLoad(b *testing.B, path string, args []byte) {
 		}
 		return err
 	}
-	pages, err := harness.MemoryNeeded(b, path, benchConfig, call)
+	pages, err := modkit.MemoryNeeded(b, path, benchConfig, call)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -258,10 +258,10 @@ func benchLoad(b *testing.B, path string, args []byte) {
 	}
 
 	// The first load fills the file cache and measures the heap.
-	before := harness.HeapInUse()
+	before := modkit.HeapInUse()
 	m, s, release := load()
-	moduleHeap := int64(harness.HeapInUse()) - int64(before)
-	instanceHeap, err := harness.InstanceHeap(ctx, s, benchHook, benchCaller, args, out)
+	moduleHeap := int64(modkit.HeapInUse()) - int64(before)
+	instanceHeap, err := modkit.InstanceHeap(ctx, s, benchHook, benchCaller, args, out)
 	release()
 	m.Close(ctx)
 	if err != nil {
@@ -276,7 +276,7 @@ func benchLoad(b *testing.B, path string, args []byte) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(pages), "pages-call")
-	b.ReportMetric(float64(pages)*harness.PageSize, "linear-B")
+	b.ReportMetric(float64(pages)*modkit.PageSize, "linear-B")
 	b.ReportMetric(float64(moduleHeap), "heap-B/module")
 	b.ReportMetric(float64(instanceHeap), "heap-B/instance")
 }
@@ -287,7 +287,7 @@ func benchLoad(b *testing.B, path string, args []byte) {
 // file loads it and Trusted (no termination check at the head of every loop
 // iteration, no goroutine watching the deadline).
 func BenchmarkModerationSandbox(b *testing.B) {
-	root := harness.Root(b)
+	root := modkit.Root(b)
 	out := benchOutput(b)
 	next := func([]byte) []byte { return out }
 	for _, l := range languages {
@@ -300,14 +300,14 @@ func BenchmarkModerationSandbox(b *testing.B) {
 				name, content string
 				reject        bool
 			}{{"clean", benchClean, false}, {"banned", benchBanned, true}} {
-				in := harness.Envelope(benchHook, benchCaller, benchArgs(b, msg.content))
+				in := modkit.Envelope(benchHook, benchCaller, benchArgs(b, msg.content))
 				for _, trusted := range []bool{false, true} {
 					mode := "sandboxed"
 					if trusted {
 						mode = "trusted"
 					}
 					b.Run(msg.name+"/"+mode, func(b *testing.B) {
-						m := harness.Direct(b, wasmBytes, wasm.ModuleConfig{Timeout: hooks.DefaultTimeout,
+						m := modkit.Direct(b, wasmBytes, wasm.ModuleConfig{Timeout: hooks.DefaultTimeout,
 							MemoryBytes: hooks.DefaultMemory, PoolSize: hooks.DefaultInstances, Config: benchConfig,
 							Trusted: trusted}, next)
 						ctx := context.Background()
@@ -374,14 +374,14 @@ func BenchmarkLoopIteration(b *testing.B) {
 				b.Fatal(err)
 			}
 			spin := mod.ExportedFunction("spin")
-			cpu, measured := harness.CPUTime()
+			cpu, measured := modkit.CPUTime()
 			for b.Loop() {
 				if _, err := spin.Call(ctx, iterations); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/iterations, "ns/iter")
-			if end, _ := harness.CPUTime(); measured {
+			if end, _ := modkit.CPUTime(); measured {
 				b.ReportMetric(float64(end-cpu)/float64(b.N)/iterations, "cpu-ns/iter")
 			}
 		})
@@ -415,7 +415,7 @@ func TestBenchMessages(t *testing.T) {
 // Instancer's instance), a call needs at least that, and an instance holds
 // some Go heap of its own.
 func TestMemoryMeasures(t *testing.T) {
-	root := harness.Root(t)
+	root := modkit.Root(t)
 	ctx := context.Background()
 	args, out := benchArgs(t, benchClean), benchOutput(t)
 	def := func(context.Context, []byte) ([]byte, error) { return out, nil }
@@ -427,7 +427,7 @@ func TestMemoryMeasures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			in, err := harness.NewInstancer(ctx, wasmBytes, nil)
+			in, err := modkit.NewInstancer(ctx, wasmBytes, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -436,12 +436,12 @@ func TestMemoryMeasures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			initPages := mod.Memory().Size() / harness.PageSize
-			loadPages, err := harness.MemoryNeeded(t, path, benchConfig, nil)
+			initPages := mod.Memory().Size() / modkit.PageSize
+			loadPages, err := modkit.MemoryNeeded(t, path, benchConfig, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			callPages, err := harness.MemoryNeeded(t, path, benchConfig, call)
+			callPages, err := modkit.MemoryNeeded(t, path, benchConfig, call)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -449,11 +449,11 @@ func TestMemoryMeasures(t *testing.T) {
 				t.Errorf("pages: %d after _initialize, %d needed to load, %d to load and call", initPages,
 					loadPages, callPages)
 			}
-			s := harness.Load(t, benchDeployment(path), hooks.Options{})
+			s := modkit.Load(t, benchDeployment(path), hooks.Options{})
 			if err := call(s); err != nil {
 				t.Fatal(err)
 			}
-			heap, err := harness.InstanceHeap(ctx, s, benchHook, benchCaller, args, out)
+			heap, err := modkit.InstanceHeap(ctx, s, benchHook, benchCaller, args, out)
 			if err != nil {
 				t.Fatal(err)
 			}

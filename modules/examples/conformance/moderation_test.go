@@ -22,7 +22,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
-	"github.com/chatwasm/chatwasm/modules/examples/conformance/harness"
+	"github.com/chatwasm/chatwasm/internal/modkit"
 )
 
 // language is one implementation of the moderation example.
@@ -33,17 +33,17 @@ type language struct {
 
 var languages = []language{
 	{"go", func(t testing.TB, root string) string {
-		return harness.GoBuild(t, filepath.Join(root, "modules", "examples", "moderation"))
+		return modkit.GoBuild(t, filepath.Join(root, "modules", "examples", "moderation"))
 	}},
 	{"c", func(t testing.TB, root string) string {
-		return harness.Make(t, filepath.Join(root, "modules", "examples", "moderation-c"), "c", "clang", "wasm-ld")
+		return modkit.Make(t, filepath.Join(root, "modules", "examples", "moderation-c"), "c", "clang", "wasm-ld")
 	}},
 	{"as", func(t testing.TB, root string) string {
-		return harness.Make(t, filepath.Join(root, "modules", "examples", "moderation-as"), "as", "node",
+		return modkit.Make(t, filepath.Join(root, "modules", "examples", "moderation-as"), "as", "node",
 			filepath.Join(root, "guest-sdk", "as", "node_modules", ".bin", "asc"))
 	}},
 	{"rust", func(t testing.TB, root string) string {
-		return harness.Make(t, filepath.Join(root, "modules", "examples", "moderation-rust"), "rust", "rustc")
+		return modkit.Make(t, filepath.Join(root, "modules", "examples", "moderation-rust"), "rust", "rustc")
 	}},
 }
 
@@ -199,7 +199,7 @@ func deployment(wasm string) string {
 const prohibited = `["Message contains prohibited content"]`
 
 func TestModerationConformance(t *testing.T) {
-	root := harness.Root(t)
+	root := modkit.Root(t)
 	modules := map[string]string{}
 	dir := t.TempDir()
 	for _, l := range languages {
@@ -228,12 +228,12 @@ func TestModerationConformance(t *testing.T) {
 // compare checks every language's result of every scenario against want
 // (the default's for the scenarios that pass) and reports the differences
 // side by side.
-func compare(t *testing.T, results map[string][]harness.Result, want func(i int, sc scenario) harness.Result) {
+func compare(t *testing.T, results map[string][]modkit.Result, want func(i int, sc scenario) modkit.Result) {
 	t.Helper()
 	for i, sc := range scenarios {
 		w := want(i, sc)
 		if sc.reject {
-			w = harness.Result{Code: abi.CodeValidation, Detail: prohibited}
+			w = modkit.Result{Code: abi.CodeValidation, Detail: prohibited}
 		}
 		var diff []string
 		for _, l := range languages {
@@ -269,8 +269,8 @@ func throughHooks(t *testing.T, st *store.Store, modules map[string]string) {
 	}
 	// run sends one scenario's message through s (nil: the default alone)
 	// in a transaction of its own, rolled back after.
-	run := func(t *testing.T, s *hooks.Set, sc scenario) harness.Result {
-		var r harness.Result
+	run := func(t *testing.T, s *hooks.Set, sc scenario) modkit.Result {
+		var r modkit.Result
 		call := hooks.CallInfo{Tenant: sc.config, Caller: abi.Caller{UserID: user.ID, Username: "alice", SessionID: 1}}
 		errRollback := errors.New("roll back")
 		err := st.Write(ctx, func(tx *store.Tx) error {
@@ -281,10 +281,10 @@ func throughHooks(t *testing.T, st *store.Store, modules map[string]string) {
 				if err != nil {
 					return err
 				}
-				r = harness.Result{Output: harness.Normalize(t, out, volatile...),
-					DefaultArgs: harness.Normalize(t, sc.args(room.ID))}
+				r = modkit.Result{Output: modkit.Normalize(t, out, volatile...),
+					DefaultArgs: modkit.Normalize(t, sc.args(room.ID))}
 			} else {
-				r = harness.Run(t, s, "_create_message", call, sc.args(room.ID), def, volatile...)
+				r = modkit.Run(t, s, "_create_message", call, sc.args(room.ID), def, volatile...)
 			}
 			return errRollback
 		})
@@ -293,16 +293,16 @@ func throughHooks(t *testing.T, st *store.Store, modules map[string]string) {
 		}
 		return r
 	}
-	results := map[string][]harness.Result{}
+	results := map[string][]modkit.Result{}
 	for _, l := range languages {
 		if wasm, ok := modules[l.name]; ok {
-			s := harness.Load(t, deployment(wasm), hooks.Options{Store: st})
+			s := modkit.Load(t, deployment(wasm), hooks.Options{Store: st})
 			for _, sc := range scenarios {
 				results[l.name] = append(results[l.name], run(t, s, sc))
 			}
 		}
 	}
-	compare(t, results, func(_ int, sc scenario) harness.Result { return run(t, nil, sc) })
+	compare(t, results, func(_ int, sc scenario) modkit.Result { return run(t, nil, sc) })
 }
 
 // throughChat sends the scenarios as message.send actions to the chat
@@ -334,7 +334,7 @@ func throughChat(t *testing.T, st *store.Store, modules map[string]string) {
 		}
 	}
 	cfg := chat.DefaultConfig()
-	send := func(t *testing.T, svc *chat.Service, sc scenario) harness.Result {
+	send := func(t *testing.T, svc *chat.Service, sc scenario) modkit.Result {
 		data := map[string]any{"room_id": rooms[sc.config], "content": sc.content}
 		if sc.media {
 			data["extra_fields"] = map[string]any{"media": []any{map[string]any{
@@ -349,18 +349,18 @@ func throughChat(t *testing.T, st *store.Store, modules map[string]string) {
 			if jerr != nil {
 				t.Fatal(jerr)
 			}
-			return harness.Result{Code: ce.Code, Detail: string(detail)}
+			return modkit.Result{Code: ce.Code, Detail: string(detail)}
 		}
 		out, err := json.Marshal(eff)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return harness.Result{Output: harness.Normalize(t, out, volatile...)}
+		return modkit.Result{Output: modkit.Normalize(t, out, volatile...)}
 	}
-	results := map[string][]harness.Result{}
+	results := map[string][]modkit.Result{}
 	for _, l := range languages {
 		if wasm, ok := modules[l.name]; ok {
-			mgr := harness.Manager(t, deployment(wasm), hooks.Options{Store: st, Renderer: wire.Renderer{},
+			mgr := modkit.Manager(t, deployment(wasm), hooks.Options{Store: st, Renderer: wire.Renderer{},
 				WireError: wire.WireError})
 			svc := chat.New(st, cfg, nil, chat.WithModules(mgr))
 			for _, sc := range scenarios {
@@ -369,7 +369,7 @@ func throughChat(t *testing.T, st *store.Store, modules map[string]string) {
 		}
 	}
 	plain := chat.New(st, cfg, nil)
-	compare(t, results, func(_ int, sc scenario) harness.Result {
+	compare(t, results, func(_ int, sc scenario) modkit.Result {
 		r := send(t, plain, sc)
 		if !sc.reject && (r.Code != 0 || !strings.Contains(r.Output, "message.dispatch")) {
 			t.Errorf("%s: the default alone gives %+v, not a message.dispatch", sc.name, r)

@@ -3,12 +3,11 @@ package greeteras_test
 import (
 	"testing"
 
-	"github.com/chatwasm/chatwasm/guest-sdk/sdktest"
-	"github.com/chatwasm/chatwasm/modules/examples/conformance/harness"
+	"github.com/chatwasm/chatwasm/internal/modkit"
 )
 
-// TestGreeter builds greeter-as from source and runs sdktest.Greeter on it.
+// TestGreeter builds greeter-as from source and runs modkit.Greeter on it.
 func TestGreeter(t *testing.T) {
-	sdktest.RequireAS(t)
-	sdktest.Greeter(t, harness.Make(t, ".", "as"))
+	modkit.RequireAS(t)
+	modkit.Greeter(t, modkit.Make(t, ".", "as"))
 }

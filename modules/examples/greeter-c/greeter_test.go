@@ -1,39 +1,19 @@
 package greeterc
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
-	"github.com/chatwasm/chatwasm/modules/examples/conformance/harness"
+	"github.com/chatwasm/chatwasm/internal/modkit"
 )
-
-// syncBuffer is a log destination safe for the runtime's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // joined is a Go default for join_room: the room's detail, as far as the
 // test cares.
@@ -48,7 +28,7 @@ func joined(_ context.Context, in []byte) ([]byte, error) {
 }
 
 func TestGreeter(t *testing.T) {
-	wasm := harness.Make(t, ".", "c", "clang", "wasm-ld")
+	wasm := modkit.Make(t, ".", "c", "clang", "wasm-ld")
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		var alice store.User
@@ -69,8 +49,8 @@ func TestGreeter(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		logs := &syncBuffer{}
-		s := harness.Load(t, fmt.Sprintf(`
+		logs := &modkit.LogBuffer{}
+		s := modkit.Load(t, fmt.Sprintf(`
 modules:
   - name: greeter
     path: %[1]s
@@ -93,18 +73,25 @@ modules:
 		want, _ := joined(ctx, in)
 
 		// The join goes through next; then the greeting reaches the room.
-		r := harness.Run(t, s, "join_room", call, in, joined)
-		if r.Code != 0 || r.Output != harness.Normalize(t, want) || r.DefaultArgs != harness.Normalize(t, in) {
-			t.Fatalf("join_room: %+v, want the default's %s", r, want)
+		r := modkit.Run(t, s, "join_room", call, in, joined)
+		if want := (modkit.Result{Output: modkit.Normalize(t, want), DefaultArgs: modkit.Normalize(t, in)}); r != want {
+			t.Fatalf("join_room: %+v, want %+v", r, want)
 		}
 		text := "Bonjour, alice! Welcome to Team <A>."
 		data := fmt.Sprintf(`{"user_id":%d,"text":"Bonjour, alice! Welcome to Team \u003cA\u003e."}`, alice.ID)
-		if len(events) != 1 || events[0].To != "room" || events[0].RoomID != team.ID ||
-			events[0].EventType != "greeter.welcome" || string(events[0].Data) != data {
-			t.Fatalf("emitted %+v, want one greeter.welcome to %s with %s", events, team.ID, data)
+		if len(events) != 1 {
+			t.Fatalf("emitted %+v, want one greeter.welcome", events)
 		}
-		if !strings.Contains(logs.String(), `"msg":"`+text+`"`) || !strings.Contains(logs.String(), `"room_id":"`+team.ID+`"`) {
-			t.Errorf("the greeting was not logged:\n%s", logs)
+		type event struct{ To, RoomID, EventType, Data string }
+		ev := events[0]
+		if got, want := (event{ev.To, ev.RoomID, ev.EventType, string(ev.Data)}),
+			(event{"room", team.ID, "greeter.welcome", data}); got != want {
+			t.Fatalf("emitted %+v, want %+v", got, want)
+		}
+		for _, line := range []string{`"msg":"` + text + `"`, `"room_id":"` + team.ID + `"`} {
+			if !strings.Contains(logs.String(), line) {
+				t.Errorf("the greeting log has no %s:\n%s", line, logs)
+			}
 		}
 
 		// A room of another tenant does not exist for the module: the join's
@@ -112,7 +99,7 @@ modules:
 		events = nil
 		in = []byte(fmt.Sprintf(`{"room_id":%q}`, foreign.ID))
 		want, _ = joined(ctx, in)
-		if r := harness.Run(t, s, "join_room", call, in, joined); r.Code != 0 || r.Output != harness.Normalize(t, want) {
+		if r := modkit.Run(t, s, "join_room", call, in, joined); r.Code != 0 || r.Output != modkit.Normalize(t, want) {
 			t.Errorf("join_room of a foreign room: %+v", r)
 		}
 		if len(events) != 0 {
@@ -126,17 +113,23 @@ modules:
 		deny := func(context.Context, []byte) ([]byte, error) {
 			return nil, &abi.Error{Code: 4002, Detail: "You are not allowed"}
 		}
-		if r := harness.Run(t, s, "join_room", call, []byte(fmt.Sprintf(`{"room_id":%q}`, team.ID)), deny); r.Code != 4002 ||
-			r.Detail != `"You are not allowed"` || len(events) != 0 {
-			t.Errorf("refused join: %+v, events %+v", r, events)
+		in = []byte(fmt.Sprintf(`{"room_id":%q}`, team.ID))
+		r = modkit.Run(t, s, "join_room", call, in, deny)
+		if want := (modkit.Result{Code: 4002, Detail: `"You are not allowed"`, DefaultArgs: modkit.Normalize(t, in)}); r != want {
+			t.Errorf("refused join: %+v, want %+v", r, want)
+		}
+		if len(events) != 0 {
+			t.Errorf("refused join: emitted %+v", events)
 		}
 
 		// Without rooms.read the module cannot read the room: no greeting.
 		blind := call
 		blind.Tenant = "t3"
-		if r := harness.Run(t, s, "join_room", blind, []byte(fmt.Sprintf(`{"room_id":%q}`, team.ID)), joined); r.Code != 0 ||
-			len(events) != 0 {
-			t.Errorf("without rooms.read: %+v, events %+v", r, events)
+		if r := modkit.Run(t, s, "join_room", blind, []byte(fmt.Sprintf(`{"room_id":%q}`, team.ID)), joined); r.Code != 0 {
+			t.Errorf("without rooms.read: got error %d %s, want the join's result", r.Code, r.Detail)
+		}
+		if len(events) != 0 {
+			t.Errorf("without rooms.read: emitted %+v", events)
 		}
 		if !strings.Contains(logs.String(), `capability not granted: room_get needs \"rooms.read\"`) {
 			t.Errorf("the refused room_get was not logged:\n%s", logs)

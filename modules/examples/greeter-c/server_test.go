@@ -6,14 +6,14 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/guest-sdk/go/modtest"
-	"github.com/chatwasm/chatwasm/modules/examples/conformance/harness"
+	"github.com/chatwasm/chatwasm/internal/modkit"
 )
 
 // TestServer deploys the module with this directory's modules.yaml in a
 // real `chatwasm serve`: when bob joins alice's channel over WebSockets,
 // both hear the greeting after the join.
 func TestServer(t *testing.T) {
-	wasm := harness.Make(t, ".", "c", "clang", "wasm-ld")
+	wasm := modkit.Make(t, ".", "c", "clang", "wasm-ld")
 	srv := modtest.StartServer(t, modtest.ModuleFileFrom(t, "modules.yaml",
 		map[string]string{"path: greeter-c.wasm": "path: " + wasm}))
 	aliceU, bobU := srv.CreateUser(t, "alice"), srv.CreateUser(t, "bob")

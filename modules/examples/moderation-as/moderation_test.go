@@ -3,19 +3,18 @@ package moderationas_test
 import (
 	"testing"
 
-	"github.com/chatwasm/chatwasm/guest-sdk/sdktest"
-	"github.com/chatwasm/chatwasm/modules/examples/conformance/harness"
+	"github.com/chatwasm/chatwasm/internal/modkit"
 )
 
 // TestModeration builds moderation-as from source and runs
-// sdktest.Moderation on it.
+// modkit.Moderation on it.
 func TestModeration(t *testing.T) {
-	sdktest.RequireAS(t)
-	sdktest.Moderation(t, harness.Make(t, ".", "as"))
+	modkit.RequireAS(t)
+	modkit.Moderation(t, modkit.Make(t, ".", "as"))
 }
 
 // BenchmarkModeration measures one call of moderation-as.
 func BenchmarkModeration(b *testing.B) {
-	sdktest.RequireAS(b)
-	sdktest.BenchModeration(b, harness.Make(b, ".", "as"))
+	modkit.RequireAS(b)
+	modkit.BenchModeration(b, modkit.Make(b, ".", "as"))
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/hooks"
-	"github.com/chatwasm/chatwasm/modules/examples/conformance/harness"
+	"github.com/chatwasm/chatwasm/internal/modkit"
 )
 
 const prohibited = `["Message contains prohibited content"]`
@@ -37,9 +37,9 @@ func call(tenant string) hooks.CallInfo {
 }
 
 func TestModeration(t *testing.T) {
-	wasm := harness.Make(t, ".", "c", "clang", "wasm-ld")
+	wasm := modkit.Make(t, ".", "c", "clang", "wasm-ld")
 	// One module per tenant, each with its own config, and one without any.
-	s := harness.Load(t, fmt.Sprintf(`
+	s := modkit.Load(t, fmt.Sprintf(`
 modules:
   - name: strict
     path: %[1]s
@@ -77,7 +77,7 @@ modules:
 		{"strict", "FOO bar", false},
 		{"unconfigured", "spam foo", false},
 	} {
-		r := harness.Run(t, s, "_create_message", call(c.tenant), args(c.content), echo)
+		r := modkit.Run(t, s, "_create_message", call(c.tenant), args(c.content), echo)
 		if c.rejected {
 			if r.Code != 4003 || r.Detail != prohibited || r.DefaultArgs != "" {
 				t.Errorf("%s %q: %+v, want 4003 %s without the default", c.tenant, c.content, r, prohibited)
@@ -85,7 +85,7 @@ modules:
 			continue
 		}
 		want, _ := echo(context.Background(), args(c.content))
-		if r.Code != 0 || r.Output != harness.Normalize(t, want) || r.DefaultArgs != harness.Normalize(t, args(c.content)) {
+		if r.Code != 0 || r.Output != modkit.Normalize(t, want) || r.DefaultArgs != modkit.Normalize(t, args(c.content)) {
 			t.Errorf("%s %q: %+v, want the default's result %s", c.tenant, c.content, r, want)
 		}
 	}
@@ -94,8 +94,8 @@ modules:
 // TestEscapes: the content is compared decoded, whatever escapes the JSON
 // uses, and an unusual but valid envelope goes to the default unchanged.
 func TestEscapes(t *testing.T) {
-	wasm := harness.Make(t, ".", "c", "clang", "wasm-ld")
-	s := harness.Load(t, fmt.Sprintf(`
+	wasm := modkit.Make(t, ".", "c", "clang", "wasm-ld")
+	s := modkit.Load(t, fmt.Sprintf(`
 modules:
   - name: moderation
     path: %s
@@ -114,11 +114,11 @@ modules:
 		{`{"room_id":"r1","content":null}`, false},
 		{`{"room_id":"r1"}`, false},
 	} {
-		r := harness.Run(t, s, "_create_message", call("default"), []byte(c.args), echo)
+		r := modkit.Run(t, s, "_create_message", call("default"), []byte(c.args), echo)
 		switch {
 		case c.rejected && (r.Code != 4003 || r.Detail != prohibited):
 			t.Errorf("%s: %+v, want 4003 %s", c.args, r, prohibited)
-		case !c.rejected && (r.Code != 0 || r.DefaultArgs != harness.Normalize(t, []byte(c.args))):
+		case !c.rejected && (r.Code != 0 || r.DefaultArgs != modkit.Normalize(t, []byte(c.args))):
 			t.Errorf("%s: %+v, want the default with the args unchanged", c.args, r)
 		}
 	}
@@ -127,13 +127,13 @@ modules:
 // TestDefaultError: an error of the rest of the chain reaches the client
 // unchanged through the module.
 func TestDefaultError(t *testing.T) {
-	wasm := harness.Make(t, ".", "c", "clang", "wasm-ld")
-	s := harness.Load(t, fmt.Sprintf("modules:\n  - name: moderation\n    path: %s\n    config: {banned_words: spam}\n", wasm),
+	wasm := modkit.Make(t, ".", "c", "clang", "wasm-ld")
+	s := modkit.Load(t, fmt.Sprintf("modules:\n  - name: moderation\n    path: %s\n    config: {banned_words: spam}\n", wasm),
 		hooks.Options{})
 	fail := func(context.Context, []byte) ([]byte, error) {
 		return nil, &abi.Error{Code: 4004, Detail: map[string]any{"room_id": []string{"Invalid pk"}}}
 	}
-	r := harness.Run(t, s, "_create_message", call("default"), args("hello"), fail)
+	r := modkit.Run(t, s, "_create_message", call("default"), args("hello"), fail)
 	if r.Code != 4004 || r.Detail != `{"room_id":["Invalid pk"]}` {
 		t.Errorf("got %+v, want the default's 4004", r)
 	}

@@ -5,13 +5,13 @@ import (
 
 	chatwasm "github.com/chatwasm/chatwasm/guest-sdk/go"
 	"github.com/chatwasm/chatwasm/guest-sdk/go/modtest"
-	"github.com/chatwasm/chatwasm/modules/examples/conformance/harness"
+	"github.com/chatwasm/chatwasm/internal/modkit"
 )
 
 // TestServer deploys the module with this directory's modules.yaml in a
 // real `chatwasm serve` and talks to it over WebSockets.
 func TestServer(t *testing.T) {
-	wasm := harness.Make(t, ".", "c", "clang", "wasm-ld")
+	wasm := modkit.Make(t, ".", "c", "clang", "wasm-ld")
 	srv := modtest.StartServer(t, modtest.ModuleFileFrom(t, "modules.yaml",
 		map[string]string{"path: moderation-c.wasm": "path: " + wasm}))
 	aliceU, bobU := srv.CreateUser(t, "alice"), srv.CreateUser(t, "bob")

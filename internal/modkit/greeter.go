@@ -1,17 +1,15 @@
-package sdktest
+package modkit
 
 import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"strings"
 	"testing"
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
-	"github.com/chatwasm/chatwasm/modules/examples/conformance/harness"
 )
 
 // Greeter checks a build of the greeter example (as described in
@@ -44,8 +42,8 @@ func Greeter(t *testing.T, wasm string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		logs := &logBuffer{}
-		s := harness.Load(t, `
+		logs := &LogBuffer{}
+		s := Load(t, `
 modules:
   - name: greeter
     path: `+wasm+`
@@ -74,36 +72,36 @@ modules:
 
 		t.Run("next then room_get then emit", func(t *testing.T) {
 			emitted = nil
-			r := harness.Run(t, s, "create_message", call("t1"), args(team.ID), def)
+			r := Run(t, s, "create_message", call("t1"), args(team.ID), def)
 			if r.Code != 0 {
 				t.Fatalf("error %d %s", r.Code, r.Detail)
 			}
-			if r.DefaultArgs != harness.Normalize(t, args(team.ID)) {
+			if r.DefaultArgs != Normalize(t, args(team.ID)) {
 				t.Errorf("the default got %s", r.DefaultArgs)
 			}
-			if r.Output != harness.Normalize(t, []byte(out)) {
+			if r.Output != Normalize(t, []byte(out)) {
 				t.Errorf("output %s, want the default's %s", r.Output, out)
 			}
 			if len(emitted) != 1 {
 				t.Fatalf("emitted %+v, want one greeting", emitted)
 			}
 			ev := emitted[0]
-			if ev.To != abi.ToRoom || ev.RoomID != team.ID || ev.EventType != "greeter.welcome" {
-				t.Errorf("event %+v", ev)
+			type route struct{ To, RoomID, EventType string }
+			if got, want := (route{ev.To, ev.RoomID, ev.EventType}), (route{abi.ToRoom, team.ID, "greeter.welcome"}); got != want {
+				t.Errorf("event sent as %+v, want %+v", got, want)
 			}
-			var data struct {
+			type greeting struct {
 				Text      string `json:"text"`
 				MessageID string `json:"message_id"`
 			}
-			if err := json.Unmarshal(ev.Data, &data); err != nil {
+			var got greeting
+			if err := json.Unmarshal(ev.Data, &got); err != nil {
 				t.Fatal(err)
 			}
-			if data.Text != "Hi alice, welcome to team!" || data.MessageID != "m-1" {
-				t.Errorf("greeting %s", ev.Data)
+			if want := (greeting{Text: "Hi alice, welcome to team!", MessageID: "m-1"}); got != want {
+				t.Errorf("greeting %+v, want %+v", got, want)
 			}
-			if got := logs.String(); !strings.Contains(got, "msg=greeted") || !strings.Contains(got, "room_id="+team.ID) {
-				t.Errorf("no greeting logged:\n%s", got)
-			}
+			expectLog(t, logs, "msg=greeted", "room_id="+team.ID)
 		})
 
 		t.Run("failed operation greets nobody", func(t *testing.T) {
@@ -111,36 +109,38 @@ modules:
 			fail := func(context.Context, []byte) ([]byte, error) {
 				return nil, &abi.Error{Code: abi.CodePermission, Detail: "You're not a member of this room"}
 			}
-			r := harness.Run(t, s, "create_message", call("t1"), args(team.ID), fail)
-			if r.Code != abi.CodePermission || r.Detail != `"You're not a member of this room"` {
-				t.Errorf("got %d %s, want the default's error unchanged", r.Code, r.Detail)
+			r := Run(t, s, "create_message", call("t1"), args(team.ID), fail)
+			if r.Code != abi.CodePermission {
+				t.Errorf("code %d, want the default's %d", r.Code, abi.CodePermission)
+			}
+			if want := `"You're not a member of this room"`; r.Detail != want {
+				t.Errorf("detail %s, want the default's %s", r.Detail, want)
 			}
 			if len(emitted) != 0 {
 				t.Errorf("emitted %+v", emitted)
 			}
 		})
 
-		t.Run("room of another tenant is not found", func(t *testing.T) {
-			emitted = nil
-			r := harness.Run(t, s, "create_message", call("t1"), args(foreign.ID), def)
-			if r.Code != 0 || len(emitted) != 0 {
-				t.Errorf("got %d %s, emitted %+v; want the output and no greeting", r.Code, r.Detail, emitted)
-			}
-			if got := logs.String(); !strings.Contains(got, "cannot read room "+foreign.ID) ||
-				!strings.Contains(got, "Resource not found.") {
-				t.Errorf("the 4004 of room_get was not logged:\n%s", got)
-			}
-		})
-
-		t.Run("capability not granted", func(t *testing.T) {
-			emitted = nil
-			r := harness.Run(t, s, "create_message", call("t2"), args(foreign.ID), def)
-			if r.Code != 0 || len(emitted) != 0 {
-				t.Errorf("got %d %s, emitted %+v; want the output and no greeting", r.Code, r.Detail, emitted)
-			}
-			if got := logs.String(); !strings.Contains(got, `room_get needs \"rooms.read\"`) {
-				t.Errorf("the refusal was not logged:\n%s", got)
-			}
-		})
+		// A room the module cannot read greets nobody, leaves the output
+		// as it is and logs why.
+		for _, tc := range []struct {
+			name, tenant string
+			log          []string
+		}{
+			{"room of another tenant is not found", "t1", []string{"cannot read room " + foreign.ID, "Resource not found."}},
+			{"capability not granted", "t2", []string{`room_get needs \"rooms.read\"`}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				emitted = nil
+				r := Run(t, s, "create_message", call(tc.tenant), args(foreign.ID), def)
+				if r.Code != 0 {
+					t.Errorf("got error %d %s, want the output", r.Code, r.Detail)
+				}
+				if len(emitted) != 0 {
+					t.Errorf("emitted %+v, want no greeting", emitted)
+				}
+				expectLog(t, logs, tc.log...)
+			})
+		}
 	})
 }

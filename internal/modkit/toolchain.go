@@ -1,4 +1,4 @@
-package sdktest
+package modkit
 
 import (
 	"os"
@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/chatwasm/chatwasm/modules/examples/conformance/harness"
 )
 
 // RequireRust skips the test (fails it under CI) unless some rustc on the
@@ -26,7 +24,7 @@ func RequireRust(t testing.TB) {
 			return
 		}
 	}
-	harness.Unavailable(t, "no rustc with the wasm32-unknown-unknown standard library: run scripts/install-toolchains rust")
+	Unavailable(t, "no rustc with the wasm32-unknown-unknown standard library: run scripts/install-toolchains rust")
 }
 
 // RequireAS skips the test (fails it under CI) unless Node.js and the
@@ -35,10 +33,10 @@ func RequireRust(t testing.TB) {
 func RequireAS(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
-		harness.Unavailable(t, "node is not installed: run scripts/install-toolchains as")
+		Unavailable(t, "node is not installed: run scripts/install-toolchains as")
 	}
-	asc := filepath.Join(harness.Root(t), "guest-sdk", "as", "node_modules", ".bin", "asc")
+	asc := filepath.Join(Root(t), "guest-sdk", "as", "node_modules", ".bin", "asc")
 	if _, err := os.Stat(asc); err != nil {
-		harness.Unavailable(t, "no AssemblyScript compiler (%v): run scripts/install-toolchains as", err)
+		Unavailable(t, "no AssemblyScript compiler (%v): run scripts/install-toolchains as", err)
 	}
 }

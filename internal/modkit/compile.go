@@ -1,4 +1,4 @@
-package harness
+package modkit
 
 import (
 	"context"
@@ -26,7 +26,7 @@ func Compile(ctx context.Context, wasm []byte, cache wazero.CompilationCache) (w
 	if err != nil {
 		// Closing a runtime that compiled nothing has nothing to report.
 		_ = rt.Close(ctx)
-		return nil, nil, fmt.Errorf("harness: compile: %w", err)
+		return nil, nil, fmt.Errorf("modkit: compile: %w", err)
 	}
 	return rt, compiled, nil
 }

@@ -1,4 +1,4 @@
-package harness
+package modkit
 
 import (
 	"context"
@@ -36,7 +36,7 @@ func NewInstancer(ctx context.Context, wasmBytes []byte, cache wazero.Compilatio
 	i := &Instancer{rt: rt, compiled: compiled}
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
 		_ = i.Close(ctx)
-		return nil, fmt.Errorf("harness: instantiate WASI: %w", err)
+		return nil, fmt.Errorf("modkit: instantiate WASI: %w", err)
 	}
 	builders := map[string]wazero.HostModuleBuilder{}
 	for _, def := range compiled.ImportedFunctions() {
@@ -56,7 +56,7 @@ func NewInstancer(ctx context.Context, wasmBytes []byte, cache wazero.Compilatio
 	for mod, b := range builders {
 		if _, err := b.Instantiate(ctx); err != nil {
 			_ = i.Close(ctx)
-			return nil, fmt.Errorf("harness: stub %s: %w", mod, err)
+			return nil, fmt.Errorf("modkit: stub %s: %w", mod, err)
 		}
 	}
 	return i, nil
@@ -65,7 +65,7 @@ func NewInstancer(ctx context.Context, wasmBytes []byte, cache wazero.Compilatio
 // stub is an import that must not be called while instantiating.
 func stub(mod, name string) api.GoModuleFunc {
 	return func(context.Context, api.Module, []uint64) {
-		panic(fmt.Sprintf("harness: %s.%s called while instantiating", mod, name))
+		panic(fmt.Sprintf("modkit: %s.%s called while instantiating", mod, name))
 	}
 }
 
@@ -75,7 +75,7 @@ func (i *Instancer) Instantiate(ctx context.Context) (api.Module, error) {
 	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions()
 	mod, err := i.rt.InstantiateModule(ctx, i.compiled, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("harness: instantiate: %w", err)
+		return nil, fmt.Errorf("modkit: instantiate: %w", err)
 	}
 	if init := mod.ExportedFunction("_initialize"); init != nil {
 		ictx, cancel := context.WithTimeout(ctx, initTimeout)
@@ -83,7 +83,7 @@ func (i *Instancer) Instantiate(ctx context.Context) (api.Module, error) {
 		cancel()
 		if err != nil {
 			_ = mod.Close(ctx)
-			return nil, fmt.Errorf("harness: _initialize: %w", err)
+			return nil, fmt.Errorf("modkit: _initialize: %w", err)
 		}
 	}
 	return mod, nil

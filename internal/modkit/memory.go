@@ -1,4 +1,4 @@
-package harness
+package modkit
 
 import (
 	"context"
@@ -54,7 +54,7 @@ func MemoryNeeded(tb testing.TB, path string, config map[string]string, use func
 	}
 	lo, hi := uint32(0), uint32(hooks.DefaultMemory/PageSize)
 	if ok, err := fits(hi); err != nil || !ok {
-		return 0, errors.Join(err, fmt.Errorf("harness: %s does not fit in %d pages", path, hi))
+		return 0, errors.Join(err, fmt.Errorf("modkit: %s does not fit in %d pages", path, hi))
 	}
 	// Invariant: lo pages do not fit, hi pages do.
 	for hi-lo > 1 {
@@ -118,7 +118,7 @@ func InstanceHeap(ctx context.Context, s *hooks.Set, hook string, call hooks.Cal
 		select {
 		case <-arrived:
 		case <-timeout.C:
-			err = errors.New("harness: the calls never ran at once (a pool of one, or no call of next)")
+			err = errors.New("modkit: the calls never ran at once (a pool of one, or no call of next)")
 		}
 	}
 	close(release)

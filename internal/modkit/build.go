@@ -1,4 +1,4 @@
-package harness
+package modkit
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/chatwasm/chatwasm/internal/gobuild"
 )
 
 // CI reports whether the tests run in CI (CI=true), where a missing
@@ -30,9 +32,9 @@ func Root(t testing.TB) string {
 	t.Helper()
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
-		t.Fatal("harness: cannot locate the source")
+		t.Fatal("modkit: cannot locate the source")
 	}
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", "..", ".."))
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
 // Make builds the example in dir with its Makefile's default target, which
@@ -70,22 +72,16 @@ func Make(t testing.TB, dir, lang string, tools ...string) string {
 }
 
 // GoBuild builds the Go module in dir for wasip1 as a c-shared library, the
-// way the Go examples are built, and returns the module's path.
+// way the Go examples are built (cached, see internal/gobuild), and returns
+// the module's path.
 func GoBuild(t testing.TB, dir string) string {
 	t.Helper()
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if files, _ := filepath.Glob(filepath.Join(dir, "*.go")); len(files) == 0 {
 		Unavailable(t, "no Go module in %s yet", dir)
 	}
-	out := filepath.Join(t.TempDir(), filepath.Base(dir)+".wasm")
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, ".")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build %s: %v\n%s", dir, err, b)
+	out, err := gobuild.Wasm(dir)
+	if err != nil {
+		t.Fatalf("modkit: %v", err)
 	}
 	return out
 }

@@ -1,4 +1,4 @@
-package harness
+package modkit
 
 import (
 	"context"
@@ -23,7 +23,7 @@ func Direct(tb testing.TB, wasmBytes []byte, cfg wasm.ModuleConfig, next func(ar
 	var funcs []wasm.HostFunc
 	for _, imp := range abi.Imports() {
 		fn := func(context.Context, *wasm.Call, []byte) ([]byte, error) {
-			return nil, errors.New("harness: not available without host/hooks")
+			return nil, errors.New("modkit: not available without host/hooks")
 		}
 		if imp.Name == abi.ImportNext {
 			fn = func(_ context.Context, _ *wasm.Call, args []byte) ([]byte, error) { return next(args), nil }

@@ -1,4 +1,4 @@
-package sdktest
+package modkit
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/hooks"
-	"github.com/chatwasm/chatwasm/modules/examples/conformance/harness"
 )
 
 // moderationCaller is the caller of every moderation call.
@@ -40,7 +39,7 @@ func moderationDefault(context.Context, []byte) ([]byte, error) { return []byte(
 // many calls of large messages (the module frees its memory between calls).
 func Moderation(t *testing.T, wasm string) {
 	t.Helper()
-	s := harness.Load(t, `
+	s := Load(t, `
 modules:
   - name: strict
     path: `+wasm+`
@@ -65,26 +64,23 @@ modules:
 
 	t.Run("banned word in any case", func(t *testing.T) {
 		for _, content := range []string{"spam", "this is SPAM!", "please bUy NoW", "ÉCOLE privée", "ΟΔΟΣΑ", "welcome to istanbul"} {
-			r := harness.Run(t, s, "_create_message", moderationCaller, moderationArgs(content), moderationDefault)
-			if r.Code != abi.CodeValidation || r.Detail != rejected {
-				t.Errorf("%q: got %d %s, want 4003 %s", content, r.Code, r.Detail, rejected)
-			}
-			if r.DefaultArgs != "" {
-				t.Errorf("%q: the default ran for a rejected message", content)
+			r := Run(t, s, "_create_message", moderationCaller, moderationArgs(content), moderationDefault)
+			if want := (Result{Code: abi.CodeValidation, Detail: rejected}); r != want {
+				t.Errorf("%q: got %+v, want %+v (and the default not run)", content, r, want)
 			}
 		}
 	})
 
 	t.Run("clean message goes to the default", func(t *testing.T) {
 		args := moderationArgs(`buy later, "quoted" \ spa m ✓`)
-		r := harness.Run(t, s, "_create_message", moderationCaller, args, moderationDefault)
+		r := Run(t, s, "_create_message", moderationCaller, args, moderationDefault)
 		if r.Code != 0 {
 			t.Fatalf("got error %d %s", r.Code, r.Detail)
 		}
-		if want := harness.Normalize(t, args); r.DefaultArgs != want {
+		if want := Normalize(t, args); r.DefaultArgs != want {
 			t.Errorf("the default got %s, want the args unchanged %s", r.DefaultArgs, want)
 		}
-		if want := harness.Normalize(t, []byte(moderationOutput)); r.Output != want {
+		if want := Normalize(t, []byte(moderationOutput)); r.Output != want {
 			t.Errorf("output %s, want the default's %s", r.Output, want)
 		}
 	})
@@ -92,13 +88,13 @@ modules:
 	t.Run("config honoured", func(t *testing.T) {
 		acme, empty := moderationCaller, moderationCaller
 		acme.Tenant, empty.Tenant = "acme", "empty"
-		if r := harness.Run(t, s, "_create_message", acme, moderationArgs("Hello there"), moderationDefault); r.Detail != rejected {
+		if r := Run(t, s, "_create_message", acme, moderationArgs("Hello there"), moderationDefault); r.Detail != rejected {
 			t.Errorf("acme, hello: got %d %s, want the rejection", r.Code, r.Detail)
 		}
-		if r := harness.Run(t, s, "_create_message", acme, moderationArgs("spam"), moderationDefault); r.Code != 0 {
+		if r := Run(t, s, "_create_message", acme, moderationArgs("spam"), moderationDefault); r.Code != 0 {
 			t.Errorf("acme, spam: got %d %s; only hello is banned there", r.Code, r.Detail)
 		}
-		if r := harness.Run(t, s, "_create_message", empty, moderationArgs("spam hello"), moderationDefault); r.Code != 0 {
+		if r := Run(t, s, "_create_message", empty, moderationArgs("spam hello"), moderationDefault); r.Code != 0 {
 			t.Errorf("no banned_words: got %d %s, want every message through", r.Code, r.Detail)
 		}
 	})
@@ -111,10 +107,10 @@ modules:
 		small.Tenant = "small"
 		clean, dirty := strings.Repeat("word ", 4000), strings.Repeat("word ", 4000)+"SPAM"
 		for i := range 50 {
-			if r := harness.Run(t, s, "_create_message", small, moderationArgs(clean), moderationDefault); r.Code != 0 {
+			if r := Run(t, s, "_create_message", small, moderationArgs(clean), moderationDefault); r.Code != 0 {
 				t.Fatalf("call %d, clean: got %d %s", i, r.Code, r.Detail)
 			}
-			if r := harness.Run(t, s, "_create_message", small, moderationArgs(dirty), moderationDefault); r.Detail != rejected {
+			if r := Run(t, s, "_create_message", small, moderationArgs(dirty), moderationDefault); r.Detail != rejected {
 				t.Fatalf("call %d, banned: got %d %s", i, r.Code, r.Detail)
 			}
 		}
@@ -124,9 +120,10 @@ modules:
 		fail := func(context.Context, []byte) ([]byte, error) {
 			return nil, &abi.Error{Code: abi.CodeIntegrity, Detail: []string{"Room is full"}}
 		}
-		r := harness.Run(t, s, "_create_message", moderationCaller, moderationArgs("fine"), fail)
-		if r.Code != abi.CodeIntegrity || r.Detail != `["Room is full"]` {
-			t.Errorf("got %d %s, want the default's 4005", r.Code, r.Detail)
+		args := moderationArgs("fine")
+		r := Run(t, s, "_create_message", moderationCaller, args, fail)
+		if want := (Result{Code: abi.CodeIntegrity, Detail: `["Room is full"]`, DefaultArgs: Normalize(t, args)}); r != want {
+			t.Errorf("got %+v, want the default's error unchanged %+v", r, want)
 		}
 	})
 }
@@ -134,7 +131,7 @@ modules:
 // BenchModeration measures one _create_message call of a typical clean
 // message through a moderation module to a no-op default.
 func BenchModeration(b *testing.B, wasm string) {
-	s := harness.Load(b, `
+	s := Load(b, `
 modules:
   - name: moderation
     path: `+wasm+`

@@ -1,20 +1,17 @@
-package sdktest
+package modkit
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
-	"github.com/chatwasm/chatwasm/modules/examples/conformance/harness"
 )
 
 // Probe checks an SDK through its probe module wasm (the file built from
@@ -59,8 +56,8 @@ func Probe(t *testing.T, wasm string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		logs := &logBuffer{}
-		s := harness.Load(t, `
+		logs := &LogBuffer{}
+		s := Load(t, `
 modules:
   - name: probe
     path: `+wasm+`
@@ -71,16 +68,16 @@ modules:
 
 		var emitted []abi.Event
 		// probe runs op in the replace layer, inside a transaction.
-		probe := func(t *testing.T, args string, def hooks.Next) harness.Result {
+		probe := func(t *testing.T, args string, def hooks.Next) Result {
 			t.Helper()
-			var r harness.Result
+			var r Result
 			err := st.Write(ctx, func(tx *store.Tx) error {
 				call := hooks.CallInfo{Tenant: "t1", Caller: abi.Caller{UserID: alice.ID, Username: "alice"}, Tx: tx,
 					Emit: func(_ context.Context, ev abi.Event) error {
 						emitted = append(emitted, ev)
 						return nil
 					}}
-				r = harness.Run(t, s, "_create_message", call, []byte(args), def)
+				r = Run(t, s, "_create_message", call, []byte(args), def)
 				return nil
 			})
 			if err != nil {
@@ -96,7 +93,7 @@ modules:
 			if r.Code != 0 {
 				t.Fatalf("error %d %s", r.Code, r.Detail)
 			}
-			if want := harness.Normalize(t, []byte(value)); r.Output != want {
+			if want := Normalize(t, []byte(value)); r.Output != want {
 				t.Errorf("echo\n got %s\nwant %s", r.Output, want)
 			}
 			if !strings.Contains(r.Output, "12345678901234567890") {
@@ -115,20 +112,25 @@ modules:
 		})
 
 		t.Run("errors", func(t *testing.T) {
-			r := probe(t, `{"op":"fail","detail":{"field":["bad"]}}`, nil)
-			if r.Code != abi.CodeIntegrity || r.Detail != `{"field":["bad"]}` {
-				t.Errorf("fail: %d %s", r.Code, r.Detail)
-			}
-			r = probe(t, `{"op":"next"}`, func(_ context.Context, in []byte) ([]byte, error) {
-				return nil, &abi.Error{Code: 4042, Detail: "from the default"}
+			t.Run("fail", func(t *testing.T) {
+				r := probe(t, `{"op":"fail","detail":{"field":["bad"]}}`, nil)
+				if want := (Result{Code: abi.CodeIntegrity, Detail: `{"field":["bad"]}`}); r != want {
+					t.Errorf("got %+v, want %+v", r, want)
+				}
 			})
-			if r.Code != 4042 || r.Detail != `"from the default"` || r.DefaultArgs != `{"changed":true}` {
-				t.Errorf("next's error: %d %s (default got %s)", r.Code, r.Detail, r.DefaultArgs)
-			}
-			r = probe(t, `{"op":"panic"}`, nil)
-			if r.Code != abi.CodeInternal {
-				t.Errorf("panic: %d %s, want the 4006 of a fault", r.Code, r.Detail)
-			}
+			t.Run("next's error", func(t *testing.T) {
+				r := probe(t, `{"op":"next"}`, func(_ context.Context, in []byte) ([]byte, error) {
+					return nil, &abi.Error{Code: 4042, Detail: "from the default"}
+				})
+				if want := (Result{Code: 4042, Detail: `"from the default"`, DefaultArgs: `{"changed":true}`}); r != want {
+					t.Errorf("got %+v, want %+v", r, want)
+				}
+			})
+			t.Run("panic", func(t *testing.T) {
+				if r := probe(t, `{"op":"panic"}`, nil); r.Code != abi.CodeInternal {
+					t.Errorf("got %d %s, want the 4006 of a fault", r.Code, r.Detail)
+				}
+			})
 		})
 
 		t.Run("imports", func(t *testing.T) {
@@ -176,20 +178,30 @@ modules:
 					t.Errorf("%s: missing from %s", k, r.Output)
 					continue
 				}
-				if n := harness.Normalize(t, g); n != w {
+				if n := Normalize(t, g); n != w {
 					t.Errorf("%s:\n got %s\nwant %s", k, n, w)
 				}
 			}
-			if len(emitted) != 2 || emitted[0].To != abi.ToUser || emitted[0].UserID != alice.ID ||
-				emitted[0].EventType != "probe.user" || string(emitted[0].Data) != `{"x":1}` ||
-				emitted[1].To != abi.ToRoom || emitted[1].RoomID != team.ID || string(emitted[1].Data) != `"hi"` {
-				t.Errorf("emitted %+v", emitted)
+			if len(emitted) != 2 {
+				t.Fatalf("emitted %+v, want an event to alice then one to the room", emitted)
 			}
-			for _, line := range []string{"msg=\"probe log\"", "n=7", "msg=\"probe kernel log\""} {
-				if !strings.Contains(logs.String(), line) {
-					t.Errorf("log has no %s:\n%s", line, logs.String())
-				}
+			type toUser struct {
+				To        string
+				UserID    int64
+				EventType string
+				Data      string
 			}
+			ev := emitted[0]
+			if got, want := (toUser{ev.To, ev.UserID, ev.EventType, string(ev.Data)}),
+				(toUser{abi.ToUser, alice.ID, "probe.user", `{"x":1}`}); got != want {
+				t.Errorf("event to the user %+v, want %+v", got, want)
+			}
+			type toRoom struct{ To, RoomID, Data string }
+			ev = emitted[1]
+			if got, want := (toRoom{ev.To, ev.RoomID, string(ev.Data)}), (toRoom{abi.ToRoom, team.ID, `"hi"`}); got != want {
+				t.Errorf("event to the room %+v, want %+v", got, want)
+			}
+			expectLog(t, logs, "msg=\"probe log\"", "n=7", "msg=\"probe kernel log\"")
 		})
 	})
 }
@@ -211,22 +223,4 @@ func (renderer) RenderUser(_ context.Context, _ *store.Tx, _ string, id int64) (
 
 func (renderer) RenderNotification(_ context.Context, _ *store.Tx, _, id string) (json.RawMessage, error) {
 	return json.RawMessage(fmt.Sprintf(`{"rendered":"notification","id":%q}`, id)), nil
-}
-
-// logBuffer is a concurrency-safe buffer for a text log handler.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
