@@ -52,6 +52,16 @@ func (s *server) connect(t *testing.T, u user) *client {
 	return &client{Conn: s.Connect(t, u.Token), t: t, u: u}
 }
 
+// connectN opens n connections of u, as connect does.
+func (s *server) connectN(t *testing.T, u user, n int) []*client {
+	t.Helper()
+	cs := make([]*client, 0, n)
+	for range n {
+		cs = append(cs, s.connect(t, u))
+	}
+	return cs
+}
+
 // login creates user name and connects it.
 func (s *server) login(t *testing.T, name string) *client {
 	t.Helper()

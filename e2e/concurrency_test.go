@@ -58,41 +58,54 @@ func TestConcurrentOneToOneCreate(t *testing.T) {
 	}
 }
 
-// TestConcurrentIdenticalReactions: the same reaction sent at once from ten
-// connections of one user is stored once; the others are 4005.
-func TestConcurrentIdenticalReactions(t *testing.T) {
+// TestConcurrentIdenticalMarks: the same reaction, or the same read
+// receipt, sent at once from ten connections of one user is stored once;
+// the others are 4005.
+func TestConcurrentIdenticalMarks(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
-	bobUser := s.CreateUser(t, "bob")
-	var bobs []*client
-	for range 10 {
-		bobs = append(bobs, s.connect(t, bobUser))
-	}
-	dm := createOneToOne(t, alice, bobUser, bobs...)
-	m := sendMessage(t, alice, dm, "react", bobs...)
+	for _, tc := range []struct {
+		name     string
+		event    string
+		data     func(messageID any) map[string]any
+		dispatch string
+		stored   string // the message's list holding the marks
+	}{
+		{"reaction", "message.react", func(id any) map[string]any {
+			return map[string]any{"type": "add", "message_id": id, "reaction_content": "👍"}
+		}, "reaction.dispatch", "reactions"},
+		{"read", "message.read", func(id any) map[string]any {
+			return map[string]any{"message_id": id}
+		}, "readreceipt.dispatch", "read_receipts"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := startServer(t)
+			alice := s.login(t, "alice")
+			bobUser := s.CreateUser(t, "bob")
+			bobs := s.connectN(t, bobUser, 10)
+			dm := createOneToOne(t, alice, bobUser, bobs...)
+			m := sendMessage(t, alice, dm, "mark me", bobs...)
 
-	sendAll(t, bobs, func(int) (string, any) {
-		return "message.react", map[string]any{"type": "add", "message_id": m["id"], "reaction_content": "👍"}
-	})
-	all := append([]*client{alice}, bobs...)
-	fs := gather(t, all, func(fs []tagged) bool {
-		return len(countEvents(fs, "reaction.dispatch")) == len(all) && len(errorFrames(fs)) == len(bobs)-1
-	})
-	for i, n := range countEvents(fs, "reaction.dispatch") {
-		if n != 1 {
-			t.Fatalf("%s (client %d) got %d reaction.dispatch, want 1", all[i].u.Username, i, n)
-		}
-	}
-	for _, f := range errorFrames(fs) {
-		if !jsonEqual(f.f.Object, map[string]any{"error": map[string]any{"code": 4005, "detail": "Database constraint violated."}}) {
-			t.Errorf("a losing reaction got %s, want 4005", f.f)
-		}
-	}
-	msgs := history(t, alice, dm)
-	reactions := asArray(t, get(t, msgs, 0, "reactions"))
-	if len(reactions) != 1 {
-		t.Fatalf("stored reactions = %s, want exactly one", mustJSON(reactions))
+			sendAll(t, bobs, func(int) (string, any) { return tc.event, tc.data(m["id"]) })
+			all := append([]*client{alice}, bobs...)
+			fs := gather(t, all, func(fs []tagged) bool {
+				return len(countEvents(fs, tc.dispatch)) == len(all) && len(errorFrames(fs)) == len(bobs)-1
+			})
+			for i, n := range countEvents(fs, tc.dispatch) {
+				if n != 1 {
+					t.Fatalf("%s (client %d) got %d %s, want 1", all[i].u.Username, i, n, tc.dispatch)
+				}
+			}
+			for _, f := range errorFrames(fs) {
+				if !jsonEqual(f.f.Object, map[string]any{"error": map[string]any{"code": 4005, "detail": "Database constraint violated."}}) {
+					t.Errorf("a losing %s got %s, want 4005", tc.event, f.f)
+				}
+			}
+			marks := asArray(t, get(t, history(t, alice, dm), 0, tc.stored))
+			if len(marks) != 1 {
+				t.Fatalf("stored %s = %s, want exactly one", tc.stored, mustJSON(marks))
+			}
+		})
 	}
 }
 
@@ -101,11 +114,7 @@ func TestConcurrentIdenticalReactions(t *testing.T) {
 func TestConcurrentAddMembersCap(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	aliceUser := s.CreateUser(t, "alice")
-	var alices []*client
-	for range 8 {
-		alices = append(alices, s.connect(t, aliceUser))
-	}
+	alices := s.connectN(t, s.CreateUser(t, "alice"), 8)
 	var users []user
 	for i := range 8 {
 		users = append(users, s.CreateUser(t, fmt.Sprintf("u%d", i)))
@@ -149,43 +158,6 @@ func TestConcurrentAddMembersCap(t *testing.T) {
 		t.Fatalf("participants = %d, want 5 (the cap)", n)
 	}
 	expectAll("roominfo.dispatch", alices[1:]...)
-}
-
-// TestConcurrentIdenticalReads: the same read receipt sent at once from ten
-// connections of one user is stored once; the others are 4005.
-func TestConcurrentIdenticalReads(t *testing.T) {
-	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
-	bobUser := s.CreateUser(t, "bob")
-	var bobs []*client
-	for range 10 {
-		bobs = append(bobs, s.connect(t, bobUser))
-	}
-	dm := createOneToOne(t, alice, bobUser, bobs...)
-	m := sendMessage(t, alice, dm, "read me", bobs...)
-
-	sendAll(t, bobs, func(int) (string, any) {
-		return "message.read", map[string]any{"message_id": m["id"]}
-	})
-	all := append([]*client{alice}, bobs...)
-	fs := gather(t, all, func(fs []tagged) bool {
-		return len(countEvents(fs, "readreceipt.dispatch")) == len(all) && len(errorFrames(fs)) == len(bobs)-1
-	})
-	for i, n := range countEvents(fs, "readreceipt.dispatch") {
-		if n != 1 {
-			t.Fatalf("%s (client %d) got %d readreceipt.dispatch, want 1", all[i].u.Username, i, n)
-		}
-	}
-	for _, f := range errorFrames(fs) {
-		if !jsonEqual(f.f.Object, map[string]any{"error": map[string]any{"code": 4005, "detail": "Database constraint violated."}}) {
-			t.Errorf("a losing read got %s, want 4005", f.f)
-		}
-	}
-	receipts := asArray(t, get(t, history(t, alice, dm), 0, "read_receipts"))
-	if len(receipts) != 1 {
-		t.Fatalf("stored receipts = %s, want exactly one", mustJSON(receipts))
-	}
 }
 
 // TestConcurrentLeaveOfEveryMember: all members of a group leave at once;
