@@ -118,10 +118,7 @@ func TestAdminTokens(t *testing.T) {
 
 func TestAdminDeleteUser(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
-	bob := s.login(t, "bob")
-	carol := s.login(t, "carol")
+	s, alice, bob, carol := startTrio(t)
 
 	// alice's rooms: a 1-1 with bob, a group she created (bob, carol); bob's
 	// group with alice and carol.

@@ -13,9 +13,7 @@ import (
 // the same connection keeps working afterwards.
 func TestBadFrames(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, withMaxFrameBytes(4096))
-	alice := s.login(t, "alice")
-	bob := s.login(t, "bob")
+	_, alice, bob := startPair(t, withMaxFrameBytes(4096))
 	dm := createOneToOne(t, alice, bob.u, bob)
 	group := createGroup(t, alice, "G", nil, nil)
 	sent := 0

@@ -120,3 +120,18 @@ func findRoom(t *testing.T, list []any, id string) map[string]any {
 	}
 	return nil
 }
+
+// startPair starts a server with opts and logs in alice and then bob, the
+// users most scenarios start from.
+func startPair(t *testing.T, opts ...serverOption) (s *server, alice, bob *client) {
+	t.Helper()
+	s = startServer(t, opts...)
+	return s, s.login(t, "alice"), s.login(t, "bob")
+}
+
+// startTrio is startPair with carol logged in third.
+func startTrio(t *testing.T, opts ...serverOption) (s *server, alice, bob, carol *client) {
+	t.Helper()
+	s, alice, bob = startPair(t, opts...)
+	return s, alice, bob, s.login(t, "carol")
+}

@@ -7,11 +7,8 @@ import (
 
 func TestMessageModifyUpdate(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
+	s, alice, bob, carol := startTrio(t)
 	alice2 := s.connect(t, alice.u)
-	bob := s.login(t, "bob")
-	carol := s.login(t, "carol")
 	group := createGroup(t, alice, "G", []user{bob.u}, nil, alice2, bob)
 	other := createGroup(t, alice, "H", nil, nil, alice2)
 	all := []*client{alice, alice2, bob}
@@ -82,9 +79,7 @@ func TestMessageModifyUpdate(t *testing.T) {
 // testMessageDelete runs the delete scenario on a server with hard or soft
 // delete; both look the same on the wire.
 func testMessageDelete(t *testing.T, opts ...serverOption) {
-	s := startServer(t, opts...)
-	alice := s.login(t, "alice")
-	bob := s.login(t, "bob")
+	_, alice, bob := startPair(t, opts...)
 	dm := createOneToOne(t, alice, bob.u, bob)
 	m1 := sendMessage(t, alice, dm, "one", bob)
 	m2 := sendMessage(t, alice, dm, "two", bob)
@@ -158,9 +153,7 @@ func TestMessageDeleteSoft(t *testing.T) {
 // survive with parent_message null.
 func TestMessageDeleteHardNullsReferences(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
-	bob := s.login(t, "bob")
+	_, alice, bob := startPair(t)
 	dm := createOneToOne(t, alice, bob.u, bob)
 	m := sendMessage(t, alice, dm, "original", bob)
 	bob.send("message.send", map[string]any{"room_id": dm, "content": "reply", "extra_fields": map[string]any{"parent_message_id": m["id"]}})
@@ -182,9 +175,7 @@ func TestMessageDeleteHardNullsReferences(t *testing.T) {
 // last_message).
 func TestMessageDeleteSoftKeepsReferences(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, withSoftDelete())
-	alice := s.login(t, "alice")
-	bob := s.login(t, "bob")
+	_, alice, bob := startPair(t, withSoftDelete())
 	dm := createOneToOne(t, alice, bob.u, bob)
 	m := sendMessage(t, alice, dm, "original", bob)
 	bob.send("message.send", map[string]any{"room_id": dm, "content": "reply", "extra_fields": map[string]any{"parent_message_id": m["id"]}})

@@ -7,11 +7,8 @@ import (
 
 func TestMessageReact(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
-	bob := s.login(t, "bob")
+	s, alice, bob, carol := startTrio(t)
 	bob2 := s.connect(t, bob.u)
-	carol := s.login(t, "carol")
 	outsider := s.login(t, "outsider")
 	group := createGroup(t, alice, "G", []user{bob.u, carol.u}, nil, bob, bob2, carol)
 	all := []*client{alice, bob, bob2, carol}

@@ -18,11 +18,8 @@ func stringSet(t *testing.T, v any) []string {
 
 func TestMessageAcknowledged(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
+	s, alice, bob, carol := startTrio(t)
 	alice2 := s.connect(t, alice.u)
-	bob := s.login(t, "bob")
-	carol := s.login(t, "carol")
 	outsider := s.login(t, "outsider")
 	group := createGroup(t, alice, "G", []user{bob.u, carol.u}, nil, alice2, bob, carol)
 	m1 := sendMessage(t, alice, group, "from alice", alice2, bob, carol)
@@ -79,11 +76,8 @@ func TestMessageAcknowledged(t *testing.T) {
 
 func TestMessageRead(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
-	bob := s.login(t, "bob")
+	s, alice, bob, carol := startTrio(t)
 	bob2 := s.connect(t, bob.u)
-	carol := s.login(t, "carol")
 	outsider := s.login(t, "outsider")
 	group := createGroup(t, alice, "G", []user{bob.u, carol.u}, nil, bob, bob2, carol)
 	dm := createOneToOne(t, alice, bob.u, bob, bob2)

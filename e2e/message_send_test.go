@@ -7,11 +7,8 @@ import (
 
 func TestMessageSend(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
+	s, alice, bob, carol := startTrio(t)
 	alice2 := s.connect(t, alice.u)
-	bob := s.login(t, "bob")
-	carol := s.login(t, "carol")
 	dm := createOneToOne(t, alice, bob.u, alice2, bob)
 
 	msg := sendMessage(t, alice, dm, "hello bob", alice2, bob)
@@ -77,9 +74,7 @@ func TestMessageSend(t *testing.T) {
 
 func TestMessageSendMedia(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
-	bob := s.login(t, "bob")
+	_, alice, bob := startPair(t)
 	dm := createOneToOne(t, alice, bob.u, bob)
 	before := sendMessage(t, alice, dm, "before", bob)
 
@@ -143,10 +138,7 @@ func TestMessageSendMedia(t *testing.T) {
 
 func TestMessageReplyForward(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
-	bob := s.login(t, "bob")
-	carol := s.login(t, "carol")
+	_, alice, bob, carol := startTrio(t)
 	dm := createOneToOne(t, alice, bob.u, bob)
 	group := createGroup(t, alice, "G", []user{carol.u}, nil, carol)
 	secret := createOneToOne(t, carol, bob.u, bob) // alice is not in it
@@ -199,10 +191,7 @@ func TestMessageReplyForward(t *testing.T) {
 
 func TestMessageSendExtraFieldsCannotSpoof(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
-	bob := s.login(t, "bob")
-	carol := s.login(t, "carol")
+	_, alice, bob, carol := startTrio(t)
 	dm := createOneToOne(t, alice, bob.u, bob)
 	other := createOneToOne(t, carol, bob.u, bob)
 	fixed := "0b5c3f0e-1c7d-4a8e-9f00-123456789abc"
@@ -225,11 +214,8 @@ func TestMessageSendExtraFieldsCannotSpoof(t *testing.T) {
 
 func TestMessageTyping(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
+	s, alice, bob, carol := startTrio(t)
 	alice2 := s.connect(t, alice.u)
-	bob := s.login(t, "bob")
-	carol := s.login(t, "carol")
 	group := createGroup(t, alice, "G", []user{bob.u}, nil, alice2, bob)
 
 	bob.send("message.typing", map[string]any{"room_id": group})
@@ -252,9 +238,7 @@ func TestMessageTyping(t *testing.T) {
 // be created.
 func TestMessageSendWithoutRoomID(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
-	bob := s.login(t, "bob")
+	_, alice, bob := startPair(t)
 	dm := createOneToOne(t, alice, bob.u, bob)
 	m := sendMessage(t, alice, dm, "first", bob)
 	for _, data := range []map[string]any{

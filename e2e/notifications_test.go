@@ -45,11 +45,8 @@ func sorted(xs ...string) []string {
 
 func TestNotifications(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
+	s, alice, bob, carol := startTrio(t)
 	assertEqual(t, "notifications of a new user", alice.Notifications, map[string]any{})
-	bob := s.login(t, "bob")
-	carol := s.login(t, "carol")
 	group := createGroup(t, alice, "G", []user{bob.u, carol.u}, nil, bob, carol)
 	dm := createOneToOne(t, alice, bob.u, bob)
 	m1 := sendMessage(t, alice, group, "m1", bob, carol)

@@ -44,11 +44,8 @@ func sendMany(t *testing.T, c *client, roomID string, n int, receivers ...*clien
 
 func TestRoomMessagesPagination(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
+	s, alice, bob, carol := startTrio(t)
 	alice2 := s.connect(t, alice.u)
-	bob := s.login(t, "bob")
-	carol := s.login(t, "carol")
 	big := createOneToOne(t, alice, bob.u, alice2, bob)
 	small := createGroup(t, alice, "small", nil, nil, alice2)
 	empty := createGroup(t, alice, "empty", nil, nil, alice2)

@@ -7,11 +7,8 @@ import (
 
 func TestRoomCreateOneToOne(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
+	s, alice, bob, carol := startTrio(t)
 	alice2 := s.connect(t, alice.u)
-	bob := s.login(t, "bob")
-	carol := s.login(t, "carol")
 
 	room := createRoom(t, alice, map[string]any{"type": "OneToOneChat", "participants": []int64{bob.u.ID}}, alice2, bob)
 	assertUserIDs(t, "participants", room["participants"], alice.u, bob.u)
@@ -49,9 +46,7 @@ func TestRoomCreateOneToOne(t *testing.T) {
 
 func TestRoomCreateGroup(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
-	bob := s.login(t, "bob")
+	s, alice, bob := startPair(t)
 	var others []user
 	others = append(others, bob.u)
 	for _, n := range []string{"u1", "u2", "u3", "u4", "u5", "u6"} {
@@ -134,9 +129,7 @@ func TestRoomCreateGroup(t *testing.T) {
 
 func TestRoomCreateChannel(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
-	bob := s.login(t, "bob")
+	s, alice, bob := startPair(t)
 	subs := []user{bob.u}
 	for _, n := range []string{"s1", "s2", "s3", "s4", "s5", "s6"} {
 		subs = append(subs, s.CreateUser(t, n))

@@ -66,11 +66,8 @@ func TestRoomJoin(t *testing.T) {
 
 func TestRoomLeave(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
-	bob := s.login(t, "bob")
+	s, alice, bob, carol := startTrio(t)
 	bob2 := s.connect(t, bob.u)
-	carol := s.login(t, "carol")
 	dave := s.login(t, "dave")
 	group := createGroup(t, alice, "Team", []user{bob.u, carol.u}, nil, bob, bob2, carol)
 
@@ -129,10 +126,7 @@ func TestRoomLeave(t *testing.T) {
 
 func TestRoomAddMembers(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
-	bob := s.login(t, "bob")
-	carol := s.login(t, "carol")
+	s, alice, bob, carol := startTrio(t)
 	carol2 := s.connect(t, carol.u)
 	dave := s.login(t, "dave")
 	erin := s.CreateUser(t, "erin")
@@ -218,10 +212,7 @@ func TestRoomAddMembers(t *testing.T) {
 
 func TestRoomRemoveMembers(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
-	bob := s.login(t, "bob")
-	carol := s.login(t, "carol")
+	s, alice, bob, carol := startTrio(t)
 	carol2 := s.connect(t, carol.u)
 	dave := s.login(t, "dave")
 	erin := s.login(t, "erin")

@@ -16,10 +16,7 @@ func modify(c *client, roomID, action string, data map[string]any) {
 
 func TestRoomModifyGroup(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
-	bob := s.login(t, "bob")
-	carol := s.login(t, "carol")
+	s, alice, bob, carol := startTrio(t)
 	outsider := s.login(t, "outsider")
 	group := createGroup(t, alice, "G", []user{bob.u, carol.u}, nil, bob, carol)
 	all := []*client{alice, bob, carol}
@@ -136,10 +133,7 @@ func TestRoomModifyGroup(t *testing.T) {
 
 func TestRoomModifyChannel(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
-	bob := s.login(t, "bob")
-	carol := s.login(t, "carol")
+	_, alice, bob, carol := startTrio(t)
 	ch := createChannel(t, alice, "News", []user{bob.u, carol.u}, nil, bob, carol)
 	all := []*client{alice, bob, carol}
 
@@ -190,10 +184,7 @@ func TestRoomModifyChannel(t *testing.T) {
 
 func TestRoomModifyOneToOne(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
-	bob := s.login(t, "bob")
-	carol := s.login(t, "carol")
+	_, alice, bob, carol := startTrio(t)
 	dm := createOneToOne(t, alice, bob.u, bob)
 
 	// Role and permission actions are a no-op that still broadcasts.

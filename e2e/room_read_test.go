@@ -8,11 +8,8 @@ import (
 
 func TestRoomList(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
+	s, alice, bob, carol := startTrio(t)
 	alice2 := s.connect(t, alice.u)
-	bob := s.login(t, "bob")
-	carol := s.login(t, "carol")
 
 	if list := roomList(t, alice); len(list) != 0 {
 		t.Fatalf("new user's rooms = %s, want []", mustJSON(list))
@@ -62,11 +59,8 @@ func TestRoomList(t *testing.T) {
 
 func TestRoomInfo(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
+	s, alice, bob, carol := startTrio(t)
 	alice2 := s.connect(t, alice.u)
-	bob := s.login(t, "bob")
-	carol := s.login(t, "carol")
 	group := createGroup(t, alice, "G", []user{bob.u}, nil, alice2, bob)
 
 	info := roomInfo(t, alice, group)

@@ -10,10 +10,8 @@ import (
 // close frame and the process exits 0.
 func TestGracefulShutdown(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	alice := s.login(t, "alice")
+	s, alice, bob := startPair(t)
 	alice2 := s.connect(t, alice.u)
-	bob := s.login(t, "bob")
 	dm := createOneToOne(t, alice, bob.u, alice2, bob)
 	sendMessage(t, bob, dm, "before shutdown", alice, alice2)
 
