@@ -209,14 +209,7 @@ func TestHostileModules(t *testing.T) {
 
 	// After all of it the server still serves: health, and every tenant's
 	// connection still answers.
-	resp, err := http.Get(s.URL("/healthz"))
-	if err != nil {
-		t.Fatalf("GET /healthz: %v", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /healthz: %d", resp.StatusCode)
-	}
+	s.assertHealthy(t)
 	unaffected(t)
 
 	// The metrics agree: each faulting module counted its faults, and the

@@ -53,34 +53,33 @@ func assertKeys(t *testing.T, v any, want ...string) {
 	}
 }
 
+// asJSON fails unless v holds a JSON value of Go type T (decoded as
+// encoding/json decodes into any); kind names that value in the failure.
+func asJSON[T any](t *testing.T, v any, kind string) T {
+	t.Helper()
+	x, ok := v.(T)
+	if !ok {
+		t.Fatalf("got %s, want %s", mustJSON(v), kind)
+	}
+	return x
+}
+
 // asObject fails unless v is a JSON object.
 func asObject(t *testing.T, v any) map[string]any {
 	t.Helper()
-	m, ok := v.(map[string]any)
-	if !ok {
-		t.Fatalf("got %s, want an object", mustJSON(v))
-	}
-	return m
+	return asJSON[map[string]any](t, v, "an object")
 }
 
 // asArray fails unless v is a JSON array.
 func asArray(t *testing.T, v any) []any {
 	t.Helper()
-	a, ok := v.([]any)
-	if !ok {
-		t.Fatalf("got %s, want an array", mustJSON(v))
-	}
-	return a
+	return asJSON[[]any](t, v, "an array")
 }
 
 // asString fails unless v is a JSON string.
 func asString(t *testing.T, v any) string {
 	t.Helper()
-	s, ok := v.(string)
-	if !ok {
-		t.Fatalf("got %s, want a string", mustJSON(v))
-	}
-	return s
+	return asJSON[string](t, v, "a string")
 }
 
 // asInt fails unless v is a JSON integer.

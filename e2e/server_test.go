@@ -59,7 +59,12 @@ func startServer(t *testing.T, opts ...serverOption) *server {
 // TestHealthz checks the health endpoint of a serving server.
 func TestHealthz(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
+	startServer(t).assertHealthy(t)
+}
+
+// assertHealthy fails unless GET /healthz answers 200.
+func (s *server) assertHealthy(t *testing.T) {
+	t.Helper()
 	resp, err := http.Get(s.URL("/healthz"))
 	if err != nil {
 		t.Fatalf("GET /healthz: %v", err)
