@@ -12,11 +12,8 @@ import (
 func TestMultiNodeDeleteUserDisconnects(t *testing.T) {
 	t.Parallel()
 	n1, n2, _, _ := twoNodes(t)
-	a1 := n1.login(t, "alice")
-	a2 := n2.connect(t, a1.u)
+	a1, a2, b2, c1 := spreadUsers(t, n1, n2)
 	a2b := n2.connect(t, a1.u)
-	b2 := n2.login(t, "bob")
-	c1 := n1.login(t, "carol")
 	d1 := n1.login(t, "dave")
 	g := createGroup(t, b2, "G", []user{a1.u, c1.u, d1.u}, nil, a1, a2, a2b, c1, d1)
 

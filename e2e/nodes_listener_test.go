@@ -44,10 +44,7 @@ func listenerPID(t *testing.T, s *server, id string) int32 {
 func TestMultiNodeListenerKilled(t *testing.T) {
 	t.Parallel()
 	n1, n2, id1, id2 := twoNodes(t)
-	a1 := n1.login(t, "alice")
-	a2 := n2.connect(t, a1.u)
-	b2 := n2.login(t, "bob")
-	c1 := n1.login(t, "carol")
+	a1, a2, b2, c1 := spreadUsers(t, n1, n2)
 	all := []*client{a1, a2, b2, c1}
 	g := createGroup(t, a1, "G", []user{b2.u, c1.u}, nil, a2, b2, c1)
 	sendMessage(t, b2, g, "before", a1, a2, c1)

@@ -47,6 +47,15 @@ func twoNodes(t *testing.T, opts ...serverOption) (n1, n2 *server, id1, id2 stri
 	return n1, n2, id1, id2
 }
 
+// spreadUsers logs in the users most multi-node scenarios follow, in this
+// order: alice on node 1 and on node 2 too (a1, a2), bob on node 2 (b2) and
+// carol on node 1 (c1).
+func spreadUsers(t *testing.T, n1, n2 *server) (a1, a2, b2, c1 *client) {
+	t.Helper()
+	a1 = n1.login(t, "alice")
+	return a1, n2.connect(t, a1.u), n2.login(t, "bob"), n1.login(t, "carol")
+}
+
 // expectOnly reads one eventType frame on each of want, checks they carry
 // the same data and returns it; then it proves that none of all (which
 // includes want) receives anything more: every connection gets the frame
@@ -140,10 +149,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 func TestMultiNodeEveryEvent(t *testing.T) {
 	t.Parallel()
 	n1, n2, _, _ := twoNodes(t)
-	a1 := n1.login(t, "alice")
-	a2 := n2.connect(t, a1.u)
-	c1 := n1.login(t, "carol")
-	b2 := n2.login(t, "bob")
+	a1, a2, b2, c1 := spreadUsers(t, n1, n2)
 	d2 := n2.login(t, "dave")
 	all := []*client{a1, a2, b2, c1, d2}
 	group := []*client{a1, a2, b2, c1}
