@@ -58,6 +58,16 @@ func sendMessage(t *testing.T, c *client, roomID, content string, receivers ...*
 	return msg
 }
 
+// modify sends room.modify with action and data (nil data is omitted).
+func modify(c *client, roomID, action string, data map[string]any) {
+	c.t.Helper()
+	req := map[string]any{"room_id": roomID, "action": action}
+	if data != nil {
+		req["data"] = data
+	}
+	c.send("room.modify", req)
+}
+
 // roomInfo asks room.info and returns the detail (c must be a member).
 func roomInfo(t *testing.T, c *client, roomID string) map[string]any {
 	t.Helper()

@@ -96,7 +96,7 @@ func TestRoomLeave(t *testing.T) {
 
 	// A moderator leaving a channel loses the role too.
 	ch := createChannel(t, alice, "Ch", []user{dave.u}, nil, dave)
-	alice.send("room.modify", map[string]any{"room_id": ch, "action": "add_moderator", "data": map[string]any{"users": []int64{dave.u.ID}}})
+	modify(alice, ch, "add_moderator", map[string]any{"users": []int64{dave.u.ID}})
 	expectSame(t, "roomupdate.dispatch", alice, dave)
 	dave.send("room.leave", map[string]any{"room_id": ch})
 	exit = dave.expectObject("roomexit.dispatch")
@@ -111,7 +111,7 @@ func TestRoomLeave(t *testing.T) {
 	assertEqual(t, "creator leaves", alice.expectObject("roomexit.dispatch")["message"], "You left Team")
 	rm = carol.expectObject("roomremovemembers.dispatch")
 	assertUserIDs(t, "participants", get(t, rm, "room", "participants"), carol.u)
-	alice.send("room.modify", map[string]any{"room_id": group, "action": "update", "data": map[string]any{"name": "Mine"}})
+	modify(alice, group, "update", map[string]any{"name": "Mine"})
 	alice.expectErrorDetail(4002, "User is not an admin of this room")
 
 	// The last member leaving deletes the room; only the leaver (all her
@@ -165,8 +165,7 @@ func TestRoomAddMembers(t *testing.T) {
 	outsider.expectErrorDetail(4002, "User is not authorized to add new members to this room")
 
 	// The object permission lets a plain participant add members.
-	alice.send("room.modify", map[string]any{"room_id": group, "action": "add_permission",
-		"data": map[string]any{"users": []int64{bob.u.ID}, "permission": []string{"can_add_new_participants"}}})
+	modify(alice, group, "add_permission", map[string]any{"users": []int64{bob.u.ID}, "permission": []string{"can_add_new_participants"}})
 	expectSame(t, "roomupdate.dispatch", alice, bob, carol, carol2, dave)
 	bob.send("room.add_members", map[string]any{"room_id": group, "members": []int64{erin.ID}})
 	d = asObject(t, expectSame(t, "roomaddmembers.dispatch", alice, bob, carol, carol2, dave))
@@ -192,8 +191,7 @@ func TestRoomAddMembers(t *testing.T) {
 	assertEqual(t, "new_members up to the cap", d["new_members"], []any{"carol"})
 	// Channels: can_add_new_subscribers lets a subscriber add others.
 	news := createChannel(t, alice, "News", []user{bob.u}, nil, bob)
-	alice.send("room.modify", map[string]any{"room_id": news, "action": "add_permission",
-		"data": map[string]any{"users": []int64{bob.u.ID}, "permission": []string{"can_add_new_subscribers"}}})
+	modify(alice, news, "add_permission", map[string]any{"users": []int64{bob.u.ID}, "permission": []string{"can_add_new_subscribers"}})
 	expectSame(t, "roomupdate.dispatch", alice, bob)
 	bob.send("room.add_members", map[string]any{"room_id": news, "members": []int64{dave.u.ID}})
 	d = asObject(t, expectSame(t, "roomaddmembers.dispatch", alice, bob, dave))
@@ -217,7 +215,7 @@ func TestRoomRemoveMembers(t *testing.T) {
 	dave := s.login(t, "dave")
 	erin := s.login(t, "erin")
 	group := createGroup(t, alice, "G", []user{bob.u, carol.u, dave.u}, nil, bob, carol, carol2, dave)
-	alice.send("room.modify", map[string]any{"room_id": group, "action": "add_admin", "data": map[string]any{"users": []int64{bob.u.ID}}})
+	modify(alice, group, "add_admin", map[string]any{"users": []int64{bob.u.ID}})
 	expectSame(t, "roomupdate.dispatch", alice, bob, carol, carol2, dave)
 
 	bob.send("room.remove_members", map[string]any{"room_id": group, "members": []int64{carol.u.ID}})
@@ -276,8 +274,7 @@ func TestRoomRemoveMembers(t *testing.T) {
 
 	// Channels: the remove permission lets a subscriber remove others.
 	ch := createChannel(t, alice, "Ch", []user{bob.u, dave.u}, nil, bob, dave)
-	alice.send("room.modify", map[string]any{"room_id": ch, "action": "add_permission",
-		"data": map[string]any{"users": []int64{bob.u.ID}, "permission": []string{"can_remove_subscribers"}}})
+	modify(alice, ch, "add_permission", map[string]any{"users": []int64{bob.u.ID}, "permission": []string{"can_remove_subscribers"}})
 	expectSame(t, "roomupdate.dispatch", alice, bob, dave)
 	bob.send("room.remove_members", map[string]any{"room_id": ch, "members": []int64{dave.u.ID}})
 	assertEqual(t, "roomexit", dave.expectObject("roomexit.dispatch")["message"], "You have been removed by bob")

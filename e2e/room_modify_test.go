@@ -4,16 +4,6 @@ import (
 	"testing"
 )
 
-// modify sends room.modify with action and data (nil data is omitted).
-func modify(c *client, roomID, action string, data map[string]any) {
-	c.t.Helper()
-	req := map[string]any{"room_id": roomID, "action": action}
-	if data != nil {
-		req["data"] = data
-	}
-	c.send("room.modify", req)
-}
-
 func TestRoomModifyGroup(t *testing.T) {
 	t.Parallel()
 	s, alice, bob, carol := startTrio(t)
