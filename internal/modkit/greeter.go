@@ -21,27 +21,12 @@ import (
 func Greeter(t *testing.T, wasm string) {
 	t.Helper()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		ctx := context.Background()
-		var alice store.User
-		var team, foreign store.Room
-		err := st.Write(ctx, func(tx *store.Tx) error {
-			var err error
-			if alice, err = tx.CreateUser(ctx, store.User{Tenant: "t1", Username: "alice"}); err != nil {
-				return err
-			}
-			if team, err = tx.CreateRoom(ctx, store.Room{Tenant: "t1", Kind: store.KindGroup, Name: "team",
-				CreatorID: &alice.ID, MaxMembers: 10}, ""); err != nil {
-				return err
-			}
-			if foreign, err = tx.CreateRoom(ctx, store.Room{Tenant: "t2", Kind: store.KindGroup, Name: "theirs",
-				MaxMembers: 10}, ""); err != nil {
-				return err
-			}
-			return tx.AddMembers(ctx, team.ID, []int64{alice.ID}, true)
+		var foreign store.Room
+		tm := writeTeam(t, st, func(ctx context.Context, tx *store.Tx, _ team) (err error) {
+			foreign, err = tx.CreateRoom(ctx, store.Room{Tenant: "t2", Kind: store.KindGroup, Name: "theirs",
+				MaxMembers: 10}, "")
+			return err
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
 		logs := &LogBuffer{}
 		s := Load(t, `
 modules:
@@ -56,27 +41,21 @@ modules:
 `, hooks.Options{Store: st, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 
 		var emitted []abi.Event
-		call := func(tenant string) hooks.CallInfo {
-			return hooks.CallInfo{Tenant: tenant, Caller: abi.Caller{UserID: alice.ID, Username: "alice"},
-				Emit: func(_ context.Context, ev abi.Event) error {
-					emitted = append(emitted, ev)
-					return nil
-				}}
-		}
+		call := func(tenant string) hooks.CallInfo { return tm.call(tenant, nil, &emitted) }
 		args := func(roomID string) []byte {
 			return []byte(`{"room_id":"` + roomID + `","content":"hello","parent_message_id":null,` +
 				`"forwarded_from_id":null,"media":[]}`)
 		}
-		out := `{"id":"m-1","room":"` + team.ID + `","content":"hello"}`
+		out := `{"id":"m-1","room":"` + tm.room.ID + `","content":"hello"}`
 		def := func(context.Context, []byte) ([]byte, error) { return []byte(out), nil }
 
 		t.Run("next then room_get then emit", func(t *testing.T) {
 			emitted = nil
-			r := Run(t, s, "create_message", call("t1"), args(team.ID), def)
+			r := Run(t, s, "create_message", call("t1"), args(tm.room.ID), def)
 			if r.Code != 0 {
 				t.Fatalf("error %d %s", r.Code, r.Detail)
 			}
-			if r.DefaultArgs != Normalize(t, args(team.ID)) {
+			if r.DefaultArgs != Normalize(t, args(tm.room.ID)) {
 				t.Errorf("the default got %s", r.DefaultArgs)
 			}
 			if r.Output != Normalize(t, []byte(out)) {
@@ -87,7 +66,7 @@ modules:
 			}
 			ev := emitted[0]
 			type route struct{ To, RoomID, EventType string }
-			if got, want := (route{ev.To, ev.RoomID, ev.EventType}), (route{abi.ToRoom, team.ID, "greeter.welcome"}); got != want {
+			if got, want := (route{ev.To, ev.RoomID, ev.EventType}), (route{abi.ToRoom, tm.room.ID, "greeter.welcome"}); got != want {
 				t.Errorf("event sent as %+v, want %+v", got, want)
 			}
 			type greeting struct {
@@ -101,7 +80,7 @@ modules:
 			if want := (greeting{Text: "Hi alice, welcome to team!", MessageID: "m-1"}); got != want {
 				t.Errorf("greeting %+v, want %+v", got, want)
 			}
-			expectLog(t, logs, "msg=greeted", "room_id="+team.ID)
+			expectLog(t, logs, "msg=greeted", "room_id="+tm.room.ID)
 		})
 
 		t.Run("failed operation greets nobody", func(t *testing.T) {
@@ -109,7 +88,7 @@ modules:
 			fail := func(context.Context, []byte) ([]byte, error) {
 				return nil, &abi.Error{Code: abi.CodePermission, Detail: "You're not a member of this room"}
 			}
-			r := Run(t, s, "create_message", call("t1"), args(team.ID), fail)
+			r := Run(t, s, "create_message", call("t1"), args(tm.room.ID), fail)
 			if r.Code != abi.CodePermission {
 				t.Errorf("code %d, want the default's %d", r.Code, abi.CodePermission)
 			}

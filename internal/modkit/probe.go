@@ -32,30 +32,16 @@ func Probe(t *testing.T, wasm string) {
 	t.Helper()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		var alice, bob store.User
-		var team store.Room
+		var bob store.User
 		var msg store.Message
-		err := st.Write(ctx, func(tx *store.Tx) error {
-			var err error
-			if alice, err = tx.CreateUser(ctx, store.User{Tenant: "t1", Username: "alice"}); err != nil {
-				return err
-			}
+		tm := writeTeam(t, st, func(ctx context.Context, tx *store.Tx, tm team) (err error) {
 			if bob, err = tx.CreateUser(ctx, store.User{Tenant: "t1", Username: "bob"}); err != nil {
 				return err
 			}
-			if team, err = tx.CreateRoom(ctx, store.Room{Tenant: "t1", Kind: store.KindGroup, Name: "team",
-				CreatorID: &alice.ID, MaxMembers: 10}, ""); err != nil {
-				return err
-			}
-			if err := tx.AddMembers(ctx, team.ID, []int64{alice.ID}, true); err != nil {
-				return err
-			}
-			msg, err = tx.InsertMessage(ctx, store.Message{RoomID: team.ID, SenderID: alice.ID, Content: "hi there"})
+			msg, err = tx.InsertMessage(ctx, store.Message{RoomID: tm.room.ID, SenderID: tm.alice.ID, Content: "hi there"})
 			return err
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		alice, team := tm.alice, tm.room
 		logs := &LogBuffer{}
 		s := Load(t, `
 modules:
@@ -72,12 +58,7 @@ modules:
 			t.Helper()
 			var r Result
 			err := st.Write(ctx, func(tx *store.Tx) error {
-				call := hooks.CallInfo{Tenant: "t1", Caller: abi.Caller{UserID: alice.ID, Username: "alice"}, Tx: tx,
-					Emit: func(_ context.Context, ev abi.Event) error {
-						emitted = append(emitted, ev)
-						return nil
-					}}
-				r = Run(t, s, "_create_message", call, []byte(args), def)
+				r = Run(t, s, "_create_message", tm.call("t1", tx, &emitted), []byte(args), def)
 				return nil
 			})
 			if err != nil {
