@@ -14,14 +14,7 @@ func TestListening(t *testing.T) {
 		"time=3 level=INFO msg=listening addr=127.0.0.1:9090\n"} {
 		fmt.Fprint(l, piece)
 	}
-	select {
-	case addr := <-l.Listening():
-		if addr != "127.0.0.1:8080" {
-			t.Errorf("address %q, want the first line's", addr)
-		}
-	default:
-		t.Fatal("no address reported")
-	}
+	expectListening(t, l, "127.0.0.1:8080") // the first line's
 	select {
 	case addr := <-l.Listening():
 		t.Errorf("a second address reported: %q", addr)
@@ -41,10 +34,17 @@ func TestLimited(t *testing.T) {
 	if got := len(l.String()); got != 64 {
 		t.Errorf("kept %d bytes, want 64", got)
 	}
+	expectListening(t, l, "127.0.0.1:8080")
+}
+
+// expectListening fails unless l has reported want as the address it
+// listens on.
+func expectListening(t *testing.T, l *Log, want string) {
+	t.Helper()
 	select {
 	case addr := <-l.Listening():
-		if addr != "127.0.0.1:8080" {
-			t.Errorf("address %q", addr)
+		if addr != want {
+			t.Errorf("address %q, want %q", addr, want)
 		}
 	default:
 		t.Fatal("no address reported")
