@@ -9,12 +9,6 @@ import (
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 )
 
-// inbound is a client frame: {"event_type": "...", "data": {...}}.
-type inbound struct {
-	EventType json.RawMessage `json:"event_type"`
-	Data      json.RawMessage `json:"data"`
-}
-
 // Validation messages of frames that never reach an operation (docs/decisions.md:
 // a 4003 error frame, the socket stays open).
 const (
@@ -29,8 +23,12 @@ func msgTooLarge(limit int64) string {
 // decodeFrame parses a text frame. A frame that is not a JSON object is a
 // 4003 *wire.Error. eventType is "" when event_type is missing or is not a
 // string, which the service answers as an unknown event.
+//
+// The frame is read as a map, not into a struct: encoding/json matches
+// struct fields without regard to case, and the reference reads exactly
+// "event_type" and "data" ({"EVENT_TYPE": ...} is an unknown event there).
 func decodeFrame(payload []byte) (eventType string, data json.RawMessage, err error) {
-	var f inbound
+	var f map[string]json.RawMessage
 	if err := json.Unmarshal(payload, &f); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
@@ -42,12 +40,12 @@ func decodeFrame(payload []byte) (eventType string, data json.RawMessage, err er
 	if t := bytes.TrimLeft(payload, " \t\r\n"); len(t) == 0 || t[0] != '{' {
 		return "", nil, wire.Validation(msgNotObject)
 	}
-	if len(f.EventType) > 0 && f.EventType[0] == '"' {
-		if err := json.Unmarshal(f.EventType, &eventType); err != nil {
+	if et := f["event_type"]; len(et) > 0 && et[0] == '"' {
+		if err := json.Unmarshal(et, &eventType); err != nil {
 			eventType = ""
 		}
 	}
-	return eventType, f.Data, nil
+	return eventType, f["data"], nil
 }
 
 // errorFrame encodes {"error": {"code": ..., "detail": ...}}.
