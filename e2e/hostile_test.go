@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/internal/testserver"
 )
 
@@ -235,7 +236,29 @@ func TestHostileModules(t *testing.T) {
 	if !strings.Contains(metrics, `chatwasm_module_calls_total{hook="create_message",module="checker"}`) {
 		t.Errorf("metrics: no calls of the checker")
 	}
+
+	// A tenant that crafts messages the shared checker chokes on disables
+	// it for itself only: faults count per module and tenant.
+	crasher := s.connect(t, s.CreateUserIn(t, crasherTenant, "crasher"))
+	room := createGroup(t, crasher, "crash", nil, nil)
+	for i := range hooks.DefaultFaultLimit + 1 {
+		crasher.send("message.send", map[string]any{"room_id": room, "content": fmt.Sprint(crashWord, " ", i)})
+		crasher.expectErrorDetail(4006, "Internal server error.")
+	}
+	s.waitLog(t, "module disabled for the tenant until reload", "module=checker", "tenant="+crasherTenant)
+	unaffected(t) // the clean tenant's messages are still checked
+	metrics = s.metricsText(t)
+	if !strings.Contains(metrics, `chatwasm_module_disabled{module="checker"} 1`) {
+		t.Errorf("metrics: the checker is not disabled for exactly one tenant")
+	}
 }
+
+// crasherTenant is the tenant whose messages make the checker trap, and
+// crashWord the word that does it (testdata/hostile, mode "tag").
+const (
+	crasherTenant = "hostile-crasher"
+	crashWord     = "crash-the-checker"
+)
 
 // metricsText returns the server's /metrics page.
 func (s *server) metricsText(t *testing.T) string {

@@ -325,8 +325,21 @@ modules:
 	if got := gauge(t, reg, "chatwasm_module_disabled", "a"); got != 1 {
 		t.Errorf("disabled gauge %v", got)
 	}
-	if len(logs.find("module disabled until reload", "module=a")) != 1 {
+	if len(logs.find("module disabled for the tenant until reload", "module=a", "tenant=default")) != 1 {
 		t.Error("disabling not logged")
+	}
+	// Faults count per module and tenant: another tenant's requests still
+	// reach the module, which one tenant cannot turn off for all.
+	other := alice
+	other.Tenant = "other"
+	if got, err := run(t, s, "create_message", other, &core{}); err != nil || !slices.Equal(got, []string{"core"}) {
+		t.Fatalf("other tenant: %v, %v", got, err)
+	}
+	if got := counter(t, reg, "chatwasm_module_calls_total", "a", "create_message"); got != 3 {
+		t.Errorf("the other tenant's request did not reach the module: %v calls, want 3", got)
+	}
+	if got := gauge(t, reg, "chatwasm_module_disabled", "a"); got != 1 {
+		t.Errorf("disabled gauge %v after one fault of the other tenant, want 1", got)
 	}
 	if err := m.Reload(context.Background()); err != nil {
 		t.Fatal(err)
@@ -338,7 +351,7 @@ modules:
 	if _, err := run(t, s2, "create_message", alice, &core{}); err != nil {
 		t.Fatal(err)
 	}
-	if got := counter(t, reg, "chatwasm_module_calls_total", "a", "create_message"); got != 3 {
+	if got := counter(t, reg, "chatwasm_module_calls_total", "a", "create_message"); got != 4 {
 		t.Errorf("reloaded module not called again: %v calls", got)
 	}
 }

@@ -10,9 +10,28 @@ import (
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
+// Per-call limits of the emit and log imports: a module cannot flood every
+// member's connection queue (each holds 256 frames) from one call, nor the
+// server's log.
+const (
+	// MaxEmitsPerCall is how many events one module call may emit; the
+	// next emit fails with a 4003 the module sees.
+	MaxEmitsPerCall = 64
+	// MaxLogLinesPerCall and MaxLogBytesPerCall bound what one module call
+	// may write to the server's log through the log import; past either,
+	// its lines are dropped (and counted).
+	MaxLogLinesPerCall = 100
+	MaxLogBytesPerCall = 64 << 10
+)
+
 // importEmit checks that the target exists in the tenant and hands the event
 // to the caller, which sends it after commit.
 func importEmit(ctx context.Context, f *frame, req []byte) (any, error) {
+	if f.emits >= MaxEmitsPerCall {
+		f.m.metrics.limited.WithLabelValues(f.m.spec.Name, "emit").Inc()
+		return nil, badRequest("emit: a call may emit at most %d events", MaxEmitsPerCall)
+	}
+	f.emits++
 	var ev abi.Event
 	if err := decode(abi.ImportEmit, req, &ev); err != nil {
 		return nil, err
@@ -49,6 +68,17 @@ func importEmit(ctx context.Context, f *frame, req []byte) (any, error) {
 }
 
 func importLog(ctx context.Context, f *frame, req []byte) (any, error) {
+	f.logLines++
+	f.logBytes += len(req)
+	if f.logLines > MaxLogLinesPerCall || f.logBytes > MaxLogBytesPerCall {
+		f.m.metrics.limited.WithLabelValues(f.m.spec.Name, "log").Inc()
+		if !f.logCut {
+			f.logCut = true
+			f.m.log.WarnContext(ctx, "module log over the per-call limit; lines dropped", "hook", f.hook.Name,
+				"max_lines", MaxLogLinesPerCall, "max_bytes", MaxLogBytesPerCall)
+		}
+		return nil, nil
+	}
 	var r abi.LogRequest
 	if err := decode(abi.ImportLog, req, &r); err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // world is a store with two tenants, each with a user and a group.
@@ -475,3 +477,55 @@ modules:
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 func quote(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+// TestEmitAndLogLimits: one call may emit MaxEmitsPerCall events (the next
+// emit fails, and the hook with it) and write MaxLogLinesPerCall lines to
+// the server's log (the rest are dropped, with one warning); both count in
+// chatwasm_module_limited_total.
+func TestEmitAndLogLimits(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		logs := &logSink{}
+		reg := prometheus.NewRegistry()
+		m := newManager(t, fmt.Sprintf(`
+modules:
+  - name: emitter
+    path: {{guest}}
+    hooks: [create_message]
+    capabilities: [events.emit]
+    config: {mode: emit, tag: e, times: "%d"}
+  - name: logger
+    path: {{guest}}
+    hooks: [_create_message]
+    capabilities: [log]
+    config: {mode: log, tag: l, times: "%d"}
+`, hooks.MaxEmitsPerCall+1, hooks.MaxLogLinesPerCall+50), hooks.Options{Store: st, Logger: slog.New(logs),
+			Registerer: reg})
+		s := acquire(t, m)
+		ctx := context.Background()
+		args := []byte(`{"room_id":"` + w.room1.ID + `"}`)
+		_, err := s.Run(ctx, "create_message", w.call1, args, (&core{}).next)
+		if ae := wireError(t, err); !strings.Contains(fmt.Sprint(ae.Detail), fmt.Sprintf("at most %d events", hooks.MaxEmitsPerCall)) {
+			t.Errorf("emit past the limit: %v", err)
+		}
+		if len(w.emitted) != hooks.MaxEmitsPerCall {
+			t.Errorf("%d events emitted, want %d", len(w.emitted), hooks.MaxEmitsPerCall)
+		}
+		if got := counter(t, reg, "chatwasm_module_limited_total", "emit", "emitter"); got != 1 {
+			t.Errorf("limited_total{emit} = %v, want 1", got)
+		}
+
+		if _, err := s.Run(ctx, "_create_message", w.call1, args, (&core{}).next); err != nil {
+			t.Fatal(err)
+		}
+		if got := len(logs.find("WARN hello from l", "module=logger")); got != hooks.MaxLogLinesPerCall {
+			t.Errorf("%d module lines logged, want %d", got, hooks.MaxLogLinesPerCall)
+		}
+		if got := len(logs.find("module log over the per-call limit", "module=logger")); got != 1 {
+			t.Errorf("the dropped lines were reported %d times, want once", got)
+		}
+		if got := counter(t, reg, "chatwasm_module_limited_total", "log", "logger"); got != 50 {
+			t.Errorf("limited_total{log} = %v, want 50", got)
+		}
+	})
+}

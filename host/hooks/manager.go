@@ -145,8 +145,14 @@ func (m *Manager) Reload(ctx context.Context) error {
 	}
 	m.fingerprint = fp
 	s.refs.Store(1)
-	for _, mod := range s.modules {
-		m.env.metrics.disabled.WithLabelValues(mod.spec.Name).Set(0)
+	// A reload re-enables every module for every tenant, and forgets the
+	// modules the file no longer lists.
+	for _, set := range []*Set{m.cur.Load(), s} {
+		if set != nil {
+			for _, mod := range set.modules {
+				m.env.metrics.disabled.WithLabelValues(mod.spec.Name).Set(0)
+			}
+		}
 	}
 	if old := m.cur.Swap(s); old != nil {
 		m.retire(old)

@@ -18,6 +18,8 @@ type Metrics struct {
 	// for a turn to run module code, and those that waited in vain.
 	queueWait  prometheus.Histogram
 	overloaded prometheus.Counter
+	// limited counts what a per-call limit refused (emit) or dropped (log).
+	limited *prometheus.CounterVec
 }
 
 // NewMetrics registers the module metrics on reg; a nil reg keeps them
@@ -43,13 +45,17 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}, []string{"module", "hook"}),
 		disabled: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: "chatwasm", Subsystem: "module", Name: "disabled",
-			Help: "1 while a module is disabled after repeated faults (until reload).",
+			Help: "How many tenants a module is disabled for after repeated faults (until reload).",
 		}, []string{"module"}),
 		queueWait: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: "chatwasm", Subsystem: "module", Name: "queue_wait_seconds",
 			Help:    "Time a request waited for its turn to run module code, when it had to wait.",
 			Buckets: prometheus.ExponentialBuckets(100e-6, 4, 10),
 		}),
+		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "chatwasm", Subsystem: "module", Name: "limited_total",
+			Help: "Emits refused and log lines dropped by the per-call limits, by module and import.",
+		}, []string{"module", "import"}),
 		overloaded: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "chatwasm", Subsystem: "module", Name: "overloaded_total",
 			Help: "Requests refused because they waited the queue timeout for a turn to run module code.",
@@ -59,7 +65,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		return m, nil
 	}
 	for _, c := range []prometheus.Collector{m.calls, m.errors, m.timeouts, m.latency, m.disabled,
-		m.queueWait, m.overloaded} {
+		m.queueWait, m.overloaded, m.limited} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("hooks: register module metrics: %w", err)
 		}

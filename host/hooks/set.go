@@ -48,9 +48,25 @@ type module struct {
 	plugin  *wasm.Module
 	hooks   map[string]*hookMetrics // the hooks it is subscribed to
 	log     *slog.Logger
-	faults  atomic.Int32 // consecutive faults
-	off     atomic.Bool  // disabled after too many faults
+	health  sync.Map // tenant → *tenantHealth
 	metrics *Metrics
+}
+
+// tenantHealth is a module's fault record for one tenant: faults are
+// counted, and a module disabled, per module and tenant, so that one
+// tenant's crafted inputs cannot turn a shared module off for the others.
+type tenantHealth struct {
+	faults atomic.Int32 // consecutive faults
+	off    atomic.Bool  // disabled after too many faults
+}
+
+// healthOf returns the module's fault record for tenant.
+func (m *module) healthOf(tenant string) *tenantHealth {
+	if h, ok := m.health.Load(tenant); ok {
+		return h.(*tenantHealth)
+	}
+	h, _ := m.health.LoadOrStore(tenant, &tenantHealth{})
+	return h.(*tenantHealth)
 }
 
 func (m *module) appliesTo(tenant string) bool {
@@ -147,6 +163,11 @@ type frame struct {
 	// nextWire is the encoded error frame next answered with, to recognise
 	// a module that passes it on unchanged.
 	nextWire []byte
+
+	// emits, logLines and logBytes count what the call emitted and logged
+	// against the per-call limits (imports_events.go).
+	emits, logLines, logBytes int
+	logCut                    bool // a line was dropped (and that was logged)
 }
 
 // rest runs the layers below this frame's module.
@@ -160,7 +181,8 @@ func (f *frame) rest(ctx context.Context, in []byte) ([]byte, error) {
 // invoke calls the frame's module and applies the error model.
 func (s *Set) invoke(ctx context.Context, f *frame) ([]byte, error) {
 	m := f.m
-	if m.off.Load() {
+	health := m.healthOf(f.call.Tenant)
+	if health.off.Load() {
 		return f.failed(ctx, errDisabled)
 	}
 	ctx, leave, err := s.env.admit.enter(ctx, s.env)
@@ -178,13 +200,13 @@ func (s *Set) invoke(ctx context.Context, f *frame) ([]byte, error) {
 	out, err := m.plugin.Call(ctx, f.hook.Name, input, f)
 	hm.latency.Observe(time.Since(start).Seconds())
 	if err == nil {
-		m.faults.Store(0)
+		health.faults.Store(0)
 		return out, nil
 	}
 	var me *wasm.ModuleError
 	if errors.As(err, &me) {
 		hm.errs.Inc()
-		m.faults.Store(0)
+		health.faults.Store(0)
 		return nil, f.moduleError(ctx, me)
 	}
 	if ctx.Err() != nil && !errors.Is(err, wasm.ErrTimeout) {
@@ -203,23 +225,24 @@ func (s *Set) invoke(ctx context.Context, f *frame) ([]byte, error) {
 		hm.timeouts.Inc()
 	}
 	if errors.Is(err, wasm.ErrFault) {
-		s.countFault(ctx, m)
+		s.countFault(ctx, m, health, f.call.Tenant)
 	}
 	m.log.ErrorContext(ctx, "module fault", "hook", f.hook.Name, "policy", string(m.spec.OnFailure), "err", err)
 	return f.failed(ctx, err)
 }
 
-var errDisabled = errors.New("hooks: module disabled after repeated faults")
+var errDisabled = errors.New("hooks: module disabled for this tenant after repeated faults")
 
-// countFault disables a module that faulted too many times in a row.
-func (s *Set) countFault(ctx context.Context, m *module) {
+// countFault disables a module for tenant when it faulted too many times in
+// a row for it. The disabled gauge counts the tenants it is disabled for.
+func (s *Set) countFault(ctx context.Context, m *module, h *tenantHealth, tenant string) {
 	limit := s.env.opts.FaultLimit
 	if limit <= 0 {
 		limit = DefaultFaultLimit
 	}
-	if int(m.faults.Add(1)) >= limit && m.off.CompareAndSwap(false, true) {
-		m.metrics.disabled.WithLabelValues(m.spec.Name).Set(1)
-		m.log.ErrorContext(ctx, "module disabled until reload", "faults", limit,
+	if int(h.faults.Add(1)) >= limit && h.off.CompareAndSwap(false, true) {
+		m.metrics.disabled.WithLabelValues(m.spec.Name).Inc()
+		m.log.ErrorContext(ctx, "module disabled for the tenant until reload", "tenant", tenant, "faults", limit,
 			"policy", string(m.spec.OnFailure))
 	}
 }
@@ -280,9 +303,6 @@ func (s *Set) close() {
 		for _, m := range s.modules {
 			if err := m.plugin.Close(context.Background()); err != nil {
 				m.log.Warn("close module", "err", err)
-			}
-			if m.off.Load() {
-				m.metrics.disabled.WithLabelValues(m.spec.Name).Set(0)
 			}
 		}
 	})

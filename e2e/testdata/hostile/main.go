@@ -29,6 +29,7 @@ package main
 
 import (
 	"encoding/json"
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -111,6 +112,10 @@ type messageArgs struct {
 	Content string `json:"content"`
 }
 
+// crashWord makes the well-behaved "tag" mode trap: the input one tenant
+// crafts to fault a module every tenant shares.
+const crashWord = "crash-the-checker"
+
 // hoard keeps the memory bomb's allocations alive.
 var hoard [][]byte
 
@@ -126,6 +131,9 @@ func hook() int32 {
 	_ = json.Unmarshal(env.Args, &args)
 	switch mode() {
 	case "tag":
+		if strings.Contains(args.Content, crashWord) {
+			panic("the checker chokes on " + crashWord)
+		}
 		tag, _ := pdk.GetConfig("tag")
 		return nextWith(env.Args, map[string]any{"checked_by": tag})
 	case "loop":

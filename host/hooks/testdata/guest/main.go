@@ -119,6 +119,16 @@ func config(key string) string {
 	return v
 }
 
+// times is the config's "times": how often the emit and log modes call
+// their import in one call; 1 by default.
+func times() int {
+	n, err := strconv.Atoi(config("times"))
+	if err != nil {
+		return 1
+	}
+	return n
+}
+
 func fail(msg string) int32 {
 	pdk.SetErrorString(msg)
 	return 1
@@ -189,14 +199,18 @@ func operation() int32 {
 		v, e := call(hostMembersAdd, map[string]any{"room_id": a.RoomID, "user_ids": []int64{a.UserID}})
 		return output(map[string]any{"result": v, "error": e})
 	case "emit":
-		if _, e := call(hostEmit, map[string]any{"to": "room", "room_id": a.RoomID, "event_type": "custom.event",
-			"data": map[string]string{"from": tag}}); e != "" {
-			return fail("emit: " + e)
+		for range times() {
+			if _, e := call(hostEmit, map[string]any{"to": "room", "room_id": a.RoomID, "event_type": "custom.event",
+				"data": map[string]string{"from": tag}}); e != "" {
+				return fail("emit: " + e)
+			}
 		}
 	case "log":
-		if _, e := call(hostLog, map[string]any{"level": "warn", "message": "hello from " + tag,
-			"attrs": map[string]any{"n": 1}}); e != "" {
-			return fail("log: " + e)
+		for range times() {
+			if _, e := call(hostLog, map[string]any{"level": "warn", "message": "hello from " + tag,
+				"attrs": map[string]any{"n": 1}}); e != "" {
+				return fail("log: " + e)
+			}
 		}
 	}
 	// "wrap" and the modes above that fall through: mark the way in, run the
