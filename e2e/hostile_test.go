@@ -51,6 +51,7 @@ const (
 	ungrantedTenant   = "hostile-ungranted"
 	crossTenant       = "hostile-cross"
 	nextTwiceTenant   = "hostile-twice"
+	floodTenant       = "hostile-flood"
 	checkerModule     = "checker"
 	hostileModuleWord = "hostile-"
 )
@@ -82,6 +83,7 @@ func hostileModuleFile(t *testing.T, wasm string) string {
 		}
 	}
 	entry(ungrantedTenant, ungrantedTenant, "_create_message", "ungranted", "capabilities: [\"log\"]")
+	entry(floodTenant, floodTenant, "_create_message", "flood", "capabilities: [\"events.emit\", \"log\"]\ntimeout: 1m")
 	entry(crossTenant, crossTenant, "_create_message", "cross_tenant", "capabilities: [\"*\"]")
 	entry(nextTwiceTenant, nextTwiceTenant, "_create_message", "next_twice", "")
 	path := filepath.Join(t.TempDir(), "modules.yaml")
@@ -204,6 +206,29 @@ func TestHostileModules(t *testing.T) {
 		u.expectErrorDetail(4006, "next may be called only once per hook call")
 		if msgs := history(t, u, room); len(msgs) != 0 {
 			t.Fatalf("%d messages stored, want none: %s", len(msgs), mustJSON(msgs))
+		}
+		unaffected(t)
+	})
+
+	t.Run("flood", func(t *testing.T) {
+		// A call that emits 300 events and logs 1000 lines of 1 KB (with a
+		// deadline it cannot reach however slow the machine): 64 events
+		// reach the room, the sender's connection stays open (its queue
+		// holds 256 frames), and at most 100 lines reach the log.
+		u := s.connect(t, s.CreateUserIn(t, floodTenant, "flooder"))
+		room := createGroup(t, u, "flood", nil, nil)
+		u.send("message.send", map[string]any{"room_id": room, "content": "flood"})
+		m := u.expectObject("message.dispatch")
+		assertEqual(t, "emitted", m["emitted"], float64(hooks.MaxEmitsPerCall))
+		for range hooks.MaxEmitsPerCall {
+			u.expect("flood.event")
+		}
+		u.heartbeat()
+		s.waitLog(t, "module log over the per-call limit", "module="+floodTenant)
+		// Each line carries 1000 bytes: the byte cap binds first.
+		if n := strings.Count(s.Log(), "msg=\"flood x"); n == 0 || n*1000 > hooks.MaxLogBytesPerCall {
+			t.Errorf("%d module log lines of 1 KB reached the server log, want 1 to %d", n,
+				hooks.MaxLogBytesPerCall/1000)
 		}
 		unaffected(t)
 	})

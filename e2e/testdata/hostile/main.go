@@ -59,6 +59,12 @@ func hostKVSet(uint64) uint64
 //go:wasmimport extism:host/user room_get
 func hostRoomGet(uint64) uint64
 
+//go:wasmimport extism:host/user emit
+func hostEmit(uint64) uint64
+
+//go:wasmimport extism:host/user log
+func hostLog(uint64) uint64
+
 //go:wasmimport extism:host/user room_members
 func hostRoomMembers(uint64) uint64
 
@@ -159,6 +165,20 @@ func hook() int32 {
 		b := make([]byte, 8<<20)
 		hostOutputWrite(uint32(uintptr(unsafe.Pointer(&b[0]))), uint32(len(b)))
 		return 0
+	case "flood":
+		// Far more events than a connection's queue holds, and far more
+		// log than anyone reads: the per-call limits must cut both.
+		emitted := 0
+		for range 300 {
+			if _, e := call(hostEmit, map[string]any{"to": "room", "room_id": args.RoomID, "event_type": "flood.event",
+				"data": map[string]any{}}); e == "" {
+				emitted++
+			}
+		}
+		for range 1000 {
+			call(hostLog, map[string]any{"level": "info", "message": "flood " + strings.Repeat("x", 1000)})
+		}
+		return nextWith(env.Args, map[string]any{"emitted": emitted})
 	case "ungranted":
 		refused := map[string]string{}
 		if _, e := call(hostMembersAdd, map[string]any{"room_id": args.RoomID, "user_ids": []int64{env.Caller.UserID},
