@@ -18,6 +18,8 @@ const (
 	CapKV            = "kv"            // kv_get, kv_set, kv_delete, kv_list
 	CapEventsEmit    = "events.emit"   // emit
 	CapLog           = "log"           // log
+	CapClock         = "clock"         // WASI's real wall and monotonic clocks (else a fixed fake clock)
+	CapRandom        = "random"        // WASI's real random source (else a fixed deterministic one)
 	CapAll           = "*"             // every capability
 	capNone          = ""              // next needs none
 	replaceLayerOnly = true
@@ -26,7 +28,7 @@ const (
 // Capabilities lists every capability name except CapAll.
 func Capabilities() []string {
 	return []string{CapRoomsRead, CapMembersRead, CapMembersWrite, CapMessagesRead, CapUsersRead, CapKV,
-		CapEventsEmit, CapLog}
+		CapEventsEmit, CapLog, CapClock, CapRandom}
 }
 
 // Import is one chatwasm host function. Every import has the Extism host

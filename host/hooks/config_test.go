@@ -78,7 +78,7 @@ func TestModuleFileErrors(t *testing.T) {
 		{"modules:\n  - name: a\n    path: a.wasm\n    hooks: [create_message, create_message]\n",
 			`m.yaml:2: module "a": hook "create_message" listed twice`},
 		{"modules:\n  - name: a\n    path: a.wasm\n    capabilities: [rooms.write]\n",
-			`m.yaml:2: module "a": unknown capability "rooms.write" (known: rooms.read, members.read, members.write, messages.read, users.read, kv, events.emit, log, or "*")`},
+			`m.yaml:2: module "a": unknown capability "rooms.write" (known: rooms.read, members.read, members.write, messages.read, users.read, kv, events.emit, log, clock, random, or "*")`},
 		{"modules:\n  - name: a\n    path: a.wasm\n    sha256: abc\n", `m.yaml:2: module "a": sha256 "abc" is not 64 hex digits`},
 		{"modules:\n  - name: a\n    path: a.wasm\n    tenants: []\n", `m.yaml:2: module "a": empty tenants list`},
 		{"modules:\n  - name: a\n    path: a.wasm\n    allowed_hosts: [\"http://x\"]\n",

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/hooks"
@@ -528,4 +529,55 @@ modules:
 			t.Errorf("limited_total{log} = %v, want 50", got)
 		}
 	})
+}
+
+// TestClockAndRandomCapabilities: a module granted "clock" and "random"
+// reads the real time and real random bytes; without them it sees WASI's
+// fixed fake clock (2022) and the same bytes in every instance.
+func TestClockAndRandomCapabilities(t *testing.T) {
+	type reading struct {
+		Year   int    `json:"year"`
+		Random string `json:"random"`
+	}
+	read := func(t *testing.T, caps string) [2]reading {
+		t.Helper()
+		m := newManager(t, `
+modules:
+  - name: c
+    path: {{guest}}
+    hooks: [create_message]
+    config: {mode: clock}
+    capabilities: [`+caps+`]
+`, hooks.Options{})
+		var out [2]reading
+		for i := range out {
+			// A fresh set each time: a new instance, so a deterministic
+			// source starts over.
+			if err := m.Reload(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			b, err := acquire(t, m).Run(context.Background(), "create_message", alice, []byte(`{}`), (&core{}).next)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, &out[i]); err != nil {
+				t.Fatalf("%s: %v", b, err)
+			}
+		}
+		return out
+	}
+	granted := read(t, "clock, random")
+	if now := time.Now().Year(); granted[0].Year != now {
+		t.Errorf("granted clock: year %d, want %d", granted[0].Year, now)
+	}
+	if granted[0].Random == granted[1].Random {
+		t.Errorf("granted random: two instances read the same bytes %s", granted[0].Random)
+	}
+	fixed := read(t, "")
+	if fixed[0].Year != 2022 {
+		t.Errorf("no clock: year %d, want WASI's fake 2022", fixed[0].Year)
+	}
+	if fixed[0].Random != fixed[1].Random {
+		t.Errorf("no random: instances read %s and %s, want the same deterministic bytes", fixed[0].Random, fixed[1].Random)
+	}
 }

@@ -51,6 +51,8 @@ func (m *Manager) loadModule(ctx context.Context, spec *ModuleSpec) (*module, er
 		Config:       spec.Config,
 		Capabilities: caps,
 		AllowedHosts: spec.AllowedHosts,
+		Clock:        slices.Contains(caps, abi.CapClock),
+		Random:       slices.Contains(caps, abi.CapRandom),
 	})
 	if err != nil {
 		return nil, err

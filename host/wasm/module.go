@@ -83,9 +83,13 @@ type ModuleConfig struct {
 	// and what host functions see. Only for code the operator vouches for.
 	Trusted bool
 
-	// Clock grants the real wall and monotonic clocks and sleeping (WASI
-	// otherwise sees a fixed fake clock).
+	// Clock grants the real wall and monotonic clocks (WASI otherwise sees
+	// a fixed fake clock). A guest's sleep then waits by polling the clock,
+	// so the call's deadline still stops it.
 	Clock bool
+	// Sleep makes WASI sleeps real host sleeps, which the call's deadline
+	// cannot cut short: only for modules the operator vouches for.
+	Sleep bool
 	// Random grants crypto/rand entropy (WASI otherwise sees a fixed
 	// deterministic source).
 	Random bool

@@ -4,8 +4,11 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"strconv"
+	"time"
 
 	pdk "github.com/extism/go-pdk"
 )
@@ -161,6 +164,10 @@ func operation() int32 {
 	case "import":
 		v, e := call(imports[a.Import], a.Request)
 		return output(map[string]any{"result": v, "error": e})
+	case "clock":
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		return output(map[string]any{"year": time.Now().Year(), "random": hex.EncodeToString(b[:])})
 	case "replace":
 		return output(args{Trail: []string{tag + ":replaced"}})
 	case "envelope":
