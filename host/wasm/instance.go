@@ -32,6 +32,8 @@ type instance struct {
 	stack  [1]uint64
 	owned  bool // holds a pool slot
 	broken bool
+	// idleSince is when it last went back to the pool.
+	idleSince time.Time
 
 	k        kernel
 	call     Call

@@ -28,10 +28,13 @@ type ModuleConfig struct {
 	// PoolSize bounds the live instances (and so the concurrent calls) of
 	// the module; default 2. Instances are created on demand up to it.
 	PoolSize int
-	// KeepIdle is how many idle instances stay warm between calls; an
-	// instance returned when that many are idle (and no call waits) is
-	// closed. Default PoolSize, at most PoolSize.
+	// KeepIdle is how many idle instances stay warm for good; those past
+	// it are closed once idle for IdleTimeout. Default PoolSize, at most
+	// PoolSize.
 	KeepIdle int
+	// IdleTimeout is how long an instance past KeepIdle may stay idle;
+	// default 30 s.
+	IdleTimeout time.Duration
 	// Prewarm is how many instances Load creates up front (the rest are
 	// created on demand); default 1, at most KeepIdle.
 	Prewarm int
@@ -117,6 +120,9 @@ func (c ModuleConfig) withDefaults() (ModuleConfig, error) {
 		c.KeepIdle = c.PoolSize
 	}
 	c.KeepIdle = min(c.KeepIdle, c.PoolSize)
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 30 * time.Second
+	}
 	if c.Prewarm <= 0 {
 		c.Prewarm = 1
 	}
@@ -206,7 +212,7 @@ func (r *Runtime) Load(ctx context.Context, wasmBytes []byte, cfg ModuleConfig) 
 		cfg:   cfg,
 		log:   r.log.With("module", cfg.Name),
 		index: map[string]int{},
-		pool:  newPool(cfg.PoolSize, cfg.KeepIdle),
+		pool:  newPool(cfg.PoolSize, cfg.KeepIdle, cfg.IdleTimeout),
 	}
 	if err := m.compile(ctx, wasmBytes); err != nil {
 		return nil, fmt.Errorf("wasm: load module %q: %w", cfg.Name, err)

@@ -13,9 +13,10 @@ import (
 // free counts the instances that may still be created: with the idle and
 // busy ones they never exceed the pool size. A call takes the most recently
 // used idle instance (its memory is the likeliest to be in cache), or a slot
-// to create one, or waits for either until its queue deadline. At most keep
-// instances stay idle: one returned past that is closed (unless a call
-// waits), so a burst's instances do not stay resident after it.
+// to create one, or waits for either until its queue deadline. Idle
+// instances past keep are closed once they have been idle for idleTTL
+// (checked as instances come back), so a burst's instances serve the rest of
+// the burst, and the next one soon after, but do not stay resident for good.
 //
 // The one exception is re-entrance: when the calling chain (module → host
 // function → module ...) already holds an instance of this module and none is
@@ -31,13 +32,15 @@ type pool struct {
 	free    int
 	busy    int
 	closed  bool
-	keep    int // idle instances kept warm at most
+	keep    int           // idle instances kept warm for good
+	idleTTL time.Duration // how long those past keep may stay idle
 	waiters []chan struct{}
 	drained chan struct{}
 }
 
-func newPool(size, keepIdle int) *pool {
-	return &pool{free: size, keep: keepIdle, idle: make([]*instance, 0, keepIdle), drained: make(chan struct{})}
+func newPool(size, keepIdle int, idleTTL time.Duration) *pool {
+	return &pool{free: size, keep: keepIdle, idleTTL: idleTTL, idle: make([]*instance, 0, keepIdle),
+		drained: make(chan struct{})}
 }
 
 // track counts one more thing checked out (a background replacement), so
@@ -131,9 +134,11 @@ func (p *pool) done() {
 }
 
 // put returns a healthy instance. An extra instance stays only if a slot is
-// free for it; an instance past the idle instances kept warm stays only if a
-// call waits for it; on a closed pool the instance is closed.
+// free for it; on a closed pool the instance is closed. Then the idle
+// instances past keep that have been idle longer than idleTTL are closed,
+// oldest first.
 func (p *pool) put(inst *instance) {
+	now := time.Now()
 	p.mu.Lock()
 	keep := !p.closed
 	if keep && !inst.owned {
@@ -143,18 +148,24 @@ func (p *pool) put(inst *instance) {
 			inst.owned = true
 		}
 	}
-	if keep && len(p.idle) >= p.keep && len(p.waiters) == 0 {
-		keep = false
-		p.free++
-	}
+	var stale []*instance
 	if keep {
+		inst.idleSince = now
 		p.idle = append(p.idle, inst)
 		p.wakeOne()
+		for len(p.idle) > p.keep && len(p.waiters) == 0 && now.Sub(p.idle[0].idleSince) >= p.idleTTL {
+			stale = append(stale, p.idle[0])
+			p.idle = p.idle[1:]
+			p.free++
+		}
 	}
 	p.done()
 	p.mu.Unlock()
 	if !keep {
 		inst.close()
+	}
+	for _, s := range stale {
+		s.close()
 	}
 }
 

@@ -565,8 +565,8 @@ func TestQueueWaitIsNotTheModules(t *testing.T) {
 	}
 }
 
-// TestKeepIdle: a burst creates instances up to PoolSize, and once it is
-// over only KeepIdle of them stay warm.
+// TestKeepIdle: a burst creates instances up to PoolSize, and once they
+// have been idle for IdleTimeout only KeepIdle of them stay warm.
 func TestKeepIdle(t *testing.T) {
 	const burst = 4
 	var mu sync.Mutex
@@ -574,7 +574,7 @@ func TestKeepIdle(t *testing.T) {
 	all := make(chan struct{})
 	barrier := BytesFunc("upper", "", func(ctx context.Context, _ *Call, in []byte) ([]byte, error) {
 		mu.Lock()
-		if arrived++; arrived == burst {
+		if arrived++; arrived%burst == 0 {
 			close(all)
 		}
 		mu.Unlock()
@@ -592,19 +592,35 @@ func TestKeepIdle(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close(context.Background())
-	m := load(t, r, "kitchen", ModuleConfig{PoolSize: burst, KeepIdle: 1, Timeout: time.Minute})
-	var wg sync.WaitGroup
-	for i := range burst {
-		wg.Go(func() {
-			if out, err := m.Call(context.Background(), "upper", []byte(fmt.Sprint(i)), nil); err != nil ||
-				string(out) != fmt.Sprint(i) {
-				t.Errorf("call %d: %q, %v", i, out, err)
+	for _, tc := range []struct {
+		name     string
+		idleTTL  time.Duration
+		wantIdle int
+	}{
+		{"expired", time.Nanosecond, 1}, // only KeepIdle stay
+		{"warm", time.Hour, burst},      // the burst's instances serve the next one
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := load(t, r, "kitchen", ModuleConfig{Name: tc.name, PoolSize: burst, KeepIdle: 1, Timeout: time.Minute,
+				IdleTimeout: tc.idleTTL})
+			mu.Lock()
+			all = make(chan struct{})
+			mu.Unlock()
+			var wg sync.WaitGroup
+			for i := range burst {
+				wg.Go(func() {
+					if out, err := m.Call(context.Background(), "upper", []byte(fmt.Sprint(i)), nil); err != nil ||
+						string(out) != fmt.Sprint(i) {
+						t.Errorf("call %d: %q, %v", i, out, err)
+					}
+				})
+			}
+			wg.Wait()
+			if idle, free := m.pool.idleCount(), m.pool.freeCount(); idle != tc.wantIdle || free != burst-tc.wantIdle {
+				t.Fatalf("after the burst: %d idle instances and %d free slots, want %d and %d", idle, free,
+					tc.wantIdle, burst-tc.wantIdle)
 			}
 		})
-	}
-	wg.Wait()
-	if idle, free := m.pool.idleCount(), m.pool.freeCount(); idle != 1 || free != burst-1 {
-		t.Fatalf("after the burst: %d idle instances and %d free slots, want 1 and %d", idle, free, burst-1)
 	}
 }
 
