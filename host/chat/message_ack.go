@@ -7,13 +7,12 @@ import (
 	"slices"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 )
 
 // AcknowledgeIn is the payload of message_acknowledged.
-type AcknowledgeIn struct {
-	MessageIDs []string `json:"message_ids"`
-}
+type AcknowledgeIn = payload.AcknowledgeArgs
 
 // SenderMessages is the acknowledged messages of one sender.
 type SenderMessages struct {

@@ -6,16 +6,12 @@ import (
 	"slices"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 )
 
 // ReadReceiptIn is the payload of create_read_receipt.
-type ReadReceiptIn struct {
-	MessageIDs []string `json:"message_ids"`
-	// List says whether message_id was sent as a list, which changes the
-	// shape of the result (one object vs arrays per room).
-	List bool `json:"list"`
-}
+type ReadReceiptIn = payload.ReadReceiptArgs
 
 // RoomMessages is the messages of one room.
 type RoomMessages struct {
@@ -59,11 +55,11 @@ func (s *Service) readBy(ctx context.Context, c Caller, chk checked[ReadReceiptI
 		if len(g.Messages) == 0 {
 			continue // nothing to tell the room
 		}
-		var payload any = g.Messages
+		var data any = g.Messages
 		if !chk.in.List {
-			payload = g.Messages[0]
+			data = g.Messages[0]
 		}
-		e, err := wire.SendTo(wire.RoomGroup(g.RoomID), "readreceipt.dispatch", payload)
+		e, err := wire.SendTo(wire.RoomGroup(g.RoomID), "readreceipt.dispatch", data)
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat/field"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
@@ -14,10 +15,7 @@ import (
 
 // MembersIn is the input of add_members_to_room and
 // remove_members_from_room: the room and the user ids asked for.
-type MembersIn struct {
-	RoomID  string  `json:"room_id"`
-	UserIDs []int64 `json:"user_ids"`
-}
+type MembersIn = payload.MembersArgs
 
 // MembersOut is the result of add_members_to_room and
 // remove_members_from_room: the users actually added or removed (ascending
