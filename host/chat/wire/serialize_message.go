@@ -94,16 +94,8 @@ func serializeFound(ctx context.Context, tx *store.Tx, ids []string) (map[string
 	if err != nil {
 		return nil, err
 	}
-	for _, rs := range reacts {
-		for _, r := range rs {
-			userSet[r.UserID] = true
-		}
-	}
-	for _, rs := range receipts {
-		for _, r := range rs {
-			userSet[r.ReaderID] = true
-		}
-	}
+	addUsers(userSet, reacts, func(r store.Reaction) int64 { return r.UserID })
+	addUsers(userSet, receipts, func(r store.ReadReceipt) int64 { return r.ReaderID })
 	uids := make([]int64, 0, len(userSet))
 	for u := range userSet {
 		uids = append(uids, u)
@@ -122,6 +114,16 @@ func serializeFound(ctx context.Context, tx *store.Tx, ids []string) (map[string
 		}
 	}
 	return out, nil
+}
+
+// addUsers adds to set the user that user names in each of rows, the rows
+// of each message.
+func addUsers[T any](set map[int64]bool, rows map[string][]T, user func(T) int64) {
+	for _, rs := range rows {
+		for _, r := range rs {
+			set[user(r)] = true
+		}
+	}
 }
 
 // viewBuilder assembles messageViews from preloaded rows, sharing the view of
