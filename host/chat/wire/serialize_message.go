@@ -191,8 +191,8 @@ func (b *viewBuilder) build(id string) *MessageView {
 
 // attachmentView serializes one attachment.
 func attachmentView(a store.Attachment) payload.Attachment {
-	return payload.Attachment{ID: a.ID, MediaURL: a.MediaURL, MediaType: a.MediaType, FileSize: a.FileSize,
-		MimeType: a.MimeType, Caption: a.Caption, Metadata: a.Metadata}
+	return payload.Attachment{ID: a.ID, MediaArgs: payload.MediaArgs{MediaURL: a.MediaURL, MediaType: a.MediaType,
+		FileSize: a.FileSize, MimeType: a.MimeType, Caption: a.Caption, Metadata: a.Metadata}}
 }
 
 // NewMessageView serializes m, a message the transaction has just stored
