@@ -5,7 +5,12 @@
 // examples).
 //
 // It is the one Go declaration of these shapes: the Go guest SDK
-// (guest-sdk/go) exposes them, under the same names, through type aliases.
+// (guest-sdk/go) exposes them, under the same names, through type aliases,
+// and the host's operations (host/chat) take their args as these types.
+// The host builds the messages, rooms and notifications of its results
+// with views of its own, which encode them faster, to the same JSON
+// (guest-sdk/go's TestPayloadsMatchHost checks that these types read and
+// write them back unchanged).
 // Like package abi it uses the standard library only, so that modules built
 // with GOOS=wasip1 GOARCH=wasm can import it.
 //

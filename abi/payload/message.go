@@ -55,16 +55,11 @@ type Reaction struct {
 	CreatedAt       string   `json:"created_at"`
 }
 
-// Attachment is a serialized media attachment of a message.
+// Attachment is a serialized media attachment of a message: the
+// attachment as message.send gave it (MediaArgs), with its id.
 type Attachment struct {
-	ID        string  `json:"id"`
-	MediaURL  string  `json:"media_url"`
-	MediaType string  `json:"media_type"`
-	FileSize  int64   `json:"file_size"`
-	MimeType  string  `json:"mime_type"`
-	Caption   *string `json:"caption"`
-	// Metadata is any JSON value.
-	Metadata json.RawMessage `json:"metadata"`
+	ID string `json:"id"`
+	MediaArgs
 }
 
 // messageKeys are the members of a serialized message that Message names.

@@ -14,10 +14,12 @@ import (
 )
 
 // TestPayloadsMatchHost: the SDK's payload types (package abi/payload)
-// read every field of the host's operation payloads (host/chat) and write
-// them back byte for byte, so that a module which decodes a payload and
-// returns it loses nothing and changes nothing. It holds until host/chat
-// declares its payloads with abi/payload too.
+// read every field of the results host/chat still declares itself (its
+// message, room and notification views and the results that hold them,
+// and create_room's args, whose type is a store.RoomKind) and write them
+// back byte for byte, so that a module which decodes a payload and returns
+// it loses nothing and changes nothing. The other args are abi/payload's
+// own types in the host, so they need no check.
 func TestPayloadsMatchHost(t *testing.T) {
 	room := func(kind store.RoomKind) *wire.RoomDetail {
 		d := filled[wire.RoomDetail]()
@@ -37,42 +39,29 @@ func TestPayloadsMatchHost(t *testing.T) {
 		it.Type, it.LastMessage = kind, last
 		return it
 	}
-	modifyMessage := filled[chat.ModifyMessageIn]()
-	modifyMessage.Refs = map[string]string{"parent_message_id": "p"}
 	for _, tc := range []struct {
 		name string
 		host any
 		sdk  any
 	}{
-		{"CreateMessageIn", filled[chat.CreateMessageIn](), &chatwasm.CreateMessageArgs{}},
 		{"MessageView", message, &chatwasm.Message{}},
-		{"ReactIn", filled[chat.ReactIn](), &chatwasm.ReactArgs{}},
 		{"ReactOut", filled[chat.ReactOut](), &chatwasm.ReactResult{}},
-		{"AcknowledgeIn", filled[chat.AcknowledgeIn](), &chatwasm.AcknowledgeArgs{}},
 		{"[]SenderMessages", filled[[]chat.SenderMessages](), &[]chatwasm.SenderMessages{}},
-		{"ModifyMessageIn", modifyMessage, &chatwasm.ModifyMessageArgs{}},
 		{"ModifyMessageOut", filled[chat.ModifyMessageOut](), &chatwasm.ModifyMessageResult{}},
-		{"ReadReceiptIn", filled[chat.ReadReceiptIn](), &chatwasm.ReadReceiptArgs{}},
 		{"[]RoomMessages", filled[[]chat.RoomMessages](), &[]chatwasm.RoomMessages{}},
-		{"HistoryIn", filled[chat.HistoryIn](), &chatwasm.HistoryArgs{}},
 		{"HistoryOut", filled[chat.HistoryOut](), &chatwasm.HistoryResult{}},
 		{"HistoryOut unpaginated", chat.HistoryOut{Data: chat.HistoryData{RoomID: "r", Messages: []*wire.MessageView{&message}}},
 			&chatwasm.HistoryResult{}},
 		{"NotificationView", wire.NotificationView{ID: "n", NotificationType: "NEW_MESSAGE", Message: &message},
 			&chatwasm.Notification{}},
-		{"NotificationsIn", chat.NotificationsIn{}, &chatwasm.NotificationsArgs{}},
 		{"NotificationGroups", wire.NotificationGroups{
 			{RoomID: "r2", Notifications: []wire.NotificationView{{ID: "n", NotificationType: "NEW_MESSAGE", Message: &message}}},
 			{RoomID: "r1", Notifications: []wire.NotificationView{}},
 		}, &chatwasm.NotificationGroups{}},
-		{"RoomIn", filled[chat.RoomIn](), &chatwasm.RoomArgs{}},
-		{"ListRoomsIn", chat.ListRoomsIn{}, &chatwasm.ListRoomsArgs{}},
 		{"CreateRoomIn", filled[chat.CreateRoomIn](), &chatwasm.CreateRoomArgs{}},
-		{"MembersIn", filled[chat.MembersIn](), &chatwasm.MembersArgs{}},
 		{"MembersOut", chat.MembersOut{UserIDs: []int64{2}, Usernames: []string{"bob"}, Room: room(store.KindGroup)},
 			&chatwasm.MembersResult{}},
 		{"MembersOut deleted", chat.MembersOut{UserIDs: []int64{2}, Usernames: []string{"bob"}}, &chatwasm.MembersResult{}},
-		{"ModifyRoomIn", filled[chat.ModifyRoomIn](), &chatwasm.ModifyRoomArgs{}},
 		{"ModifyRoomOut", chat.ModifyRoomOut{Room: room(store.KindChannel)}, &chatwasm.ModifyRoomResult{}},
 		{"ModifyRoomOut deleted", chat.ModifyRoomOut{Deleted: true, Members: []int64{1, 2}}, &chatwasm.ModifyRoomResult{}},
 		{"RoomDetail GroupChat", room(store.KindGroup), &chatwasm.Room{}},
@@ -80,11 +69,6 @@ func TestPayloadsMatchHost(t *testing.T) {
 		{"RoomDetail OneToOneChat", room(store.KindOneToOne), &chatwasm.Room{}},
 		{"[]RoomListItem", []wire.RoomListItem{item(store.KindGroup, messageJSON), item(store.KindChannel, nil),
 			item(store.KindOneToOne, messageJSON)}, &[]chatwasm.Room{}},
-		{"RegisterSessionIn", filled[chat.RegisterSessionIn](), &chatwasm.RegisterSessionArgs{}},
-		{"SessionView", filled[chat.SessionView](), &chatwasm.Session{}},
-		{"UpdateSessionIn", filled[chat.UpdateSessionIn](), &chatwasm.UpdateSessionArgs{}},
-		{"UpdateSessionOut", chat.UpdateSessionOut{}, &chatwasm.UpdateSessionResult{}},
-		{"SessionsIn", filled[chat.SessionsIn](), &chatwasm.SessionsArgs{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want, err := json.Marshal(tc.host)

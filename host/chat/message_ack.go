@@ -7,13 +7,13 @@ import (
 	"slices"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
+	"github.com/chatwasm/chatwasm/host/store"
 )
 
 // AcknowledgeIn is the payload of message_acknowledged.
-type AcknowledgeIn struct {
-	MessageIDs []string `json:"message_ids"`
-}
+type AcknowledgeIn = payload.AcknowledgeArgs
 
 // SenderMessages is the acknowledged messages of one sender.
 type SenderMessages struct {
@@ -45,24 +45,11 @@ var messageAcknowledged = &operation[AcknowledgeIn, []SenderMessages]{
 // deliveredTo tells the senders of the messages the host checked, whoever
 // the output names.
 func (s *Service) deliveredTo(ctx context.Context, c Caller, chk checked[AcknowledgeIn], out []SenderMessages) ([]wire.Effect, error) {
-	senders := make([]int64, 0, len(chk.msgs))
-	for _, m := range chk.msgs {
-		if !slices.Contains(senders, m.SenderID) {
-			senders = append(senders, m.SenderID)
-		}
-	}
-	effects := make([]wire.Effect, 0, len(out))
-	for _, g := range out {
-		if !slices.Contains(senders, g.SenderID) {
-			return nil, s.forgedOutput(ctx, c, abi.OpMessageAcknowledged, "sender_id", g.SenderID, senders)
-		}
-		e, err := wire.SendTo(wire.UserGroup(g.SenderID), "messagedelivered.dispatch", g.Messages)
-		if err != nil {
-			return nil, err
-		}
-		effects = append(effects, e)
-	}
-	return effects, nil
+	senders := checkedKeys(chk.msgs, func(m store.Message) int64 { return m.SenderID })
+	return sendGroups(s, ctx, c, "messagedelivered.dispatch", abi.OpMessageAcknowledged, "sender_id", senders, out,
+		func(g SenderMessages) groupFrame[int64] {
+			return groupFrame[int64]{key: g.SenderID, to: wire.UserGroup(g.SenderID), data: g.Messages}
+		})
 }
 
 // acknowledge is _message_acknowledged: remove the caller from the messages'

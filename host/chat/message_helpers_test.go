@@ -3,7 +3,6 @@ package chat_test
 import (
 	"context"
 	"encoding/json"
-	"reflect"
 	"regexp"
 	"slices"
 	"testing"
@@ -17,15 +16,10 @@ import (
 // msgEnv drives the message actions through Service.Handle on a real store.
 // Users and rooms are fixtures, so these tests do not depend on the room
 // actions.
-type msgEnv struct {
-	t   testing.TB
-	st  *store.Store
-	svc *chat.Service
-	fx  *fixture.Factory
-}
+type msgEnv struct{ chatEnv }
 
 func newMsgEnv(t testing.TB, st *store.Store, cfg chat.Config) *msgEnv {
-	return &msgEnv{t: t, st: st, svc: chat.New(st, cfg, nil), fx: fixture.New(t, st)}
+	return &msgEnv{newChatEnv(t, st, cfg)}
 }
 
 func (e *msgEnv) exec(fn func(ctx context.Context, ex store.Executor) error) {
@@ -34,14 +28,6 @@ func (e *msgEnv) exec(fn func(ctx context.Context, ex store.Executor) error) {
 	if err := e.st.Write(ctx, func(tx *store.Tx) error { return fn(ctx, tx.Executor()) }); err != nil {
 		e.t.Fatal(err)
 	}
-}
-
-// user creates a user of tenant "acme".
-func (e *msgEnv) user(name string) chat.Caller { return e.userIn(fixture.DefaultTenant, name) }
-
-func (e *msgEnv) userIn(tenant, name string) chat.Caller {
-	e.t.Helper()
-	return callerOf(e.fx.User(name, fixture.Tenant(tenant)))
 }
 
 // msgRoom describes a room to insert; the first member is its creator and
@@ -67,49 +53,14 @@ func (e *msgEnv) group(members ...chat.Caller) string {
 	return e.room(msgRoom{kind: store.KindGroup, members: members})
 }
 
-// handle runs an action; data is marshalled unless it is a json.RawMessage.
-func (e *msgEnv) handle(c chat.Caller, event string, data any) ([]wire.Effect, error) {
-	e.t.Helper()
-	raw, ok := data.(json.RawMessage)
-	if !ok && data != nil {
-		var err error
-		if raw, err = json.Marshal(data); err != nil {
-			e.t.Fatal(err)
-		}
-	}
-	return e.svc.Handle(context.Background(), c, event, raw)
-}
-
 // ok runs an action that must succeed and returns its frames.
-func (e *msgEnv) ok(c chat.Caller, event string, data any) []msgFrame {
+func (e *msgEnv) ok(c chat.Caller, event string, data any) []sentFrame {
 	e.t.Helper()
 	eff, err := e.handle(c, event, data)
 	if err != nil {
 		e.t.Fatalf("%s %v: %v", event, data, err)
 	}
 	return msgFrames(e.t, eff)
-}
-
-// fail runs an action that must fail with code and, unless detail is nil,
-// exactly that detail (compared as JSON).
-func (e *msgEnv) fail(c chat.Caller, event string, data any, code int, detail any) {
-	e.t.Helper()
-	eff, err := e.handle(c, event, data)
-	if err == nil {
-		e.t.Fatalf("%s %v: succeeded with %d effects, want error %d", event, data, len(eff), code)
-	}
-	ce, isChat := err.(*wire.Error)
-	if !isChat {
-		e.t.Fatalf("%s %v: error %T %v, want *wire.Error", event, data, err, err)
-	}
-	if ce.Code != code {
-		e.t.Fatalf("%s %v: code %d (%v), want %d", event, data, ce.Code, ce.Detail, code)
-	}
-	if detail != nil && !msgJSONEqual(e.t, ce.Detail, detail) {
-		got, _ := json.Marshal(ce.Detail)
-		want, _ := json.Marshal(detail)
-		e.t.Fatalf("%s %v: detail %s, want %s", event, data, got, want)
-	}
 }
 
 // send sends content to roomID and returns the dispatched message.
@@ -123,7 +74,7 @@ func (e *msgEnv) sendData(c chat.Caller, data map[string]any) map[string]any {
 	e.t.Helper()
 	fs := e.ok(c, "message.send", data)
 	f := msgOne(e.t, fs, wire.RoomGroup(data["room_id"].(string)), "message.dispatch")
-	return msgObject(e.t, f.Data)
+	return jsonObject(e.t, f.Data)
 }
 
 // notifications connects c and returns the data of its chat.notifications
@@ -179,50 +130,26 @@ func (e *msgEnv) lastMessage(roomID string) string {
 	return *last
 }
 
-// msgFrame is a decoded Send effect.
-type msgFrame struct {
-	Group     string
-	Type      string          `json:"type"`
-	EventType string          `json:"eventType"`
-	Data      json.RawMessage `json:"data"`
-}
-
-func msgFrames(t testing.TB, effs []wire.Effect) []msgFrame {
+// msgFrames decodes the effects of a message action, which are all Sends.
+func msgFrames(t testing.TB, effs []wire.Effect) []sentFrame {
 	t.Helper()
-	out := []msgFrame{}
+	out := []sentFrame{}
 	for _, e := range effs {
 		if e.Kind != wire.Send {
 			t.Fatalf("unexpected effect kind %v", e.Kind)
 		}
-		var f msgFrame
-		if err := json.Unmarshal(e.Frame, &f); err != nil {
-			t.Fatalf("frame %s: %v", e.Frame, err)
-		}
-		if f.Type != "broadcast_group" {
-			t.Fatalf("frame %s lacks type broadcast_group", e.Frame)
-		}
-		f.Group = e.Group
-		out = append(out, f)
+		out = append(out, decodeFrame(t, e))
 	}
 	return out
 }
 
 // msgOne checks that fs is exactly one frame of eventType to group.
-func msgOne(t testing.TB, fs []msgFrame, group, eventType string) msgFrame {
+func msgOne(t testing.TB, fs []sentFrame, group, eventType string) sentFrame {
 	t.Helper()
 	if len(fs) != 1 || fs[0].Group != group || fs[0].EventType != eventType {
 		t.Fatalf("frames %+v, want one %s to %s", fs, eventType, group)
 	}
 	return fs[0]
-}
-
-func msgObject(t testing.TB, raw json.RawMessage) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatalf("%s: %v", raw, err)
-	}
-	return m
 }
 
 func msgArray(t *testing.T, raw json.RawMessage) []map[string]any {
@@ -232,22 +159,6 @@ func msgArray(t *testing.T, raw json.RawMessage) []map[string]any {
 		t.Fatalf("%s: %v", raw, err)
 	}
 	return a
-}
-
-func msgJSONEqual(t testing.TB, a, b any) bool {
-	t.Helper()
-	norm := func(v any) any {
-		raw, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out any
-		if err := json.Unmarshal(raw, &out); err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
-	return reflect.DeepEqual(norm(a), norm(b))
 }
 
 func msgKeys(t *testing.T, what string, m map[string]any, keys ...string) {
@@ -316,7 +227,7 @@ func wantMessage(t *testing.T, m map[string]any) {
 func wantFields(t testing.TB, what string, got map[string]any, want map[string]any) {
 	t.Helper()
 	for k, w := range want {
-		if !msgJSONEqual(t, got[k], w) {
+		if !jsonEqual(t, got[k], w) {
 			t.Errorf("%s.%s = %v, want %v", what, k, got[k], w)
 		}
 	}

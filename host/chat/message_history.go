@@ -5,15 +5,13 @@ import (
 	"encoding/json"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat/field"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 )
 
 // HistoryIn is the payload of retreive_messages (sic, the reference's name).
-type HistoryIn struct {
-	RoomID   string             `json:"room_id"`
-	Paginate *field.PageRequest `json:"paginate,omitempty"`
-}
+type HistoryIn = payload.HistoryArgs
 
 // HistoryData is the inner data object of roommessages.dispatch.
 type HistoryData struct {

@@ -56,7 +56,7 @@ func TestRoomMessagesPagination(t *testing.T) {
 		// Without pagination: {"data": {...}} only, every message, newest first.
 		for _, p := range []any{nil, map[string]any{}, "page=1", []int{1}} {
 			h, raw := get(small, p)
-			msgKeys(t, "unpaginated", msgObject(t, raw), "data")
+			msgKeys(t, "unpaginated", jsonObject(t, raw), "data")
 			if len(h.Data.Messages) != 10 || h.Data.Messages[0]["content"] != "9" || h.Data.Messages[9]["content"] != "0" {
 				t.Fatalf("paginate %v: %s", p, raw)
 			}
@@ -87,7 +87,7 @@ func TestRoomMessagesPagination(t *testing.T) {
 		} {
 			t.Run(fmt.Sprintf("page %v size %v of %d", c.page, c.size, c.count), func(t *testing.T) {
 				h, raw := get(c.room, map[string]any{"page": c.page, "size": c.size})
-				msgKeys(t, "paginated", msgObject(t, raw), "has_next", "has_previous", "next_page_number", "prev_page_number", "page", "size", "data")
+				msgKeys(t, "paginated", jsonObject(t, raw), "has_next", "has_previous", "next_page_number", "prev_page_number", "page", "size", "data")
 				if len(h.Data.Messages) != c.count || *h.HasNext != c.hasNext || *h.HasPrevious != c.hasPr ||
 					!eqPtr(h.NextPageNumber, c.next) || !eqPtr(h.PrevPageNumber, c.prev) || *h.Page != c.echoPage {
 					t.Fatalf("got %s", raw)

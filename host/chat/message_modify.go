@@ -8,26 +8,14 @@ import (
 	"strconv"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat/field"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
 // ModifyMessageIn is the payload of modify_message.
-type ModifyMessageIn struct {
-	// Action is "update" or "delete".
-	Action string `json:"action"`
-	RoomID string `json:"room_id"`
-	// MessageIDs are the messages, canonical and de-duplicated.
-	MessageIDs []string `json:"message_ids"`
-	// SentIDs is message_id exactly as sent, as a list: delete echoes it.
-	SentIDs []json.RawMessage `json:"sent_ids,omitempty"`
-	// Content is the new text (update), trimmed, not yet sanitised.
-	Content string `json:"content,omitempty"`
-	// Refs are the *_id fields of an update's extra_fields. The reference
-	// validates them although it never applies them.
-	Refs map[string]string `json:"refs,omitempty"`
-}
+type ModifyMessageIn = payload.ModifyMessageArgs
 
 // ModifyMessageOut is messagemodification.dispatch's data.
 type ModifyMessageOut struct {

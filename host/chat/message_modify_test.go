@@ -22,7 +22,7 @@ func TestMessageModifyUpdate(t *testing.T) {
 		fs := e.ok(ann, "message.modify", map[string]any{"action": "update", "message_id": id,
 			"extra_fields": map[string]any{"content": "<i>final</i><script>x()</script>", "room_id": room, "is_deleted": true, "priority": 1}})
 		f := msgOne(t, fs, wire.RoomGroup(room), "messagemodification.dispatch")
-		out := msgObject(t, f.Data)
+		out := jsonObject(t, f.Data)
 		msgKeys(t, "update", out, "status", "action", "message")
 		got := out["message"].(map[string]any)
 		wantMessage(t, got)
@@ -103,10 +103,10 @@ func TestMessageModifyDelete(t *testing.T) {
 				// Ids are echoed exactly as sent, duplicates and case included.
 				sent := json.RawMessage(`{"action":"delete","message_id":["` + m2 + `","` + strings.ToUpper(m3) + `","` + m2 + `"]}`)
 				f := msgOne(t, e.ok(ann, "message.modify", sent), wire.RoomGroup(room), "messagemodification.dispatch")
-				out := msgObject(t, f.Data)
+				out := jsonObject(t, f.Data)
 				msgKeys(t, "delete", out, "status", "action", "message_ids")
 				if out["status"] != "successful" || out["action"] != "delete" ||
-					!msgJSONEqual(t, out["message_ids"], []string{m2, strings.ToUpper(m3), m2}) {
+					!jsonEqual(t, out["message_ids"], []string{m2, strings.ToUpper(m3), m2}) {
 					t.Fatalf("delete = %s", f.Data)
 				}
 

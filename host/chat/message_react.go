@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat/field"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
@@ -15,12 +16,7 @@ import (
 const maxReactionLen = 128
 
 // ReactIn is the payload of react_to_message.
-type ReactIn struct {
-	// Type is "add" or "remove".
-	Type            string `json:"type"`
-	MessageID       string `json:"message_id"`
-	ReactionContent string `json:"reaction_content,omitempty"`
-}
+type ReactIn = payload.ReactArgs
 
 // ReactOut is reaction.dispatch's data. The reference names the action
 // "type" for add but "action" for remove (docs/protocol.md §7.4): both are kept.

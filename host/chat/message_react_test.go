@@ -20,7 +20,7 @@ func TestMessageReact(t *testing.T) {
 			t.Helper()
 			data["message_id"] = m
 			f := msgOne(t, e.ok(c, "message.react", data), wire.RoomGroup(room), "reaction.dispatch")
-			return msgObject(t, f.Data)
+			return jsonObject(t, f.Data)
 		}
 
 		add := react(bob, map[string]any{"type": "add", "reaction_content": " 👍 "})
@@ -97,14 +97,14 @@ func TestMessageTyping(t *testing.T) {
 		ann, bob, eve := e.user("ann"), e.user("bob"), e.user("eve")
 		room := e.group(ann, bob)
 		f := msgOne(t, e.ok(bob, "message.typing", map[string]any{"room_id": room}), wire.RoomGroup(room), "messagetyping.dispatch")
-		if !msgJSONEqual(t, f.Data, map[string]any{"username": "bob"}) {
+		if !jsonEqual(t, f.Data, map[string]any{"username": "bob"}) {
 			t.Fatalf("data %s", f.Data)
 		}
 		// The username comes from the store when the caller lacks it.
 		anon := bob
 		anon.Username = ""
 		f = msgOne(t, e.ok(anon, "message.typing", map[string]any{"room_id": room}), wire.RoomGroup(room), "messagetyping.dispatch")
-		if !msgJSONEqual(t, f.Data, map[string]any{"username": "bob"}) {
+		if !jsonEqual(t, f.Data, map[string]any{"username": "bob"}) {
 			t.Fatalf("data %s", f.Data)
 		}
 		e.fail(eve, "message.typing", map[string]any{"room_id": room}, 4002, "User is not authorized to send message to this room")

@@ -3,19 +3,15 @@ package chat
 import (
 	"context"
 	"encoding/json"
-	"slices"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
+	"github.com/chatwasm/chatwasm/host/store"
 )
 
 // ReadReceiptIn is the payload of create_read_receipt.
-type ReadReceiptIn struct {
-	MessageIDs []string `json:"message_ids"`
-	// List says whether message_id was sent as a list, which changes the
-	// shape of the result (one object vs arrays per room).
-	List bool `json:"list"`
-}
+type ReadReceiptIn = payload.ReadReceiptArgs
 
 // RoomMessages is the messages of one room.
 type RoomMessages struct {
@@ -45,31 +41,17 @@ var messageRead = &operation[ReadReceiptIn, []RoomMessages]{
 // readBy tells the rooms of the messages the host checked, whatever the
 // output names.
 func (s *Service) readBy(ctx context.Context, c Caller, chk checked[ReadReceiptIn], out []RoomMessages) ([]wire.Effect, error) {
-	rooms := make([]string, 0, 1)
-	for _, m := range chk.msgs {
-		if !slices.Contains(rooms, m.RoomID) {
-			rooms = append(rooms, m.RoomID)
-		}
-	}
-	effects := make([]wire.Effect, 0, len(out))
-	for _, g := range out {
-		if !slices.Contains(rooms, g.RoomID) {
-			return nil, s.forgedOutput(ctx, c, abi.OpCreateReadReceipt, "room_id", g.RoomID, rooms)
-		}
-		if len(g.Messages) == 0 {
-			continue // nothing to tell the room
-		}
-		var payload any = g.Messages
-		if !chk.in.List {
-			payload = g.Messages[0]
-		}
-		e, err := wire.SendTo(wire.RoomGroup(g.RoomID), "readreceipt.dispatch", payload)
-		if err != nil {
-			return nil, err
-		}
-		effects = append(effects, e)
-	}
-	return effects, nil
+	rooms := checkedKeys(chk.msgs, func(m store.Message) string { return m.RoomID })
+	return sendGroups(s, ctx, c, "readreceipt.dispatch", abi.OpCreateReadReceipt, "room_id", rooms, out,
+		func(g RoomMessages) groupFrame[string] {
+			f := groupFrame[string]{key: g.RoomID, to: wire.RoomGroup(g.RoomID), data: g.Messages}
+			if len(g.Messages) == 0 {
+				f.skip = true // nothing to tell the room
+			} else if !chk.in.List {
+				f.data = g.Messages[0]
+			}
+			return f
+		})
 }
 
 // createReadReceipts is _create_read_receipt: one receipt per message not

@@ -45,7 +45,7 @@ func TestMessageAcknowledged(t *testing.T) {
 			for _, m := range msgs {
 				wantMessage(t, m)
 				got = append(got, m["id"].(string))
-				if !msgJSONEqual(t, m["delivered_to"], []string{"bob"}) {
+				if !jsonEqual(t, m["delivered_to"], []string{"bob"}) {
 					t.Fatalf("delivered_to = %v", m["delivered_to"])
 				}
 			}
@@ -63,7 +63,7 @@ func TestMessageAcknowledged(t *testing.T) {
 		// Acknowledging again is harmless and delivered_to stays a set;
 		// acknowledging one's own message reports to oneself.
 		f := msgOne(t, e.ok(ann, "message.acknowledged", map[string]any{"message_id": a1}), wire.UserGroup(ann.UserID), "messagedelivered.dispatch")
-		if m := msgArray(t, f.Data)[0]; !msgJSONEqual(t, m["delivered_to"], []string{"ann", "bob"}) {
+		if m := msgArray(t, f.Data)[0]; !jsonEqual(t, m["delivered_to"], []string{"ann", "bob"}) {
 			t.Fatalf("delivered_to = %v", m["delivered_to"])
 		}
 		if fs := e.ok(bob, "message.acknowledged", map[string]any{"message_id": []string{}}); len(fs) != 0 {
@@ -88,7 +88,7 @@ func TestMessageAcknowledgedWithoutNotifications(t *testing.T) {
 		room := e.group(ann, bob)
 		m := e.send(ann, room, "x")["id"].(string)
 		f := msgOne(t, e.ok(bob, "message.acknowledged", map[string]any{"message_id": m}), wire.UserGroup(ann.UserID), "messagedelivered.dispatch")
-		if got := msgArray(t, f.Data)[0]["delivered_to"]; !msgJSONEqual(t, got, []string{"bob"}) {
+		if got := msgArray(t, f.Data)[0]["delivered_to"]; !jsonEqual(t, got, []string{"bob"}) {
 			t.Fatalf("delivered_to = %v", got)
 		}
 	})
@@ -106,7 +106,7 @@ func TestMessageRead(t *testing.T) {
 
 		// A single id: one Message object to the room.
 		f := msgOne(t, e.ok(bob, "message.read", map[string]any{"message_id": m1}), wire.RoomGroup(r1), "readreceipt.dispatch")
-		m := msgObject(t, f.Data)
+		m := jsonObject(t, f.Data)
 		wantMessage(t, m)
 		rr := m["read_receipts"].([]any)
 		if m["id"] != m1 || len(rr) != 1 || rr[0].(map[string]any)["reader"].(map[string]any)["username"] != "bob" {

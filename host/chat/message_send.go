@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat/field"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
@@ -20,24 +21,10 @@ var mediaTypes = map[string]bool{"image": true, "video": true, "audio": true, "f
 
 // CreateMessageIn is the payload of create_message: the validated request,
 // with the room the send permission was checked on.
-type CreateMessageIn struct {
-	RoomID string `json:"room_id"`
-	// Content is the trimmed text as sent, not yet sanitised.
-	Content         string    `json:"content"`
-	ParentMessageID *string   `json:"parent_message_id"`
-	ForwardedFromID *string   `json:"forwarded_from_id"`
-	Media           []MediaIn `json:"media"`
-}
+type CreateMessageIn = payload.CreateMessageArgs
 
 // MediaIn is one validated attachment of message.send.
-type MediaIn struct {
-	MediaURL  string          `json:"media_url"`
-	MediaType string          `json:"media_type"`
-	FileSize  int64           `json:"file_size"`
-	MimeType  string          `json:"mime_type"`
-	Caption   *string         `json:"caption"`
-	Metadata  json.RawMessage `json:"metadata"`
-}
+type MediaIn = payload.MediaArgs
 
 // messageSend is message.send (§2.8.1): check the send permission, store the
 // message with its attachments and notification in one transaction, and

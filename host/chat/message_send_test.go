@@ -222,7 +222,7 @@ func TestMessageSendSanitises(t *testing.T) {
 		if strings.Contains(strings.ToLower(string(f.Data)), "<script") || strings.Contains(string(f.Data), `\u003cscript`) {
 			t.Fatalf("dispatched frame carries a script tag: %s", f.Data)
 		}
-		m := msgObject(t, f.Data)
+		m := jsonObject(t, f.Data)
 		if m["content"] != `<b>hi</b> ipt&gt;alert(1) don't` {
 			t.Fatalf("content = %q", m["content"])
 		}

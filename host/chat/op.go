@@ -51,7 +51,7 @@ func runHooked[In, Out any](ctx context.Context, s *Service, req *request, o *op
 		txfn = s.st.Write
 	}
 	set, call, replace := req.set, req.call(c, nil), abi.ReplaceHook(name)
-	res, err := hooks.Call(ctx, set, name, call, in, func(ctx context.Context, in In) (payload[Out], error) {
+	res, err := hooks.Call(ctx, set, name, call, in, func(ctx context.Context, in In) (withExtras[Out], error) {
 		var out Out
 		// Events emitted in a transaction that rolls back, or that is
 		// retried, are dropped.
@@ -60,9 +60,9 @@ func runHooked[In, Out any](ctx context.Context, s *Service, req *request, o *op
 			req.rollback(mark)
 			inTx := call
 			inTx.Tx = tx
-			p, err := hooks.Call(ctx, set, replace, inTx, in, func(ctx context.Context, in In) (payload[Out], error) {
+			p, err := hooks.Call(ctx, set, replace, inTx, in, func(ctx context.Context, in In) (withExtras[Out], error) {
 				out, err := core(s, ctx, opCall{Tx: tx, Caller: c, Grant: g}, in)
-				return payload[Out]{out}, err
+				return withExtras[Out]{out}, err
 			})
 			if err != nil {
 				return err
@@ -73,7 +73,7 @@ func runHooked[In, Out any](ctx context.Context, s *Service, req *request, o *op
 		if err != nil {
 			req.rollback(mark)
 		}
-		return payload[Out]{out}, err
+		return withExtras[Out]{out}, err
 	})
 	if err != nil {
 		var zero Out
@@ -83,16 +83,16 @@ func runHooked[In, Out any](ctx context.Context, s *Service, req *request, o *op
 	return res.v, nil
 }
 
-// payload is an operation's output as modules exchange it: the JSON of v
+// withExtras is an operation's output as modules exchange it: the JSON of v
 // with the fields modules added to its messages (MessageView.Extra), which
 // the plain encoding of a MessageView leaves out to stay fast.
-type payload[T any] struct{ v T }
+type withExtras[T any] struct{ v T }
 
 // MarshalJSON implements json.Marshaler.
-func (p payload[T]) MarshalJSON() ([]byte, error) { return encodeOut(&p.v) }
+func (p withExtras[T]) MarshalJSON() ([]byte, error) { return encodeOut(&p.v) }
 
 // UnmarshalJSON implements json.Unmarshaler.
-func (p *payload[T]) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, &p.v) }
+func (p *withExtras[T]) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, &p.v) }
 
 // encodeOut encodes the operation output *v (a pointer, as the walkers of
 // serialize_hooks.go take it) with its messages' extra fields.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat/field"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
@@ -36,9 +37,10 @@ var (
 	exTime    = time.Date(2026, 2, 8, 10, 11, 12, 345678000, time.UTC)
 	exAlice   = store.User{ID: 1, Username: "alice", Email: "alice@example.com", FirstName: "Alice"}
 	exBob     = store.User{ID: 2, Username: "bob", Email: "bob@example.com", FirstName: "Bob"}
-	exMessage = &wire.MessageView{ID: exMsgID, Room: wire.MessageRoom{ID: exRoomID}, Sender: exAlice, Content: "hello",
+	exMessage = &wire.MessageView{ID: exMsgID, Room: payload.MessageRoom{ID: exRoomID},
+		Sender: abi.User{ID: 1, Username: "alice", Email: "alice@example.com", FirstName: "Alice"}, Content: "hello",
 		CreatedAt: wire.FormatTime(exTime), UpdatedAt: wire.FormatTime(exTime), DeliveredTo: []string{},
-		ReadReceipts: []wire.ReceiptView{}, Reactions: []wire.ReactionView{}, Attachments: []wire.AttachmentView{}}
+		ReadReceipts: []payload.ReadReceipt{}, Reactions: []payload.Reaction{}, Attachments: []payload.Attachment{}}
 	exRoom = &wire.RoomDetail{ID: exRoomID, Type: store.KindGroup, Creator: &exAlice, Members: []store.User{exAlice, exBob},
 		Admins: []store.User{exAlice}, Property: wire.RoomProperty{Preferences: json.RawMessage(`{}`)}, CreatedAt: exTime,
 		UpdatedAt: exTime, Name: "team", MaxMembers: store.DefaultMaxParticipants}

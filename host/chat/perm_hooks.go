@@ -119,22 +119,35 @@ func sameJSON(a, b any) bool {
 	return err1 == nil && err2 == nil && bytes.Equal(ja, jb)
 }
 
-// checkRoomAccess is have_room_permission.
-func (s *Service) checkRoomAccess(ctx context.Context, c Caller, rawRoomID json.RawMessage) (store.Room, error) {
-	if !s.request(ctx).has(c.Tenant, abi.PermRoom) {
+// checkRoom runs hook, a permission check on one room, with args: rule is
+// its default, which decides alone, in a read transaction, when no module
+// of the tenant hooks it. roomArg reads the room out of the args when a
+// module allows what rule did not grant (see permission).
+func (s *Service) checkRoom(ctx context.Context, c Caller, hook string, args abi.PermissionArgs, denied string,
+	rule func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs) (store.Room, error),
+	roomArg func(raw json.RawMessage) (string, error)) (store.Room, error) {
+	if !s.request(ctx).has(c.Tenant, hook) {
 		return readResult(ctx, s.st.Read, func(tx *store.Tx) (store.Room, error) {
-			return s.roomAccess(ctx, tx, c, rawRoomID)
+			return rule(ctx, tx, args)
 		})
 	}
-	g, err := s.permission(ctx, c, abi.PermRoom, abi.PermissionArgs{RoomID: rawRoomID}, deniedRoomAccess,
+	g, err := s.permission(ctx, c, hook, args, denied,
 		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs) (grant, error) {
-			rm, err := s.roomAccess(ctx, tx, c, a.RoomID)
+			rm, err := rule(ctx, tx, a)
 			return grant{room: rm}, err
 		},
 		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs, roomID string) (grant, error) {
-			return grantedRoom(ctx, tx, c, roomID, func() (string, error) { return field.RoomIDArg(a.RoomID) })
+			return grantedRoom(ctx, tx, c, roomID, func() (string, error) { return roomArg(a.RoomID) })
 		})
 	return g.room, err
+}
+
+// checkRoomAccess is have_room_permission.
+func (s *Service) checkRoomAccess(ctx context.Context, c Caller, rawRoomID json.RawMessage) (store.Room, error) {
+	return s.checkRoom(ctx, c, abi.PermRoom, abi.PermissionArgs{RoomID: rawRoomID}, deniedRoomAccess,
+		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs) (store.Room, error) {
+			return s.roomAccess(ctx, tx, c, a.RoomID)
+		}, field.RoomIDArg)
 }
 
 // checkSend is have_send_message_permission on the frame's data d (raw:
@@ -181,48 +194,28 @@ func memberChangePhrase(add bool) string {
 
 // checkMemberChange is have_room_permissions_to_add_or_remove_members.
 func (s *Service) checkMemberChange(ctx context.Context, c Caller, rawRoomID json.RawMessage, add bool) (store.Room, error) {
-	if !s.request(ctx).has(c.Tenant, abi.PermAddRemoveMembers) {
-		return readResult(ctx, s.st.Read, func(tx *store.Tx) (store.Room, error) {
-			return s.memberChangePermission(ctx, tx, c, rawRoomID, add)
-		})
-	}
 	denied := deniedRemove
 	if add {
 		denied = deniedAdd
 	}
 	args := abi.PermissionArgs{RoomID: rawRoomID, PermPhrase: memberChangePhrase(add)}
-	g, err := s.permission(ctx, c, abi.PermAddRemoveMembers, args, denied,
-		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs) (grant, error) {
-			rm, err := s.memberChangePermission(ctx, tx, c, a.RoomID, a.PermPhrase != "remove")
-			return grant{room: rm}, err
-		},
-		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs, roomID string) (grant, error) {
-			return grantedRoom(ctx, tx, c, roomID, func() (string, error) { return field.RoomIDArg(a.RoomID) })
-		})
-	return g.room, err
+	return s.checkRoom(ctx, c, abi.PermAddRemoveMembers, args, denied,
+		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs) (store.Room, error) {
+			return s.memberChangePermission(ctx, tx, c, a.RoomID, a.PermPhrase != "remove")
+		}, field.RoomIDArg)
 }
 
 // checkAdmin is have_admin_privileges for action.
 func (s *Service) checkAdmin(ctx context.Context, c Caller, rawRoomID json.RawMessage, action string) (store.Room, error) {
-	if !s.request(ctx).has(c.Tenant, abi.PermAdminPrivileges) {
-		return readResult(ctx, s.st.Read, func(tx *store.Tx) (store.Room, error) {
-			return s.adminPrivileges(ctx, tx, c, rawRoomID, action)
-		})
-	}
 	denied := deniedAdmin
 	if action == modifyDelete {
 		denied = deniedCreator
 	}
 	args := abi.PermissionArgs{RoomID: rawRoomID, Action: action}
-	g, err := s.permission(ctx, c, abi.PermAdminPrivileges, args, denied,
-		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs) (grant, error) {
-			rm, err := s.adminPrivileges(ctx, tx, c, a.RoomID, a.Action)
-			return grant{room: rm}, err
-		},
-		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs, roomID string) (grant, error) {
-			return grantedRoom(ctx, tx, c, roomID, func() (string, error) { return uncheckedRoomID(a.RoomID) })
-		})
-	return g.room, err
+	return s.checkRoom(ctx, c, abi.PermAdminPrivileges, args, denied,
+		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs) (store.Room, error) {
+			return s.adminPrivileges(ctx, tx, c, a.RoomID, a.Action)
+		}, uncheckedRoomID)
 }
 
 // checkMessageAccess is have_message_permission.

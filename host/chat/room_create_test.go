@@ -17,14 +17,14 @@ func TestRoomCreateOneToOne(t *testing.T) {
 		ann, bob := e.user("ann"), e.user("bob")
 		eff := e.ok(bob, "room.create", map[string]any{"type": "OneToOneChat", "participants": []int64{ann.UserID}})
 		fs := roomFrames(t, eff)
-		room := roomObject(t, fs[0].Data)
+		room := jsonObject(t, fs[0].Data)
 		id := room["id"].(string)
 		wantRoomEffects(t, eff,
 			"sub "+roomItoa(ann.UserID)+" "+id, "sub "+roomItoa(bob.UserID)+" "+id,
 			"send group-"+id+" roomcreate.dispatch")
 		wantRoomKeys(t, room, roomOneToOneDetailKeys...)
 		wantRoomTimestamps(t, room)
-		if room["type"] != "OneToOneChat" || !roomJSONEqual(t, room["property"], map[string]any{"preferences": map[string]any{}}) {
+		if room["type"] != "OneToOneChat" || !jsonEqual(t, room["property"], map[string]any{"preferences": map[string]any{}}) {
 			t.Fatalf("room %v", room)
 		}
 		if got := roomUserIDs(t, room["participants"]); !slices.Equal(got, roomIDs(ann, bob)) {
@@ -75,7 +75,7 @@ func TestRoomCreateGroup(t *testing.T) {
 		if len(eff) != 9 || len(fs) != 1 || fs[0].EventType != "roomcreate.dispatch" {
 			t.Fatalf("effects %v", roomSummary(t, eff))
 		}
-		room := roomObject(t, fs[0].Data)
+		room := jsonObject(t, fs[0].Data)
 		wantRoomKeys(t, room, roomGroupDetailKeys...)
 		wantRoomTimestamps(t, room)
 		all := append([]chat.Caller{ann}, others...)
@@ -94,7 +94,7 @@ func TestRoomCreateGroup(t *testing.T) {
 			"join_approval_required": true, "group_locked": true, "avatar": "https://example.com/a.png",
 			"property": map[string]any{"preferences": map[string]any{"theme": "dark"}}}
 		for k, v := range want {
-			if !roomJSONEqual(t, room[k], v) {
+			if !jsonEqual(t, room[k], v) {
 				t.Errorf("%s = %v, want %v", k, room[k], v)
 			}
 		}
@@ -110,10 +110,10 @@ func TestRoomCreateGroup(t *testing.T) {
 		}
 
 		// Defaults, creator only.
-		alone := roomObject(t, roomFrames(t, e.ok(ann, "room.create", map[string]any{"type": "GroupChat", "name": "solo"}))[0].Data)
+		alone := jsonObject(t, roomFrames(t, e.ok(ann, "room.create", map[string]any{"type": "GroupChat", "name": "solo"}))[0].Data)
 		for k, v := range map[string]any{"max_participants": 100, "join_approval_required": false, "group_locked": false,
 			"description": nil, "avatar": nil, "property": map[string]any{"preferences": map[string]any{}}} {
-			if !roomJSONEqual(t, alone[k], v) {
+			if !jsonEqual(t, alone[k], v) {
 				t.Errorf("default %s = %v, want %v", k, alone[k], v)
 			}
 		}
@@ -131,7 +131,7 @@ func TestRoomCreateChannel(t *testing.T) {
 			"type": "Channel", "name": "news", "subscribers": roomIDs(bob), "participants": roomIDs(cat),
 			"extra_fields": map[string]any{"is_public": true, "max_subscribers": 10},
 		}))
-		room := roomObject(t, fs[0].Data)
+		room := jsonObject(t, fs[0].Data)
 		wantRoomKeys(t, room, roomChannelDetailKeys...)
 		if got := roomUserIDs(t, room["subscribers"]); !slices.Equal(got, roomIDs(ann, bob)) {
 			t.Fatalf("subscribers %v (participants must be ignored)", got)
@@ -146,7 +146,7 @@ func TestRoomCreateChannel(t *testing.T) {
 		if got := e.perms(room["id"].(string), ann); !slices.Equal(got, want) {
 			t.Fatalf("creator permissions %v", got)
 		}
-		def := roomObject(t, roomFrames(t, e.ok(ann, "room.create", map[string]any{"type": "Channel", "name": "c"}))[0].Data)
+		def := jsonObject(t, roomFrames(t, e.ok(ann, "room.create", map[string]any{"type": "Channel", "name": "c"}))[0].Data)
 		if def["is_public"] != false || def["max_subscribers"] != 300.0 {
 			t.Fatalf("channel defaults %v", def)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -12,52 +11,15 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/chat"
-	"github.com/chatwasm/chatwasm/host/chat/fixture"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
 // roomEnv drives the room actions through Service.Handle on a real store.
-type roomEnv struct {
-	t   *testing.T
-	st  *store.Store
-	svc *chat.Service
-	fx  *fixture.Factory
-}
+type roomEnv struct{ chatEnv }
 
 func newRoomEnv(t *testing.T, st *store.Store) *roomEnv {
-	return &roomEnv{t: t, st: st, svc: chat.New(st, chat.DefaultConfig(), nil), fx: fixture.New(t, st)}
-}
-
-// user creates a user of tenant "acme" and returns a connection of theirs.
-func (e *roomEnv) user(name string) chat.Caller { return e.userIn(fixture.DefaultTenant, name) }
-
-func (e *roomEnv) userIn(tenant, name string) chat.Caller {
-	e.t.Helper()
-	return callerOf(e.fx.User(name, fixture.Tenant(tenant)))
-}
-
-// callerOf is a connection of u.
-func callerOf(u store.User) chat.Caller {
-	return chat.Caller{UserID: u.ID, Tenant: u.Tenant, Username: u.Username, ChannelName: "chan-" + u.Username}
-}
-
-// userOf is the user of connection c, as the fixtures need it.
-func userOf(c chat.Caller) store.User {
-	return store.User{ID: c.UserID, Tenant: c.Tenant, Username: c.Username}
-}
-
-// handle runs an action; data is marshalled unless it is a json.RawMessage.
-func (e *roomEnv) handle(c chat.Caller, event string, data any) ([]wire.Effect, error) {
-	e.t.Helper()
-	raw, ok := data.(json.RawMessage)
-	if !ok && data != nil {
-		var err error
-		if raw, err = json.Marshal(data); err != nil {
-			e.t.Fatal(err)
-		}
-	}
-	return e.svc.Handle(context.Background(), c, event, raw)
+	return &roomEnv{newChatEnv(t, st, chat.DefaultConfig())}
 }
 
 // ok runs an action that must succeed.
@@ -68,28 +30,6 @@ func (e *roomEnv) ok(c chat.Caller, event string, data any) []wire.Effect {
 		e.t.Fatalf("%s %v: %v", event, data, err)
 	}
 	return eff
-}
-
-// fail runs an action that must fail with code and, unless detail is nil,
-// exactly that detail (compared as JSON).
-func (e *roomEnv) fail(c chat.Caller, event string, data any, code int, detail any) {
-	e.t.Helper()
-	eff, err := e.handle(c, event, data)
-	if err == nil {
-		e.t.Fatalf("%s %v: succeeded with %v, want error %d", event, data, roomSummary(e.t, eff), code)
-	}
-	ce, isChat := err.(*wire.Error)
-	if !isChat {
-		e.t.Fatalf("%s %v: error %T %v, want *wire.Error", event, data, err, err)
-	}
-	if ce.Code != code {
-		e.t.Fatalf("%s %v: code %d (%v), want %d", event, data, ce.Code, ce.Detail, code)
-	}
-	if detail != nil && !roomJSONEqual(e.t, ce.Detail, detail) {
-		got, _ := json.Marshal(ce.Detail)
-		want, _ := json.Marshal(detail)
-		e.t.Fatalf("%s %v: detail %s, want %s", event, data, got, want)
-	}
 }
 
 // create runs room.create and returns the room of its roomcreate frame.
@@ -170,37 +110,22 @@ func roomIDs(cs ...chat.Caller) []int64 {
 	return ids
 }
 
-// roomFrame is a decoded Send effect.
-type roomFrame struct {
-	Group     string
-	Type      string          `json:"type"`
-	EventType string          `json:"eventType"`
-	Data      json.RawMessage `json:"data"`
-}
-
-func roomFrames(t *testing.T, effs []wire.Effect) []roomFrame {
+// roomFrames decodes the Send effects of a room action, passing over its
+// subscription changes.
+func roomFrames(t testing.TB, effs []wire.Effect) []sentFrame {
 	t.Helper()
-	var out []roomFrame
+	var out []sentFrame
 	for _, e := range effs {
-		if e.Kind != wire.Send {
-			continue
+		if e.Kind == wire.Send {
+			out = append(out, decodeFrame(t, e))
 		}
-		var f roomFrame
-		if err := json.Unmarshal(e.Frame, &f); err != nil {
-			t.Fatalf("frame %s: %v", e.Frame, err)
-		}
-		if f.Type != "broadcast_group" {
-			t.Fatalf("frame %s lacks type broadcast_group", e.Frame)
-		}
-		f.Group = e.Group
-		out = append(out, f)
 	}
 	return out
 }
 
 // roomSummary renders effects as "sub <user> <room>", "unsub <user> <room>"
 // and "send <group> <eventType>" lines.
-func roomSummary(t *testing.T, effs []wire.Effect) []string {
+func roomSummary(t testing.TB, effs []wire.Effect) []string {
 	t.Helper()
 	var out []string
 	for _, e := range effs {
@@ -223,35 +148,7 @@ func wantRoomEffects(t *testing.T, effs []wire.Effect, want ...string) {
 	}
 }
 
-func roomJSONEqual(t *testing.T, a, b any) bool {
-	t.Helper()
-	norm := func(v any) any {
-		raw, ok := v.(json.RawMessage)
-		if !ok {
-			var err error
-			if raw, err = json.Marshal(v); err != nil {
-				t.Fatal(err)
-			}
-		}
-		var out any
-		if err := json.Unmarshal(raw, &out); err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
-	return reflect.DeepEqual(norm(a), norm(b))
-}
-
 // object decodes a JSON object.
-func roomObject(t *testing.T, raw json.RawMessage) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatalf("%s: %v", raw, err)
-	}
-	return m
-}
-
 func wantRoomKeys(t *testing.T, m map[string]any, keys ...string) {
 	t.Helper()
 	var got []string

@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
 // ListRoomsIn is the input of list_rooms: nothing beyond the caller.
-type ListRoomsIn struct{}
+type ListRoomsIn = payload.ListRoomsArgs
 
 // roomList is room.list (docs/protocol.md §2.8.8): the caller's rooms in list
 // form, to all of the caller's connections. It reads no data.
@@ -38,9 +39,7 @@ func (s *Service) listRooms(ctx context.Context, call opCall, _ ListRoomsIn) ([]
 }
 
 // RoomIn names the room an operation acts on.
-type RoomIn struct {
-	RoomID string `json:"room_id"`
-}
+type RoomIn = payload.RoomArgs
 
 // roomInfo is room.info (§2.8.9): the room's detail form to all of the
 // caller's connections, for members only.

@@ -106,7 +106,7 @@ func TestRoomInfo(t *testing.T) {
 
 		eff := e.ok(bob, "room.info", map[string]any{"room_id": grp.ID})
 		wantRoomEffects(t, eff, "send user-"+roomItoa(bob.UserID)+" roominfo.dispatch")
-		room := roomObject(t, roomFrames(t, eff)[0].Data)
+		room := jsonObject(t, roomFrames(t, eff)[0].Data)
 		wantRoomKeys(t, room, roomGroupDetailKeys...)
 		if room["id"] != grp.ID || room["name"] != "grp" {
 			t.Fatalf("room %v", room)

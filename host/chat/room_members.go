@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat/field"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
@@ -14,10 +15,7 @@ import (
 
 // MembersIn is the input of add_members_to_room and
 // remove_members_from_room: the room and the user ids asked for.
-type MembersIn struct {
-	RoomID  string  `json:"room_id"`
-	UserIDs []int64 `json:"user_ids"`
-}
+type MembersIn = payload.MembersArgs
 
 // MembersOut is the result of add_members_to_room and
 // remove_members_from_room: the users actually added or removed (ascending
@@ -253,40 +251,67 @@ func memberSet(ctx context.Context, tx *store.Tx, roomID string) (map[int64]bool
 	return set, nil
 }
 
+// memberChange is what adding and removing members both start from.
+type memberChange struct {
+	room store.Room // locked
+	// users are the users asked for, all of the caller's tenant.
+	users   map[int64]store.User
+	current map[int64]bool // the room's members before the change
+}
+
+// startMemberChange locks and loads the room of in (checking the caller's
+// right to add or remove members, see memberChangeRoom), the users asked
+// for and the room's current members.
+func (s *Service) startMemberChange(ctx context.Context, call opCall, in MembersIn, add bool) (memberChange, error) {
+	rm, err := s.memberChangeRoom(ctx, call, in.RoomID, add)
+	if err != nil {
+		return memberChange{}, err
+	}
+	users, err := existingUsers(ctx, call.Tx, call.Caller, in.UserIDs)
+	if err != nil {
+		return memberChange{}, err
+	}
+	current, err := memberSet(ctx, call.Tx, rm.ID)
+	return memberChange{room: rm, users: users, current: current}, err
+}
+
+// pick returns the result naming the users of ids that keep accepts, by
+// ascending id.
+func (mc memberChange) pick(ids []int64, keep func(id int64) bool) MembersOut {
+	out := MembersOut{UserIDs: []int64{}, Usernames: []string{}}
+	for _, id := range sortedIDs(ids) {
+		if keep(id) {
+			out.UserIDs = append(out.UserIDs, id)
+			out.Usernames = append(out.Usernames, mc.users[id].Username)
+		}
+	}
+	return out
+}
+
+// withRoom returns out with the room after the change, in its detail form.
+func (mc memberChange) withRoom(ctx context.Context, tx *store.Tx, out MembersOut) (MembersOut, error) {
+	d, err := wire.LoadRoomDetail(ctx, tx, mc.room)
+	out.Room = &d
+	return out, err
+}
+
 // addMembersToRoom is _add_members_to_room. The room row is locked before
 // counting, so concurrent additions cannot together pass the cap. A room
 // other than the one the request's permission check granted must pass
 // have_room_permissions_to_add_or_remove_members here.
 func (s *Service) addMembersToRoom(ctx context.Context, call opCall, in MembersIn) (MembersOut, error) {
-	tx, c := call.Tx, call.Caller
-	rm, err := s.memberChangeRoom(ctx, call, in.RoomID, true)
+	mc, err := s.startMemberChange(ctx, call, in, true)
 	if err != nil {
 		return MembersOut{}, err
 	}
-	users, err := existingUsers(ctx, tx, c, in.UserIDs)
-	if err != nil {
+	out := mc.pick(in.UserIDs, func(id int64) bool { return !mc.current[id] })
+	if int64(len(mc.current)+len(out.UserIDs)) > mc.room.MaxMembers {
+		return MembersOut{}, wire.Validation(maxMembersMessage(mc.room.Kind))
+	}
+	if err := call.Tx.AddMembers(ctx, mc.room.ID, out.UserIDs, false); err != nil {
 		return MembersOut{}, err
 	}
-	current, err := memberSet(ctx, tx, rm.ID)
-	if err != nil {
-		return MembersOut{}, err
-	}
-	out := MembersOut{UserIDs: []int64{}, Usernames: []string{}}
-	for _, id := range sortedIDs(in.UserIDs) {
-		if !current[id] {
-			out.UserIDs = append(out.UserIDs, id)
-			out.Usernames = append(out.Usernames, users[id].Username)
-		}
-	}
-	if int64(len(current)+len(out.UserIDs)) > rm.MaxMembers {
-		return MembersOut{}, wire.Validation(maxMembersMessage(rm.Kind))
-	}
-	if err := tx.AddMembers(ctx, rm.ID, out.UserIDs, false); err != nil {
-		return MembersOut{}, err
-	}
-	d, err := wire.LoadRoomDetail(ctx, tx, rm)
-	out.Room = &d
-	return out, err
+	return mc.withRoom(ctx, call.Tx, out)
 }
 
 // removeMembersFromRoom is _remove_members_from_room: only the creator may
@@ -294,36 +319,21 @@ func (s *Service) addMembersToRoom(ctx context.Context, call opCall, in MembersI
 // deleted. A room other than the one the request's permission check
 // granted must pass have_room_permissions_to_add_or_remove_members here.
 func (s *Service) removeMembersFromRoom(ctx context.Context, call opCall, in MembersIn) (MembersOut, error) {
-	tx, c := call.Tx, call.Caller
-	rm, err := s.memberChangeRoom(ctx, call, in.RoomID, false)
+	mc, err := s.startMemberChange(ctx, call, in, false)
 	if err != nil {
 		return MembersOut{}, err
 	}
-	users, err := existingUsers(ctx, tx, c, in.UserIDs)
-	if err != nil {
+	rm, caller := mc.room, call.Caller.UserID
+	out := mc.pick(in.UserIDs, func(id int64) bool {
+		return mc.current[id] && (!isCreator(rm, id) || isCreator(rm, caller))
+	})
+	if err := call.Tx.RemoveMembers(ctx, rm.ID, out.UserIDs); err != nil {
 		return MembersOut{}, err
 	}
-	current, err := memberSet(ctx, tx, rm.ID)
-	if err != nil {
-		return MembersOut{}, err
+	if len(mc.current) == len(out.UserIDs) {
+		return out, call.Tx.DeleteRoom(ctx, rm.ID)
 	}
-	out := MembersOut{UserIDs: []int64{}, Usernames: []string{}}
-	for _, id := range sortedIDs(in.UserIDs) {
-		if !current[id] || (isCreator(rm, id) && !isCreator(rm, c.UserID)) {
-			continue
-		}
-		out.UserIDs = append(out.UserIDs, id)
-		out.Usernames = append(out.Usernames, users[id].Username)
-	}
-	if err := tx.RemoveMembers(ctx, rm.ID, out.UserIDs); err != nil {
-		return MembersOut{}, err
-	}
-	if len(current) == len(out.UserIDs) {
-		return out, tx.DeleteRoom(ctx, rm.ID)
-	}
-	d, err := wire.LoadRoomDetail(ctx, tx, rm)
-	out.Room = &d
-	return out, err
+	return mc.withRoom(ctx, call.Tx, out)
 }
 
 // memberChangeRoom locks and loads the room of a member change in the

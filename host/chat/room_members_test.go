@@ -17,9 +17,9 @@ func TestRoomJoin(t *testing.T) {
 
 		eff := e.ok(bob, "room.join", map[string]any{"room_id": pub.ID})
 		wantRoomEffects(t, eff, "sub "+roomItoa(bob.UserID)+" "+pub.ID, "send group-"+pub.ID+" roomaddmembers.dispatch")
-		data := roomObject(t, roomFrames(t, eff)[0].Data)
+		data := jsonObject(t, roomFrames(t, eff)[0].Data)
 		wantRoomKeys(t, data, "room", "new_members", "added_by")
-		if !roomJSONEqual(t, data["new_members"], []string{"bob"}) || data["added_by"] != "self" {
+		if !jsonEqual(t, data["new_members"], []string{"bob"}) || data["added_by"] != "self" {
 			t.Fatalf("roomaddmembers %v", data)
 		}
 		wantRoomKeys(t, data["room"].(map[string]any), roomChannelDetailKeys...)
@@ -61,14 +61,14 @@ func TestRoomLeave(t *testing.T) {
 			"send user-"+roomItoa(bob.UserID)+" roomexit.dispatch",
 			"send group-"+grp.ID+" roomremovemembers.dispatch")
 		fs := roomFrames(t, eff)
-		exit := roomObject(t, fs[0].Data)
+		exit := jsonObject(t, fs[0].Data)
 		wantRoomKeys(t, exit, "room", "message")
 		if exit["message"] != "You left Team" {
 			t.Fatalf("roomexit %v", exit)
 		}
-		removed := roomObject(t, fs[1].Data)
+		removed := jsonObject(t, fs[1].Data)
 		wantRoomKeys(t, removed, "room", "removed_members", "removed_by")
-		if !roomJSONEqual(t, removed["removed_members"], []string{"bob"}) || removed["removed_by"] != "self" {
+		if !jsonEqual(t, removed["removed_members"], []string{"bob"}) || removed["removed_by"] != "self" {
 			t.Fatalf("roomremovemembers %v", removed)
 		}
 		room := removed["room"].(map[string]any)
@@ -86,7 +86,7 @@ func TestRoomLeave(t *testing.T) {
 		// The creator may leave: the room survives with its creator reference,
 		// and the creator has no rights left.
 		e.ok(ann, "room.leave", map[string]any{"room_id": grp.ID})
-		info := roomObject(t, roomFrames(t, e.ok(cat, "room.info", map[string]any{"room_id": grp.ID}))[0].Data)
+		info := jsonObject(t, roomFrames(t, e.ok(cat, "room.info", map[string]any{"room_id": grp.ID}))[0].Data)
 		if c := info["creator"].(map[string]any); c["username"] != "ann" {
 			t.Fatalf("creator after leaving %v", c)
 		}
@@ -99,7 +99,7 @@ func TestRoomLeave(t *testing.T) {
 		// The last member leaving deletes the room and tells only them.
 		eff = e.ok(cat, "room.leave", map[string]any{"room_id": grp.ID})
 		wantRoomEffects(t, eff, "unsub "+roomItoa(cat.UserID)+" "+grp.ID, "send user-"+roomItoa(cat.UserID)+" roomdelete.dispatch")
-		if !roomJSONEqual(t, roomFrames(t, eff)[0].Data, map[string]any{"room_id": grp.ID}) {
+		if !jsonEqual(t, roomFrames(t, eff)[0].Data, map[string]any{"room_id": grp.ID}) {
 			t.Fatalf("roomdelete %s", roomFrames(t, eff)[0].Data)
 		}
 		if e.roomExists(cat, grp.ID) {
@@ -127,9 +127,9 @@ func TestRoomAddMembers(t *testing.T) {
 			"members": []any{dan.UserID, cat.UserID, bob.UserID, dan.UserID}})
 		wantRoomEffects(t, eff, "sub "+roomItoa(cat.UserID)+" "+grp.ID, "sub "+roomItoa(dan.UserID)+" "+grp.ID,
 			"send group-"+grp.ID+" roomaddmembers.dispatch")
-		data := roomObject(t, roomFrames(t, eff)[0].Data)
+		data := jsonObject(t, roomFrames(t, eff)[0].Data)
 		wantRoomKeys(t, data, "room", "new_members", "added_by")
-		if !roomJSONEqual(t, data["new_members"], []string{"cat", "dan"}) || data["added_by"] != "ann" {
+		if !jsonEqual(t, data["new_members"], []string{"cat", "dan"}) || data["added_by"] != "ann" {
 			t.Fatalf("roomaddmembers %v", data)
 		}
 		if got := roomUserIDs(t, data["room"].(map[string]any)["participants"]); !slices.Equal(got, roomIDs(ann, bob, cat, dan)) {
@@ -138,7 +138,7 @@ func TestRoomAddMembers(t *testing.T) {
 		// Nothing new: still broadcast, with [].
 		eff = e.ok(ann, "room.add_members", map[string]any{"room_id": grp.ID, "members": []int64{}})
 		wantRoomEffects(t, eff, "send group-"+grp.ID+" roomaddmembers.dispatch")
-		if d := roomObject(t, roomFrames(t, eff)[0].Data); !roomJSONEqual(t, d["new_members"], []string{}) {
+		if d := jsonObject(t, roomFrames(t, eff)[0].Data); !jsonEqual(t, d["new_members"], []string{}) {
 			t.Fatalf("new_members %v", d["new_members"])
 		}
 
@@ -192,11 +192,11 @@ func TestRoomRemoveMembers(t *testing.T) {
 		wantRoomEffects(t, eff, "unsub "+roomItoa(cat.UserID)+" "+ch.ID, "send user-"+roomItoa(cat.UserID)+" roomexit.dispatch",
 			"send group-"+ch.ID+" roomremovemembers.dispatch")
 		fs := roomFrames(t, eff)
-		if exit := roomObject(t, fs[0].Data); exit["message"] != "You have been removed by bob" {
+		if exit := jsonObject(t, fs[0].Data); exit["message"] != "You have been removed by bob" {
 			t.Fatalf("roomexit %v", exit)
 		}
-		removed := roomObject(t, fs[1].Data)
-		if !roomJSONEqual(t, removed["removed_members"], []string{"cat"}) || removed["removed_by"] != "bob" {
+		removed := jsonObject(t, fs[1].Data)
+		if !jsonEqual(t, removed["removed_members"], []string{"cat"}) || removed["removed_by"] != "bob" {
 			t.Fatalf("roomremovemembers %v", removed)
 		}
 		room := removed["room"].(map[string]any)
@@ -212,7 +212,7 @@ func TestRoomRemoveMembers(t *testing.T) {
 		// Nothing to remove: still broadcast, with [].
 		eff = e.ok(bob, "room.remove_members", map[string]any{"room_id": ch.ID, "members": roomIDs(ann)})
 		wantRoomEffects(t, eff, "send group-"+ch.ID+" roomremovemembers.dispatch")
-		if d := roomObject(t, roomFrames(t, eff)[0].Data); !roomJSONEqual(t, d["removed_members"], []string{}) {
+		if d := jsonObject(t, roomFrames(t, eff)[0].Data); !jsonEqual(t, d["removed_members"], []string{}) {
 			t.Fatalf("removed_members %v", d["removed_members"])
 		}
 
@@ -224,7 +224,7 @@ func TestRoomRemoveMembers(t *testing.T) {
 		// The creator may remove themselves; removing the last members deletes
 		// the room, and each removed member learns it.
 		eff = e.ok(ann, "room.remove_members", map[string]any{"room_id": ch.ID, "members": roomIDs(ann)})
-		if d := roomObject(t, roomFrames(t, eff)[1].Data); !roomJSONEqual(t, d["removed_members"], []string{"ann"}) {
+		if d := jsonObject(t, roomFrames(t, eff)[1].Data); !jsonEqual(t, d["removed_members"], []string{"ann"}) {
 			t.Fatalf("removed_members %v", d["removed_members"])
 		}
 		eff = e.ok(bob, "room.remove_members", map[string]any{"room_id": ch.ID, "members": roomIDs(bob)})

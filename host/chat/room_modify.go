@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat/field"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
@@ -30,29 +31,10 @@ var modifyActions = []string{modifyUpdate, modifyDelete, modifyAddPermission, mo
 	modifyAddAdmin, modifyRemoveAdmin, modifyAddModerator, modifyRemoveModerator}
 
 // ModifyRoomIn is the validated input of modify_room. The update fields are
-// nil when not to be changed.
-type ModifyRoomIn struct {
-	RoomID string `json:"room_id"`
-	Action string `json:"action"`
-
-	Name                 *string         `json:"name,omitempty"`
-	Description          *string         `json:"description,omitempty"`
-	Avatar               *string         `json:"avatar,omitempty"`
-	GroupLocked          *bool           `json:"group_locked,omitempty"`
-	JoinApprovalRequired *bool           `json:"join_approval_required,omitempty"`
-	IsPublic             *bool           `json:"is_public,omitempty"`
-	Preferences          json.RawMessage `json:"preferences,omitempty"`
-
-	// UserIDs are the targets of a role or permission action, Permissions the
-	// object permissions of add/remove_permission.
-	UserIDs     []int64  `json:"users,omitempty"`
-	Permissions []string `json:"permission,omitempty"`
-
-	// Data is the frame's data object as sent, for an action the host does
-	// not know, which only a module hooking modify_room can handle
-	// (docs/protocol.md §5.1: extra actions in _modify_room).
-	Data json.RawMessage `json:"data,omitempty"`
-}
+// nil when not to be changed; Data is the frame's data object as sent, for
+// an action the host does not know, which only a module hooking modify_room
+// can handle (docs/protocol.md §5.1: extra actions in _modify_room).
+type ModifyRoomIn = payload.ModifyRoomArgs
 
 // ModifyRoomOut is the result of modify_room: the room after the change, or
 // Deleted with the ids of its former members.
@@ -172,17 +154,18 @@ func parseModifyRoom(rm store.Room, d map[string]json.RawMessage) (ModifyRoomIn,
 		return in, wire.Validation("data must be a python dictionary/javascript object")
 	}
 	if in.Action == modifyUpdate {
-		return in, in.setUpdate(rm.Kind, body)
+		return in, setRoomUpdate(&in, rm.Kind, body)
 	}
 	if rm.Kind == store.KindOneToOne {
 		return in, nil // roles and permissions do not exist in a 1-1 chat
 	}
-	return in, in.setRoleChange(rm.Kind, body)
+	return in, setRoleChange(&in, rm.Kind, body)
 }
 
-// setUpdate reads the fields of an update: texts only when truthy (they
-// cannot be cleared), flags only when JSON booleans, as the reference does.
-func (in *ModifyRoomIn) setUpdate(k store.RoomKind, body map[string]json.RawMessage) error {
+// setRoomUpdate reads into in the fields of an update: texts only when
+// truthy (they cannot be cleared), flags only when JSON booleans, as the
+// reference does.
+func setRoomUpdate(in *ModifyRoomIn, k store.RoomKind, body map[string]json.RawMessage) error {
 	if k != store.KindOneToOne {
 		errs := map[string][]string{}
 		text := func(key string, dst **string, maxLen int) {
@@ -224,9 +207,9 @@ func (in *ModifyRoomIn) setUpdate(k store.RoomKind, body map[string]json.RawMess
 	return nil
 }
 
-// setRoleChange reads the users (and permissions) of a role or permission
-// action on a group or channel.
-func (in *ModifyRoomIn) setRoleChange(k store.RoomKind, body map[string]json.RawMessage) error {
+// setRoleChange reads into in the users (and permissions) of a role or
+// permission action on a group or channel.
+func setRoleChange(in *ModifyRoomIn, k store.RoomKind, body map[string]json.RawMessage) error {
 	if !field.Truthy(body["users"]) {
 		return wire.Validation("User ids must be provided")
 	}
@@ -325,7 +308,7 @@ func (s *Service) modifyRoom(ctx context.Context, call opCall, in ModifyRoomIn) 
 		return ModifyRoomOut{Deleted: true, Members: members}, tx.DeleteRoom(ctx, rm.ID)
 	}
 	if in.Action == modifyUpdate {
-		rm, err = tx.UpdateRoom(ctx, in.applyUpdate(rm))
+		rm, err = tx.UpdateRoom(ctx, applyRoomUpdate(rm, in))
 	} else if rm.Kind != store.KindOneToOne {
 		err = s.changeRoles(ctx, tx, rm, in)
 	}
@@ -336,8 +319,8 @@ func (s *Service) modifyRoom(ctx context.Context, call opCall, in ModifyRoomIn) 
 	return ModifyRoomOut{Room: &d}, err
 }
 
-// applyUpdate returns rm with the update's fields applied.
-func (in ModifyRoomIn) applyUpdate(rm store.Room) store.Room {
+// applyRoomUpdate returns rm with the fields of update in applied.
+func applyRoomUpdate(rm store.Room, in ModifyRoomIn) store.Room {
 	set := func(dst **string, v *string) {
 		if v != nil {
 			*dst = v

@@ -27,12 +27,12 @@ func TestRoomModifyUpdate(t *testing.T) {
 			"join_approval_required": "yes", "is_public": true, "max_participants": 1,
 			"property": map[string]any{"preferences": map[string]any{"b": 2}}}})
 		wantRoomEffects(t, eff, "send group-"+grp.ID+" roomupdate.dispatch")
-		room := roomObject(t, roomFrames(t, eff)[0].Data)
+		room := jsonObject(t, roomFrames(t, eff)[0].Data)
 		wantRoomKeys(t, room, roomGroupDetailKeys...)
 		for k, v := range map[string]any{"name": "renamed", "description": "d", "avatar": "https://x.io/a.png",
 			"group_locked": true, "join_approval_required": false, "max_participants": 100,
 			"property": map[string]any{"preferences": map[string]any{"b": 2}}} {
-			if !roomJSONEqual(t, room[k], v) {
+			if !jsonEqual(t, room[k], v) {
 				t.Errorf("%s = %v, want %v", k, room[k], v)
 			}
 		}
@@ -41,7 +41,7 @@ func TestRoomModifyUpdate(t *testing.T) {
 		}
 
 		ch := e.channel(ann, "c", false, bob)
-		room = roomObject(t, roomFrames(t, e.ok(ann, "room.modify", map[string]any{"room_id": ch.ID, "action": "update",
+		room = jsonObject(t, roomFrames(t, e.ok(ann, "room.modify", map[string]any{"room_id": ch.ID, "action": "update",
 			"data": map[string]any{"is_public": true, "group_locked": true}}))[0].Data)
 		wantRoomKeys(t, room, roomChannelDetailKeys...)
 		if room["is_public"] != true {
@@ -50,10 +50,10 @@ func TestRoomModifyUpdate(t *testing.T) {
 
 		// A 1-1 chat takes only the property; any participant may update it.
 		dm := e.create(ann, map[string]any{"type": "OneToOneChat", "participants": roomIDs(bob)})
-		room = roomObject(t, roomFrames(t, e.ok(bob, "room.modify", map[string]any{"room_id": dm.ID, "action": "update",
+		room = jsonObject(t, roomFrames(t, e.ok(bob, "room.modify", map[string]any{"room_id": dm.ID, "action": "update",
 			"data": map[string]any{"name": "x", "property": map[string]any{"preferences": map[string]any{"mute": true}}}}))[0].Data)
 		wantRoomKeys(t, room, roomOneToOneDetailKeys...)
-		if !roomJSONEqual(t, room["property"], map[string]any{"preferences": map[string]any{"mute": true}}) {
+		if !jsonEqual(t, room["property"], map[string]any{"preferences": map[string]any{"mute": true}}) {
 			t.Fatalf("property %v", room["property"])
 		}
 
@@ -101,7 +101,7 @@ func TestRoomModifyDelete(t *testing.T) {
 		eff := e.ok(ann, "room.modify", map[string]any{"room_id": grp.ID, "action": "delete"})
 		wantRoomEffects(t, eff, "send group-"+grp.ID+" roomdelete.dispatch",
 			"unsub "+roomItoa(ann.UserID)+" "+grp.ID, "unsub "+roomItoa(bob.UserID)+" "+grp.ID, "unsub "+roomItoa(cat.UserID)+" "+grp.ID)
-		if !roomJSONEqual(t, roomFrames(t, eff)[0].Data, map[string]any{"room_id": grp.ID}) {
+		if !jsonEqual(t, roomFrames(t, eff)[0].Data, map[string]any{"room_id": grp.ID}) {
 			t.Fatalf("roomdelete %s", roomFrames(t, eff)[0].Data)
 		}
 		if e.roomExists(ann, grp.ID) {
@@ -130,7 +130,7 @@ func TestRoomModifyRoles(t *testing.T) {
 			t.Helper()
 			eff := e.ok(ann, "room.modify", map[string]any{"room_id": grp.ID, "action": action, "data": data})
 			wantRoomEffects(t, eff, "send group-"+grp.ID+" roomupdate.dispatch")
-			return roomObject(t, roomFrames(t, eff)[0].Data)
+			return jsonObject(t, roomFrames(t, eff)[0].Data)
 		}
 		groupPerms := []string{"can_add_new_participants", "can_remove_participants"}
 

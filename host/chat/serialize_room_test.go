@@ -54,7 +54,7 @@ func TestRoomDetailJSONRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantRoomKeys(t, roomObject(t, b), keys...)
+		wantRoomKeys(t, jsonObject(t, b), keys...)
 		var back wire.RoomDetail
 		if err := json.Unmarshal(b, &back); err != nil {
 			t.Fatal(err)
@@ -71,8 +71,8 @@ func TestRoomDetailJSONRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := roomObject(t, b)
-	if !roomJSONEqual(t, m["subscribers"], []any{}) || !roomJSONEqual(t, m["property"], map[string]any{"preferences": map[string]any{}}) ||
+	m := jsonObject(t, b)
+	if !jsonEqual(t, m["subscribers"], []any{}) || !jsonEqual(t, m["property"], map[string]any{"preferences": map[string]any{}}) ||
 		m["creator"] != nil {
 		t.Fatalf("empty channel %s", b)
 	}
@@ -99,7 +99,7 @@ func TestRoomListItemJSONRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantRoomKeys(t, roomObject(t, b), keys...)
+		wantRoomKeys(t, jsonObject(t, b), keys...)
 		var back wire.RoomListItem
 		if err := json.Unmarshal(b, &back); err != nil {
 			t.Fatal(err)
@@ -112,7 +112,7 @@ func TestRoomListItemJSONRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m := roomObject(t, b); m["peer"] != nil || m["last_message"] != nil {
+	if m := jsonObject(t, b); m["peer"] != nil || m["last_message"] != nil {
 		t.Fatalf("missing peer and last message must be null: %s", b)
 	}
 }

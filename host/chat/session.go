@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
@@ -23,38 +24,27 @@ type Connection struct {
 
 // RegisterSessionIn is the input of register_session: the new connection's
 // address on the fan-out layer. The user is the caller.
-type RegisterSessionIn struct {
-	ChannelName string `json:"channel_name"`
-}
+type RegisterSessionIn = payload.RegisterSessionArgs
 
 // SessionView is a session as modules see it: the result of
 // register_session.
-type SessionView struct {
-	ID          int64  `json:"id"`
-	UserID      int64  `json:"user_id"`
-	ChannelName string `json:"channel_name"`
-	LastSeen    string `json:"last_seen"`
-}
+type SessionView = payload.Session
 
 // UpdateSessionIn is the input of update_session: the caller's session
 // (session.heartbeat).
-type UpdateSessionIn struct {
-	SessionID int64 `json:"session_id"`
-}
+type UpdateSessionIn = payload.UpdateSessionArgs
 
 // UpdateSessionOut is the result of update_session: nothing (an empty
 // object), as the reference's returns None.
-type UpdateSessionOut struct{}
+type UpdateSessionOut = payload.UpdateSessionResult
 
 // SessionsIn is the input of get_active_sessions and get_expired_sessions,
 // whose result is the user's sessions' channel names ([]string).
-type SessionsIn struct {
-	UserID int64 `json:"user_id"`
-}
+type SessionsIn = payload.SessionsArgs
 
 // NotificationsIn is the input of get_and_group_chat_notifications: nothing
 // beyond the caller, whose notifications it returns (NotificationGroups).
-type NotificationsIn struct{}
+type NotificationsIn = payload.NotificationsArgs
 
 // Connect registers a session for a new connection of c.UserID
 // (register_session) and gathers what the gateway needs to set it up: the

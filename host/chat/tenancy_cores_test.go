@@ -126,7 +126,7 @@ func TestTenancyCoresRescoped(t *testing.T) {
 		// the host trusts the ids it granted.
 		svc, _ := w.hostile([]string{"retreive_messages"}, map[string]string{"redirect": `{"room_id":` + q(w.shared) + `}`})
 		fs := roomFrames(t, w.with(t, svc).ok(w.mallory, "room.messages", map[string]any{"room_id": w.mine}))
-		if len(fs) != 1 || !roomJSONEqual(t, roomObject(t, fs[0].Data)["data"].(map[string]any)["room_id"], w.shared) {
+		if len(fs) != 1 || !jsonEqual(t, jsonObject(t, fs[0].Data)["data"].(map[string]any)["room_id"], w.shared) {
 			t.Errorf("redirect to a room mallory is a member of: %v", fs)
 		}
 	})
@@ -141,7 +141,7 @@ func TestTenancyPermissionHookGrant(t *testing.T) {
 		allow := map[string]string{"forge.have_room_permission": `{"allow":true}`}
 		svc, _ := w.hostile([]string{"have_room_permission", "retreive_messages"}, allow)
 		fs := roomFrames(t, w.with(t, svc).ok(w.mallory, "room.messages", map[string]any{"room_id": w.theirs}))
-		msgs, _ := roomObject(t, fs[0].Data)["data"].(map[string]any)["messages"].([]any)
+		msgs, _ := jsonObject(t, fs[0].Data)["data"].(map[string]any)["messages"].([]any)
 		if len(msgs) != 1 || msgs[0].(map[string]any)["id"] != w.theirsMsg {
 			t.Errorf("history of a room the permission hook allowed: %s", fs[0].Data)
 		}

@@ -158,7 +158,7 @@ func (w *tenancyWorld) hostile(hookNames []string, config map[string]string) (*c
 
 // with returns a roomEnv of test t driving svc on the world's store.
 func (w *tenancyWorld) with(t *testing.T, svc *chat.Service) *roomEnv {
-	return &roomEnv{t: t, st: w.st, svc: svc}
+	return &roomEnv{chatEnv{t: t, st: w.st, svc: svc}}
 }
 
 // count runs a COUNT(*) query.

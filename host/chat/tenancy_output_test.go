@@ -79,7 +79,7 @@ func TestTenancyHonestModule(t *testing.T) {
 			"participants": []int64{tr, w.alice.UserID}})
 		room := roomFrames(t, created)[0]
 		var id string
-		if d := roomObject(t, room.Data); d != nil {
+		if d := jsonObject(t, room.Data); d != nil {
 			id, _ = d["id"].(string)
 		}
 		wantRoomEffects(t, created, "sub "+roomItoa(m)+" "+id, "sub "+roomItoa(tr)+" "+id, "send group-"+id+" roomcreate.dispatch")

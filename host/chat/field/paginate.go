@@ -6,14 +6,12 @@ import (
 	"math/big"
 	"strings"
 
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 )
 
 // PageRequest is room.messages' paginate object once validated.
-type PageRequest struct {
-	Page int64 `json:"page"`
-	Size int64 `json:"size"`
-}
+type PageRequest = payload.PageRequest
 
 // ParsePaginate validates room.messages' paginate (docs/protocol.md §2.8.10).
 // Absent, null, {} or not an object means no pagination (nil). Otherwise page
@@ -75,14 +73,7 @@ func pyInt(raw json.RawMessage) (int64, bool) {
 
 // PageInfo is the pagination part of roommessages.dispatch. Page is the page
 // as requested, not the one served (docs/protocol.md §7.6).
-type PageInfo struct {
-	HasNext        bool   `json:"has_next"`
-	HasPrevious    bool   `json:"has_previous"`
-	NextPageNumber *int64 `json:"next_page_number"`
-	PrevPageNumber *int64 `json:"prev_page_number"`
-	Page           int64  `json:"page"`
-	Size           int64  `json:"size"`
-}
+type PageInfo = payload.PageInfo
 
 // Paginate resolves a requested page over count items the way Django's
 // Paginator.get_page does: a page past the last, or below 1, is the last

@@ -18,12 +18,12 @@ func TestParsePaginate(t *testing.T) {
 		{`{}`, nil, ""},
 		{`[1, 2]`, nil, ""},
 		{`"x"`, nil, ""},
-		{`{"page": 2, "size": 10}`, &PageRequest{2, 10}, ""},
-		{`{"page": " 3 ", "size": "+7"}`, &PageRequest{3, 7}, ""},
-		{`{"page": "0", "size": "1_000"}`, &PageRequest{0, 1000}, ""}, // "0" is a truthy string
-		{`{"page": 1.99, "size": 2e1}`, &PageRequest{1, 20}, ""},
-		{`{"page": true, "size": 5}`, &PageRequest{1, 5}, ""},
-		{`{"page": -4, "size": 5}`, &PageRequest{-4, 5}, ""},
+		{`{"page": 2, "size": 10}`, &PageRequest{Page: 2, Size: 10}, ""},
+		{`{"page": " 3 ", "size": "+7"}`, &PageRequest{Page: 3, Size: 7}, ""},
+		{`{"page": "0", "size": "1_000"}`, &PageRequest{Page: 0, Size: 1000}, ""}, // "0" is a truthy string
+		{`{"page": 1.99, "size": 2e1}`, &PageRequest{Page: 1, Size: 20}, ""},
+		{`{"page": true, "size": 5}`, &PageRequest{Page: 1, Size: 5}, ""},
+		{`{"page": -4, "size": 5}`, &PageRequest{Page: -4, Size: 5}, ""},
 		{`{"page": 0, "size": 5}`, nil, "page and size required"},
 		{`{"page": false, "size": 5}`, nil, "page and size required"},
 		{`{"page": 1, "size": {}}`, nil, "page and size required"},

@@ -6,27 +6,29 @@ import (
 	"fmt"
 	"reflect"
 
+	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
 // MessageView is a serialized Message (docs/protocol.md §2.6). Field order is the
 // reference's key order.
 type MessageView struct {
-	ID            string           `json:"id"`
-	Room          MessageRoom      `json:"room"`
-	Sender        store.User       `json:"sender"`
-	Content       string           `json:"content"`
-	IsDeleted     bool             `json:"is_deleted"`
-	IsEdited      bool             `json:"is_edited"`
-	IsForwarded   bool             `json:"is_forwarded"`
-	CreatedAt     string           `json:"created_at"`
-	UpdatedAt     string           `json:"updated_at"`
-	ParentMessage *MessageView     `json:"parent_message"`
-	ForwardedFrom *MessageView     `json:"forwarded_from"`
-	DeliveredTo   []string         `json:"delivered_to"`
-	ReadReceipts  []ReceiptView    `json:"read_receipts"`
-	Reactions     []ReactionView   `json:"reactions"`
-	Attachments   []AttachmentView `json:"attachments"`
+	ID            string                `json:"id"`
+	Room          payload.MessageRoom   `json:"room"`
+	Sender        abi.User              `json:"sender"`
+	Content       string                `json:"content"`
+	IsDeleted     bool                  `json:"is_deleted"`
+	IsEdited      bool                  `json:"is_edited"`
+	IsForwarded   bool                  `json:"is_forwarded"`
+	CreatedAt     string                `json:"created_at"`
+	UpdatedAt     string                `json:"updated_at"`
+	ParentMessage *MessageView          `json:"parent_message"`
+	ForwardedFrom *MessageView          `json:"forwarded_from"`
+	DeliveredTo   []string              `json:"delivered_to"`
+	ReadReceipts  []payload.ReadReceipt `json:"read_receipts"`
+	Reactions     []payload.Reaction    `json:"reactions"`
+	Attachments   []payload.Attachment  `json:"attachments"`
 	// Extra are fields modules added (serializer hooks, or keys a module's
 	// output carried that the host does not know), by key. The plain
 	// encoding leaves them out; the request writes them into the frames
@@ -34,34 +36,9 @@ type MessageView struct {
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
-// MessageRoom is the minimal room of a serialized message.
-type MessageRoom struct {
-	ID string `json:"id"`
-}
-
-// ReceiptView is a serialized ReadReceipt: no id, no message.
-type ReceiptView struct {
-	Reader store.User `json:"reader"`
-	ReadAt string     `json:"read_at"`
-}
-
-// ReactionView is a serialized Reaction.
-type ReactionView struct {
-	ID              string     `json:"id"`
-	User            store.User `json:"user"`
-	ReactionContent string     `json:"reaction_content"`
-	CreatedAt       string     `json:"created_at"`
-}
-
-// AttachmentView is a serialized MessageMediaAsset (no message key).
-type AttachmentView struct {
-	ID        string          `json:"id"`
-	MediaURL  string          `json:"media_url"`
-	MediaType string          `json:"media_type"`
-	FileSize  int64           `json:"file_size"`
-	MimeType  string          `json:"mime_type"`
-	Caption   *string         `json:"caption"`
-	Metadata  json.RawMessage `json:"metadata"`
+// wireUser is u as the wire shows it: without its tenant.
+func wireUser(u store.User) abi.User {
+	return abi.User{ID: u.ID, Username: u.Username, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
 }
 
 // SerializeMessages serializes the messages ids, in that order, with every
@@ -117,16 +94,8 @@ func serializeFound(ctx context.Context, tx *store.Tx, ids []string) (map[string
 	if err != nil {
 		return nil, err
 	}
-	for _, rs := range reacts {
-		for _, r := range rs {
-			userSet[r.UserID] = true
-		}
-	}
-	for _, rs := range receipts {
-		for _, r := range rs {
-			userSet[r.ReaderID] = true
-		}
-	}
+	addUsers(userSet, reacts, func(r store.Reaction) int64 { return r.UserID })
+	addUsers(userSet, receipts, func(r store.ReadReceipt) int64 { return r.ReaderID })
 	uids := make([]int64, 0, len(userSet))
 	for u := range userSet {
 		uids = append(uids, u)
@@ -145,6 +114,16 @@ func serializeFound(ctx context.Context, tx *store.Tx, ids []string) (map[string
 		}
 	}
 	return out, nil
+}
+
+// addUsers adds to set the user that user names in each of rows, the rows
+// of each message.
+func addUsers[T any](set map[int64]bool, rows map[string][]T, user func(T) int64) {
+	for _, rs := range rows {
+		for _, r := range rs {
+			set[user(r)] = true
+		}
+	}
 }
 
 // viewBuilder assembles messageViews from preloaded rows, sharing the view of
@@ -181,8 +160,8 @@ func (b *viewBuilder) build(id string) *MessageView {
 	defer delete(b.busy, id)
 	v := &MessageView{
 		ID:            m.ID,
-		Room:          MessageRoom{ID: m.RoomID},
-		Sender:        b.users[m.SenderID],
+		Room:          payload.MessageRoom{ID: m.RoomID},
+		Sender:        wireUser(b.users[m.SenderID]),
 		Content:       m.Content,
 		IsDeleted:     m.IsDeleted,
 		IsEdited:      m.IsEdited,
@@ -192,15 +171,15 @@ func (b *viewBuilder) build(id string) *MessageView {
 		ParentMessage: b.ref(m.ParentMessageID),
 		ForwardedFrom: b.ref(m.ForwardedFromID),
 		DeliveredTo:   append([]string{}, b.delivered[id]...),
-		ReadReceipts:  []ReceiptView{},
-		Reactions:     []ReactionView{},
-		Attachments:   []AttachmentView{},
+		ReadReceipts:  []payload.ReadReceipt{},
+		Reactions:     []payload.Reaction{},
+		Attachments:   []payload.Attachment{},
 	}
 	for _, r := range b.receipts[id] {
-		v.ReadReceipts = append(v.ReadReceipts, ReceiptView{Reader: b.users[r.ReaderID], ReadAt: FormatTime(r.ReadAt)})
+		v.ReadReceipts = append(v.ReadReceipts, payload.ReadReceipt{Reader: wireUser(b.users[r.ReaderID]), ReadAt: FormatTime(r.ReadAt)})
 	}
 	for _, r := range b.reacts[id] {
-		v.Reactions = append(v.Reactions, ReactionView{ID: r.ID, User: b.users[r.UserID],
+		v.Reactions = append(v.Reactions, payload.Reaction{ID: r.ID, User: wireUser(b.users[r.UserID]),
 			ReactionContent: r.Content, CreatedAt: FormatTime(r.CreatedAt)})
 	}
 	for _, a := range b.atts[id] {
@@ -211,9 +190,9 @@ func (b *viewBuilder) build(id string) *MessageView {
 }
 
 // attachmentView serializes one attachment.
-func attachmentView(a store.Attachment) AttachmentView {
-	return AttachmentView{ID: a.ID, MediaURL: a.MediaURL, MediaType: a.MediaType, FileSize: a.FileSize,
-		MimeType: a.MimeType, Caption: a.Caption, Metadata: a.Metadata}
+func attachmentView(a store.Attachment) payload.Attachment {
+	return payload.Attachment{ID: a.ID, MediaArgs: payload.MediaArgs{MediaURL: a.MediaURL, MediaType: a.MediaType,
+		FileSize: a.FileSize, MimeType: a.MimeType, Caption: a.Caption, Metadata: a.Metadata}}
 }
 
 // NewMessageView serializes m, a message the transaction has just stored
@@ -224,8 +203,8 @@ func attachmentView(a store.Attachment) AttachmentView {
 func NewMessageView(ctx context.Context, tx *store.Tx, m store.Message, sender store.User, atts []store.Attachment) (*MessageView, error) {
 	v := &MessageView{
 		ID:           m.ID,
-		Room:         MessageRoom{ID: m.RoomID},
-		Sender:       sender,
+		Room:         payload.MessageRoom{ID: m.RoomID},
+		Sender:       wireUser(sender),
 		Content:      m.Content,
 		IsDeleted:    m.IsDeleted,
 		IsEdited:     m.IsEdited,
@@ -233,9 +212,9 @@ func NewMessageView(ctx context.Context, tx *store.Tx, m store.Message, sender s
 		CreatedAt:    FormatTime(m.CreatedAt),
 		UpdatedAt:    FormatTime(m.UpdatedAt),
 		DeliveredTo:  []string{},
-		ReadReceipts: []ReceiptView{},
-		Reactions:    []ReactionView{},
-		Attachments:  make([]AttachmentView, len(atts)),
+		ReadReceipts: []payload.ReadReceipt{},
+		Reactions:    []payload.Reaction{},
+		Attachments:  make([]payload.Attachment, len(atts)),
 	}
 	for i, a := range atts {
 		v.Attachments[i] = attachmentView(a)

@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 )
@@ -27,26 +26,15 @@ type NotificationGroups []NotificationGroup
 
 // MarshalJSON encodes the groups as one object keyed by room id, in order.
 func (g NotificationGroups) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
+	fs := make([]field, len(g))
 	for i, grp := range g {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, err := json.Marshal(grp.RoomID)
-		if err != nil {
-			return nil, err
-		}
 		v, err := json.Marshal(grp.Notifications)
 		if err != nil {
 			return nil, err
 		}
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(v)
+		fs[i] = field{grp.RoomID, v}
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return encodeFields(fs)
 }
 
 // UnmarshalJSON implements json.Unmarshaler, keeping the rooms in the

@@ -115,6 +115,17 @@ func next(args []byte) ([]byte, bool) {
 	return out, ok
 }
 
+// passOn outputs what the next layer returns for args, as a hook that
+// changes nothing does.
+func passOn(args []byte) int32 {
+	out, ok := next(args)
+	if !ok {
+		return 1
+	}
+	pdk.Output(out)
+	return 0
+}
+
 // operation is every extend and replace hook.
 func operation() int32 {
 	env := begin()
@@ -151,12 +162,7 @@ func permission() int32 {
 		pdk.Output([]byte(`{"allow":false,"code":4002,"detail":"denied by conformance"}`))
 		return 0
 	}
-	out, ok := next(env.Args)
-	if !ok {
-		return 1
-	}
-	pdk.Output(out)
-	return 0
+	return passOn(env.Args)
 }
 
 //go:wasmexport handle_exception
@@ -166,12 +172,7 @@ func handleException() int32 {
 		pdk.Output([]byte(`{"code":` + code + `,"detail":{"mapped":` + string(env.Args) + `}}`))
 		return 0
 	}
-	out, ok := next(env.Args)
-	if !ok {
-		return 1
-	}
-	pdk.Output(out)
-	return 0
+	return passOn(env.Args)
 }
 
 func serialize() int32 {
