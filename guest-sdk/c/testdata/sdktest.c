@@ -11,6 +11,14 @@
 
 CHATWASM_ABI_V1()
 
+/* w_str_or_null writes s as a string, or null when it is absent. */
+static void w_str_or_null(cw_buf *b, cw_str s) {
+    if (s.ptr)
+        cw_w_str(b, s);
+    else
+        cw_w_null(b);
+}
+
 /* probe: input {"doc": <any>, "paths": ["a.b", ...]} → for each path
  * {"type": n, "raw": "<the value's JSON text>" | null, "text": <decoded
  * string> | null, "int": n | null}. */
@@ -28,16 +36,9 @@ CHATWASM_EXPORT("probe") int32_t probe(void) {
         cw_w_key(&b, "type");
         cw_w_int(&b, cw_json_type(v));
         cw_w_key(&b, "raw");
-        if (v.ptr)
-            cw_w_str(&b, v);
-        else
-            cw_w_null(&b);
+        w_str_or_null(&b, v);
         cw_w_key(&b, "text");
-        cw_str t = cw_json_text(v);
-        if (t.ptr)
-            cw_w_str(&b, t);
-        else
-            cw_w_null(&b);
+        w_str_or_null(&b, cw_json_text(v));
         cw_w_key(&b, "int");
         int64_t n;
         if (cw_json_int(v, &n) == 0)
@@ -133,10 +134,7 @@ CHATWASM_EXPORT("config") int32_t config(void) {
     cw_buf b = {0};
     cw_w_obj(&b);
     cw_w_key(&b, "value");
-    if (v.ptr)
-        cw_w_str(&b, v);
-    else
-        cw_w_null(&b);
+    w_str_or_null(&b, v);
     cw_w_end_obj(&b);
     return cw_output(cw_buf_str(&b));
 }
@@ -232,10 +230,7 @@ CHATWASM_EXPORT("vars") int32_t vars(void) {
     cw_buf b = {0};
     cw_w_obj(&b);
     cw_w_key(&b, "old");
-    if (old.ptr)
-        cw_w_str(&b, old);
-    else
-        cw_w_null(&b);
+    w_str_or_null(&b, old);
     cw_w_end_obj(&b);
     return cw_output(cw_buf_str(&b));
 }
