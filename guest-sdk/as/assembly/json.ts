@@ -46,10 +46,7 @@ export class Value {
   }
 
   static int(n: i64): Value {
-    const v = new Value();
-    v.kind = Kind.Number;
-    v.text = n.toString();
-    return v;
+    return Value.number(n.toString());
   }
 
   /** A Number from its JSON text, which the caller vouches for. */
