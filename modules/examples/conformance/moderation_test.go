@@ -36,14 +36,13 @@ var languages = []language{
 		return modkit.GoBuild(t, filepath.Join(root, "modules", "examples", "moderation"))
 	}},
 	{"c", func(t testing.TB, root string) string {
-		return modkit.Make(t, filepath.Join(root, "modules", "examples", "moderation-c"), "c", "clang", "wasm-ld")
+		return modkit.Make(t, filepath.Join(root, "modules", "examples", "moderation-c"), "c")
 	}},
 	{"as", func(t testing.TB, root string) string {
-		return modkit.Make(t, filepath.Join(root, "modules", "examples", "moderation-as"), "as", "node",
-			filepath.Join(root, "guest-sdk", "as", "node_modules", ".bin", "asc"))
+		return modkit.Make(t, filepath.Join(root, "modules", "examples", "moderation-as"), "as")
 	}},
 	{"rust", func(t testing.TB, root string) string {
-		return modkit.Make(t, filepath.Join(root, "modules", "examples", "moderation-rust"), "rust", "rustc")
+		return modkit.Make(t, filepath.Join(root, "modules", "examples", "moderation-rust"), "rust")
 	}},
 }
 

@@ -11,7 +11,7 @@ import (
 // TestServer deploys the module with this directory's modules.yaml in a
 // real `chatwasm serve` and talks to it over WebSockets.
 func TestServer(t *testing.T) {
-	wasm := modkit.Make(t, ".", "c", "clang", "wasm-ld")
+	wasm := modkit.Make(t, ".", "c")
 	srv := modtest.StartServer(t, modtest.ModuleFileFrom(t, "modules.yaml",
 		map[string]string{"path: moderation-c.wasm": "path: " + wasm}))
 	aliceU, bobU := srv.CreateUser(t, "alice"), srv.CreateUser(t, "bob")
