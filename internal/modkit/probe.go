@@ -32,22 +32,12 @@ func Probe(t *testing.T, wasm string) {
 	t.Helper()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		var alice, bob store.User
-		var team store.Room
+		alice, team := UserRoom(t, st, "t1", "alice", "team")
+		var bob store.User
 		var msg store.Message
 		err := st.Write(ctx, func(tx *store.Tx) error {
 			var err error
-			if alice, err = tx.CreateUser(ctx, store.User{Tenant: "t1", Username: "alice"}); err != nil {
-				return err
-			}
 			if bob, err = tx.CreateUser(ctx, store.User{Tenant: "t1", Username: "bob"}); err != nil {
-				return err
-			}
-			if team, err = tx.CreateRoom(ctx, store.Room{Tenant: "t1", Kind: store.KindGroup, Name: "team",
-				CreatorID: &alice.ID, MaxMembers: 10}, ""); err != nil {
-				return err
-			}
-			if err := tx.AddMembers(ctx, team.ID, []int64{alice.ID}, true); err != nil {
 				return err
 			}
 			msg, err = tx.InsertMessage(ctx, store.Message{RoomID: team.ID, SenderID: alice.ID, Content: "hi there"})
@@ -66,17 +56,14 @@ modules:
     memory: 4MiB
 `, hooks.Options{Store: st, Renderer: renderer{}, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 
-		var emitted []abi.Event
+		var emitted Events
 		// probe runs op in the replace layer, inside a transaction.
 		probe := func(t *testing.T, args string, def hooks.Next) Result {
 			t.Helper()
 			var r Result
 			err := st.Write(ctx, func(tx *store.Tx) error {
 				call := hooks.CallInfo{Tenant: "t1", Caller: abi.Caller{UserID: alice.ID, Username: "alice"}, Tx: tx,
-					Emit: func(_ context.Context, ev abi.Event) error {
-						emitted = append(emitted, ev)
-						return nil
-					}}
+					Emit: emitted.Emit}
 				r = Run(t, s, "_create_message", call, []byte(args), def)
 				return nil
 			})

@@ -31,6 +31,17 @@ type language struct {
 	build func(t testing.TB, root string) string
 }
 
+// wasm builds l's module and returns its path and its bytes.
+func (l language) wasm(t testing.TB, root string) (string, []byte) {
+	t.Helper()
+	path := l.build(t, root)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, b
+}
+
 var languages = []language{
 	{"go", func(t testing.TB, root string) string {
 		return modkit.GoBuild(t, filepath.Join(root, "modules", "examples", "moderation"))
@@ -204,10 +215,7 @@ func TestModerationConformance(t *testing.T) {
 	for _, l := range languages {
 		t.Run("build/"+l.name, func(t *testing.T) {
 			// The build's temporary directory goes with the subtest.
-			wasm, err := os.ReadFile(l.build(t, root))
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, wasm := l.wasm(t, root)
 			path := filepath.Join(dir, "moderation-"+l.name+".wasm")
 			if err := os.WriteFile(path, wasm, 0o644); err != nil {
 				t.Fatal(err)
@@ -253,19 +261,7 @@ func compare(t *testing.T, results map[string][]modkit.Result, want func(i int, 
 // modules' errors, the args they pass on and the default's output.
 func throughHooks(t *testing.T, st *store.Store, modules map[string]string) {
 	ctx := context.Background()
-	var user store.User
-	var room store.Room
-	if err := st.Write(ctx, func(tx *store.Tx) error {
-		var err error
-		if user, err = tx.CreateUser(ctx, store.User{Tenant: "default", Username: "alice"}); err != nil {
-			return err
-		}
-		room, err = tx.CreateRoom(ctx, store.Room{Tenant: "default", Kind: store.KindGroup, Name: "team",
-			CreatorID: &user.ID, MaxMembers: 10}, "")
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	user, room := modkit.UserRoom(t, st, "default", "alice", "team")
 	// run sends one scenario's message through s (nil: the default alone)
 	// in a transaction of its own, rolled back after.
 	run := func(t *testing.T, s *hooks.Set, sc scenario) modkit.Result {
@@ -315,22 +311,9 @@ func throughChat(t *testing.T, st *store.Store, modules map[string]string) {
 	callers := map[string]chat.Caller{}
 	rooms := map[string]string{}
 	for name := range configs {
-		if err := st.Write(ctx, func(tx *store.Tx) error {
-			u, err := tx.CreateUser(ctx, store.User{Tenant: name, Username: "alice-" + name})
-			if err != nil {
-				return err
-			}
-			r, err := tx.CreateRoom(ctx, store.Room{Tenant: name, Kind: store.KindGroup, Name: "team",
-				CreatorID: &u.ID, MaxMembers: 10}, "")
-			if err != nil {
-				return err
-			}
-			callers[name] = chat.Caller{UserID: u.ID, Tenant: name, Username: u.Username, SessionID: 1}
-			rooms[name] = r.ID
-			return tx.AddMembers(ctx, r.ID, []int64{u.ID}, true)
-		}); err != nil {
-			t.Fatal(err)
-		}
+		u, r := modkit.UserRoom(t, st, name, "alice-"+name, "team")
+		callers[name] = chat.Caller{UserID: u.ID, Tenant: name, Username: u.Username, SessionID: 1}
+		rooms[name] = r.ID
 	}
 	cfg := chat.DefaultConfig()
 	send := func(t *testing.T, svc *chat.Service, sc scenario) modkit.Result {

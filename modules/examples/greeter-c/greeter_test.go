@@ -31,24 +31,8 @@ func TestGreeter(t *testing.T) {
 	wasm := modkit.Make(t, ".", "c")
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		var alice store.User
-		var team, foreign store.Room
-		err := st.Write(ctx, func(tx *store.Tx) error {
-			var err error
-			if alice, err = tx.CreateUser(ctx, store.User{Tenant: "t1", Username: "alice"}); err != nil {
-				return err
-			}
-			if team, err = tx.CreateRoom(ctx, store.Room{Tenant: "t1", Kind: store.KindGroup, Name: "Team <A>",
-				CreatorID: &alice.ID, MaxMembers: 10}, ""); err != nil {
-				return err
-			}
-			foreign, err = tx.CreateRoom(ctx, store.Room{Tenant: "t2", Kind: store.KindGroup, Name: "elsewhere",
-				MaxMembers: 10}, "")
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		alice, team := modkit.UserRoom(t, st, "t1", "alice", "Team <A>")
+		_, foreign := modkit.UserRoom(t, st, "t2", "carol", "elsewhere")
 		logs := &modkit.LogBuffer{}
 		s := modkit.Load(t, fmt.Sprintf(`
 modules:
@@ -63,12 +47,8 @@ modules:
     capabilities: [events.emit]
 `, wasm), hooks.Options{Store: st, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 
-		var events []abi.Event
-		call := hooks.CallInfo{Tenant: "t1", Caller: abi.Caller{UserID: alice.ID, Username: "alice"},
-			Emit: func(_ context.Context, ev abi.Event) error {
-				events = append(events, ev)
-				return nil
-			}}
+		var events modkit.Events
+		call := hooks.CallInfo{Tenant: "t1", Caller: abi.Caller{UserID: alice.ID, Username: "alice"}, Emit: events.Emit}
 		in := []byte(fmt.Sprintf(`{"room_id":%q}`, team.ID))
 		want, _ := joined(ctx, in)
 
