@@ -9,14 +9,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/hooks"
@@ -145,18 +147,7 @@ var volatile = []string{"id", "created_at", "updated_at", "timestamp"}
 // package's _create_message does, and returns them.
 func createMessage(tx *store.Tx, sender int64) hooks.Next {
 	return func(ctx context.Context, in []byte) ([]byte, error) {
-		var a struct {
-			RoomID  string `json:"room_id"`
-			Content string `json:"content"`
-			Media   []struct {
-				MediaURL  string          `json:"media_url"`
-				MediaType string          `json:"media_type"`
-				FileSize  int64           `json:"file_size"`
-				MimeType  string          `json:"mime_type"`
-				Caption   *string         `json:"caption"`
-				Metadata  json.RawMessage `json:"metadata"`
-			} `json:"media"`
-		}
+		var a payload.CreateMessageArgs
 		if err := json.Unmarshal(in, &a); err != nil {
 			return nil, err
 		}
@@ -190,12 +181,7 @@ func createMessage(tx *store.Tx, sender int64) hooks.Next {
 func deployment(wasm string) string {
 	var b strings.Builder
 	b.WriteString("modules:\n")
-	names := make([]string, 0, len(configs))
-	for name := range configs {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(configs)) {
 		fmt.Fprintf(&b, "  - name: moderation-%s\n    path: %q\n    tenants: [%q]\n    hooks: [_create_message]\n",
 			name, wasm, name)
 		if cfg := configs[name]; cfg != nil {
@@ -253,7 +239,7 @@ func compare(t *testing.T, results map[string][]modkit.Result, want func(i int, 
 				w, strings.Join(diff, "\n"))
 		}
 	}
-	t.Logf("%d scenarios agree across %s", len(scenarios), strings.Join(sortedKeys(results), ", "))
+	t.Logf("%d scenarios agree across %s", len(scenarios), strings.Join(slices.Sorted(maps.Keys(results)), ", "))
 }
 
 // throughHooks runs the scenarios through the replace chain of host/hooks
@@ -358,13 +344,4 @@ func throughChat(t *testing.T, st *store.Store, modules map[string]string) {
 		}
 		return r
 	})
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
