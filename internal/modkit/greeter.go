@@ -79,7 +79,7 @@ modules:
 			if want := (greeting{Text: "Hi alice, welcome to team!", MessageID: "m-1"}); got != want {
 				t.Errorf("greeting %+v, want %+v", got, want)
 			}
-			expectLog(t, logs, "msg=greeted", "room_id="+team.ID)
+			logs.Expect(t, "msg=greeted", "room_id="+team.ID)
 		})
 
 		t.Run("failed operation greets nobody", func(t *testing.T) {
@@ -117,7 +117,7 @@ modules:
 				if len(emitted) != 0 {
 					t.Errorf("emitted %+v, want no greeting", emitted)
 				}
-				expectLog(t, logs, tc.log...)
+				logs.Expect(t, tc.log...)
 			})
 		}
 	})

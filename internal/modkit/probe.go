@@ -188,7 +188,7 @@ modules:
 			if got, want := (toRoom{ev.To, ev.RoomID, string(ev.Data)}), (toRoom{abi.ToRoom, team.ID, `"hi"`}); got != want {
 				t.Errorf("event to the room %+v, want %+v", got, want)
 			}
-			expectLog(t, logs, "msg=\"probe log\"", "n=7", "msg=\"probe kernel log\"")
+			logs.Expect(t, "msg=\"probe log\"", "n=7", "msg=\"probe kernel log\"")
 		})
 	})
 }

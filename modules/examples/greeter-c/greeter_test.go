@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"strings"
 	"testing"
 
 	"github.com/chatwasm/chatwasm/abi"
@@ -68,11 +67,7 @@ modules:
 			(event{"room", team.ID, "greeter.welcome", data}); got != want {
 			t.Fatalf("emitted %+v, want %+v", got, want)
 		}
-		for _, line := range []string{`"msg":"` + text + `"`, `"room_id":"` + team.ID + `"`} {
-			if !strings.Contains(logs.String(), line) {
-				t.Errorf("the greeting log has no %s:\n%s", line, logs)
-			}
-		}
+		logs.Expect(t, `"msg":"`+text+`"`, `"room_id":"`+team.ID+`"`)
 
 		// A room of another tenant does not exist for the module: the join's
 		// result stands and nobody is greeted.
@@ -85,9 +80,7 @@ modules:
 		if len(events) != 0 {
 			t.Errorf("emitted %+v for a room outside the tenant", events)
 		}
-		if !strings.Contains(logs.String(), `Resource not found.`) {
-			t.Errorf("the failed room_get was not logged:\n%s", logs)
-		}
+		logs.Expect(t, `Resource not found.`)
 
 		// A refused join is not greeted, and its error reaches the client.
 		deny := func(context.Context, []byte) ([]byte, error) {
@@ -111,8 +104,6 @@ modules:
 		if len(events) != 0 {
 			t.Errorf("without rooms.read: emitted %+v", events)
 		}
-		if !strings.Contains(logs.String(), `capability not granted: room_get needs \"rooms.read\"`) {
-			t.Errorf("the refused room_get was not logged:\n%s", logs)
-		}
+		logs.Expect(t, `capability not granted: room_get needs \"rooms.read\"`)
 	})
 }
