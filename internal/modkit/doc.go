@@ -2,11 +2,10 @@
 // modules share. It builds modules from source (an example's Makefile, or
 // go build for wasip1), loads a deployment and runs a hook through
 // host/hooks with a result that compares across languages (Load, Run,
-// Normalize), seeds a store with a caller and her room (UserRoom), records
-// what a module emits (Events), starts an example's own deployment in a
-// real server (ServeExample), and holds the checks every SDK must pass:
-// Probe (an SDK's bindings through its probe module), Greeter and
-// Moderation (the examples any language implements).
+// Normalize), starts an example's own deployment in a real server
+// (ServeExample), and holds the checks every SDK must pass: Probe (an SDK's
+// bindings through its probe module), Greeter and Moderation (the examples
+// any language implements).
 //
 // For the benchmarks it measures modules: Compile and Instancer time
 // wazero's share of loading a module alone, MemoryNeeded, HeapInUse and

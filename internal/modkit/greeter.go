@@ -21,8 +21,27 @@ import (
 func Greeter(t *testing.T, wasm string) {
 	t.Helper()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		alice, team := UserRoom(t, st, "t1", "alice", "team")
-		_, foreign := UserRoom(t, st, "t2", "carol", "theirs")
+		ctx := context.Background()
+		var alice store.User
+		var team, foreign store.Room
+		err := st.Write(ctx, func(tx *store.Tx) error {
+			var err error
+			if alice, err = tx.CreateUser(ctx, store.User{Tenant: "t1", Username: "alice"}); err != nil {
+				return err
+			}
+			if team, err = tx.CreateRoom(ctx, store.Room{Tenant: "t1", Kind: store.KindGroup, Name: "team",
+				CreatorID: &alice.ID, MaxMembers: 10}, ""); err != nil {
+				return err
+			}
+			if foreign, err = tx.CreateRoom(ctx, store.Room{Tenant: "t2", Kind: store.KindGroup, Name: "theirs",
+				MaxMembers: 10}, ""); err != nil {
+				return err
+			}
+			return tx.AddMembers(ctx, team.ID, []int64{alice.ID}, true)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 		logs := &LogBuffer{}
 		s := Load(t, `
 modules:
@@ -36,10 +55,13 @@ modules:
     tenants: [t2]
 `, hooks.Options{Store: st, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 
-		var emitted Events
+		var emitted []abi.Event
 		call := func(tenant string) hooks.CallInfo {
 			return hooks.CallInfo{Tenant: tenant, Caller: abi.Caller{UserID: alice.ID, Username: "alice"},
-				Emit: emitted.Emit}
+				Emit: func(_ context.Context, ev abi.Event) error {
+					emitted = append(emitted, ev)
+					return nil
+				}}
 		}
 		args := func(roomID string) []byte {
 			return []byte(`{"room_id":"` + roomID + `","content":"hello","parent_message_id":null,` +
@@ -79,7 +101,7 @@ modules:
 			if want := (greeting{Text: "Hi alice, welcome to team!", MessageID: "m-1"}); got != want {
 				t.Errorf("greeting %+v, want %+v", got, want)
 			}
-			logs.Expect(t, "msg=greeted", "room_id="+team.ID)
+			expectLog(t, logs, "msg=greeted", "room_id="+team.ID)
 		})
 
 		t.Run("failed operation greets nobody", func(t *testing.T) {
@@ -117,7 +139,7 @@ modules:
 				if len(emitted) != 0 {
 					t.Errorf("emitted %+v, want no greeting", emitted)
 				}
-				logs.Expect(t, tc.log...)
+				expectLog(t, logs, tc.log...)
 			})
 		}
 	})

@@ -26,10 +26,10 @@ func (l *LogBuffer) String() string {
 	return l.b.String()
 }
 
-// Expect fails the test unless the log holds every one of lines.
-func (l *LogBuffer) Expect(t testing.TB, lines ...string) {
+// expectLog fails the test unless logs holds every one of lines.
+func expectLog(t *testing.T, logs *LogBuffer, lines ...string) {
 	t.Helper()
-	got := l.String()
+	got := logs.String()
 	for _, line := range lines {
 		if !strings.Contains(got, line) {
 			t.Errorf("the log has no %s:\n%s", line, got)

@@ -32,12 +32,22 @@ func Probe(t *testing.T, wasm string) {
 	t.Helper()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		alice, team := UserRoom(t, st, "t1", "alice", "team")
-		var bob store.User
+		var alice, bob store.User
+		var team store.Room
 		var msg store.Message
 		err := st.Write(ctx, func(tx *store.Tx) error {
 			var err error
+			if alice, err = tx.CreateUser(ctx, store.User{Tenant: "t1", Username: "alice"}); err != nil {
+				return err
+			}
 			if bob, err = tx.CreateUser(ctx, store.User{Tenant: "t1", Username: "bob"}); err != nil {
+				return err
+			}
+			if team, err = tx.CreateRoom(ctx, store.Room{Tenant: "t1", Kind: store.KindGroup, Name: "team",
+				CreatorID: &alice.ID, MaxMembers: 10}, ""); err != nil {
+				return err
+			}
+			if err := tx.AddMembers(ctx, team.ID, []int64{alice.ID}, true); err != nil {
 				return err
 			}
 			msg, err = tx.InsertMessage(ctx, store.Message{RoomID: team.ID, SenderID: alice.ID, Content: "hi there"})
@@ -56,14 +66,17 @@ modules:
     memory: 4MiB
 `, hooks.Options{Store: st, Renderer: renderer{}, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 
-		var emitted Events
+		var emitted []abi.Event
 		// probe runs op in the replace layer, inside a transaction.
 		probe := func(t *testing.T, args string, def hooks.Next) Result {
 			t.Helper()
 			var r Result
 			err := st.Write(ctx, func(tx *store.Tx) error {
 				call := hooks.CallInfo{Tenant: "t1", Caller: abi.Caller{UserID: alice.ID, Username: "alice"}, Tx: tx,
-					Emit: emitted.Emit}
+					Emit: func(_ context.Context, ev abi.Event) error {
+						emitted = append(emitted, ev)
+						return nil
+					}}
 				r = Run(t, s, "_create_message", call, []byte(args), def)
 				return nil
 			})
@@ -188,7 +201,7 @@ modules:
 			if got, want := (toRoom{ev.To, ev.RoomID, string(ev.Data)}), (toRoom{abi.ToRoom, team.ID, `"hi"`}); got != want {
 				t.Errorf("event to the room %+v, want %+v", got, want)
 			}
-			logs.Expect(t, "msg=\"probe log\"", "n=7", "msg=\"probe kernel log\"")
+			expectLog(t, logs, "msg=\"probe log\"", "n=7", "msg=\"probe kernel log\"")
 		})
 	})
 }

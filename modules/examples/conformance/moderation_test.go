@@ -242,12 +242,36 @@ func compare(t *testing.T, results map[string][]modkit.Result, want func(i int, 
 	t.Logf("%d scenarios agree across %s", len(scenarios), strings.Join(slices.Sorted(maps.Keys(results)), ", "))
 }
 
+// userRoom creates the user username of tenant and her group "team", of
+// which she is the admin member: the sender of a scenario and its room.
+func userRoom(t *testing.T, st *store.Store, tenant, username string) (store.User, store.Room) {
+	t.Helper()
+	ctx := context.Background()
+	var u store.User
+	var r store.Room
+	err := st.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		if u, err = tx.CreateUser(ctx, store.User{Tenant: tenant, Username: username}); err != nil {
+			return err
+		}
+		if r, err = tx.CreateRoom(ctx, store.Room{Tenant: tenant, Kind: store.KindGroup, Name: "team",
+			CreatorID: &u.ID, MaxMembers: 10}, ""); err != nil {
+			return err
+		}
+		return tx.AddMembers(ctx, r.ID, []int64{u.ID}, true)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u, r
+}
+
 // throughHooks runs the scenarios through the replace chain of host/hooks
 // directly, with a Go default that stores the message: it compares the
 // modules' errors, the args they pass on and the default's output.
 func throughHooks(t *testing.T, st *store.Store, modules map[string]string) {
 	ctx := context.Background()
-	user, room := modkit.UserRoom(t, st, "default", "alice", "team")
+	user, room := userRoom(t, st, "default", "alice")
 	// run sends one scenario's message through s (nil: the default alone)
 	// in a transaction of its own, rolled back after.
 	run := func(t *testing.T, s *hooks.Set, sc scenario) modkit.Result {
@@ -297,7 +321,7 @@ func throughChat(t *testing.T, st *store.Store, modules map[string]string) {
 	callers := map[string]chat.Caller{}
 	rooms := map[string]string{}
 	for name := range configs {
-		u, r := modkit.UserRoom(t, st, name, "alice-"+name, "team")
+		u, r := userRoom(t, st, name, "alice-"+name)
 		callers[name] = chat.Caller{UserID: u.ID, Tenant: name, Username: u.Username, SessionID: 1}
 		rooms[name] = r.ID
 	}
