@@ -10,6 +10,5 @@ import (
 )
 
 func TestSDK(t *testing.T) {
-	modkit.RequireAS(t)
 	modkit.Probe(t, modkit.Make(t, filepath.Join("testdata", "probe"), "as"))
 }

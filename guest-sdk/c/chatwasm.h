@@ -950,28 +950,26 @@ static inline int cw_emit_room(cw_str room_id, const char *event_type, cw_str da
  * Config, vars, Extism log, HTTP
  * ------------------------------------------------------------------------ */
 
-/* cw_config returns the module's config value for key (the deployment's
- * config map), absent when it has none. */
-static inline cw_str cw_config(const char *key) {
+/* cw__kernel_get calls an Extism getter (config_get, var_get) with key in a
+ * kernel block and returns its value, absent when the getter has none; both
+ * blocks are freed. */
+static inline cw_str cw__kernel_get(uint64_t (*get)(uint64_t), const char *key) {
     uint64_t k = cw_kernel_write(cw_cstr(key));
-    uint64_t v = cw_extism_config_get(k);
+    uint64_t v = get(k);
     if (k) cw_extism_free(k);
     cw_str s = cw_kernel_read(v);
     if (v) cw_extism_free(v);
     return s;
 }
 
+/* cw_config returns the module's config value for key (the deployment's
+ * config map), absent when it has none. */
+static inline cw_str cw_config(const char *key) { return cw__kernel_get(cw_extism_config_get, key); }
+
 /* cw_var_get returns the instance variable key, absent when unset. Vars
  * live as long as the instance, which the host may replace at any time:
  * use kv for anything that matters. */
-static inline cw_str cw_var_get(const char *key) {
-    uint64_t k = cw_kernel_write(cw_cstr(key));
-    uint64_t v = cw_extism_var_get(k);
-    if (k) cw_extism_free(k);
-    cw_str s = cw_kernel_read(v);
-    if (v) cw_extism_free(v);
-    return s;
-}
+static inline cw_str cw_var_get(const char *key) { return cw__kernel_get(cw_extism_var_get, key); }
 
 /* cw_var_set sets (or, for an absent value, deletes) the variable key. */
 static inline void cw_var_set(const char *key, cw_str value) {

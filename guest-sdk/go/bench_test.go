@@ -9,6 +9,7 @@ import (
 
 	"github.com/chatwasm/chatwasm/guest-sdk/go/modtest"
 	"github.com/chatwasm/chatwasm/host/hooks"
+	"github.com/chatwasm/chatwasm/internal/modkit"
 )
 
 // The benchmarks run the same hooks written with the SDK (testdata/sdkguest)
@@ -22,22 +23,9 @@ import (
 // benchArgs is 1 KiB of JSON arguments.
 var benchArgs = []byte(`{"room_id":"` + strings.Repeat("x", 1024-14) + `"}`)
 
-func benchSet(b *testing.B, guest string) *hooks.Set {
-	b.Helper()
-	wasm := modtest.Build(b, filepath.Join("testdata", guest))
-	m, err := hooks.NewManager(context.Background(), modtest.ModuleFile(b, "modules:\n  - name: "+guest+"\n    path: "+wasm+"\n"),
-		hooks.Options{CacheDir: filepath.Join(b.TempDir(), "cache")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = m.Close(context.Background()) })
-	s, release := m.Acquire()
-	b.Cleanup(release)
-	return s
-}
-
 func benchHook(b *testing.B, guest, hook string) {
-	s := benchSet(b, guest)
+	wasm := modtest.Build(b, filepath.Join("testdata", guest))
+	s := modkit.Load(b, "modules:\n  - name: "+guest+"\n    path: "+wasm+"\n", hooks.Options{})
 	ctx := context.Background()
 	call := hooks.CallInfo{Tenant: "default"}
 	def := func(_ context.Context, in []byte) ([]byte, error) { return in, nil }

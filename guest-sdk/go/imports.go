@@ -27,27 +27,30 @@ func invoke(name string, req, res any) error {
 	return nil
 }
 
+// get calls the chatwasm import name with req and returns its result
+// decoded as a T: the shape of every import that reads one value.
+func get[T any](name string, req any) (T, error) {
+	var v T
+	err := invoke(name, req, &v)
+	return v, err
+}
+
 // Room returns the stored room roomID (capability rooms.read). A room of
 // another tenant, or none, is a 4004 *Error.
 func (c Call) Room(roomID string) (RoomRecord, error) {
-	var r RoomRecord
-	err := invoke(abi.ImportRoomGet, abi.RoomRef{RoomID: roomID}, &r)
-	return r, err
+	return get[RoomRecord](abi.ImportRoomGet, abi.RoomRef{RoomID: roomID})
 }
 
 // RoomPreferences returns the preferences object of a room's property
 // (capability rooms.read).
 func (c Call) RoomPreferences(roomID string) (json.RawMessage, error) {
-	var p RoomProperty
-	err := invoke(abi.ImportRoomProperty, abi.RoomRef{RoomID: roomID}, &p)
+	p, err := get[RoomProperty](abi.ImportRoomProperty, abi.RoomRef{RoomID: roomID})
 	return p.Preferences, err
 }
 
 // Members returns a room's members by user id (capability members.read).
 func (c Call) Members(roomID string) ([]Member, error) {
-	var ms []Member
-	err := invoke(abi.ImportRoomMembers, abi.RoomRef{RoomID: roomID}, &ms)
-	return ms, err
+	return get[[]Member](abi.ImportRoomMembers, abi.RoomRef{RoomID: roomID})
 }
 
 // AddMembers makes users members of a room, as admins (or moderators) if
@@ -65,25 +68,20 @@ func (c Call) RemoveMembers(roomID string, userIDs []int64) (int64, error) {
 }
 
 func (c Call) membersChange(name string, req abi.MembersChange) (int64, error) {
-	var res struct {
+	res, err := get[struct {
 		Count int64 `json:"count"`
-	}
-	err := invoke(name, req, &res)
+	}](name, req)
 	return res.Count, err
 }
 
 // Message returns the stored message messageID (capability messages.read).
 func (c Call) Message(messageID string) (MessageRecord, error) {
-	var m MessageRecord
-	err := invoke(abi.ImportMessageGet, abi.MessageRef{MessageID: messageID}, &m)
-	return m, err
+	return get[MessageRecord](abi.ImportMessageGet, abi.MessageRef{MessageID: messageID})
 }
 
 // User returns the user userID (capability users.read).
 func (c Call) User(userID int64) (User, error) {
-	var u User
-	err := invoke(abi.ImportUserGet, abi.UserRef{UserID: userID}, &u)
-	return u, err
+	return get[User](abi.ImportUserGet, abi.UserRef{UserID: userID})
 }
 
 // RenderRoom returns a room as clients see it, in its detail form or, if
@@ -93,30 +91,22 @@ func (c Call) RenderRoom(roomID string, list bool) (Room, error) {
 	if list {
 		req.Form = "list"
 	}
-	var r Room
-	err := invoke(abi.ImportRenderRoom, req, &r)
-	return r, err
+	return get[Room](abi.ImportRenderRoom, req)
 }
 
 // RenderMessage returns a message as clients see it (capability
 // messages.read).
 func (c Call) RenderMessage(messageID string) (Message, error) {
-	var m Message
-	err := invoke(abi.ImportRenderMessage, abi.MessageRef{MessageID: messageID}, &m)
-	return m, err
+	return get[Message](abi.ImportRenderMessage, abi.MessageRef{MessageID: messageID})
 }
 
 // RenderUser returns a user as clients see it (capability users.read).
 func (c Call) RenderUser(userID int64) (User, error) {
-	var u User
-	err := invoke(abi.ImportRenderUser, abi.UserRef{UserID: userID}, &u)
-	return u, err
+	return get[User](abi.ImportRenderUser, abi.UserRef{UserID: userID})
 }
 
 // RenderNotification returns a chat notification as clients see it
 // (capability messages.read).
 func (c Call) RenderNotification(notificationID string) (Notification, error) {
-	var n Notification
-	err := invoke(abi.ImportRenderNotification, abi.NotificationRef{NotificationID: notificationID}, &n)
-	return n, err
+	return get[Notification](abi.ImportRenderNotification, abi.NotificationRef{NotificationID: notificationID})
 }

@@ -31,17 +31,14 @@ func (c Call) KVSet(key string, v any) error {
 
 // KVDelete deletes key and reports whether it existed.
 func (c Call) KVDelete(key string) (bool, error) {
-	var res struct {
+	res, err := get[struct {
 		Deleted bool `json:"deleted"`
-	}
-	err := invoke(abi.ImportKVDelete, abi.KVRequest{Key: key}, &res)
+	}](abi.ImportKVDelete, abi.KVRequest{Key: key})
 	return res.Deleted, err
 }
 
 // KVList returns the entries whose key starts with prefix, in key order, at
 // most limit of them (at most 1000; 0 means 1000).
 func (c Call) KVList(prefix string, limit int) ([]KVEntry, error) {
-	var es []KVEntry
-	err := invoke(abi.ImportKVList, abi.KVRequest{Key: prefix, Limit: limit}, &es)
-	return es, err
+	return get[[]KVEntry](abi.ImportKVList, abi.KVRequest{Key: prefix, Limit: limit})
 }

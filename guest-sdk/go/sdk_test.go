@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,7 +21,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/chatwasm/chatwasm/internal/modkit"
 )
 
 // The SDK is tested the way modules use it: testdata/sdkguest, built from
@@ -111,16 +110,7 @@ func newSet(t *testing.T, st *store.Store, log *slog.Logger, yaml string) *hooks
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	m, err := hooks.NewManager(context.Background(), modtest.ModuleFile(t, yaml), hooks.Options{
-		Store: st, Renderer: renderer{}, Logger: log, Registerer: prometheus.NewRegistry(),
-		CacheDir: filepath.Join(os.TempDir(), "chatwasm-sdk-test-cache")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.Close(context.Background()) })
-	s, release := m.Acquire()
-	t.Cleanup(release)
-	return s
+	return modkit.Load(t, yaml, hooks.Options{Store: st, Renderer: renderer{}, Logger: log})
 }
 
 const allCaps = `

@@ -39,17 +39,13 @@ func Root(t testing.TB) string {
 
 // Make builds the example in dir with its Makefile's default target, which
 // makes <dir name>.wasm there, and returns a copy of the module private to
-// the test. tools are the commands the build needs (clang, npm, rustc); lang
-// is the scripts/install-toolchains language that installs them. Builds of
+// the test. lang is the module's language (c, as or rust), whose toolchain
+// the test needs (scripts/install-toolchains LANG installs it). Builds of
 // one directory are serialised across test processes, so that packages
 // building the same example in parallel never read a half-written file.
-func Make(t testing.TB, dir, lang string, tools ...string) string {
+func Make(t testing.TB, dir, lang string) string {
 	t.Helper()
-	for _, tool := range append([]string{"make"}, tools...) {
-		if _, err := exec.LookPath(tool); err != nil {
-			Unavailable(t, "%s is not installed: run scripts/install-toolchains %s", tool, lang)
-		}
-	}
+	requireToolchain(t, lang)
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		t.Fatal(err)

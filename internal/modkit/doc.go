@@ -2,7 +2,8 @@
 // modules share. It builds modules from source (an example's Makefile, or
 // go build for wasip1), loads a deployment and runs a hook through
 // host/hooks with a result that compares across languages (Load, Run,
-// Normalize), and holds the checks every SDK must pass: Probe (an SDK's
+// Normalize), starts an example's own deployment in a real server
+// (ServeExample), and holds the checks every SDK must pass: Probe (an SDK's
 // bindings through its probe module), Greeter and Moderation (the examples
 // any language implements).
 //

@@ -283,22 +283,17 @@ export function kvList(prefix: string, limit: i32): Result<Value> {
 
 /** emit (events.emit) to every member of a room, after the operation commits. */
 export function emitRoom(roomId: string, eventType: string, data: Value): Result<Value> {
-  const req = Value.object()
-    .set("to", Value.str("room"))
-    .set("room_id", Value.str(roomId))
-    .set("event_type", Value.str(eventType))
-    .set("data", data);
-  return callValue(host_emit, req);
+  return emit(Value.object().set("to", Value.str("room")).set("room_id", Value.str(roomId)), eventType, data);
 }
 
 /** emit (events.emit) to every connection of a user, after the operation commits. */
 export function emitUser(userId: i64, eventType: string, data: Value): Result<Value> {
-  const req = Value.object()
-    .set("to", Value.str("user"))
-    .set("user_id", Value.int(userId))
-    .set("event_type", Value.str(eventType))
-    .set("data", data);
-  return callValue(host_emit, req);
+  return emit(Value.object().set("to", Value.str("user")).set("user_id", Value.int(userId)), eventType, data);
+}
+
+/** emit with to, the event's recipients ({"to", "room_id" | "user_id"}). */
+function emit(to: Value, eventType: string, data: Value): Result<Value> {
+  return callValue(host_emit, to.set("event_type", Value.str(eventType)).set("data", data));
 }
 
 /** log (capability log): a structured log line; attrs is an object. */

@@ -46,10 +46,7 @@ export class Value {
   }
 
   static int(n: i64): Value {
-    const v = new Value();
-    v.kind = Kind.Number;
-    v.text = n.toString();
-    return v;
+    return Value.number(n.toString());
   }
 
   /** A Number from its JSON text, which the caller vouches for. */
@@ -323,6 +320,17 @@ export class Parser {
     return null;
   }
 
+  /** Reads an object member's key and the colon after it, with the white space around; null on a parse error. */
+  key(): string | null {
+    this.ws();
+    const k = this.string();
+    if (k === null) return null;
+    this.ws();
+    if (!this.expect(0x3a)) return null;
+    this.ws();
+    return k;
+  }
+
   private literal(word: string, v: Value): Value | null {
     if (this.s.substr(this.pos, word.length) != word) {
       this.fail("invalid literal");
@@ -364,12 +372,8 @@ export class Parser {
       return o;
     }
     for (;;) {
-      this.ws();
-      const k = this.string();
+      const k = this.key();
       if (k === null) return null;
-      this.ws();
-      if (!this.expect(0x3a)) return null;
-      this.ws();
       const v = this.value();
       if (v === null) return null;
       o.keys.push(k);

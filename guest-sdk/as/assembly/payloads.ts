@@ -56,12 +56,8 @@ export class Call {
 
   /** Reads one member of the envelope into this; false on a parse error. */
   private member(p: Parser, s: string): bool {
-    p.ws();
-    const key = p.string();
+    const key = p.key();
     if (key === null) return false;
-    p.ws();
-    if (!p.expect(0x3a)) return false;
-    p.ws();
     const start = p.pos;
     const v = p.value();
     if (v === null) return false;

@@ -11,90 +11,108 @@
 
 CHATWASM_ABI_V1()
 
+/* w_str_or_null writes s as a string, or null when it is absent. */
+static void w_str_or_null(cw_buf *b, cw_str s) {
+    if (s.ptr)
+        cw_w_str(b, s);
+    else
+        cw_w_null(b);
+}
+
+/* output_optional outputs {key: s}, s being null when it is absent. */
+static int32_t output_optional(const char *key, cw_str s) {
+    cw_buf b = {0};
+    cw_w_obj(&b);
+    cw_w_key(&b, key);
+    w_str_or_null(&b, s);
+    cw_w_end_obj(&b);
+    return cw_output(cw_buf_str(&b));
+}
+
+/* map_output outputs the JSON array of what each writes for every member
+ * of list (an object or an array: k is the key, absent for an element),
+ * ctx passed through. */
+static int32_t map_output(cw_str list, void (*each)(cw_buf *b, cw_str k, cw_str v, cw_str ctx), cw_str ctx) {
+    cw_json_iter it = cw_json_iterate(list);
+    cw_buf b = {0};
+    cw_str k, v;
+    cw_w_arr(&b);
+    while (cw_json_next(&it, &k, &v))
+        each(&b, k, v, ctx);
+    cw_w_end_arr(&b);
+    return cw_output(cw_buf_str(&b));
+}
+
+/* probe_path writes what the SDK makes of the value at path in doc. */
+static void probe_path(cw_buf *b, cw_str k, cw_str path, cw_str doc) {
+    (void)k;
+    cw_str v = cw_json_get(doc, cw_json_text(path).ptr);
+    cw_w_obj(b);
+    cw_w_key(b, "type");
+    cw_w_int(b, cw_json_type(v));
+    cw_w_key(b, "raw");
+    w_str_or_null(b, v);
+    cw_w_key(b, "text");
+    w_str_or_null(b, cw_json_text(v));
+    cw_w_key(b, "int");
+    int64_t n;
+    if (cw_json_int(v, &n) == 0)
+        cw_w_int(b, n);
+    else
+        cw_w_null(b);
+    cw_w_end_obj(b);
+}
+
 /* probe: input {"doc": <any>, "paths": ["a.b", ...]} → for each path
  * {"type": n, "raw": "<the value's JSON text>" | null, "text": <decoded
  * string> | null, "int": n | null}. */
 CHATWASM_EXPORT("probe") int32_t probe(void) {
     cw_reset();
     cw_str in = cw_input();
-    cw_str doc = cw_json_get(in, "doc");
-    cw_json_iter it = cw_json_iterate(cw_json_get(in, "paths"));
-    cw_buf b = {0};
-    cw_str k, p;
-    cw_w_arr(&b);
-    while (cw_json_next(&it, &k, &p)) {
-        cw_str v = cw_json_get(doc, cw_json_text(p).ptr);
-        cw_w_obj(&b);
-        cw_w_key(&b, "type");
-        cw_w_int(&b, cw_json_type(v));
-        cw_w_key(&b, "raw");
-        if (v.ptr)
-            cw_w_str(&b, v);
-        else
-            cw_w_null(&b);
-        cw_w_key(&b, "text");
-        cw_str t = cw_json_text(v);
-        if (t.ptr)
-            cw_w_str(&b, t);
-        else
-            cw_w_null(&b);
-        cw_w_key(&b, "int");
-        int64_t n;
-        if (cw_json_int(v, &n) == 0)
-            cw_w_int(&b, n);
-        else
-            cw_w_null(&b);
-        cw_w_end_obj(&b);
-    }
-    cw_w_end_arr(&b);
-    return cw_output(cw_buf_str(&b));
+    return map_output(cw_json_get(in, "paths"), probe_path, cw_json_get(in, "doc"));
+}
+
+/* member_pair writes [<decoded key> | null, <raw value JSON>]. */
+static void member_pair(cw_buf *b, cw_str k, cw_str v, cw_str ctx) {
+    (void)ctx;
+    cw_w_arr(b);
+    if (k.ptr)
+        cw_w_str(b, cw_json_text(k));
+    else
+        cw_w_null(b);
+    cw_w_json(b, v);
+    cw_w_end_arr(b);
 }
 
 /* members: input any object or array → [[<decoded key> | null, <raw
  * value JSON>], ...] rebuilt with the writer. */
 CHATWASM_EXPORT("members") int32_t members(void) {
     cw_reset();
-    cw_json_iter it = cw_json_iterate(cw_json_get(cw_input(), ""));
-    cw_buf b = {0};
-    cw_str k, v;
-    cw_w_arr(&b);
-    while (cw_json_next(&it, &k, &v)) {
-        cw_w_arr(&b);
-        if (k.ptr)
-            cw_w_str(&b, cw_json_text(k));
+    return map_output(cw_json_get(cw_input(), ""), member_pair, (cw_str){0});
+}
+
+/* rewrite_value writes v again from its decoded value. */
+static void rewrite_value(cw_buf *b, cw_str k, cw_str v, cw_str ctx) {
+    (void)k, (void)ctx;
+    int64_t n;
+    switch (cw_json_type(v)) {
+    case CW_JSON_STRING: cw_w_str(b, cw_json_text(v)); break;
+    case CW_JSON_NUMBER:
+        if (cw_json_int(v, &n) == 0)
+            cw_w_int(b, n);
         else
-            cw_w_null(&b);
-        cw_w_json(&b, v);
-        cw_w_end_arr(&b);
+            cw_w_cstr(b, "not an int64");
+        break;
+    case CW_JSON_BOOL: cw_w_bool(b, cw_json_bool(v)); break;
+    default: cw_w_null(b);
     }
-    cw_w_end_arr(&b);
-    return cw_output(cw_buf_str(&b));
 }
 
 /* rewrite: input a JSON array of strings, integers, booleans and nulls →
  * the same array written by the writer from the decoded values. */
 CHATWASM_EXPORT("rewrite") int32_t rewrite(void) {
     cw_reset();
-    cw_json_iter it = cw_json_iterate(cw_json_get(cw_input(), ""));
-    cw_buf b = {0};
-    cw_str k, v;
-    cw_w_arr(&b);
-    while (cw_json_next(&it, &k, &v)) {
-        int64_t n;
-        switch (cw_json_type(v)) {
-        case CW_JSON_STRING: cw_w_str(&b, cw_json_text(v)); break;
-        case CW_JSON_NUMBER:
-            if (cw_json_int(v, &n) == 0)
-                cw_w_int(&b, n);
-            else
-                cw_w_cstr(&b, "not an int64");
-            break;
-        case CW_JSON_BOOL: cw_w_bool(&b, cw_json_bool(v)); break;
-        default: cw_w_null(&b);
-        }
-    }
-    cw_w_end_arr(&b);
-    return cw_output(cw_buf_str(&b));
+    return map_output(cw_json_get(cw_input(), ""), rewrite_value, (cw_str){0});
 }
 
 /* lower_runes: → [[r, lower(r)], ...] for every rune the SDK maps. */
@@ -129,16 +147,7 @@ CHATWASM_EXPORT("kernel") int32_t kernel(void) {
 /* config: input a config key → {"value": <its value> | null}. */
 CHATWASM_EXPORT("config") int32_t config(void) {
     cw_reset();
-    cw_str v = cw_config(cw_input().ptr);
-    cw_buf b = {0};
-    cw_w_obj(&b);
-    cw_w_key(&b, "value");
-    if (v.ptr)
-        cw_w_str(&b, v);
-    else
-        cw_w_null(&b);
-    cw_w_end_obj(&b);
-    return cw_output(cw_buf_str(&b));
+    return output_optional("value", cw_config(cw_input().ptr));
 }
 
 /* arena: input {"sizes": [n, ...]} → allocates each size, checks that the
@@ -229,15 +238,7 @@ CHATWASM_EXPORT("vars") int32_t vars(void) {
     const char *key = cw_json_text(cw_json_get(in, "key")).ptr;
     cw_str old = cw_var_get(key);
     cw_var_set(key, cw_json_text(cw_json_get(in, "value")));
-    cw_buf b = {0};
-    cw_w_obj(&b);
-    cw_w_key(&b, "old");
-    if (old.ptr)
-        cw_w_str(&b, old);
-    else
-        cw_w_null(&b);
-    cw_w_end_obj(&b);
-    return cw_output(cw_buf_str(&b));
+    return output_optional("old", old);
 }
 
 /* http: input {"req": {...}, "body": "..." | null} → {"status": n,

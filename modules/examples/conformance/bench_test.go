@@ -104,11 +104,7 @@ func BenchmarkModeration(b *testing.B) {
 	})
 	for _, l := range languages {
 		b.Run(l.name, func(b *testing.B) {
-			path := l.build(b, root)
-			wasmBytes, err := os.ReadFile(path)
-			if err != nil {
-				b.Fatal(err)
-			}
+			path, wasmBytes := l.wasm(b, root)
 			s := modkit.Load(b, benchDeployment(path), hooks.Options{})
 			b.Run("clean", func(b *testing.B) { benchCall(b, s, clean, false) })
 			b.Run("banned", func(b *testing.B) { benchCall(b, s, banned, true) })
@@ -292,10 +288,7 @@ func BenchmarkModerationSandbox(b *testing.B) {
 	next := func([]byte) []byte { return out }
 	for _, l := range languages {
 		b.Run(l.name, func(b *testing.B) {
-			wasmBytes, err := os.ReadFile(l.build(b, root))
-			if err != nil {
-				b.Fatal(err)
-			}
+			_, wasmBytes := l.wasm(b, root)
 			for _, msg := range []struct {
 				name, content string
 				reject        bool
@@ -422,11 +415,7 @@ func TestMemoryMeasures(t *testing.T) {
 	call := func(s *hooks.Set) error { _, err := s.Run(ctx, benchHook, benchCaller, args, def); return err }
 	for _, l := range languages {
 		t.Run(l.name, func(t *testing.T) {
-			path := l.build(t, root)
-			wasmBytes, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			path, wasmBytes := l.wasm(t, root)
 			in, err := modkit.NewInstancer(ctx, wasmBytes, nil)
 			if err != nil {
 				t.Fatal(err)

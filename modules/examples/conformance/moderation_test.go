@@ -9,14 +9,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/hooks"
@@ -31,19 +33,29 @@ type language struct {
 	build func(t testing.TB, root string) string
 }
 
+// wasm builds l's module and returns its path and its bytes.
+func (l language) wasm(t testing.TB, root string) (string, []byte) {
+	t.Helper()
+	path := l.build(t, root)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, b
+}
+
 var languages = []language{
 	{"go", func(t testing.TB, root string) string {
 		return modkit.GoBuild(t, filepath.Join(root, "modules", "examples", "moderation"))
 	}},
 	{"c", func(t testing.TB, root string) string {
-		return modkit.Make(t, filepath.Join(root, "modules", "examples", "moderation-c"), "c", "clang", "wasm-ld")
+		return modkit.Make(t, filepath.Join(root, "modules", "examples", "moderation-c"), "c")
 	}},
 	{"as", func(t testing.TB, root string) string {
-		return modkit.Make(t, filepath.Join(root, "modules", "examples", "moderation-as"), "as", "node",
-			filepath.Join(root, "guest-sdk", "as", "node_modules", ".bin", "asc"))
+		return modkit.Make(t, filepath.Join(root, "modules", "examples", "moderation-as"), "as")
 	}},
 	{"rust", func(t testing.TB, root string) string {
-		return modkit.Make(t, filepath.Join(root, "modules", "examples", "moderation-rust"), "rust", "rustc")
+		return modkit.Make(t, filepath.Join(root, "modules", "examples", "moderation-rust"), "rust")
 	}},
 }
 
@@ -135,18 +147,7 @@ var volatile = []string{"id", "created_at", "updated_at", "timestamp"}
 // package's _create_message does, and returns them.
 func createMessage(tx *store.Tx, sender int64) hooks.Next {
 	return func(ctx context.Context, in []byte) ([]byte, error) {
-		var a struct {
-			RoomID  string `json:"room_id"`
-			Content string `json:"content"`
-			Media   []struct {
-				MediaURL  string          `json:"media_url"`
-				MediaType string          `json:"media_type"`
-				FileSize  int64           `json:"file_size"`
-				MimeType  string          `json:"mime_type"`
-				Caption   *string         `json:"caption"`
-				Metadata  json.RawMessage `json:"metadata"`
-			} `json:"media"`
-		}
+		var a payload.CreateMessageArgs
 		if err := json.Unmarshal(in, &a); err != nil {
 			return nil, err
 		}
@@ -180,12 +181,7 @@ func createMessage(tx *store.Tx, sender int64) hooks.Next {
 func deployment(wasm string) string {
 	var b strings.Builder
 	b.WriteString("modules:\n")
-	names := make([]string, 0, len(configs))
-	for name := range configs {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(configs)) {
 		fmt.Fprintf(&b, "  - name: moderation-%s\n    path: %q\n    tenants: [%q]\n    hooks: [_create_message]\n",
 			name, wasm, name)
 		if cfg := configs[name]; cfg != nil {
@@ -205,10 +201,7 @@ func TestModerationConformance(t *testing.T) {
 	for _, l := range languages {
 		t.Run("build/"+l.name, func(t *testing.T) {
 			// The build's temporary directory goes with the subtest.
-			wasm, err := os.ReadFile(l.build(t, root))
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, wasm := l.wasm(t, root)
 			path := filepath.Join(dir, "moderation-"+l.name+".wasm")
 			if err := os.WriteFile(path, wasm, 0o644); err != nil {
 				t.Fatal(err)
@@ -246,7 +239,31 @@ func compare(t *testing.T, results map[string][]modkit.Result, want func(i int, 
 				w, strings.Join(diff, "\n"))
 		}
 	}
-	t.Logf("%d scenarios agree across %s", len(scenarios), strings.Join(sortedKeys(results), ", "))
+	t.Logf("%d scenarios agree across %s", len(scenarios), strings.Join(slices.Sorted(maps.Keys(results)), ", "))
+}
+
+// userRoom creates the user username of tenant and her group "team", of
+// which she is the admin member: the sender of a scenario and its room.
+func userRoom(t *testing.T, st *store.Store, tenant, username string) (store.User, store.Room) {
+	t.Helper()
+	ctx := context.Background()
+	var u store.User
+	var r store.Room
+	err := st.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		if u, err = tx.CreateUser(ctx, store.User{Tenant: tenant, Username: username}); err != nil {
+			return err
+		}
+		if r, err = tx.CreateRoom(ctx, store.Room{Tenant: tenant, Kind: store.KindGroup, Name: "team",
+			CreatorID: &u.ID, MaxMembers: 10}, ""); err != nil {
+			return err
+		}
+		return tx.AddMembers(ctx, r.ID, []int64{u.ID}, true)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u, r
 }
 
 // throughHooks runs the scenarios through the replace chain of host/hooks
@@ -254,19 +271,7 @@ func compare(t *testing.T, results map[string][]modkit.Result, want func(i int, 
 // modules' errors, the args they pass on and the default's output.
 func throughHooks(t *testing.T, st *store.Store, modules map[string]string) {
 	ctx := context.Background()
-	var user store.User
-	var room store.Room
-	if err := st.Write(ctx, func(tx *store.Tx) error {
-		var err error
-		if user, err = tx.CreateUser(ctx, store.User{Tenant: "default", Username: "alice"}); err != nil {
-			return err
-		}
-		room, err = tx.CreateRoom(ctx, store.Room{Tenant: "default", Kind: store.KindGroup, Name: "team",
-			CreatorID: &user.ID, MaxMembers: 10}, "")
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	user, room := userRoom(t, st, "default", "alice")
 	// run sends one scenario's message through s (nil: the default alone)
 	// in a transaction of its own, rolled back after.
 	run := func(t *testing.T, s *hooks.Set, sc scenario) modkit.Result {
@@ -316,22 +321,9 @@ func throughChat(t *testing.T, st *store.Store, modules map[string]string) {
 	callers := map[string]chat.Caller{}
 	rooms := map[string]string{}
 	for name := range configs {
-		if err := st.Write(ctx, func(tx *store.Tx) error {
-			u, err := tx.CreateUser(ctx, store.User{Tenant: name, Username: "alice-" + name})
-			if err != nil {
-				return err
-			}
-			r, err := tx.CreateRoom(ctx, store.Room{Tenant: name, Kind: store.KindGroup, Name: "team",
-				CreatorID: &u.ID, MaxMembers: 10}, "")
-			if err != nil {
-				return err
-			}
-			callers[name] = chat.Caller{UserID: u.ID, Tenant: name, Username: u.Username, SessionID: 1}
-			rooms[name] = r.ID
-			return tx.AddMembers(ctx, r.ID, []int64{u.ID}, true)
-		}); err != nil {
-			t.Fatal(err)
-		}
+		u, r := userRoom(t, st, name, "alice-"+name)
+		callers[name] = chat.Caller{UserID: u.ID, Tenant: name, Username: u.Username, SessionID: 1}
+		rooms[name] = r.ID
 	}
 	cfg := chat.DefaultConfig()
 	send := func(t *testing.T, svc *chat.Service, sc scenario) modkit.Result {
@@ -376,13 +368,4 @@ func throughChat(t *testing.T, st *store.Store, modules map[string]string) {
 		}
 		return r
 	})
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -8,6 +8,5 @@ import (
 
 // TestGreeter builds greeter-as from source and runs modkit.Greeter on it.
 func TestGreeter(t *testing.T) {
-	modkit.RequireAS(t)
 	modkit.Greeter(t, modkit.Make(t, ".", "as"))
 }

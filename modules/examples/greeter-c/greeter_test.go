@@ -28,7 +28,7 @@ func joined(_ context.Context, in []byte) ([]byte, error) {
 }
 
 func TestGreeter(t *testing.T) {
-	wasm := modkit.Make(t, ".", "c", "clang", "wasm-ld")
+	wasm := modkit.Make(t, ".", "c")
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		var alice store.User

@@ -13,9 +13,7 @@ import (
 // real `chatwasm serve`: when bob joins alice's channel over WebSockets,
 // both hear the greeting after the join.
 func TestServer(t *testing.T) {
-	wasm := modkit.Make(t, ".", "c", "clang", "wasm-ld")
-	srv := modtest.StartServer(t, modtest.ModuleFileFrom(t, "modules.yaml",
-		map[string]string{"path: greeter-c.wasm": "path: " + wasm}))
+	srv := modkit.ServeExample(t, ".", "c")
 	aliceU, bobU := srv.CreateUser(t, "alice"), srv.CreateUser(t, "bob")
 	alice, bob := srv.Connect(t, aliceU), srv.Connect(t, bobU)
 	room := alice.CreateRoom(map[string]any{"type": "Channel", "name": "news", "is_public": true})

@@ -8,6 +8,5 @@ import (
 
 // TestGreeter builds greeter-rust from source and runs modkit.Greeter on it.
 func TestGreeter(t *testing.T) {
-	modkit.RequireRust(t)
 	modkit.Greeter(t, modkit.Make(t, ".", "rust"))
 }

@@ -37,7 +37,7 @@ func call(tenant string) hooks.CallInfo {
 }
 
 func TestModeration(t *testing.T) {
-	wasm := modkit.Make(t, ".", "c", "clang", "wasm-ld")
+	wasm := modkit.Make(t, ".", "c")
 	// One module per tenant, each with its own config, and one without any.
 	s := modkit.Load(t, fmt.Sprintf(`
 modules:
@@ -94,7 +94,7 @@ modules:
 // TestEscapes: the content is compared decoded, whatever escapes the JSON
 // uses, and an unusual but valid envelope goes to the default unchanged.
 func TestEscapes(t *testing.T) {
-	wasm := modkit.Make(t, ".", "c", "clang", "wasm-ld")
+	wasm := modkit.Make(t, ".", "c")
 	s := modkit.Load(t, fmt.Sprintf(`
 modules:
   - name: moderation
@@ -127,7 +127,7 @@ modules:
 // TestDefaultError: an error of the rest of the chain reaches the client
 // unchanged through the module.
 func TestDefaultError(t *testing.T) {
-	wasm := modkit.Make(t, ".", "c", "clang", "wasm-ld")
+	wasm := modkit.Make(t, ".", "c")
 	s := modkit.Load(t, fmt.Sprintf("modules:\n  - name: moderation\n    path: %s\n    config: {banned_words: spam}\n", wasm),
 		hooks.Options{})
 	fail := func(context.Context, []byte) ([]byte, error) {

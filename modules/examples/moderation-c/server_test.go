@@ -4,16 +4,13 @@ import (
 	"testing"
 
 	chatwasm "github.com/chatwasm/chatwasm/guest-sdk/go"
-	"github.com/chatwasm/chatwasm/guest-sdk/go/modtest"
 	"github.com/chatwasm/chatwasm/internal/modkit"
 )
 
 // TestServer deploys the module with this directory's modules.yaml in a
 // real `chatwasm serve` and talks to it over WebSockets.
 func TestServer(t *testing.T) {
-	wasm := modkit.Make(t, ".", "c", "clang", "wasm-ld")
-	srv := modtest.StartServer(t, modtest.ModuleFileFrom(t, "modules.yaml",
-		map[string]string{"path: moderation-c.wasm": "path: " + wasm}))
+	srv := modkit.ServeExample(t, ".", "c")
 	aliceU, bobU := srv.CreateUser(t, "alice"), srv.CreateUser(t, "bob")
 	alice, bob := srv.Connect(t, aliceU), srv.Connect(t, bobU)
 	room := alice.CreateRoom(map[string]any{"type": "GroupChat", "name": "team", "participants": []int64{bobU.ID}})
