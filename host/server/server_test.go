@@ -1,23 +1,21 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chatwasm/chatwasm/host/auth"
 
 	"github.com/chatwasm/chatwasm/host/store/storetest"
+	"github.com/chatwasm/chatwasm/internal/proclog"
 	"github.com/gorilla/websocket"
 )
 
@@ -61,60 +59,49 @@ func TestWSPattern(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // running is a server started by Run on a free port.
 type running struct {
 	base   string
-	logs   *syncBuffer
+	logs   *proclog.Log
 	cancel context.CancelFunc
 	done   chan error
 }
 
+// start starts Run(cfg) with a text logger.
 func start(t *testing.T, cfg Config) *running {
 	t.Helper()
-	logs := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, nil))
+	return startWith(t, cfg, func(w io.Writer) slog.Handler { return slog.NewTextHandler(w, nil) })
+}
+
+// startWith starts Run(cfg), logging through the handler that handler makes
+// of the log, and returns it once it listens. When the test ends the server
+// is stopped; its error fails the test, and its log is shown if it failed.
+func startWith(t *testing.T, cfg Config, handler func(io.Writer) slog.Handler) *running {
+	t.Helper()
+	logs := proclog.New()
+	log := slog.New(handler(logs))
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{logs: logs, cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- Run(ctx, cfg, log) }()
 	t.Cleanup(func() {
 		cancel()
-		<-r.done
+		if err := <-r.done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
 	})
-	re := regexp.MustCompile(`msg=listening addr=(127\.0\.0\.1:\d+)\n`)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if m := re.FindStringSubmatch(logs.String()); m != nil {
-			r.base = m[1]
-			return r
-		}
-		select {
-		case err := <-r.done:
-			t.Fatalf("Run returned early: %v\n%s", err, logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no listening line in logs:\n%s", logs.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+	select {
+	case r.base = <-logs.Listening():
+		return r
+	case err := <-r.done:
+		r.done <- err
+		t.Fatalf("Run returned early: %v\n%s", err, logs.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no listening line in logs:\n%s", logs.String())
 	}
+	return nil
 }
 
 // testConfig is a server on a free port and a fresh SQLite database.
