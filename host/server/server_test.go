@@ -104,6 +104,20 @@ func startWith(t *testing.T, cfg Config, handler func(io.Writer) slog.Handler) *
 	return nil
 }
 
+// expectStatus fails the test unless a GET of path answers status; what
+// names the request in the failure.
+func (r *running) expectStatus(t *testing.T, path string, status int, what string) {
+	t.Helper()
+	resp, err := http.Get("http://" + r.base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != status {
+		t.Fatalf("%s: %d, want %d", what, resp.StatusCode, status)
+	}
+}
+
 // testConfig is a server on a free port and a fresh SQLite database.
 func testConfig(t *testing.T) Config {
 	cfg := DefaultConfig()
@@ -178,27 +192,13 @@ func TestServerEndToEnd(t *testing.T) { engines(t, testServerEndToEnd) }
 func testServerEndToEnd(t *testing.T, cfg Config) {
 	r := start(t, cfg)
 
-	resp, err := http.Get("http://" + r.base + "/healthz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("healthz: %d", resp.StatusCode)
-	}
-	resp, err = http.Get("http://" + r.base + "/readyz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("readyz: %d", resp.StatusCode)
-	}
+	r.expectStatus(t, "/healthz", http.StatusOK, "healthz")
+	r.expectStatus(t, "/readyz", http.StatusOK, "readyz")
 
 	alice, _ := r.dial(t, "/messaging/", "alice")
 	bob, bobID := r.dial(t, "/messaging/", "bob")
 
-	resp, err = http.Get("http://" + r.base + "/metrics")
+	resp, err := http.Get("http://" + r.base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,22 +274,8 @@ func TestServerCustomPathAndGeneratedAdminToken(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("admin with the stored token: %d", resp.StatusCode)
 	}
-	resp, err = http.Get("http://" + r.base + "/messaging/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound {
-		t.Fatalf("default path still served: %d", resp.StatusCode)
-	}
-	resp, err = http.Get("http://" + r.base + "/chat/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadRequest { // served, but not a WebSocket handshake
-		t.Fatalf("custom path: %d", resp.StatusCode)
-	}
+	r.expectStatus(t, "/messaging/", http.StatusNotFound, "default path still served")
+	r.expectStatus(t, "/chat/", http.StatusBadRequest, "custom path") // served, but not a WebSocket handshake
 }
 
 func TestRunFailsOnBadConfig(t *testing.T) {
