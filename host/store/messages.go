@@ -157,12 +157,8 @@ func (t *Tx) CountRoomMessages(ctx context.Context, roomID string) (int64, error
 
 // EditMessage replaces a message's content and marks it edited.
 func (t *Tx) EditMessage(ctx context.Context, id, content string) error {
-	n, err := t.ex.Exec(ctx, "UPDATE messages SET content = $1, is_edited = TRUE, updated_at = $2 WHERE id = $3",
+	return t.execFound(ctx, "edit message", "UPDATE messages SET content = $1, is_edited = TRUE, updated_at = $2 WHERE id = $3",
 		content, Micros(t.Now()), id)
-	if err == nil && n == 0 {
-		err = ErrNotFound
-	}
-	return wrap("edit message", err)
 }
 
 // DeleteMessages removes the messages among ids (soft=false) or flags them
@@ -185,12 +181,8 @@ func (t *Tx) DeleteMessages(ctx context.Context, ids []string, soft bool) (int64
 // SetLastMessage points a room's last_message at msgID and bumps its
 // updated_at, as saving the room does in the reference.
 func (t *Tx) SetLastMessage(ctx context.Context, roomID, msgID string) error {
-	n, err := t.ex.Exec(ctx, "UPDATE rooms SET last_message_id = $1, updated_at = $2 WHERE id = $3",
+	return t.execFound(ctx, "set last message", "UPDATE rooms SET last_message_id = $1, updated_at = $2 WHERE id = $3",
 		msgID, Micros(t.Now()), roomID)
-	if err == nil && n == 0 {
-		err = ErrNotFound
-	}
-	return wrap("set last message", err)
 }
 
 // AddDeliveries adds userID to delivered_to of every message among ids;
