@@ -40,39 +40,35 @@ func (c *command) String(name, envName, def, usage string) *string {
 }
 
 func (c *command) Bool(name, envName string, def bool, usage string) *bool {
-	v, usage := c.env(envName, usage)
-	if v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q: not a boolean", envName, v))
-		}
-		def = b
-	}
+	def, usage = fromEnv(c, envName, def, usage, strconv.ParseBool, "a boolean")
 	return c.fs.Bool(name, def, usage)
 }
 
 func (c *command) Int64(name, envName string, def int64, usage string) *int64 {
-	v, usage := c.env(envName, usage)
-	if v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q: not an integer", envName, v))
-		}
-		def = n
-	}
+	parse := func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }
+	def, usage = fromEnv(c, envName, def, usage, parse, "an integer")
 	return c.fs.Int64(name, def, usage)
 }
 
 func (c *command) Float64(name, envName string, def float64, usage string) *float64 {
+	parse := func(s string) (float64, error) { return strconv.ParseFloat(s, 64) }
+	def, usage = fromEnv(c, envName, def, usage, parse, "a number")
+	return c.fs.Float64(name, def, usage)
+}
+
+// fromEnv returns the flag's default, taken from envName when it is set, and
+// its usage naming envName. A value parse refuses is recorded for parse to
+// report as "not what".
+func fromEnv[T any](c *command, envName string, def T, usage string, parse func(string) (T, error), what string) (T, string) {
 	v, usage := c.env(envName, usage)
 	if v != "" {
-		n, err := strconv.ParseFloat(v, 64)
+		x, err := parse(v)
 		if err != nil {
-			c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q: not a number", envName, v))
+			c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q: not %s", envName, v, what))
 		}
-		def = n
+		def = x
 	}
-	return c.fs.Float64(name, def, usage)
+	return def, usage
 }
 
 // Duration accepts a Go duration ("90s", "1m30s") or a plain number of

@@ -73,28 +73,34 @@ type cli struct {
 // run executes one command line and returns the process exit code.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	c := cli{getenv: getenv, stdout: stdout, stderr: stderr}
+	return c.dispatch(ctx, "chatwasm", "command", mainUsage, args, map[string]func(context.Context, []string) int{
+		"serve":       c.serve,
+		"migrate":     c.migrate,
+		"user":        c.user,
+		"token":       c.token,
+		"admin-token": c.adminToken,
+		"module":      c.module,
+	})
+}
+
+// dispatch runs the (sub)command that args[0] names, prints usage for help,
+// and refuses a missing or unknown one. name is the command line so far
+// ("chatwasm user"), kind what args[0] is ("command", "subcommand").
+func (c cli) dispatch(ctx context.Context, name, kind, usage string, args []string,
+	commands map[string]func(context.Context, []string) int) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, mainUsage)
+		fmt.Fprint(c.stderr, usage)
 		return exitUsage
 	}
+	if run, ok := commands[args[0]]; ok {
+		return run(ctx, args[1:])
+	}
 	switch args[0] {
-	case "serve":
-		return c.serve(ctx, args[1:])
-	case "migrate":
-		return c.migrate(ctx, args[1:])
-	case "user":
-		return c.user(ctx, args[1:])
-	case "token":
-		return c.token(ctx, args[1:])
-	case "admin-token":
-		return c.adminToken(ctx, args[1:])
-	case "module":
-		return c.module(ctx, args[1:])
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, mainUsage)
+		fmt.Fprint(c.stdout, usage)
 		return exitOK
 	default:
-		fmt.Fprintf(stderr, "chatwasm: unknown command %q\n\n%s", args[0], mainUsage)
+		fmt.Fprintf(c.stderr, "%s: unknown %s %q\n\n%s", name, kind, args[0], usage)
 		return exitUsage
 	}
 }
@@ -276,20 +282,9 @@ Manages users. Run "chatwasm user add --help" for the flags.
 `
 
 func (c cli) user(ctx context.Context, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprint(c.stderr, userUsage)
-		return exitUsage
-	}
-	switch args[0] {
-	case "add":
-		return c.userAdd(ctx, args[1:])
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(c.stdout, userUsage)
-		return exitOK
-	default:
-		fmt.Fprintf(c.stderr, "chatwasm user: unknown subcommand %q\n\n%s", args[0], userUsage)
-		return exitUsage
-	}
+	return c.dispatch(ctx, "chatwasm user", "subcommand", userUsage, args, map[string]func(context.Context, []string) int{
+		"add": c.userAdd,
+	})
 }
 
 func (c cli) userAdd(ctx context.Context, args []string) int {

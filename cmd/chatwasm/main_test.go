@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -43,6 +44,20 @@ func runCLI(t *testing.T, env map[string]string, args ...string) result {
 }
 
 func tempDB(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "chatwasm.db") }
+
+// userToken adds the user username to db with the CLI and returns a token
+// for it.
+func userToken(t *testing.T, db, username string) string {
+	t.Helper()
+	if r := runCLI(t, nil, "user", "add", username, "--db", db); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	r := runCLI(t, nil, "token", username, "--db", db)
+	if r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	return strings.TrimSpace(r.stdout)
+}
 
 func TestHelp(t *testing.T) {
 	for _, args := range [][]string{{"--help"}, {"help"}, {"-h"}} {
@@ -198,9 +213,28 @@ func TestMigrate(t *testing.T) {
 	}
 }
 
+// logBuffer collects a process's stderr.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) add(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.WriteString(s + "\n")
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 // serveProcess starts `chatwasm serve` in a subprocess and returns it with
-// the address parsed from its "msg=listening addr=..." line.
-func serveProcess(t *testing.T, env []string, args ...string) (*exec.Cmd, string) {
+// the address parsed from its "msg=listening addr=..." line and its log,
+// kept whole (and shown if the test fails).
+func serveProcess(t *testing.T, env []string, args ...string) (*exec.Cmd, string, *logBuffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	for _, kv := range os.Environ() {
@@ -208,8 +242,7 @@ func serveProcess(t *testing.T, env []string, args ...string) (*exec.Cmd, string
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, "CHATWASM_TEST_RUN_MAIN=1")
-	cmd.Env = append(cmd.Env, env...)
+	cmd.Env = append(append(cmd.Env, "CHATWASM_TEST_RUN_MAIN=1"), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -217,45 +250,38 @@ func serveProcess(t *testing.T, env []string, args ...string) (*exec.Cmd, string
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	logs := &logBuffer{}
+	exited := make(chan struct{})
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
 		}
-	})
-	logs := &bytes.Buffer{}
-	addrc := make(chan string, 1)
-	lines := make(chan string)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			lines <- sc.Text()
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs)
 		}
-		close(lines)
-	}()
+	})
+	addr := make(chan string, 1)
 	re := regexp.MustCompile(`^time=\S+ level=INFO msg=listening addr=(127\.0\.0\.1:\d+)$`)
 	go func() {
-		defer close(addrc)
-		for l := range lines {
-			logs.WriteString(l + "\n")
-			if m := re.FindStringSubmatch(l); m != nil {
-				addrc <- m[1]
-				break
+		defer close(exited)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			logs.add(sc.Text())
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
 			}
-		}
-		for range lines { // keep draining so the child never blocks on stderr
 		}
 	}()
 	select {
-	case addr, ok := <-addrc:
-		if !ok { // the reader is done with logs
-			t.Fatalf("server exited without a listening line:\n%s", logs)
-		}
-		return cmd, addr
-	case <-time.After(20 * time.Second):
-		t.Fatal("no listening line after 20s")
+	case a := <-addr:
+		return cmd, a, logs
+	case <-exited:
+		t.Fatalf("server exited before listening:\n%s", logs)
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no listening line after 30s:\n%s", logs)
 	}
-	return nil, ""
+	return nil, "", nil
 }
 
 func TestServeGracefulShutdown(t *testing.T) {
@@ -264,16 +290,9 @@ func TestServeGracefulShutdown(t *testing.T) {
 			db := tempDB(t)
 			// The CLI stores the secret in the database; the server must
 			// verify tokens with the same one.
-			if r := runCLI(t, nil, "user", "add", "alice", "--db", db); r.code != 0 {
-				t.Fatal(r.stderr)
-			}
-			r := runCLI(t, nil, "token", "alice", "--db", db)
-			if r.code != 0 {
-				t.Fatal(r.stderr)
-			}
-			token := strings.TrimSpace(r.stdout)
+			token := userToken(t, db, "alice")
 
-			cmd, addr := serveProcess(t,
+			cmd, addr, _ := serveProcess(t,
 				[]string{"CHATWASM_DB=" + db, "CHATWASM_WS_PATH=/ignored/", "CHATWASM_MAX_FRAME_BYTES=200", "CHATWASM_ADMIN_TOKEN=adm"},
 				"--ws-path", "/chat/")
 

@@ -25,22 +25,10 @@ for a command's flags.
 `
 
 func (c cli) module(ctx context.Context, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprint(c.stderr, moduleUsage)
-		return exitUsage
-	}
-	switch args[0] {
-	case "inspect":
-		return c.moduleInspect(ctx, args[1:])
-	case "call":
-		return c.moduleCall(ctx, args[1:])
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(c.stdout, moduleUsage)
-		return exitOK
-	default:
-		fmt.Fprintf(c.stderr, "chatwasm module: unknown subcommand %q\n\n%s", args[0], moduleUsage)
-		return exitUsage
-	}
+	return c.dispatch(ctx, "chatwasm module", "subcommand", moduleUsage, args, map[string]func(context.Context, []string) int{
+		"inspect": c.moduleInspect,
+		"call":    c.moduleCall,
+	})
 }
 
 func (c cli) moduleInspect(ctx context.Context, args []string) int {

@@ -6,12 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/modtool"
@@ -20,74 +17,8 @@ import (
 // The module commands run on real modules built from source: two of the
 // example modules and the hostile-module suite's guest.
 
-// guestCache keeps built guests (named by a hash of their sources) and the
-// compile cache of the module commands across test runs.
-var guestCache = filepath.Join(os.TempDir(), "chatwasm-cli-guests")
-
 // moduleEnv is the environment of the module commands under test.
-var moduleEnv = map[string]string{"CHATWASM_MODULE_CACHE": filepath.Join(guestCache, "compile-cache")}
-
-var (
-	guestMu    sync.Mutex
-	guestBuilt = map[string]string{}
-)
-
-// guest builds the Go module package in dir (relative to the repository
-// root) for wasip1, unless a build of the same sources is cached, and
-// returns the .wasm path. The key covers the package's files, the Go SDK
-// and the module's go.mod and go.sum.
-func guest(t *testing.T, dir string) string {
-	t.Helper()
-	guestMu.Lock()
-	defer guestMu.Unlock()
-	if p, ok := guestBuilt[dir]; ok {
-		return p
-	}
-	root := filepath.Join("..", "..")
-	src := filepath.Join(root, dir)
-	var inputs []string
-	for _, pattern := range []string{filepath.Join(src, "*.go"), filepath.Join(root, "guest-sdk", "go", "*.go")} {
-		files, err := filepath.Glob(pattern)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range files {
-			if !strings.HasSuffix(f, "_test.go") {
-				inputs = append(inputs, f)
-			}
-		}
-	}
-	inputs = append(inputs, filepath.Join(root, "go.mod"), filepath.Join(root, "go.sum"))
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00", runtime.Version(), dir)
-	for _, f := range inputs {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(h, "%s\x00%d\x00", f, len(b))
-		h.Write(b)
-	}
-	out := filepath.Join(guestCache, filepath.Base(dir)+"-"+hex.EncodeToString(h.Sum(nil))[:16]+".wasm")
-	if _, err := os.Stat(out); err != nil {
-		if err := os.MkdirAll(guestCache, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		tmp := fmt.Sprintf("%s.%d.tmp", out, os.Getpid())
-		// "go" is the toolchain running the test: go test puts it first on PATH.
-		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", tmp, ".")
-		cmd.Dir = src
-		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("build %s: %v\n%s", dir, err, b)
-		}
-		if err := os.Rename(tmp, out); err != nil {
-			t.Fatal(err)
-		}
-	}
-	guestBuilt[dir] = out
-	return out
-}
+var moduleEnv = map[string]string{"CHATWASM_MODULE_CACHE": compileCache}
 
 func moderationWasm(t *testing.T) string { return guest(t, "modules/examples/moderation") }
 func joinApprovalWasm(t *testing.T) string {

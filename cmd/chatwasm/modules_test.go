@@ -1,80 +1,35 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
-	"runtime"
-	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/chatwasm/chatwasm/internal/gobuild"
 	"github.com/gorilla/websocket"
 )
 
-// buildGuest builds the Go wasm module in dir (relative to the repository
-// root) with tags, once per source version, into the shared test directory.
-func buildGuest(t *testing.T, dir, tags string) string {
+// compileCache is the module compile cache the tests' servers and module
+// commands share.
+var compileCache = filepath.Join(os.TempDir(), "chatwasm-cli-test", "compile-cache")
+
+// guest builds the Go module package in dir (relative to the repository
+// root) for wasip1 with tags, cached by internal/gobuild, and returns the
+// .wasm path.
+func guest(t *testing.T, dir string, tags ...string) string {
 	t.Helper()
-	src, err := filepath.Abs(filepath.Join("..", "..", dir))
+	out, err := gobuild.Wasm(filepath.Join("..", "..", dir), tags...)
 	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := filepath.Glob(filepath.Join(src, "*.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	files = append(files, filepath.Join("..", "..", "go.sum"))
-	sort.Strings(files)
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00", runtime.Version(), tags)
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(h, "%s\x00%d\x00", filepath.Base(f), len(b))
-		h.Write(b)
-	}
-	out := filepath.Join(cacheRoot(t), filepath.Base(dir)+"-"+hex.EncodeToString(h.Sum(nil))[:16]+".wasm")
-	if _, err := os.Stat(out); err == nil {
-		return out
-	}
-	tmp := fmt.Sprintf("%s.%d.tmp", out, os.Getpid())
-	// "go" is the toolchain running the test: go test puts it first on PATH.
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-tags="+tags, "-o", tmp, ".")
-	cmd.Dir = src
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build %s: %v\n%s", dir, err, b)
-	}
-	if err := os.Rename(tmp, out); err != nil {
 		t.Fatal(err)
 	}
 	return out
 }
 
-func cacheRoot(t *testing.T) string {
-	dir := filepath.Join(os.TempDir(), "chatwasm-cli-test")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-func conformanceModule(t *testing.T) string {
-	return buildGuest(t, "host/chat/testdata/conformance", "")
-}
+func conformanceModule(t *testing.T) string { return guest(t, "host/chat/testdata/conformance") }
 
 // writeModules writes a module file into dir and returns its path.
 func writeModules(t *testing.T, dir, yaml string) string {
@@ -90,7 +45,7 @@ func writeModules(t *testing.T, dir, yaml string) string {
 // exits with status 1 before listening and says what is wrong.
 func TestServeModuleErrors(t *testing.T) {
 	conf := conformanceModule(t)
-	abi2 := buildGuest(t, "host/hooks/testdata/guest", "abi2")
+	abi2 := guest(t, "host/hooks/testdata/guest", "abi2")
 	dir := t.TempDir()
 	for _, c := range []struct {
 		name, yaml, want string
@@ -116,7 +71,7 @@ func TestServeModuleErrors(t *testing.T) {
 				path = writeModules(t, dir, c.yaml)
 			}
 			r := runCLI(t, map[string]string{"CHATWASM_MODULES": path}, "serve", "--addr", "127.0.0.1:0",
-				"--db", tempDB(t), "--module-cache", filepath.Join(cacheRoot(t), "compile-cache"))
+				"--db", tempDB(t), "--module-cache", compileCache)
 			if r.code != 1 || !strings.Contains(r.stderr, c.want) || !strings.Contains(r.stderr, "chatwasm serve: server: modules: ") ||
 				strings.Contains(r.stderr, "msg=listening") {
 				t.Errorf("code %d, stderr:\n%s\nwant 1 and %q before listening", r.code, r.stderr, c.want)
@@ -125,98 +80,21 @@ func TestServeModuleErrors(t *testing.T) {
 	}
 }
 
-// logBuffer collects a process's stderr.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) add(s string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.b.WriteString(s + "\n")
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// serveLogged starts `chatwasm serve` in a subprocess like serveProcess,
-// keeping all of its log.
-func serveLogged(t *testing.T, env []string, args ...string) (*exec.Cmd, string, *logBuffer) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CHATWASM_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(append(cmd.Env, "CHATWASM_TEST_RUN_MAIN=1"), env...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	logs := &logBuffer{}
-	exited := make(chan struct{})
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs)
-		}
-	})
-	addr := make(chan string, 1)
-	re := regexp.MustCompile(`msg=listening addr=(127\.0\.0\.1:\d+)$`)
-	go func() {
-		defer close(exited)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			logs.add(sc.Text())
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-			}
-		}
-	}()
-	select {
-	case a := <-addr:
-		return cmd, a, logs
-	case <-exited:
-		t.Fatalf("server exited before listening:\n%s", logs)
-	case <-time.After(30 * time.Second):
-		t.Fatalf("no listening line after 30s:\n%s", logs)
-	}
-	return nil, "", nil
-}
-
 // TestServeReloadOnSIGHUP swaps a module's config with SIGHUP while a
 // connection stays open: the next request runs the new version; a broken
 // file keeps it; SIGTERM still stops the server cleanly.
 func TestServeReloadOnSIGHUP(t *testing.T) {
 	conf := conformanceModule(t)
 	db := tempDB(t)
-	if r := runCLI(t, nil, "user", "add", "alice", "--db", db); r.code != 0 {
-		t.Fatal(r.stderr)
-	}
-	r := runCLI(t, nil, "token", "alice", "--db", db)
-	if r.code != 0 {
-		t.Fatal(r.stderr)
-	}
-	token := strings.TrimSpace(r.stdout)
+	token := userToken(t, db, "alice")
 	version := func(v string) string {
 		return "modules:\n  - name: conformance\n    path: " + conf +
 			"\n    hooks: [serialize_room]\n    config: {serialize: \"" + v + "\"}\n"
 	}
 	dir := t.TempDir()
 	path := writeModules(t, dir, version("1"))
-	cmd, addr, logs := serveLogged(t, []string{"CHATWASM_DB=" + db},
-		"--modules", path, "--module-watch", "0", "--module-cache", filepath.Join(cacheRoot(t), "compile-cache"))
+	cmd, addr, logs := serveProcess(t, []string{"CHATWASM_DB=" + db},
+		"--modules", path, "--module-watch", "0", "--module-cache", compileCache)
 
 	ws, resp, err := websocket.DefaultDialer.Dial("ws://"+addr+"/messaging/?token="+token, nil)
 	if err != nil {

@@ -49,6 +49,16 @@ func newFixture(t *testing.T, st *store.Store) *fixture {
 	return f
 }
 
+// user creates the user username.
+func (f *fixture) user(t *testing.T, username string) store.User {
+	t.Helper()
+	u, err := users.Create(context.Background(), f.st, users.Input{Username: username})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
 // do sends a request with the admin token (or authz as the Authorization
 // header, "-" for none) and returns
 // the status and the decoded JSON body (nil when empty).
@@ -187,10 +197,7 @@ func TestAdminCreateUserBadRequests(t *testing.T) {
 func TestAdminTokens(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := newFixture(t, st)
-		u, err := users.Create(context.Background(), st, users.Input{Username: "alice"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		u := f.user(t, "alice")
 		status, body := f.do(t, "POST", "/admin/tokens", `{"user_id":`+itoa(u.ID)+`}`, "")
 		if status != http.StatusOK || len(body) != 1 {
 			t.Fatalf("got %d %v", status, body)
@@ -235,17 +242,14 @@ func TestAdminTokens(t *testing.T) {
 func TestAdminDeleteUser(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := newFixture(t, st)
-		u, err := users.Create(context.Background(), st, users.Input{Username: "alice"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		u := f.user(t, "alice")
 		if status, body := f.do(t, "DELETE", "/admin/users/"+itoa(u.ID), "", ""); status != http.StatusNoContent || body != nil {
 			t.Fatalf("got %d %v, want 204 with no body", status, body)
 		}
 		if len(f.deleted) != 1 || f.deleted[0] != u.ID {
 			t.Fatalf("UserDeleted calls %v, want [%d]", f.deleted, u.ID)
 		}
-		err = st.Read(context.Background(), func(tx *store.Tx) error {
+		err := st.Read(context.Background(), func(tx *store.Tx) error {
 			_, err := tx.GetUser(context.Background(), u.ID)
 			return err
 		})

@@ -12,15 +12,23 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-func TestIssueVerify(t *testing.T) {
+// issue makes an issuer with a test key and a token of it for userID,
+// valid for an hour.
+func issue(t *testing.T, userID int64) (*Issuer, string) {
+	t.Helper()
 	iss, err := NewIssuer([]byte("0123456789abcdef0123456789abcdef"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := iss.Issue(42, time.Hour)
+	tok, err := iss.Issue(userID, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return iss, tok
+}
+
+func TestIssueVerify(t *testing.T) {
+	iss, tok := issue(t, 42)
 	id, err := iss.Verify(tok)
 	if err != nil || id != 42 {
 		t.Fatalf("Verify = %d, %v; want 42, nil", id, err)

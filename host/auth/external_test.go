@@ -180,14 +180,7 @@ func TestNewExternalRejectsConfig(t *testing.T) {
 }
 
 func TestTokenIssuer(t *testing.T) {
-	iss, err := NewIssuer([]byte("0123456789abcdef0123456789abcdef"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := iss.Issue(1, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, tok := issue(t, 1)
 	if got := TokenIssuer(tok); got != "chatwasm" {
 		t.Errorf("TokenIssuer(own token) = %q", got)
 	}

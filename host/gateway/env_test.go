@@ -94,13 +94,21 @@ func (e *env) dial(query string, h http.Header) (*websocket.Conn, error) {
 	return ws, err
 }
 
-// connect opens a connection for u and consumes its chat.notifications frame.
-func (e *env) connect(u store.User) *websocket.Conn {
+// open opens a connection for u with a fresh token; closing it is the
+// caller's business.
+func (e *env) open(u store.User) *websocket.Conn {
 	e.tb.Helper()
 	ws, err := e.dial("?token="+e.token(u.ID), nil)
 	if err != nil {
 		e.tb.Fatal(err)
 	}
+	return ws
+}
+
+// connect opens a connection for u and consumes its chat.notifications frame.
+func (e *env) connect(u store.User) *websocket.Conn {
+	e.tb.Helper()
+	ws := e.open(u)
 	e.tb.Cleanup(func() { ws.Close() })
 	f := readFrame(e.tb, ws)
 	if f["eventType"] != "chat.notifications" {

@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -75,33 +77,26 @@ func DefaultConfig() Config {
 
 func (c Config) withDefaults() Config {
 	d := DefaultConfig()
-	if c.MaxFrameBytes <= 0 {
-		c.MaxFrameBytes = d.MaxFrameBytes
-	}
+	setDefault(&c.MaxFrameBytes, d.MaxFrameBytes)
 	if c.NodeID == "" {
 		var b [4]byte
 		_, _ = rand.Read(b[:])
 		c.NodeID = hex.EncodeToString(b[:])
 	}
-	if c.QueueSize <= 0 {
-		c.QueueSize = d.QueueSize
-	}
-	if c.PingInterval <= 0 {
-		c.PingInterval = d.PingInterval
-	}
-	if c.ReadTimeout <= 0 {
-		c.ReadTimeout = d.ReadTimeout
-	}
-	if c.WriteTimeout <= 0 {
-		c.WriteTimeout = d.WriteTimeout
-	}
-	if c.CloseGrace <= 0 {
-		c.CloseGrace = d.CloseGrace
-	}
-	if c.FrameBurst <= 0 {
-		c.FrameBurst = d.FrameBurst
-	}
+	setDefault(&c.QueueSize, d.QueueSize)
+	setDefault(&c.PingInterval, d.PingInterval)
+	setDefault(&c.ReadTimeout, d.ReadTimeout)
+	setDefault(&c.WriteTimeout, d.WriteTimeout)
+	setDefault(&c.CloseGrace, d.CloseGrace)
+	setDefault(&c.FrameBurst, d.FrameBurst)
 	return c
+}
+
+// setDefault replaces a zero or negative setting with its default.
+func setDefault[T int | int64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // Authenticator resolves a connection's access token to its user
@@ -369,10 +364,7 @@ func (g *Gateway) DisconnectUser(userID int64, code int, text string) {
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.mu.Lock()
 	g.closing = true
-	conns := make([]*conn, 0, len(g.conns))
-	for c := range g.conns {
-		conns = append(conns, c)
-	}
+	conns := slices.Collect(maps.Keys(g.conns))
 	g.mu.Unlock()
 	for _, c := range conns {
 		c.close(websocket.CloseGoingAway, "server shutting down")

@@ -14,11 +14,7 @@ import (
 
 func TestConnectSendsNotificationsFirst(t *testing.T) {
 	e := newEnv(t, Config{})
-	u := e.user("alice")
-	ws, err := e.dial("?token="+e.token(u.ID), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ws := e.open(e.user("alice"))
 	defer ws.Close()
 	if got := string(readRaw(t, ws)); got != `{"eventType":"chat.notifications","data":{}}` {
 		t.Fatalf("first frame %s", got)
@@ -195,10 +191,7 @@ func TestShutdownClosesGoingAway(t *testing.T) {
 		t.Fatalf("open connections after shutdown = %v", got)
 	}
 	// A connection arriving during shutdown is turned away the same way.
-	late, err := e.dial("?token="+e.token(u.ID), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	late := e.open(u)
 	defer late.Close()
 	expectClose(t, late, websocket.CloseGoingAway)
 }
@@ -247,10 +240,7 @@ func TestSubscribedBeforeAccepted(t *testing.T) {
 	e := newEnv(t, Config{})
 	bob := e.user("bob")
 	for i := range 20 {
-		ws, err := e.dial("?token="+e.token(bob.ID), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ws := e.open(bob)
 		if n := len(e.hub.userConns(bob.ID)); n != 1 {
 			t.Fatalf("connect %d: %d connections of bob in the hub when the handshake completed, want 1", i, n)
 		}

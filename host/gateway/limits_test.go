@@ -53,10 +53,7 @@ func TestMaxConnsPerUser(t *testing.T) {
 	alice, bob := e.user("alice"), e.user("bob")
 	first := e.connect(alice)
 	e.connect(alice)
-	over, err := e.dial("?token="+e.token(alice.ID), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	over := e.open(alice)
 	expectClose(t, over, websocket.ClosePolicyViolation)
 	heartbeat(t, e.connect(bob))
 	if got := e.counter("chatwasm_connections_over_user_limit_total", nil); got != 1 {
@@ -64,10 +61,7 @@ func TestMaxConnsPerUser(t *testing.T) {
 	}
 	first.Close()
 	eventually(t, "a place freed by a closed connection", func() bool {
-		ws, err := e.dial("?token="+e.token(alice.ID), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ws := e.open(alice)
 		defer ws.Close()
 		f := readFrameOrClose(ws)
 		return f != nil && f["eventType"] == "chat.notifications"

@@ -46,22 +46,10 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help:    "Time to run one client action, from decoded frame to effects applied.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"event_type"}),
-		slowClosed: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "chatwasm_slow_consumer_disconnects_total",
-			Help: "Connections closed because the client did not drain its outbound queue.",
-		}),
-		authFailures: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "chatwasm_auth_failures_total",
-			Help: "WebSocket connections closed with 4001 (missing, invalid or expired token, or unknown user).",
-		}),
-		throttled: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "chatwasm_frames_throttled_total",
-			Help: "Client frames read late because their connection was over its frame rate.",
-		}),
-		connLimited: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "chatwasm_connections_over_user_limit_total",
-			Help: "WebSocket connections closed with 1008 because their user had the maximum number open on this node.",
-		}),
+		slowClosed:   counter("chatwasm_slow_consumer_disconnects_total", "Connections closed because the client did not drain its outbound queue."),
+		authFailures: counter("chatwasm_auth_failures_total", "WebSocket connections closed with 4001 (missing, invalid or expired token, or unknown user)."),
+		throttled:    counter("chatwasm_frames_throttled_total", "Client frames read late because their connection was over its frame rate."),
+		connLimited:  counter("chatwasm_connections_over_user_limit_total", "WebSocket connections closed with 1008 because their user had the maximum number open on this node."),
 	}
 	for _, c := range []prometheus.Collector{m.conns, m.framesIn, m.errors, m.opLatency, m.slowClosed, m.authFailures,
 		m.throttled, m.connLimited} {
@@ -70,4 +58,10 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}
 	}
 	return m, nil
+}
+
+// counter is a plain counter; most of the gateway's need nothing but a name
+// and a help text.
+func counter(name, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
 }

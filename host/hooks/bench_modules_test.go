@@ -22,6 +22,8 @@ import (
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/sqlite"
 	"github.com/chatwasm/chatwasm/host/users"
+	"github.com/chatwasm/chatwasm/internal/cputime"
+	"github.com/chatwasm/chatwasm/internal/gobuild"
 	"github.com/gorilla/websocket"
 )
 
@@ -33,29 +35,10 @@ import (
 //	go test -run '^$' -bench 'Module|Moderation|MessageSendWS' -benchmem ./host/hooks/
 
 // benchGuest builds the Go module package dir (relative to the repository
-// root) into the hooks tests' cache, keyed by its sources, the Go SDK's and
-// go.mod/go.sum, and returns the .wasm path.
+// root), cached by internal/gobuild, and returns the .wasm path.
 func benchGuest(b *testing.B, dir string) string {
 	b.Helper()
-	root := filepath.Join("..", "..")
-	src, err := filepath.Abs(filepath.Join(root, dir))
-	if err != nil {
-		b.Fatal(err)
-	}
-	var inputs []string
-	for _, pattern := range []string{filepath.Join(src, "*.go"), filepath.Join(root, "guest-sdk", "go", "*.go")} {
-		files, err := filepath.Glob(pattern)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, f := range files {
-			if !strings.HasSuffix(f, "_test.go") {
-				inputs = append(inputs, f)
-			}
-		}
-	}
-	inputs = append(inputs, filepath.Join(root, "go.mod"), filepath.Join(root, "go.sum"))
-	out, err := buildWasm(filepath.Join(os.TempDir(), "chatwasm-hooks-test"), src, "", nil, inputs)
+	out, err := gobuild.Wasm(filepath.Join("..", "..", dir))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -120,7 +103,7 @@ func runHook(b *testing.B, s *hooks.Set, hook string, args []byte, next hooks.Ne
 		b.Fatalf("warm-up %s: %.80q, %v", hook, out, err)
 	}
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := cputime.Used()
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := s.Run(ctx, hook, benchCall, args, next); err != nil {
@@ -128,17 +111,7 @@ func runHook(b *testing.B, s *hooks.Set, hook string, args []byte, next hooks.Ne
 		}
 	}
 	b.StopTimer()
-	reportCPU(b, cpu)
-}
-
-// reportCPU reports the process CPU time (user + system, every thread:
-// the deadline watchers and the garbage collector included) per op since
-// start.
-func reportCPU(b *testing.B, start time.Duration) {
-	if start < 0 {
-		return // not measurable here
-	}
-	b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/1e3, "cpu-µs/op")
+	cputime.ReportPerOp(b, cpu)
 }
 
 func echoNext(_ context.Context, in []byte) ([]byte, error) { return in, nil }
@@ -216,14 +189,14 @@ func BenchmarkModeration(b *testing.B) {
 		ctx := context.Background()
 		words := strings.Split("spam,buy now,free money,click here,viagra,casino,crypto giveaway,winner,limited offer,act now", ",")
 		b.ReportAllocs()
-		cpu := cpuTime()
+		cpu := cputime.Used()
 		for b.Loop() {
 			if _, err := nativeModeration(ctx, moderationArgs, words, next); err != nil {
 				b.Fatal(err)
 			}
 		}
 		b.StopTimer()
-		reportCPU(b, cpu)
+		cputime.ReportPerOp(b, cpu)
 	})
 	b.Run("moderation", func(b *testing.B) { runHook(b, s, "_create_message", moderationArgs, next, isMessage) })
 	b.Run("moderation-c", func(b *testing.B) {
@@ -265,7 +238,7 @@ func BenchmarkMessageSendWS(b *testing.B) {
 			conns, roomID := wsRoom(b, c.modules, 10)
 			send := []byte(`{"event_type":"message.send","data":{"room_id":"` + roomID + `","content":"hello"}}`)
 			b.ReportAllocs()
-			cpu := cpuTime()
+			cpu := cputime.Used()
 			b.ResetTimer()
 			for b.Loop() {
 				if err := conns[0].WriteMessage(websocket.TextMessage, send); err != nil {
@@ -276,7 +249,7 @@ func BenchmarkMessageSendWS(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			reportCPU(b, cpu)
+			cputime.ReportPerOp(b, cpu)
 		})
 	}
 }

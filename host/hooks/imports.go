@@ -139,6 +139,18 @@ func (f *frame) withTx(ctx context.Context, write bool, fn func(tx *store.Tx) er
 	return st.Read(ctx, fn)
 }
 
+// txValue returns what fn reads (or writes) in the call's transaction, as
+// withTx runs it.
+func txValue[T any](ctx context.Context, f *frame, write bool, fn func(tx *store.Tx) (T, error)) (T, error) {
+	var out T
+	err := f.withTx(ctx, write, func(tx *store.Tx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	return out, err
+}
+
 // importNext runs the rest of the chain once per invocation and hands the
 // module its result or its error.
 func importNext(ctx context.Context, f *frame, req []byte) (any, error) {

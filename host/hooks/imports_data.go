@@ -189,15 +189,13 @@ func importMessageGet(ctx context.Context, f *frame, req []byte) (any, error) {
 	if err := decode(abi.ImportMessageGet, req, &r); err != nil {
 		return nil, err
 	}
-	var out abi.Message
-	err := f.withTx(ctx, false, func(tx *store.Tx) error {
+	out, err := txValue(ctx, f, false, func(tx *store.Tx) (abi.Message, error) {
 		m, err := tx.GetMessage(ctx, f.call.Tenant, r.MessageID)
-		out = abi.Message{
+		return abi.Message{
 			ID: m.ID, RoomID: m.RoomID, SenderID: m.SenderID, Content: m.Content, IsDeleted: m.IsDeleted,
 			IsEdited: m.IsEdited, IsForwarded: m.IsForwarded, ParentMessageID: m.ParentMessageID,
 			ForwardedFromID: m.ForwardedFromID, CreatedAt: apiTime(m.CreatedAt), UpdatedAt: apiTime(m.UpdatedAt),
-		}
-		return err
+		}, err
 	})
 	return out, err
 }
@@ -207,18 +205,16 @@ func importUserGet(ctx context.Context, f *frame, req []byte) (any, error) {
 	if err := decode(abi.ImportUserGet, req, &r); err != nil {
 		return nil, err
 	}
-	var out abi.User
-	err := f.withTx(ctx, false, func(tx *store.Tx) error {
+	out, err := txValue(ctx, f, false, func(tx *store.Tx) (abi.User, error) {
 		us, err := tx.UsersByID(ctx, f.call.Tenant, []int64{r.UserID})
 		if err != nil {
-			return err
+			return abi.User{}, err
 		}
 		u, ok := us[r.UserID]
 		if !ok {
-			return store.ErrNotFound
+			return abi.User{}, store.ErrNotFound
 		}
-		out = abi.User{ID: u.ID, Username: u.Username, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
-		return nil
+		return abi.User{ID: u.ID, Username: u.Username, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}, nil
 	})
 	return out, err
 }

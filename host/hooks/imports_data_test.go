@@ -79,25 +79,11 @@ modules:
 		// imp calls an import from the replace layer, in a transaction.
 		imp := func(hook, name, req string) (result, errText string) {
 			t.Helper()
-			var out []byte
-			err := st.Write(ctx, func(tx *store.Tx) error {
-				call := w.call1
-				call.Tx = tx
-				var err error
-				out, err = s.Run(ctx, hook, call, []byte(`{"import":"`+name+`","request":`+req+`}`), nil)
-				return err
-			})
+			out, err := w.runTx(ctx, s, hook, []byte(`{"import":"`+name+`","request":`+req+`}`), nil, nil)
 			if err != nil {
 				t.Fatalf("%s %s: %v", name, req, err)
 			}
-			var res struct {
-				Result json.RawMessage `json:"result"`
-				Error  string          `json:"error"`
-			}
-			if err := json.Unmarshal(out, &res); err != nil {
-				t.Fatal(err)
-			}
-			return string(res.Result), res.Error
+			return importResult(t, out)
 		}
 		notFound := `{"code":4004,"detail":"Resource not found."}`
 		q := func(s string) string { return `"` + s + `"` }

@@ -63,15 +63,12 @@ func importKVDelete(ctx context.Context, f *frame, req []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out struct {
-		Deleted bool `json:"deleted"`
-	}
-	err = f.withTx(ctx, true, func(tx *store.Tx) error {
-		var err error
-		out.Deleted, err = tx.ModuleKVDelete(ctx, f.m.spec.Name, f.call.Tenant, r.Key)
-		return err
+	deleted, err := txValue(ctx, f, true, func(tx *store.Tx) (bool, error) {
+		return tx.ModuleKVDelete(ctx, f.m.spec.Name, f.call.Tenant, r.Key)
 	})
-	return out, err
+	return struct {
+		Deleted bool `json:"deleted"`
+	}{deleted}, err
 }
 
 func importKVList(ctx context.Context, f *frame, req []byte) (any, error) {

@@ -2,7 +2,6 @@ package hooks_test
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -57,31 +56,15 @@ modules:
 			t.Helper()
 			n++
 			key := "before/" + itoa(int64(n))
-			var out []byte
-			err := st.Write(ctx, func(tx *store.Tx) error {
-				if err := tx.ModuleKVSet(ctx, "members", "t1", key, "1", 1<<20); err != nil {
-					return err
-				}
-				call := w.call1
-				call.Tx = tx
-				var err error
-				out, err = s.Run(ctx, "_create_message", call, []byte(`{"import":"`+name+`","request":`+req+`}`), nil)
-				return err
-			})
+			out, err := w.runTx(ctx, s, "_create_message", []byte(`{"import":"`+name+`","request":`+req+`}`), nil,
+				func(tx *store.Tx) error { return tx.ModuleKVSet(ctx, "members", "t1", key, "1", 1<<20) })
 			if err != nil {
 				t.Fatalf("%s %s: %v", name, req, err)
 			}
 			if _, ok := w.kv(t, "members", "t1", key); !ok {
 				t.Errorf("%s %s: the operation's own write did not commit", name, req)
 			}
-			var res struct {
-				Result json.RawMessage `json:"result"`
-				Error  string          `json:"error"`
-			}
-			if err := json.Unmarshal(out, &res); err != nil {
-				t.Fatal(err)
-			}
-			return string(res.Result), res.Error
+			return importResult(t, out)
 		}
 		members := func(roomID string) (ids, admins []int64) {
 			t.Helper()

@@ -27,12 +27,7 @@ func (f *frame) render(ctx context.Context, fn func(r Renderer, tx *store.Tx) (j
 	if r == nil {
 		return nil, &abi.Error{Code: abi.CodeInternal, Detail: "rendering is not available on this host"}
 	}
-	var out json.RawMessage
-	err := f.withTx(ctx, false, func(tx *store.Tx) error {
-		var err error
-		out, err = fn(r, tx)
-		return err
-	})
+	out, err := txValue(ctx, f, false, func(tx *store.Tx) (json.RawMessage, error) { return fn(r, tx) })
 	return out, err
 }
 

@@ -82,6 +82,40 @@ func (w *world) kv(t *testing.T, module, tenant, key string) (string, bool) {
 	return v, true
 }
 
+// runTx runs hook of s as w's first user inside a write transaction, after
+// first (if not nil) has run in it, and returns the output. The transaction
+// commits unless the call fails.
+func (w *world) runTx(ctx context.Context, s *hooks.Set, hook string, in []byte, next hooks.Next, first func(*store.Tx) error) ([]byte, error) {
+	var out []byte
+	err := w.st.Write(ctx, func(tx *store.Tx) error {
+		if first != nil {
+			if err := first(tx); err != nil {
+				return err
+			}
+		}
+		call := w.call1
+		call.Tx = tx
+		var err error
+		out, err = s.Run(ctx, hook, call, in, next)
+		return err
+	})
+	return out, err
+}
+
+// importResult decodes the output of the guest's import mode: the import's
+// result and the error text it answered.
+func importResult(t *testing.T, out []byte) (result, errText string) {
+	t.Helper()
+	var res struct {
+		Result json.RawMessage `json:"result"`
+		Error  string          `json:"error"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatal(err)
+	}
+	return string(res.Result), res.Error
+}
+
 func TestKVInTransaction(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		w := newWorld(t, st)
@@ -96,12 +130,8 @@ modules:
 		s := acquire(t, m)
 		ctx := context.Background()
 		write := func(key string, c *core) error {
-			return st.Write(ctx, func(tx *store.Tx) error {
-				call := w.call1
-				call.Tx = tx
-				_, err := s.Run(ctx, "_create_message", call, []byte(`{"trail":[],"key":"`+key+`","value":{"n":1}}`), c.next)
-				return err
-			})
+			_, err := w.runTx(ctx, s, "_create_message", []byte(`{"trail":[],"key":"`+key+`","value":{"n":1}}`), c.next, nil)
+			return err
 		}
 		boom := &abi.Error{Code: 4005, Detail: abi.DetailIntegrity}
 		err := write("rolled", &core{err: boom})
@@ -202,12 +232,7 @@ modules:
     config: {mode: kv}
 `, hooks.Options{Store: st, Logger: slog.New(logs)})
 		c := &core{}
-		err := st.Write(context.Background(), func(tx *store.Tx) error {
-			call := w.call1
-			call.Tx = tx
-			_, err := acquire(t, m).Run(context.Background(), "_create_message", call, []byte(`{"key":"k","value":1}`), c.next)
-			return err
-		})
+		_, err := w.runTx(context.Background(), acquire(t, m), "_create_message", []byte(`{"key":"k","value":1}`), c.next, nil)
 		ae := wireError(t, err)
 		if d, _ := ae.Detail.([]string); ae.Code != 4003 || len(d) != 1 ||
 			!strings.Contains(d[0], `kv_set: wasm: capability not granted: kv_set needs "kv"`) {
@@ -267,14 +292,7 @@ modules:
 		}
 
 		add := func(hook, roomID string, userID int64) string {
-			var out []byte
-			err := st.Write(ctx, func(tx *store.Tx) error {
-				call := w.call1
-				call.Tx = tx
-				var err error
-				out, err = s.Run(ctx, hook, call, []byte(`{"room_id":"`+roomID+`","user_id":`+itoa(userID)+`}`), nil)
-				return err
-			})
+			out, err := w.runTx(ctx, s, hook, []byte(`{"room_id":"`+roomID+`","user_id":`+itoa(userID)+`}`), nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/hooks"
+	"github.com/chatwasm/chatwasm/internal/gobuild"
 	"github.com/chatwasm/chatwasm/internal/modkit"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -45,29 +46,17 @@ func setup(m *testing.M) (int, error) {
 	}
 	cacheDir = filepath.Join(dir, "compile-cache")
 	var err error
-	if guestV1, err = buildGuest(dir, ""); err != nil {
+	guest := filepath.Join("testdata", "guest")
+	if guestV1, err = gobuild.Wasm(guest); err != nil {
 		return 0, err
 	}
-	if guestV2, err = buildGuest(dir, "abi2"); err != nil {
+	if guestV2, err = gobuild.Wasm(guest, "abi2"); err != nil {
 		return 0, err
 	}
 	if guestReadme, err = buildReadmeGuest(dir); err != nil {
 		return 0, err
 	}
 	return m.Run(), nil
-}
-
-// buildGuest builds testdata/guest with the given build tags into dir.
-func buildGuest(dir, tags string) (string, error) {
-	src, err := filepath.Abs(filepath.Join("testdata", "guest"))
-	if err != nil {
-		return "", err
-	}
-	files, err := filepath.Glob(filepath.Join(src, "*.go"))
-	if err != nil {
-		return "", err
-	}
-	return buildWasm(dir, src, tags, nil, append(files, filepath.Join("..", "..", "go.sum")))
 }
 
 // buildReadmeGuest builds the Go module of abi/README.md, so that the
@@ -100,16 +89,17 @@ func buildReadmeGuest(dir string) (string, error) {
 			return "", err
 		}
 	}
-	return buildWasm(dir, src, "", []string{"GOPROXY=off", "GOFLAGS=-mod=mod"},
+	return buildWasm(dir, src, []string{"GOPROXY=off", "GOFLAGS=-mod=mod"},
 		[]string{filepath.Join(src, "main.go"), filepath.Join(src, "go.sum")})
 }
 
 // buildWasm builds the Go package in src for wasip1 into dir, unless a build
-// of the same inputs is already there.
-func buildWasm(dir, src, tags string, env, inputs []string) (string, error) {
+// of the same inputs is already there. Unlike internal/gobuild it builds with
+// env, which the README module (a Go module of its own, built offline) needs.
+func buildWasm(dir, src string, env, inputs []string) (string, error) {
 	sort.Strings(inputs)
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", runtime.Version(), src, tags)
+	fmt.Fprintf(h, "%s\x00%s\x00", runtime.Version(), src)
 	for _, f := range inputs {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -124,7 +114,7 @@ func buildWasm(dir, src, tags string, env, inputs []string) (string, error) {
 	}
 	tmp := fmt.Sprintf("%s.%d.tmp", out, os.Getpid())
 	// "go" is the toolchain running the test: go test puts it first on PATH.
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-tags="+tags, "-o", tmp, ".")
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", tmp, ".")
 	cmd.Dir = src
 	cmd.Env = append(append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm"), env...)
 	if b, err := cmd.CombinedOutput(); err != nil {

@@ -3,12 +3,8 @@ package hooks_test
 import (
 	"context"
 	"errors"
-	"slices"
 	"testing"
 	"time"
-
-	"github.com/chatwasm/chatwasm/host/hooks"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // TestCloseWaitsForHolders: the server closes the modules after the
@@ -19,18 +15,7 @@ import (
 func TestCloseWaitsForHolders(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	path := writeFile(t, dir, tagged("a"))
-	m, err := hooks.NewManager(ctx, path, hooks.Options{CacheDir: cacheDir, Registerer: prometheus.NewRegistry()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantTag := func(s *hooks.Set, tag string) {
-		t.Helper()
-		got, err := run(t, s, "create_message", alice, &core{})
-		if want := []string{tag + ":in", "core", tag + ":out"}; err != nil || !slices.Equal(got, want) {
-			t.Fatalf("got %v, %v; want %v", got, err, want)
-		}
-	}
+	m := taggedManager(t, dir)
 	old, releaseOld := m.Acquire()
 	writeFile(t, dir, tagged("b"))
 	if err := m.Reload(ctx); err != nil {
@@ -39,14 +24,14 @@ func TestCloseWaitsForHolders(t *testing.T) {
 	cur, releaseCur := m.Acquire()
 
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
-	err = m.Close(short)
+	err := m.Close(short)
 	cancel()
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Close with two sets held: %v, want the deadline", err)
 	}
 	// The requests still running finish on their modules.
-	wantTag(old, "a")
-	wantTag(cur, "b")
+	wantTag(t, old, "a")
+	wantTag(t, cur, "b")
 	if s, release := m.Acquire(); s != nil {
 		release()
 		t.Error("a closing manager still hands out its set")
@@ -59,7 +44,7 @@ func TestCloseWaitsForHolders(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Close with the replaced set held: %v, want the deadline", err)
 	}
-	wantTag(old, "a")
+	wantTag(t, old, "a")
 
 	releaseOld()
 	if err := m.Close(ctx); err != nil {

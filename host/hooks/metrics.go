@@ -26,18 +26,9 @@ type Metrics struct {
 // unregistered (still counted, never exported).
 func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m := &Metrics{
-		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "chatwasm", Subsystem: "module", Name: "calls_total",
-			Help: "Calls of a module's hook export.",
-		}, []string{"module", "hook"}),
-		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "chatwasm", Subsystem: "module", Name: "errors_total",
-			Help: "Failed hook calls, by kind: error (the module set an error) or fault (trap, timeout, limit).",
-		}, []string{"module", "hook", "kind"}),
-		timeouts: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "chatwasm", Subsystem: "module", Name: "timeouts_total",
-			Help: "Hook calls stopped at their deadline (also counted as faults).",
-		}, []string{"module", "hook"}),
+		calls:    moduleCounterVec("calls_total", "Calls of a module's hook export.", "module", "hook"),
+		errors:   moduleCounterVec("errors_total", "Failed hook calls, by kind: error (the module set an error) or fault (trap, timeout, limit).", "module", "hook", "kind"),
+		timeouts: moduleCounterVec("timeouts_total", "Hook calls stopped at their deadline (also counted as faults).", "module", "hook"),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: "chatwasm", Subsystem: "module", Name: "call_duration_seconds",
 			Help:    "Duration of a hook call, including the rest of the chain it called through next.",
@@ -71,6 +62,13 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}
 	}
 	return m, nil
+}
+
+// moduleCounterVec is a chatwasm_module_* counter with the given labels.
+func moduleCounterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "chatwasm", Subsystem: "module", Name: name, Help: help,
+	}, labels)
 }
 
 // hookMetrics are one (module, hook)'s children, resolved once per Set so

@@ -23,32 +23,43 @@ modules:
 `, tag)
 }
 
-func TestReload(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
+// taggedManager loads tagged("a") from a module file in dir, with a
+// registry of its own; closing it is the test's business.
+func taggedManager(t *testing.T, dir string) *hooks.Manager {
+	t.Helper()
 	path := writeFile(t, dir, tagged("a"))
-	m, err := hooks.NewManager(ctx, path, hooks.Options{CacheDir: cacheDir, Registerer: prometheus.NewRegistry()})
+	m, err := hooks.NewManager(context.Background(), path, hooks.Options{CacheDir: cacheDir, Registerer: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close(ctx)
-	wantTag := func(s *hooks.Set, tag string) {
-		t.Helper()
-		got, err := run(t, s, "create_message", alice, &core{})
-		if want := []string{tag + ":in", "core", tag + ":out"}; err != nil || !slices.Equal(got, want) {
-			t.Fatalf("got %v, %v; want %v", got, err, want)
-		}
+	return m
+}
+
+// wantTag fails the test unless s runs create_message through the tagged
+// module with tag around the core.
+func wantTag(t *testing.T, s *hooks.Set, tag string) {
+	t.Helper()
+	got, err := run(t, s, "create_message", alice, &core{})
+	if want := []string{tag + ":in", "core", tag + ":out"}; err != nil || !slices.Equal(got, want) {
+		t.Fatalf("got %v, %v; want %v", got, err, want)
 	}
+}
+
+func TestReload(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	m := taggedManager(t, dir)
+	defer m.Close(ctx)
 
 	old, releaseOld := m.Acquire()
-	wantTag(old, "a")
+	wantTag(t, old, "a")
 	writeFile(t, dir, tagged("b"))
 	if err := m.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
 	cur, releaseCur := m.Acquire()
-	wantTag(cur, "b")
-	wantTag(old, "a") // a call that began on the old set finishes on it
+	wantTag(t, cur, "b")
+	wantTag(t, old, "a") // a call that began on the old set finishes on it
 	releaseOld()
 	if _, err := run(t, old, "create_message", alice, &core{}); err == nil {
 		t.Error("the replaced set still runs after its last release")
@@ -61,7 +72,7 @@ func TestReload(t *testing.T) {
 		t.Fatal("reload of a broken file succeeded")
 	}
 	cur, releaseCur = m.Acquire()
-	wantTag(cur, "b")
+	wantTag(t, cur, "b")
 	releaseCur()
 
 	// A changed file is picked up by Watch.

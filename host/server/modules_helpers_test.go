@@ -2,84 +2,38 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
+	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
-	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chatwasm/chatwasm/internal/gobuild"
 	"github.com/gorilla/websocket"
 )
 
 // The conformance module (host/chat/testdata/conformance), built once per
-// source version, and the compile cache the servers of the tests share.
-var (
-	conformanceOnce sync.Once
-	conformanceWasm string
-	conformanceErr  error
-)
+// source version by internal/gobuild, and the compile cache the servers of
+// the tests share.
+var conformanceWasm = sync.OnceValues(func() (string, error) {
+	return gobuild.Wasm(filepath.Join("..", "chat", "testdata", "conformance"))
+})
 
 func moduleTestDir() string { return filepath.Join(os.TempDir(), "chatwasm-server-test") }
 
 // conformance returns the path of the built conformance module.
 func conformance(t testing.TB) string {
 	t.Helper()
-	conformanceOnce.Do(func() { conformanceWasm, conformanceErr = buildConformance() })
-	if conformanceErr != nil {
-		t.Fatal(conformanceErr)
-	}
-	return conformanceWasm
-}
-
-func buildConformance() (string, error) {
-	src, err := filepath.Abs(filepath.Join("..", "chat", "testdata", "conformance"))
+	path, err := conformanceWasm()
 	if err != nil {
-		return "", err
+		t.Fatal(err)
 	}
-	files, err := filepath.Glob(filepath.Join(src, "*.go"))
-	if err != nil {
-		return "", err
-	}
-	files = append(files, filepath.Join("..", "..", "go.sum"))
-	sort.Strings(files)
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00", runtime.Version())
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprintf(h, "%s\x00%d\x00", filepath.Base(f), len(b))
-		h.Write(b)
-	}
-	dir := moduleTestDir()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	out := filepath.Join(dir, "conformance-"+hex.EncodeToString(h.Sum(nil))[:16]+".wasm")
-	if _, err := os.Stat(out); err == nil {
-		return out, nil
-	}
-	tmp := fmt.Sprintf("%s.%d.tmp", out, os.Getpid())
-	// "go" is the toolchain running the test: go test puts it first on PATH.
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", tmp, ".")
-	cmd.Dir = src
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build the conformance module: %v\n%s", err, b)
-	}
-	return out, os.Rename(tmp, out)
+	return path
 }
 
 // moduleFile writes a module file whose {{conformance}} is the built
@@ -123,8 +77,8 @@ type recorder struct {
 	calls *[]seen
 }
 
-func newRecorder(buf *syncBuffer) *recorder {
-	return &recorder{text: slog.NewTextHandler(buf, nil), mu: &sync.Mutex{}, calls: &[]seen{}}
+func newRecorder(w io.Writer) *recorder {
+	return &recorder{text: slog.NewTextHandler(w, nil), mu: &sync.Mutex{}, calls: &[]seen{}}
 }
 
 func (r *recorder) Enabled(ctx context.Context, l slog.Level) bool { return r.text.Enabled(ctx, l) }
@@ -179,38 +133,12 @@ func (r *recorder) seen() []seen {
 // startRecorded starts Run(cfg) like start, logging to a recorder.
 func startRecorded(t *testing.T, cfg Config) (*running, *recorder) {
 	t.Helper()
-	logs := &syncBuffer{}
-	rec := newRecorder(logs)
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &running{logs: logs, cancel: cancel, done: make(chan error, 1)}
-	go func() { r.done <- Run(ctx, cfg, slog.New(rec)) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-r.done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
+	var rec *recorder
+	r := startWith(t, cfg, func(w io.Writer) slog.Handler {
+		rec = newRecorder(w)
+		return rec
 	})
-	re := regexp.MustCompile(`msg=listening addr=(127\.0\.0\.1:\d+)\n`)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if m := re.FindStringSubmatch(logs.String()); m != nil {
-			r.base = m[1]
-			return r, rec
-		}
-		select {
-		case err := <-r.done:
-			r.done <- err
-			t.Fatalf("Run returned early: %v\n%s", err, logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no listening line in logs:\n%s", logs.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	return r, rec
 }
 
 // withModules returns cfg running the module file yaml, with the shared

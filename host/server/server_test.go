@@ -1,23 +1,21 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chatwasm/chatwasm/host/auth"
 
 	"github.com/chatwasm/chatwasm/host/store/storetest"
+	"github.com/chatwasm/chatwasm/internal/proclog"
 	"github.com/gorilla/websocket"
 )
 
@@ -61,59 +59,62 @@ func TestWSPattern(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // running is a server started by Run on a free port.
 type running struct {
 	base   string
-	logs   *syncBuffer
+	logs   *proclog.Log
 	cancel context.CancelFunc
 	done   chan error
 }
 
+// start starts Run(cfg) with a text logger.
 func start(t *testing.T, cfg Config) *running {
 	t.Helper()
-	logs := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, nil))
+	return startWith(t, cfg, func(w io.Writer) slog.Handler { return slog.NewTextHandler(w, nil) })
+}
+
+// startWith starts Run(cfg), logging through the handler that handler makes
+// of the log, and returns it once it listens. When the test ends the server
+// is stopped; its error fails the test, and its log is shown if it failed.
+func startWith(t *testing.T, cfg Config, handler func(io.Writer) slog.Handler) *running {
+	t.Helper()
+	logs := proclog.New()
+	log := slog.New(handler(logs))
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{logs: logs, cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- Run(ctx, cfg, log) }()
 	t.Cleanup(func() {
 		cancel()
-		<-r.done
+		if err := <-r.done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
 	})
-	re := regexp.MustCompile(`msg=listening addr=(127\.0\.0\.1:\d+)\n`)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if m := re.FindStringSubmatch(logs.String()); m != nil {
-			r.base = m[1]
-			return r
-		}
-		select {
-		case err := <-r.done:
-			t.Fatalf("Run returned early: %v\n%s", err, logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no listening line in logs:\n%s", logs.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+	select {
+	case r.base = <-logs.Listening():
+		return r
+	case err := <-r.done:
+		r.done <- err
+		t.Fatalf("Run returned early: %v\n%s", err, logs.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no listening line in logs:\n%s", logs.String())
+	}
+	return nil
+}
+
+// expectStatus fails the test unless a GET of path answers status; what
+// names the request in the failure.
+func (r *running) expectStatus(t *testing.T, path string, status int, what string) {
+	t.Helper()
+	resp, err := http.Get("http://" + r.base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != status {
+		t.Fatalf("%s: %d, want %d", what, resp.StatusCode, status)
 	}
 }
 
@@ -191,27 +192,13 @@ func TestServerEndToEnd(t *testing.T) { engines(t, testServerEndToEnd) }
 func testServerEndToEnd(t *testing.T, cfg Config) {
 	r := start(t, cfg)
 
-	resp, err := http.Get("http://" + r.base + "/healthz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("healthz: %d", resp.StatusCode)
-	}
-	resp, err = http.Get("http://" + r.base + "/readyz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("readyz: %d", resp.StatusCode)
-	}
+	r.expectStatus(t, "/healthz", http.StatusOK, "healthz")
+	r.expectStatus(t, "/readyz", http.StatusOK, "readyz")
 
 	alice, _ := r.dial(t, "/messaging/", "alice")
 	bob, bobID := r.dial(t, "/messaging/", "bob")
 
-	resp, err = http.Get("http://" + r.base + "/metrics")
+	resp, err := http.Get("http://" + r.base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,22 +274,8 @@ func TestServerCustomPathAndGeneratedAdminToken(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("admin with the stored token: %d", resp.StatusCode)
 	}
-	resp, err = http.Get("http://" + r.base + "/messaging/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound {
-		t.Fatalf("default path still served: %d", resp.StatusCode)
-	}
-	resp, err = http.Get("http://" + r.base + "/chat/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadRequest { // served, but not a WebSocket handshake
-		t.Fatalf("custom path: %d", resp.StatusCode)
-	}
+	r.expectStatus(t, "/messaging/", http.StatusNotFound, "default path still served")
+	r.expectStatus(t, "/chat/", http.StatusBadRequest, "custom path") // served, but not a WebSocket handshake
 }
 
 func TestRunFailsOnBadConfig(t *testing.T) {

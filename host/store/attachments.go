@@ -36,31 +36,22 @@ func (t *Tx) InsertAttachments(ctx context.Context, messageID string, as []Attac
 // AttachmentsOf returns the attachments of the messages among ids, per
 // message in the order they were attached.
 func (t *Tx) AttachmentsOf(ctx context.Context, ids []string) (map[string][]Attachment, error) {
-	out := make(map[string][]Attachment, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	args, ph := sqlList(nil, ids)
-	rows, err := t.ex.Query(ctx, `SELECT id, message_id, media_url, media_type, file_size, mime_type, caption, metadata
-		FROM attachments WHERE message_id IN (`+ph+`) ORDER BY message_id, position`, args...)
-	if err != nil {
-		return nil, wrap("attachments", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return collectPerMessage(ctx, t.ex, "attachments", ids, func(row scanner) (string, Attachment, error) {
 		var (
 			a       Attachment
 			caption sql.NullString
 			meta    string
 		)
-		if err := rows.Scan(&a.ID, &a.MessageID, &a.MediaURL, &a.MediaType, &a.FileSize, &a.MimeType, &caption, &meta); err != nil {
-			return nil, wrap("attachments", err)
+		if err := row.Scan(&a.ID, &a.MessageID, &a.MediaURL, &a.MediaType, &a.FileSize, &a.MimeType, &caption, &meta); err != nil {
+			return "", a, err
 		}
 		if caption.Valid {
 			a.Caption = &caption.String
 		}
 		a.Metadata = json.RawMessage(meta)
-		out[a.MessageID] = append(out[a.MessageID], a)
-	}
-	return out, wrap("attachments", rows.Err())
+		return a.MessageID, a, nil
+	}, func(ph string) string {
+		return `SELECT id, message_id, media_url, media_type, file_size, mime_type, caption, metadata
+			FROM attachments WHERE message_id IN (` + ph + `) ORDER BY message_id, position`
+	})
 }

@@ -13,8 +13,7 @@ import (
 
 func TestAttachments(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newMsgWorld(t, st, "t1", "ann")
-		room := w.room(t, "t1", 1, w.users...)
+		w, room := newRoomWorld(t, st, "ann")
 		m := w.send(t, store.Message{RoomID: room, SenderID: w.users[0], Content: "Media Files"})
 		caption := "cap"
 		w.exec(t, func(ctx context.Context, tx *store.Tx) error {

@@ -31,6 +31,12 @@ func scanMessage(r interface{ Scan(...any) error }) (Message, error) {
 	return m, nil
 }
 
+// messageByID scans a message row keyed by its id.
+func messageByID(r scanner) (string, Message, error) {
+	m, err := scanMessage(r)
+	return m.ID, m, err
+}
+
 // sqlList appends vals to args and returns their "$i, $j, ..." list, for
 // IN clauses whose length is only known at run time.
 func sqlList[T any](args []any, vals []T) ([]any, string) {
@@ -101,24 +107,11 @@ func (t *Tx) MessageReadableBy(ctx context.Context, tenant, id string, userID in
 // absent from the map. It does not filter by tenant: callers pass ids they
 // already read from rows of the right tenant (e.g. a message's parent).
 func (t *Tx) MessagesByID(ctx context.Context, ids []string) (map[string]Message, error) {
-	out := make(map[string]Message, len(ids))
 	if len(ids) == 0 {
-		return out, nil
+		return map[string]Message{}, nil
 	}
 	args, ph := sqlList(nil, ids)
-	rows, err := t.ex.Query(ctx, "SELECT "+messageCols+" FROM messages m WHERE m.id IN ("+ph+")", args...)
-	if err != nil {
-		return nil, wrap("messages by id", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, wrap("messages by id", err)
-		}
-		out[m.ID] = m
-	}
-	return out, wrap("messages by id", rows.Err())
+	return collectMap(ctx, t.ex, "messages by id", messageByID, "SELECT "+messageCols+" FROM messages m WHERE m.id IN ("+ph+")", args...)
 }
 
 // MessagesWithReferences loads the messages among ids together with every
@@ -126,14 +119,13 @@ func (t *Tx) MessagesByID(ctx context.Context, ids []string) (map[string]Message
 // recursive query whatever the length of the chains (the serializer nests
 // them all). Like MessagesByID it does not filter by tenant.
 func (t *Tx) MessagesWithReferences(ctx context.Context, ids []string) (map[string]Message, error) {
-	out := make(map[string]Message, len(ids))
 	if len(ids) == 0 {
-		return out, nil
+		return map[string]Message{}, nil
 	}
 	args, ph := sqlList(nil, ids)
 	// UNION (not UNION ALL) drops rows already found, which also ends the
 	// recursion on a reference cycle.
-	rows, err := t.ex.Query(ctx, `WITH RECURSIVE chain (id) AS (
+	return collectMap(ctx, t.ex, "messages with references", messageByID, `WITH RECURSIVE chain (id) AS (
 			SELECT id FROM messages WHERE id IN (`+ph+`)
 			UNION
 			SELECT p.id FROM chain
@@ -141,18 +133,6 @@ func (t *Tx) MessagesWithReferences(ctx context.Context, ids []string) (map[stri
 				JOIN messages p ON p.id = c.parent_message_id OR p.id = c.forwarded_from_id
 		)
 		SELECT `+messageCols+` FROM messages m WHERE m.id IN (SELECT id FROM chain)`, args...)
-	if err != nil {
-		return nil, wrap("messages with references", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, wrap("messages with references", err)
-		}
-		out[m.ID] = m
-	}
-	return out, wrap("messages with references", rows.Err())
 }
 
 // RoomMessages returns up to limit of a room's messages that are not
@@ -177,12 +157,8 @@ func (t *Tx) CountRoomMessages(ctx context.Context, roomID string) (int64, error
 
 // EditMessage replaces a message's content and marks it edited.
 func (t *Tx) EditMessage(ctx context.Context, id, content string) error {
-	n, err := t.ex.Exec(ctx, "UPDATE messages SET content = $1, is_edited = TRUE, updated_at = $2 WHERE id = $3",
+	return t.execFound(ctx, "edit message", "UPDATE messages SET content = $1, is_edited = TRUE, updated_at = $2 WHERE id = $3",
 		content, Micros(t.Now()), id)
-	if err == nil && n == 0 {
-		err = ErrNotFound
-	}
-	return wrap("edit message", err)
 }
 
 // DeleteMessages removes the messages among ids (soft=false) or flags them
@@ -205,12 +181,8 @@ func (t *Tx) DeleteMessages(ctx context.Context, ids []string, soft bool) (int64
 // SetLastMessage points a room's last_message at msgID and bumps its
 // updated_at, as saving the room does in the reference.
 func (t *Tx) SetLastMessage(ctx context.Context, roomID, msgID string) error {
-	n, err := t.ex.Exec(ctx, "UPDATE rooms SET last_message_id = $1, updated_at = $2 WHERE id = $3",
+	return t.execFound(ctx, "set last message", "UPDATE rooms SET last_message_id = $1, updated_at = $2 WHERE id = $3",
 		msgID, Micros(t.Now()), roomID)
-	if err == nil && n == 0 {
-		err = ErrNotFound
-	}
-	return wrap("set last message", err)
 }
 
 // AddDeliveries adds userID to delivered_to of every message among ids;
@@ -233,47 +205,23 @@ func (t *Tx) AddDeliveries(ctx context.Context, ids []string, userID int64) erro
 // DeliveredUsernames returns, per message among ids, the usernames of the
 // users it was delivered to, ordered by user id.
 func (t *Tx) DeliveredUsernames(ctx context.Context, ids []string) (map[string][]string, error) {
-	out := make(map[string][]string, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	args, ph := sqlList(nil, ids)
-	rows, err := t.ex.Query(ctx, "SELECT d.message_id, u.username FROM message_deliveries d JOIN users u ON u.id = d.user_id"+
-		" WHERE d.message_id IN ("+ph+") ORDER BY d.message_id, u.id", args...)
-	if err != nil {
-		return nil, wrap("delivered usernames", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return collectPerMessage(ctx, t.ex, "delivered usernames", ids, func(row scanner) (string, string, error) {
 		var id, name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, wrap("delivered usernames", err)
-		}
-		out[id] = append(out[id], name)
-	}
-	return out, wrap("delivered usernames", rows.Err())
+		err := row.Scan(&id, &name)
+		return id, name, err
+	}, func(ph string) string {
+		return "SELECT d.message_id, u.username FROM message_deliveries d JOIN users u ON u.id = d.user_id" +
+			" WHERE d.message_id IN (" + ph + ") ORDER BY d.message_id, u.id"
+	})
 }
 
 // UsersIn loads the users among ids, keyed by id, whatever their tenant: the
 // serializers use it for ids read from rows that are already tenant-scoped
 // (senders, reactors, readers).
 func (t *Tx) UsersIn(ctx context.Context, ids []int64) (map[int64]User, error) {
-	out := make(map[int64]User, len(ids))
 	if len(ids) == 0 {
-		return out, nil
+		return map[int64]User{}, nil
 	}
 	args, ph := sqlList(nil, ids)
-	rows, err := t.ex.Query(ctx, "SELECT "+userCols+" FROM users WHERE id IN ("+ph+")", args...)
-	if err != nil {
-		return nil, wrap("users in", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, wrap("users in", err)
-		}
-		out[u.ID] = u
-	}
-	return out, wrap("users in", rows.Err())
+	return collectMap(ctx, t.ex, "users in", userByID, "SELECT "+userCols+" FROM users WHERE id IN ("+ph+")", args...)
 }

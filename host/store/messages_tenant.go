@@ -8,23 +8,10 @@ import "context"
 // from outside the host (a module's input to an operation), which must
 // never reach another tenant's messages.
 func (t *Tx) MessagesInTenant(ctx context.Context, tenant string, ids []string) (map[string]Message, error) {
-	out := make(map[string]Message, len(ids))
 	if len(ids) == 0 {
-		return out, nil
+		return map[string]Message{}, nil
 	}
 	args, ph := sqlList([]any{tenant}, ids)
-	rows, err := t.ex.Query(ctx, "SELECT "+messageCols+
+	return collectMap(ctx, t.ex, "messages in tenant", messageByID, "SELECT "+messageCols+
 		" FROM messages m JOIN rooms r ON r.id = m.room_id WHERE r.tenant = $1 AND m.id IN ("+ph+")", args...)
-	if err != nil {
-		return nil, wrap("messages in tenant", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, wrap("messages in tenant", err)
-		}
-		out[m.ID] = m
-	}
-	return out, wrap("messages in tenant", rows.Err())
 }

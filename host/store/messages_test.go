@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,6 +36,14 @@ func newMsgWorld(t *testing.T, st *store.Store, tenant string, names ...string) 
 		return nil
 	})
 	return w
+}
+
+// newRoomWorld creates users named after names in tenant t1 and a group
+// room, created at 1, of which they are all members.
+func newRoomWorld(t *testing.T, st *store.Store, names ...string) (*msgWorld, string) {
+	t.Helper()
+	w := newMsgWorld(t, st, "t1", names...)
+	return w, w.room(t, "t1", 1, w.users...)
 }
 
 // room inserts a group room of tenant created at createdAt with members.
@@ -78,8 +87,7 @@ func (w *msgWorld) send(t *testing.T, m store.Message) string {
 
 func TestMessageInsertGetAndHistory(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newMsgWorld(t, st, "t1", "ann", "bob")
-		room := w.room(t, "t1", 1, w.users...)
+		w, room := newRoomWorld(t, st, "ann", "bob")
 		var ids []string
 		for i := range 7 {
 			ids = append(ids, w.send(t, store.Message{RoomID: room, SenderID: w.users[i%2], Content: fmt.Sprint(i)}))
@@ -133,6 +141,28 @@ func TestMessageInsertGetAndHistory(t *testing.T) {
 	})
 }
 
+// concurrently runs write n times at once and returns how many calls
+// succeeded; an error other than store.ErrConflict fails the test.
+func concurrently(t *testing.T, n int, write func() error) int {
+	t.Helper()
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = write() })
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, store.ErrConflict):
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	return ok
+}
+
 func contents(ms []store.Message) []string {
 	out := make([]string, len(ms))
 	for i, m := range ms {
@@ -143,8 +173,7 @@ func contents(ms []store.Message) []string {
 
 func TestMessageForwardReplyConstraint(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newMsgWorld(t, st, "t1", "ann")
-		room := w.room(t, "t1", 1, w.users...)
+		w, room := newRoomWorld(t, st, "ann")
 		parent := w.send(t, store.Message{RoomID: room, SenderID: w.users[0], Content: "p"})
 		ctx := context.Background()
 		for name, m := range map[string]store.Message{
@@ -162,8 +191,7 @@ func TestMessageForwardReplyConstraint(t *testing.T) {
 
 func TestMessageDeleteEditAndLastMessage(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newMsgWorld(t, st, "t1", "ann")
-		room := w.room(t, "t1", 1, w.users...)
+		w, room := newRoomWorld(t, st, "ann")
 		a := w.send(t, store.Message{RoomID: room, SenderID: w.users[0], Content: "a"})
 		b := w.send(t, store.Message{RoomID: room, SenderID: w.users[0], Content: "b", ParentMessageID: &a})
 		c := w.send(t, store.Message{RoomID: room, SenderID: w.users[0], Content: "c"})
@@ -228,8 +256,7 @@ func TestMessageDeleteEditAndLastMessage(t *testing.T) {
 
 func TestMessageDeliveries(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newMsgWorld(t, st, "t1", "ann", "bob", "cat")
-		room := w.room(t, "t1", 1, w.users...)
+		w, room := newRoomWorld(t, st, "ann", "bob", "cat")
 		m1 := w.send(t, store.Message{RoomID: room, SenderID: w.users[0], Content: "1"})
 		m2 := w.send(t, store.Message{RoomID: room, SenderID: w.users[0], Content: "2"})
 		w.exec(t, func(ctx context.Context, tx *store.Tx) error {
@@ -256,8 +283,7 @@ func TestMessageDeliveries(t *testing.T) {
 
 func TestMessagesWithReferences(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newMsgWorld(t, st, "t1", "ann")
-		room := w.room(t, "t1", 1, w.users...)
+		w, room := newRoomWorld(t, st, "ann")
 		a := w.send(t, store.Message{RoomID: room, SenderID: w.users[0], Content: "a"})
 		b := w.send(t, store.Message{RoomID: room, SenderID: w.users[0], Content: "b", ParentMessageID: &a})
 		c := w.send(t, store.Message{RoomID: room, SenderID: w.users[0], Content: "c", ParentMessageID: &b})

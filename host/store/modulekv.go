@@ -118,20 +118,11 @@ func (t *Tx) addKVUsage(ctx context.Context, module, tenant string, delta, quota
 func (t *Tx) ModuleKVList(ctx context.Context, module, tenant, prefix string, limit int) ([]KVEntry, error) {
 	// substr rather than LIKE, so that '%' and '_' in a prefix mean
 	// themselves; both engines count characters, hence the rune count.
-	rows, err := t.ex.Query(ctx, `SELECT key, value FROM module_kv
+	return collect(ctx, t.ex, "module kv list", func(row scanner) (KVEntry, error) {
+		var e KVEntry
+		err := row.Scan(&e.Key, &e.Value)
+		return e, err
+	}, `SELECT key, value FROM module_kv
 		WHERE module = $1 AND tenant = $2 AND substr(key, 1, $3) = $4 ORDER BY key LIMIT $5`,
 		module, tenant, utf8.RuneCountInString(prefix), prefix, limit)
-	if err != nil {
-		return nil, wrap("module kv list", err)
-	}
-	defer rows.Close()
-	var out []KVEntry
-	for rows.Next() {
-		var e KVEntry
-		if err := rows.Scan(&e.Key, &e.Value); err != nil {
-			return nil, wrap("module kv list", err)
-		}
-		out = append(out, e)
-	}
-	return out, wrap("module kv list", rows.Err())
 }

@@ -98,30 +98,21 @@ type PendingNotification struct {
 // in rooms of tenant, ordered by their room's creation (newest room first),
 // then oldest notification first.
 func (t *Tx) PendingNotifications(ctx context.Context, tenant string, userID int64) ([]PendingNotification, error) {
-	rows, err := t.ex.Query(ctx, `SELECT n.id, n.message_id, n.notification_type, n.created_at, m.room_id
+	return collect(ctx, t.ex, "pending notifications", func(row scanner) (PendingNotification, error) {
+		var (
+			p  PendingNotification
+			at int64
+		)
+		err := row.Scan(&p.ID, &p.MessageID, &p.Type, &at, &p.RoomID)
+		p.CreatedAt = FromMicros(at)
+		return p, err
+	}, `SELECT n.id, n.message_id, n.notification_type, n.created_at, m.room_id
 		FROM notification_recipients nr
 		JOIN notifications n ON n.id = nr.notification_id
 		JOIN messages m ON m.id = n.message_id
 		JOIN rooms r ON r.id = m.room_id
 		WHERE nr.user_id = $1 AND r.tenant = $2 AND NOT m.is_deleted
 		ORDER BY r.created_at DESC, r.id, n.created_at, n.id`, userID, tenant)
-	if err != nil {
-		return nil, wrap("pending notifications", err)
-	}
-	defer rows.Close()
-	var out []PendingNotification
-	for rows.Next() {
-		var (
-			p  PendingNotification
-			at int64
-		)
-		if err := rows.Scan(&p.ID, &p.MessageID, &p.Type, &at, &p.RoomID); err != nil {
-			return nil, wrap("pending notifications", err)
-		}
-		p.CreatedAt = FromMicros(at)
-		out = append(out, p)
-	}
-	return out, wrap("pending notifications", rows.Err())
 }
 
 // GetNotification loads one notification of tenant by id; ErrNotFound if it

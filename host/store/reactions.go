@@ -40,27 +40,16 @@ func (t *Tx) DeleteReaction(ctx context.Context, messageID string, userID int64)
 // ReactionsOf returns the reactions to the messages among ids, per message
 // oldest first.
 func (t *Tx) ReactionsOf(ctx context.Context, ids []string) (map[string][]Reaction, error) {
-	out := make(map[string][]Reaction, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	args, ph := sqlList(nil, ids)
-	rows, err := t.ex.Query(ctx, `SELECT id, message_id, user_id, reaction_content, created_at FROM reactions
-		WHERE message_id IN (`+ph+`) ORDER BY message_id, created_at, user_id`, args...)
-	if err != nil {
-		return nil, wrap("reactions", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return collectPerMessage(ctx, t.ex, "reactions", ids, func(row scanner) (string, Reaction, error) {
 		var (
 			r  Reaction
 			at int64
 		)
-		if err := rows.Scan(&r.ID, &r.MessageID, &r.UserID, &r.Content, &at); err != nil {
-			return nil, wrap("reactions", err)
-		}
+		err := row.Scan(&r.ID, &r.MessageID, &r.UserID, &r.Content, &at)
 		r.CreatedAt = FromMicros(at)
-		out[r.MessageID] = append(out[r.MessageID], r)
-	}
-	return out, wrap("reactions", rows.Err())
+		return r.MessageID, r, err
+	}, func(ph string) string {
+		return `SELECT id, message_id, user_id, reaction_content, created_at FROM reactions
+			WHERE message_id IN (` + ph + `) ORDER BY message_id, created_at, user_id`
+	})
 }

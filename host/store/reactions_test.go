@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/store"
@@ -13,8 +12,7 @@ import (
 
 func TestReactionReplaceNotToggle(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newMsgWorld(t, st, "t1", "ann", "bob")
-		room := w.room(t, "t1", 1, w.users...)
+		w, room := newRoomWorld(t, st, "ann", "bob")
 		m := w.send(t, store.Message{RoomID: room, SenderID: w.users[0], Content: "x"})
 		ctx := context.Background()
 		put := func(u int64, content string) (store.Reaction, error) {
@@ -70,31 +68,15 @@ func TestReactionReplaceNotToggle(t *testing.T) {
 // one user leave exactly one row, and all but one caller get ErrConflict.
 func TestReactionUniqueUnderConcurrency(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newMsgWorld(t, st, "t1", "ann")
-		room := w.room(t, "t1", 1, w.users...)
+		w, room := newRoomWorld(t, st, "ann")
 		m := w.send(t, store.Message{RoomID: room, SenderID: w.users[0], Content: "x"})
 		ctx := context.Background()
-		const n = 16
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				errs[i] = st.Write(ctx, func(tx *store.Tx) error {
-					_, err := tx.PutReaction(ctx, m, w.users[0], "❤")
-					return err
-				})
+		ok := concurrently(t, 16, func() error {
+			return st.Write(ctx, func(tx *store.Tx) error {
+				_, err := tx.PutReaction(ctx, m, w.users[0], "❤")
+				return err
 			})
-		}
-		wg.Wait()
-		ok := 0
-		for _, err := range errs {
-			switch {
-			case err == nil:
-				ok++
-			case !errors.Is(err, store.ErrConflict):
-				t.Errorf("unexpected error: %v", err)
-			}
-		}
+		})
 		if ok != 1 {
 			t.Errorf("%d successful identical reactions, want 1", ok)
 		}

@@ -29,27 +29,16 @@ func (t *Tx) InsertReadReceipts(ctx context.Context, ids []string, readerID int6
 // ReceiptsOf returns the read receipts of the messages among ids, per
 // message in the order they were read.
 func (t *Tx) ReceiptsOf(ctx context.Context, ids []string) (map[string][]ReadReceipt, error) {
-	out := make(map[string][]ReadReceipt, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	args, ph := sqlList(nil, ids)
-	rows, err := t.ex.Query(ctx, `SELECT message_id, reader_id, read_at FROM read_receipts
-		WHERE message_id IN (`+ph+`) ORDER BY message_id, read_at, reader_id`, args...)
-	if err != nil {
-		return nil, wrap("read receipts", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return collectPerMessage(ctx, t.ex, "read receipts", ids, func(row scanner) (string, ReadReceipt, error) {
 		var (
 			r  ReadReceipt
 			at int64
 		)
-		if err := rows.Scan(&r.MessageID, &r.ReaderID, &at); err != nil {
-			return nil, wrap("read receipts", err)
-		}
+		err := row.Scan(&r.MessageID, &r.ReaderID, &at)
 		r.ReadAt = FromMicros(at)
-		out[r.MessageID] = append(out[r.MessageID], r)
-	}
-	return out, wrap("read receipts", rows.Err())
+		return r.MessageID, r, err
+	}, func(ph string) string {
+		return `SELECT message_id, reader_id, read_at FROM read_receipts
+			WHERE message_id IN (` + ph + `) ORDER BY message_id, read_at, reader_id`
+	})
 }

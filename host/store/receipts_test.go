@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/store"
@@ -13,8 +12,7 @@ import (
 
 func TestReadReceiptsAllOrNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newMsgWorld(t, st, "t1", "ann", "bob", "cat")
-		room := w.room(t, "t1", 1, w.users...)
+		w, room := newRoomWorld(t, st, "ann", "bob", "cat")
 		m1 := w.send(t, store.Message{RoomID: room, SenderID: w.users[0], Content: "1"})
 		m2 := w.send(t, store.Message{RoomID: room, SenderID: w.users[0], Content: "2"})
 		ctx := context.Background()
@@ -46,28 +44,12 @@ func TestReadReceiptsAllOrNothing(t *testing.T) {
 
 func TestReadReceiptUniqueUnderConcurrency(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newMsgWorld(t, st, "t1", "ann", "bob")
-		room := w.room(t, "t1", 1, w.users...)
+		w, room := newRoomWorld(t, st, "ann", "bob")
 		m := w.send(t, store.Message{RoomID: room, SenderID: w.users[0], Content: "1"})
 		ctx := context.Background()
-		const n = 16
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				errs[i] = st.Write(ctx, func(tx *store.Tx) error { return tx.InsertReadReceipts(ctx, []string{m}, w.users[1]) })
-			})
-		}
-		wg.Wait()
-		ok := 0
-		for _, err := range errs {
-			switch {
-			case err == nil:
-				ok++
-			case !errors.Is(err, store.ErrConflict):
-				t.Errorf("unexpected error: %v", err)
-			}
-		}
+		ok := concurrently(t, 16, func() error {
+			return st.Write(ctx, func(tx *store.Tx) error { return tx.InsertReadReceipts(ctx, []string{m}, w.users[1]) })
+		})
 		if ok != 1 {
 			t.Errorf("%d successful reads, want 1", ok)
 		}

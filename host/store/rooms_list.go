@@ -22,23 +22,14 @@ func (t *Tx) RoomsOfUser(ctx context.Context, userID int64) ([]Room, error) {
 // OneToOnePeers returns, for every 1-1 chat userID takes part in, the id of
 // the other participant, keyed by room id.
 func (t *Tx) OneToOnePeers(ctx context.Context, userID int64) (map[string]int64, error) {
-	rows, err := t.ex.Query(ctx, `SELECT other.room_id, other.user_id
+	return collectMap(ctx, t.ex, "1-1 peers", func(row scanner) (string, int64, error) {
+		var room string
+		var peer int64
+		err := row.Scan(&room, &peer)
+		return room, peer, err
+	}, `SELECT other.room_id, other.user_id
 		FROM room_members me
 		JOIN rooms r ON r.id = me.room_id AND r.kind = 'OneToOneChat'
 		JOIN room_members other ON other.room_id = me.room_id AND other.user_id <> me.user_id
 		WHERE me.user_id = $1`, userID)
-	if err != nil {
-		return nil, wrap("1-1 peers", err)
-	}
-	defer rows.Close()
-	out := make(map[string]int64)
-	for rows.Next() {
-		var room string
-		var peer int64
-		if err := rows.Scan(&room, &peer); err != nil {
-			return nil, wrap("1-1 peers", err)
-		}
-		out[room] = peer
-	}
-	return out, wrap("1-1 peers", rows.Err())
 }

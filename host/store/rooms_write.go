@@ -50,23 +50,15 @@ func (t *Tx) UpdateRoom(ctx context.Context, rm Room) (Room, error) {
 		rm.Preferences = []byte("{}")
 	}
 	rm.UpdatedAt = t.Now()
-	n, err := t.ex.Exec(ctx, `UPDATE rooms SET name = $1, description = $2, avatar = $3, is_public = $4,
+	return rm, t.execFound(ctx, "update room", `UPDATE rooms SET name = $1, description = $2, avatar = $3, is_public = $4,
 		join_approval_required = $5, group_locked = $6, preferences = $7, updated_at = $8 WHERE id = $9`,
 		rm.Name, rm.Description, rm.Avatar, rm.IsPublic, rm.JoinApprovalRequired, rm.GroupLocked,
 		string(rm.Preferences), Micros(rm.UpdatedAt), rm.ID)
-	if err == nil && n == 0 {
-		err = ErrNotFound
-	}
-	return rm, wrap("update room", err)
 }
 
 // DeleteRoom deletes a room; its memberships, permissions, messages and
 // everything hanging off them go by foreign-key cascade. ErrNotFound if the
 // room is gone.
 func (t *Tx) DeleteRoom(ctx context.Context, id string) error {
-	n, err := t.ex.Exec(ctx, "DELETE FROM rooms WHERE id = $1", id)
-	if err == nil && n == 0 {
-		err = ErrNotFound
-	}
-	return wrap("delete room", err)
+	return t.execFound(ctx, "delete room", "DELETE FROM rooms WHERE id = $1", id)
 }

@@ -18,11 +18,7 @@ func (t *Tx) CreateSession(ctx context.Context, userID int64, channelName string
 // (session.heartbeat). The user is part of the key: a session id that a
 // module put in the caller's place cannot touch another user's presence.
 func (t *Tx) TouchSession(ctx context.Context, id, userID int64) error {
-	n, err := t.ex.Exec(ctx, "UPDATE sessions SET last_seen = $1 WHERE id = $2 AND user_id = $3", Micros(t.Now()), id, userID)
-	if err == nil && n == 0 {
-		err = ErrNotFound
-	}
-	return wrap("touch session", err)
+	return t.execFound(ctx, "touch session", "UPDATE sessions SET last_seen = $1 WHERE id = $2 AND user_id = $3", Micros(t.Now()), id, userID)
 }
 
 // SessionChannels returns the channel names of a user's sessions that are

@@ -105,6 +105,16 @@ func Micros(t time.Time) int64 { return t.UnixMicro() }
 // FromMicros converts a stored timestamp to a UTC time.
 func FromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
 
+// execFound runs the statement q, which must affect a row: none is
+// ErrNotFound. op names it in errors.
+func (t *Tx) execFound(ctx context.Context, op, q string, args ...any) error {
+	n, err := t.ex.Exec(ctx, q, args...)
+	if err == nil && n == 0 {
+		err = ErrNotFound
+	}
+	return wrap(op, err)
+}
+
 // wrap adds the operation name to a driver error, keeping it matchable with
 // errors.Is.
 func wrap(op string, err error) error {

@@ -18,6 +18,12 @@ func scanUser(r interface{ Scan(...any) error }) (User, error) {
 	return u, err
 }
 
+// userByID scans a user row keyed by its id.
+func userByID(r scanner) (int64, User, error) {
+	u, err := scanUser(r)
+	return u.ID, u, err
+}
+
 // CreateUser inserts u and returns it with its id. A duplicate username is
 // ErrConflict. An empty tenant becomes DefaultTenant.
 func (t *Tx) CreateUser(ctx context.Context, u User) (User, error) {
@@ -45,24 +51,11 @@ func (t *Tx) GetUserByUsername(ctx context.Context, username string) (User, erro
 // UsersByID loads the users of tenant among ids, keyed by id. Ids that do not
 // exist, or belong to another tenant, are absent from the map.
 func (t *Tx) UsersByID(ctx context.Context, tenant string, ids []int64) (map[int64]User, error) {
-	out := make(map[int64]User, len(ids))
 	if len(ids) == 0 {
-		return out, nil
+		return map[int64]User{}, nil
 	}
 	args, ph := sqlList([]any{tenant}, ids)
-	rows, err := t.ex.Query(ctx, "SELECT "+userCols+" FROM users WHERE tenant = $1 AND id IN ("+ph+")", args...)
-	if err != nil {
-		return nil, wrap("users by id", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, wrap("users by id", err)
-		}
-		out[u.ID] = u
-	}
-	return out, wrap("users by id", rows.Err())
+	return collectMap(ctx, t.ex, "users by id", userByID, "SELECT "+userCols+" FROM users WHERE tenant = $1 AND id IN ("+ph+")", args...)
 }
 
 // DeleteUser deletes a user with the reference's cascades (docs/protocol.md
@@ -78,22 +71,9 @@ func (t *Tx) DeleteUser(ctx context.Context, id int64) error {
 		`DELETE FROM rooms WHERE kind = 'OneToOneChat' AND id IN (SELECT room_id FROM room_members WHERE user_id = $1)`, id); err != nil {
 		return wrap("delete user's 1-1 chats", err)
 	}
-	rows, err := t.ex.Query(ctx, `SELECT DISTINCT room_id FROM messages WHERE sender_id = $1`, id)
+	rooms, err := collect(ctx, t.ex, "delete user", scanColumn[string], `SELECT DISTINCT room_id FROM messages WHERE sender_id = $1`, id)
 	if err != nil {
-		return wrap("delete user", err)
-	}
-	var rooms []string
-	for rows.Next() {
-		var r string
-		if err := rows.Scan(&r); err != nil {
-			rows.Close()
-			return wrap("delete user", err)
-		}
-		rooms = append(rooms, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return wrap("delete user", err)
+		return err
 	}
 	if _, err := t.ex.Exec(ctx, `DELETE FROM users WHERE id = $1`, id); err != nil {
 		return wrap("delete user", err)

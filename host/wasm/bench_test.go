@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chatwasm/chatwasm/host/wasm/wasmbin"
+	"github.com/chatwasm/chatwasm/internal/cputime"
 )
 
 // benchModule loads a test guest for a benchmark.
@@ -47,15 +48,13 @@ func benchCall(b *testing.B, m *Module, export string, in []byte) {
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := cpuTime()
+	cpu := cputime.Used()
 	for b.Loop() {
 		if _, err := m.Call(ctx, export, in, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
-	if cpu >= 0 {
-		b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N)/1e3, "cpu-µs/op")
-	}
+	cputime.ReportPerOp(b, cpu)
 }
 
 // BenchmarkNoop is the cost of a call itself: pool, deadline, kernel reset,
@@ -163,13 +162,11 @@ func BenchmarkMemoryBomb(b *testing.B) {
 	m := benchModule(b, "kitchen", ModuleConfig{PoolSize: 1, MemoryBytes: 32 << 20, Timeout: time.Minute})
 	ctx := context.Background()
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := cputime.Used()
 	for b.Loop() {
 		if _, err := m.Call(ctx, "mem_bomb", nil, nil); !errors.Is(err, ErrMemoryLimit) {
 			b.Fatalf("want ErrMemoryLimit, got %v", err)
 		}
 	}
-	if cpu >= 0 {
-		b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N)/1e3, "cpu-µs/op")
-	}
+	cputime.ReportPerOp(b, cpu)
 }

@@ -240,30 +240,15 @@ func defineUser(b wazero.HostModuleBuilder, funcs []HostFunc, granted func(strin
 		}
 	}, i32s, none)
 	def("chatwasm_output_write", func(ctx context.Context, s []uint64) {
-		in := instanceOf(ctx)
-		src, n := uint32(s[0]), uint32(s[1])
-		b, ok := in.mem.Read(src, n)
-		if !ok {
-			in.trap(ErrBadPointer, "chatwasm_output_write(%d, %d)", src, n)
-		}
+		in, b := guestRange(ctx, s, "chatwasm_output_write")
 		in.setOutput(b, 0)
 	}, i32s, none)
 	def("chatwasm_error_write", func(ctx context.Context, s []uint64) {
-		in := instanceOf(ctx)
-		src, n := uint32(s[0]), uint32(s[1])
-		b, ok := in.mem.Read(src, n)
-		if !ok {
-			in.trap(ErrBadPointer, "chatwasm_error_write(%d, %d)", src, n)
-		}
+		in, b := guestRange(ctx, s, "chatwasm_error_write")
 		in.setError(b, 0)
 	}, i32s, none)
 	def("chatwasm_block_new", func(ctx context.Context, s []uint64) {
-		in := instanceOf(ctx)
-		src, n := uint32(s[0]), uint32(s[1])
-		b, ok := in.mem.Read(src, n)
-		if !ok {
-			in.trap(ErrBadPointer, "chatwasm_block_new(%d, %d)", src, n)
-		}
+		in, b := guestRange(ctx, s, "chatwasm_block_new")
 		s[0] = in.writeBlock(b, "chatwasm_block_new")
 	}, i32s, i64)
 	def("chatwasm_block_read", func(ctx context.Context, s []uint64) {
@@ -285,4 +270,17 @@ func defineUser(b wazero.HostModuleBuilder, funcs []HostFunc, granted func(strin
 		}
 		def(f.Name, fn, f.Params, f.Results)
 	}
+}
+
+// guestRange returns the calling instance and the bytes of the linear memory
+// range (offset s[0], length s[1]) that the import name was passed, trapping
+// with ErrBadPointer when the range does not exist.
+func guestRange(ctx context.Context, s []uint64, name string) (*instance, []byte) {
+	in := instanceOf(ctx)
+	src, n := uint32(s[0]), uint32(s[1])
+	b, ok := in.mem.Read(src, n)
+	if !ok {
+		in.trap(ErrBadPointer, "%s(%d, %d)", name, src, n)
+	}
+	return in, b
 }

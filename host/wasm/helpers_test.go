@@ -99,11 +99,18 @@ type nestedTarget struct {
 // the returned recorder, closed when the test ends.
 func newTestRuntime(t *testing.T, extra ...HostFunc) (*Runtime, *logRecorder) {
 	t.Helper()
+	return newRuntime(t, append(testHostFuncs(), extra...))
+}
+
+// newRuntime makes a runtime with funcs, logging to the returned recorder,
+// closed when the test ends.
+func newRuntime(t *testing.T, funcs []HostFunc) (*Runtime, *logRecorder) {
+	t.Helper()
 	logs := newLogRecorder(slog.LevelInfo)
 	r, err := NewRuntime(Config{
 		CacheDir:  compiledCache,
 		Logger:    slog.New(logs),
-		HostFuncs: append(testHostFuncs(), extra...),
+		HostFuncs: funcs,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -116,6 +123,36 @@ func newTestRuntime(t *testing.T, extra ...HostFunc) (*Runtime, *logRecorder) {
 		}
 	})
 	return r, logs
+}
+
+// withUpper is the test host functions with upper standing for the kitchen
+// guest's "upper" import.
+func withUpper(upper HostFunc) []HostFunc {
+	funcs := testHostFuncs()
+	funcs[0] = upper
+	return funcs
+}
+
+// barrier is an "upper" import that returns its input once n calls are
+// inside it at once, or fails with the context of a call that ends first:
+// n calls returning prove that n instances ran concurrently.
+func barrier(n int) HostFunc {
+	var mu sync.Mutex
+	arrived := 0
+	all := make(chan struct{})
+	return BytesFunc("upper", "", func(ctx context.Context, _ *Call, in []byte) ([]byte, error) {
+		mu.Lock()
+		if arrived++; arrived == n {
+			close(all)
+		}
+		mu.Unlock()
+		select {
+		case <-all:
+			return in, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	})
 }
 
 // load loads a test guest into r.

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -108,10 +110,7 @@ func (r *Runtime) LoadFile(ctx context.Context, path string, cfg ModuleConfig) (
 func (r *Runtime) Close(ctx context.Context) error {
 	r.mu.Lock()
 	r.closed = true
-	mods := make([]*Module, 0, len(r.modules))
-	for m := range r.modules {
-		mods = append(mods, m)
-	}
+	mods := slices.Collect(maps.Keys(r.modules))
 	r.mu.Unlock()
 	var errs []error
 	for _, m := range mods {

@@ -228,15 +228,28 @@ func TestCallerCancel(t *testing.T) {
 	}
 }
 
-func TestMemoryBomb(t *testing.T) {
-	r, _ := newTestRuntime(t)
-	m := load(t, r, "kitchen", ModuleConfig{PoolSize: 1, MemoryBytes: 32 << 20, Timeout: 10 * time.Second})
-	_, err := m.Call(context.Background(), "mem_bomb", nil, nil)
-	if !errors.Is(err, ErrMemoryLimit) {
-		t.Fatalf("memory bomb: want ErrMemoryLimit, got %v", err)
-	}
-	if got := call(t, m, "echo", "alive", nil); got != "alive" {
-		t.Fatal(got)
+// TestLimitFaults: a guest that breaks a limit faults with the limit's
+// kind, and its replacement instance serves the next call.
+func TestLimitFaults(t *testing.T) {
+	for _, c := range []struct {
+		name, guest, export string
+		cfg                 ModuleConfig
+		want                error
+	}{
+		{"memory bomb", "kitchen", "mem_bomb", ModuleConfig{PoolSize: 1, MemoryBytes: 32 << 20, Timeout: 10 * time.Second}, ErrMemoryLimit},
+		{"kernel bomb", "kitchen", "kernel_bomb", ModuleConfig{PoolSize: 1, KernelBytes: 1 << 20}, ErrKernelLimit},
+		{"bad pointer", "fast", "bad_pointer", ModuleConfig{PoolSize: 1}, ErrBadPointer},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r, _ := newTestRuntime(t)
+			m := load(t, r, c.guest, c.cfg)
+			if _, err := m.Call(context.Background(), c.export, nil, nil); !errors.Is(err, c.want) {
+				t.Fatalf("want %v, got %v", c.want, err)
+			}
+			if got := call(t, m, "echo", "alive", nil); got != "alive" {
+				t.Fatal(got)
+			}
+		})
 	}
 }
 
@@ -245,18 +258,6 @@ func TestMemoryCapBelowModuleMinimum(t *testing.T) {
 	_, err := r.Load(context.Background(), guest(t, "fast"), ModuleConfig{Name: "tiny", MemoryBytes: pageSize})
 	if !errors.Is(err, ErrMemoryLimit) {
 		t.Fatalf("want ErrMemoryLimit at load, got %v", err)
-	}
-}
-
-func TestKernelBomb(t *testing.T) {
-	r, _ := newTestRuntime(t)
-	m := load(t, r, "kitchen", ModuleConfig{PoolSize: 1, KernelBytes: 1 << 20})
-	_, err := m.Call(context.Background(), "kernel_bomb", nil, nil)
-	if !errors.Is(err, ErrKernelLimit) {
-		t.Fatalf("kernel bomb: want ErrKernelLimit, got %v", err)
-	}
-	if got := call(t, m, "echo", "alive", nil); got != "alive" {
-		t.Fatal(got)
 	}
 }
 
@@ -286,17 +287,6 @@ func TestHugeOutput(t *testing.T) {
 	out, err := m2.Call(context.Background(), "huge_output", nil, nil)
 	if err != nil || len(out) != 5<<20 {
 		t.Fatalf("huge output under a larger cap: %d bytes, %v", len(out), err)
-	}
-}
-
-func TestBadPointer(t *testing.T) {
-	r, _ := newTestRuntime(t)
-	m := load(t, r, "fast", ModuleConfig{PoolSize: 1})
-	if _, err := m.Call(context.Background(), "bad_pointer", nil, nil); !errors.Is(err, ErrBadPointer) {
-		t.Fatalf("want ErrBadPointer, got %v", err)
-	}
-	if got := call(t, m, "echo", "alive", nil); got != "alive" {
-		t.Fatal(got)
 	}
 }
 
@@ -330,15 +320,9 @@ func TestHostFunctionError(t *testing.T) {
 	failing := BytesFunc("upper", "", func(context.Context, *Call, []byte) ([]byte, error) {
 		return nil, errors.New(`{"code": 4004, "detail": "Resource not found."}`)
 	})
-	funcs := testHostFuncs()
-	funcs[0] = failing
-	r, err := NewRuntime(Config{CacheDir: compiledCache, HostFuncs: funcs, Logger: slog.New(newLogRecorder(slog.LevelInfo))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close(context.Background())
+	r, _ := newRuntime(t, withUpper(failing))
 	m := load(t, r, "kitchen", ModuleConfig{})
-	_, err = m.Call(context.Background(), "upper", []byte("x"), nil)
+	_, err := m.Call(context.Background(), "upper", []byte("x"), nil)
 	var me *ModuleError
 	if !errors.As(err, &me) || string(me.Message) != `{"code": 4004, "detail": "Resource not found."}` {
 		t.Fatalf("host function error should reach the module verbatim, got %v", err)
@@ -403,30 +387,7 @@ func TestNestedReentrant(t *testing.T) {
 func TestConcurrentCalls(t *testing.T) {
 	// A host function that waits until two calls are inside it at once
 	// proves that two instances run concurrently.
-	var mu sync.Mutex
-	arrived := 0
-	both := make(chan struct{})
-	barrier := BytesFunc("upper", "", func(ctx context.Context, _ *Call, in []byte) ([]byte, error) {
-		mu.Lock()
-		arrived++
-		if arrived == 2 {
-			close(both)
-		}
-		mu.Unlock()
-		select {
-		case <-both:
-			return in, nil
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	})
-	funcs := testHostFuncs()
-	funcs[0] = barrier
-	r, err := NewRuntime(Config{CacheDir: compiledCache, HostFuncs: funcs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close(context.Background())
+	r, _ := newRuntime(t, withUpper(barrier(2)))
 	m := load(t, r, "kitchen", ModuleConfig{PoolSize: 2, Timeout: 5 * time.Second})
 
 	var wg sync.WaitGroup
@@ -474,13 +435,7 @@ func TestPoolBusy(t *testing.T) {
 		}
 		return in, nil
 	})
-	funcs := testHostFuncs()
-	funcs[0] = block
-	r, err := NewRuntime(Config{CacheDir: compiledCache, HostFuncs: funcs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close(context.Background())
+	r, _ := newRuntime(t, withUpper(block))
 	m := load(t, r, "kitchen", ModuleConfig{PoolSize: 1, Timeout: 5 * time.Second})
 	done := make(chan error, 1)
 	go func() {
@@ -490,7 +445,7 @@ func TestPoolBusy(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	_, err = m.Call(ctx, "echo", []byte("x"), nil)
+	_, err := m.Call(ctx, "echo", []byte("x"), nil)
 	if !errors.Is(err, ErrBusy) || !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrFault) {
 		t.Fatalf("want ErrBusy at the deadline, got %v", err)
 	}
@@ -534,13 +489,7 @@ func TestQueueWaitIsNotTheModules(t *testing.T) {
 		<-release // a host function's wait is not cut by the deadline
 		return in, nil
 	})
-	funcs := testHostFuncs()
-	funcs[0] = block
-	r, err := NewRuntime(Config{CacheDir: compiledCache, HostFuncs: funcs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close(context.Background())
+	r, _ := newRuntime(t, withUpper(block))
 	m := load(t, r, "kitchen", ModuleConfig{PoolSize: 1, Timeout: timeout, QueueTimeout: time.Minute})
 	held := make(chan error, 1)
 	go func() {
@@ -569,29 +518,6 @@ func TestQueueWaitIsNotTheModules(t *testing.T) {
 // have been idle for IdleTimeout only KeepIdle of them stay warm.
 func TestKeepIdle(t *testing.T) {
 	const burst = 4
-	var mu sync.Mutex
-	arrived := 0
-	all := make(chan struct{})
-	barrier := BytesFunc("upper", "", func(ctx context.Context, _ *Call, in []byte) ([]byte, error) {
-		mu.Lock()
-		if arrived++; arrived%burst == 0 {
-			close(all)
-		}
-		mu.Unlock()
-		select {
-		case <-all:
-			return in, nil
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	})
-	funcs := testHostFuncs()
-	funcs[0] = barrier
-	r, err := NewRuntime(Config{CacheDir: compiledCache, HostFuncs: funcs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close(context.Background())
 	for _, tc := range []struct {
 		name     string
 		idleTTL  time.Duration
@@ -601,11 +527,9 @@ func TestKeepIdle(t *testing.T) {
 		{"warm", time.Hour, burst},      // the burst's instances serve the next one
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := load(t, r, "kitchen", ModuleConfig{Name: tc.name, PoolSize: burst, KeepIdle: 1, Timeout: time.Minute,
+			r, _ := newRuntime(t, withUpper(barrier(burst)))
+			m := load(t, r, "kitchen", ModuleConfig{PoolSize: burst, KeepIdle: 1, Timeout: time.Minute,
 				IdleTimeout: tc.idleTTL})
-			mu.Lock()
-			all = make(chan struct{})
-			mu.Unlock()
 			var wg sync.WaitGroup
 			for i := range burst {
 				wg.Go(func() {

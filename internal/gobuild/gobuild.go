@@ -26,8 +26,8 @@ var cacheDir = filepath.Join(os.TempDir(), "chatwasm-gobuild")
 
 // Wasm builds the Go module package in dir (a main package using
 // //go:wasmexport) with GOOS=wasip1 GOARCH=wasm -buildmode=c-shared and
-// returns the path of the .wasm.
-func Wasm(dir string) (string, error) { return build(dir, true) }
+// returns the path of the .wasm. tags are the build tags to build with.
+func Wasm(dir string, tags ...string) (string, error) { return build(dir, true, tags) }
 
 // Command builds the main package pkg (an import path) for the host and
 // returns the path of the binary.
@@ -36,23 +36,29 @@ func Command(pkg string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("go list %s: %w", pkg, err)
 	}
-	return build(strings.TrimSpace(string(out)), false)
+	return build(strings.TrimSpace(string(out)), false, nil)
 }
 
 // build builds the package in dir (for wasip1 as a c-shared module if wasm,
-// else as a host binary) into the cache unless an identical build is there.
-func build(dir string, wasm bool) (string, error) {
+// else as a host binary) with tags into the cache unless an identical build is
+// there.
+func build(dir string, wasm bool, tags []string) (string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", err
 	}
 	env := os.Environ()
-	args := []string{"build", "-o"}
+	var flags []string
+	if len(tags) > 0 {
+		flags = append(flags, "-tags="+strings.Join(tags, ","))
+	}
+	args := append([]string{"build"}, flags...)
 	if wasm {
 		env = append(env, "GOOS=wasip1", "GOARCH=wasm")
-		args = []string{"build", "-buildmode=c-shared", "-o"}
+		args = append(args, "-buildmode=c-shared")
 	}
-	key, err := sourceKey(abs, env)
+	args = append(args, "-o")
+	key, err := sourceKey(abs, env, flags)
 	if err != nil {
 		return "", err
 	}
@@ -95,12 +101,13 @@ type listedPackage struct {
 	}
 }
 
-// sourceKey hashes what a build of the package in dir depends on: the
-// toolchain, the target, and every non-standard dependency: the files of
+// sourceKey hashes what a build of the package in dir with the build flags
+// depends on: the toolchain, the target, the flags, and every non-standard dependency: the files of
 // packages in a local module (the main module, or one replaced by a
 // directory), the version of the others.
-func sourceKey(dir string, env []string) (string, error) {
-	cmd := exec.Command(Tool(), "list", "-deps", "-json=ImportPath,Dir,Standard,GoFiles,EmbedFiles,Module", ".")
+func sourceKey(dir string, env, flags []string) (string, error) {
+	args := append(append([]string{"list", "-deps"}, flags...), "-json=ImportPath,Dir,Standard,GoFiles,EmbedFiles,Module", ".")
+	cmd := exec.Command(Tool(), args...)
 	cmd.Dir = dir
 	cmd.Env = env
 	cmd.Stderr = os.Stderr
@@ -114,6 +121,9 @@ func sourceKey(dir string, env []string) (string, error) {
 		if strings.HasPrefix(kv, "GOOS=") || strings.HasPrefix(kv, "GOARCH=") {
 			fmt.Fprintln(h, kv)
 		}
+	}
+	for _, f := range flags {
+		fmt.Fprintln(h, f)
 	}
 	dec := json.NewDecoder(strings.NewReader(string(stdout)))
 	goMods := map[string]bool{}

@@ -23,31 +23,22 @@ func newMetrics() *metrics {
 			Name: "chatwasm_broker_published_total",
 			Help: "Envelopes published, by path: inline in the notification or stored in broker_payloads.",
 		}, []string{"path"}),
-		delivered: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "chatwasm_broker_delivered_total",
-			Help: "Envelopes received from the database and handed to this node's handler.",
-		}),
-		dropped: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "chatwasm_broker_dropped_total",
-			Help: "Notifications received that could not be decoded or whose stored envelope was gone.",
-		}),
-		lost: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "chatwasm_broker_listen_connection_lost_total",
-			Help: "Times the LISTEN connection failed; envelopes published until it is back are missed by this node.",
-		}),
-		reconnects: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "chatwasm_broker_reconnects_total",
-			Help: "Times the LISTEN connection was re-established after a loss.",
-		}),
-		connectErrors: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "chatwasm_broker_reconnect_errors_total",
-			Help: "Failed attempts to re-establish the LISTEN connection.",
-		}),
+		delivered:     counter("chatwasm_broker_delivered_total", "Envelopes received from the database and handed to this node's handler."),
+		dropped:       counter("chatwasm_broker_dropped_total", "Notifications received that could not be decoded or whose stored envelope was gone."),
+		lost:          counter("chatwasm_broker_listen_connection_lost_total", "Times the LISTEN connection failed; envelopes published until it is back are missed by this node."),
+		reconnects:    counter("chatwasm_broker_reconnects_total", "Times the LISTEN connection was re-established after a loss."),
+		connectErrors: counter("chatwasm_broker_reconnect_errors_total", "Failed attempts to re-establish the LISTEN connection."),
 	}
 	// Make the path label's series exist before the first publish.
 	m.published.WithLabelValues("inline")
 	m.published.WithLabelValues("table")
 	return m
+}
+
+// counter is a plain counter; the broker's counters need nothing but a name
+// and a help text.
+func counter(name, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
 }
 
 // register registers the collectors on reg, if not nil.

@@ -1,7 +1,6 @@
 package pgbroker_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/broker"
 	"github.com/chatwasm/chatwasm/host/broker/pgbroker"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
+	"github.com/chatwasm/chatwasm/internal/proclog"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -283,8 +283,8 @@ func TestStoredPayloadsArePruned(t *testing.T) {
 func TestListenerReconnects(t *testing.T) {
 	url := storetest.PostgresURL(t)
 	a := newNode(t, url, "a", pgbroker.Config{})
-	var logs lockedBuffer
-	b := newNode(t, url, "b", pgbroker.Config{IdleCheck: time.Minute, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	logs := proclog.New()
+	b := newNode(t, url, "b", pgbroker.Config{IdleCheck: time.Minute, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	ctx := context.Background()
 
 	publish(t, a, send("g", "0"), send("g", "1"))
@@ -363,22 +363,4 @@ func TestNewChecksConfig(t *testing.T) {
 	if _, err := pgbroker.New(context.Background(), pgbroker.Config{}); err == nil {
 		t.Error("New without a pool or handler succeeded")
 	}
-}
-
-// lockedBuffer is a log destination safe for concurrent writes.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

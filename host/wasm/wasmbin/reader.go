@@ -55,20 +55,16 @@ func (r *reader) skip(n int) {
 	r.off += n
 }
 
-func (r *reader) unsigned(bits uint) uint64 {
-	v, next := readUnsigned(r.b, r.off, bits)
-	if next == 0 {
-		r.fail(ErrMalformed, "invalid u%d", bits)
-		return 0
-	}
-	r.off = next
-	return v
-}
+func (r *reader) unsigned(bits uint) uint64 { return readLEB(r, readUnsigned, "u", bits) }
 
-func (r *reader) signed(bits uint) int64 {
-	v, next := readSigned(r.b, r.off, bits)
+func (r *reader) signed(bits uint) int64 { return readLEB(r, readSigned, "s", bits) }
+
+// readLEB reads a LEB128 immediate with decode, failing the reader with the
+// immediate's type (sign and width) when it is not valid.
+func readLEB[T uint64 | int64](r *reader, decode func([]byte, int, uint) (T, int), sign string, bits uint) T {
+	v, next := decode(r.b, r.off, bits)
 	if next == 0 {
-		r.fail(ErrMalformed, "invalid s%d", bits)
+		r.fail(ErrMalformed, "invalid %s%d", sign, bits)
 		return 0
 	}
 	r.off = next

@@ -259,12 +259,7 @@ func haveRoomPermission() int32 {
 	if config("mode") == "allow" {
 		return output(map[string]any{"allow": true})
 	}
-	out, e := call(hostNext, json.RawMessage(`{}`))
-	if e != "" {
-		return fail(e)
-	}
-	pdk.Output(out)
-	return 0
+	return passOn(json.RawMessage(`{}`))
 }
 
 //go:wasmexport handle_exception
@@ -278,7 +273,13 @@ func handleException() int32 {
 	if ex.Code == 4003 {
 		return output(map[string]any{"code": 4007, "detail": "mapped " + strconv.Itoa(ex.Code)})
 	}
-	out, e := call(hostNext, json.RawMessage(env.Args))
+	return passOn(json.RawMessage(env.Args))
+}
+
+// passOn calls next with args and answers what it answered, or fails with
+// its error.
+func passOn(args json.RawMessage) int32 {
+	out, e := call(hostNext, args)
 	if e != "" {
 		return fail(e)
 	}

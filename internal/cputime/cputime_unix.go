@@ -1,14 +1,15 @@
 //go:build unix
 
-package hooks_test
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime is the CPU time (user + system) the process has used so far.
-func cpuTime() time.Duration {
+// Used is the CPU time (user + system) the process has used so far, or -1
+// when the system does not say.
+func Used() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return -1

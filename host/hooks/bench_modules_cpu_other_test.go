@@ -1,9 +1,0 @@
-//go:build !unix
-
-package hooks_test
-
-import "time"
-
-// cpuTime is not measured on this system: the benchmarks report no
-// cpu-µs/op.
-func cpuTime() time.Duration { return -1 }
