@@ -53,17 +53,8 @@ modules:
 // of the module's (nothing counted, the module stays enabled) and does not
 // fall back to on_failure: open (the module is not skipped).
 func TestAdmissionOverloaded(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	logs := &logSink{}
-	m := newManager(t, `
-modules:
-  - name: a
-    path: {{guest}}
-    hooks: [create_message]
-    on_failure: open
-    config: {mode: wrap, tag: a}
-`, hooks.Options{MaxConcurrent: 1, QueueTimeout: 50 * time.Millisecond, FaultLimit: 1, Registerer: reg,
-		Logger: slog.New(logs)})
+	m, reg, logs := observedModule(t, "wrap", hooks.Options{MaxConcurrent: 1, QueueTimeout: 50 * time.Millisecond,
+		FaultLimit: 1})
 	s := acquire(t, m)
 
 	// The first request holds the only turn inside its Go default.
@@ -116,4 +107,22 @@ modules:
 	if histogramCount(t, reg, "chatwasm_module_queue_wait_seconds") != 0 {
 		t.Error("a request that did not wait was observed as waiting")
 	}
+}
+
+// observedModule is a manager of one module, "a", on create_message with
+// on_failure: open, in the test guest's mode, whose metrics and logs are
+// kept in the returned registry and sink.
+func observedModule(t *testing.T, mode string, opts hooks.Options) (*hooks.Manager, *prometheus.Registry, *logSink) {
+	t.Helper()
+	reg, logs := prometheus.NewRegistry(), &logSink{}
+	opts.Registerer, opts.Logger = reg, slog.New(logs)
+	m := newManager(t, `
+modules:
+  - name: a
+    path: {{guest}}
+    hooks: [create_message]
+    on_failure: open
+    config: {mode: `+mode+`, tag: a}
+`, opts)
+	return m, reg, logs
 }

@@ -303,16 +303,7 @@ modules:
 }
 
 func TestDisabledAfterRepeatedFaults(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	logs := &logSink{}
-	m := newManager(t, `
-modules:
-  - name: a
-    path: {{guest}}
-    hooks: [create_message]
-    on_failure: open
-    config: {mode: trap, tag: a}
-`, hooks.Options{FaultLimit: 2, Registerer: reg, Logger: slog.New(logs)})
+	m, reg, logs := observedModule(t, "trap", hooks.Options{FaultLimit: 2})
 	s := acquire(t, m)
 	for range 4 {
 		if got, err := run(t, s, "create_message", alice, &core{}); err != nil || !slices.Equal(got, []string{"core"}) {
