@@ -11,7 +11,7 @@ import (
 // Defaults of the admission of requests to module code.
 const (
 	// DefaultMaxConcurrent is how many requests may run module code at once.
-	DefaultMaxConcurrent = 64
+	DefaultMaxConcurrent = 32
 	// DefaultQueueTimeout is how long a request waits for its turn.
 	DefaultQueueTimeout = 5 * time.Second
 )
@@ -31,10 +31,11 @@ const BusyDetail = "Server is busy, try again later."
 // call returns, nested calls included (a layer's next reaching the layers
 // below it, the replace chain inside the extend chain, host functions
 // calling modules): the turn rides in the call's context. So at most
-// MaxConcurrent requests hold module instances, each at most one of each
-// module (re-entrance gets extra instances), and every module's pool is
-// sized MaxConcurrent: a call never waits for an instance, and a chain of
-// modules cannot deadlock waiting for one another's instances. Requests
+// MaxConcurrent requests hold module instances, each at most two of each
+// module (its extend and its replace layer, nested; deeper re-entrance gets
+// extra instances), and every module's pool is sized for that
+// (poolSize): a call never waits for an instance, and a chain of modules
+// cannot deadlock waiting for one another's instances. Requests
 // queue here, before they hold anything, for at most QueueTimeout.
 type admission struct {
 	turns   chan struct{}
@@ -81,6 +82,10 @@ func (a *admission) enter(ctx context.Context, e *env) (context.Context, func(),
 }
 
 func (a *admission) leave() { <-a.turns }
+
+// poolSize is how many instances a module's pool may hold: two per
+// admitted request.
+func (a *admission) poolSize() int { return 2 * cap(a.turns) }
 
 // busyError is the error of a request that got no turn.
 func busyError(module, hook string, cause error) error {

@@ -43,7 +43,7 @@ func (m *Manager) loadModule(ctx context.Context, spec *ModuleSpec) (*module, er
 	plugin, err := m.env.rt.LoadFile(ctx, spec.Path, wasm.ModuleConfig{
 		Name:         spec.Name,
 		SHA256:       spec.SHA256,
-		PoolSize:     max(spec.Instances, cap(m.env.admit.turns)),
+		PoolSize:     max(spec.Instances, m.env.admit.poolSize()),
 		KeepIdle:     spec.Instances,
 		QueueTimeout: m.env.admit.timeout,
 		Timeout:      spec.Timeout,
