@@ -66,13 +66,14 @@ func TestDeadlockIsRetried(t *testing.T) {
 	var calls atomic.Int32
 	firstLocks := sync.WaitGroup{}
 	firstLocks.Add(2)
-	lockInOrder := func(first, second string) error {
+	// Only one side checks for the deadlock soon: if both did, a loaded
+	// machine could let both find it and abort, and both be retried.
+	lockInOrder := func(first, second, deadlockTimeout string) error {
 		attempt := 0
 		return st.Driver().InTx(ctx, true, func(ex store.Executor) error {
 			calls.Add(1)
 			attempt++
-			// Detect the deadlock quickly instead of after the default 1 s.
-			if _, err := ex.Exec(ctx, "SET LOCAL deadlock_timeout = '20ms'"); err != nil {
+			if _, err := ex.Exec(ctx, "SET LOCAL deadlock_timeout = '"+deadlockTimeout+"'"); err != nil {
 				return err
 			}
 			if _, err := ex.Exec(ctx, "UPDATE settings SET value = value || '+' WHERE key = $1", first); err != nil {
@@ -89,8 +90,8 @@ func TestDeadlockIsRetried(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	var errA, errB error
-	wg.Go(func() { errA = lockInOrder("a", "b") })
-	wg.Go(func() { errB = lockInOrder("b", "a") })
+	wg.Go(func() { errA = lockInOrder("a", "b", "20ms") })
+	wg.Go(func() { errB = lockInOrder("b", "a", "1min") })
 	wg.Wait()
 	if errA != nil || errB != nil {
 		t.Fatalf("transactions failed: %v, %v", errA, errB)
