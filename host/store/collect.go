@@ -83,8 +83,10 @@ func collectPerMessage[V any](ctx context.Context, ex Executor, op string, ids [
 	if len(ids) == 0 {
 		return map[string][]V{}, nil
 	}
-	args, ph := sqlList(nil, ids)
-	return collectGroups(ctx, ex, op, scan, q(ph), args...)
+	return mapInBatches(ids, func(ids []string) (map[string][]V, error) {
+		args, ph := sqlList(nil, ids)
+		return collectGroups(ctx, ex, op, scan, q(ph), args...)
+	})
 }
 
 // scanColumn scans a row of one column.

@@ -37,8 +37,46 @@ func messageByID(r scanner) (string, Message, error) {
 	return m.ID, m, err
 }
 
+// maxBoundIDs is how many ids one statement binds at most: SQLite refuses
+// more than 32766 parameters and PostgreSQL's protocol carries 65535, so a
+// longer list (a big room's history, a long-absent member's pending
+// notifications) is read or written in batches of this many.
+const maxBoundIDs = 1000
+
+// inBatches calls fn for each run of at most maxBoundIDs of ids, in order,
+// and stops at the first error.
+func inBatches[T any](ids []T, fn func(batch []T) error) error {
+	for len(ids) > 0 {
+		n := min(len(ids), maxBoundIDs)
+		if err := fn(ids[:n]); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+// mapInBatches is load over ids in batches (inBatches), the maps merged (a
+// key two batches both return, such as a message both reply to, maps to
+// the same row either way).
+func mapInBatches[T comparable, K comparable, V any](ids []T, load func(batch []T) (map[K]V, error)) (map[K]V, error) {
+	if len(ids) <= maxBoundIDs {
+		return load(ids)
+	}
+	out := map[K]V{}
+	err := inBatches(ids, func(batch []T) error {
+		m, err := load(batch)
+		for k, v := range m {
+			out[k] = v
+		}
+		return err
+	})
+	return out, err
+}
+
 // sqlList appends vals to args and returns their "$i, $j, ..." list, for
-// IN clauses whose length is only known at run time.
+// IN clauses whose length is only known at run time. vals must be a batch
+// (at most maxBoundIDs): see inBatches.
 func sqlList[T any](args []any, vals []T) ([]any, string) {
 	ph := make([]string, len(vals))
 	for i, v := range vals {
@@ -110,8 +148,10 @@ func (t *Tx) MessagesByID(ctx context.Context, ids []string) (map[string]Message
 	if len(ids) == 0 {
 		return map[string]Message{}, nil
 	}
-	args, ph := sqlList(nil, ids)
-	return collectMap(ctx, t.ex, "messages by id", messageByID, "SELECT "+messageCols+" FROM messages m WHERE m.id IN ("+ph+")", args...)
+	return mapInBatches(ids, func(ids []string) (map[string]Message, error) {
+		args, ph := sqlList(nil, ids)
+		return collectMap(ctx, t.ex, "messages by id", messageByID, "SELECT "+messageCols+" FROM messages m WHERE m.id IN ("+ph+")", args...)
+	})
 }
 
 // MessagesWithReferences loads the messages among ids together with every
@@ -122,10 +162,13 @@ func (t *Tx) MessagesWithReferences(ctx context.Context, ids []string) (map[stri
 	if len(ids) == 0 {
 		return map[string]Message{}, nil
 	}
-	args, ph := sqlList(nil, ids)
-	// UNION (not UNION ALL) drops rows already found, which also ends the
-	// recursion on a reference cycle.
-	return collectMap(ctx, t.ex, "messages with references", messageByID, `WITH RECURSIVE chain (id) AS (
+	// Batches may reach the same referenced messages: the merged map keeps
+	// one of each.
+	return mapInBatches(ids, func(ids []string) (map[string]Message, error) {
+		args, ph := sqlList(nil, ids)
+		// UNION (not UNION ALL) drops rows already found, which also ends the
+		// recursion on a reference cycle.
+		return collectMap(ctx, t.ex, "messages with references", messageByID, `WITH RECURSIVE chain (id) AS (
 			SELECT id FROM messages WHERE id IN (`+ph+`)
 			UNION
 			SELECT p.id FROM chain
@@ -133,6 +176,7 @@ func (t *Tx) MessagesWithReferences(ctx context.Context, ids []string) (map[stri
 				JOIN messages p ON p.id = c.parent_message_id OR p.id = c.forwarded_from_id
 		)
 		SELECT `+messageCols+` FROM messages m WHERE m.id IN (SELECT id FROM chain)`, args...)
+	})
 }
 
 // RoomMessages returns up to limit of a room's messages that are not
@@ -168,14 +212,24 @@ func (t *Tx) DeleteMessages(ctx context.Context, ids []string, soft bool) (int64
 	if len(ids) == 0 {
 		return 0, nil
 	}
+	var total int64
+	err := inBatches(ids, func(ids []string) error {
+		var n int64
+		var err error
+		if soft {
+			args, ph := sqlList([]any{Micros(t.Now())}, ids)
+			n, err = t.ex.Exec(ctx, "UPDATE messages SET is_deleted = TRUE, updated_at = $1 WHERE NOT is_deleted AND id IN ("+ph+")", args...)
+		} else {
+			args, ph := sqlList(nil, ids)
+			n, err = t.ex.Exec(ctx, "DELETE FROM messages WHERE id IN ("+ph+")", args...)
+		}
+		total += n
+		return err
+	})
 	if soft {
-		args, ph := sqlList([]any{Micros(t.Now())}, ids)
-		n, err := t.ex.Exec(ctx, "UPDATE messages SET is_deleted = TRUE, updated_at = $1 WHERE NOT is_deleted AND id IN ("+ph+")", args...)
-		return n, wrap("soft delete messages", err)
+		return total, wrap("soft delete messages", err)
 	}
-	args, ph := sqlList(nil, ids)
-	n, err := t.ex.Exec(ctx, "DELETE FROM messages WHERE id IN ("+ph+")", args...)
-	return n, wrap("delete messages", err)
+	return total, wrap("delete messages", err)
 }
 
 // SetLastMessage points a room's last_message at msgID and bumps its
@@ -191,14 +245,17 @@ func (t *Tx) AddDeliveries(ctx context.Context, ids []string, userID int64) erro
 	if len(ids) == 0 {
 		return nil
 	}
-	args := []any{userID}
-	rows := make([]string, len(ids))
-	for i, id := range ids {
-		args = append(args, id)
-		rows[i] = "($" + strconv.Itoa(len(args)) + ", $1)"
-	}
-	_, err := t.ex.Exec(ctx, "INSERT INTO message_deliveries (message_id, user_id) VALUES "+strings.Join(rows, ", ")+
-		" ON CONFLICT (message_id, user_id) DO NOTHING", args...)
+	err := inBatches(ids, func(ids []string) error {
+		args := []any{userID}
+		rows := make([]string, len(ids))
+		for i, id := range ids {
+			args = append(args, id)
+			rows[i] = "($" + strconv.Itoa(len(args)) + ", $1)"
+		}
+		_, err := t.ex.Exec(ctx, "INSERT INTO message_deliveries (message_id, user_id) VALUES "+strings.Join(rows, ", ")+
+			" ON CONFLICT (message_id, user_id) DO NOTHING", args...)
+		return err
+	})
 	return wrap("add deliveries", err)
 }
 
@@ -222,6 +279,8 @@ func (t *Tx) UsersIn(ctx context.Context, ids []int64) (map[int64]User, error) {
 	if len(ids) == 0 {
 		return map[int64]User{}, nil
 	}
-	args, ph := sqlList(nil, ids)
-	return collectMap(ctx, t.ex, "users in", userByID, "SELECT "+userCols+" FROM users WHERE id IN ("+ph+")", args...)
+	return mapInBatches(ids, func(ids []int64) (map[int64]User, error) {
+		args, ph := sqlList(nil, ids)
+		return collectMap(ctx, t.ex, "users in", userByID, "SELECT "+userCols+" FROM users WHERE id IN ("+ph+")", args...)
+	})
 }

@@ -60,14 +60,17 @@ func (t *Tx) AckNotifications(ctx context.Context, ids []string, userID int64) e
 	if len(ids) == 0 {
 		return nil
 	}
-	args, ph := sqlList([]any{userID}, ids)
-	if _, err := t.ex.Exec(ctx, `DELETE FROM notification_recipients WHERE user_id = $1 AND notification_id IN (
-		SELECT id FROM notifications WHERE message_id IN (`+ph+`))`, args...); err != nil {
-		return wrap("ack notifications", err)
-	}
-	args, ph = sqlList(nil, ids)
-	_, err := t.ex.Exec(ctx, `DELETE FROM notifications WHERE message_id IN (`+ph+`) AND NOT EXISTS (
-		SELECT 1 FROM notification_recipients r WHERE r.notification_id = notifications.id)`, args...)
+	err := inBatches(ids, func(ids []string) error {
+		args, ph := sqlList([]any{userID}, ids)
+		if _, err := t.ex.Exec(ctx, `DELETE FROM notification_recipients WHERE user_id = $1 AND notification_id IN (
+			SELECT id FROM notifications WHERE message_id IN (`+ph+`))`, args...); err != nil {
+			return err
+		}
+		args, ph = sqlList(nil, ids)
+		_, err := t.ex.Exec(ctx, `DELETE FROM notifications WHERE message_id IN (`+ph+`) AND NOT EXISTS (
+			SELECT 1 FROM notification_recipients r WHERE r.notification_id = notifications.id)`, args...)
+		return err
+	})
 	return wrap("ack notifications", err)
 }
 
@@ -76,8 +79,11 @@ func (t *Tx) DeleteNotificationsOf(ctx context.Context, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	args, ph := sqlList(nil, ids)
-	_, err := t.ex.Exec(ctx, "DELETE FROM notifications WHERE message_id IN ("+ph+")", args...)
+	err := inBatches(ids, func(ids []string) error {
+		args, ph := sqlList(nil, ids)
+		_, err := t.ex.Exec(ctx, "DELETE FROM notifications WHERE message_id IN ("+ph+")", args...)
+		return err
+	})
 	return wrap("delete notifications", err)
 }
 

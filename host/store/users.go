@@ -54,8 +54,10 @@ func (t *Tx) UsersByID(ctx context.Context, tenant string, ids []int64) (map[int
 	if len(ids) == 0 {
 		return map[int64]User{}, nil
 	}
-	args, ph := sqlList([]any{tenant}, ids)
-	return collectMap(ctx, t.ex, "users by id", userByID, "SELECT "+userCols+" FROM users WHERE tenant = $1 AND id IN ("+ph+")", args...)
+	return mapInBatches(ids, func(ids []int64) (map[int64]User, error) {
+		args, ph := sqlList([]any{tenant}, ids)
+		return collectMap(ctx, t.ex, "users by id", userByID, "SELECT "+userCols+" FROM users WHERE tenant = $1 AND id IN ("+ph+")", args...)
+	})
 }
 
 // DeleteUser deletes a user with the reference's cascades (docs/protocol.md
