@@ -192,24 +192,31 @@ func TestSlowClientDisconnected(t *testing.T) {
 	}
 	big := []byte(`"` + strings.Repeat("x", 64<<10) + `"`)
 	const frames = 400 // 25 MiB: more than the socket buffers hold
+	// The publisher sends the next frame once the fast client has read the
+	// last one, so that the fast client's queue never fills however slow
+	// the machine: only the client that never reads can be dropped.
 	received := make(chan int, 1)
+	got := make(chan struct{}, 1)
 	go func() {
 		n := 0
 		for n < frames {
-			_ = fast.SetReadDeadline(time.Now().Add(5 * time.Second))
+			_ = fast.SetReadDeadline(time.Now().Add(time.Minute))
 			if _, _, err := fast.ReadMessage(); err != nil {
 				break
 			}
 			n++
+			got <- struct{}{}
 		}
 		received <- n
+		close(got)
 	}()
 	for range frames {
 		if err := e.br.Publish(ctx, broker.Envelope{Kind: broker.KindSend, Group: room, Frame: big}); err != nil {
 			t.Fatal(err)
 		}
-		// Pace the publisher a little so the reading client keeps up.
-		time.Sleep(time.Millisecond)
+		if _, ok := <-got; !ok {
+			break // the fast client stopped reading: reported below
+		}
 	}
 	eventually(t, "the slow client to be dropped", func() bool { return len(e.hub.userConns(slowUser.ID)) == 0 })
 	if got := e.counter("chatwasm_slow_consumer_disconnects_total", nil); got != 1 {
