@@ -79,8 +79,16 @@ func CharField(raw json.RawMessage, present, required, nullable, allowBlank bool
 	if maxLen > 0 && utf8.RuneCountInString(s) > maxLen {
 		return nil, fmt.Sprintf("Ensure this field has no more than %d characters.", maxLen)
 	}
+	// DRF's CharField prohibits NUL; PostgreSQL could not store it anyway,
+	// and SQLite would, so both engines answer the same 4003.
+	if strings.IndexByte(s, 0) >= 0 {
+		return nil, msgNullCharacters
+	}
 	return &s, ""
 }
+
+// msgNullCharacters is DRF's ProhibitNullCharactersValidator message.
+const msgNullCharacters = "Null characters are not allowed."
 
 // BoolField is a DRF BooleanField: JSON booleans, 0/1 and the usual words.
 func BoolField(raw json.RawMessage) (bool, string) {
