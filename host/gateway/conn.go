@@ -3,10 +3,12 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/chatwasm/chatwasm/host/broker"
@@ -31,6 +33,7 @@ type conn struct {
 	limiter *rate.Limiter
 
 	queue      chan []byte
+	queued     atomic.Int64  // bytes of the frames in queue
 	done       chan struct{} // closed when the connection must stop
 	readerDone chan struct{}
 	writerDone chan struct{}
@@ -77,9 +80,19 @@ func (c *conn) enqueue(frame []byte) {
 		return
 	default:
 	}
+	n := int64(len(frame))
+	if pending := c.queued.Add(n); pending > c.gw.cfg.QueueBytes && pending != n {
+		c.queued.Add(-n)
+		c.log.Warn("disconnecting slow client: outbound queue over its bytes", "bytes", pending-n,
+			"limit", c.gw.cfg.QueueBytes)
+		c.gw.metrics.slowClosed.Inc()
+		c.close(websocket.ClosePolicyViolation, "slow consumer")
+		return
+	}
 	select {
 	case c.queue <- frame:
 	default:
+		c.queued.Add(-n)
 		c.log.Warn("disconnecting slow client: outbound queue full", "queue", cap(c.queue))
 		c.gw.metrics.slowClosed.Inc()
 		c.close(websocket.ClosePolicyViolation, "slow consumer")
@@ -245,6 +258,23 @@ func (c *conn) reject(err error) {
 	c.enqueue(frame)
 }
 
+// frameTooLarge answers the request whose effect was a frame of n bytes,
+// over MaxOutFrameBytes, with a 4003 instead of sending it to anyone.
+func (c *conn) frameTooLarge(n int) {
+	c.log.Warn("frame over the outbound limit not sent", "bytes", n, "limit", c.gw.cfg.MaxOutFrameBytes)
+	c.gw.metrics.oversized.Inc()
+	frame, err := errorFrame(wire.Validation(fmt.Sprintf(msgReplyTooLarge, n, c.gw.cfg.MaxOutFrameBytes)))
+	if err != nil {
+		frame = internalErrorFrame
+	}
+	c.gw.metrics.errors.WithLabelValues(strconv.Itoa(wire.CodeValidation)).Inc()
+	c.enqueue(frame)
+}
+
+// msgReplyTooLarge is the detail of the 4003 a request gets when what it
+// would send is over MaxOutFrameBytes.
+const msgReplyTooLarge = "The response is too large (%d bytes, at most %d): ask for less, e.g. paginate room.messages."
+
 // apply carries out an operation's effects in order. Everything addressed to
 // a group goes through the broker, so other nodes see it too.
 func (c *conn) apply(ctx context.Context, effects []wire.Effect) {
@@ -252,6 +282,10 @@ func (c *conn) apply(ctx context.Context, effects []wire.Effect) {
 		env := broker.Envelope{Origin: c.gw.cfg.NodeID}
 		switch e.Kind {
 		case wire.Send:
+			if len(e.Frame) > c.gw.cfg.MaxOutFrameBytes {
+				c.frameTooLarge(len(e.Frame))
+				continue
+			}
 			if e.Group == "" {
 				c.enqueue(e.Frame)
 				continue
@@ -283,6 +317,7 @@ func (c *conn) writeLoop() {
 		var err error
 		select {
 		case f := <-c.queue:
+			c.queued.Add(-int64(len(f)))
 			err = c.write(f)
 		case <-ping.C:
 			err = c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.gw.cfg.WriteTimeout))

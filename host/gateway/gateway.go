@@ -35,6 +35,15 @@ type Config struct {
 	// QueueSize is how many outbound frames a connection may have pending
 	// before it is disconnected as too slow.
 	QueueSize int
+	// QueueBytes is how many bytes of outbound frames a connection may
+	// have pending: one more frame past it disconnects the connection as
+	// too slow, like a full queue (a frame is always taken into an empty
+	// queue).
+	QueueBytes int64
+	// MaxOutFrameBytes is the largest frame an operation may send: a larger
+	// one is not sent to anyone, and the client whose request produced it
+	// gets a 4003 saying so instead.
+	MaxOutFrameBytes int
 	// PingInterval is how often the server pings an idle client.
 	PingInterval time.Duration
 	// ReadTimeout closes a connection from which nothing (not even a pong)
@@ -58,20 +67,23 @@ type Config struct {
 	MaxConnsPerUser int
 }
 
-// DefaultConfig returns the default tuning: 1 MiB frames, 256 queued frames,
+// DefaultConfig returns the default tuning: 1 MiB frames in, 16 MiB out,
+// 256 queued frames or 32 MiB,
 // a ping every 25 s, 60 s read timeout, 20 frames a second (bursts of 50)
 // and 32 connections per user.
 func DefaultConfig() Config {
 	return Config{
-		MaxFrameBytes:   1 << 20,
-		QueueSize:       256,
-		PingInterval:    25 * time.Second,
-		ReadTimeout:     60 * time.Second,
-		WriteTimeout:    10 * time.Second,
-		CloseGrace:      time.Second,
-		FrameRate:       20,
-		FrameBurst:      50,
-		MaxConnsPerUser: 32,
+		MaxFrameBytes:    1 << 20,
+		QueueSize:        256,
+		QueueBytes:       32 << 20,
+		MaxOutFrameBytes: 16 << 20,
+		PingInterval:     25 * time.Second,
+		ReadTimeout:      60 * time.Second,
+		WriteTimeout:     10 * time.Second,
+		CloseGrace:       time.Second,
+		FrameRate:        20,
+		FrameBurst:       50,
+		MaxConnsPerUser:  32,
 	}
 }
 
@@ -84,6 +96,8 @@ func (c Config) withDefaults() Config {
 		c.NodeID = hex.EncodeToString(b[:])
 	}
 	setDefault(&c.QueueSize, d.QueueSize)
+	setDefault(&c.QueueBytes, d.QueueBytes)
+	setDefault(&c.MaxOutFrameBytes, d.MaxOutFrameBytes)
 	setDefault(&c.PingInterval, d.PingInterval)
 	setDefault(&c.ReadTimeout, d.ReadTimeout)
 	setDefault(&c.WriteTimeout, d.WriteTimeout)

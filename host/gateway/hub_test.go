@@ -13,6 +13,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // groupSize returns how many local connections are in a group.
@@ -25,11 +26,18 @@ func (h *Hub) groupSize(group string) int {
 // bareConn is a connection without a socket, enough for the hub.
 func bareConn(t *testing.T, userID int64, queue int) *conn {
 	t.Helper()
+	return bareConnWith(t, userID, Config{QueueSize: queue})
+}
+
+// bareConnWith is bareConn with the gateway settings of cfg (defaults for
+// its zero fields).
+func bareConnWith(t *testing.T, userID int64, cfg Config) *conn {
+	t.Helper()
 	m, err := NewMetrics(prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw := &Gateway{cfg: Config{QueueSize: queue}, log: slog.New(slog.DiscardHandler), metrics: m}
+	gw := &Gateway{cfg: cfg.withDefaults(), log: slog.New(slog.DiscardHandler), metrics: m}
 	return newConn(gw, store.User{ID: userID}, fmt.Sprintf("test.%d", userID))
 }
 
@@ -114,6 +122,46 @@ func TestHubDisconnectsSlowConsumer(t *testing.T) {
 	}
 	if got := len(queued(fast)); got != 5 {
 		t.Errorf("fast connection got %d frames, want 5", got)
+	}
+}
+
+// TestQueueBytes: a connection whose pending frames would pass QueueBytes
+// is disconnected as a slow consumer, counted; a frame larger than the
+// budget is still taken into an empty queue.
+func TestQueueBytes(t *testing.T) {
+	c := bareConnWith(t, 1, Config{QueueSize: 100, QueueBytes: 10})
+	c.enqueue([]byte("0123456789abcdef")) // 16 bytes into an empty queue: taken
+	c.enqueue([]byte("x"))                // past the budget
+	select {
+	case <-c.done:
+	default:
+		t.Fatal("connection not closed past its queue bytes")
+	}
+	if c.closeCode != 1008 {
+		t.Errorf("close code %d, want 1008", c.closeCode)
+	}
+	if got := queued(c); len(got) != 1 || got[0] != "0123456789abcdef" {
+		t.Errorf("queued %q, want only the first frame", got)
+	}
+	if c.queued.Load() != 16 {
+		t.Errorf("%d bytes counted as queued, want 16", c.queued.Load())
+	}
+	if got := testutil.ToFloat64(c.gw.metrics.slowClosed); got != 1 {
+		t.Errorf("slow consumer disconnects = %v, want 1", got)
+	}
+}
+
+// TestOversizedFrameNotSent: an operation's frame over MaxOutFrameBytes goes
+// to no group; the requester gets a 4003 saying why.
+func TestOversizedFrameNotSent(t *testing.T) {
+	c := bareConnWith(t, 1, Config{MaxOutFrameBytes: 8})
+	c.apply(context.Background(), []wire.Effect{{Kind: wire.Send, Frame: []byte("0123456789")}})
+	got := queued(c)
+	if len(got) != 1 || !strings.Contains(got[0], `"code":4003`) || !strings.Contains(got[0], "too large (10 bytes, at most 8)") {
+		t.Fatalf("queued %q, want one 4003 about the size", got)
+	}
+	if n := testutil.ToFloat64(c.gw.metrics.oversized); n != 1 {
+		t.Errorf("oversized frames = %v, want 1", n)
 	}
 }
 

@@ -17,6 +17,7 @@ type Metrics struct {
 	authFailures prometheus.Counter
 	throttled    prometheus.Counter
 	connLimited  prometheus.Counter
+	oversized    prometheus.Counter
 }
 
 // Label values for frames that never reach an operation.
@@ -50,9 +51,10 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		authFailures: counter("chatwasm_auth_failures_total", "WebSocket connections closed with 4001 (missing, invalid or expired token, or unknown user)."),
 		throttled:    counter("chatwasm_frames_throttled_total", "Client frames read late because their connection was over its frame rate."),
 		connLimited:  counter("chatwasm_connections_over_user_limit_total", "WebSocket connections closed with 1008 because their user had the maximum number open on this node."),
+		oversized:    counter("chatwasm_frames_oversized_total", "Frames an operation produced over the outbound frame limit, answered with a 4003 and sent to no one."),
 	}
 	for _, c := range []prometheus.Collector{m.conns, m.framesIn, m.errors, m.opLatency, m.slowClosed, m.authFailures,
-		m.throttled, m.connLimited} {
+		m.throttled, m.connLimited, m.oversized} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("gateway: register metrics: %w", err)
 		}
