@@ -677,14 +677,16 @@ static inline int cw__key_is(cw_str raw, cw_str name) {
 }
 
 /* cw_json_member returns the value of member name of object obj (absent if
- * obj is not an object or has no such member). */
+ * obj is not an object or has no such member). Of a name given twice, the
+ * last value counts, as the host (and the reference) read it: a module must
+ * never act on another value than the one the host checked. */
 static inline cw_str cw_json_member(cw_str obj, cw_str name) {
     if (cw_json_type(obj) != CW_JSON_OBJECT) return (cw_str){0, 0};
     cw_json_iter it = cw_json_iterate(obj);
-    cw_str k, v;
+    cw_str k, v, found = {0, 0};
     while (cw_json_next(&it, &k, &v))
-        if (cw__key_is(k, name)) return v;
-    return (cw_str){0, 0};
+        if (cw__key_is(k, name)) found = v;
+    return found;
 }
 
 /* cw_json_index returns element i of array arr (absent if out of range). */
