@@ -90,10 +90,11 @@ export class Value {
     return new ParseResult(p.error.length == 0 ? v : null, p.error);
   }
 
-  /** The member key of an object, or null. */
+  /** The member key of an object, or null. Of a key given twice the last
+   * counts, as the host reads it. */
   get(key: string): Value | null {
     if (this.kind != Kind.Object) return null;
-    for (let i = 0; i < this.keys.length; i++) {
+    for (let i = this.keys.length - 1; i >= 0; i--) {
       if (this.keys[i] == key) return this.values[i];
     }
     return null;
