@@ -283,6 +283,22 @@ func (s *Server) Stop() error {
 	return s.stopErr
 }
 
+// Kill ends a server process with SIGKILL, as a crash would, and waits for
+// it: it gets no chance to finish anything. Stop is then a no-op. An
+// in-process server cannot be killed: that is an error.
+func (s *Server) Kill() error {
+	if s.cmd == nil {
+		return errors.New("an in-process server cannot be killed")
+	}
+	var err error
+	s.stopOnce.Do(func() {
+		if err = s.cmd.Process.Kill(); err == nil {
+			<-s.exited
+		}
+	})
+	return err
+}
+
 // RandomHex returns n random bytes, hex encoded.
 func RandomHex(tb testing.TB, n int) string {
 	tb.Helper()
