@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/abi/payload"
@@ -48,6 +49,14 @@ var roomMessages = &operation[HistoryIn, HistoryOut]{
 	audience: toCaller[HistoryIn, HistoryOut]("roommessages.dispatch"),
 }
 
+// MaxHistoryContent bounds the characters of content an unpaginated
+// room.messages reads: the gateway sends no frame over 16 MiB, so a larger
+// history is refused before it is read rather than after it is built.
+const MaxHistoryContent = 16 << 20
+
+// msgHistoryTooLarge is the 4003 of an unpaginated history over it.
+const msgHistoryTooLarge = "The response is too large (the messages hold %d characters, at most %d): paginate room.messages."
+
 // retrieveMessages is _retreive_messages. A room other than the one the
 // request's permission check granted must pass have_room_permission here:
 // in the caller's tenant, with the caller a member.
@@ -68,6 +77,17 @@ func (s *Service) retrieveMessages(ctx context.Context, call opCall, in HistoryI
 		}
 		info, off, lim := field.Paginate(*in.Paginate, count)
 		out.PageInfo, offset, limit = &info, off, lim
+	}
+	if in.Paginate == nil {
+		// The whole history goes out as one frame: refuse, before reading
+		// it, one whose text alone is over what a frame may carry.
+		n, err := tx.RoomContentLength(ctx, in.RoomID)
+		if err != nil {
+			return HistoryOut{}, err
+		}
+		if n > MaxHistoryContent {
+			return HistoryOut{}, wire.Validation(fmt.Sprintf(msgHistoryTooLarge, n, MaxHistoryContent))
+		}
 	}
 	msgs, err := tx.RoomMessages(ctx, in.RoomID, limit, offset)
 	if err != nil {

@@ -199,6 +199,16 @@ func (t *Tx) CountRoomMessages(ctx context.Context, roomID string) (int64, error
 	return n, wrap("count room messages", err)
 }
 
+// RoomContentLength returns the total length, in characters, of the
+// content of a room's messages that are not soft-deleted: a lower bound of
+// what serializing its whole history takes, known before reading it.
+func (t *Tx) RoomContentLength(ctx context.Context, roomID string) (int64, error) {
+	var n int64
+	err := t.ex.QueryRow(ctx, "SELECT COALESCE(SUM(LENGTH(content)), 0) FROM messages WHERE room_id = $1 AND NOT is_deleted",
+		roomID).Scan(&n)
+	return n, wrap("room content length", err)
+}
+
 // EditMessage replaces a message's content and marks it edited.
 func (t *Tx) EditMessage(ctx context.Context, id, content string) error {
 	return t.execFound(ctx, "edit message", "UPDATE messages SET content = $1, is_edited = TRUE, updated_at = $2 WHERE id = $3",
