@@ -41,6 +41,7 @@ Usage:
   chatwasm token USERNAME [flags]        print an access token for a user
   chatwasm admin-token [flags]           print the admin API token
   chatwasm module inspect|call ...       inspect a wasm module, or run one of its hooks
+  chatwasm version                       print the version, commit and Go version
 
 Run "chatwasm COMMAND --help" for a command's flags.
 
@@ -80,6 +81,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"token":       c.token,
 		"admin-token": c.adminToken,
 		"module":      c.module,
+		"version":     c.version,
 	})
 }
 

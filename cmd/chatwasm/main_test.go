@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -366,5 +367,19 @@ func TestServeRefusesBadExternalIssuer(t *testing.T) {
 		if r.code != 1 || !strings.Contains(r.stderr, c.want) || strings.Contains(r.stderr, "msg=listening") {
 			t.Errorf("%v: code %d, stderr:\n%s\nwant 1 and %q before listening", c.args, r.code, r.stderr, c.want)
 		}
+	}
+}
+
+// TestVersion: chatwasm version prints the version, the commit and the Go
+// version of the binary, as its build recorded them.
+func TestVersion(t *testing.T) {
+	r := runCLI(t, nil, "version")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if r.code != 0 || len(lines) != 3 || !strings.HasPrefix(lines[0], "chatwasm ") ||
+		!strings.HasPrefix(lines[1], "commit ") || lines[2] != runtime.Version() {
+		t.Fatalf("code %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if r := runCLI(t, nil, "version", "extra"); r.code != 2 {
+		t.Errorf("version with an argument: code %d, want 2", r.code)
 	}
 }

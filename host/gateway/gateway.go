@@ -202,7 +202,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return // the upgrader has answered the request
 		}
 		g.metrics.authFailures.Inc()
-		g.log.Info("connection refused", "remote", r.RemoteAddr, "err", authErr)
+		g.log.Info("connection rejected", "reason", "authentication", "remote", r.RemoteAddr, "err", authErr)
 		g.closeNow(ws, wire.CodeUnauthenticated, "unauthenticated")
 		return
 	}
@@ -236,7 +236,7 @@ func (g *Gateway) serve(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		code, text := websocket.CloseGoingAway, "server shutting down"
 		if errors.Is(err, errTooManyConns) {
 			g.metrics.connLimited.Inc()
-			g.log.Info("connection refused", "user", user.ID, "err", err)
+			g.log.Info("connection rejected", "user", user.ID, "err", err)
 			code, text = websocket.ClosePolicyViolation, "too many connections"
 		}
 		if ws, err := g.upgrader.Upgrade(w, r, nil); err == nil {

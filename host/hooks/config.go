@@ -178,6 +178,30 @@ func (r *rawModule) UnmarshalYAML(n *yaml.Node) error {
 	return n.Decode((*plain)(r))
 }
 
+// parseSize reads a size in bytes with a binary unit (KiB, MiB, GiB, TiB)
+// or none; ok is false for anything else. A decimal unit (KB, MB, "M" ...)
+// is refused rather than read as powers of ten, since "memory: 64MB"
+// meaning 64,000,000 bytes surprises anyone who meant 64 MiB: hint then
+// says what to write instead ("" when there is nothing to suggest).
+func parseSize(s string) (n uint64, hint string, ok bool) {
+	t := strings.TrimSpace(s)
+	i := strings.IndexFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	if i < 0 {
+		i = len(t)
+	}
+	number, unit := t[:i], strings.ToLower(strings.TrimSpace(t[i:]))
+	switch unit {
+	case "", "b", "kib", "mib", "gib", "tib":
+		n, err := humanize.ParseBytes(t)
+		return n, "", err == nil
+	}
+	if binary := map[string]string{"k": "KiB", "kb": "KiB", "m": "MiB", "mb": "MiB", "g": "GiB", "gb": "GiB",
+		"t": "TiB", "tb": "TiB"}[unit]; binary != "" {
+		return 0, fmt.Sprintf("; %q is ambiguous: say %s%s", strings.TrimSpace(t[i:]), strings.TrimSpace(number), binary), false
+	}
+	return 0, "", false
+}
+
 // spec validates the entry and applies the defaults.
 func (r *rawModule) spec(dir string) (ModuleSpec, error) {
 	m := ModuleSpec{Name: r.Name, Line: r.line, Config: r.Config, AllowedHosts: r.AllowedHosts}
@@ -245,9 +269,9 @@ func (r *rawModule) spec(dir string) (ModuleSpec, error) {
 	}
 	m.Memory = DefaultMemory
 	if r.Memory != "" {
-		n, err := humanize.ParseBytes(r.Memory)
-		if err != nil || n == 0 {
-			return bad("invalid memory %q (a size such as 64MiB)", r.Memory)
+		n, hint, ok := parseSize(r.Memory)
+		if !ok || n == 0 {
+			return bad("invalid memory %q (a size such as 64MiB%s)", r.Memory, hint)
 		}
 		m.Memory = n
 	}
@@ -260,9 +284,9 @@ func (r *rawModule) spec(dir string) (ModuleSpec, error) {
 	}
 	m.KVQuota = DefaultKVQuota
 	if r.KVQuota != "" {
-		n, err := humanize.ParseBytes(r.KVQuota)
-		if err != nil || n == 0 || n > maxKVQuota {
-			return bad("invalid kv_quota %q (a size such as 16MiB, at most 1TiB)", r.KVQuota)
+		n, hint, ok := parseSize(r.KVQuota)
+		if !ok || n == 0 || n > maxKVQuota {
+			return bad("invalid kv_quota %q (a size such as 16MiB, at most 1TiB%s)", r.KVQuota, hint)
 		}
 		m.KVQuota = int64(n)
 	}

@@ -158,6 +158,9 @@ func (m *Manager) Reload(ctx context.Context) error {
 		m.retire(old)
 	}
 	m.env.log.InfoContext(ctx, "modules loaded", "file", m.path, "modules", s.Modules())
+	if len(s.modules) == 0 {
+		m.env.log.WarnContext(ctx, "the module file lists no modules", "file", m.path)
+	}
 	return nil
 }
 

@@ -3,6 +3,7 @@ package hooks_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"testing"
@@ -136,5 +137,20 @@ func TestReloadUnderLoad(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestEmptyModuleFileWarns: a module file that lists no module loads (a
+// deployment may empty it on purpose) but says so in the log.
+func TestEmptyModuleFileWarns(t *testing.T) {
+	logs := &logSink{}
+	path := writeFile(t, t.TempDir(), "modules: []\n")
+	m, err := hooks.NewManager(context.Background(), path, hooks.Options{CacheDir: cacheDir, Logger: slog.New(logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(context.Background())
+	if got := logs.find("the module file lists no modules"); len(got) != 1 {
+		t.Errorf("warnings %q, want one", got)
 	}
 }

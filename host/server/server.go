@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -348,7 +347,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	// The e2e suite parses "msg=listening addr=HOST:PORT": keep this line.
 	log.Info("listening", "addr", ln.Addr().String())
-	log.Info("serving", "ws_path", cfg.WSPath, "db", dbScheme(cfg.DB), "soft_delete", cfg.SoftDelete,
+	log.Info("serving", "ws_path", cfg.WSPath, "db", dbEngine(cfg.DB), "soft_delete", cfg.SoftDelete,
 		"notifications", cfg.Notifications, "inactivity_threshold", cfg.InactivityThreshold, "max_frame_bytes", cfg.MaxFrameBytes,
 		"frame_rate", cfg.FrameRate, "max_conns_per_user", cfg.MaxConnsPerUser, "external_issuer", cfg.External.Issuer,
 		"modules", cfg.Modules)
@@ -406,8 +405,9 @@ func (s *Server) reloadOnSIGHUP(ctx context.Context) (stop func()) {
 	}
 }
 
-// dbScheme is the loggable part of a database URL.
-func dbScheme(url string) string {
-	scheme, _, _ := strings.Cut(url, ":")
+// dbEngine is the loggable part of a --db value: its engine, never the rest
+// (which may hold a password).
+func dbEngine(url string) string {
+	scheme, _ := dbScheme(url)
 	return scheme
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -22,7 +23,10 @@ import (
 func TestOpenStore(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	for _, url := range []string{"sqlite:" + filepath.Join(dir, "a.db"), "sqlite://" + filepath.Join(dir, "b.db")} {
+	// A path with no scheme is SQLite too, relative or absolute.
+	t.Chdir(dir)
+	for _, url := range []string{"sqlite:" + filepath.Join(dir, "a.db"), "sqlite://" + filepath.Join(dir, "b.db"),
+		"c.db", filepath.Join(dir, "d.db")} {
 		st, err := OpenStore(ctx, url)
 		if err != nil {
 			t.Fatalf("%s: %v", url, err)
@@ -34,6 +38,24 @@ func TestOpenStore(t *testing.T) {
 	}
 	if _, err := OpenStore(ctx, "sqlite:"); err == nil {
 		t.Fatal("sqlite: with no path opened")
+	}
+	for _, f := range []string{"a.db", "b.db", "c.db", "d.db"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("no SQLite file %s: %v", f, err)
+		}
+	}
+	for url, want := range map[string][2]string{
+		"sqlite:x.db":                      {"sqlite", "x.db"},
+		"postgres://u@h/db":                {"postgres", "//u@h/db"},
+		"host=/tmp dbname=chat user=a":     {"postgres", "host=/tmp dbname=chat user=a"},
+		"password=a:b host=h":              {"postgres", "password=a:b host=h"},
+		"./data/chat.db":                   {"sqlite", "./data/chat.db"},
+		"/var/lib/chatwasm/chatwasm.db":    {"sqlite", "/var/lib/chatwasm/chatwasm.db"},
+		"mysql://root:hunter2@localhost/x": {"mysql", "//root:hunter2@localhost/x"},
+	} {
+		if scheme, rest := dbScheme(url); scheme != want[0] || rest != want[1] {
+			t.Errorf("dbScheme(%q) = %q, %q; want %q, %q", url, scheme, rest, want[0], want[1])
+		}
 	}
 	_, err := OpenStore(ctx, "mysql://root:hunter2@localhost/chat")
 	if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), `"mysql"`) {

@@ -13,10 +13,11 @@ import (
 // OpenStore opens the database named by url. It does not migrate.
 //
 // Supported forms: "sqlite:PATH" (also "sqlite://PATH"; "sqlite:///abs" is
-// the absolute path /abs) and "postgres://..." or "postgresql://..." (a libpq
-// URL).
+// the absolute path /abs), "postgres://..." or "postgresql://..." (a libpq
+// URL), a libpq "key=value ..." string (PostgreSQL), and a plain file path
+// such as "chatwasm.db" (SQLite).
 func OpenStore(ctx context.Context, url string) (*store.Store, error) {
-	scheme, rest, _ := strings.Cut(url, ":")
+	scheme, rest := dbScheme(url)
 	switch scheme {
 	case "postgres", "postgresql":
 		drv, err := postgres.Open(ctx, url)
@@ -34,4 +35,17 @@ func OpenStore(ctx context.Context, url string) (*store.Store, error) {
 		// Only the scheme is echoed: the rest of a URL may hold a password.
 		return nil, fmt.Errorf("server: unsupported database URL scheme %q (want sqlite:PATH or postgres://...)", scheme)
 	}
+}
+
+// dbScheme splits a --db value into its scheme and the rest: a value with
+// no scheme is a libpq key=value string when it has an "=", else a file
+// path for SQLite.
+func dbScheme(url string) (scheme, rest string) {
+	if s, r, ok := strings.Cut(url, ":"); ok && s != "" && !strings.ContainsAny(s, "/.\\ =") {
+		return s, r
+	}
+	if strings.Contains(url, "=") {
+		return "postgres", url
+	}
+	return "sqlite", url
 }
