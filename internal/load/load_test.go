@@ -1,0 +1,34 @@
+package load_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+
+	"github.com/chatwasm/chatwasm/internal/load"
+	"github.com/chatwasm/chatwasm/internal/testserver"
+)
+
+// TestRun drives a real server with a small count-bounded load: every
+// message sent is delivered to every member of its room, none fails, and
+// the latencies are ordered. (The CPU and memory figures depend on the
+// machine: benchmarks report them, tests do not judge them.)
+func TestRun(t *testing.T) {
+	s := testserver.Start(t, testserver.WithFlags("--frame-rate", "0", "--max-conns-per-user", "0"))
+	pid, _ := strconv.Atoi(s.PID())
+	rep, err := load.Run(context.Background(), load.Config{Addr: s.Addr, WSPath: s.WSPath, AdminToken: s.AdminToken,
+		Conns: 12, Senders: 3, RoomSize: 4, Count: 25, PID: pid, Prefix: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Sent != 3*25 || rep.Delivered != rep.Sent*4 || rep.Errors != 0 {
+		t.Fatalf("sent %d, delivered %d, errors %d; want 75 sent, each to its room of 4, no error",
+			rep.Sent, rep.Delivered, rep.Errors)
+	}
+	if rep.P50 <= 0 || rep.P99 < rep.P50 {
+		t.Errorf("latencies p50 %v, p99 %v", rep.P50, rep.P99)
+	}
+	if _, err := load.Run(context.Background(), load.Config{Conns: 2, Senders: 3, RoomSize: 1, Count: 1}); err == nil {
+		t.Error("more senders than connections accepted")
+	}
+}
