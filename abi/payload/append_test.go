@@ -1,0 +1,120 @@
+package payload
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/chatwasm/chatwasm/abi"
+)
+
+// refMessage is Message encoded the way it was before AppendJSON: by
+// encoding/json, with Extra spliced in after the named members. It is the
+// reference FuzzMessageJSON holds AppendJSON to.
+type refMessage struct {
+	ID            string                     `json:"id"`
+	Room          MessageRoom                `json:"room"`
+	Sender        abi.User                   `json:"sender"`
+	Content       string                     `json:"content"`
+	IsDeleted     bool                       `json:"is_deleted"`
+	IsEdited      bool                       `json:"is_edited"`
+	IsForwarded   bool                       `json:"is_forwarded"`
+	CreatedAt     string                     `json:"created_at"`
+	UpdatedAt     string                     `json:"updated_at"`
+	ParentMessage *refMessage                `json:"parent_message"`
+	ForwardedFrom *refMessage                `json:"forwarded_from"`
+	DeliveredTo   []string                   `json:"delivered_to"`
+	ReadReceipts  []ReadReceipt              `json:"read_receipts"`
+	Reactions     []Reaction                 `json:"reactions"`
+	Attachments   []Attachment               `json:"attachments"`
+	Extra         map[string]json.RawMessage `json:"-"`
+}
+
+func newRef(m *Message) *refMessage {
+	if m == nil {
+		return nil
+	}
+	return &refMessage{m.ID, m.Room, m.Sender, m.Content, m.IsDeleted, m.IsEdited, m.IsForwarded, m.CreatedAt,
+		m.UpdatedAt, newRef(m.ParentMessage), newRef(m.ForwardedFrom), orEmpty(m.DeliveredTo),
+		orEmpty(m.ReadReceipts), orEmpty(m.Reactions), orEmpty(m.Attachments), m.Extra}
+}
+
+// MarshalJSON is the encoding Message had before AppendJSON.
+func (m refMessage) MarshalJSON() ([]byte, error) {
+	type plain refMessage
+	b, err := json.Marshal(plain(m))
+	if err != nil || len(m.Extra) == 0 {
+		return b, err
+	}
+	w := appendObject(b, nil)
+	w.extra(m.Extra, messageKeys)
+	return w.bytes()
+}
+
+// FuzzMessageJSON: AppendJSON writes the bytes json.Marshal writes for a
+// message (strings with any bytes, raw metadata and extra members, lists
+// nil or not, chains of replies), and fails where it fails.
+func FuzzMessageJSON(f *testing.F) {
+	f.Add("hi", "alice", "priority", []byte(`"high"`), []byte(`{"w":1}`), int64(3), uint8(0), uint8(0))
+	f.Add("<b>&amp;</b> \u2028\u2029 é \x00\x1f\b\f\n\r\t\"\\", "a\xffb", "x<y>", []byte(` { "a" : [ 1 , "<&>" ] } `),
+		[]byte("\"\u2028\""), int64(-1), uint8(0xff), uint8(3))
+	f.Add("\xed\xa0\x80 \xf0\x9f\x98\x80 \x7f", "", "id", []byte(`"spoof"`), []byte(nil), int64(1<<62), uint8(0x55), uint8(1))
+	f.Add("", "", "", []byte(``), []byte(`not json`), int64(0), uint8(0xaa), uint8(2))
+	f.Add("x", "y", "k", []byte(`{"a":`), []byte(`null`), int64(7), uint8(0x0f), uint8(0))
+	f.Fuzz(func(t *testing.T, text, name, key string, extra, metadata []byte, size int64, flags, depth uint8) {
+		m := fuzzMessage(text, name, key, extra, metadata, size, flags, depth%4)
+		want, werr := json.Marshal(newRef(m))
+		got, gerr := m.AppendJSON(nil)
+		if (werr != nil) != (gerr != nil) {
+			t.Fatalf("errors differ: json.Marshal %v, AppendJSON %v", werr, gerr)
+		}
+		if werr == nil && !bytes.Equal(got, want) {
+			t.Fatalf("AppendJSON\n got %s\nwant %s", got, want)
+		}
+		if werr == nil {
+			viaMarshal, err := json.Marshal(m)
+			if err != nil || !bytes.Equal(viaMarshal, want) {
+				t.Fatalf("json.Marshal(Message) %v\n got %s\nwant %s", err, viaMarshal, want)
+			}
+		}
+	})
+}
+
+// fuzzMessage builds a message from the fuzzer's values: flags choose which
+// lists are nil and which optional members are set, depth how long its
+// chain of replies is.
+func fuzzMessage(text, name, key string, extra, metadata []byte, size int64, flags, depth uint8) *Message {
+	u := abi.User{ID: size, Username: name, Email: text, FirstName: key, LastName: name + text}
+	m := &Message{ID: text + "-id", Room: MessageRoom{ID: name}, Sender: u, Content: text,
+		IsDeleted: flags&1 != 0, IsEdited: flags&2 != 0, IsForwarded: flags&4 != 0, CreatedAt: key, UpdatedAt: text}
+	if flags&8 != 0 {
+		m.DeliveredTo = []string{name, text}
+		m.ReadReceipts = []ReadReceipt{{Reader: u, ReadAt: text}, {}}
+		m.Reactions = []Reaction{{ID: key, User: u, ReactionContent: text, CreatedAt: name}}
+	} else if flags&16 != 0 {
+		m.DeliveredTo, m.ReadReceipts, m.Reactions = []string{}, []ReadReceipt{}, []Reaction{}
+	}
+	if flags&32 != 0 {
+		var caption *string
+		if flags&64 != 0 {
+			caption = &text
+		}
+		md := json.RawMessage(metadata)
+		if flags&128 != 0 {
+			md = nil
+		}
+		m.Attachments = []Attachment{{ID: name, MediaArgs: MediaArgs{MediaURL: text, MediaType: key, FileSize: size,
+			MimeType: name, Caption: caption, Metadata: md}}, {}}
+	}
+	if flags&16 != 0 {
+		m.Extra = map[string]json.RawMessage{key: extra, strings.ToUpper(key) + "2": json.RawMessage(`[true]`)}
+	}
+	if depth > 0 {
+		m.ParentMessage = fuzzMessage(name, text, key, extra, metadata, size-1, flags>>1|flags<<7, depth-1)
+		if flags&4 != 0 {
+			m.ForwardedFrom = fuzzMessage(key, name, text, extra, metadata, size+1, flags>>2, depth-1)
+		}
+	}
+	return m
+}
