@@ -72,13 +72,6 @@ func appendString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// appendKey appends a member name and its colon; name needs no escaping.
-func appendKey(dst []byte, name string) []byte {
-	dst = append(dst, '"')
-	dst = append(dst, name...)
-	return append(dst, '"', ':')
-}
-
 // appendBool appends b as JSON.
 func appendBool(dst []byte, b bool) []byte {
 	if b {
