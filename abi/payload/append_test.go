@@ -118,3 +118,26 @@ func fuzzMessage(text, name, key string, extra, metadata []byte, size int64, fla
 	}
 	return m
 }
+
+// TestHistoryResultJSON: HistoryResult.AppendJSON writes json.Marshal's
+// bytes, with and without a page, with no messages, nil ones and a chain.
+func TestHistoryResultJSON(t *testing.T) {
+	next := int64(2)
+	chain := fuzzMessage("a<b", "\u2028", "k", []byte(`1`), []byte(`{}`), 5, 0xff, 3)
+	for _, r := range []HistoryResult{
+		{},
+		{Data: HistoryData{RoomID: "r", Messages: []*Message{}}},
+		{PageInfo: &PageInfo{HasNext: true, NextPageNumber: &next, Page: 1, Size: 20},
+			Data: HistoryData{RoomID: "r&", Messages: []*Message{chain, nil, {ID: "m"}}}},
+		{PageInfo: &PageInfo{HasPrevious: true, PrevPageNumber: &next, Page: -3}},
+	} {
+		want, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.AppendJSON(nil)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("AppendJSON %v\n got %s\nwant %s", err, got, want)
+		}
+	}
+}
