@@ -9,47 +9,44 @@ import (
 	"github.com/chatwasm/chatwasm/abi"
 )
 
-// refMessage is Message encoded the way it was before AppendJSON: by
-// encoding/json, with Extra spliced in after the named members. It is the
-// reference FuzzMessageJSON holds AppendJSON to.
-type refMessage struct {
-	ID            string                     `json:"id"`
-	Room          MessageRoom                `json:"room"`
-	Sender        abi.User                   `json:"sender"`
-	Content       string                     `json:"content"`
-	IsDeleted     bool                       `json:"is_deleted"`
-	IsEdited      bool                       `json:"is_edited"`
-	IsForwarded   bool                       `json:"is_forwarded"`
-	CreatedAt     string                     `json:"created_at"`
-	UpdatedAt     string                     `json:"updated_at"`
-	ParentMessage *refMessage                `json:"parent_message"`
-	ForwardedFrom *refMessage                `json:"forwarded_from"`
-	DeliveredTo   []string                   `json:"delivered_to"`
-	ReadReceipts  []ReadReceipt              `json:"read_receipts"`
-	Reactions     []Reaction                 `json:"reactions"`
-	Attachments   []Attachment               `json:"attachments"`
-	Extra         map[string]json.RawMessage `json:"-"`
-}
-
-func newRef(m *Message) *refMessage {
-	if m == nil {
-		return nil
+// refJSON is m encoded the way it was before AppendJSON: by encoding/json,
+// its replies and forwards spliced in where json.Marshal wrote their null
+// (the first such member is m's own: the forward is spliced first, the
+// named members come before Extra, and a string's quotes are escaped), and
+// Extra after the named members. It is
+// the reference FuzzMessageJSON holds AppendJSON to.
+func refJSON(m *Message) ([]byte, error) {
+	f := messageFields(*m)
+	f.ParentMessage, f.ForwardedFrom = nil, nil
+	f.DeliveredTo, f.ReadReceipts = orEmpty(f.DeliveredTo), orEmpty(f.ReadReceipts)
+	f.Reactions, f.Attachments = orEmpty(f.Reactions), orEmpty(f.Attachments)
+	b, err := json.Marshal(f)
+	if err != nil {
+		return nil, err
 	}
-	return &refMessage{m.ID, m.Room, m.Sender, m.Content, m.IsDeleted, m.IsEdited, m.IsForwarded, m.CreatedAt,
-		m.UpdatedAt, newRef(m.ParentMessage), newRef(m.ForwardedFrom), orEmpty(m.DeliveredTo),
-		orEmpty(m.ReadReceipts), orEmpty(m.Reactions), orEmpty(m.Attachments), m.Extra}
-}
-
-// MarshalJSON is the encoding Message had before AppendJSON.
-func (m refMessage) MarshalJSON() ([]byte, error) {
-	type plain refMessage
-	b, err := json.Marshal(plain(m))
-	if err != nil || len(m.Extra) == 0 {
-		return b, err
+	for _, ref := range []struct {
+		key string
+		m   *Message
+	}{{"forwarded_from", m.ForwardedFrom}, {"parent_message", m.ParentMessage}} {
+		if ref.m == nil {
+			continue
+		}
+		sub, err := refJSON(ref.m)
+		if err != nil {
+			return nil, err
+		}
+		null := `"` + ref.key + `":null`
+		b = []byte(strings.Replace(string(b), null, `"`+ref.key+`":`+string(sub), 1))
 	}
-	w := appendObject(b, nil)
-	w.extra(m.Extra, messageKeys)
-	return w.bytes()
+	if len(m.Extra) > 0 {
+		w := appendObject(b, nil)
+		w.extra(m.Extra, messageKeys)
+		if b, err = w.bytes(); err != nil {
+			return nil, err
+		}
+	}
+	// json.Marshal compacts (and validates) what a marshaler returns.
+	return json.Marshal(json.RawMessage(b))
 }
 
 // FuzzMessageJSON: AppendJSON writes the bytes json.Marshal writes for a
@@ -64,7 +61,7 @@ func FuzzMessageJSON(f *testing.F) {
 	f.Add("x", "y", "k", []byte(`{"a":`), []byte(`null`), int64(7), uint8(0x0f), uint8(0))
 	f.Fuzz(func(t *testing.T, text, name, key string, extra, metadata []byte, size int64, flags, depth uint8) {
 		m := fuzzMessage(text, name, key, extra, metadata, size, flags, depth%4)
-		want, werr := json.Marshal(newRef(m))
+		want, werr := refJSON(m)
 		got, gerr := m.AppendJSON(nil)
 		if (werr != nil) != (gerr != nil) {
 			t.Fatalf("errors differ: json.Marshal %v, AppendJSON %v", werr, gerr)
