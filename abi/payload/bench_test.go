@@ -22,6 +22,24 @@ func BenchmarkMessageMarshal(b *testing.B) {
 	}
 }
 
+// BenchmarkMessageAppend: the same message through AppendJSON into a
+// reused buffer, as a caller encoding a whole frame does.
+func BenchmarkMessageAppend(b *testing.B) {
+	reply := strings.Replace(wireMessage, `"parent_message":null`, `"parent_message":`+wireMessage, 1)
+	var m Message
+	if err := json.Unmarshal([]byte(reply), &m); err != nil {
+		b.Fatal(err)
+	}
+	var buf []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		var err error
+		if buf, err = m.AppendJSON(buf[:0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkRoomMarshal: encoding a group's detail form.
 func BenchmarkRoomMarshal(b *testing.B) {
 	var r Room

@@ -2,6 +2,8 @@ package payload
 
 import (
 	"encoding/json"
+	"fmt"
+	"strconv"
 
 	"github.com/chatwasm/chatwasm/abi"
 )
@@ -84,15 +86,114 @@ func (m *Message) UnmarshalJSON(data []byte) error {
 }
 
 // MarshalJSON implements json.Marshaler: the message's members in the
-// host's order (lists never null), then Extra.
-func (m Message) MarshalJSON() ([]byte, error) {
-	f := messageFields(m)
-	f.DeliveredTo, f.ReadReceipts = orEmpty(f.DeliveredTo), orEmpty(f.ReadReceipts)
-	f.Reactions, f.Attachments = orEmpty(f.Reactions), orEmpty(f.Attachments)
-	if len(m.Extra) == 0 {
-		return json.Marshal(f)
+// host's order (lists never null), then Extra. It is AppendJSON, so that
+// encoding a message with a chain of replies stays linear in its size.
+func (m Message) MarshalJSON() ([]byte, error) { return m.AppendJSON(nil) }
+
+// AppendJSON appends m's JSON to dst: the bytes json.Marshal writes for it,
+// its members in the host's order (lists never null), then Extra.
+func (m *Message) AppendJSON(dst []byte) ([]byte, error) {
+	var err error
+	dst = append(dst, `{"id":`...)
+	dst = appendString(dst, m.ID)
+	dst = append(dst, `,"room":{"id":`...)
+	dst = appendString(dst, m.Room.ID)
+	dst = append(dst, `},"sender":`...)
+	dst = appendUser(dst, &m.Sender)
+	dst = append(dst, `,"content":`...)
+	dst = appendString(dst, m.Content)
+	dst = append(dst, `,"is_deleted":`...)
+	dst = appendBool(dst, m.IsDeleted)
+	dst = append(dst, `,"is_edited":`...)
+	dst = appendBool(dst, m.IsEdited)
+	dst = append(dst, `,"is_forwarded":`...)
+	dst = appendBool(dst, m.IsForwarded)
+	dst = append(dst, `,"created_at":`...)
+	dst = appendString(dst, m.CreatedAt)
+	dst = append(dst, `,"updated_at":`...)
+	dst = appendString(dst, m.UpdatedAt)
+	for _, ref := range [...]struct {
+		key string
+		m   *Message
+	}{{`,"parent_message":`, m.ParentMessage}, {`,"forwarded_from":`, m.ForwardedFrom}} {
+		dst = append(dst, ref.key...)
+		if ref.m == nil {
+			dst = append(dst, "null"...)
+		} else if dst, err = ref.m.AppendJSON(dst); err != nil {
+			return nil, err
+		}
 	}
-	w := appendObject(json.Marshal(f))
-	w.extra(m.Extra, messageKeys)
-	return w.bytes()
+	dst = append(dst, `,"delivered_to":[`...)
+	for i, u := range m.DeliveredTo {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, u)
+	}
+	dst = append(dst, `],"read_receipts":[`...)
+	for i := range m.ReadReceipts {
+		r := &m.ReadReceipts[i]
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"reader":`...)
+		dst = appendUser(dst, &r.Reader)
+		dst = append(dst, `,"read_at":`...)
+		dst = appendString(dst, r.ReadAt)
+		dst = append(dst, '}')
+	}
+	dst = append(dst, `],"reactions":[`...)
+	for i := range m.Reactions {
+		r := &m.Reactions[i]
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"id":`...)
+		dst = appendString(dst, r.ID)
+		dst = append(dst, `,"user":`...)
+		dst = appendUser(dst, &r.User)
+		dst = append(dst, `,"reaction_content":`...)
+		dst = appendString(dst, r.ReactionContent)
+		dst = append(dst, `,"created_at":`...)
+		dst = appendString(dst, r.CreatedAt)
+		dst = append(dst, '}')
+	}
+	dst = append(dst, `],"attachments":[`...)
+	for i := range m.Attachments {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		if dst, err = m.Attachments[i].appendJSON(dst); err != nil {
+			return nil, err
+		}
+	}
+	dst = append(dst, ']')
+	if len(m.Extra) > 0 {
+		if dst, err = appendExtra(dst, m.Extra, messageKeys); err != nil {
+			return nil, fmt.Errorf("message %s: %w", m.ID, err)
+		}
+	}
+	return append(dst, '}'), nil
+}
+
+// appendJSON appends a's JSON to dst, as json.Marshal writes it.
+func (a *Attachment) appendJSON(dst []byte) ([]byte, error) {
+	dst = append(dst, `{"id":`...)
+	dst = appendString(dst, a.ID)
+	dst = append(dst, `,"media_url":`...)
+	dst = appendString(dst, a.MediaURL)
+	dst = append(dst, `,"media_type":`...)
+	dst = appendString(dst, a.MediaType)
+	dst = append(dst, `,"file_size":`...)
+	dst = strconv.AppendInt(dst, a.FileSize, 10)
+	dst = append(dst, `,"mime_type":`...)
+	dst = appendString(dst, a.MimeType)
+	dst = append(dst, `,"caption":`...)
+	dst = appendOptString(dst, a.Caption)
+	dst = append(dst, `,"metadata":`...)
+	dst, err := appendRaw(dst, a.Metadata)
+	if err != nil {
+		return nil, fmt.Errorf("attachment %s metadata: %w", a.ID, err)
+	}
+	return append(dst, '}'), nil
 }

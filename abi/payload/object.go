@@ -63,6 +63,13 @@ func (w *objectWriter) raw(name string, value json.RawMessage) {
 
 // extra writes the members of extra that known does not list, by name.
 func (w *objectWriter) extra(extra map[string]json.RawMessage, known []string) {
+	for _, k := range extraNames(extra, known) {
+		w.raw(k, extra[k])
+	}
+}
+
+// extraNames are the keys of extra that known does not list, sorted.
+func extraNames(extra map[string]json.RawMessage, known []string) []string {
 	names := make([]string, 0, len(extra))
 	for k := range extra {
 		if !slices.Contains(known, k) {
@@ -70,9 +77,7 @@ func (w *objectWriter) extra(extra map[string]json.RawMessage, known []string) {
 		}
 	}
 	slices.Sort(names)
-	for _, k := range names {
-		w.raw(k, extra[k])
-	}
+	return names
 }
 
 // bytes ends the object.

@@ -1,6 +1,9 @@
 package payload
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strconv"
+)
 
 // The args and results of the message operations. Ids are canonical UUID
 // strings; the room or messages are those the operation's permission check
@@ -142,4 +145,53 @@ type PageInfo struct {
 type HistoryData struct {
 	RoomID   string     `json:"room_id"`
 	Messages []*Message `json:"messages"`
+}
+
+// AppendJSON appends r's JSON to dst: the bytes json.Marshal writes for it,
+// without encoding/json re-reading each message's encoding.
+func (r HistoryResult) AppendJSON(dst []byte) ([]byte, error) {
+	dst = append(dst, '{')
+	if p := r.PageInfo; p != nil {
+		dst = append(dst, `"has_next":`...)
+		dst = appendBool(dst, p.HasNext)
+		dst = append(dst, `,"has_previous":`...)
+		dst = appendBool(dst, p.HasPrevious)
+		for _, n := range [...]struct {
+			key string
+			v   *int64
+		}{{`,"next_page_number":`, p.NextPageNumber}, {`,"prev_page_number":`, p.PrevPageNumber}} {
+			dst = append(dst, n.key...)
+			if n.v == nil {
+				dst = append(dst, "null"...)
+			} else {
+				dst = strconv.AppendInt(dst, *n.v, 10)
+			}
+		}
+		dst = append(dst, `,"page":`...)
+		dst = strconv.AppendInt(dst, p.Page, 10)
+		dst = append(dst, `,"size":`...)
+		dst = strconv.AppendInt(dst, p.Size, 10)
+		dst = append(dst, ',')
+	}
+	dst = append(dst, `"data":{"room_id":`...)
+	dst = appendString(dst, r.Data.RoomID)
+	dst = append(dst, `,"messages":`...)
+	if r.Data.Messages == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = append(dst, '[')
+		for i, m := range r.Data.Messages {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			var err error
+			if m == nil {
+				dst = append(dst, "null"...)
+			} else if dst, err = m.AppendJSON(dst); err != nil {
+				return nil, err
+			}
+		}
+		dst = append(dst, ']')
+	}
+	return append(dst, "}}"...), nil
 }

@@ -16,10 +16,7 @@ import (
 type AcknowledgeIn = payload.AcknowledgeArgs
 
 // SenderMessages is the acknowledged messages of one sender.
-type SenderMessages struct {
-	SenderID int64               `json:"sender_id"`
-	Messages []*wire.MessageView `json:"messages"`
-}
+type SenderMessages = payload.SenderMessages
 
 // messageAcknowledged is message.acknowledged (§2.8.2): the caller confirms
 // delivery; each sender of an acknowledged message gets the updated messages

@@ -15,18 +15,11 @@ import (
 type HistoryIn = payload.HistoryArgs
 
 // HistoryData is the inner data object of roommessages.dispatch.
-type HistoryData struct {
-	RoomID   string              `json:"room_id"`
-	Messages []*wire.MessageView `json:"messages"`
-}
+type HistoryData = payload.HistoryData
 
 // HistoryOut is roommessages.dispatch's data: {"data": ...}, with the
-// pagination keys beside "data" when a page was asked for (the embedded
-// pointer's fields are left out of the JSON when it is nil).
-type HistoryOut struct {
-	*field.PageInfo
-	Data HistoryData `json:"data"`
-}
+// pagination keys beside "data" when a page was asked for.
+type HistoryOut = payload.HistoryResult
 
 // roomMessages is room.messages (§2.8.10): a member reads the room's
 // history, newest first, soft-deleted messages excluded, optionally one page

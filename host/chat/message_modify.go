@@ -18,12 +18,7 @@ import (
 type ModifyMessageIn = payload.ModifyMessageArgs
 
 // ModifyMessageOut is messagemodification.dispatch's data.
-type ModifyMessageOut struct {
-	Status     string            `json:"status"`
-	Action     string            `json:"action"`
-	Message    *wire.MessageView `json:"message,omitempty"`
-	MessageIDs []json.RawMessage `json:"message_ids,omitempty"`
-}
+type ModifyMessageOut = payload.ModifyMessageResult
 
 // messageModify is message.modify (§2.8.6): the sender edits one message or
 // deletes several of one room.

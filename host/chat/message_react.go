@@ -20,12 +20,7 @@ type ReactIn = payload.ReactArgs
 
 // ReactOut is reaction.dispatch's data. The reference names the action
 // "type" for add but "action" for remove (docs/protocol.md §7.4): both are kept.
-type ReactOut struct {
-	Status  string            `json:"status"`
-	Type    string            `json:"type,omitempty"`
-	Message *wire.MessageView `json:"message"`
-	Action  string            `json:"action,omitempty"`
-}
+type ReactOut = payload.ReactResult
 
 // messageReact is message.react (§2.8.4): add (replacing a different one) or
 // remove the caller's reaction to a message, broadcast to its room.

@@ -14,10 +14,7 @@ import (
 type ReadReceiptIn = payload.ReadReceiptArgs
 
 // RoomMessages is the messages of one room.
-type RoomMessages struct {
-	RoomID   string              `json:"room_id"`
-	Messages []*wire.MessageView `json:"messages"`
-}
+type RoomMessages = payload.RoomMessages
 
 // messageRead is message.read (§2.8.3): read receipts for the listed
 // messages the caller did not send, broadcast to each message's room. A

@@ -84,8 +84,8 @@ func runHooked[In, Out any](ctx context.Context, s *Service, req *request, o *op
 }
 
 // withExtras is an operation's output as modules exchange it: the JSON of v
-// with the fields modules added to its messages (MessageView.Extra), which
-// the plain encoding of a MessageView leaves out to stay fast.
+// with the fields modules added to its messages (MessageView.Extra) in
+// place, named keys included (see wire.PatchMessages).
 type withExtras[T any] struct{ v T }
 
 // MarshalJSON implements json.Marshaler.

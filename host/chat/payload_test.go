@@ -222,7 +222,7 @@ func payloadReference(t *testing.T) string {
 		fmt.Fprintf(&b, "| `%s` | `%s`<br>`%s` | `%s`<br>`%s` |\n", op.op, typeName(op.in), abbrev(op.in),
 			typeName(op.out), abbrev(op.out))
 	}
-	b.WriteString("\nwhere `Message` (`*wire.MessageView`), `Room` (`wire.RoomDetail`, here a GroupChat) and " +
+	b.WriteString("\nwhere `Message` (`*payload.Message`), `Room` (`wire.RoomDetail`, here a GroupChat) and " +
 		"`RoomListItem` (`wire.RoomListItem`) stand for:\n\n```json\n")
 	// The list item shows its last message abbreviated.
 	for _, s := range []string{msg, room, item} {

@@ -1,8 +1,11 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"sync"
 )
 
 // Group names of the fan-out layer (docs/protocol.md §1.14).
@@ -51,12 +54,53 @@ type broadcast struct {
 // SendTo builds a Send of eventType with data to group, in the
 // {"type":"broadcast_group","eventType":...,"data":...} envelope.
 func SendTo(group, eventType string, data any) (Effect, error) {
+	if a, ok := data.(jsonAppender); ok && !nilPointer(data) {
+		return sendAppended(group, eventType, a)
+	}
 	b, err := json.Marshal(broadcast{Type: "broadcast_group", EventType: eventType, Data: data})
 	if err != nil {
 		return Effect{}, fmt.Errorf("chat: encode %s: %w", eventType, err)
 	}
 	return Effect{Kind: Send, Group: group, Frame: b}, nil
 }
+
+// jsonAppender is data that writes its own JSON, the bytes json.Marshal
+// would write, as abi/payload's results holding messages do: encoding/json
+// would re-read each message's encoding.
+type jsonAppender interface {
+	AppendJSON(dst []byte) ([]byte, error)
+}
+
+// sendAppended is SendTo for data that appends its own JSON: the same
+// envelope, written directly.
+func sendAppended(group, eventType string, data jsonAppender) (Effect, error) {
+	ev, err := json.Marshal(eventType)
+	if err != nil {
+		return Effect{}, fmt.Errorf("chat: encode %s: %w", eventType, err)
+	}
+	buf := frameBufs.Get().(*[]byte)
+	defer frameBufs.Put(buf)
+	b := append((*buf)[:0], `{"type":"broadcast_group","eventType":`...)
+	b = append(b, ev...)
+	b = append(b, `,"data":`...)
+	if b, err = data.AppendJSON(b); err != nil {
+		return Effect{}, fmt.Errorf("chat: encode %s: %w", eventType, err)
+	}
+	b = append(b, '}')
+	*buf = b
+	return Effect{Kind: Send, Group: group, Frame: bytes.Clone(b)}, nil
+}
+
+// nilPointer reports whether v is a nil pointer, which json.Marshal writes
+// as null where its AppendJSON method could not be called.
+func nilPointer(v any) bool {
+	r := reflect.ValueOf(v)
+	return r.Kind() == reflect.Pointer && r.IsNil()
+}
+
+// frameBufs are the buffers frames are appended in, kept between frames as
+// encoding/json keeps its own: a history page grows one to megabytes.
+var frameBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // Direct builds a Send of an already shaped frame to the requesting
 // connection only (heartbeat reply).

@@ -13,10 +13,11 @@ import (
 // serializer hook returns the fields to add, and an extend or replace layer
 // may return an output whose objects carry keys the host does not know.
 // Those fields travel as Extra (key → raw JSON value) beside the typed ones,
-// and are written back into the JSON with the helpers below. A
-// MessageView's JSON stays the plain, fast struct encoding (a MarshalJSON
-// method would make every message's encoding several times slower), so its
-// Extra is patched into the encoded frames by message id instead.
+// and are written back into the JSON with the helpers below. A message's
+// own encoding (payload.Message) writes only the keys it does not name, after
+// the named ones; a module may also replace a named key's value (a
+// serializer hook rewriting content, say), so the frames are patched by
+// message id as well, which puts every extra value in place.
 
 // field is one member of a JSON object, in document order.
 type field struct {

@@ -2,39 +2,16 @@ package wire
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"reflect"
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
-// MessageView is a serialized Message (docs/protocol.md §2.6). Field order is the
-// reference's key order.
-type MessageView struct {
-	ID            string                `json:"id"`
-	Room          payload.MessageRoom   `json:"room"`
-	Sender        abi.User              `json:"sender"`
-	Content       string                `json:"content"`
-	IsDeleted     bool                  `json:"is_deleted"`
-	IsEdited      bool                  `json:"is_edited"`
-	IsForwarded   bool                  `json:"is_forwarded"`
-	CreatedAt     string                `json:"created_at"`
-	UpdatedAt     string                `json:"updated_at"`
-	ParentMessage *MessageView          `json:"parent_message"`
-	ForwardedFrom *MessageView          `json:"forwarded_from"`
-	DeliveredTo   []string              `json:"delivered_to"`
-	ReadReceipts  []payload.ReadReceipt `json:"read_receipts"`
-	Reactions     []payload.Reaction    `json:"reactions"`
-	Attachments   []payload.Attachment  `json:"attachments"`
-	// Extra are fields modules added (serializer hooks, or keys a module's
-	// output carried that the host does not know), by key. The plain
-	// encoding leaves them out; the request writes them into the frames
-	// (see extra_fields.go).
-	Extra map[string]json.RawMessage `json:"-"`
-}
+// MessageView is a serialized message (docs/protocol.md §2.6): abi/payload's
+// Message. Its Extra holds the fields modules added.
+type MessageView = payload.Message
 
 // wireUser is u as the wire shows it: without its tenant.
 func wireUser(u store.User) abi.User {
@@ -239,28 +216,4 @@ func NewMessageView(ctx context.Context, tx *store.Tx, m store.Message, sender s
 		v.ForwardedFrom = views[*m.ForwardedFromID]
 	}
 	return v, nil
-}
-
-// messageKeys are the keys of a serialized message; any other key of a
-// message a module returns is kept in its Extra.
-var messageKeys = jsonKeys(reflect.TypeFor[MessageView]())
-
-// UnmarshalJSON implements json.Unmarshaler: it reads a message a module
-// returned, keeping the keys the host does not know in Extra.
-func (m *MessageView) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		return nil
-	}
-	type plain MessageView
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return fmt.Errorf("message: %w", err)
-	}
-	extra, err := unknownFields(b, messageKeys)
-	if err != nil {
-		return err
-	}
-	*m = MessageView(p)
-	m.Extra = extra
-	return nil
 }
