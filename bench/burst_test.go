@@ -54,14 +54,14 @@ func passthroughWasm(tb testing.TB) string {
 func newBurstFixture(tb testing.TB, modules bool) *burstFixture {
 	tb.Helper()
 	flags := []string{"--frame-rate", "0", "--max-conns-per-user", "0"}
+	moduleFile, moduleCache := "", filepath.Join(os.TempDir(), "chatwasm-bench-module-cache")
 	if modules {
-		file := filepath.Join(tb.TempDir(), "modules.yaml")
+		moduleFile = filepath.Join(tb.TempDir(), "modules.yaml")
 		yaml := fmt.Sprintf("modules:\n  - name: passthrough\n    path: %s\n", passthroughWasm(tb))
-		if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+		if err := os.WriteFile(moduleFile, []byte(yaml), 0o644); err != nil {
 			tb.Fatal(err)
 		}
-		flags = append(flags, "--modules", file, "--module-watch", "0",
-			"--module-cache", filepath.Join(os.TempDir(), "chatwasm-bench-module-cache"))
+		flags = append(flags, "--modules", moduleFile, "--module-watch", "0", "--module-cache", moduleCache)
 	}
 	opts := []testserver.Option{testserver.WithFlags(flags...), testserver.WithLogLimit(1 << 20)}
 	if os.Getenv(envInProcess) != "" {
@@ -69,10 +69,7 @@ func newBurstFixture(tb testing.TB, modules bool) *burstFixture {
 			cfg := server.DefaultConfig()
 			cfg.Addr, cfg.DB, cfg.Secret, cfg.AdminToken = "127.0.0.1:0", s.DB, s.Secret, s.AdminToken
 			cfg.ModuleWatch, cfg.FrameRate, cfg.MaxConnsPerUser = -1, 0, 0
-			cfg.ModuleCache = filepath.Join(os.TempDir(), "chatwasm-bench-module-cache")
-			if modules {
-				cfg.Modules = flags[len(flags)-5]
-			}
+			cfg.Modules, cfg.ModuleCache = moduleFile, moduleCache
 			return server.Run(ctx, cfg, slog.New(slog.NewTextHandler(log, nil)))
 		}))
 	}

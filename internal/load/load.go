@@ -140,7 +140,9 @@ func run(ctx context.Context, cfg Config, users []*user, rep Report) (Report, er
 		errs      atomic.Int64
 		sent      atomic.Int64
 	)
-	mark := []byte(`"content":"ld-`)
+	// A frame of one of ours carries "content":"ld-<sender>-<n>"; the key
+	// starts at its "ld-".
+	mark := []byte(`"content":"`)
 	window := cfg.Window
 	if window <= 0 {
 		window = 8
@@ -162,10 +164,10 @@ func run(ctx context.Context, cfg Config, users []*user, rep Report) (Report, er
 					continue
 				}
 				i := bytes.Index(raw, mark)
-				if i < 0 {
+				if i < 0 || !bytes.HasPrefix(raw[i+len(mark):], []byte("ld-")) {
 					continue
 				}
-				key := raw[i+len(mark)-3:]
+				key := raw[i+len(mark):]
 				key = key[:bytes.IndexByte(key, '"')]
 				if t, ok := sentAt.Load(string(key)); ok {
 					delivered.Add(1)
