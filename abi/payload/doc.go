@@ -4,19 +4,21 @@
 // host writes (abi/README.md, "The call envelope", lists them with
 // examples).
 //
-// It is the one Go declaration of these shapes: the Go guest SDK
-// (guest-sdk/go) exposes them, under the same names, through type aliases,
-// and the host's operations (host/chat) take their args as these types.
-// The host builds the messages, rooms and notifications of its results
-// with views of its own, which encode them faster, to the same JSON
-// (guest-sdk/go's TestPayloadsMatchHost checks that these types read and
-// write them back unchanged).
+// It is the one Go declaration of these shapes: the host's operations
+// (host/chat) take these args and return these results, with the messages,
+// rooms and notifications in them, and the Go guest SDK (guest-sdk/go)
+// exposes them, under the same names, through type aliases. Message and
+// Room write their JSON in one pass (AppendJSON), the bytes json.Marshal
+// writes (FuzzMessageJSON, FuzzRoomJSON).
 // Like package abi it uses the standard library only, so that modules built
 // with GOOS=wasip1 GOARCH=wasm can import it.
 //
 // Timestamps are strings, as the wire carries them (RFC 3339 in UTC, with a
 // microsecond fraction when it is not zero), and room kinds are the strings
-// OneToOneChat, GroupChat and Channel.
+// OneToOneChat, GroupChat and Channel. A room a module returns may have
+// any RFC 3339 time: the host reads it in the form of its place in the
+// output and rewrites its times in that format, and fails the request on
+// one that is not a time.
 //
 // A Message or a Room a module decodes may carry fields this package does
 // not name: those a serializer module added, or those of a newer host. They

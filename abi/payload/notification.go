@@ -16,8 +16,9 @@ type NotificationsArgs struct{}
 type Notification struct {
 	ID string `json:"id"`
 	// NotificationType is e.g. "NEW_MESSAGE".
-	NotificationType string  `json:"notification_type"`
-	Message          Message `json:"message"`
+	NotificationType string `json:"notification_type"`
+	// Message is the notified message (null when a module returns none).
+	Message *Message `json:"message"`
 }
 
 // NotificationGroup is one room's pending notifications.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
@@ -91,8 +92,84 @@ type withExtras[T any] struct{ v T }
 // MarshalJSON implements json.Marshaler.
 func (p withExtras[T]) MarshalJSON() ([]byte, error) { return encodeOut(&p.v) }
 
-// UnmarshalJSON implements json.Unmarshaler.
-func (p *withExtras[T]) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, &p.v) }
+// UnmarshalJSON implements json.Unmarshaler. It reads what a module
+// returned: each room in the form of its place in the output (decodeRooms),
+// then checked and normalised (normalizeRooms).
+func (p *withExtras[T]) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &p.v); err != nil {
+		return err
+	}
+	if err := decodeRooms(b, &p.v); err != nil {
+		return err
+	}
+	return normalizeRooms(&p.v)
+}
+
+// decodeRooms decodes again, from b, the rooms of out (b decoded) in the
+// form of their place: the elements of list_rooms' result in the list form,
+// the other rooms in the detail form, whatever members a module gave them.
+// Decoding alone takes an object's form from its members.
+func decodeRooms(b []byte, out any) error {
+	var room *payload.Room
+	inResult := false // the room is out's "room" member
+	switch o := out.(type) {
+	case *[]payload.Room:
+		var raws []json.RawMessage
+		if err := json.Unmarshal(b, &raws); err != nil {
+			return err
+		}
+		for i, raw := range raws {
+			r, err := payload.DecodeRoom(raw, true)
+			if err != nil {
+				return err
+			}
+			(*o)[i] = r
+		}
+		return nil
+	case *payload.Room:
+		room = o
+	case **payload.Room:
+		room = *o
+	case *MembersOut:
+		room, inResult = o.Room, true
+	case *ModifyRoomOut:
+		room, inResult = o.Room, true
+	}
+	if room == nil {
+		return nil
+	}
+	if inResult {
+		var res struct {
+			Room json.RawMessage `json:"room"`
+		}
+		if err := json.Unmarshal(b, &res); err != nil {
+			return err
+		}
+		b = res.Room
+	}
+	r, err := payload.DecodeRoom(b, false)
+	*room = r
+	return err
+}
+
+// normalizeRooms puts the times of the rooms of out, a module's output, in
+// the host's format (wire.FormatTime), as the host writes them: a module
+// may return any RFC 3339 time. A time that is not one fails the output.
+func normalizeRooms(out any) error {
+	return walk(out, visitor{room: func(r *payload.Room, _ bool) error {
+		for _, t := range []struct {
+			name string
+			s    *string
+		}{{"created_at", &r.CreatedAt}, {"updated_at", &r.UpdatedAt}} {
+			tm, err := wire.ParseTime(*t.s)
+			if err != nil {
+				return fmt.Errorf("room %s: %w", t.name, err)
+			}
+			*t.s = wire.FormatTime(tm)
+		}
+		return nil
+	}})
+}
 
 // encodeOut encodes the operation output *v (a pointer, as the walkers of
 // serialize_hooks.go take it) with its messages' extra fields.

@@ -35,17 +35,18 @@ var (
 	exRoomID  = "0b6c5a4e-8f0a-4c47-9d3e-2f1a7b9c0d11"
 	exMsgID   = "5f2d8c1a-3b4e-4f60-8a7b-9c0d1e2f3a4b"
 	exTime    = time.Date(2026, 2, 8, 10, 11, 12, 345678000, time.UTC)
-	exAlice   = store.User{ID: 1, Username: "alice", Email: "alice@example.com", FirstName: "Alice"}
-	exBob     = store.User{ID: 2, Username: "bob", Email: "bob@example.com", FirstName: "Bob"}
-	exMessage = &wire.MessageView{ID: exMsgID, Room: payload.MessageRoom{ID: exRoomID},
-		Sender: abi.User{ID: 1, Username: "alice", Email: "alice@example.com", FirstName: "Alice"}, Content: "hello",
+	exAlice   = abi.User{ID: 1, Username: "alice", Email: "alice@example.com", FirstName: "Alice"}
+	exBob     = abi.User{ID: 2, Username: "bob", Email: "bob@example.com", FirstName: "Bob"}
+	exMessage = &wire.MessageView{ID: exMsgID, Room: payload.MessageRoom{ID: exRoomID}, Sender: exAlice, Content: "hello",
 		CreatedAt: wire.FormatTime(exTime), UpdatedAt: wire.FormatTime(exTime), DeliveredTo: []string{},
 		ReadReceipts: []payload.ReadReceipt{}, Reactions: []payload.Reaction{}, Attachments: []payload.Attachment{}}
-	exRoom = &wire.RoomDetail{ID: exRoomID, Type: store.KindGroup, Creator: &exAlice, Members: []store.User{exAlice, exBob},
-		Admins: []store.User{exAlice}, Property: wire.RoomProperty{Preferences: json.RawMessage(`{}`)}, CreatedAt: exTime,
-		UpdatedAt: exTime, Name: "team", MaxMembers: store.DefaultMaxParticipants}
-	exListItem = wire.RoomListItem{ID: exRoomID, Type: store.KindGroup, Creator: &exAlice, CreatedAt: exTime, UpdatedAt: exTime,
-		Name: "team", MaxMembers: store.DefaultMaxParticipants, LastMessage: mustJSON(exMessage)}
+	exRoom = &payload.Room{ID: exRoomID, Type: payload.GroupChat, Creator: &exAlice, Members: []abi.User{exAlice, exBob},
+		Admins: []abi.User{exAlice}, Property: payload.RoomProperty{Preferences: json.RawMessage(`{}`)},
+		CreatedAt: wire.FormatTime(exTime), UpdatedAt: wire.FormatTime(exTime), Name: "team",
+		MaxMembers: store.DefaultMaxParticipants}
+	exListItem = payload.Room{ID: exRoomID, Type: payload.GroupChat, Creator: &exAlice, CreatedAt: wire.FormatTime(exTime),
+		UpdatedAt: wire.FormatTime(exTime), Name: "team", MaxMembers: store.DefaultMaxParticipants, LastMessage: exMessage,
+		List: true}
 )
 
 func mustJSON(v any) json.RawMessage {
@@ -81,9 +82,9 @@ func payloadOps() []payloadOp {
 			&HistoryOut{PageInfo: &field.PageInfo{HasNext: true, NextPageNumber: &page, Page: 1, Size: 20},
 				Data: HistoryData{RoomID: exRoomID, Messages: []*wire.MessageView{exMessage}}}},
 		{abi.OpCreateRoom,
-			&CreateRoomIn{Type: store.KindGroup, Name: "team", MaxMembers: store.DefaultMaxParticipants, Members: []int64{2}},
+			&CreateRoomIn{Type: payload.GroupChat, Name: "team", MaxMembers: store.DefaultMaxParticipants, Members: []int64{2}},
 			exRoom},
-		{abi.OpListRooms, &ListRoomsIn{}, &[]wire.RoomListItem{exListItem}},
+		{abi.OpListRooms, &ListRoomsIn{}, &[]payload.Room{exListItem}},
 		{abi.OpRetreiveRoom, &RoomIn{RoomID: exRoomID}, exRoom},
 		{abi.OpAddMembersToRoom,
 			&MembersIn{RoomID: exRoomID, UserIDs: []int64{2}},
@@ -103,7 +104,7 @@ func payloadOps() []payloadOp {
 		{abi.OpGetExpiredSessions, &SessionsIn{UserID: 2}, &[]string{}},
 		{abi.OpUpdateSession, &UpdateSessionIn{SessionID: 7}, &UpdateSessionOut{}},
 		{abi.OpGetAndGroupNotifs, &NotificationsIn{},
-			&wire.NotificationGroups{{RoomID: exRoomID, Notifications: []wire.NotificationView{
+			&payload.NotificationGroups{{RoomID: exRoomID, Notifications: []payload.Notification{
 				{ID: "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", NotificationType: "NEW_MESSAGE", Message: exMessage}}}}},
 	}
 }
@@ -128,8 +129,8 @@ func TestPayloadsRoundTrip(t *testing.T) {
 	room.Extra = map[string]json.RawMessage{"department": json.RawMessage(`"sales"`)}
 	item := exListItem
 	item.Extra = map[string]json.RawMessage{"archived": json.RawMessage(`false`)}
-	extras := []any{ptr(&withExtra), &ReactOut{Status: "successful", Message: &withExtra}, &room, &[]wire.RoomListItem{item},
-		&wire.NotificationGroups{{RoomID: "b", Notifications: []wire.NotificationView{{ID: "n", Message: &withExtra}}}, {RoomID: "a"}}}
+	extras := []any{ptr(&withExtra), &ReactOut{Status: "successful", Message: &withExtra}, &room, &[]payload.Room{item},
+		&payload.NotificationGroups{{RoomID: "b", Notifications: []payload.Notification{{ID: "n", Message: &withExtra}}}, {RoomID: "a"}}}
 	for i, op := range ops {
 		if want := abi.Operations()[i]; op.op != want {
 			t.Errorf("operation %d is %s, want %s", i, op.op, want)
@@ -161,9 +162,8 @@ func TestPayloadsRoundTrip(t *testing.T) {
 		b, _ := encodeOut(op.out)
 		var msgs, rooms int
 		_ = walk(op.out, visitor{
-			message: func(*wire.MessageView) error { msgs++; return nil },
-			room:    func(*wire.RoomDetail) error { rooms++; return nil },
-			item:    func(*wire.RoomListItem) error { rooms++; return nil },
+			message: func(*wire.MessageView, bool) error { msgs++; return nil },
+			room:    func(*payload.Room, bool) error { rooms++; return nil },
 		})
 		if bytes.Contains(b, []byte(exMsgID)) && msgs == 0 && rooms == 0 || bytes.Contains(b, []byte(`"type":"GroupChat"`)) && rooms == 0 {
 			t.Errorf("%s: walk finds %d messages, %d rooms in %s", op.op, msgs, rooms, b)
@@ -222,8 +222,8 @@ func payloadReference(t *testing.T) string {
 		fmt.Fprintf(&b, "| `%s` | `%s`<br>`%s` | `%s`<br>`%s` |\n", op.op, typeName(op.in), abbrev(op.in),
 			typeName(op.out), abbrev(op.out))
 	}
-	b.WriteString("\nwhere `Message` (`*payload.Message`), `Room` (`wire.RoomDetail`, here a GroupChat) and " +
-		"`RoomListItem` (`wire.RoomListItem`) stand for:\n\n```json\n")
+	b.WriteString("\nwhere `Message` (`*payload.Message`), `Room` (`payload.Room` in the detail form, here a GroupChat) and " +
+		"`RoomListItem` (`payload.Room` in the list form) stand for:\n\n```json\n")
 	// The list item shows its last message abbreviated.
 	for _, s := range []string{msg, room, item} {
 		b.WriteString(s + "\n")

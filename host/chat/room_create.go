@@ -8,27 +8,14 @@ import (
 	"slices"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat/field"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
 // CreateRoomIn is the validated input of create_room.
-type CreateRoomIn struct {
-	Type                 store.RoomKind `json:"type"`
-	Name                 string         `json:"name,omitempty"`
-	Description          *string        `json:"description,omitempty"`
-	Avatar               *string        `json:"avatar,omitempty"`
-	MaxMembers           int64          `json:"max_members,omitempty"` // max_participants / max_subscribers
-	IsPublic             bool           `json:"is_public,omitempty"`
-	JoinApprovalRequired bool           `json:"join_approval_required,omitempty"`
-	GroupLocked          bool           `json:"group_locked,omitempty"`
-	// Preferences is the initial property.preferences object, nil for {}.
-	Preferences json.RawMessage `json:"preferences,omitempty"`
-	// Members are the user ids asked for besides the creator; ids that name
-	// no user of the tenant are dropped.
-	Members []int64 `json:"members"`
-}
+type CreateRoomIn = payload.CreateRoomArgs
 
 // Membership rule messages (docs/protocol.md §1.4–§1.6).
 const (
@@ -55,7 +42,7 @@ func maxMembersMessage(k store.RoomKind) string {
 // roomCreate is room.create (docs/protocol.md §2.8.7): any user may create a room;
 // every initial member's connections join its group, then all of them get
 // roomcreate.dispatch.
-var roomCreate = &operation[CreateRoomIn, wire.RoomDetail]{
+var roomCreate = &operation[CreateRoomIn, payload.Room]{
 	event: "room.create", name: abi.OpCreateRoom, write: true,
 	sends: "roomcreate.dispatch → room",
 	check: func(_ *Service, _ context.Context, _ Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[CreateRoomIn], error) {
@@ -68,8 +55,8 @@ var roomCreate = &operation[CreateRoomIn, wire.RoomDetail]{
 
 // roomCreated subscribes every initial member's connections to the new
 // room's group and tells them all.
-func (s *Service) roomCreated(ctx context.Context, c Caller, _ checked[CreateRoomIn], d wire.RoomDetail) ([]wire.Effect, error) {
-	members := d.MemberIDs()
+func (s *Service) roomCreated(ctx context.Context, c Caller, _ checked[CreateRoomIn], d payload.Room) ([]wire.Effect, error) {
+	members := wire.MemberIDs(&d)
 	if s.moduleOutput(ctx, c, abi.OpCreateRoom) {
 		// The room was not known before the operation: the one the output
 		// names must exist in the caller's tenant with the caller a member,
@@ -99,7 +86,7 @@ func parseCreateRoom(d map[string]json.RawMessage) (CreateRoomIn, error) {
 		err error
 	)
 	if json.Unmarshal(d["type"], &in.Type) != nil ||
-		!slices.Contains([]store.RoomKind{store.KindOneToOne, store.KindGroup, store.KindChannel}, in.Type) {
+		!slices.Contains([]string{payload.OneToOneChat, payload.GroupChat, payload.Channel}, in.Type) {
 		return CreateRoomIn{}, wire.Validation("Invalid resource type")
 	}
 	fields := make(map[string]json.RawMessage, len(d))
@@ -115,7 +102,7 @@ func parseCreateRoom(d map[string]json.RawMessage) (CreateRoomIn, error) {
 			fields[k] = v
 		}
 	}
-	if err := in.setKindFields(fields); err != nil {
+	if err := setKindFields(&in, fields); err != nil {
 		return CreateRoomIn{}, err
 	}
 	if extra, ok := field.RawObject(d["extra_fields"]); ok {
@@ -126,7 +113,7 @@ func parseCreateRoom(d map[string]json.RawMessage) (CreateRoomIn, error) {
 		}
 	}
 	membersKey := "participants"
-	if in.Type == store.KindChannel {
+	if in.Type == payload.Channel {
 		membersKey = "subscribers"
 	}
 	// A non-list is no members.
@@ -139,10 +126,10 @@ func parseCreateRoom(d map[string]json.RawMessage) (CreateRoomIn, error) {
 	return in, nil
 }
 
-// setKindFields validates the model fields of a group or channel, reporting
-// every bad field at once as DRF does.
-func (in *CreateRoomIn) setKindFields(f map[string]json.RawMessage) error {
-	if in.Type == store.KindOneToOne {
+// setKindFields validates the model fields of a group or channel into in,
+// reporting every bad field at once as DRF does.
+func setKindFields(in *CreateRoomIn, f map[string]json.RawMessage) error {
+	if in.Type == payload.OneToOneChat {
 		return nil
 	}
 	errs := map[string][]string{}
@@ -172,7 +159,7 @@ func (in *CreateRoomIn) setKindFields(f map[string]json.RawMessage) error {
 	}
 	capKey := "max_participants"
 	in.MaxMembers = store.DefaultMaxParticipants
-	if in.Type == store.KindChannel {
+	if in.Type == payload.Channel {
 		capKey, in.MaxMembers = "max_subscribers", store.DefaultMaxSubscribers
 		flag("is_public", &in.IsPublic)
 	} else {
@@ -192,11 +179,11 @@ func (in *CreateRoomIn) setKindFields(f map[string]json.RawMessage) error {
 // createRoom is _create_room: the room, its members, the creator's role and
 // permissions, all in the operation's transaction, so a broken membership
 // rule leaves nothing behind.
-func (s *Service) createRoom(ctx context.Context, call opCall, in CreateRoomIn) (wire.RoomDetail, error) {
+func (s *Service) createRoom(ctx context.Context, call opCall, in CreateRoomIn) (payload.Room, error) {
 	tx, c := call.Tx, call.Caller
 	users, err := tx.UsersByID(ctx, c.Tenant, in.Members)
 	if err != nil {
-		return wire.RoomDetail{}, err
+		return payload.Room{}, err
 	}
 	others := make([]int64, 0, len(in.Members))
 	for _, id := range in.Members {
@@ -205,41 +192,41 @@ func (s *Service) createRoom(ctx context.Context, call opCall, in CreateRoomIn) 
 		}
 	}
 	slices.Sort(others)
-	rm := store.Room{Tenant: c.Tenant, Kind: in.Type, Preferences: in.Preferences}
-	if in.Type == store.KindOneToOne {
+	rm := store.Room{Tenant: c.Tenant, Kind: store.RoomKind(in.Type), Preferences: in.Preferences}
+	if in.Type == payload.OneToOneChat {
 		if len(others) != 1 {
-			return wire.RoomDetail{}, createMembershipError(msgTwoParticipants)
+			return payload.Room{}, createMembershipError(msgTwoParticipants)
 		}
 		rm, err = tx.CreateRoom(ctx, rm, store.PairKey(c.UserID, others[0]))
 		if errors.Is(err, store.ErrConflict) {
-			return wire.RoomDetail{}, createMembershipError(msgChatExists)
+			return payload.Room{}, createMembershipError(msgChatExists)
 		}
 		if err != nil {
-			return wire.RoomDetail{}, err
+			return payload.Room{}, err
 		}
 		if err := tx.AddMembers(ctx, rm.ID, []int64{c.UserID, others[0]}, false); err != nil {
-			return wire.RoomDetail{}, err
+			return payload.Room{}, err
 		}
 		return wire.LoadRoomDetail(ctx, tx, rm)
 	}
 	if int64(len(others))+1 > in.MaxMembers {
-		return wire.RoomDetail{}, createMembershipError(maxMembersMessage(in.Type))
+		return payload.Room{}, createMembershipError(maxMembersMessage(store.RoomKind(in.Type)))
 	}
 	creator := c.UserID
 	rm.Name, rm.Description, rm.Avatar, rm.CreatorID = in.Name, in.Description, in.Avatar, &creator
 	rm.MaxMembers, rm.IsPublic = in.MaxMembers, in.IsPublic
 	rm.JoinApprovalRequired, rm.GroupLocked = in.JoinApprovalRequired, in.GroupLocked
 	if rm, err = tx.CreateRoom(ctx, rm, ""); err != nil {
-		return wire.RoomDetail{}, err
+		return payload.Room{}, err
 	}
 	if err := tx.AddMembers(ctx, rm.ID, []int64{creator}, true); err != nil {
-		return wire.RoomDetail{}, err
+		return payload.Room{}, err
 	}
 	if err := tx.GrantPermissions(ctx, rm.ID, []int64{creator}, kindPermissions(rm.Kind)); err != nil {
-		return wire.RoomDetail{}, err
+		return payload.Room{}, err
 	}
 	if err := tx.AddMembers(ctx, rm.ID, others, false); err != nil {
-		return wire.RoomDetail{}, err
+		return payload.Room{}, err
 	}
 	return wire.LoadRoomDetail(ctx, tx, rm)
 }

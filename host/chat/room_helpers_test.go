@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"regexp"
 	"slices"
 	"strconv"
@@ -33,21 +34,21 @@ func (e *roomEnv) ok(c chat.Caller, event string, data any) []wire.Effect {
 }
 
 // create runs room.create and returns the room of its roomcreate frame.
-func (e *roomEnv) create(c chat.Caller, data map[string]any) wire.RoomDetail {
+func (e *roomEnv) create(c chat.Caller, data map[string]any) payload.Room {
 	e.t.Helper()
 	fs := roomFrames(e.t, e.ok(c, "room.create", data))
-	var d wire.RoomDetail
+	var d payload.Room
 	if err := json.Unmarshal(fs[len(fs)-1].Data, &d); err != nil {
 		e.t.Fatal(err)
 	}
 	return d
 }
 
-func (e *roomEnv) group(c chat.Caller, name string, members ...chat.Caller) wire.RoomDetail {
+func (e *roomEnv) group(c chat.Caller, name string, members ...chat.Caller) payload.Room {
 	return e.create(c, map[string]any{"type": "GroupChat", "name": name, "participants": roomIDs(members...)})
 }
 
-func (e *roomEnv) channel(c chat.Caller, name string, public bool, members ...chat.Caller) wire.RoomDetail {
+func (e *roomEnv) channel(c chat.Caller, name string, public bool, members ...chat.Caller) payload.Room {
 	return e.create(c, map[string]any{"type": "Channel", "name": name, "subscribers": roomIDs(members...),
 		"extra_fields": map[string]any{"is_public": public}})
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
@@ -13,7 +14,7 @@ import (
 // roomJoin is room.join (docs/protocol.md §2.8.11): only public channels can be
 // joined; there is no permission check, and the room is looked up by the
 // operation itself without a type check (see uncheckedRoomID).
-var roomJoin = &operation[RoomIn, wire.RoomDetail]{
+var roomJoin = &operation[RoomIn, payload.Room]{
 	event: "room.join", name: abi.OpJoinRoom, write: true,
 	sends: "roomaddmembers.dispatch → room",
 	check: func(_ *Service, _ context.Context, _ Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[RoomIn], error) {
@@ -25,7 +26,7 @@ var roomJoin = &operation[RoomIn, wire.RoomDetail]{
 }
 
 // joined subscribes the caller to the room and tells its members.
-func (s *Service) joined(ctx context.Context, c Caller, chk checked[RoomIn], detail wire.RoomDetail) ([]wire.Effect, error) {
+func (s *Service) joined(ctx context.Context, c Caller, chk checked[RoomIn], detail payload.Room) ([]wire.Effect, error) {
 	id := chk.in.RoomID
 	if detail.ID != id {
 		return nil, s.forgedOutput(ctx, c, abi.OpJoinRoom, "id", detail.ID, id)
@@ -48,34 +49,34 @@ func (s *Service) joined(ctx context.Context, c Caller, chk checked[RoomIn], det
 
 // joinRoom is _join_room. Joining a channel one is already subscribed to
 // changes nothing but still succeeds.
-func (s *Service) joinRoom(ctx context.Context, call opCall, in RoomIn) (wire.RoomDetail, error) {
+func (s *Service) joinRoom(ctx context.Context, call opCall, in RoomIn) (payload.Room, error) {
 	tx, c := call.Tx, call.Caller
 	rm, err := tx.GetRoom(ctx, c.Tenant, in.RoomID, true)
 	if err != nil {
-		return wire.RoomDetail{}, err
+		return payload.Room{}, err
 	}
 	switch {
 	case rm.Kind == store.KindGroup:
-		return wire.RoomDetail{}, wire.Validation("Ask an admin to add you to the group")
+		return payload.Room{}, wire.Validation("Ask an admin to add you to the group")
 	case rm.Kind != store.KindChannel:
-		return wire.RoomDetail{}, wire.Validation("You can only join a channel/group chat")
+		return payload.Room{}, wire.Validation("You can only join a channel/group chat")
 	case !rm.IsPublic:
-		return wire.RoomDetail{}, wire.Validation("Channel is private, ask a moderator to add you to the channel")
+		return payload.Room{}, wire.Validation("Channel is private, ask a moderator to add you to the channel")
 	}
 	member, _, err := tx.Membership(ctx, rm.ID, c.UserID)
 	if err != nil {
-		return wire.RoomDetail{}, err
+		return payload.Room{}, err
 	}
 	if !member {
 		n, err := tx.CountMembers(ctx, rm.ID)
 		if err != nil {
-			return wire.RoomDetail{}, err
+			return payload.Room{}, err
 		}
 		if n+1 > rm.MaxMembers {
-			return wire.RoomDetail{}, wire.Validation(msgMaxSubscribers)
+			return payload.Room{}, wire.Validation(msgMaxSubscribers)
 		}
 		if err := tx.AddMembers(ctx, rm.ID, []int64{c.UserID}, false); err != nil {
-			return wire.RoomDetail{}, err
+			return payload.Room{}, err
 		}
 	}
 	return wire.LoadRoomDetail(ctx, tx, rm)

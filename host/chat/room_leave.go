@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
 // roomLeave is room.leave (docs/protocol.md §2.8.12).
-var roomLeave = &operation[RoomIn, *wire.RoomDetail]{
+var roomLeave = &operation[RoomIn, *payload.Room]{
 	event: "room.leave", name: abi.OpLeaveRoom, write: true,
 	sends: "roomexit.dispatch → me; roomdelete.dispatch → me; roomremovemembers.dispatch → room",
 	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[RoomIn], error) {
@@ -29,7 +30,7 @@ var roomLeave = &operation[RoomIn, *wire.RoomDetail]{
 
 // left unsubscribes the caller from the room and tells them, and the
 // members left, if any.
-func (s *Service) left(ctx context.Context, c Caller, chk checked[RoomIn], room *wire.RoomDetail) ([]wire.Effect, error) {
+func (s *Service) left(ctx context.Context, c Caller, chk checked[RoomIn], room *payload.Room) ([]wire.Effect, error) {
 	id := chk.in.RoomID
 	if room != nil && room.ID != id {
 		return nil, s.forgedOutput(ctx, c, abi.OpLeaveRoom, "id", room.ID, id)
@@ -53,7 +54,7 @@ func (s *Service) left(ctx context.Context, c Caller, chk checked[RoomIn], room 
 // deleted, and nil returned, when nobody is left. The room is looked up in
 // the caller's tenant, and only a group or channel can be left, whichever
 // room a module passes.
-func (s *Service) leaveRoom(ctx context.Context, call opCall, in RoomIn) (*wire.RoomDetail, error) {
+func (s *Service) leaveRoom(ctx context.Context, call opCall, in RoomIn) (*payload.Room, error) {
 	tx, c := call.Tx, call.Caller
 	rm, err := tx.GetRoom(ctx, c.Tenant, in.RoomID, true)
 	if err != nil {

@@ -15,13 +15,13 @@ type ListRoomsIn = payload.ListRoomsArgs
 
 // roomList is room.list (docs/protocol.md §2.8.8): the caller's rooms in list
 // form, to all of the caller's connections. It reads no data.
-var roomList = &operation[ListRoomsIn, []wire.RoomListItem]{
+var roomList = &operation[ListRoomsIn, []payload.Room]{
 	event: "room.list", name: abi.OpListRooms,
 	sends: "roomlist.dispatch → me",
 	core:  (*Service).listRooms,
-	audience: func(_ *Service, _ context.Context, c Caller, _ checked[ListRoomsIn], items []wire.RoomListItem) ([]wire.Effect, error) {
+	audience: func(_ *Service, _ context.Context, c Caller, _ checked[ListRoomsIn], items []payload.Room) ([]wire.Effect, error) {
 		if items == nil {
-			items = []wire.RoomListItem{}
+			items = []payload.Room{}
 		}
 		e, err := wire.SendTo(wire.UserGroup(c.UserID), "roomlist.dispatch", items)
 		return []wire.Effect{e}, err
@@ -29,7 +29,7 @@ var roomList = &operation[ListRoomsIn, []wire.RoomListItem]{
 }
 
 // listRooms is _list_rooms.
-func (s *Service) listRooms(ctx context.Context, call opCall, _ ListRoomsIn) ([]wire.RoomListItem, error) {
+func (s *Service) listRooms(ctx context.Context, call opCall, _ ListRoomsIn) ([]payload.Room, error) {
 	tx, c := call.Tx, call.Caller
 	rooms, err := tx.RoomsOfUser(ctx, c.UserID)
 	if err != nil {
@@ -43,7 +43,7 @@ type RoomIn = payload.RoomArgs
 
 // roomInfo is room.info (§2.8.9): the room's detail form to all of the
 // caller's connections, for members only.
-var roomInfo = &operation[RoomIn, wire.RoomDetail]{
+var roomInfo = &operation[RoomIn, payload.Room]{
 	event: "room.info", name: abi.OpRetreiveRoom,
 	sends: "roominfo.dispatch → me",
 	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[RoomIn], error) {
@@ -54,12 +54,12 @@ var roomInfo = &operation[RoomIn, wire.RoomDetail]{
 		return checked[RoomIn]{in: RoomIn{RoomID: rm.ID}, grant: grantRoom(rm.ID)}, nil
 	},
 	core:     (*Service).retrieveRoom,
-	audience: toCaller[RoomIn, wire.RoomDetail]("roominfo.dispatch"),
+	audience: toCaller[RoomIn, payload.Room]("roominfo.dispatch"),
 }
 
 // retrieveRoom is _retreive_room (sic). A room other than the one the
 // request's permission check granted must pass have_room_permission here.
-func (s *Service) retrieveRoom(ctx context.Context, call opCall, in RoomIn) (wire.RoomDetail, error) {
+func (s *Service) retrieveRoom(ctx context.Context, call opCall, in RoomIn) (payload.Room, error) {
 	tx, c := call.Tx, call.Caller
 	var (
 		rm  store.Room
@@ -71,7 +71,7 @@ func (s *Service) retrieveRoom(ctx context.Context, call opCall, in RoomIn) (wir
 		rm, err = s.roomAccess(ctx, tx, c, rawID(in.RoomID))
 	}
 	if err != nil {
-		return wire.RoomDetail{}, err
+		return payload.Room{}, err
 	}
 	return wire.LoadRoomDetail(ctx, tx, rm)
 }

@@ -21,30 +21,26 @@ type MembersIn = payload.MembersArgs
 // remove_members_from_room: the users actually added or removed (ascending
 // id) and the room after the change, nil when removing emptied and so
 // deleted it.
-type MembersOut struct {
-	UserIDs   []int64          `json:"user_ids"`
-	Usernames []string         `json:"usernames"`
-	Room      *wire.RoomDetail `json:"room"`
-}
+type MembersOut = payload.MembersResult
 
 // addedEvent is the data of roomaddmembers.dispatch.
 type addedEvent struct {
-	Room       *wire.RoomDetail `json:"room"`
-	NewMembers []string         `json:"new_members"`
-	AddedBy    string           `json:"added_by"`
+	Room       *payload.Room `json:"room"`
+	NewMembers []string      `json:"new_members"`
+	AddedBy    string        `json:"added_by"`
 }
 
 // removedEvent is the data of roomremovemembers.dispatch.
 type removedEvent struct {
-	Room           *wire.RoomDetail `json:"room"`
-	RemovedMembers []string         `json:"removed_members"`
-	RemovedBy      string           `json:"removed_by"`
+	Room           *payload.Room `json:"room"`
+	RemovedMembers []string      `json:"removed_members"`
+	RemovedBy      string        `json:"removed_by"`
 }
 
 // exitEvent is the data of roomexit.dispatch.
 type exitEvent struct {
-	Room    *wire.RoomDetail `json:"room"`
-	Message string           `json:"message"`
+	Room    *payload.Room `json:"room"`
+	Message string        `json:"message"`
 }
 
 // deleteEvent is the data of roomdelete.dispatch.

@@ -38,11 +38,7 @@ type ModifyRoomIn = payload.ModifyRoomArgs
 
 // ModifyRoomOut is the result of modify_room: the room after the change, or
 // Deleted with the ids of its former members.
-type ModifyRoomOut struct {
-	Room    *wire.RoomDetail `json:"room,omitempty"`
-	Deleted bool             `json:"room_deleted,omitempty"`
-	Members []int64          `json:"members,omitempty"`
-}
+type ModifyRoomOut = payload.ModifyRoomResult
 
 // roomModify is room.modify (§2.8.15): admin privileges first (creator only
 // for deleting a group or channel), then the action's own validation.

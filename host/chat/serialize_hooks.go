@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/chatwasm/chatwasm/abi"
-	"github.com/chatwasm/chatwasm/host/chat/field"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/hooks"
 )
@@ -18,53 +18,64 @@ import (
 
 // visitor is what walk calls for each object of an operation's output.
 type visitor struct {
-	message func(*wire.MessageView) error
-	room    func(*wire.RoomDetail) error
-	item    func(*wire.RoomListItem) error
+	// message is called with last true for a room list item's last message.
+	message func(m *wire.MessageView, last bool) error
+	// room is called with list true for the elements of a room list, whose
+	// form is the list form, and false for the rooms in the detail form.
+	room func(r *payload.Room, list bool) error
 }
 
 // walk visits the messages (nested replies and forwards first, each once)
-// and rooms of out, a pointer to an operation's output.
+// and rooms of out, a pointer to an operation's output; a room list item's
+// last message (itself, not its replies and forwards) before its room.
 func walk(out any, v visitor) error {
 	seen := map[*wire.MessageView]bool{}
-	var msg func(m *wire.MessageView) error
-	msg = func(m *wire.MessageView) error {
+	var msg func(m *wire.MessageView, chain bool) error
+	msg = func(m *wire.MessageView, chain bool) error {
 		if m == nil || seen[m] {
 			return nil
 		}
 		seen[m] = true
-		if err := msg(m.ParentMessage); err != nil {
-			return err
-		}
-		if err := msg(m.ForwardedFrom); err != nil {
-			return err
+		if chain {
+			if err := msg(m.ParentMessage, true); err != nil {
+				return err
+			}
+			if err := msg(m.ForwardedFrom, true); err != nil {
+				return err
+			}
 		}
 		if v.message == nil {
 			return nil
 		}
-		return v.message(m)
+		return v.message(m, !chain)
 	}
 	msgs := func(ms []*wire.MessageView) error {
 		for _, m := range ms {
-			if err := msg(m); err != nil {
+			if err := msg(m, true); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	room := func(d *wire.RoomDetail) error {
-		if d == nil || v.room == nil {
+	room := func(r *payload.Room, list bool) error {
+		if r == nil {
 			return nil
 		}
-		return v.room(d)
+		if err := msg(r.LastMessage, false); err != nil {
+			return err
+		}
+		if v.room == nil {
+			return nil
+		}
+		return v.room(r, list)
 	}
 	switch o := out.(type) {
 	case **wire.MessageView:
-		return msg(*o)
+		return msg(*o, true)
 	case *ReactOut:
-		return msg(o.Message)
+		return msg(o.Message, true)
 	case *ModifyMessageOut:
-		return msg(o.Message)
+		return msg(o.Message, true)
 	case *[]SenderMessages:
 		for _, g := range *o {
 			if err := msgs(g.Messages); err != nil {
@@ -79,28 +90,26 @@ func walk(out any, v visitor) error {
 		}
 	case *HistoryOut:
 		return msgs(o.Data.Messages)
-	case *wire.NotificationGroups:
+	case *payload.NotificationGroups:
 		for _, g := range *o {
 			for _, n := range g.Notifications {
-				if err := msg(n.Message); err != nil {
+				if err := msg(n.Message, true); err != nil {
 					return err
 				}
 			}
 		}
-	case *wire.RoomDetail:
-		return room(o)
-	case **wire.RoomDetail:
-		return room(*o)
+	case *payload.Room:
+		return room(o, false)
+	case **payload.Room:
+		return room(*o, false)
 	case *MembersOut:
-		return room(o.Room)
+		return room(o.Room, false)
 	case *ModifyRoomOut:
-		return room(o.Room)
-	case *[]wire.RoomListItem:
+		return room(o.Room, false)
+	case *[]payload.Room:
 		for i := range *o {
-			if v.item != nil {
-				if err := v.item(&(*o)[i]); err != nil {
-					return err
-				}
+			if err := room(&(*o)[i], true); err != nil {
+				return err
 			}
 		}
 	}
@@ -108,19 +117,52 @@ func walk(out any, v visitor) error {
 }
 
 // collectExtras returns the extra fields of the messages of out (a pointer
-// to an operation's output), by message id.
+// to an operation's output), by message id, that the frames must be patched
+// with (wire.PatchMessages). Of a room list item's last message, only those
+// that replace a member the message writes itself: it writes the others,
+// escaped as encoding/json escapes them, as the list form always has.
 func collectExtras(out any) map[string]map[string]json.RawMessage {
 	var ex map[string]map[string]json.RawMessage
-	_ = walk(out, visitor{message: func(m *wire.MessageView) error {
-		if len(m.Extra) > 0 {
+	_ = walk(out, visitor{message: func(m *wire.MessageView, last bool) error {
+		fields := m.Extra
+		if last {
+			fields = namedFields(fields)
+		}
+		if len(fields) > 0 {
 			if ex == nil {
 				ex = map[string]map[string]json.RawMessage{}
 			}
-			ex[m.ID] = m.Extra
+			ex[m.ID] = fields
 		}
 		return nil
 	}})
 	return ex
+}
+
+// messageKeys are the members a serialized message writes itself.
+var messageKeys = func() map[string]bool {
+	b, _ := json.Marshal(&wire.MessageView{}) // always encodes
+	var keys map[string]json.RawMessage
+	_ = json.Unmarshal(b, &keys)
+	out := make(map[string]bool, len(keys))
+	for k := range keys {
+		out[k] = true
+	}
+	return out
+}()
+
+// namedFields returns the members of extra that messageKeys names.
+func namedFields(extra map[string]json.RawMessage) map[string]json.RawMessage {
+	var out map[string]json.RawMessage
+	for k, v := range extra {
+		if messageKeys[k] {
+			if out == nil {
+				out = map[string]json.RawMessage{}
+			}
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // decorate runs the serializer hooks of call.Tenant on the messages and
@@ -142,7 +184,7 @@ func decorate(ctx context.Context, req *request, call hooks.CallInfo, out any) e
 	}
 	v := visitor{}
 	if msgs {
-		v.message = func(m *wire.MessageView) error {
+		v.message = func(m *wire.MessageView, _ bool) error {
 			obj, err := encodeOut(&m)
 			if err != nil {
 				return err
@@ -153,36 +195,19 @@ func decorate(ctx context.Context, req *request, call hooks.CallInfo, out any) e
 		}
 	}
 	if rooms {
-		v.room = func(d *wire.RoomDetail) error {
-			obj, err := json.Marshal(d)
+		v.room = func(r *payload.Room, list bool) error {
+			obj, err := encodeOut(&r)
 			if err != nil {
 				return err
 			}
-			add, err := serialize(abi.SerializeRoomHook, "detail", obj)
-			d.Extra = withFields(d.Extra, add)
+			form := "detail"
+			if list {
+				form = "list"
+			}
+			add, err := serialize(abi.SerializeRoomHook, form, obj)
+			r.Extra = withFields(r.Extra, add)
 			return err
 		}
-	}
-	v.item = func(it *wire.RoomListItem) error {
-		if msgs && len(it.LastMessage) > 0 && !field.IsNull(it.LastMessage) {
-			add, err := serialize(abi.SerializeMessageHook, "", it.LastMessage)
-			if err != nil {
-				return err
-			}
-			if it.LastMessage, err = wire.MergeFields(it.LastMessage, add); err != nil {
-				return err
-			}
-		}
-		if !rooms {
-			return nil
-		}
-		obj, err := json.Marshal(it)
-		if err != nil {
-			return err
-		}
-		add, err := serialize(abi.SerializeRoomHook, "list", obj)
-		it.Extra = withFields(it.Extra, add)
-		return err
 	}
 	return walk(out, v)
 }

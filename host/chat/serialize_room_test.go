@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
@@ -27,25 +29,27 @@ func TestFormatTime(t *testing.T) {
 	}
 }
 
+// TestRoomDetailJSONRoundTrip: the detail form of each kind has the keys
+// the wire shows, and reads back as it was.
 func TestRoomDetailJSONRoundTrip(t *testing.T) {
-	ann := store.User{ID: 1, Username: "ann", Email: "a@x", FirstName: "A"}
-	bob := store.User{ID: 2, Username: "bob"}
+	ann := abi.User{ID: 1, Username: "ann", Email: "a@x", FirstName: "A"}
+	bob := abi.User{ID: 2, Username: "bob"}
 	desc := "about"
 	created := time.Date(2026, 2, 8, 10, 11, 12, 345678000, time.UTC)
-	base := wire.RoomDetail{ID: store.NewID(), Creator: &ann, Members: []store.User{ann, bob}, Admins: []store.User{ann},
-		Property: wire.RoomProperty{Preferences: json.RawMessage(`{"theme":"dark"}`)}, CreatedAt: created,
-		UpdatedAt: created.Add(time.Second), Name: "n", Description: &desc, MaxMembers: 7, IsPublic: true,
+	base := payload.Room{ID: store.NewID(), Creator: &ann, Members: []abi.User{ann, bob}, Admins: []abi.User{ann},
+		Property: payload.RoomProperty{Preferences: json.RawMessage(`{"theme":"dark"}`)}, CreatedAt: wire.FormatTime(created),
+		UpdatedAt: wire.FormatTime(created.Add(time.Second)), Name: "n", Description: &desc, MaxMembers: 7, IsPublic: true,
 		JoinApprovalRequired: true, GroupLocked: true}
 	for kind, keys := range map[store.RoomKind][]string{
 		store.KindGroup: roomGroupDetailKeys, store.KindChannel: roomChannelDetailKeys, store.KindOneToOne: roomOneToOneDetailKeys,
 	} {
 		d := base
-		d.Type = kind
+		d.Type = string(kind)
 		switch kind {
 		case store.KindChannel: // channels have no group flags
 			d.JoinApprovalRequired, d.GroupLocked = false, false
 		case store.KindOneToOne: // nor do 1-1 chats have any of these
-			d = wire.RoomDetail{ID: d.ID, Type: kind, Members: d.Members, Admins: []store.User{}, Property: d.Property,
+			d = payload.Room{ID: d.ID, Type: d.Type, Members: d.Members, Admins: []abi.User{}, Property: d.Property,
 				CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 		default:
 			d.IsPublic = false
@@ -55,19 +59,19 @@ func TestRoomDetailJSONRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantRoomKeys(t, jsonObject(t, b), keys...)
-		var back wire.RoomDetail
+		var back payload.Room
 		if err := json.Unmarshal(b, &back); err != nil {
 			t.Fatal(err)
 		}
 		if kind == store.KindOneToOne {
-			back.Admins = []store.User{}
+			back.Admins = []abi.User{}
 		}
 		if !reflect.DeepEqual(back, d) {
 			t.Errorf("%s round trip:\n got %+v\nwant %+v", kind, back, d)
 		}
 	}
 	// Nil member lists and preferences still serialize as [] and {}.
-	b, err := json.Marshal(wire.RoomDetail{ID: "x", Type: store.KindChannel})
+	b, err := json.Marshal(payload.Room{ID: "x", Type: payload.Channel})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,9 +82,11 @@ func TestRoomDetailJSONRoundTrip(t *testing.T) {
 	}
 }
 
+// TestRoomListItemJSONRoundTrip: the list form of each kind has the keys
+// the wire shows, and reads back as it was.
 func TestRoomListItemJSONRoundTrip(t *testing.T) {
-	bob := store.User{ID: 2, Username: "bob"}
-	created := time.Date(2026, 2, 8, 10, 11, 12, 0, time.UTC)
+	bob := abi.User{ID: 2, Username: "bob"}
+	created := wire.FormatTime(time.Date(2026, 2, 8, 10, 11, 12, 0, time.UTC))
 	for kind, keys := range map[store.RoomKind][]string{
 		store.KindOneToOne: {"id", "type", "peer", "last_message", "created_at", "updated_at"},
 		store.KindGroup: {"id", "type", "creator", "last_message", "created_at", "updated_at", "name", "description",
@@ -88,8 +94,10 @@ func TestRoomListItemJSONRoundTrip(t *testing.T) {
 		store.KindChannel: {"id", "type", "creator", "last_message", "created_at", "updated_at", "name", "description",
 			"is_public", "avatar", "max_subscribers"},
 	} {
-		it := wire.RoomListItem{ID: "r", Type: kind, CreatedAt: created, UpdatedAt: created,
-			LastMessage: json.RawMessage(`{"id":"m","content":"hi"}`)}
+		it := payload.Room{ID: "r", Type: string(kind), CreatedAt: created, UpdatedAt: created,
+			LastMessage: &payload.Message{ID: "m", Content: "hi", DeliveredTo: []string{},
+				ReadReceipts: []payload.ReadReceipt{}, Reactions: []payload.Reaction{}, Attachments: []payload.Attachment{}},
+			List: true}
 		if kind == store.KindOneToOne {
 			it.Peer = &bob
 		} else {
@@ -100,7 +108,7 @@ func TestRoomListItemJSONRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantRoomKeys(t, jsonObject(t, b), keys...)
-		var back wire.RoomListItem
+		var back payload.Room
 		if err := json.Unmarshal(b, &back); err != nil {
 			t.Fatal(err)
 		}
@@ -108,7 +116,7 @@ func TestRoomListItemJSONRoundTrip(t *testing.T) {
 			t.Errorf("%s round trip:\n got %+v\nwant %+v", kind, back, it)
 		}
 	}
-	b, err := json.Marshal(wire.RoomListItem{ID: "r", Type: store.KindOneToOne})
+	b, err := json.Marshal(payload.Room{ID: "r", Type: payload.OneToOneChat, List: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -118,7 +118,7 @@ func (s *Service) connect(ctx context.Context, c Caller) (Connection, error) {
 
 // notificationsFrame is the direct chat.notifications frame (no "type"
 // key, docs/protocol.md §2.2).
-func notificationsFrame(grouped wire.NotificationGroups) (json.RawMessage, error) {
+func notificationsFrame(grouped payload.NotificationGroups) (json.RawMessage, error) {
 	return json.Marshal(struct {
 		EventType string `json:"eventType"`
 		Data      any    `json:"data"`

@@ -184,7 +184,7 @@ func newSandbox(ctx context.Context, dir string, opts CallOptions) (*sandbox, er
 		return fail(err)
 	}
 	sb.caller = chat.Caller{UserID: sb.user.ID, Tenant: opts.Tenant, Username: sb.user.Username}
-	in, err := json.Marshal(chat.CreateRoomIn{Type: store.KindGroup, Name: "sandbox",
+	in, err := json.Marshal(chat.CreateRoomIn{Type: string(store.KindGroup), Name: "sandbox",
 		MaxMembers: store.DefaultMaxParticipants, Members: []int64{}})
 	if err != nil {
 		return fail(err)

@@ -4,20 +4,19 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"slices"
-	"strings"
 )
 
 // Modules may add fields to the messages and rooms clients receive: a
 // serializer hook returns the fields to add, and an extend or replace layer
 // may return an output whose objects carry keys the host does not know.
 // Those fields travel as Extra (key → raw JSON value) beside the typed ones,
-// and are written back into the JSON with the helpers below. A message's
-// own encoding (payload.Message) writes only the keys it does not name, after
-// the named ones; a module may also replace a named key's value (a
-// serializer hook rewriting content, say), so the frames are patched by
-// message id as well, which puts every extra value in place.
+// and are written back by their objects' own encoding (abi/payload). A
+// room's writes every extra value, in place of a named key's where it names
+// one. A message's writes only the keys it does not name, after the named
+// ones; a module may also replace a named key's value (a serializer hook
+// rewriting content, say), so the frames are patched by message id as well
+// (PatchMessages), which puts every extra value in place.
 
 // field is one member of a JSON object, in document order.
 type field struct {
@@ -69,19 +68,8 @@ func encodeFields(fs []field) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// MergeFields returns the object b with extra's members: a member b has
-// keeps its position and takes extra's value, new ones follow in key order.
-func MergeFields(b []byte, extra map[string]json.RawMessage) ([]byte, error) {
-	if len(extra) == 0 {
-		return b, nil
-	}
-	fs, err := objectFields(b)
-	if err != nil {
-		return nil, err
-	}
-	return encodeFields(mergeInto(fs, extra))
-}
-
+// mergeInto returns fs with extra's members: a member fs has keeps its
+// position and takes extra's value, new ones follow in key order.
 func mergeInto(fs []field, extra map[string]json.RawMessage) []field {
 	have := make(map[string]bool, len(fs))
 	for i := range fs {
@@ -218,43 +206,4 @@ func patchValue(v []byte, extras map[string]map[string]json.RawMessage) ([]byte,
 		return out, true, err
 	}
 	return v, false, nil
-}
-
-// unknownFields returns the members of the object b whose keys are not in
-// known: what a module added to an object of the host's.
-func unknownFields(b []byte, known map[string]bool) (map[string]json.RawMessage, error) {
-	fs, err := objectFields(b)
-	if err != nil {
-		return nil, err
-	}
-	var out map[string]json.RawMessage
-	for _, f := range fs {
-		if known[f.key] {
-			continue
-		}
-		if out == nil {
-			out = map[string]json.RawMessage{}
-		}
-		out[f.key] = f.val
-	}
-	return out, nil
-}
-
-// jsonKeys returns the JSON keys of the struct types' fields.
-func jsonKeys(types ...reflect.Type) map[string]bool {
-	out := map[string]bool{}
-	for _, t := range types {
-		for i := range t.NumField() {
-			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			switch {
-			case name == "-":
-			case name != "":
-				out[name] = true
-			case f.IsExported():
-				out[f.Name] = true
-			}
-		}
-	}
-	return out
 }

@@ -11,19 +11,14 @@ import (
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
-func TestMergeAndDiffFields(t *testing.T) {
+func TestDiffFields(t *testing.T) {
 	b := []byte(`{"id":"m","content":"a","n":[1, 2]}`)
-	got, err := MergeFields(b, map[string]json.RawMessage{"z": json.RawMessage(`1`), "content": json.RawMessage(`"b"`),
-		"a": json.RawMessage(`{"x": null}`)})
-	if want := `{"id":"m","content":"b","n":[1,2],"a":{"x":null},"z":1}`; err != nil || string(got) != want {
-		t.Errorf("mergeFields: %s, %v; want %s", got, err, want)
-	}
 	add, err := DiffFields(b, []byte(`{"content":"a","id":"m","n":[1,2],"p":true}`))
 	if err != nil || len(add) != 1 || string(add["p"]) != "true" {
 		t.Errorf("diffFields: %v, %v", add, err)
 	}
-	if _, err := MergeFields([]byte(`[1]`), map[string]json.RawMessage{"a": nil}); err == nil {
-		t.Error("mergeFields of an array succeeded")
+	if _, err := DiffFields([]byte(`[1]`), []byte(`{"a":1}`)); err == nil {
+		t.Error("diffFields of an array succeeded")
 	}
 }
 

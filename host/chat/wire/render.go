@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/google/uuid"
@@ -95,7 +96,7 @@ func (Renderer) RenderNotification(ctx context.Context, tx *store.Tx, tenant, no
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(NotificationView{ID: n.ID, NotificationType: n.Type, Message: vs[0]})
+	return json.Marshal(payload.Notification{ID: n.ID, NotificationType: n.Type, Message: vs[0]})
 }
 
 // renderID canonicalizes a UUID; a malformed one names nothing.
