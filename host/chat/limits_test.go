@@ -7,15 +7,13 @@ import (
 	"github.com/chatwasm/chatwasm/host/chat"
 	"github.com/chatwasm/chatwasm/host/chat/field"
 	"github.com/chatwasm/chatwasm/host/store"
-	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
 
 // TestListLimits checks that every list of ids a request may carry is capped:
 // one over the cap is a 4003 that says so, at the cap the request goes on to
 // its usual checks.
 func TestListLimits(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newMsgEnv(t, st, chat.DefaultConfig())
+	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		group := e.room(msgRoom{kind: store.KindGroup, members: []chat.Caller{ann, bob}})
 		m := e.send(ann, group, "hello")

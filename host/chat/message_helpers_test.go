@@ -3,6 +3,7 @@ package chat_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/chatwasm/chatwasm/host/store/storetest"
 	"regexp"
 	"slices"
 	"testing"
@@ -20,6 +21,12 @@ type msgEnv struct{ chatEnv }
 
 func newMsgEnv(t testing.TB, st *store.Store, cfg chat.Config) *msgEnv {
 	return &msgEnv{newChatEnv(t, st, cfg)}
+}
+
+// eachMsgEnv runs test on a message environment with cfg over each store
+// engine.
+func eachMsgEnv(t *testing.T, cfg chat.Config, test func(t *testing.T, e *msgEnv)) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) { test(t, newMsgEnv(t, st, cfg)) })
 }
 
 func (e *msgEnv) exec(fn func(ctx context.Context, ex store.Executor) error) {

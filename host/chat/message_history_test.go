@@ -8,7 +8,6 @@ import (
 	"github.com/chatwasm/chatwasm/host/chat"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
-	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
 
 // history is roommessages.dispatch's data.
@@ -26,8 +25,7 @@ type history struct {
 }
 
 func TestRoomMessagesPagination(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newMsgEnv(t, st, chat.DefaultConfig())
+	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
 		ann, bob, eve := e.user("ann"), e.user("bob"), e.user("eve")
 		big, small, empty := e.group(ann, bob), e.group(ann, bob), e.group(ann, bob)
 		for i := range 50 {

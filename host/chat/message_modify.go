@@ -27,10 +27,8 @@ var messageModify = &operation[ModifyMessageIn, ModifyMessageOut]{
 	sends: "messagemodification.dispatch → room",
 	check: (*Service).modifyCheck,
 	core:  (*Service).modifyMessage,
-	audience: func(_ *Service, _ context.Context, _ Caller, chk checked[ModifyMessageIn], out ModifyMessageOut) ([]wire.Effect, error) {
-		e, err := wire.SendTo(wire.RoomGroup(chk.in.RoomID), "messagemodification.dispatch", out)
-		return []wire.Effect{e}, err
-	},
+	audience: toRoom[ModifyMessageIn, ModifyMessageOut]("messagemodification.dispatch",
+		func(chk checked[ModifyMessageIn]) string { return chk.in.RoomID }),
 }
 
 // modifyCheck is message.modify's checks (modifyPermission), then its

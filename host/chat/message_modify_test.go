@@ -13,8 +13,7 @@ import (
 )
 
 func TestMessageModifyUpdate(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newMsgEnv(t, st, chat.DefaultConfig())
+	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		room := e.group(ann, bob)
 		m := e.send(ann, room, "draft")
@@ -152,8 +151,7 @@ func TestMessageModifyDelete(t *testing.T) {
 }
 
 func TestHardDeleteOrphansReplies(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newMsgEnv(t, st, chat.DefaultConfig())
+	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		room := e.group(ann, bob)
 		parent := e.send(ann, room, "p")["id"].(string)
@@ -172,8 +170,7 @@ func TestHardDeleteOrphansReplies(t *testing.T) {
 // TestSerializerSurvivesReferenceCycles: a reply cycle written behind the
 // service's back cannot make serialisation recurse forever.
 func TestSerializerSurvivesReferenceCycles(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newMsgEnv(t, st, chat.DefaultConfig())
+	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
 		ann := e.user("ann")
 		room := e.group(ann)
 		a := e.send(ann, room, "a")["id"].(string)

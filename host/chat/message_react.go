@@ -29,10 +29,8 @@ var messageReact = &operation[ReactIn, ReactOut]{
 	sends: "reaction.dispatch → room",
 	check: (*Service).reactCheck,
 	core:  (*Service).reactToMessage,
-	audience: func(_ *Service, _ context.Context, _ Caller, chk checked[ReactIn], out ReactOut) ([]wire.Effect, error) {
-		e, err := wire.SendTo(wire.RoomGroup(chk.msgs[0].RoomID), "reaction.dispatch", out)
-		return []wire.Effect{e}, err
-	},
+	audience: toRoom[ReactIn, ReactOut]("reaction.dispatch",
+		func(chk checked[ReactIn]) string { return chk.msgs[0].RoomID }),
 }
 
 // reactCheck is message.react's checks: the message, then the reaction.

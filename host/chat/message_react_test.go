@@ -7,12 +7,10 @@ import (
 	"github.com/chatwasm/chatwasm/host/chat"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
-	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
 
 func TestMessageReact(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newMsgEnv(t, st, chat.DefaultConfig())
+	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
 		ann, bob, cat := e.user("ann"), e.user("bob"), e.user("cat")
 		room := e.group(ann, bob, cat)
 		m := e.send(ann, room, "x")["id"].(string)
@@ -92,8 +90,7 @@ func TestMessageReact(t *testing.T) {
 }
 
 func TestMessageTyping(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newMsgEnv(t, st, chat.DefaultConfig())
+	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
 		ann, bob, eve := e.user("ann"), e.user("bob"), e.user("eve")
 		room := e.group(ann, bob)
 		f := msgOne(t, e.ok(bob, "message.typing", map[string]any{"room_id": room}), wire.RoomGroup(room), "messagetyping.dispatch")

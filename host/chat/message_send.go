@@ -35,10 +35,8 @@ var messageSend = &operation[CreateMessageIn, *wire.MessageView]{
 	check: (*Service).sendCheck,
 	fast:  sendChecked,
 	core:  (*Service).createMessage,
-	audience: func(_ *Service, _ context.Context, _ Caller, chk checked[CreateMessageIn], out *wire.MessageView) ([]wire.Effect, error) {
-		e, err := wire.SendTo(wire.RoomGroup(chk.in.RoomID), "message.dispatch", out)
-		return []wire.Effect{e}, err
-	},
+	audience: toRoom[CreateMessageIn, *wire.MessageView]("message.dispatch",
+		func(chk checked[CreateMessageIn]) string { return chk.in.RoomID }),
 }
 
 // sendChecked is message.send when no module takes part in it: the

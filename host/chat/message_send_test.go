@@ -7,12 +7,10 @@ import (
 	"github.com/chatwasm/chatwasm/host/chat"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
-	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
 
 func TestMessageSendShape(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newMsgEnv(t, st, chat.DefaultConfig())
+	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		room := e.group(ann, bob)
 		m := e.send(ann, room, "  hello <b>world</b>  ")
@@ -29,8 +27,7 @@ func TestMessageSendShape(t *testing.T) {
 }
 
 func TestMessageSendReplyAndForwardNestRecursively(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newMsgEnv(t, st, chat.DefaultConfig())
+	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		room := e.group(ann, bob)
 		other := e.group(bob, ann) // a cross-room reply is allowed when readable
@@ -53,8 +50,7 @@ func TestMessageSendReplyAndForwardNestRecursively(t *testing.T) {
 }
 
 func TestMessageSendValidation(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newMsgEnv(t, st, chat.DefaultConfig())
+	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
 		ann, bob, eve := e.user("ann"), e.user("bob"), e.user("eve")
 		mallory := e.userIn("evil", "mallory")
 		room := e.group(ann, bob)
@@ -130,8 +126,7 @@ func TestMessageSendValidation(t *testing.T) {
 }
 
 func TestMessageSendPermissionFollowsRoomKind(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newMsgEnv(t, st, chat.DefaultConfig())
+	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		locked := e.room(msgRoom{kind: store.KindGroup, locked: true, members: []chat.Caller{ann, bob}})
 		channel := e.room(msgRoom{kind: store.KindChannel, members: []chat.Caller{ann, bob}})
@@ -156,8 +151,7 @@ func TestMessageSendPermissionFollowsRoomKind(t *testing.T) {
 }
 
 func TestMessageSendExtraFieldsCannotOverride(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newMsgEnv(t, st, chat.DefaultConfig())
+	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		room := e.group(ann, bob)
 		elsewhere := e.group(bob)
@@ -178,8 +172,7 @@ func TestMessageSendExtraFieldsCannotOverride(t *testing.T) {
 }
 
 func TestMessageSendMedia(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newMsgEnv(t, st, chat.DefaultConfig())
+	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
 		ann := e.user("ann")
 		room := e.group(ann)
 		media := []any{
@@ -212,8 +205,7 @@ func TestMessageSendMedia(t *testing.T) {
 }
 
 func TestMessageSendSanitises(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newMsgEnv(t, st, chat.DefaultConfig())
+	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
 		ann := e.user("ann")
 		room := e.group(ann)
 		fs := e.ok(ann, "message.send", map[string]any{"room_id": room,
@@ -242,8 +234,7 @@ func TestMessageSendSanitises(t *testing.T) {
 }
 
 func TestMessageSendNotifications(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newMsgEnv(t, st, chat.DefaultConfig())
+	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
 		ann, bob, cat := e.user("ann"), e.user("bob"), e.user("cat")
 		older := e.group(ann, bob, cat)
 		newer := e.group(ann, bob)
@@ -281,7 +272,7 @@ func TestMessageSendNotifications(t *testing.T) {
 
 		off := chat.DefaultConfig()
 		off.Notifications = false
-		e2 := newMsgEnv(t, st, off)
+		e2 := newMsgEnv(t, e.st, off)
 		e2.send(ann, older, "quiet")
 		if n := e.count("SELECT COUNT(*) FROM notifications"); n != 3 {
 			t.Fatalf("%d notifications with notifications off", n)

@@ -198,6 +198,15 @@ func (o *operation[In, Out]) entry() entry {
 	return e
 }
 
+// toRoom is the audience of an operation whose output goes, as eventType,
+// to the group of the room that room names in the checked request.
+func toRoom[In, Out any](eventType string, room func(checked[In]) string) func(*Service, context.Context, Caller, checked[In], Out) ([]wire.Effect, error) {
+	return func(_ *Service, _ context.Context, _ Caller, chk checked[In], out Out) ([]wire.Effect, error) {
+		e, err := wire.SendTo(wire.RoomGroup(room(chk)), eventType, out)
+		return []wire.Effect{e}, err
+	}
+}
+
 // toCaller is the audience of an operation whose output goes, as
 // eventType, to all of the caller's connections.
 func toCaller[In, Out any](eventType string) func(*Service, context.Context, Caller, checked[In], Out) ([]wire.Effect, error) {

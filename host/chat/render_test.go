@@ -9,14 +9,12 @@ import (
 	"github.com/chatwasm/chatwasm/host/chat"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
-	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
 
 // TestRenderer checks the render_* imports' renderer against what clients
 // receive: the same objects, byte for byte, and nothing outside the tenant.
 func TestRenderer(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newMsgEnv(t, st, chat.DefaultConfig())
+	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		room := e.group(ann, bob)
 		sent := e.ok(ann, "message.send", map[string]any{"room_id": room, "content": "hello"})
@@ -46,7 +44,7 @@ func TestRenderer(t *testing.T) {
 
 		ctx := context.Background()
 		r := wire.Renderer{}
-		err := st.Read(ctx, func(tx *store.Tx) error {
+		err := e.st.Read(ctx, func(tx *store.Tx) error {
 			for _, c := range []struct {
 				name string
 				got  func() (json.RawMessage, error)

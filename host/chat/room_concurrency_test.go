@@ -9,8 +9,6 @@ import (
 
 	"github.com/chatwasm/chatwasm/host/chat"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
-	"github.com/chatwasm/chatwasm/host/store"
-	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
 
 // roomRace runs n calls of fn concurrently and returns their errors.
@@ -48,8 +46,7 @@ func countRoomOutcomes(t *testing.T, errs []error, want string) int {
 }
 
 func TestRoomOneToOneUniqueUnderConcurrency(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newRoomEnv(t, st)
+	eachRoomEnv(t, func(t *testing.T, e *roomEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		pair := []chat.Caller{ann, bob}
 		errs := roomRace(16, func(i int) error {
@@ -71,8 +68,7 @@ func TestRoomOneToOneUniqueUnderConcurrency(t *testing.T) {
 }
 
 func TestRoomCapsHoldUnderConcurrency(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newRoomEnv(t, st)
+	eachRoomEnv(t, func(t *testing.T, e *roomEnv) {
 		ann := e.user("ann")
 		const n, limit = 12, 5
 		var users []chat.Caller

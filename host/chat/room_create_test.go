@@ -8,12 +8,10 @@ import (
 	"github.com/chatwasm/chatwasm/host/chat"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
-	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
 
 func TestRoomCreateOneToOne(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newRoomEnv(t, st)
+	eachRoomEnv(t, func(t *testing.T, e *roomEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		eff := e.ok(bob, "room.create", map[string]any{"type": "OneToOneChat", "participants": []int64{ann.UserID}})
 		fs := roomFrames(t, eff)
@@ -56,8 +54,7 @@ func TestRoomCreateOneToOne(t *testing.T) {
 }
 
 func TestRoomCreateGroup(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newRoomEnv(t, st)
+	eachRoomEnv(t, func(t *testing.T, e *roomEnv) {
 		ann := e.user("ann")
 		var others []chat.Caller
 		for _, n := range []string{"b1", "b2", "b3", "b4", "b5", "b6", "b7"} {
@@ -124,8 +121,7 @@ func TestRoomCreateGroup(t *testing.T) {
 }
 
 func TestRoomCreateChannel(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newRoomEnv(t, st)
+	eachRoomEnv(t, func(t *testing.T, e *roomEnv) {
 		ann, bob, cat := e.user("ann"), e.user("bob"), e.user("cat")
 		fs := roomFrames(t, e.ok(ann, "room.create", map[string]any{
 			"type": "Channel", "name": "news", "subscribers": roomIDs(bob), "participants": roomIDs(cat),
@@ -154,8 +150,7 @@ func TestRoomCreateChannel(t *testing.T) {
 }
 
 func TestRoomCreateErrors(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newRoomEnv(t, st)
+	eachRoomEnv(t, func(t *testing.T, e *roomEnv) {
 		ann := e.user("ann")
 		var five []int64
 		for _, n := range []string{"b1", "b2", "b3", "b4", "b5"} {

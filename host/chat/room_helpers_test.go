@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/chatwasm/chatwasm/abi/payload"
+	"github.com/chatwasm/chatwasm/host/store/storetest"
 	"regexp"
 	"slices"
 	"strconv"
@@ -21,6 +22,11 @@ type roomEnv struct{ chatEnv }
 
 func newRoomEnv(t *testing.T, st *store.Store) *roomEnv {
 	return &roomEnv{newChatEnv(t, st, chat.DefaultConfig())}
+}
+
+// eachRoomEnv runs test on a room environment over each store engine.
+func eachRoomEnv(t *testing.T, test func(t *testing.T, e *roomEnv)) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) { test(t, newRoomEnv(t, st)) })
 }
 
 // ok runs an action that must succeed.

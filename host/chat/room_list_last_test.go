@@ -8,7 +8,6 @@ import (
 
 	"github.com/chatwasm/chatwasm/host/chat"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
-	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
 
@@ -17,8 +16,7 @@ import (
 // the same form as room.messages: replies nested, reactions and receipts
 // included, and null for a room without messages.
 func TestRoomListLastMessages(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newMsgEnv(t, st, chat.DefaultConfig())
+	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		rooms := []string{e.group(ann, bob), e.group(ann, bob), e.group(ann, bob), e.group(ann, bob)}
 		plain := e.send(ann, rooms[0], "plain")

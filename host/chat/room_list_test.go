@@ -7,12 +7,10 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/store"
-	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
 
 func TestRoomList(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newRoomEnv(t, st)
+	eachRoomEnv(t, func(t *testing.T, e *roomEnv) {
 		ann, bob, cat := e.user("ann"), e.user("bob"), e.user("cat")
 
 		eff := e.ok(ann, "room.list", nil)
@@ -27,7 +25,7 @@ func TestRoomList(t *testing.T) {
 		e.group(bob, "not ann's", cat)
 		// Distinct creation times: dm oldest, ch newest.
 		for i, id := range []string{dm.ID, grp.ID, ch.ID} {
-			if _, err := st.Driver().Exec(context.Background(), "UPDATE rooms SET created_at = $1 WHERE id = $2",
+			if _, err := e.st.Driver().Exec(context.Background(), "UPDATE rooms SET created_at = $1 WHERE id = $2",
 				int64(1_000_000*(i+1)), id); err != nil {
 				t.Fatal(err)
 			}
@@ -98,8 +96,7 @@ func TestRoomList(t *testing.T) {
 }
 
 func TestRoomInfo(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newRoomEnv(t, st)
+	eachRoomEnv(t, func(t *testing.T, e *roomEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		stranger := e.userIn("other", "eve")
 		grp := e.group(ann, "grp", bob)

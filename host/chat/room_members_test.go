@@ -5,12 +5,10 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/store"
-	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
 
 func TestRoomJoin(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newRoomEnv(t, st)
+	eachRoomEnv(t, func(t *testing.T, e *roomEnv) {
 		ann, bob, cat := e.user("ann"), e.user("bob"), e.user("cat")
 		pub := e.create(ann, map[string]any{"type": "Channel", "name": "pub",
 			"extra_fields": map[string]any{"is_public": true, "max_subscribers": 2}})
@@ -50,8 +48,7 @@ func TestRoomJoin(t *testing.T) {
 }
 
 func TestRoomLeave(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newRoomEnv(t, st)
+	eachRoomEnv(t, func(t *testing.T, e *roomEnv) {
 		ann, bob, cat := e.user("ann"), e.user("bob"), e.user("cat")
 		grp := e.group(ann, "Team", bob, cat)
 		e.ok(ann, "room.modify", map[string]any{"room_id": grp.ID, "action": "add_admin", "data": map[string]any{"users": roomIDs(bob)}})
@@ -116,8 +113,7 @@ func TestRoomLeave(t *testing.T) {
 }
 
 func TestRoomAddMembers(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newRoomEnv(t, st)
+	eachRoomEnv(t, func(t *testing.T, e *roomEnv) {
 		ann, bob, cat, dan := e.user("ann"), e.user("bob"), e.user("cat"), e.user("dan")
 		stranger := e.userIn("other", "eve")
 		grp := e.create(ann, map[string]any{"type": "GroupChat", "name": "g", "participants": roomIDs(bob),
@@ -180,8 +176,7 @@ func TestRoomAddMembers(t *testing.T) {
 }
 
 func TestRoomRemoveMembers(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newRoomEnv(t, st)
+	eachRoomEnv(t, func(t *testing.T, e *roomEnv) {
 		ann, bob, cat, dan := e.user("ann"), e.user("bob"), e.user("cat"), e.user("dan")
 		ch := e.channel(ann, "news", false, bob, cat)
 		e.ok(ann, "room.modify", map[string]any{"room_id": ch.ID, "action": "add_moderator", "data": map[string]any{"users": roomIDs(bob, cat)}})

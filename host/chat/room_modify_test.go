@@ -8,18 +8,15 @@ import (
 	"time"
 
 	"github.com/chatwasm/chatwasm/host/chat/wire"
-	"github.com/chatwasm/chatwasm/host/store"
-	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
 
 func TestRoomModifyUpdate(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newRoomEnv(t, st)
+	eachRoomEnv(t, func(t *testing.T, e *roomEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		grp := e.create(ann, map[string]any{"type": "GroupChat", "name": "g", "description": "d",
 			"participants": roomIDs(bob), "extra_fields": map[string]any{"property": map[string]any{"preferences": map[string]any{"a": 1}}}})
 
-		if _, err := st.Driver().Exec(context.Background(), "UPDATE rooms SET updated_at = 0 WHERE id = $1", grp.ID); err != nil {
+		if _, err := e.st.Driver().Exec(context.Background(), "UPDATE rooms SET updated_at = 0 WHERE id = $1", grp.ID); err != nil {
 			t.Fatal(err)
 		}
 		eff := e.ok(ann, "room.modify", map[string]any{"room_id": grp.ID, "action": "update", "data": map[string]any{
@@ -91,8 +88,7 @@ func TestRoomModifyUpdate(t *testing.T) {
 }
 
 func TestRoomModifyDelete(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newRoomEnv(t, st)
+	eachRoomEnv(t, func(t *testing.T, e *roomEnv) {
 		ann, bob, cat := e.user("ann"), e.user("bob"), e.user("cat")
 		grp := e.group(ann, "g", bob, cat)
 		e.ok(ann, "room.modify", map[string]any{"room_id": grp.ID, "action": "add_admin", "data": map[string]any{"users": roomIDs(bob)}})
@@ -122,8 +118,7 @@ func TestRoomModifyDelete(t *testing.T) {
 }
 
 func TestRoomModifyRoles(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newRoomEnv(t, st)
+	eachRoomEnv(t, func(t *testing.T, e *roomEnv) {
 		ann, bob, cat, dan := e.user("ann"), e.user("bob"), e.user("cat"), e.user("dan")
 		grp := e.group(ann, "g", bob, cat)
 		modify := func(action string, data map[string]any) map[string]any {
