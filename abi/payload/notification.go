@@ -33,29 +33,45 @@ type NotificationGroup struct {
 // that the order of the rooms survives decoding and encoding.
 type NotificationGroups []NotificationGroup
 
-// MarshalJSON implements json.Marshaler: one object keyed by room id, in
-// the groups' order.
-func (g NotificationGroups) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, grp := range g {
+// MarshalJSON implements json.Marshaler: it is AppendJSON.
+func (g NotificationGroups) MarshalJSON() ([]byte, error) { return g.AppendJSON(nil) }
+
+// AppendJSON appends g's JSON to dst, the bytes json.Marshal writes for
+// it: one object keyed by room id, in the groups' order, each room's
+// notifications an array (null when nil).
+func (g NotificationGroups) AppendJSON(dst []byte) ([]byte, error) {
+	var err error
+	dst = append(dst, '{')
+	for i := range g {
 		if i > 0 {
-			b.WriteByte(',')
+			dst = append(dst, ',')
 		}
-		k, err := json.Marshal(grp.RoomID)
-		if err != nil {
-			return nil, err
+		dst = append(appendString(dst, g[i].RoomID), ':')
+		ns := g[i].Notifications
+		if ns == nil {
+			dst = append(dst, "null"...)
+			continue
 		}
-		v, err := json.Marshal(grp.Notifications)
-		if err != nil {
-			return nil, err
+		dst = append(dst, '[')
+		for j := range ns {
+			if j > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"id":`...)
+			dst = appendString(dst, ns[j].ID)
+			dst = append(dst, `,"notification_type":`...)
+			dst = appendString(dst, ns[j].NotificationType)
+			dst = append(dst, `,"message":`...)
+			if ns[j].Message == nil {
+				dst = append(dst, "null"...)
+			} else if dst, err = ns[j].Message.AppendJSON(dst); err != nil {
+				return nil, err
+			}
+			dst = append(dst, '}')
 		}
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(v)
+		dst = append(dst, ']')
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return append(dst, '}'), nil
 }
 
 // UnmarshalJSON implements json.Unmarshaler, keeping the rooms in the

@@ -3,7 +3,6 @@ package chat
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"slices"
 
 	"github.com/chatwasm/chatwasm/abi"
@@ -23,18 +22,8 @@ type SenderMessages = payload.SenderMessages
 // in one messagedelivered.dispatch to all of their connections.
 var messageAcknowledged = &operation[AcknowledgeIn, []SenderMessages]{
 	event: "message.acknowledged", name: abi.OpMessageAcknowledged, write: true,
-	sends: "messagedelivered.dispatch → each sender",
-	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[AcknowledgeIn], error) {
-		args, err := s.checkMessageAccess(ctx, c, d["message_id"])
-		if err != nil {
-			return checked[AcknowledgeIn]{}, err
-		}
-		if len(args.Msgs) == 0 {
-			return checked[AcknowledgeIn]{none: true}, nil
-		}
-		ids := args.IDs()
-		return checked[AcknowledgeIn]{in: AcknowledgeIn{MessageIDs: ids}, grant: grantMessages(ids), msgs: args.Msgs}, nil
-	},
+	sends:    "messagedelivered.dispatch → each sender",
+	check:    checkMessages(true, func(a messageArgs) AcknowledgeIn { return AcknowledgeIn{MessageIDs: a.IDs()} }),
 	core:     (*Service).acknowledge,
 	audience: (*Service).deliveredTo,
 }

@@ -2,7 +2,6 @@ package chat
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/abi/payload"
@@ -23,14 +22,9 @@ type RoomMessages = payload.RoomMessages
 var messageRead = &operation[ReadReceiptIn, []RoomMessages]{
 	event: "message.read", name: abi.OpCreateReadReceipt, write: true,
 	sends: "readreceipt.dispatch → room",
-	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[ReadReceiptIn], error) {
-		args, err := s.checkMessageAccess(ctx, c, d["message_id"])
-		if err != nil {
-			return checked[ReadReceiptIn]{}, err
-		}
-		in := ReadReceiptIn{MessageIDs: args.IDs(), List: args.IsList}
-		return checked[ReadReceiptIn]{in: in, grant: grantMessages(in.MessageIDs), msgs: args.Msgs}, nil
-	},
+	check: checkMessages(false, func(a messageArgs) ReadReceiptIn {
+		return ReadReceiptIn{MessageIDs: a.IDs(), List: a.IsList}
+	}),
 	core:     (*Service).createReadReceipts,
 	audience: (*Service).readBy,
 }

@@ -38,7 +38,7 @@ type operation[In, Out any] struct {
 	// order, which interleaves the two: the first error is the client's.
 	// It returns the core's input and what the checks granted. nil for an
 	// action that reads no data and checks nothing.
-	check func(s *Service, ctx context.Context, c Caller, data json.RawMessage, d map[string]json.RawMessage) (checked[In], error)
+	check checkFunc[In]
 	// fast, if not nil, runs check and the operation in one go when no
 	// module takes part in them; ok false leaves the action to the general
 	// path. It must give the same results and errors, in the same order.
@@ -51,8 +51,14 @@ type operation[In, Out any] struct {
 	// output naming, where the host decides who receives a frame, a room
 	// or user the host did not resolve (forgedOutput), and addresses the
 	// frames.
-	audience func(s *Service, ctx context.Context, c Caller, chk checked[In], out Out) ([]wire.Effect, error)
+	audience audienceFunc[In, Out]
 }
+
+// checkFunc is an operation's check.
+type checkFunc[In any] func(s *Service, ctx context.Context, c Caller, data json.RawMessage, d map[string]json.RawMessage) (checked[In], error)
+
+// audienceFunc is an operation's audience.
+type audienceFunc[In, Out any] func(s *Service, ctx context.Context, c Caller, chk checked[In], out Out) ([]wire.Effect, error)
 
 // checked is what an action's permission checks resolved.
 type checked[In any] struct {
@@ -198,9 +204,26 @@ func (o *operation[In, Out]) entry() entry {
 	return e
 }
 
+// checkMessages is the check of an operation on the messages that data's
+// message_id names: the message permission check (checkMessageAccess),
+// then input makes the core's input from what it resolved, which is
+// granted. With skipNone, resolving no message skips the operation.
+func checkMessages[In any](skipNone bool, input func(messageArgs) In) checkFunc[In] {
+	return func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[In], error) {
+		args, err := s.checkMessageAccess(ctx, c, d["message_id"])
+		if err != nil {
+			return checked[In]{}, err
+		}
+		if skipNone && len(args.Msgs) == 0 {
+			return checked[In]{none: true}, nil
+		}
+		return checked[In]{in: input(args), grant: grantMessages(args.IDs()), msgs: args.Msgs}, nil
+	}
+}
+
 // toRoom is the audience of an operation whose output goes, as eventType,
 // to the group of the room that room names in the checked request.
-func toRoom[In, Out any](eventType string, room func(checked[In]) string) func(*Service, context.Context, Caller, checked[In], Out) ([]wire.Effect, error) {
+func toRoom[In, Out any](eventType string, room func(checked[In]) string) audienceFunc[In, Out] {
 	return func(_ *Service, _ context.Context, _ Caller, chk checked[In], out Out) ([]wire.Effect, error) {
 		e, err := wire.SendTo(wire.RoomGroup(room(chk)), eventType, out)
 		return []wire.Effect{e}, err
@@ -209,7 +232,7 @@ func toRoom[In, Out any](eventType string, room func(checked[In]) string) func(*
 
 // toCaller is the audience of an operation whose output goes, as
 // eventType, to all of the caller's connections.
-func toCaller[In, Out any](eventType string) func(*Service, context.Context, Caller, checked[In], Out) ([]wire.Effect, error) {
+func toCaller[In, Out any](eventType string) audienceFunc[In, Out] {
 	return func(_ *Service, _ context.Context, c Caller, _ checked[In], out Out) ([]wire.Effect, error) {
 		e, err := wire.SendTo(wire.UserGroup(c.UserID), eventType, out)
 		return []wire.Effect{e}, err

@@ -72,13 +72,19 @@ func membersArg(d map[string]json.RawMessage) ([]int64, error) {
 	return ids, nil
 }
 
+// membersCheck is the check of room.add_members (added) or
+// room.remove_members (membersIn).
+func membersCheck(added bool) checkFunc[MembersIn] {
+	return func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[MembersIn], error) {
+		return s.membersIn(ctx, c, d, added)
+	}
+}
+
 // roomAddMembers is room.add_members (docs/protocol.md §2.8.13).
 var roomAddMembers = &operation[MembersIn, MembersOut]{
 	event: "room.add_members", name: abi.OpAddMembersToRoom, write: true,
-	sends: "roomaddmembers.dispatch → room",
-	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[MembersIn], error) {
-		return s.membersIn(ctx, c, d, true)
-	},
+	sends:    "roomaddmembers.dispatch → room",
+	check:    membersCheck(true),
 	core:     (*Service).addMembersToRoom,
 	audience: (*Service).membersAdded,
 }
@@ -101,10 +107,8 @@ func (s *Service) membersAdded(ctx context.Context, c Caller, chk checked[Member
 // roomRemoveMembers is room.remove_members (§2.8.14).
 var roomRemoveMembers = &operation[MembersIn, MembersOut]{
 	event: "room.remove_members", name: abi.OpRemoveMembersFromRoom, write: true,
-	sends: "roomexit.dispatch → each removed user; roomdelete.dispatch → each removed user; roomremovemembers.dispatch → room",
-	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[MembersIn], error) {
-		return s.membersIn(ctx, c, d, false)
-	},
+	sends:    "roomexit.dispatch → each removed user; roomdelete.dispatch → each removed user; roomremovemembers.dispatch → room",
+	check:    membersCheck(false),
 	core:     (*Service).removeMembersFromRoom,
 	audience: (*Service).membersRemoved,
 }

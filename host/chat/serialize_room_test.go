@@ -29,98 +29,85 @@ func TestFormatTime(t *testing.T) {
 	}
 }
 
-// TestRoomDetailJSONRoundTrip: the detail form of each kind has the keys
-// the wire shows, and reads back as it was.
-func TestRoomDetailJSONRoundTrip(t *testing.T) {
+// TestRoomJSONForms: each kind's detail and list forms have the keys the
+// wire shows, null or empty where nothing is set, and read back as they
+// were.
+func TestRoomJSONForms(t *testing.T) {
 	ann := abi.User{ID: 1, Username: "ann", Email: "a@x", FirstName: "A"}
-	bob := abi.User{ID: 2, Username: "bob"}
-	desc := "about"
-	created := time.Date(2026, 2, 8, 10, 11, 12, 345678000, time.UTC)
-	base := payload.Room{ID: store.NewID(), Creator: &ann, Members: []abi.User{ann, bob}, Admins: []abi.User{ann},
-		Property: payload.RoomProperty{Preferences: json.RawMessage(`{"theme":"dark"}`)}, CreatedAt: wire.FormatTime(created),
-		UpdatedAt: wire.FormatTime(created.Add(time.Second)), Name: "n", Description: &desc, MaxMembers: 7, IsPublic: true,
-		JoinApprovalRequired: true, GroupLocked: true}
-	for kind, keys := range map[store.RoomKind][]string{
-		store.KindGroup: roomGroupDetailKeys, store.KindChannel: roomChannelDetailKeys, store.KindOneToOne: roomOneToOneDetailKeys,
-	} {
-		d := base
-		d.Type = string(kind)
-		switch kind {
-		case store.KindChannel: // channels have no group flags
-			d.JoinApprovalRequired, d.GroupLocked = false, false
-		case store.KindOneToOne: // nor do 1-1 chats have any of these
-			d = payload.Room{ID: d.ID, Type: d.Type, Members: d.Members, Admins: []abi.User{}, Property: d.Property,
-				CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
-		default:
-			d.IsPublic = false
-		}
-		b, err := json.Marshal(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		wantRoomKeys(t, jsonObject(t, b), keys...)
-		var back payload.Room
-		if err := json.Unmarshal(b, &back); err != nil {
-			t.Fatal(err)
-		}
-		if kind == store.KindOneToOne {
-			back.Admins = []abi.User{}
-		}
-		if !reflect.DeepEqual(back, d) {
-			t.Errorf("%s round trip:\n got %+v\nwant %+v", kind, back, d)
-		}
-	}
-	// Nil member lists and preferences still serialize as [] and {}.
-	b, err := json.Marshal(payload.Room{ID: "x", Type: payload.Channel})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := jsonObject(t, b)
-	if !jsonEqual(t, m["subscribers"], []any{}) || !jsonEqual(t, m["property"], map[string]any{"preferences": map[string]any{}}) ||
-		m["creator"] != nil {
-		t.Fatalf("empty channel %s", b)
-	}
-}
-
-// TestRoomListItemJSONRoundTrip: the list form of each kind has the keys
-// the wire shows, and reads back as it was.
-func TestRoomListItemJSONRoundTrip(t *testing.T) {
-	bob := abi.User{ID: 2, Username: "bob"}
-	created := wire.FormatTime(time.Date(2026, 2, 8, 10, 11, 12, 0, time.UTC))
-	for kind, keys := range map[store.RoomKind][]string{
+	created := wire.FormatTime(time.Date(2026, 2, 8, 10, 11, 12, 345678000, time.UTC))
+	last := &payload.Message{ID: "m", Content: "hi", DeliveredTo: []string{}, ReadReceipts: []payload.ReadReceipt{},
+		Reactions: []payload.Reaction{}, Attachments: []payload.Attachment{}}
+	listKeys := map[store.RoomKind][]string{
 		store.KindOneToOne: {"id", "type", "peer", "last_message", "created_at", "updated_at"},
 		store.KindGroup: {"id", "type", "creator", "last_message", "created_at", "updated_at", "name", "description",
 			"max_participants", "avatar", "join_approval_required", "group_locked"},
 		store.KindChannel: {"id", "type", "creator", "last_message", "created_at", "updated_at", "name", "description",
 			"is_public", "avatar", "max_subscribers"},
-	} {
-		it := payload.Room{ID: "r", Type: string(kind), CreatedAt: created, UpdatedAt: created,
-			LastMessage: &payload.Message{ID: "m", Content: "hi", DeliveredTo: []string{},
-				ReadReceipts: []payload.ReadReceipt{}, Reactions: []payload.Reaction{}, Attachments: []payload.Attachment{}},
-			List: true}
-		if kind == store.KindOneToOne {
-			it.Peer = &bob
-		} else {
-			it.Creator, it.Name, it.MaxMembers = &bob, "n", 9
+	}
+	detailKeys := map[store.RoomKind][]string{store.KindGroup: roomGroupDetailKeys,
+		store.KindChannel: roomChannelDetailKeys, store.KindOneToOne: roomOneToOneDetailKeys}
+	for _, list := range []bool{false, true} {
+		forms := detailKeys
+		if list {
+			forms = listKeys
 		}
-		b, err := json.Marshal(it)
-		if err != nil {
-			t.Fatal(err)
-		}
-		wantRoomKeys(t, jsonObject(t, b), keys...)
-		var back payload.Room
-		if err := json.Unmarshal(b, &back); err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(back, it) {
-			t.Errorf("%s round trip:\n got %+v\nwant %+v", kind, back, it)
+		for kind, keys := range forms {
+			r := payload.Room{ID: store.NewID(), Type: string(kind), CreatedAt: created, UpdatedAt: created, List: list}
+			// An empty room: lists [], preferences {}, creator, peer and
+			// last message null.
+			b, err := json.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := jsonObject(t, b)
+			wantRoomKeys(t, m, keys...)
+			for k, v := range m {
+				if k != "id" && k != "type" && k != "created_at" && k != "updated_at" && !jsonEqual(t, v, emptyValue(k)) {
+					t.Errorf("%s list=%v: empty %s is %v", kind, list, k, v)
+				}
+			}
+			// A full one reads back as it was.
+			if list {
+				r.LastMessage, r.Peer = last, &ann
+			} else {
+				r.Members, r.Admins = []abi.User{ann}, []abi.User{ann}
+				r.Property.Preferences = json.RawMessage(`{"theme":"dark"}`)
+			}
+			if kind != store.KindOneToOne {
+				desc := "about"
+				r.Creator, r.Name, r.Description, r.MaxMembers = &ann, "n", &desc, 7
+			}
+			if b, err = json.Marshal(r); err != nil {
+				t.Fatal(err)
+			}
+			back, err := payload.DecodeRoom(b, list)
+			// What the form does not show (a 1-1 chat's admins, another
+			// kind's peer) does not come back.
+			if kind == store.KindOneToOne {
+				back.Admins = r.Admins
+			} else {
+				back.Peer = r.Peer
+			}
+			if err != nil || !reflect.DeepEqual(back, r) {
+				t.Errorf("%s list=%v round trip %v:\n got %+v\nwant %+v", kind, list, err, back, r)
+			}
 		}
 	}
-	b, err := json.Marshal(payload.Room{ID: "r", Type: payload.OneToOneChat, List: true})
-	if err != nil {
-		t.Fatal(err)
+}
+
+// emptyValue is what an empty room's member key holds on the wire.
+func emptyValue(key string) any {
+	switch key {
+	case "participants", "admins", "subscribers", "moderators":
+		return []any{}
+	case "property":
+		return map[string]any{"preferences": map[string]any{}}
+	case "name":
+		return ""
+	case "max_participants", "max_subscribers":
+		return 0
+	case "is_public", "join_approval_required", "group_locked":
+		return false
 	}
-	if m := jsonObject(t, b); m["peer"] != nil || m["last_message"] != nil {
-		t.Fatalf("missing peer and last message must be null: %s", b)
-	}
+	return nil
 }

@@ -117,12 +117,14 @@ func (s *Service) connect(ctx context.Context, c Caller) (Connection, error) {
 }
 
 // notificationsFrame is the direct chat.notifications frame (no "type"
-// key, docs/protocol.md §2.2).
+// key, docs/protocol.md §2.2), written in one pass: the bytes json.Marshal
+// writes for {"eventType": ..., "data": grouped}.
 func notificationsFrame(grouped payload.NotificationGroups) (json.RawMessage, error) {
-	return json.Marshal(struct {
-		EventType string `json:"eventType"`
-		Data      any    `json:"data"`
-	}{"chat.notifications", grouped})
+	b, err := grouped.AppendJSON([]byte(`{"eventType":"chat.notifications","data":`))
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
 }
 
 // Disconnect ends a connection's requests. Like the reference's disconnect
