@@ -8,7 +8,6 @@ import (
 
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
-	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
 
 // TestNewMessageViewMatchesSerializer pins that message.send serializes the
@@ -19,8 +18,7 @@ import (
 // attachments, replying to and forwarding messages that have reactions,
 // receipts and deliveries, in every room kind.
 func TestNewMessageViewMatchesSerializer(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		f := newPermRoomFixture(t, st)
+	eachPermRoomFixture(t, func(t *testing.T, f permRoomFixture) {
 		ctx := context.Background()
 		// The parent gets every relation a serialized message can have.
 		for _, c := range []struct {
@@ -84,7 +82,7 @@ func TestNewMessageViewMatchesSerializer(t *testing.T) {
 						}
 					}
 				}
-				if want := storedView(t, st, id.ID); !bytes.Equal(frame.Data, want) {
+				if want := storedView(t, f.st, id.ID); !bytes.Equal(frame.Data, want) {
 					t.Fatalf("message.send dispatched\n%s\nthe serializer reads back\n%s", frame.Data, want)
 				}
 
@@ -94,7 +92,7 @@ func TestNewMessageViewMatchesSerializer(t *testing.T) {
 					t.Fatal(err)
 				}
 				var got []byte
-				if err := st.Write(ctx, func(tx *store.Tx) error {
+				if err := f.st.Write(ctx, func(tx *store.Tx) error {
 					v, err := f.svc.createMessage(ctx, opCall{Tx: tx, Caller: c.who}, in)
 					if err == nil {
 						got, err = json.Marshal(v)
@@ -106,7 +104,7 @@ func TestNewMessageViewMatchesSerializer(t *testing.T) {
 				if err := json.Unmarshal(got, &id); err != nil {
 					t.Fatal(err)
 				}
-				if want := storedView(t, st, id.ID); !bytes.Equal(got, want) {
+				if want := storedView(t, f.st, id.ID); !bytes.Equal(got, want) {
 					t.Fatalf("create_message returned\n%s\nthe serializer reads back\n%s", got, want)
 				}
 			})

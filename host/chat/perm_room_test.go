@@ -15,6 +15,7 @@ import (
 // permRoomFixture is one room of each shape the permission rules tell apart,
 // built directly in the store.
 type permRoomFixture struct {
+	st                                    *store.Store
 	svc                                   *Service
 	creator, admin, member, perm, outside Caller
 	stranger                              Caller // another tenant
@@ -22,9 +23,15 @@ type permRoomFixture struct {
 	message, deleted                      string // in channel; deleted is soft-deleted
 }
 
+// eachPermRoomFixture runs test on a permRoomFixture over each store
+// engine.
+func eachPermRoomFixture(t *testing.T, test func(t *testing.T, f permRoomFixture)) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) { test(t, newPermRoomFixture(t, st)) })
+}
+
 func newPermRoomFixture(t *testing.T, st *store.Store) permRoomFixture {
 	t.Helper()
-	f := permRoomFixture{svc: New(st, DefaultConfig(), nil)}
+	f := permRoomFixture{st: st, svc: New(st, DefaultConfig(), nil)}
 	fx := fixture.New(t, st)
 	caller := func(u store.User) Caller { return Caller{UserID: u.ID, Tenant: u.Tenant, Username: u.Username} }
 	creator, admin, member, perm := fx.User("creator"), fx.User("admin"), fx.User("member"), fx.User("perm")
@@ -94,8 +101,7 @@ func permRoomCheck(t *testing.T, st *store.Store, what string, check func(ctx co
 func accessRoom(acc store.RoomAccess, err error) (store.Room, error) { return acc.Room, err }
 
 func TestSendPermission(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		f := newPermRoomFixture(t, st)
+	eachPermRoomFixture(t, func(t *testing.T, f permRoomFixture) {
 		const denied = "User is not authorized to send message to this room"
 		for _, c := range []struct {
 			who   Caller
@@ -112,18 +118,18 @@ func TestSendPermission(t *testing.T) {
 			if !c.allow {
 				code = wire.CodePermission
 			}
-			permRoomCheck(t, st, c.who.Username+" in "+c.room, func(ctx context.Context, tx *store.Tx) (store.Room, error) {
+			permRoomCheck(t, f.st, c.who.Username+" in "+c.room, func(ctx context.Context, tx *store.Tx) (store.Room, error) {
 				return accessRoom(f.svc.sendPermission(ctx, tx, c.who, permRoomRaw(t, c.room), nil))
 			}, code, denied, c.room)
 		}
 
 		// The room comes from message_id when room_id is falsy.
 		for _, roomID := range []any{nil, "", 0, false} {
-			permRoomCheck(t, st, "via message", func(ctx context.Context, tx *store.Tx) (store.Room, error) {
+			permRoomCheck(t, f.st, "via message", func(ctx context.Context, tx *store.Tx) (store.Room, error) {
 				return accessRoom(f.svc.sendPermission(ctx, tx, f.creator, permRoomRaw(t, roomID), permRoomRaw(t, f.message)))
 			}, 0, nil, f.channel)
 		}
-		permRoomCheck(t, st, "member via message", func(ctx context.Context, tx *store.Tx) (store.Room, error) {
+		permRoomCheck(t, f.st, "member via message", func(ctx context.Context, tx *store.Tx) (store.Room, error) {
 			return accessRoom(f.svc.sendPermission(ctx, tx, f.member, nil, permRoomRaw(t, f.message)))
 		}, wire.CodePermission, denied, "")
 		for _, c := range []struct {
@@ -143,7 +149,7 @@ func TestSendPermission(t *testing.T) {
 			{"other tenant's room", f.stranger, f.channel, nil, wire.CodeNotFound, "Resource not found."},
 			{"other tenant's message", f.stranger, nil, f.message, wire.CodeNotFound, "Resource not found."},
 		} {
-			permRoomCheck(t, st, c.what, func(ctx context.Context, tx *store.Tx) (store.Room, error) {
+			permRoomCheck(t, f.st, c.what, func(ctx context.Context, tx *store.Tx) (store.Room, error) {
 				return accessRoom(f.svc.sendPermission(ctx, tx, c.who, permRoomRaw(t, c.room), permRoomRaw(t, c.message)))
 			}, c.code, c.detail, "")
 		}
@@ -151,8 +157,7 @@ func TestSendPermission(t *testing.T) {
 }
 
 func TestRoomAccess(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		f := newPermRoomFixture(t, st)
+	eachPermRoomFixture(t, func(t *testing.T, f permRoomFixture) {
 		for _, c := range []struct {
 			what   string
 			who    Caller
@@ -170,7 +175,7 @@ func TestRoomAccess(t *testing.T) {
 			{"malformed", f.member, "abc", wire.CodeValidation, []string{"“abc” is not a valid UUID."}},
 		} {
 			want, _ := c.room.(string)
-			permRoomCheck(t, st, c.what, func(ctx context.Context, tx *store.Tx) (store.Room, error) {
+			permRoomCheck(t, f.st, c.what, func(ctx context.Context, tx *store.Tx) (store.Room, error) {
 				return f.svc.roomAccess(ctx, tx, c.who, permRoomRaw(t, c.room))
 			}, c.code, c.detail, want)
 		}

@@ -4,8 +4,6 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/chat/wire"
-	"github.com/chatwasm/chatwasm/host/store"
-	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
 
 // TestTenancyCoresRescoped runs every default core that takes ids from its
@@ -15,8 +13,7 @@ import (
 // operation's default check there and then (mallory's rights, not the
 // module's wishes). Nothing changes either way.
 func TestTenancyCoresRescoped(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newTenancyWorld(t, st)
+	eachTenancyWorld(t, func(t *testing.T, w *tenancyWorld) {
 		q := func(id string) string { return `"` + id + `"` }
 		unchanged := func(t *testing.T) {
 			t.Helper()
@@ -136,8 +133,7 @@ func TestTenancyCoresRescoped(t *testing.T) {
 // is granted to the operation, through every layer of the chain, so the
 // core does not re-check it; a room the hook did not allow still is.
 func TestTenancyPermissionHookGrant(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newTenancyWorld(t, st)
+	eachTenancyWorld(t, func(t *testing.T, w *tenancyWorld) {
 		allow := map[string]string{"forge.have_room_permission": `{"allow":true}`}
 		svc, _ := w.hostile([]string{"have_room_permission", "retreive_messages"}, allow)
 		fs := roomFrames(t, w.with(t, svc).ok(w.mallory, "room.messages", map[string]any{"room_id": w.theirs}))

@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/chat/wire"
-	"github.com/chatwasm/chatwasm/host/store"
-	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
 
 // A module of tenant evil cannot reach tenant acme through what its layers
@@ -18,8 +16,7 @@ import (
 // room's group nor sends it a roomaddmembers.dispatch: the host decides the
 // audience itself, and refuses the request.
 func TestTenancyJoinForgedRoom(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newTenancyWorld(t, st)
+	eachTenancyWorld(t, func(t *testing.T, w *tenancyWorld) {
 		svc, logs := w.hostile([]string{"join_room"}, map[string]string{"forge": forgedRoom(w.victimChannel)})
 		eff, err := w.with(t, svc).handle(w.mallory, "room.join", map[string]any{"room_id": w.victimChannel})
 		wantRefused(t, "forged join of acme's channel", eff, err, wire.CodeInternal)
@@ -39,8 +36,7 @@ func TestTenancyJoinForgedRoom(t *testing.T) {
 // answers a group for any user id sends nothing to that user: only the
 // senders of the messages the host checked get frames.
 func TestTenancyAcknowledgedForgedSender(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newTenancyWorld(t, st)
+	eachTenancyWorld(t, func(t *testing.T, w *tenancyWorld) {
 		forged := `[{"sender_id":` + roomItoa(w.alice.UserID) + `,"messages":[]}]`
 		svc, _ := w.hostile([]string{"message_acknowledged"}, map[string]string{"forge": forged})
 		eff, err := w.with(t, svc).handle(w.mallory, "message.acknowledged", map[string]any{"message_id": w.mineMsg})
@@ -52,8 +48,7 @@ func TestTenancyAcknowledgedForgedSender(t *testing.T) {
 // with another tenant's room does not get that room's history: the default
 // core re-scopes the room to the caller's tenant and re-checks it.
 func TestTenancyHistoryRedirect(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newTenancyWorld(t, st)
+	eachTenancyWorld(t, func(t *testing.T, w *tenancyWorld) {
 		svc, _ := w.hostile([]string{"retreive_messages"}, map[string]string{"redirect": `{"room_id":"` + w.victimDM + `"}`})
 		eff, err := w.with(t, svc).handle(w.mallory, "room.messages", map[string]any{"room_id": w.mine})
 		wantRefused(t, "history of acme's room", eff, err, wire.CodeNotFound)

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"github.com/chatwasm/chatwasm/host/store/storetest"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -92,6 +93,11 @@ type tenancyWorld struct {
 	mine, mineMsg, theirs, theirsMsg, shared, sharedMsg, square, dm string
 	// ownMsg is mallory's message in mine.
 	ownMsg string
+}
+
+// eachTenancyWorld runs test in a tenancy world over each store engine.
+func eachTenancyWorld(t *testing.T, test func(t *testing.T, w *tenancyWorld)) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) { test(t, newTenancyWorld(t, st)) })
 }
 
 func newTenancyWorld(t *testing.T, st *store.Store) *tenancyWorld {

@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/chat/wire"
-	"github.com/chatwasm/chatwasm/host/store"
-	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
 
 // TestTenancyForgedOutputs gives each operation whose output names who
@@ -15,8 +13,7 @@ import (
 // user the host did not resolve: the request fails with a 4006, without an
 // effect, and the log names the module.
 func TestTenancyForgedOutputs(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newTenancyWorld(t, st)
+	eachTenancyWorld(t, func(t *testing.T, w *tenancyWorld) {
 		alice := roomItoa(w.alice.UserID)
 		for _, c := range []struct {
 			name, hook, forge, event string
@@ -68,8 +65,7 @@ func TestTenancyForgedOutputs(t *testing.T) {
 // checks through a module that passes everything on: the checks find
 // nothing to refuse, and the frames and subscriptions are the default's.
 func TestTenancyHonestModule(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newTenancyWorld(t, st)
+	eachTenancyWorld(t, func(t *testing.T, w *tenancyWorld) {
 		svc, logs := w.hostile([]string{"create_room", "join_room", "leave_room", "add_members_to_room",
 			"remove_members_from_room", "modify_room", "message_acknowledged", "create_read_receipt"}, nil)
 		e := w.with(t, svc)
