@@ -3,7 +3,6 @@ package chat_test
 import (
 	"context"
 	"encoding/json"
-	"github.com/chatwasm/chatwasm/host/store/storetest"
 	"regexp"
 	"slices"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/chat/fixture"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
 
 // msgEnv drives the message actions through Service.Handle on a real store.
