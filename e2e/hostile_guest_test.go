@@ -13,20 +13,16 @@ import (
 // runs.
 var guestCache = filepath.Join(os.TempDir(), "chatwasm-e2e-guests")
 
-var (
-	hostileOnce sync.Once
-	hostilePath string
-	hostileErr  error
-)
+// hostileBuild builds testdata/hostile once per test binary, and only when
+// its sources or the module's dependencies changed since the last build.
+var hostileBuild = sync.OnceValues(func() (string, error) { return gobuild.Wasm(filepath.Join("testdata", "hostile")) })
 
-// hostileWasm builds testdata/hostile (once per test binary, and only when
-// its sources or the module's dependencies changed since the last build)
-// and returns the .wasm path.
+// hostileWasm returns the path of the built testdata/hostile.
 func hostileWasm(t testing.TB) string {
 	t.Helper()
-	hostileOnce.Do(func() { hostilePath, hostileErr = gobuild.Wasm(filepath.Join("testdata", "hostile")) })
-	if hostileErr != nil {
-		t.Fatalf("build the hostile guest: %v", hostileErr)
+	path, err := hostileBuild()
+	if err != nil {
+		t.Fatalf("build the hostile guest: %v", err)
 	}
-	return hostilePath
+	return path
 }

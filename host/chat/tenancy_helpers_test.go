@@ -3,14 +3,11 @@ package chat_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"testing"
 
@@ -19,59 +16,23 @@ import (
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
+	"github.com/chatwasm/chatwasm/internal/gobuild"
 )
 
-// The hostile module (testdata/hostile), built once per source version.
-var (
-	hostileOnce sync.Once
-	hostileWasm string
-	hostileErr  error
-)
+// hostileWasm builds the hostile module (testdata/hostile) once per test
+// binary (gobuild caches it across runs by its sources).
+var hostileWasm = sync.OnceValues(func() (string, error) {
+	return gobuild.Wasm(filepath.Join("testdata", "hostile"))
+})
 
 // hostileModule returns the path of the built hostile module.
 func hostileModule(t testing.TB) string {
 	t.Helper()
-	hostileOnce.Do(func() { hostileWasm, hostileErr = buildHostile() })
-	if hostileErr != nil {
-		t.Fatal(hostileErr)
-	}
-	return hostileWasm
-}
-
-func buildHostile() (string, error) {
-	src, err := filepath.Abs(filepath.Join("testdata", "hostile"))
+	path, err := hostileWasm()
 	if err != nil {
-		return "", err
+		t.Fatal(err)
 	}
-	files, err := filepath.Glob(filepath.Join(src, "*.go"))
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00", runtime.Version())
-	for _, f := range append(files, filepath.Join("..", "..", "go.sum")) {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return "", err
-		}
-		h.Write(b)
-	}
-	dir := filepath.Join(os.TempDir(), "chatwasm-chat-test")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	out := filepath.Join(dir, fmt.Sprintf("hostile-%x.wasm", h.Sum(nil)[:8]))
-	if _, err := os.Stat(out); err == nil {
-		return out, nil
-	}
-	tmp := fmt.Sprintf("%s.%d.tmp", out, os.Getpid())
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", tmp, ".")
-	cmd.Dir = src
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build the hostile module: %v\n%s", err, msg)
-	}
-	return out, os.Rename(tmp, out)
+	return path
 }
 
 // tenancyWorld is two tenants on one store: "acme", the victim, and
