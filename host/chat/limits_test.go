@@ -13,7 +13,7 @@ import (
 // one over the cap is a 4003 that says so, at the cap the request goes on to
 // its usual checks.
 func TestListLimits(t *testing.T) {
-	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
+	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		group := e.room(msgRoom{kind: store.KindGroup, members: []chat.Caller{ann, bob}})
 		m := e.send(ann, group, "hello")

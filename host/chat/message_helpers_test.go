@@ -23,10 +23,10 @@ func newMsgEnv(t testing.TB, st *store.Store, cfg chat.Config) *msgEnv {
 	return &msgEnv{newChatEnv(t, st, cfg)}
 }
 
-// eachMsgEnv runs test on a message environment with cfg over each store
-// engine.
-func eachMsgEnv(t *testing.T, cfg chat.Config, test func(t *testing.T, e *msgEnv)) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) { test(t, newMsgEnv(t, st, cfg)) })
+// eachMsgEnv runs test on a message environment with the default
+// configuration over each store engine.
+func eachMsgEnv(t *testing.T, test func(t *testing.T, e *msgEnv)) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) { test(t, newMsgEnv(t, st, chat.DefaultConfig())) })
 }
 
 func (e *msgEnv) exec(fn func(ctx context.Context, ex store.Executor) error) {

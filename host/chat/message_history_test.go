@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/chatwasm/chatwasm/host/chat"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
@@ -25,7 +24,7 @@ type history struct {
 }
 
 func TestRoomMessagesPagination(t *testing.T) {
-	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
+	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
 		ann, bob, eve := e.user("ann"), e.user("bob"), e.user("eve")
 		big, small, empty := e.group(ann, bob), e.group(ann, bob), e.group(ann, bob)
 		for i := range 50 {

@@ -13,7 +13,7 @@ import (
 )
 
 func TestMessageModifyUpdate(t *testing.T) {
-	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
+	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		room := e.group(ann, bob)
 		m := e.send(ann, room, "draft")
@@ -151,7 +151,7 @@ func TestMessageModifyDelete(t *testing.T) {
 }
 
 func TestHardDeleteOrphansReplies(t *testing.T) {
-	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
+	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		room := e.group(ann, bob)
 		parent := e.send(ann, room, "p")["id"].(string)
@@ -170,7 +170,7 @@ func TestHardDeleteOrphansReplies(t *testing.T) {
 // TestSerializerSurvivesReferenceCycles: a reply cycle written behind the
 // service's back cannot make serialisation recurse forever.
 func TestSerializerSurvivesReferenceCycles(t *testing.T) {
-	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
+	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
 		ann := e.user("ann")
 		room := e.group(ann)
 		a := e.send(ann, room, "a")["id"].(string)

@@ -10,7 +10,7 @@ import (
 )
 
 func TestMessageReact(t *testing.T) {
-	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
+	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
 		ann, bob, cat := e.user("ann"), e.user("bob"), e.user("cat")
 		room := e.group(ann, bob, cat)
 		m := e.send(ann, room, "x")["id"].(string)
@@ -90,7 +90,7 @@ func TestMessageReact(t *testing.T) {
 }
 
 func TestMessageTyping(t *testing.T) {
-	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
+	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
 		ann, bob, eve := e.user("ann"), e.user("bob"), e.user("eve")
 		room := e.group(ann, bob)
 		f := msgOne(t, e.ok(bob, "message.typing", map[string]any{"room_id": room}), wire.RoomGroup(room), "messagetyping.dispatch")

@@ -13,7 +13,7 @@ import (
 )
 
 func TestMessageAcknowledged(t *testing.T) {
-	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
+	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
 		ann, bob, cat := e.user("ann"), e.user("bob"), e.user("cat")
 		room := e.group(ann, bob, cat)
 		a1 := e.send(ann, room, "a1")["id"].(string)
@@ -94,7 +94,7 @@ func TestMessageAcknowledgedWithoutNotifications(t *testing.T) {
 }
 
 func TestMessageRead(t *testing.T) {
-	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
+	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		r1, r2 := e.group(ann, bob), e.group(ann, bob)
 		m1 := e.send(ann, r1, "1")["id"].(string)
@@ -160,7 +160,7 @@ func TestMessageRead(t *testing.T) {
 // reactions through the service give exactly one success each, the others a
 // 4005, and one row.
 func TestReadAndReactUniqueUnderConcurrency(t *testing.T) {
-	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
+	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		room := e.group(ann, bob)
 		m := e.send(ann, room, "x")["id"].(string)

@@ -10,7 +10,7 @@ import (
 )
 
 func TestMessageSendShape(t *testing.T) {
-	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
+	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		room := e.group(ann, bob)
 		m := e.send(ann, room, "  hello <b>world</b>  ")
@@ -27,7 +27,7 @@ func TestMessageSendShape(t *testing.T) {
 }
 
 func TestMessageSendReplyAndForwardNestRecursively(t *testing.T) {
-	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
+	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		room := e.group(ann, bob)
 		other := e.group(bob, ann) // a cross-room reply is allowed when readable
@@ -50,7 +50,7 @@ func TestMessageSendReplyAndForwardNestRecursively(t *testing.T) {
 }
 
 func TestMessageSendValidation(t *testing.T) {
-	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
+	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
 		ann, bob, eve := e.user("ann"), e.user("bob"), e.user("eve")
 		mallory := e.userIn("evil", "mallory")
 		room := e.group(ann, bob)
@@ -126,7 +126,7 @@ func TestMessageSendValidation(t *testing.T) {
 }
 
 func TestMessageSendPermissionFollowsRoomKind(t *testing.T) {
-	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
+	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		locked := e.room(msgRoom{kind: store.KindGroup, locked: true, members: []chat.Caller{ann, bob}})
 		channel := e.room(msgRoom{kind: store.KindChannel, members: []chat.Caller{ann, bob}})
@@ -151,7 +151,7 @@ func TestMessageSendPermissionFollowsRoomKind(t *testing.T) {
 }
 
 func TestMessageSendExtraFieldsCannotOverride(t *testing.T) {
-	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
+	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		room := e.group(ann, bob)
 		elsewhere := e.group(bob)
@@ -172,7 +172,7 @@ func TestMessageSendExtraFieldsCannotOverride(t *testing.T) {
 }
 
 func TestMessageSendMedia(t *testing.T) {
-	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
+	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
 		ann := e.user("ann")
 		room := e.group(ann)
 		media := []any{
@@ -205,7 +205,7 @@ func TestMessageSendMedia(t *testing.T) {
 }
 
 func TestMessageSendSanitises(t *testing.T) {
-	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
+	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
 		ann := e.user("ann")
 		room := e.group(ann)
 		fs := e.ok(ann, "message.send", map[string]any{"room_id": room,
@@ -234,7 +234,7 @@ func TestMessageSendSanitises(t *testing.T) {
 }
 
 func TestMessageSendNotifications(t *testing.T) {
-	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
+	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
 		ann, bob, cat := e.user("ann"), e.user("bob"), e.user("cat")
 		older := e.group(ann, bob, cat)
 		newer := e.group(ann, bob)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/chatwasm/chatwasm/host/chat"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
 )
@@ -14,7 +13,7 @@ import (
 // TestRenderer checks the render_* imports' renderer against what clients
 // receive: the same objects, byte for byte, and nothing outside the tenant.
 func TestRenderer(t *testing.T) {
-	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
+	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		room := e.group(ann, bob)
 		sent := e.ok(ann, "message.send", map[string]any{"room_id": room, "content": "hello"})

@@ -16,7 +16,7 @@ import (
 // the same form as room.messages: replies nested, reactions and receipts
 // included, and null for a room without messages.
 func TestRoomListLastMessages(t *testing.T) {
-	eachMsgEnv(t, chat.DefaultConfig(), func(t *testing.T, e *msgEnv) {
+	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
 		ann, bob := e.user("ann"), e.user("bob")
 		rooms := []string{e.group(ann, bob), e.group(ann, bob), e.group(ann, bob), e.group(ann, bob)}
 		plain := e.send(ann, rooms[0], "plain")
