@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"strconv"
 	"strings"
@@ -100,25 +101,95 @@ type PendingNotification struct {
 	RoomID string
 }
 
+// QueuedNotification is a notification pending for a user, with its
+// message's row (which holds its room).
+type QueuedNotification struct {
+	Notification
+	Message Message
+}
+
+// PendingLimits bound what PendingNotifications reads. Zero fields bound
+// nothing.
+type PendingLimits struct {
+	// PerRoom keeps the newest PerRoom notifications of each room.
+	PerRoom int
+	// Bytes keeps the newest notifications whose lower bounds of their
+	// serialized size (MinNotificationBytes plus the characters of their
+	// message's content) sum to at most Bytes, and the one that crosses it:
+	// what a frame of Bytes can hold is among them, and however long the
+	// backlog no more than about Bytes/MinNotificationBytes rows are read.
+	Bytes int64
+}
+
+// MinNotificationBytes is less than what any notification takes in the
+// chat.notifications frame besides its message's content: its id, type and
+// message's ids, sender and timestamps alone take more.
+const MinNotificationBytes = 256
+
+// Pending is what PendingNotifications read.
+type Pending struct {
+	// Notifications are in the chat.notifications frame's order: by their
+	// room's creation (newest room first), then oldest notification first.
+	Notifications []QueuedNotification
+	// Omitted counts the notifications within PendingLimits.PerRoom that
+	// PendingLimits.Bytes left out.
+	Omitted int
+}
+
 // PendingNotifications returns the notifications userID is a recipient of,
-// in rooms of tenant, ordered by their room's creation (newest room first),
-// then oldest notification first.
-func (t *Tx) PendingNotifications(ctx context.Context, tenant string, userID int64) ([]PendingNotification, error) {
-	return collect(ctx, t.ex, "pending notifications", func(row scanner) (PendingNotification, error) {
+// in rooms of tenant, with their messages, within lim; newest means the
+// latest created, ties broken by id. It is one statement however long the
+// backlog.
+func (t *Tx) PendingNotifications(ctx context.Context, tenant string, userID int64, lim PendingLimits) (Pending, error) {
+	// Window functions (both engines have them) rank each room's
+	// notifications and sum the lower bounds newest first, so that neither
+	// limit needs a second statement nor reads a row it drops. total counts
+	// the rows within PerRoom, for Omitted.
+	var p Pending
+	total := 0
+	err := eachRow(ctx, t.ex, "pending notifications", func(row scanner) error {
 		var (
-			p  PendingNotification
-			at int64
+			q                QueuedNotification
+			parent, fwd      sql.NullString
+			at, mat, updated int64
 		)
-		err := row.Scan(&p.ID, &p.MessageID, &p.Type, &at, &p.RoomID)
-		p.CreatedAt = FromMicros(at)
-		return p, err
-	}, `SELECT n.id, n.message_id, n.notification_type, n.created_at, m.room_id
+		err := row.Scan(&q.ID, &q.Type, &at, &total, &q.Message.ID, &q.Message.RoomID, &q.Message.SenderID,
+			&q.Message.Content, &q.Message.IsDeleted, &q.Message.IsEdited, &q.Message.IsForwarded, &parent, &fwd, &mat, &updated)
+		if err != nil {
+			return err
+		}
+		q.MessageID, q.CreatedAt = q.Message.ID, FromMicros(at)
+		if parent.Valid {
+			q.Message.ParentMessageID = &parent.String
+		}
+		if fwd.Valid {
+			q.Message.ForwardedFromID = &fwd.String
+		}
+		q.Message.CreatedAt, q.Message.UpdatedAt = FromMicros(mat), FromMicros(updated)
+		p.Notifications = append(p.Notifications, q)
+		return nil
+	}, `WITH pending AS (
+		SELECT n.id AS nid, n.notification_type, n.created_at AS ncreated, r.created_at AS rcreated, `+messageCols+`,
+			ROW_NUMBER() OVER (PARTITION BY m.room_id ORDER BY n.created_at DESC, n.id DESC) AS nth
 		FROM notification_recipients nr
 		JOIN notifications n ON n.id = nr.notification_id
 		JOIN messages m ON m.id = n.message_id
 		JOIN rooms r ON r.id = m.room_id
 		WHERE nr.user_id = $1 AND r.tenant = $2 AND NOT m.is_deleted
-		ORDER BY r.created_at DESC, r.id, n.created_at, n.id`, userID, tenant)
+	), kept AS (
+		SELECT pending.*, COUNT(*) OVER () AS total,
+			SUM(LENGTH(content) + CAST($4 AS BIGINT)) OVER (ORDER BY ncreated DESC, nid DESC ROWS UNBOUNDED PRECEDING)
+				- LENGTH(content) - CAST($4 AS BIGINT) AS before
+		FROM pending WHERE CAST($3 AS INTEGER) = 0 OR nth <= CAST($3 AS INTEGER)
+	)
+	SELECT nid, notification_type, ncreated, total, `+messageCols+` FROM kept m
+	WHERE CAST($5 AS BIGINT) = 0 OR before < CAST($5 AS BIGINT)
+	ORDER BY rcreated DESC, room_id, ncreated, nid`, userID, tenant, lim.PerRoom, MinNotificationBytes, lim.Bytes)
+	if err != nil {
+		return Pending{}, err
+	}
+	p.Omitted = total - len(p.Notifications)
+	return p, nil
 }
 
 // GetNotification loads one notification of tenant by id; ErrNotFound if it
