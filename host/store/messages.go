@@ -192,14 +192,19 @@ func (t *Tx) CountRoomMessages(ctx context.Context, roomID string) (int64, error
 	return n, wrap("count room messages", err)
 }
 
-// RoomContentLength returns the total length, in characters, of the
-// content of a room's messages that are not soft-deleted: a lower bound of
-// what serializing its whole history takes, known before reading it.
-func (t *Tx) RoomContentLength(ctx context.Context, roomID string) (int64, error) {
+// MinMessageBytes is less than any serialized message takes besides its
+// content: its ids, sender, flags and timestamps alone take more.
+const MinMessageBytes = 200
+
+// RoomHistoryBytes returns a lower bound of the bytes a room's whole
+// history (its messages that are not soft-deleted) takes serialized: the
+// characters of their content plus MinMessageBytes each, known before
+// reading any of them, in one aggregate query.
+func (t *Tx) RoomHistoryBytes(ctx context.Context, roomID string) (int64, error) {
 	var n int64
-	err := t.ex.QueryRow(ctx, "SELECT COALESCE(SUM(LENGTH(content)), 0) FROM messages WHERE room_id = $1 AND NOT is_deleted",
-		roomID).Scan(&n)
-	return n, wrap("room content length", err)
+	err := t.ex.QueryRow(ctx, "SELECT COALESCE(SUM(LENGTH(content) + $2), 0) FROM messages WHERE room_id = $1 AND NOT is_deleted",
+		roomID, MinMessageBytes).Scan(&n)
+	return n, wrap("room history bytes", err)
 }
 
 // EditMessage replaces a message's content and marks it edited.

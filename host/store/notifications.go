@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -114,81 +116,94 @@ type PendingLimits struct {
 	// PerRoom keeps the newest PerRoom notifications of each room.
 	PerRoom int
 	// Bytes keeps the newest notifications whose lower bounds of their
-	// serialized size (MinNotificationBytes plus the characters of their
+	// serialized size (MinNotificationBytes plus the bytes of their
 	// message's content) sum to at most Bytes, and the one that crosses it:
 	// what a frame of Bytes can hold is among them, and however long the
-	// backlog no more than about Bytes/MinNotificationBytes rows are read.
+	// backlog no more than Bytes/MinNotificationBytes rows are kept.
 	Bytes int64
 }
 
 // MinNotificationBytes is less than what any notification takes in the
-// chat.notifications frame besides its message's content: its id, type and
-// message's ids, sender and timestamps alone take more.
-const MinNotificationBytes = 256
+// chat.notifications frame besides its message's content: its message's
+// MinMessageBytes and its own id and type.
+const MinNotificationBytes = MinMessageBytes + 56
 
 // Pending is what PendingNotifications read.
 type Pending struct {
 	// Notifications are in the chat.notifications frame's order: by their
 	// room's creation (newest room first), then oldest notification first.
 	Notifications []QueuedNotification
-	// Omitted counts the notifications within PendingLimits.PerRoom that
-	// PendingLimits.Bytes left out.
-	Omitted int
+	// Cut reports that PendingLimits.Bytes left out notifications within
+	// PendingLimits.PerRoom.
+	Cut bool
 }
 
 // PendingNotifications returns the notifications userID is a recipient of,
 // in rooms of tenant, with their messages, within lim; newest means the
 // latest created, ties broken by id. It is one statement however long the
-// backlog.
+// backlog, whose rows are read newest first and no further than lim.Bytes
+// needs.
 func (t *Tx) PendingNotifications(ctx context.Context, tenant string, userID int64, lim PendingLimits) (Pending, error) {
-	// Window functions (both engines have them) rank each room's
-	// notifications and sum the lower bounds newest first, so that neither
-	// limit needs a second statement nor reads a row it drops. total counts
-	// the rows within PerRoom, for Omitted.
-	var p Pending
-	total := 0
-	err := eachRow(ctx, t.ex, "pending notifications", func(row scanner) error {
+	type row struct {
+		q        QueuedNotification
+		roomTime int64
+	}
+	var (
+		kept    []row
+		perRoom = map[string]int{}
+		bytes   int64
+		p       Pending
+	)
+	errFull := errors.New("full")
+	err := eachRow(ctx, t.ex, "pending notifications", func(sc scanner) error {
 		var (
-			q                QueuedNotification
-			parent, fwd      sql.NullString
-			at, mat, updated int64
+			r           row
+			parent, fwd sql.NullString
+			at, c, u    int64
+			m           = &r.q.Message
 		)
-		err := row.Scan(&q.ID, &q.Type, &at, &total, &q.Message.ID, &q.Message.RoomID, &q.Message.SenderID,
-			&q.Message.Content, &q.Message.IsDeleted, &q.Message.IsEdited, &q.Message.IsForwarded, &parent, &fwd, &mat, &updated)
-		if err != nil {
+		if err := sc.Scan(&r.q.ID, &r.q.Type, &at, &r.roomTime, &m.ID, &m.RoomID, &m.SenderID, &m.Content,
+			&m.IsDeleted, &m.IsEdited, &m.IsForwarded, &parent, &fwd, &c, &u); err != nil {
 			return err
 		}
-		q.MessageID, q.CreatedAt = q.Message.ID, FromMicros(at)
+		if lim.PerRoom > 0 && perRoom[m.RoomID] >= lim.PerRoom {
+			return nil
+		}
+		if lim.Bytes > 0 && bytes >= lim.Bytes {
+			p.Cut = true
+			return errFull
+		}
+		perRoom[m.RoomID]++
+		bytes += MinNotificationBytes + int64(len(m.Content))
+		r.q.MessageID, r.q.CreatedAt = m.ID, FromMicros(at)
 		if parent.Valid {
-			q.Message.ParentMessageID = &parent.String
+			m.ParentMessageID = &parent.String
 		}
 		if fwd.Valid {
-			q.Message.ForwardedFromID = &fwd.String
+			m.ForwardedFromID = &fwd.String
 		}
-		q.Message.CreatedAt, q.Message.UpdatedAt = FromMicros(mat), FromMicros(updated)
-		p.Notifications = append(p.Notifications, q)
+		m.CreatedAt, m.UpdatedAt = FromMicros(c), FromMicros(u)
+		kept = append(kept, r)
 		return nil
-	}, `WITH pending AS (
-		SELECT n.id AS nid, n.notification_type, n.created_at AS ncreated, r.created_at AS rcreated, `+messageCols+`,
-			ROW_NUMBER() OVER (PARTITION BY m.room_id ORDER BY n.created_at DESC, n.id DESC) AS nth
+	}, `SELECT n.id, n.notification_type, n.created_at, r.created_at, `+messageCols+`
 		FROM notification_recipients nr
 		JOIN notifications n ON n.id = nr.notification_id
 		JOIN messages m ON m.id = n.message_id
 		JOIN rooms r ON r.id = m.room_id
 		WHERE nr.user_id = $1 AND r.tenant = $2 AND NOT m.is_deleted
-	), kept AS (
-		SELECT pending.*, COUNT(*) OVER () AS total,
-			SUM(LENGTH(content) + CAST($4 AS BIGINT)) OVER (ORDER BY ncreated DESC, nid DESC ROWS UNBOUNDED PRECEDING)
-				- LENGTH(content) - CAST($4 AS BIGINT) AS before
-		FROM pending WHERE CAST($3 AS INTEGER) = 0 OR nth <= CAST($3 AS INTEGER)
-	)
-	SELECT nid, notification_type, ncreated, total, `+messageCols+` FROM kept m
-	WHERE CAST($5 AS BIGINT) = 0 OR before < CAST($5 AS BIGINT)
-	ORDER BY rcreated DESC, room_id, ncreated, nid`, userID, tenant, lim.PerRoom, MinNotificationBytes, lim.Bytes)
-	if err != nil {
+		ORDER BY n.created_at DESC, n.id DESC`, userID, tenant)
+	if err != nil && !errors.Is(err, errFull) {
 		return Pending{}, err
 	}
-	p.Omitted = total - len(p.Notifications)
+	// The frame's order: newest room first, then oldest notification first.
+	slices.SortFunc(kept, func(a, b row) int {
+		return cmp.Or(cmp.Compare(b.roomTime, a.roomTime), cmp.Compare(a.q.Message.RoomID, b.q.Message.RoomID),
+			a.q.CreatedAt.Compare(b.q.CreatedAt), cmp.Compare(a.q.ID, b.q.ID))
+	})
+	p.Notifications = make([]QueuedNotification, len(kept))
+	for i, r := range kept {
+		p.Notifications[i] = r.q
+	}
 	return p, nil
 }
 

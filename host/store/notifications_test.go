@@ -111,7 +111,7 @@ func TestPendingNotificationsOrderAndScope(t *testing.T) {
 
 // TestPendingNotificationsLimits: PerRoom keeps each room's newest
 // notifications, Bytes the newest whose lower bounds fit and the one that
-// crosses it, in the frame's order, and Omitted counts what Bytes left out.
+// crosses it, in the frame's order, and Cut tells whether Bytes left any out.
 func TestPendingNotificationsLimits(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		w := newMsgWorld(t, st, "t1", "ann", "bob")
@@ -135,16 +135,16 @@ func TestPendingNotificationsLimits(t *testing.T) {
 		for _, c := range []struct {
 			lim     store.PendingLimits
 			want    []string
-			omitted int
+			cut  bool
 		}{
-			{store.PendingLimits{}, []string{"n0", "n1", "n2", "o0", "o1", "o2"}, 0},
-			{store.PendingLimits{PerRoom: 2}, []string{"n1", "n2", "o1", "o2"}, 0},
-			{store.PendingLimits{PerRoom: 5}, []string{"n0", "n1", "n2", "o0", "o1", "o2"}, 0},
+			{store.PendingLimits{}, []string{"n0", "n1", "n2", "o0", "o1", "o2"}, false},
+			{store.PendingLimits{PerRoom: 2}, []string{"n1", "n2", "o1", "o2"}, false},
+			{store.PendingLimits{PerRoom: 5}, []string{"n0", "n1", "n2", "o0", "o1", "o2"}, false},
 			// The newest two fit; the third crosses the bound and is read too.
-			{store.PendingLimits{Bytes: 2*each + 1}, []string{"n1", "n2", "o2"}, 3},
-			{store.PendingLimits{Bytes: 2 * each}, []string{"n2", "o2"}, 4},
-			{store.PendingLimits{Bytes: 1}, []string{"n2"}, 5},
-			{store.PendingLimits{PerRoom: 1, Bytes: 1}, []string{"n2"}, 1},
+			{store.PendingLimits{Bytes: 2*each + 1}, []string{"n1", "n2", "o2"}, true},
+			{store.PendingLimits{Bytes: 2 * each}, []string{"n2", "o2"}, true},
+			{store.PendingLimits{Bytes: 1}, []string{"n2"}, true},
+			{store.PendingLimits{PerRoom: 1, Bytes: 1}, []string{"n2"}, true},
 		} {
 			w.exec(t, func(ctx context.Context, tx *store.Tx) error {
 				p, err := tx.PendingNotifications(ctx, "t1", bob, c.lim)
@@ -155,8 +155,8 @@ func TestPendingNotificationsLimits(t *testing.T) {
 				for _, n := range p.Notifications {
 					got = append(got, ids[n.ID])
 				}
-				if !slices.Equal(got, c.want) || p.Omitted != c.omitted {
-					t.Errorf("%+v: %v, %d omitted; want %v, %d", c.lim, got, p.Omitted, c.want, c.omitted)
+				if !slices.Equal(got, c.want) || p.Cut != c.cut {
+					t.Errorf("%+v: %v, cut %v; want %v, %v", c.lim, got, p.Cut, c.want, c.cut)
 				}
 				return nil
 			})
