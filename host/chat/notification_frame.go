@@ -24,8 +24,10 @@ const (
 // encodedNotification is one notification of the frame, encoded.
 type encodedNotification struct {
 	room string
-	// at orders the notifications for the cut: the latest are kept.
+	// at, then id, order the notifications for the cut: the latest are
+	// kept, as store.PendingNotifications reads them.
 	at   time.Time
+	id   string
 	json []byte
 }
 
@@ -58,7 +60,7 @@ func encodePending(p store.Pending, views map[string]*wire.MessageView) ([]encod
 		buf = append(buf, '}')
 		// Slices of one buffer: a capacity-limited view of each stays valid
 		// as the buffer grows (append copies, never overwrites).
-		out[i] = encodedNotification{room: q.Message.RoomID, at: q.CreatedAt, json: buf[start:len(buf):len(buf)]}
+		out[i] = encodedNotification{room: q.Message.RoomID, at: q.CreatedAt, id: q.ID, json: buf[start:len(buf):len(buf)]}
 	}
 	return out, nil
 }
@@ -79,7 +81,7 @@ func encodeGroups(groups wire.NotificationGroups) ([]encodedNotification, error)
 			if n.Message != nil {
 				at, _ = wire.ParseTime(n.Message.CreatedAt)
 			}
-			out = append(out, encodedNotification{room: g.RoomID, at: at, json: b})
+			out = append(out, encodedNotification{room: g.RoomID, at: at, id: n.ID, json: b})
 		}
 	}
 	return out, nil
@@ -119,13 +121,9 @@ func notificationsFrame(ns []encodedNotification, limit int) (frame []byte, cut 
 	for i := range order {
 		order[i] = i
 	}
-	// Latest first; within the same instant the later in the frame, which
-	// is the later within a room.
-	slices.SortStableFunc(order, func(a, b int) int {
-		if c := ns[b].at.Compare(ns[a].at); c != 0 {
-			return c
-		}
-		return cmp.Compare(b, a)
+	// Latest first, ties broken by id, then by place in the frame.
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Or(ns[b].at.Compare(ns[a].at), cmp.Compare(ns[b].id, ns[a].id), cmp.Compare(b, a))
 	})
 	kept := 0
 	for _, i := range order {

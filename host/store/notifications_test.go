@@ -133,8 +133,8 @@ func TestPendingNotificationsLimits(t *testing.T) {
 		}
 		const each = store.MinNotificationBytes + 10
 		for _, c := range []struct {
-			lim     store.PendingLimits
-			want    []string
+			lim  store.PendingLimits
+			want []string
 			cut  bool
 		}{
 			{store.PendingLimits{}, []string{"n0", "n1", "n2", "o0", "o1", "o2"}, false},
