@@ -121,10 +121,15 @@ func notificationsFrame(ns []encodedNotification, limit int) (frame []byte, cut 
 	for i := range order {
 		order[i] = i
 	}
-	// Latest first, ties broken by id, then by place in the frame.
-	slices.SortFunc(order, func(a, b int) int {
-		return cmp.Or(ns[b].at.Compare(ns[a].at), cmp.Compare(ns[b].id, ns[a].id), cmp.Compare(b, a))
-	})
+	if limit > 0 && fullSize(ns, keys) > limit {
+		// Latest first, ties broken by id, then by place in the frame.
+		slices.SortFunc(order, func(a, b int) int {
+			if c := ns[b].at.Compare(ns[a].at); c != 0 {
+				return c
+			}
+			return cmp.Or(cmp.Compare(ns[b].id, ns[a].id), cmp.Compare(b, a))
+		})
+	}
 	kept := 0
 	for _, i := range order {
 		c := cost(ns[i])
@@ -160,6 +165,22 @@ func notificationsFrame(ns []encodedNotification, limit int) (frame []byte, cut 
 	}
 	frame = append(frame, notificationsTail...)
 	return frame, kept < len(ns)
+}
+
+// fullSize is the size of the frame of all of ns, whose rooms' keys are
+// keys.
+func fullSize(ns []encodedNotification, keys map[string][]byte) int {
+	size := len(notificationsHead) + len(notificationsTail)
+	if len(ns) > 0 {
+		size += len(ns) - 1 // the commas
+	}
+	for i, n := range ns {
+		size += len(n.json)
+		if i == 0 || n.room != ns[i-1].room {
+			size += len(keys[n.room]) + len(`:[]`)
+		}
+	}
+	return size
 }
 
 // refitFrame cuts frame, the chat.notifications frame of an operation's
