@@ -30,6 +30,19 @@ const connectBacklog = 10_000
 // identical database and the two are connected to alternately, so that both
 // see the same machine.
 func BenchmarkConnectBacklog(b *testing.B) {
+	benchConnect(b, os.Getenv(EnvBaselineBinary))
+}
+
+// BenchmarkConnectBacklogCapped is BenchmarkConnectBacklog with
+// --connect-notifications-per-room 100 (the newest 500 of the 10,000 are
+// sent), without a baseline: older builds have no such setting.
+func BenchmarkConnectBacklogCapped(b *testing.B) {
+	benchConnect(b, "", "--connect-notifications-per-room", "100")
+}
+
+// benchConnect runs BenchmarkConnectBacklog on this tree's server started
+// with flags and, unless baseline is "", that binary's.
+func benchConnect(b *testing.B, baseline string, flags ...string) {
 	type target struct {
 		name  string
 		srv   *testserver.Server
@@ -38,10 +51,10 @@ func BenchmarkConnectBacklog(b *testing.B) {
 		wall  time.Duration
 		bytes int
 	}
-	targets := []*target{{name: "new", srv: testserver.Start(b, testserver.WithFlags("--frame-rate", "0"))}}
-	if old := os.Getenv(EnvBaselineBinary); old != "" {
+	targets := []*target{{name: "new", srv: testserver.Start(b, testserver.WithFlags(append([]string{"--frame-rate", "0"}, flags...)...))}}
+	if baseline != "" {
 		targets = append(targets, &target{name: "baseline",
-			srv: testserver.Start(b, testserver.WithBinary(old), testserver.WithFlags("--frame-rate", "0"))})
+			srv: testserver.Start(b, testserver.WithBinary(baseline), testserver.WithFlags("--frame-rate", "0"))})
 	}
 	for _, t := range targets {
 		t.token = seedConnectBacklog(b, t.srv)
