@@ -145,3 +145,33 @@ func backlogByRoom(t *testing.T, raw []byte) map[string][]string {
 	}
 	return out
 }
+
+// TestLargeHistoryCountBound: an unpaginated history is refused with a 4003
+// before it is read when its messages cannot fit in a frame of
+// --max-out-frame-bytes, counting each message's fixed part (200 bytes)
+// besides its content, so a room of many short messages is refused as a
+// room of a few long ones is; a smaller room is served whole, and the big
+// one page by page.
+func TestLargeHistoryCountBound(t *testing.T) {
+	t.Parallel()
+	const limit = 64 << 10
+	s, alice, bob := startPair(t, withFlags("--max-out-frame-bytes", fmt.Sprint(limit)))
+	big := createGroup(t, alice, "big", []user{bob.u}, nil, bob)
+	small := createGroup(t, alice, "small", []user{bob.u}, nil, bob)
+	seedBacklog(t, s, []string{big}, alice.u.ID, 400) // 400 × (about 100 + 200) bytes at least: over 64 KiB
+	seedBacklog(t, s, []string{small}, alice.u.ID, 20)
+
+	alice.send("room.messages", map[string]any{"room_id": big})
+	// Refused before reading, not built and refused by the gateway.
+	if detail := mustJSON(alice.expectError(4003)); !strings.Contains(detail, "the messages take at least") ||
+		!strings.Contains(detail, fmt.Sprintf("at most %d): paginate room.messages", limit)) {
+		t.Fatalf("detail %s, want the history's response-too-large message naming the limit", detail)
+	}
+	if got := len(history(t, alice, small)); got != 20 {
+		t.Fatalf("small room's history: %d messages, want 20", got)
+	}
+	page := paginate(t, alice, big, 2, 50)
+	if msgs := asArray(t, get(t, page, "data", "messages")); len(msgs) != 50 {
+		t.Fatalf("paginated history: %d messages, want 50", len(msgs))
+	}
+}
