@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	chatserver "github.com/chatwasm/chatwasm/host/server"
 	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/chatwasm/chatwasm/internal/gobuild"
 	"github.com/chatwasm/chatwasm/internal/testserver"
 )
 
@@ -68,6 +71,29 @@ func TestConnectNotificationsBacklog(t *testing.T) {
 	if m := small.metricsText(t); !strings.Contains(m, "chatwasm_connect_notifications_truncated_total 1") {
 		t.Fatalf("metrics: no truncated connect counted")
 	}
+	// With a module hooking the operation and adding a field to every
+	// message, the final frame is cut the same way.
+	padded := startServer(t, sharingDatabaseWith(s), withFlags("--max-out-frame-bytes", fmt.Sprint(limit)),
+		withModuleFile(paddingModuleFile(t)))
+	raw = connectRaw(t, padded, bob.u.Token)
+	if len(raw) > limit {
+		t.Fatalf("module-hooked chat.notifications of %d bytes, over the %d limit", len(raw), limit)
+	}
+	got = backlogByRoom(t, raw, "padding")
+	kept = 0
+	for _, r := range rooms {
+		kept += len(got[r])
+		if want := newest[r][len(newest[r])-len(got[r]):]; !slices.Equal(got[r], want) {
+			t.Fatalf("room %s, module-hooked: not the newest %d", r, len(got[r]))
+		}
+	}
+	if kept < 10 || kept >= n {
+		t.Fatalf("module-hooked: kept %d notifications of %d", kept, n)
+	}
+	if m := padded.metricsText(t); !strings.Contains(m, "chatwasm_connect_notifications_truncated_total 1") {
+		t.Fatalf("metrics: no truncated module-hooked connect counted")
+	}
+
 	// The connection is usable, and the server that cut nothing counted none.
 	c := small.connect(t, bob.u)
 	c.heartbeat()
@@ -125,8 +151,9 @@ func connectRaw(t *testing.T, s *server, token string) []byte {
 }
 
 // backlogByRoom decodes a chat.notifications frame into each room's message
-// ids, in the frame's order, checking every notification's shape.
-func backlogByRoom(t *testing.T, raw []byte) map[string][]string {
+// ids, in the frame's order, checking every notification's shape; every
+// message must carry the modules' fields named by added besides its own.
+func backlogByRoom(t *testing.T, raw []byte, added ...string) map[string][]string {
 	t.Helper()
 	var f struct {
 		Data map[string][]map[string]any `json:"data"`
@@ -138,7 +165,14 @@ func backlogByRoom(t *testing.T, raw []byte) map[string][]string {
 	for room, ns := range f.Data {
 		for _, n := range ns {
 			assertKeys(t, n, notificationKeys...)
-			m := assertMessage(t, n["message"])
+			msg, _ := n["message"].(map[string]any)
+			for _, k := range added {
+				if _, ok := msg[k]; !ok {
+					t.Fatalf("message without the module's %q: %v", k, msg)
+				}
+				delete(msg, k)
+			}
+			m := assertMessage(t, msg)
 			assertEqual(t, "notification type", n["notification_type"], "NEW_MESSAGE")
 			out[room] = append(out[room], getString(t, m, "id"))
 		}
@@ -174,4 +208,19 @@ func TestLargeHistoryCountBound(t *testing.T) {
 	if msgs := asArray(t, get(t, page, "data", "messages")); len(msgs) != 50 {
 		t.Fatalf("paginated history: %d messages, want 50", len(msgs))
 	}
+}
+
+// paddingModuleFile builds testdata/padding and returns a module file that
+// loads it.
+func paddingModuleFile(t *testing.T) string {
+	t.Helper()
+	wasm, err := gobuild.Wasm(filepath.Join("testdata", "padding"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "modules.yaml")
+	if err := os.WriteFile(path, []byte(fmt.Sprintf("modules:\n  - name: padding\n    path: %s\n", wasm)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
