@@ -32,20 +32,32 @@ type encodedNotification struct {
 }
 
 // encodePending encodes p's notifications with their messages' views, in
-// p's order, which is the frame's.
-func encodePending(p store.Pending, views map[string]*wire.MessageView) ([]encodedNotification, error) {
-	out := make([]encodedNotification, len(p.Notifications))
+// p's order (the frame's), straight into the frame of them all, whole, and
+// returns each one's bytes within it too, for notificationsFrame to cut the
+// frame from when whole is over the limit.
+func encodePending(p store.Pending, views map[string]*wire.MessageView) (whole []byte, ns []encodedNotification, err error) {
+	ns = make([]encodedNotification, len(p.Notifications))
 	// One buffer sized for the lot up front: growing it would copy
 	// megabytes over and over.
-	size := 0
+	size := len(notificationsHead) + len(notificationsTail)
 	for _, q := range p.Notifications {
 		size += len(q.Message.Content) + 1024
 	}
 	buf := make([]byte, 0, size)
+	buf = append(buf, notificationsHead...)
 	for i, q := range p.Notifications {
 		v, ok := views[q.MessageID]
 		if !ok {
-			return nil, fmt.Errorf("chat: notification %s: message %s: %w", q.ID, q.MessageID, store.ErrNotFound)
+			return nil, nil, fmt.Errorf("chat: notification %s: message %s: %w", q.ID, q.MessageID, store.ErrNotFound)
+		}
+		room := q.Message.RoomID
+		switch {
+		case i == 0:
+			buf = append(appendJSONString(buf, room), ":["...)
+		case room != ns[i-1].room:
+			buf = append(appendJSONString(append(buf, "],"...), room), ":["...)
+		default:
+			buf = append(buf, ',')
 		}
 		start := len(buf)
 		buf = append(buf, `{"id":`...)
@@ -53,16 +65,18 @@ func encodePending(p store.Pending, views map[string]*wire.MessageView) ([]encod
 		buf = append(buf, `,"notification_type":`...)
 		buf = appendJSONString(buf, q.Type)
 		buf = append(buf, `,"message":`...)
-		var err error
 		if buf, err = v.AppendJSON(buf); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		buf = append(buf, '}')
 		// Slices of one buffer: a capacity-limited view of each stays valid
 		// as the buffer grows (append copies, never overwrites).
-		out[i] = encodedNotification{room: q.Message.RoomID, at: q.CreatedAt, id: q.ID, json: buf[start:len(buf):len(buf)]}
+		ns[i] = encodedNotification{room: room, at: q.CreatedAt, id: q.ID, json: buf[start:len(buf):len(buf)]}
 	}
-	return out, nil
+	if len(ns) > 0 {
+		buf = append(buf, ']')
+	}
+	return append(buf, notificationsTail...), ns, nil
 }
 
 // encodeGroups encodes the notifications of groups, an operation's result

@@ -125,13 +125,14 @@ func (s *Service) connect(ctx context.Context, c Caller) (Connection, error) {
 	}); err != nil {
 		return Connection{}, err
 	}
-	ns, err := encodePending(p, views)
+	whole, ns, err := encodePending(p, views)
 	if err != nil {
 		return Connection{}, err
 	}
-	var cut bool
-	conn.Notifications, cut = notificationsFrame(ns, s.maxFrameBytes())
-	conn.NotificationsCut = p.Cut || cut
+	conn.Notifications, conn.NotificationsCut = whole, p.Cut
+	if limit := s.maxFrameBytes(); len(whole) > limit {
+		conn.Notifications, conn.NotificationsCut = notificationsFrame(ns, limit)
+	}
 	return conn, nil
 }
 

@@ -196,13 +196,19 @@ func (t *Tx) PendingNotifications(ctx context.Context, tenant string, userID int
 		return Pending{}, err
 	}
 	// The frame's order: newest room first, then oldest notification first.
-	slices.SortFunc(kept, func(a, b row) int {
-		return cmp.Or(cmp.Compare(b.roomTime, a.roomTime), cmp.Compare(a.q.Message.RoomID, b.q.Message.RoomID),
-			a.q.CreatedAt.Compare(b.q.CreatedAt), cmp.Compare(a.q.ID, b.q.ID))
+	// The rows are read newest first, so within a room this is their
+	// reverse; sorting their indices spares moving the rows.
+	order := make([]int, len(kept))
+	for i := range order {
+		order[i] = len(kept) - 1 - i
+	}
+	slices.SortStableFunc(order, func(i, j int) int {
+		a, b := &kept[i], &kept[j]
+		return cmp.Or(cmp.Compare(b.roomTime, a.roomTime), cmp.Compare(a.q.Message.RoomID, b.q.Message.RoomID))
 	})
 	p.Notifications = make([]QueuedNotification, len(kept))
-	for i, r := range kept {
-		p.Notifications[i] = r.q
+	for i, k := range order {
+		p.Notifications[i] = kept[k].q
 	}
 	return p, nil
 }
