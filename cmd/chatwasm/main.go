@@ -158,6 +158,10 @@ func (c cli) serve(ctx context.Context, args []string) int {
 	inactivity := cmd.Duration("inactivity-threshold", "CHATWASM_INACTIVITY_THRESHOLD", d.InactivityThreshold,
 		"age of the last heartbeat after which a session is expired")
 	maxFrame := cmd.Int64("max-frame-bytes", "CHATWASM_MAX_FRAME_BYTES", d.MaxFrameBytes, "largest client frame accepted, in bytes")
+	maxOutFrame := cmd.Int64("max-out-frame-bytes", "CHATWASM_MAX_OUT_FRAME_BYTES", int64(d.MaxOutFrameBytes),
+		"largest frame sent, in bytes: a larger reply is refused with a 4003, chat.notifications keeps the newest that fit")
+	connectPerRoom := cmd.Int64("connect-notifications-per-room", "CHATWASM_CONNECT_NOTIFICATIONS_PER_ROOM", 0,
+		"send at most the newest N pending notifications of each room at connect (0: all)")
 	frameRate := cmd.Float64("frame-rate", "CHATWASM_FRAME_RATE", d.FrameRate,
 		"frames per second a connection may send on average; faster clients are read more slowly, not refused (0: no limit)")
 	frameBurst := cmd.Int64("frame-burst", "CHATWASM_FRAME_BURST", int64(d.FrameBurst), "frames a connection may send at once above --frame-rate")
@@ -198,6 +202,9 @@ func (c cli) serve(ctx context.Context, args []string) int {
 	if *maxFrame <= 0 || *inactivity <= 0 || *shutdown <= 0 {
 		return c.usageError(cmd, "--max-frame-bytes, --inactivity-threshold and --shutdown-timeout must be positive")
 	}
+	if *maxOutFrame < 1024 || *maxOutFrame > math.MaxInt32 || *connectPerRoom < 0 || *connectPerRoom > math.MaxInt32 {
+		return c.usageError(cmd, "--max-out-frame-bytes must be between 1024 and 2147483647, --connect-notifications-per-room must not be negative")
+	}
 	if *moduleWatch < 0 {
 		return c.usageError(cmd, "--module-watch must not be negative")
 	}
@@ -211,19 +218,21 @@ func (c cli) serve(ctx context.Context, args []string) int {
 		*moduleWatch = -1 // Config: never
 	}
 	cfg := server.Config{
-		Addr:                *addr,
-		DB:                  *db,
-		WSPath:              *wsPath,
-		SoftDelete:          *softDelete,
-		Notifications:       *notifications,
-		InactivityThreshold: *inactivity,
-		MaxFrameBytes:       *maxFrame,
-		FrameRate:           *frameRate,
-		FrameBurst:          int(*frameBurst),
-		MaxConnsPerUser:     int(*maxConns),
-		Secret:              c.getenv("CHATWASM_SECRET"),
-		AdminToken:          c.getenv("CHATWASM_ADMIN_TOKEN"),
-		ShutdownTimeout:     *shutdown,
+		Addr:                        *addr,
+		DB:                          *db,
+		WSPath:                      *wsPath,
+		SoftDelete:                  *softDelete,
+		Notifications:               *notifications,
+		InactivityThreshold:         *inactivity,
+		MaxFrameBytes:               *maxFrame,
+		MaxOutFrameBytes:            int(*maxOutFrame),
+		ConnectNotificationsPerRoom: int(*connectPerRoom),
+		FrameRate:                   *frameRate,
+		FrameBurst:                  int(*frameBurst),
+		MaxConnsPerUser:             int(*maxConns),
+		Secret:                      c.getenv("CHATWASM_SECRET"),
+		AdminToken:                  c.getenv("CHATWASM_ADMIN_TOKEN"),
+		ShutdownTimeout:             *shutdown,
 		External: server.ExternalAuth{Issuer: *jwtIssuer, KeyFile: *jwtKey, Audience: *jwtAudience,
 			UsernameClaim: *jwtUsername, TenantClaim: *jwtTenant, CreateUsers: *jwtCreate, LinkExisting: *jwtLink},
 		NodeID:             *nodeID,

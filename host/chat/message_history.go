@@ -42,13 +42,11 @@ var roomMessages = &operation[HistoryIn, HistoryOut]{
 	audience: toCaller[HistoryIn, HistoryOut]("roommessages.dispatch"),
 }
 
-// MaxHistoryContent bounds the characters of content an unpaginated
-// room.messages reads: the gateway sends no frame over 16 MiB, so a larger
-// history is refused before it is read rather than after it is built.
-const MaxHistoryContent = 16 << 20
-
-// msgHistoryTooLarge is the 4003 of an unpaginated history over it.
-const msgHistoryTooLarge = "The response is too large (the messages hold %d characters, at most %d): paginate room.messages."
+// msgHistoryTooLarge is the 4003 of an unpaginated history that cannot fit
+// in a frame: the gateway sends no frame over MaxFrameBytes, so such a
+// history is refused before it is read rather than after it is built, and
+// what is read is bounded by the frame limit, not by the room's size.
+const msgHistoryTooLarge = "The response is too large (the messages take at least %d bytes, at most %d): paginate room.messages."
 
 // retrieveMessages is _retreive_messages. A room other than the one the
 // request's permission check granted must pass have_room_permission here:
@@ -73,13 +71,13 @@ func (s *Service) retrieveMessages(ctx context.Context, call opCall, in HistoryI
 	}
 	if in.Paginate == nil {
 		// The whole history goes out as one frame: refuse, before reading
-		// it, one whose text alone is over what a frame may carry.
-		n, err := tx.RoomContentLength(ctx, in.RoomID)
+		// it, one that cannot fit in a frame (docs/decisions.md).
+		n, err := tx.RoomHistoryBytes(ctx, in.RoomID)
 		if err != nil {
 			return HistoryOut{}, err
 		}
-		if n > MaxHistoryContent {
-			return HistoryOut{}, wire.Validation(fmt.Sprintf(msgHistoryTooLarge, n, MaxHistoryContent))
+		if limit := s.maxFrameBytes(); n > int64(limit) {
+			return HistoryOut{}, wire.Validation(fmt.Sprintf(msgHistoryTooLarge, n, limit))
 		}
 	}
 	msgs, err := tx.RoomMessages(ctx, in.RoomID, limit, offset)

@@ -14,40 +14,46 @@ import (
 var groupNotifications = &operation[NotificationsIn, payload.NotificationGroups]{
 	name: abi.OpGetAndGroupNotifs, core: (*Service).groupedNotifications}
 
-// groupedNotifications is _get_and_group_chat_notifications: every
-// notification c's user is a recipient of, with its full message, grouped by
-// the message's room, rooms ordered by creation time, newest first.
+// groupedNotifications is _get_and_group_chat_notifications: the
+// notifications c's user is a recipient of, with their full messages,
+// grouped by the message's room, rooms ordered by creation time, newest
+// first, within the connect's limits (pendingNotifications).
 func (s *Service) groupedNotifications(ctx context.Context, call opCall, _ NotificationsIn) (payload.NotificationGroups, error) {
-	tx, c := call.Tx, call.Caller
-	pending, err := tx.PendingNotifications(ctx, c.Tenant, c.UserID)
+	p, views, err := s.pendingNotifications(ctx, call.Tx, call.Caller)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, 0, len(pending))
-	seen := map[string]bool{}
-	for _, p := range pending {
-		if !seen[p.MessageID] {
-			seen[p.MessageID] = true
-			ids = append(ids, p.MessageID)
-		}
-	}
-	views, err := wire.SerializeMessages(ctx, tx, ids)
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[string]*wire.MessageView, len(views))
-	for _, v := range views {
-		byID[v.ID] = v
-	}
+	s.request(ctx).noteCut(p.Cut)
 	out := payload.NotificationGroups{}
-	for _, p := range pending {
-		if len(out) == 0 || out[len(out)-1].RoomID != p.RoomID {
-			out = append(out, payload.NotificationGroup{RoomID: p.RoomID})
+	for _, q := range p.Notifications {
+		if len(out) == 0 || out[len(out)-1].RoomID != q.Message.RoomID {
+			out = append(out, payload.NotificationGroup{RoomID: q.Message.RoomID})
 		}
 		g := &out[len(out)-1]
-		g.Notifications = append(g.Notifications, payload.Notification{ID: p.ID, NotificationType: p.Type, Message: byID[p.MessageID]})
+		g.Notifications = append(g.Notifications, payload.Notification{ID: q.ID, NotificationType: q.Type, Message: views[q.MessageID]})
 	}
 	return out, nil
+}
+
+// pendingNotifications reads what a connect of c sends: c's pending
+// notifications, the newest ConnectNotificationsPerRoom of each room, and
+// of those no more than a frame of MaxFrameBytes may hold (with the one
+// that crosses it, for the exact cut: notificationsFrame), and their
+// messages' views; in a fixed number of statements however long the
+// backlog, so that neither the time nor the memory a connect takes grows
+// with it beyond what the frame carries.
+func (s *Service) pendingNotifications(ctx context.Context, tx *store.Tx, c Caller) (store.Pending, map[string]*wire.MessageView, error) {
+	p, err := tx.PendingNotifications(ctx, c.Tenant, c.UserID,
+		store.PendingLimits{PerRoom: s.cfg.ConnectNotificationsPerRoom, Bytes: int64(s.maxFrameBytes())})
+	if err != nil {
+		return store.Pending{}, nil, err
+	}
+	rows := make([]store.Message, len(p.Notifications))
+	for i, q := range p.Notifications {
+		rows[i] = q.Message
+	}
+	views, err := wire.SerializeRows(ctx, tx, rows)
+	return p, views, err
 }
 
 // notify is create_chat_notification: when notifications are enabled, one

@@ -30,6 +30,9 @@ type request struct {
 	// extras are the fields added to messages, by message id, that the
 	// request's frames must carry (see patchMessages).
 	extras map[string]map[string]json.RawMessage
+	// cut is whether the connect's get_and_group_chat_notifications core
+	// left notifications out for the frame's size (Connection.NotificationsCut).
+	cut bool
 }
 
 type requestKey struct{}
@@ -160,6 +163,28 @@ func (r *request) keepExtras(out any) {
 	for id, fields := range ex {
 		r.extras[id] = fields
 	}
+}
+
+// noteCut records whether the notifications core left pending
+// notifications out for the frame's size; a core run again (a retried
+// transaction, a module calling next twice) replaces it.
+func (r *request) noteCut(cut bool) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.cut = cut
+	r.mu.Unlock()
+}
+
+// notificationsCut is what noteCut recorded.
+func (r *request) notificationsCut() bool {
+	if r == nil {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cut
 }
 
 // patch writes the fields modules added to messages into the frame b.

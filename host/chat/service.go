@@ -23,11 +23,31 @@ type Config struct {
 	Notifications bool
 	// InactivityThreshold separates active from expired sessions.
 	InactivityThreshold time.Duration
+	// ConnectNotificationsPerRoom caps the chat.notifications frame of a
+	// connect at the newest that many notifications of each room; 0 sends
+	// them all, as the reference does.
+	ConnectNotificationsPerRoom int
+	// MaxFrameBytes is the largest frame the gateway sends
+	// (gateway.Config.MaxOutFrameBytes): a connect's chat.notifications
+	// frame keeps the newest notifications that fit in it. 0 means
+	// DefaultMaxFrameBytes.
+	MaxFrameBytes int
 }
+
+// DefaultMaxFrameBytes is the default outbound frame limit, 16 MiB.
+const DefaultMaxFrameBytes = 16 << 20
 
 // DefaultConfig is the reference's defaults.
 func DefaultConfig() Config {
-	return Config{Notifications: true, InactivityThreshold: 60 * time.Second}
+	return Config{Notifications: true, InactivityThreshold: 60 * time.Second, MaxFrameBytes: DefaultMaxFrameBytes}
+}
+
+// maxFrameBytes is MaxFrameBytes or its default.
+func (s *Service) maxFrameBytes() int {
+	if s.cfg.MaxFrameBytes > 0 {
+		return s.cfg.MaxFrameBytes
+	}
+	return DefaultMaxFrameBytes
 }
 
 // Caller is the authenticated connection an operation runs for.

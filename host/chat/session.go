@@ -19,7 +19,11 @@ type Connection struct {
 	Session       store.Session
 	RoomIDs       []string
 	Notifications json.RawMessage
-	Effects       []wire.Effect
+	// NotificationsCut reports that pending notifications (within
+	// ConnectNotificationsPerRoom) did not fit in a frame of MaxFrameBytes
+	// and were left out of Notifications.
+	NotificationsCut bool
+	Effects          []wire.Effect
 }
 
 // RegisterSessionIn is the input of register_session: the new connection's
@@ -79,48 +83,64 @@ func (s *Service) Connect(ctx context.Context, c Caller) (Connection, error) {
 		if err != nil {
 			return Connection{}, err
 		}
-		if conn.Notifications, err = notificationsFrame(grouped); err != nil {
+		if conn.Notifications, err = groupedFrame(grouped); err != nil {
 			return Connection{}, err
 		}
 		if conn.Notifications, err = req.patch(conn.Notifications); err != nil {
 			return Connection{}, err
 		}
+		var cut bool
+		if conn.Notifications, cut, err = refitFrame(conn.Notifications, s.maxFrameBytes()); err != nil {
+			return Connection{}, err
+		}
+		conn.NotificationsCut = req.notificationsCut() || cut
 	}
 	conn.Effects, err = req.finish(nil)
 	return conn, err
 }
 
-// connect is Connect when no module hooks it: one transaction.
+// connect is Connect when no module hooks it: one write transaction for
+// the session, then the notifications are read in a read transaction and
+// encoded after it, so that the write lock is not held meanwhile.
 func (s *Service) connect(ctx context.Context, c Caller) (Connection, error) {
 	var conn Connection
-	err := s.st.Write(ctx, func(tx *store.Tx) error {
+	if err := s.st.Write(ctx, func(tx *store.Tx) error {
 		sess, err := tx.CreateSession(ctx, c.UserID, c.ChannelName)
 		if err != nil {
 			return err
 		}
 		conn.Session = sess
 		conn.RoomIDs, err = tx.RoomIDsOfUser(ctx, c.UserID)
-		if err != nil {
-			return err
-		}
-		if !s.cfg.Notifications {
-			return nil
-		}
-		grouped, err := s.groupedNotifications(ctx, opCall{Tx: tx, Caller: c}, NotificationsIn{})
-		if err != nil {
-			return err
-		}
-		conn.Notifications, err = notificationsFrame(grouped)
 		return err
-	})
-	return conn, err
+	}); err != nil || !s.cfg.Notifications {
+		return conn, err
+	}
+	var (
+		p     store.Pending
+		views map[string]*wire.MessageView
+	)
+	if err := s.st.Read(ctx, func(tx *store.Tx) (err error) {
+		p, views, err = s.pendingNotifications(ctx, tx, c)
+		return err
+	}); err != nil {
+		return Connection{}, err
+	}
+	whole, ns, err := encodePending(p, views)
+	if err != nil {
+		return Connection{}, err
+	}
+	conn.Notifications, conn.NotificationsCut = whole, p.Cut
+	if limit := s.maxFrameBytes(); len(whole) > limit {
+		conn.Notifications, conn.NotificationsCut = notificationsFrame(ns, limit)
+	}
+	return conn, nil
 }
 
-// notificationsFrame is the direct chat.notifications frame (no "type"
-// key, docs/protocol.md §2.2), written in one pass: the bytes json.Marshal
-// writes for {"eventType": ..., "data": grouped}.
-func notificationsFrame(grouped payload.NotificationGroups) (json.RawMessage, error) {
-	b, err := grouped.AppendJSON([]byte(`{"eventType":"chat.notifications","data":`))
+// groupedFrame is the direct chat.notifications frame of an operation's
+// result (no "type" key, docs/protocol.md §2.2), written in one pass: the
+// bytes json.Marshal writes for {"eventType": ..., "data": grouped}.
+func groupedFrame(grouped payload.NotificationGroups) (json.RawMessage, error) {
+	b, err := grouped.AppendJSON([]byte(notificationsHead[:len(notificationsHead)-1]))
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,8 @@ type Config struct {
 	QueueBytes int64
 	// MaxOutFrameBytes is the largest frame an operation may send: a larger
 	// one is not sent to anyone, and the client whose request produced it
-	// gets a 4003 saying so instead.
+	// gets a 4003 saying so instead. The connect's chat.notifications is cut
+	// to it by chat.Service (chat.Config.MaxFrameBytes, the same value).
 	MaxOutFrameBytes int
 	// PingInterval is how often the server pings an idle client.
 	PingInterval time.Duration
@@ -76,7 +77,7 @@ func DefaultConfig() Config {
 		MaxFrameBytes:    1 << 20,
 		QueueSize:        256,
 		QueueBytes:       32 << 20,
-		MaxOutFrameBytes: 16 << 20,
+		MaxOutFrameBytes: chat.DefaultMaxFrameBytes,
 		PingInterval:     25 * time.Second,
 		ReadTimeout:      60 * time.Second,
 		WriteTimeout:     10 * time.Second,
@@ -288,6 +289,10 @@ func (g *Gateway) serve(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	g.attach(c, ws)
 	// chat.notifications goes out before anything queued meanwhile: the
 	// writer is not running yet.
+	if cn.NotificationsCut {
+		g.metrics.notifsCut.Inc()
+		c.log.Info("chat.notifications cut to the newest that fit the outbound frame limit", "limit", g.cfg.MaxOutFrameBytes)
+	}
 	if cn.Notifications != nil {
 		if err := c.write(cn.Notifications); err != nil {
 			c.log.Debug("connection write failed", "err", err)

@@ -18,6 +18,7 @@ type Metrics struct {
 	throttled    prometheus.Counter
 	connLimited  prometheus.Counter
 	oversized    prometheus.Counter
+	notifsCut    prometheus.Counter
 }
 
 // Label values for frames that never reach an operation.
@@ -52,9 +53,11 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		throttled:    counter("chatwasm_frames_throttled_total", "Client frames read late because their connection was over its frame rate."),
 		connLimited:  counter("chatwasm_connections_over_user_limit_total", "WebSocket connections closed with 1008 because their user had the maximum number open on this node."),
 		oversized:    counter("chatwasm_frames_oversized_total", "Frames an operation produced over the outbound frame limit, answered with a 4003 and sent to no one."),
+		notifsCut: counter("chatwasm_connect_notifications_truncated_total",
+			"Connect-time chat.notifications frames that held only the newest pending notifications because all of them were over the outbound frame limit."),
 	}
 	for _, c := range []prometheus.Collector{m.conns, m.framesIn, m.errors, m.opLatency, m.slowClosed, m.authFailures,
-		m.throttled, m.connLimited, m.oversized} {
+		m.throttled, m.connLimited, m.oversized, m.notifsCut} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("gateway: register metrics: %w", err)
 		}

@@ -26,6 +26,13 @@ type Config struct {
 	InactivityThreshold time.Duration
 	// MaxFrameBytes is the largest client frame processed.
 	MaxFrameBytes int64
+	// MaxOutFrameBytes is the largest frame sent (gateway.Config); the
+	// connect's chat.notifications keeps the newest that fit in it.
+	MaxOutFrameBytes int
+	// ConnectNotificationsPerRoom caps the connect's chat.notifications at
+	// the newest that many of each room; 0 sends them all
+	// (chat.Config).
+	ConnectNotificationsPerRoom int
 	// FrameRate, FrameBurst and MaxConnsPerUser limit each connection's
 	// frames and each user's connections on this node (gateway.Config);
 	// 0 means no limit.
@@ -107,6 +114,7 @@ func DefaultConfig() Config {
 		Notifications:       cc.Notifications,
 		InactivityThreshold: cc.InactivityThreshold,
 		MaxFrameBytes:       gw.MaxFrameBytes,
+		MaxOutFrameBytes:    gw.MaxOutFrameBytes,
 		FrameRate:           gw.FrameRate,
 		FrameBurst:          gw.FrameBurst,
 		MaxConnsPerUser:     gw.MaxConnsPerUser,

@@ -97,6 +97,9 @@ func New(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*S
 		SoftDelete:          cfg.SoftDelete,
 		Notifications:       cfg.Notifications,
 		InactivityThreshold: cfg.InactivityThreshold,
+		MaxFrameBytes:       cfg.MaxOutFrameBytes,
+
+		ConnectNotificationsPerRoom: cfg.ConnectNotificationsPerRoom,
 	}
 	mods, err := loadModules(ctx, cfg, st, reg, log)
 	if err != nil {
@@ -163,7 +166,7 @@ func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, 
 	if err != nil {
 		return nil, err
 	}
-	gw, err := gateway.New(gateway.Config{MaxFrameBytes: cfg.MaxFrameBytes, NodeID: nodeID,
+	gw, err := gateway.New(gateway.Config{MaxFrameBytes: cfg.MaxFrameBytes, MaxOutFrameBytes: cfg.MaxOutFrameBytes, NodeID: nodeID,
 		FrameRate: cfg.FrameRate, FrameBurst: cfg.FrameBurst, MaxConnsPerUser: cfg.MaxConnsPerUser},
 		gateway.Deps{Service: svc, Auth: ids, Hub: hub, Broker: br, Metrics: metrics, Log: log})
 	if err != nil {

@@ -36,7 +36,7 @@ func (t *Tx) InsertAttachments(ctx context.Context, messageID string, as []Attac
 // AttachmentsOf returns the attachments of the messages among ids, per
 // message in the order they were attached.
 func (t *Tx) AttachmentsOf(ctx context.Context, ids []string) (map[string][]Attachment, error) {
-	return collectPerMessage(ctx, t.ex, "attachments", ids, func(row scanner) (string, Attachment, error) {
+	return collectPerMessage(ctx, t, "attachments", ids, func(row scanner) (string, Attachment, error) {
 		var (
 			a       Attachment
 			caption sql.NullString
@@ -50,8 +50,8 @@ func (t *Tx) AttachmentsOf(ctx context.Context, ids []string) (map[string][]Atta
 		}
 		a.Metadata = json.RawMessage(meta)
 		return a.MessageID, a, nil
-	}, func(ph string) string {
+	}, func(in string) string {
 		return `SELECT id, message_id, media_url, media_type, file_size, mime_type, caption, metadata
-			FROM attachments WHERE message_id IN (` + ph + `) ORDER BY message_id, position`
-	})
+			FROM attachments WHERE ` + in + ` ORDER BY message_id, position`
+	}, "message_id")
 }

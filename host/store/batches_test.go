@@ -9,8 +9,8 @@ import (
 )
 
 // TestLongIDLists: id lists longer than either engine binds in one
-// statement (SQLite 32766 parameters, PostgreSQL 65535) are read and written
-// in batches, so a big room's history or a long-absent member's pending
+// statement (SQLite 32766 parameters, PostgreSQL 65535) are read as one
+// array parameter and written in batches, so a big room's history or a long-absent member's pending
 // notifications neither fail nor lock anyone out.
 func TestLongIDLists(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {

@@ -76,17 +76,15 @@ func collectGroups[K comparable, V any](ctx context.Context, ex Executor, op str
 	return out, nil
 }
 
-// collectPerMessage runs the query q(ph), whose IN list ph takes the
-// message ids, like collectGroups: rows grouped by their message id. No ids
-// is an empty map, without a query.
-func collectPerMessage[V any](ctx context.Context, ex Executor, op string, ids []string, scan func(scanner) (string, V, error), q func(ph string) string) (map[string][]V, error) {
+// collectPerMessage runs the query q(in), where in is the predicate "col
+// is one of ids" (anyOf), like collectGroups: rows grouped by their message
+// id. No ids is an empty map, without a query.
+func collectPerMessage[V any](ctx context.Context, t *Tx, op string, ids []string, scan func(scanner) (string, V, error), q func(in string) string, col string) (map[string][]V, error) {
 	if len(ids) == 0 {
 		return map[string][]V{}, nil
 	}
-	return mapInBatches(ids, func(ids []string) (map[string][]V, error) {
-		args, ph := sqlList(nil, ids)
-		return collectGroups(ctx, ex, op, scan, q(ph), args...)
-	})
+	args, in := anyOf(t.d, nil, col, ids)
+	return collectGroups(ctx, t.ex, op, scan, q(in), args...)
 }
 
 // scanColumn scans a row of one column.

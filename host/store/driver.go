@@ -45,6 +45,10 @@ type Dialect struct {
 	// until the transaction ends. SQLite needs none: its write transactions
 	// hold the database lock from BEGIN IMMEDIATE.
 	ForUpdate string
+	// ArrayParams is true when a Go slice binds to one parameter as an
+	// array (PostgreSQL: col = ANY($n)). SQLite has no arrays: there a list
+	// is bound as one JSON array text and read with json_each.
+	ArrayParams bool
 }
 
 // Driver is one database engine.

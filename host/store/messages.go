@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"strconv"
 	"strings"
 )
@@ -37,10 +38,11 @@ func messageByID(r scanner) (string, Message, error) {
 	return m.ID, m, err
 }
 
-// maxBoundIDs is how many ids one statement binds at most: SQLite refuses
-// more than 32766 parameters and PostgreSQL's protocol carries 65535, so a
-// longer list (a big room's history, a long-absent member's pending
-// notifications) is read or written in batches of this many.
+// maxBoundIDs is how many ids one statement binds at most as separate
+// parameters: SQLite refuses more than 32766 parameters and PostgreSQL's
+// protocol carries 65535, so a longer list written with sqlList (acks,
+// deletions) is written in batches of this many. Reads bind their list as
+// one parameter instead (anyOf).
 const maxBoundIDs = 1000
 
 // inBatches calls fn for each run of at most maxBoundIDs of ids, in order,
@@ -56,27 +58,24 @@ func inBatches[T any](ids []T, fn func(batch []T) error) error {
 	return nil
 }
 
-// mapInBatches is load over ids in batches (inBatches), the maps merged (a
-// key two batches both return, such as a message both reply to, maps to
-// the same row either way).
-func mapInBatches[T comparable, K comparable, V any](ids []T, load func(batch []T) (map[K]V, error)) (map[K]V, error) {
-	if len(ids) <= maxBoundIDs {
-		return load(ids)
+// anyOf appends vals to args as one parameter and returns the predicate
+// "col is one of vals" that reads it: = ANY($n) on PostgreSQL, IN over
+// json_each($n) of a JSON array on SQLite. However long the list (a long
+// absent member's pending notifications, a big room's history), it is one
+// statement, and one SQL text, so one cached prepared statement, whatever
+// its length.
+func anyOf[T string | int64](d Dialect, args []any, col string, vals []T) ([]any, string) {
+	p := "$" + strconv.Itoa(len(args)+1)
+	if d.ArrayParams {
+		return append(args, vals), col + " = ANY(" + p + ")"
 	}
-	out := map[K]V{}
-	err := inBatches(ids, func(batch []T) error {
-		m, err := load(batch)
-		for k, v := range m {
-			out[k] = v
-		}
-		return err
-	})
-	return out, err
+	b, _ := json.Marshal(vals) // strings and integers always encode
+	return append(args, string(b)), col + " IN (SELECT value FROM json_each(" + p + "))"
 }
 
 // sqlList appends vals to args and returns their "$i, $j, ..." list, for
-// IN clauses whose length is only known at run time. vals must be a batch
-// (at most maxBoundIDs): see inBatches.
+// IN clauses of writes whose length is only known at run time. vals must be
+// a batch (at most maxBoundIDs): see inBatches.
 func sqlList[T any](args []any, vals []T) ([]any, string) {
 	ph := make([]string, len(vals))
 	for i, v := range vals {
@@ -148,10 +147,8 @@ func (t *Tx) MessagesByID(ctx context.Context, ids []string) (map[string]Message
 	if len(ids) == 0 {
 		return map[string]Message{}, nil
 	}
-	return mapInBatches(ids, func(ids []string) (map[string]Message, error) {
-		args, ph := sqlList(nil, ids)
-		return collectMap(ctx, t.ex, "messages by id", messageByID, "SELECT "+messageCols+" FROM messages m WHERE m.id IN ("+ph+")", args...)
-	})
+	args, in := anyOf(t.d, nil, "m.id", ids)
+	return collectMap(ctx, t.ex, "messages by id", messageByID, "SELECT "+messageCols+" FROM messages m WHERE "+in, args...)
 }
 
 // MessagesWithReferences loads the messages among ids together with every
@@ -162,21 +159,17 @@ func (t *Tx) MessagesWithReferences(ctx context.Context, ids []string) (map[stri
 	if len(ids) == 0 {
 		return map[string]Message{}, nil
 	}
-	// Batches may reach the same referenced messages: the merged map keeps
-	// one of each.
-	return mapInBatches(ids, func(ids []string) (map[string]Message, error) {
-		args, ph := sqlList(nil, ids)
-		// UNION (not UNION ALL) drops rows already found, which also ends the
-		// recursion on a reference cycle.
-		return collectMap(ctx, t.ex, "messages with references", messageByID, `WITH RECURSIVE chain (id) AS (
-			SELECT id FROM messages WHERE id IN (`+ph+`)
-			UNION
-			SELECT p.id FROM chain
-				JOIN messages c ON c.id = chain.id
-				JOIN messages p ON p.id = c.parent_message_id OR p.id = c.forwarded_from_id
-		)
-		SELECT `+messageCols+` FROM messages m WHERE m.id IN (SELECT id FROM chain)`, args...)
-	})
+	args, in := anyOf(t.d, nil, "id", ids)
+	// UNION (not UNION ALL) drops rows already found, which also ends the
+	// recursion on a reference cycle.
+	return collectMap(ctx, t.ex, "messages with references", messageByID, `WITH RECURSIVE chain (id) AS (
+		SELECT id FROM messages WHERE `+in+`
+		UNION
+		SELECT p.id FROM chain
+			JOIN messages c ON c.id = chain.id
+			JOIN messages p ON p.id = c.parent_message_id OR p.id = c.forwarded_from_id
+	)
+	SELECT `+messageCols+` FROM messages m WHERE m.id IN (SELECT id FROM chain)`, args...)
 }
 
 // RoomMessages returns up to limit of a room's messages that are not
@@ -199,14 +192,19 @@ func (t *Tx) CountRoomMessages(ctx context.Context, roomID string) (int64, error
 	return n, wrap("count room messages", err)
 }
 
-// RoomContentLength returns the total length, in characters, of the
-// content of a room's messages that are not soft-deleted: a lower bound of
-// what serializing its whole history takes, known before reading it.
-func (t *Tx) RoomContentLength(ctx context.Context, roomID string) (int64, error) {
+// MinMessageBytes is less than any serialized message takes besides its
+// content: its ids, sender, flags and timestamps alone take more.
+const MinMessageBytes = 200
+
+// RoomHistoryBytes returns a lower bound of the bytes a room's whole
+// history (its messages that are not soft-deleted) takes serialized: the
+// characters of their content plus MinMessageBytes each, known before
+// reading any of them, in one aggregate query.
+func (t *Tx) RoomHistoryBytes(ctx context.Context, roomID string) (int64, error) {
 	var n int64
-	err := t.ex.QueryRow(ctx, "SELECT COALESCE(SUM(LENGTH(content)), 0) FROM messages WHERE room_id = $1 AND NOT is_deleted",
-		roomID).Scan(&n)
-	return n, wrap("room content length", err)
+	err := t.ex.QueryRow(ctx, "SELECT COALESCE(SUM(LENGTH(content) + $2), 0) FROM messages WHERE room_id = $1 AND NOT is_deleted",
+		roomID, MinMessageBytes).Scan(&n)
+	return n, wrap("room history bytes", err)
 }
 
 // EditMessage replaces a message's content and marks it edited.
@@ -272,14 +270,14 @@ func (t *Tx) AddDeliveries(ctx context.Context, ids []string, userID int64) erro
 // DeliveredUsernames returns, per message among ids, the usernames of the
 // users it was delivered to, ordered by user id.
 func (t *Tx) DeliveredUsernames(ctx context.Context, ids []string) (map[string][]string, error) {
-	return collectPerMessage(ctx, t.ex, "delivered usernames", ids, func(row scanner) (string, string, error) {
+	return collectPerMessage(ctx, t, "delivered usernames", ids, func(row scanner) (string, string, error) {
 		var id, name string
 		err := row.Scan(&id, &name)
 		return id, name, err
-	}, func(ph string) string {
+	}, func(in string) string {
 		return "SELECT d.message_id, u.username FROM message_deliveries d JOIN users u ON u.id = d.user_id" +
-			" WHERE d.message_id IN (" + ph + ") ORDER BY d.message_id, u.id"
-	})
+			" WHERE " + in + " ORDER BY d.message_id, u.id"
+	}, "d.message_id")
 }
 
 // UsersIn loads the users among ids, keyed by id, whatever their tenant: the
@@ -289,8 +287,6 @@ func (t *Tx) UsersIn(ctx context.Context, ids []int64) (map[int64]User, error) {
 	if len(ids) == 0 {
 		return map[int64]User{}, nil
 	}
-	return mapInBatches(ids, func(ids []int64) (map[int64]User, error) {
-		args, ph := sqlList(nil, ids)
-		return collectMap(ctx, t.ex, "users in", userByID, "SELECT "+userCols+" FROM users WHERE id IN ("+ph+")", args...)
-	})
+	args, in := anyOf(t.d, nil, "id", ids)
+	return collectMap(ctx, t.ex, "users in", userByID, "SELECT "+userCols+" FROM users WHERE "+in, args...)
 }

@@ -11,9 +11,7 @@ func (t *Tx) MessagesInTenant(ctx context.Context, tenant string, ids []string) 
 	if len(ids) == 0 {
 		return map[string]Message{}, nil
 	}
-	return mapInBatches(ids, func(ids []string) (map[string]Message, error) {
-		args, ph := sqlList([]any{tenant}, ids)
-		return collectMap(ctx, t.ex, "messages in tenant", messageByID, "SELECT "+messageCols+
-			" FROM messages m JOIN rooms r ON r.id = m.room_id WHERE r.tenant = $1 AND m.id IN ("+ph+")", args...)
-	})
+	args, in := anyOf(t.d, []any{tenant}, "m.id", ids)
+	return collectMap(ctx, t.ex, "messages in tenant", messageByID, "SELECT "+messageCols+
+		" FROM messages m JOIN rooms r ON r.id = m.room_id WHERE r.tenant = $1 AND "+in, args...)
 }

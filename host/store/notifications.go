@@ -1,7 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -100,25 +103,114 @@ type PendingNotification struct {
 	RoomID string
 }
 
+// QueuedNotification is a notification pending for a user, with its
+// message's row (which holds its room).
+type QueuedNotification struct {
+	Notification
+	Message Message
+}
+
+// PendingLimits bound what PendingNotifications reads. Zero fields bound
+// nothing.
+type PendingLimits struct {
+	// PerRoom keeps the newest PerRoom notifications of each room.
+	PerRoom int
+	// Bytes keeps the newest notifications whose lower bounds of their
+	// serialized size (MinNotificationBytes plus the bytes of their
+	// message's content) sum to at most Bytes, and the one that crosses it:
+	// what a frame of Bytes can hold is among them, and however long the
+	// backlog no more than Bytes/MinNotificationBytes rows are kept.
+	Bytes int64
+}
+
+// MinNotificationBytes is less than what any notification takes in the
+// chat.notifications frame besides its message's content: its message's
+// MinMessageBytes and its own id and type.
+const MinNotificationBytes = MinMessageBytes + 56
+
+// Pending is what PendingNotifications read.
+type Pending struct {
+	// Notifications are in the chat.notifications frame's order: by their
+	// room's creation (newest room first), then oldest notification first.
+	Notifications []QueuedNotification
+	// Cut reports that PendingLimits.Bytes left out notifications within
+	// PendingLimits.PerRoom.
+	Cut bool
+}
+
 // PendingNotifications returns the notifications userID is a recipient of,
-// in rooms of tenant, ordered by their room's creation (newest room first),
-// then oldest notification first.
-func (t *Tx) PendingNotifications(ctx context.Context, tenant string, userID int64) ([]PendingNotification, error) {
-	return collect(ctx, t.ex, "pending notifications", func(row scanner) (PendingNotification, error) {
+// in rooms of tenant, with their messages, within lim; newest means the
+// latest created, ties broken by id. It is one statement however long the
+// backlog, whose rows are read newest first and no further than lim.Bytes
+// needs.
+func (t *Tx) PendingNotifications(ctx context.Context, tenant string, userID int64, lim PendingLimits) (Pending, error) {
+	type row struct {
+		q        QueuedNotification
+		roomTime int64
+	}
+	var (
+		kept    []row
+		perRoom = map[string]int{}
+		bytes   int64
+		p       Pending
+	)
+	errFull := errors.New("full")
+	err := eachRow(ctx, t.ex, "pending notifications", func(sc scanner) error {
 		var (
-			p  PendingNotification
-			at int64
+			r           row
+			parent, fwd sql.NullString
+			at, c, u    int64
+			m           = &r.q.Message
 		)
-		err := row.Scan(&p.ID, &p.MessageID, &p.Type, &at, &p.RoomID)
-		p.CreatedAt = FromMicros(at)
-		return p, err
-	}, `SELECT n.id, n.message_id, n.notification_type, n.created_at, m.room_id
+		if err := sc.Scan(&r.q.ID, &r.q.Type, &at, &r.roomTime, &m.ID, &m.RoomID, &m.SenderID, &m.Content,
+			&m.IsDeleted, &m.IsEdited, &m.IsForwarded, &parent, &fwd, &c, &u); err != nil {
+			return err
+		}
+		if lim.PerRoom > 0 && perRoom[m.RoomID] >= lim.PerRoom {
+			return nil
+		}
+		if lim.Bytes > 0 && bytes >= lim.Bytes {
+			p.Cut = true
+			return errFull
+		}
+		perRoom[m.RoomID]++
+		bytes += MinNotificationBytes + int64(len(m.Content))
+		r.q.MessageID, r.q.CreatedAt = m.ID, FromMicros(at)
+		if parent.Valid {
+			m.ParentMessageID = &parent.String
+		}
+		if fwd.Valid {
+			m.ForwardedFromID = &fwd.String
+		}
+		m.CreatedAt, m.UpdatedAt = FromMicros(c), FromMicros(u)
+		kept = append(kept, r)
+		return nil
+	}, `SELECT n.id, n.notification_type, n.created_at, r.created_at, `+messageCols+`
 		FROM notification_recipients nr
 		JOIN notifications n ON n.id = nr.notification_id
 		JOIN messages m ON m.id = n.message_id
 		JOIN rooms r ON r.id = m.room_id
 		WHERE nr.user_id = $1 AND r.tenant = $2 AND NOT m.is_deleted
-		ORDER BY r.created_at DESC, r.id, n.created_at, n.id`, userID, tenant)
+		ORDER BY n.created_at DESC, n.id DESC`, userID, tenant)
+	if err != nil && !errors.Is(err, errFull) {
+		return Pending{}, err
+	}
+	// The frame's order: newest room first, then oldest notification first.
+	// The rows are read newest first, so within a room this is their
+	// reverse; sorting their indices spares moving the rows.
+	order := make([]int, len(kept))
+	for i := range order {
+		order[i] = len(kept) - 1 - i
+	}
+	slices.SortStableFunc(order, func(i, j int) int {
+		a, b := &kept[i], &kept[j]
+		return cmp.Or(cmp.Compare(b.roomTime, a.roomTime), cmp.Compare(a.q.Message.RoomID, b.q.Message.RoomID))
+	})
+	p.Notifications = make([]QueuedNotification, len(kept))
+	for i, k := range order {
+		p.Notifications[i] = kept[k].q
+	}
+	return p, nil
 }
 
 // GetNotification loads one notification of tenant by id; ErrNotFound if it

@@ -33,13 +33,15 @@ func TestNotificationsAckAndAutoDelete(t *testing.T) {
 			if err != nil || !slices.Equal(rs, []int64{bob}) {
 				return fmt.Errorf("n1 recipients = %v, %v", rs, err)
 			}
-			pending, err := tx.PendingNotifications(ctx, "t1", cat)
-			if err != nil || len(pending) != 0 {
-				return fmt.Errorf("cat still has %v, %v", pending, err)
+			p, err := tx.PendingNotifications(ctx, "t1", cat, store.PendingLimits{})
+			if err != nil || len(p.Notifications) != 0 {
+				return fmt.Errorf("cat still has %v, %v", p.Notifications, err)
 			}
 			// n2 lost its only recipient and is gone; n1 is still pending for bob.
-			pending, err = tx.PendingNotifications(ctx, "t1", bob)
-			if err != nil || len(pending) != 1 || pending[0].ID != n1.ID || pending[0].RoomID != room || pending[0].Type != store.NotifyNewMessage {
+			p, err = tx.PendingNotifications(ctx, "t1", bob, store.PendingLimits{})
+			pending := p.Notifications
+			if err != nil || len(pending) != 1 || pending[0].ID != n1.ID || pending[0].Message.RoomID != room ||
+				pending[0].Type != store.NotifyNewMessage || pending[0].Message.ID != m || pending[0].Message.Content != "1" {
 				return fmt.Errorf("bob pending = %+v, %v", pending, err)
 			}
 			if rs, _ := tx.NotificationRecipients(ctx, n2.ID); len(rs) != 0 {
@@ -48,9 +50,9 @@ func TestNotificationsAckAndAutoDelete(t *testing.T) {
 			if err := tx.DeleteNotificationsOf(ctx, []string{m}); err != nil {
 				return err
 			}
-			pending, err = tx.PendingNotifications(ctx, "t1", bob)
-			if err != nil || len(pending) != 0 {
-				return fmt.Errorf("after delete: %v, %v", pending, err)
+			p, err = tx.PendingNotifications(ctx, "t1", bob, store.PendingLimits{})
+			if err != nil || len(p.Notifications) != 0 {
+				return fmt.Errorf("after delete: %v, %v", p.Notifications, err)
 			}
 			return nil
 		})
@@ -90,7 +92,8 @@ func TestPendingNotificationsOrderAndScope(t *testing.T) {
 			return err
 		})
 		w.exec(t, func(ctx context.Context, tx *store.Tx) error {
-			pending, err := tx.PendingNotifications(ctx, "t1", bob)
+			p, err := tx.PendingNotifications(ctx, "t1", bob, store.PendingLimits{})
+			pending := p.Notifications
 			if err != nil {
 				return err
 			}
@@ -103,5 +106,60 @@ func TestPendingNotificationsOrderAndScope(t *testing.T) {
 			}
 			return nil
 		})
+	})
+}
+
+// TestPendingNotificationsLimits: PerRoom keeps each room's newest
+// notifications, Bytes the newest whose lower bounds fit and the one that
+// crosses it, in the frame's order, and Cut tells whether Bytes left any out.
+func TestPendingNotificationsLimits(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newMsgWorld(t, st, "t1", "ann", "bob")
+		ann, bob := w.users[0], w.users[1]
+		older := w.room(t, "t1", 100, ann, bob)
+		newer := w.room(t, "t1", 200, ann, bob)
+		// Sent in this order, each with 10 characters of content:
+		// o0 n0 o1 n1 o2 n2 (o: the older room, n: the newer).
+		ids := map[string]string{}
+		for i := range 3 {
+			for _, r := range []struct{ name, id string }{{"o", older}, {"n", newer}} {
+				m := w.send(t, store.Message{RoomID: r.id, SenderID: ann, Content: "0123456789"})
+				w.exec(t, func(ctx context.Context, tx *store.Tx) error {
+					n, err := tx.CreateNotification(ctx, m, store.NotifyNewMessage, []int64{bob})
+					ids[n.ID] = fmt.Sprint(r.name, i)
+					return err
+				})
+			}
+		}
+		const each = store.MinNotificationBytes + 10
+		for _, c := range []struct {
+			lim  store.PendingLimits
+			want []string
+			cut  bool
+		}{
+			{store.PendingLimits{}, []string{"n0", "n1", "n2", "o0", "o1", "o2"}, false},
+			{store.PendingLimits{PerRoom: 2}, []string{"n1", "n2", "o1", "o2"}, false},
+			{store.PendingLimits{PerRoom: 5}, []string{"n0", "n1", "n2", "o0", "o1", "o2"}, false},
+			// The newest two fit; the third crosses the bound and is read too.
+			{store.PendingLimits{Bytes: 2*each + 1}, []string{"n1", "n2", "o2"}, true},
+			{store.PendingLimits{Bytes: 2 * each}, []string{"n2", "o2"}, true},
+			{store.PendingLimits{Bytes: 1}, []string{"n2"}, true},
+			{store.PendingLimits{PerRoom: 1, Bytes: 1}, []string{"n2"}, true},
+		} {
+			w.exec(t, func(ctx context.Context, tx *store.Tx) error {
+				p, err := tx.PendingNotifications(ctx, "t1", bob, c.lim)
+				if err != nil {
+					return err
+				}
+				var got []string
+				for _, n := range p.Notifications {
+					got = append(got, ids[n.ID])
+				}
+				if !slices.Equal(got, c.want) || p.Cut != c.cut {
+					t.Errorf("%+v: %v, cut %v; want %v, %v", c.lim, got, p.Cut, c.want, c.cut)
+				}
+				return nil
+			})
+		}
 	})
 }

@@ -40,7 +40,7 @@ func (t *Tx) DeleteReaction(ctx context.Context, messageID string, userID int64)
 // ReactionsOf returns the reactions to the messages among ids, per message
 // oldest first.
 func (t *Tx) ReactionsOf(ctx context.Context, ids []string) (map[string][]Reaction, error) {
-	return collectPerMessage(ctx, t.ex, "reactions", ids, func(row scanner) (string, Reaction, error) {
+	return collectPerMessage(ctx, t, "reactions", ids, func(row scanner) (string, Reaction, error) {
 		var (
 			r  Reaction
 			at int64
@@ -48,8 +48,8 @@ func (t *Tx) ReactionsOf(ctx context.Context, ids []string) (map[string][]Reacti
 		err := row.Scan(&r.ID, &r.MessageID, &r.UserID, &r.Content, &at)
 		r.CreatedAt = FromMicros(at)
 		return r.MessageID, r, err
-	}, func(ph string) string {
+	}, func(in string) string {
 		return `SELECT id, message_id, user_id, reaction_content, created_at FROM reactions
-			WHERE message_id IN (` + ph + `) ORDER BY message_id, created_at, user_id`
-	})
+			WHERE ` + in + ` ORDER BY message_id, created_at, user_id`
+	}, "message_id")
 }

@@ -29,7 +29,7 @@ func (t *Tx) InsertReadReceipts(ctx context.Context, ids []string, readerID int6
 // ReceiptsOf returns the read receipts of the messages among ids, per
 // message in the order they were read.
 func (t *Tx) ReceiptsOf(ctx context.Context, ids []string) (map[string][]ReadReceipt, error) {
-	return collectPerMessage(ctx, t.ex, "read receipts", ids, func(row scanner) (string, ReadReceipt, error) {
+	return collectPerMessage(ctx, t, "read receipts", ids, func(row scanner) (string, ReadReceipt, error) {
 		var (
 			r  ReadReceipt
 			at int64
@@ -37,8 +37,8 @@ func (t *Tx) ReceiptsOf(ctx context.Context, ids []string) (map[string][]ReadRec
 		err := row.Scan(&r.MessageID, &r.ReaderID, &at)
 		r.ReadAt = FromMicros(at)
 		return r.MessageID, r, err
-	}, func(ph string) string {
+	}, func(in string) string {
 		return `SELECT message_id, reader_id, read_at FROM read_receipts
-			WHERE message_id IN (` + ph + `) ORDER BY message_id, read_at, reader_id`
-	})
+			WHERE ` + in + ` ORDER BY message_id, read_at, reader_id`
+	}, "message_id")
 }

@@ -129,7 +129,8 @@ func TestNotifyRoom(t *testing.T) {
 			if rs, err := tx.NotificationRecipients(ctx, n.ID); err != nil || !slices.Equal(rs, []int64{bob, cat}) {
 				return fmt.Errorf("recipients %v, %v; want everyone but the actor", rs, err)
 			}
-			pending, err := tx.PendingNotifications(ctx, "t1", bob)
+			p, err := tx.PendingNotifications(ctx, "t1", bob, store.PendingLimits{})
+			pending := p.Notifications
 			if err != nil || len(pending) != 1 || pending[0].ID != n.ID || pending[0].CreatedAt != n.CreatedAt {
 				return fmt.Errorf("bob pending %+v, %v", pending, err)
 			}

@@ -54,10 +54,8 @@ func (t *Tx) UsersByID(ctx context.Context, tenant string, ids []int64) (map[int
 	if len(ids) == 0 {
 		return map[int64]User{}, nil
 	}
-	return mapInBatches(ids, func(ids []int64) (map[int64]User, error) {
-		args, ph := sqlList([]any{tenant}, ids)
-		return collectMap(ctx, t.ex, "users by id", userByID, "SELECT "+userCols+" FROM users WHERE tenant = $1 AND id IN ("+ph+")", args...)
-	})
+	args, in := anyOf(t.d, []any{tenant}, "id", ids)
+	return collectMap(ctx, t.ex, "users by id", userByID, "SELECT "+userCols+" FROM users WHERE tenant = $1 AND "+in, args...)
 }
 
 // DeleteUser deletes a user with the reference's cascades (docs/protocol.md

@@ -67,6 +67,7 @@ type config struct {
 	noSecrets bool
 	logLimit  int
 	run       RunFunc
+	binary    string
 }
 
 // Option configures one server.
@@ -100,6 +101,12 @@ func WithoutSecrets() Option {
 // WithLogLimit keeps only the first n bytes of the server's log.
 func WithLogLimit(n int) Option {
 	return func(c *config) { c.logLimit = n }
+}
+
+// WithBinary runs the chatwasm binary at path instead of Binary's: an
+// older build beside this tree's in one benchmark.
+func WithBinary(path string) Option {
+	return func(c *config) { c.binary = path }
 }
 
 // InProcess runs the server with run inside the test process instead of as
@@ -141,7 +148,7 @@ func Start(tb testing.TB, opts ...Option) *Server {
 	if cfg.run != nil {
 		s.runInProcess(cfg.run)
 	} else {
-		s.exec(tb)
+		s.exec(tb, cfg.binary)
 	}
 	tb.Cleanup(func() {
 		if err := s.Stop(); err != nil {
@@ -175,12 +182,15 @@ func (s *Server) readFlags() {
 	}
 }
 
-// exec starts the server as a chatwasm process.
-func (s *Server) exec(tb testing.TB) {
+// exec starts the server as a chatwasm process: bin, or Binary's when bin
+// is "".
+func (s *Server) exec(tb testing.TB, bin string) {
 	tb.Helper()
-	bin, err := Binary()
-	if err != nil {
-		tb.Fatalf("testserver: build chatwasm: %v", err)
+	if bin == "" {
+		var err error
+		if bin, err = Binary(); err != nil {
+			tb.Fatalf("testserver: build chatwasm: %v", err)
+		}
 	}
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", s.DB}, s.Flags...)
 	s.cmd = exec.Command(bin, args...)

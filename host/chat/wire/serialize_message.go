@@ -45,10 +45,53 @@ func serializeFound(ctx context.Context, tx *store.Tx, ids []string) (map[string
 	if err != nil {
 		return nil, err
 	}
+	return serializeLoaded(ctx, tx, ids, msgs)
+}
+
+// SerializeRows serializes rows, messages already read (with their
+// notifications, say), keyed by id: only the messages they reply to or
+// forward that are not among them are read, then every relation, in a fixed
+// number of queries however many rows.
+func SerializeRows(ctx context.Context, tx *store.Tx, rows []store.Message) (map[string]*MessageView, error) {
+	msgs := make(map[string]store.Message, len(rows))
+	ids := make([]string, len(rows))
+	for i, m := range rows {
+		msgs[m.ID], ids[i] = m, m.ID
+	}
+	var refs []string
+	for _, m := range rows {
+		for _, ref := range []*string{m.ParentMessageID, m.ForwardedFromID} {
+			if _, ok := msgs[deref(ref)]; ref != nil && !ok {
+				refs = append(refs, *ref)
+			}
+		}
+	}
+	if len(refs) > 0 {
+		more, err := tx.MessagesWithReferences(ctx, refs)
+		if err != nil {
+			return nil, err
+		}
+		for id, m := range more {
+			msgs[id] = m
+		}
+	}
+	return serializeLoaded(ctx, tx, ids, msgs)
+}
+
+// deref is *s, or "" for nil.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// serializeLoaded serializes the messages among ids found in msgs, which
+// also holds every message they reference, loading their relations.
+func serializeLoaded(ctx context.Context, tx *store.Tx, ids []string, msgs map[string]store.Message) (map[string]*MessageView, error) {
 	if len(msgs) == 0 {
 		return map[string]*MessageView{}, nil
 	}
-
 	all := make([]string, 0, len(msgs))
 	userSet := map[int64]bool{}
 	for id, m := range msgs {

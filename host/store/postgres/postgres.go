@@ -66,7 +66,7 @@ func (d *Driver) Pool() *pgxpool.Pool { return d.pool }
 
 // Dialect implements store.Driver.
 func (d *Driver) Dialect() store.Dialect {
-	return store.Dialect{Name: "postgres", ForUpdate: " FOR UPDATE"}
+	return store.Dialect{Name: "postgres", ForUpdate: " FOR UPDATE", ArrayParams: true}
 }
 
 // Migrate implements store.Driver.

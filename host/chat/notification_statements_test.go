@@ -1,0 +1,49 @@
+package chat_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/chat/fixture"
+	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/chatwasm/chatwasm/host/store/storetest"
+)
+
+// TestConnectNotificationsStatementCount: reading and serializing a
+// connect's pending notifications takes the same statements for 12 as for
+// 1212, past the 1000 ids a statement used to bind (replies, forwards,
+// attachments, reactions, receipts, deliveries and users are each loaded
+// once for all of them), and every notification is in the frame.
+func TestConnectNotificationsStatementCount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		drv := &countingDriver{Driver: st.Driver()}
+		counted := store.New(drv)
+		fx := fixture.New(t, counted)
+		ann, bob, cat := fx.User("ann"), fx.User("bob"), fx.User("cat")
+		members := []store.User{ann, bob, cat}
+		rooms := []store.Room{fx.Room(store.KindGroup, members), fx.Room(store.KindGroup, members), fx.Room(store.KindChannel, members)}
+		svc := chat.New(counted, chat.DefaultConfig(), nil)
+		total := 0
+		for _, n := range []int{12, 1200} {
+			fx.Backlog(rooms, ann, cat, n)
+			drv.reset()
+			conn, err := svc.Connect(context.Background(), callerOf(bob))
+			if err != nil {
+				t.Fatal(err)
+			}
+			total += n
+			if got := strings.Count(string(conn.Notifications), `"notification_type"`); got != total {
+				t.Fatalf("%d notifications in the frame, want %d", got, total)
+			}
+			// The session and the rooms (2), the notifications with their
+			// messages, the messages they reference that are not among
+			// them, attachments, reactions, receipts, deliveries, users (7).
+			if len(drv.stmts) != 9 || drv.txs != 2 {
+				t.Errorf("%d notifications: %d transactions, %d statements, want 2 and 9:\n\t%s", total, drv.txs, len(drv.stmts),
+					strings.Join(drv.stmts, "\n\t"))
+			}
+		}
+	})
+}
