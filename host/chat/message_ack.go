@@ -23,7 +23,8 @@ type SenderMessages = payload.SenderMessages
 // in one messagedelivered.dispatch to all of their connections.
 var messageAcknowledged = &operation[AcknowledgeIn, []SenderMessages]{
 	event: "message.acknowledged", name: abi.OpMessageAcknowledged, write: true,
-	sends: "messagedelivered.dispatch → each sender",
+	nested: abi.OpUpdateChatNotification,
+	sends:  "messagedelivered.dispatch → each sender",
 	check: func(s *Service, ctx context.Context, c Caller, _ json.RawMessage, d map[string]json.RawMessage) (checked[AcknowledgeIn], error) {
 		args, err := s.checkMessageAccess(ctx, c, d["message_id"])
 		if err != nil {
@@ -58,10 +59,8 @@ func (s *Service) acknowledge(ctx context.Context, call opCall, in AcknowledgeIn
 	if err := s.regrantMessages(ctx, call, in.MessageIDs); err != nil {
 		return nil, err
 	}
-	if s.cfg.Notifications {
-		if err := tx.AckNotifications(ctx, in.MessageIDs, c.UserID); err != nil {
-			return nil, err
-		}
+	if err := s.ackNotifications(ctx, call, in.MessageIDs); err != nil {
+		return nil, err
 	}
 	if err := tx.AddDeliveries(ctx, in.MessageIDs, c.UserID); err != nil {
 		return nil, err

@@ -31,10 +31,11 @@ type MediaIn = payload.MediaArgs
 // broadcast it to the room.
 var messageSend = &operation[CreateMessageIn, *wire.MessageView]{
 	event: "message.send", name: abi.OpCreateMessage, write: true,
-	sends: "message.dispatch → room",
-	check: (*Service).sendCheck,
-	fast:  sendChecked,
-	core:  (*Service).createMessage,
+	nested: abi.OpCreateChatNotification,
+	sends:  "message.dispatch → room",
+	check:  (*Service).sendCheck,
+	fast:   sendChecked,
+	core:   (*Service).createMessage,
 	audience: func(_ *Service, _ context.Context, _ Caller, chk checked[CreateMessageIn], out *wire.MessageView) ([]wire.Effect, error) {
 		e, err := wire.SendTo(wire.RoomGroup(chk.in.RoomID), "message.dispatch", out)
 		return []wire.Effect{e}, err
@@ -89,6 +90,9 @@ func (s *Service) sendCheck(ctx context.Context, c Caller, data json.RawMessage,
 	}
 	in, err := parseCreateMessage(rm.ID, d)
 	if err != nil {
+		return checked[CreateMessageIn]{}, err
+	}
+	if err := s.describeRoom(ctx, c, rm, &in); err != nil {
 		return checked[CreateMessageIn]{}, err
 	}
 	return checked[CreateMessageIn]{in: in, grant: grantRoom(rm.ID)}, nil
@@ -306,7 +310,7 @@ func (s *Service) storeMessage(ctx context.Context, tx *store.Tx, c Caller, in C
 	if in.ParentMessageID != nil {
 		typ = store.NotifyReply
 	}
-	if err := s.notify(ctx, tx, in.RoomID, m.ID, typ, c.UserID); err != nil {
+	if err := s.notify(ctx, opCall{Tx: tx, Caller: c}, in.RoomID, m.ID, typ); err != nil {
 		return nil, err
 	}
 	var u store.User

@@ -5,7 +5,6 @@ import (
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
-	"github.com/chatwasm/chatwasm/host/store"
 )
 
 // groupNotifications is get_and_group_chat_notifications, which Connect
@@ -47,16 +46,4 @@ func (s *Service) groupedNotifications(ctx context.Context, call opCall, _ Notif
 		g.Notifications = append(g.Notifications, wire.NotificationView{ID: p.ID, NotificationType: p.Type, Message: byID[p.MessageID]})
 	}
 	return out, nil
-}
-
-// notify is create_chat_notification: when notifications are enabled, one
-// notification of typ for messageID whose recipients are the room's members
-// except the actor. With no one to notify nothing is stored: such a row
-// could never be delivered nor acknowledged (the reference keeps it forever).
-func (s *Service) notify(ctx context.Context, tx *store.Tx, roomID, messageID, typ string, actor int64) error {
-	if !s.cfg.Notifications {
-		return nil
-	}
-	_, _, err := tx.NotifyRoom(ctx, roomID, messageID, typ, actor)
-	return err
 }

@@ -40,7 +40,11 @@ func (s *Service) permission(ctx context.Context, c Caller, hook string, args ab
 		ran    bool
 		result grant
 		defErr error
+		err    error
 	)
+	if args.Resolved, err = s.resolve(ctx, c, args); err != nil {
+		return grant{}, err
+	}
 	dec, err := hooks.Call(ctx, req.set, hook, req.call(c, nil), args,
 		func(ctx context.Context, a abi.PermissionArgs) (abi.Decision, error) {
 			ran = true

@@ -30,6 +30,9 @@ type request struct {
 	// extras are the fields added to messages, by message id, that the
 	// request's frames must carry (see patchMessages).
 	extras map[string]map[string]json.RawMessage
+	// room is the room the request's permission check resolved, for
+	// handle_exception (checkedRoom).
+	room string
 }
 
 type requestKey struct{}
@@ -75,6 +78,13 @@ func (r *request) hooksOp(tenant, op string) bool {
 		return false
 	}
 	return r.has(tenant, op, abi.ReplaceHook(op)) || r.serializes(tenant)
+}
+
+// hooksNested reports whether a module hooks op, an operation that another
+// runs inside its transaction (create_chat_notification, ...), for tenant:
+// its extend or replace layer.
+func (r *request) hooksNested(tenant, op string) bool {
+	return r.has(tenant, op, abi.ReplaceHook(op))
 }
 
 // modules names the modules of op's extend and replace layers for tenant,
