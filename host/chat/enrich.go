@@ -38,22 +38,33 @@ func roleIn(rm store.Room, userID int64, member, admin bool) string {
 }
 
 // describeRoom fills in create_message's room_kind, member_count and
-// sender_role for rm, the room the send check resolved, when a module
-// hooks create_message: one read of two statements, none otherwise.
-func (s *Service) describeRoom(ctx context.Context, c Caller, rm store.Room, in *CreateMessageIn) error {
+// sender_role for g, what the send check granted, when a module hooks
+// create_message: one statement (the member count) when the check read
+// the caller's standing, as its default rule does, two otherwise; none
+// without such a module.
+func (s *Service) describeRoom(ctx context.Context, c Caller, g grant, in *CreateMessageIn) error {
 	if !s.request(ctx).has(c.Tenant, abi.OpCreateMessage, abi.ReplaceHook(abi.OpCreateMessage)) {
 		return nil
 	}
-	return s.st.Read(ctx, func(tx *store.Tx) error {
-		member, admin, err := tx.Membership(ctx, rm.ID, c.UserID)
-		if err != nil {
-			return err
+	rm := g.room
+	read := s.st.ReadOne
+	if g.access == nil {
+		read = s.st.Read
+	}
+	return read(ctx, func(tx *store.Tx) error {
+		acc := g.access
+		if acc == nil {
+			member, admin, err := tx.Membership(ctx, rm.ID, c.UserID)
+			if err != nil {
+				return err
+			}
+			acc = &store.RoomAccess{Room: rm, Member: member, Admin: admin}
 		}
 		n, err := tx.CountMembers(ctx, rm.ID)
 		if err != nil {
 			return err
 		}
-		in.RoomKind, in.MemberCount, in.SenderRole = string(rm.Kind), n, roleIn(rm, c.UserID, member, admin)
+		in.RoomKind, in.MemberCount, in.SenderRole = string(rm.Kind), n, roleIn(rm, c.UserID, acc.Member, acc.Admin)
 		return nil
 	})
 }

@@ -78,10 +78,11 @@ func sendChecked(s *Service, ctx context.Context, c Caller, o *operation[CreateM
 // checked on, which the message is broadcast to: a module that hands next
 // another one meets the default send check there (see createMessage).
 func (s *Service) sendCheck(ctx context.Context, c Caller, data json.RawMessage, d map[string]json.RawMessage) (checked[CreateMessageIn], error) {
-	rm, err := s.checkSend(ctx, c, data, d)
+	g, err := s.checkSendAccess(ctx, c, data, d)
 	if err != nil {
 		return checked[CreateMessageIn]{}, err
 	}
+	rm := g.room
 	// The permission check may find the room through message_id, but the
 	// message itself needs room_id: the reference crashed here (4006);
 	// docs/decisions.md makes a missing required field a 4003.
@@ -92,7 +93,7 @@ func (s *Service) sendCheck(ctx context.Context, c Caller, data json.RawMessage,
 	if err != nil {
 		return checked[CreateMessageIn]{}, err
 	}
-	if err := s.describeRoom(ctx, c, rm, &in); err != nil {
+	if err := s.describeRoom(ctx, c, g, &in); err != nil {
 		return checked[CreateMessageIn]{}, err
 	}
 	return checked[CreateMessageIn]{in: in, grant: grantRoom(rm.ID)}, nil

@@ -30,6 +30,8 @@ type notifyEnv struct {
 	room              string
 	// cfg is the configuration of the service module makes.
 	cfg chat.Config
+	// hooks, if not nil, are the only hooks the module is subscribed to.
+	hooks []string
 }
 
 func newNotifyEnv(t *testing.T, st *store.Store) *notifyEnv {
@@ -52,6 +54,10 @@ func (e *notifyEnv) module(config map[string]string) {
 	}
 	path := filepath.Join(e.t.TempDir(), "modules.yaml")
 	yaml := fmt.Sprintf("modules:\n  - name: notify\n    path: %s\n    capabilities: [\"*\"]\n    config: %s\n", wasm, cfg)
+	if e.hooks != nil {
+		hs, _ := json.Marshal(e.hooks)
+		yaml += fmt.Sprintf("    hooks: %s\n", hs)
+	}
 	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
 		e.t.Fatal(err)
 	}
@@ -188,6 +194,27 @@ func TestCreateChatNotificationHooks(t *testing.T) {
 			}
 			if s := e.seen(abi.OpCreateChatNotification); s != "" {
 				t.Errorf("the extend layer's key-value write survived the rollback: %s", s)
+			}
+		})
+		notifyCase(t, "with only the notification hooks, message.send's shortcut rolls back too", func(t *testing.T, e *notifyEnv) {
+			// No module takes part in the send check or create_message:
+			// the check runs in create_message's own transaction.
+			e.hooks = []string{abi.OpCreateChatNotification, abi.ReplaceHook(abi.OpCreateChatNotification)}
+			e.module(map[string]string{"fail": abi.ReplaceHook(abi.OpCreateChatNotification),
+				"emit": abi.OpCreateChatNotification})
+			e.fail(e.alice, "message.send", map[string]any{"room_id": e.room, "content": "hello"}, 4003,
+				[]string{"refused by notify"})
+			if n := e.count("SELECT COUNT(*) FROM messages WHERE room_id = $1", e.room); n != 0 {
+				t.Errorf("%d messages stored", n)
+			}
+			e.module(map[string]string{"mute": ids(e.carol), "emit": abi.OpCreateChatNotification})
+			fs := e.ok(e.alice, "message.send", map[string]any{"room_id": e.room, "content": "hello"})
+			if len(fs) != 2 || fs[1].EventType != "notify.emitted" {
+				t.Fatalf("frames %+v, want message.dispatch and only the emitted event of the request that succeeded", fs)
+			}
+			id := e.lastMessage(e.room)
+			if got := e.notified(id); !slices.Equal(got[store.NotifyNewMessage], []int64{e.bob.UserID}) {
+				t.Errorf("notifications %v, want bob's only", got)
 			}
 		})
 		notifyCase(t, "events emitted by the nested hook follow the request", func(t *testing.T, e *notifyEnv) {
