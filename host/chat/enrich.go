@@ -46,13 +46,18 @@ func (s *Service) describeRoom(ctx context.Context, c Caller, g grant, in *Creat
 	if !s.request(ctx).has(c.Tenant, abi.OpCreateMessage, abi.ReplaceHook(abi.OpCreateMessage)) {
 		return nil
 	}
-	rm := g.room
+	return s.readRoomDescription(ctx, c, g.room, g.access, in)
+}
+
+// readRoomDescription is describeRoom's read, apart so that a request
+// without the module allocates nothing for it.
+func (s *Service) readRoomDescription(ctx context.Context, c Caller, rm store.Room, access *store.RoomAccess, in *CreateMessageIn) error {
 	read := s.st.ReadOne
-	if g.access == nil {
+	if access == nil {
 		read = s.st.Read
 	}
 	return read(ctx, func(tx *store.Tx) error {
-		acc := g.access
+		acc := access
 		if acc == nil {
 			member, admin, err := tx.Membership(ctx, rm.ID, c.UserID)
 			if err != nil {
