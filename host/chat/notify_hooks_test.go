@@ -162,6 +162,18 @@ func TestCreateChatNotificationHooks(t *testing.T) {
 				t.Errorf("reply notifications %v, want REPLY to alice", got)
 			}
 		})
+		notifyCase(t, "recipients who are not members are dropped, whatever their tenant", func(t *testing.T, e *notifyEnv) {
+			outsider, foreigner := e.user("oscar"), e.userIn("other", "olga")
+			e.module(map[string]string{"mute": ids(e.carol), "add": ids(outsider, foreigner, e.bob)})
+			id := e.send(e.alice, e.room, "hello")["id"].(string)
+			if got := e.notified(id); !slices.Equal(got[store.NotifyNewMessage], []int64{e.bob.UserID}) || len(got) != 1 {
+				t.Errorf("notifications %v, want NEW_MESSAGE to bob only", got)
+			}
+			_, pending := e.notifications(foreigner)
+			if len(pending) != 0 {
+				t.Errorf("the other tenant's user has notifications: %v", pending)
+			}
+		})
 		notifyCase(t, "a reaction's notification retyped", func(t *testing.T, e *notifyEnv) {
 			id := e.send(e.alice, e.room, "hello")["id"].(string)
 			e.module(map[string]string{"retype": "REACTION=REPLY"})

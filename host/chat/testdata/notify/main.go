@@ -6,6 +6,7 @@
 // notification hooks, both layers), then does what its config says:
 //
 //	mute: "ID,ID"        _create_chat_notification drops these users from the recipients
+//	add: "ID,ID"         _create_chat_notification adds these users to the recipients
 //	retype: "FROM=TO"    create_chat_notification passes next notification_type TO instead of FROM
 //	skip: HOOK           HOOK returns without calling next (null, or [] for update_chat_notification)
 //	fail: HOOK           HOOK fails with 4003 "refused by notify" after recording
@@ -58,13 +59,10 @@ func create(c chatwasm.Call, in chatwasm.CreateNotificationArgs) ([]int64, error
 	if from, to, ok := strings.Cut(config("retype"), "="); ok && in.NotificationType == from {
 		in.NotificationType = to
 	}
-	if mute := config("mute"); mute != "" && c.Hook == "_create_chat_notification" {
-		var muted []int64
-		for _, s := range strings.Split(mute, ",") {
-			id, _ := strconv.ParseInt(s, 10, 64)
-			muted = append(muted, id)
-		}
+	if c.Hook == "_create_chat_notification" {
+		muted := userIDs(config("mute"))
 		in.Recipients = slices.DeleteFunc(in.Recipients, func(id int64) bool { return slices.Contains(muted, id) })
+		in.Recipients = append(in.Recipients, userIDs(config("add"))...)
 	}
 	if c.Hook == "_create_chat_notification" {
 		if id := config("forge_message"); id != "" {
@@ -75,6 +73,17 @@ func create(c chatwasm.Call, in chatwasm.CreateNotificationArgs) ([]int64, error
 		}
 	}
 	return chatwasm.Next[[]int64](c, in)
+}
+
+// userIDs parses a comma-separated list of user ids.
+func userIDs(list string) []int64 {
+	var out []int64
+	for _, s := range strings.Split(list, ",") {
+		if id, err := strconv.ParseInt(s, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func update(c chatwasm.Call, in chatwasm.UpdateNotificationArgs) ([]string, error) {
