@@ -73,6 +73,25 @@ type PermissionArgs struct {
 	Action string `json:"action,omitempty"`
 	// Data is the client frame's data (send permission).
 	Data json.RawMessage `json:"data,omitempty"`
+	// Resolved is what the host found, in the caller's tenant, of the ids
+	// above before the hook runs, so that the hook need not look them up:
+	// nil when it found nothing (an id malformed, or of no live room or
+	// message of the tenant; the default check then reports it).
+	Resolved *Resolved `json:"resolved,omitempty"`
+}
+
+// Resolved is what a permission hook's request names, resolved by the
+// host: the room (from room_id, or else from the first message of
+// message_id), its kind ("OneToOneChat", "GroupChat", "Channel"), the
+// caller's role in it (Role*), and the canonical ids of message_id
+// (de-duplicated, in the order sent, not checked to exist). It tells who
+// and where, not whether: the hook's decision, or the default's through
+// next, still decides.
+type Resolved struct {
+	RoomID     string   `json:"room_id,omitempty"`
+	RoomKind   string   `json:"room_kind,omitempty"`
+	Role       string   `json:"role,omitempty"`
+	MessageIDs []string `json:"message_ids,omitempty"`
 }
 
 // Decision is what a permission hook returns. A denial may carry the error
@@ -87,13 +106,45 @@ type Decision struct {
 }
 
 // ExceptionArgs are the args of the exception hook: the error the client is
-// about to get and the action (event_type) that failed. The hook returns an
-// Error: the same one, or another (e.g. code 4007).
+// about to get, what kind of error it is, and the action (event_type and
+// data) that failed. The hook returns an Error: the same one, or another
+// (e.g. code 4007).
 type ExceptionArgs struct {
-	Code      int    `json:"code"`
-	Detail    any    `json:"detail"`
+	Code   int `json:"code"`
+	Detail any `json:"detail"`
+	// Kind is what failed (ErrKind*).
+	Kind      string `json:"kind,omitempty"`
 	EventType string `json:"event_type,omitempty"`
+	// Data is the frame's data as the client sent it; absent for a frame
+	// refused before it was read (malformed, binary, too large).
+	Data json.RawMessage `json:"data,omitempty"`
+	// RoomID is the room of the request where the host knows it: the room
+	// its permission check resolved, else the data's room_id when it is a
+	// well-formed id (then not checked to exist).
+	RoomID string `json:"room_id,omitempty"`
+	// Module names the module whose hook raised the error (its own error,
+	// a fault, or no instance in time), "" for the host's own errors.
+	Module string `json:"module,omitempty"`
 }
+
+// The kinds of error the exception hook sees (ExceptionArgs.Kind): the
+// host's client errors by code (4002 permission, 4003 validation, 4004
+// not_found, 4005 integrity, any other code: error), a host failure
+// (internal, 4006), and those a module raised: the error it set
+// (module_error, with the module's code), a fault (module_fault: trap,
+// timeout, broken limit, bad output; 4006) or no instance in time under
+// load (module_busy; 4006).
+const (
+	ErrKindPermission  = "permission"
+	ErrKindValidation  = "validation"
+	ErrKindNotFound    = "not_found"
+	ErrKindIntegrity   = "integrity"
+	ErrKindInternal    = "internal"
+	ErrKindError       = "error"
+	ErrKindModuleError = "module_error"
+	ErrKindModuleFault = "module_fault"
+	ErrKindModuleBusy  = "module_busy"
+)
 
 // SerializeArgs are the args of a serializer hook: the object as the host
 // serialized it and its form ("detail" or "list" for rooms, "" for

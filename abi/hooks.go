@@ -25,6 +25,14 @@ const (
 	OpGetExpiredSessions    = "get_expired_sessions"
 	OpUpdateSession         = "update_session"
 	OpGetAndGroupNotifs     = "get_and_group_chat_notifications"
+	// OpCreateChatNotification and OpUpdateChatNotification run inside
+	// another operation's transaction, as the reference's EventHandler
+	// calls them: create_chat_notification in create_message and
+	// react_to_message (who is notified of the new message or reaction, and
+	// how), update_chat_notification in message_acknowledged (taking the
+	// caller off the notifications of the messages they acknowledge).
+	OpCreateChatNotification = "create_chat_notification"
+	OpUpdateChatNotification = "update_chat_notification"
 )
 
 // Operations lists every operation, in the reference's order.
@@ -34,6 +42,7 @@ func Operations() []string {
 		OpRetreiveMessages, OpCreateRoom, OpListRooms, OpRetreiveRoom, OpAddMembersToRoom,
 		OpRemoveMembersFromRoom, OpLeaveRoom, OpJoinRoom, OpModifyRoom, OpRegisterSession,
 		OpGetActiveSessions, OpGetExpiredSessions, OpUpdateSession, OpGetAndGroupNotifs,
+		OpCreateChatNotification, OpUpdateChatNotification,
 	}
 }
 

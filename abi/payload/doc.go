@@ -45,4 +45,6 @@
 //	get_expired_sessions              SessionsArgs → []string
 //	update_session                    UpdateSessionArgs → UpdateSessionResult
 //	get_and_group_chat_notifications  NotificationsArgs → NotificationGroups
+//	create_chat_notification          CreateNotificationArgs → []int64
+//	update_chat_notification          UpdateNotificationArgs → []string
 package payload

@@ -19,6 +19,15 @@ type CreateMessageArgs struct {
 	ParentMessageID *string     `json:"parent_message_id"`
 	ForwardedFromID *string     `json:"forwarded_from_id"`
 	Media           []MediaArgs `json:"media"`
+	// RoomKind ("OneToOneChat", "GroupChat", "Channel"), MemberCount (the
+	// room's members, the sender included) and SenderRole (the caller's
+	// abi.Role* in the room) describe the room as the permission check
+	// found it, for moderation and webhooks; the host fills them in for
+	// the modules of a client's message.send only (absent elsewhere), and
+	// the default logic ignores them.
+	RoomKind    string `json:"room_kind,omitempty"`
+	MemberCount int64  `json:"member_count,omitempty"`
+	SenderRole  string `json:"sender_role,omitempty"`
 }
 
 // MediaArgs is one validated attachment of message.send.

@@ -1073,6 +1073,140 @@ static inline int cw_begin(cw_call *c) {
 }
 
 /* ------------------------------------------------------------------------
+ * Typed arguments
+ *
+ * The cw_read_* functions read the arguments of a hook (cw_call.args) into
+ * a struct: strings decoded (absent when the key is absent or null), ids
+ * and lists kept as raw JSON (walk them with cw_json_iterate), integers
+ * parsed (0 when absent). The enriched fields are abi/README.md's.
+ * ------------------------------------------------------------------------ */
+
+/* cw_create_message_args: create_message / _create_message. room_kind
+ * ("OneToOneChat", "GroupChat", "Channel"), member_count and sender_role
+ * ("creator", "admin", "moderator", "member", "subscriber", "none")
+ * describe the room as the send check found it; absent (0) outside a
+ * client's message.send. */
+typedef struct {
+    cw_str room_id, content, parent_message_id, forwarded_from_id;
+    cw_str media; /* raw JSON array of attachments */
+    cw_str room_kind, sender_role;
+    int64_t member_count;
+} cw_create_message_args;
+
+static inline void cw_read_create_message_args(cw_str args, cw_create_message_args *a) {
+    *a = (cw_create_message_args){0};
+    a->room_id = cw_json_text(cw_json_member(args, cw_s("room_id")));
+    a->content = cw_json_text(cw_json_member(args, cw_s("content")));
+    a->parent_message_id = cw_json_text(cw_json_member(args, cw_s("parent_message_id")));
+    a->forwarded_from_id = cw_json_text(cw_json_member(args, cw_s("forwarded_from_id")));
+    a->media = cw_json_member(args, cw_s("media"));
+    a->room_kind = cw_json_text(cw_json_member(args, cw_s("room_kind")));
+    a->sender_role = cw_json_text(cw_json_member(args, cw_s("sender_role")));
+    cw_json_int(cw_json_member(args, cw_s("member_count")), &a->member_count);
+}
+
+/* cw_permission_args: a permission hook. room_id, message_id and data are
+ * raw, as the client sent them; resolved is 1 when the host resolved the
+ * request, and then room (its id), room_kind, role (the caller's) and
+ * message_ids (raw JSON array of canonical ids) say what it found. */
+typedef struct {
+    cw_str room_id, message_id, data; /* raw */
+    cw_str perm_phrase, action;
+    int resolved;
+    cw_str room, room_kind, role;
+    cw_str message_ids; /* raw JSON array */
+} cw_permission_args;
+
+static inline void cw_read_permission_args(cw_str args, cw_permission_args *a) {
+    *a = (cw_permission_args){0};
+    a->room_id = cw_json_member(args, cw_s("room_id"));
+    a->message_id = cw_json_member(args, cw_s("message_id"));
+    a->data = cw_json_member(args, cw_s("data"));
+    a->perm_phrase = cw_json_text(cw_json_member(args, cw_s("perm_phrase")));
+    a->action = cw_json_text(cw_json_member(args, cw_s("action")));
+    cw_str r = cw_json_member(args, cw_s("resolved"));
+    if (cw_json_type(r) != CW_JSON_OBJECT) return;
+    a->resolved = 1;
+    a->room = cw_json_text(cw_json_member(r, cw_s("room_id")));
+    a->room_kind = cw_json_text(cw_json_member(r, cw_s("room_kind")));
+    a->role = cw_json_text(cw_json_member(r, cw_s("role")));
+    a->message_ids = cw_json_member(r, cw_s("message_ids"));
+}
+
+/* cw_exception_args: handle_exception. kind is "permission",
+ * "validation", "not_found", "integrity", "internal", "error",
+ * "module_error", "module_fault" or "module_busy"; data is the frame's
+ * data (raw); room_id the request's room where known; module the module
+ * that raised the error (absent for the host's own). */
+typedef struct {
+    int64_t code;
+    cw_str detail, data; /* raw */
+    cw_str kind, event_type, room_id, module;
+} cw_exception_args;
+
+static inline void cw_read_exception_args(cw_str args, cw_exception_args *a) {
+    *a = (cw_exception_args){0};
+    cw_json_int(cw_json_member(args, cw_s("code")), &a->code);
+    a->detail = cw_json_member(args, cw_s("detail"));
+    a->data = cw_json_member(args, cw_s("data"));
+    a->kind = cw_json_text(cw_json_member(args, cw_s("kind")));
+    a->event_type = cw_json_text(cw_json_member(args, cw_s("event_type")));
+    a->room_id = cw_json_text(cw_json_member(args, cw_s("room_id")));
+    a->module = cw_json_text(cw_json_member(args, cw_s("module")));
+}
+
+/* cw_notification_args: create_chat_notification. recipients is the raw
+ * JSON array of the user ids to notify (the room's members but user_id),
+ * "null" for the default; pass next fewer to mute some. */
+typedef struct {
+    cw_str message_id, room_id, notification_type;
+    int64_t user_id;
+    cw_str recipients; /* raw */
+} cw_notification_args;
+
+static inline void cw_read_notification_args(cw_str args, cw_notification_args *a) {
+    *a = (cw_notification_args){0};
+    a->message_id = cw_json_text(cw_json_member(args, cw_s("message_id")));
+    a->room_id = cw_json_text(cw_json_member(args, cw_s("room_id")));
+    a->notification_type = cw_json_text(cw_json_member(args, cw_s("notification_type")));
+    cw_json_int(cw_json_member(args, cw_s("user_id")), &a->user_id);
+    a->recipients = cw_json_member(args, cw_s("recipients"));
+}
+
+/* cw_write_notification_args writes a as create_chat_notification's
+ * arguments, to pass to cw_next / cw_continue. */
+static inline void cw_write_notification_args(cw_buf *b, const cw_notification_args *a) {
+    cw_w_obj(b);
+    cw_w_key(b, "message_id");
+    cw_w_str(b, a->message_id);
+    cw_w_key(b, "room_id");
+    cw_w_str(b, a->room_id);
+    cw_w_key(b, "notification_type");
+    cw_w_str(b, a->notification_type);
+    cw_w_key(b, "user_id");
+    cw_w_int(b, a->user_id);
+    cw_w_key(b, "recipients");
+    if (a->recipients.ptr)
+        cw_w_json(b, a->recipients);
+    else
+        cw_w_null(b);
+    cw_w_end_obj(b);
+}
+
+/* cw_update_notification_args: update_chat_notification, the messages
+ * whose notifications the caller (user_id) acknowledged. */
+typedef struct {
+    cw_str message_ids; /* raw JSON array */
+    int64_t user_id;
+} cw_update_notification_args;
+
+static inline void cw_read_update_notification_args(cw_str args, cw_update_notification_args *a) {
+    *a = (cw_update_notification_args){0};
+    a->message_ids = cw_json_member(args, cw_s("message_ids"));
+    cw_json_int(cw_json_member(args, cw_s("user_id")), &a->user_id);
+}
+
+/* ------------------------------------------------------------------------
  * Case folding
  * ------------------------------------------------------------------------ */
 

@@ -434,6 +434,19 @@ func TestEnvelopeAndErrors(t *testing.T) {
 	})
 }
 
+// TestPayloads: the cw_read_* functions read every field of the enriched
+// payloads (modkit.PayloadsArgs, encoded from the host's own types).
+func TestPayloads(t *testing.T) {
+	eachBuild(t, func(t *testing.T, m *wasm.Module) {
+		env := `{"abi":1,"hook":"payloads","tenant":"t","caller":{"user_id":1,"username":"a","session_id":0},"args":` +
+			modkit.PayloadsArgs(t) + `}`
+		got := call(t, m, "payloads", []byte(env))
+		if g, w := modkit.Normalize(t, got), modkit.Normalize(t, []byte(modkit.PayloadsWant)); g != w {
+			t.Errorf("payloads\n got %s\nwant %s", g, w)
+		}
+	})
+}
+
 // TestVars: instance variables last from call to call (the pool has one
 // instance), and a null value deletes one.
 func TestVars(t *testing.T) {

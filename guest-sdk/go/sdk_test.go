@@ -403,6 +403,22 @@ func TestNextAndErrors(t *testing.T) {
 	}
 }
 
+// TestEnrichedPayloads: the SDK's types (aliases of abi and abi/payload)
+// decode every field of the enriched payloads, as the host encodes them.
+func TestEnrichedPayloads(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	w := newWorld(t, st)
+	s := newSet(t, st, nil, allCaps)
+	out, err := s.Run(context.Background(), abi.ActionHook("sdk.payloads"), w.call(), []byte(modkit.PayloadsArgs(t)),
+		func(context.Context, []byte) ([]byte, error) { return nil, errors.New("next must not run") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := modkit.Normalize(t, out), modkit.Normalize(t, []byte(modkit.PayloadsWant)); got != want {
+		t.Errorf("payloads\n got %s\nwant %s", got, want)
+	}
+}
+
 func TestExceptionAndPermission(t *testing.T) {
 	st := storetest.Open(t, "sqlite")
 	w := newWorld(t, st)

@@ -26,6 +26,10 @@ type (
 	// ExceptionArgs are the arguments of the exception hook
 	// (handle_exception), which returns an *Error.
 	ExceptionArgs = abi.ExceptionArgs
+	// Resolved is what the host resolved of a permission hook's request
+	// (PermissionArgs.Resolved): the room, its kind, the caller's role in
+	// it, the message ids.
+	Resolved = abi.Resolved
 	// SerializeArgs are the arguments of a serializer hook, which returns
 	// an object of fields to add.
 	SerializeArgs = abi.SerializeArgs
@@ -135,6 +139,38 @@ type (
 	// NotificationsArgs are the arguments of
 	// get_and_group_chat_notifications, which returns NotificationGroups.
 	NotificationsArgs = payload.NotificationsArgs
+	// CreateNotificationArgs are the arguments of create_chat_notification
+	// (run inside create_message and react_to_message), which returns the
+	// users notified ([]int64, nil when none).
+	CreateNotificationArgs = payload.CreateNotificationArgs
+	// UpdateNotificationArgs are the arguments of update_chat_notification
+	// (run inside message_acknowledged), which returns the message ids
+	// ([]string).
+	UpdateNotificationArgs = payload.UpdateNotificationArgs
+)
+
+// The roles of a user in a room (CreateMessageArgs.SenderRole,
+// Resolved.Role).
+const (
+	RoleCreator    = abi.RoleCreator
+	RoleAdmin      = abi.RoleAdmin
+	RoleModerator  = abi.RoleModerator
+	RoleMember     = abi.RoleMember
+	RoleSubscriber = abi.RoleSubscriber
+	RoleNone       = abi.RoleNone
+)
+
+// The kinds of error handle_exception sees (ExceptionArgs.Kind).
+const (
+	ErrKindPermission  = abi.ErrKindPermission
+	ErrKindValidation  = abi.ErrKindValidation
+	ErrKindNotFound    = abi.ErrKindNotFound
+	ErrKindIntegrity   = abi.ErrKindIntegrity
+	ErrKindInternal    = abi.ErrKindInternal
+	ErrKindError       = abi.ErrKindError
+	ErrKindModuleError = abi.ErrKindModuleError
+	ErrKindModuleFault = abi.ErrKindModuleFault
+	ErrKindModuleBusy  = abi.ErrKindModuleBusy
 )
 
 // The room kinds, as Room.Type and RoomRecord.Kind name them.

@@ -617,6 +617,177 @@ impl User {
     }
 }
 
+fn str_list(v: &Value, key: &str) -> Vec<String> {
+    v.get(key).and_then(Value::as_array).unwrap_or(&[]).iter().filter_map(Value::as_str).map(str::to_string).collect()
+}
+
+fn field(v: &Value, key: &str) -> Value {
+    v.get(key).cloned().unwrap_or(Value::Null)
+}
+
+/// The arguments of `create_message` / `_create_message`. `room_kind`,
+/// `member_count` and `sender_role` (`"creator"`, `"admin"`, `"moderator"`,
+/// `"member"`, `"subscriber"`, `"none"`) describe the room as the send
+/// check found it; they are empty outside a client's `message.send`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateMessageArgs {
+    pub room_id: String,
+    pub content: String,
+    pub parent_message_id: Option<String>,
+    pub forwarded_from_id: Option<String>,
+    /// The attachments, as sent (`[{media_url, media_type, ...}]`).
+    pub media: Value,
+    pub room_kind: String,
+    pub member_count: i64,
+    pub sender_role: String,
+}
+
+impl CreateMessageArgs {
+    /// Reads the arguments from their JSON (`call.args`).
+    pub fn from_value(v: &Value) -> CreateMessageArgs {
+        CreateMessageArgs {
+            room_id: str_field(v, "room_id"),
+            content: str_field(v, "content"),
+            parent_message_id: opt_str_field(v, "parent_message_id"),
+            forwarded_from_id: opt_str_field(v, "forwarded_from_id"),
+            media: field(v, "media"),
+            room_kind: str_field(v, "room_kind"),
+            member_count: int_field(v, "member_count"),
+            sender_role: str_field(v, "sender_role"),
+        }
+    }
+}
+
+/// What the host resolved of a permission hook's request: the room, its
+/// kind, the caller's role in it, the canonical message ids.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resolved {
+    pub room_id: String,
+    pub room_kind: String,
+    pub role: String,
+    pub message_ids: Vec<String>,
+}
+
+/// The arguments of a permission hook. `room_id` and `message_id` are as
+/// the client sent them; `resolved` is `None` when the host found nothing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PermissionArgs {
+    pub room_id: Value,
+    pub message_id: Value,
+    pub perm_phrase: String,
+    pub action: String,
+    pub data: Value,
+    pub resolved: Option<Resolved>,
+}
+
+impl PermissionArgs {
+    /// Reads the arguments from their JSON (`call.args`).
+    pub fn from_value(v: &Value) -> PermissionArgs {
+        PermissionArgs {
+            room_id: field(v, "room_id"),
+            message_id: field(v, "message_id"),
+            perm_phrase: str_field(v, "perm_phrase"),
+            action: str_field(v, "action"),
+            data: field(v, "data"),
+            resolved: v.get("resolved").filter(|r| matches!(r, Value::Object(_))).map(|r| Resolved {
+                room_id: str_field(r, "room_id"),
+                room_kind: str_field(r, "room_kind"),
+                role: str_field(r, "role"),
+                message_ids: str_list(r, "message_ids"),
+            }),
+        }
+    }
+}
+
+/// The arguments of `handle_exception`: the error, its `kind`
+/// (`"permission"`, `"validation"`, `"not_found"`, `"integrity"`,
+/// `"internal"`, `"error"`, `"module_error"`, `"module_fault"`,
+/// `"module_busy"`), the action and its data, the room where known and the
+/// module that raised it (empty for the host's own errors).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExceptionArgs {
+    pub code: i64,
+    pub detail: Value,
+    pub kind: String,
+    pub event_type: String,
+    pub data: Value,
+    pub room_id: String,
+    pub module: String,
+}
+
+impl ExceptionArgs {
+    /// Reads the arguments from their JSON (`call.args`).
+    pub fn from_value(v: &Value) -> ExceptionArgs {
+        ExceptionArgs {
+            code: int_field(v, "code"),
+            detail: field(v, "detail"),
+            kind: str_field(v, "kind"),
+            event_type: str_field(v, "event_type"),
+            data: field(v, "data"),
+            room_id: str_field(v, "room_id"),
+            module: str_field(v, "module"),
+        }
+    }
+}
+
+/// The arguments of `create_chat_notification`: who is notified of a new
+/// message or reaction (`recipients`; `None` for null, the room's members
+/// but `user_id`), and how (`notification_type`). It returns the users
+/// notified.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateNotificationArgs {
+    pub message_id: String,
+    pub room_id: String,
+    pub notification_type: String,
+    pub user_id: i64,
+    pub recipients: Option<Vec<i64>>,
+}
+
+impl CreateNotificationArgs {
+    /// Reads the arguments from their JSON (`call.args`).
+    pub fn from_value(v: &Value) -> CreateNotificationArgs {
+        CreateNotificationArgs {
+            message_id: str_field(v, "message_id"),
+            room_id: str_field(v, "room_id"),
+            notification_type: str_field(v, "notification_type"),
+            user_id: int_field(v, "user_id"),
+            recipients: v.get("recipients").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_i64).collect()),
+        }
+    }
+
+    /// The arguments as JSON, to pass to `next`.
+    pub fn to_value(&self) -> Value {
+        obj(vec![
+            ("message_id", Value::from(self.message_id.as_str())),
+            ("room_id", Value::from(self.room_id.as_str())),
+            ("notification_type", Value::from(self.notification_type.as_str())),
+            ("user_id", Value::from(self.user_id)),
+            (
+                "recipients",
+                match &self.recipients {
+                    Some(r) => Value::Array(r.iter().map(|&id| Value::from(id)).collect()),
+                    None => Value::Null,
+                },
+            ),
+        ])
+    }
+}
+
+/// The arguments of `update_chat_notification`: the messages whose
+/// notifications the caller (`user_id`) acknowledged. It returns their ids.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UpdateNotificationArgs {
+    pub message_ids: Vec<String>,
+    pub user_id: i64,
+}
+
+impl UpdateNotificationArgs {
+    /// Reads the arguments from their JSON (`call.args`).
+    pub fn from_value(v: &Value) -> UpdateNotificationArgs {
+        UpdateNotificationArgs { message_ids: str_list(v, "message_ids"), user_id: int_field(v, "user_id") }
+    }
+}
+
 /// A permission hook's answer.
 pub fn allow() -> Value {
     obj(vec![("allow", Value::Bool(true))])

@@ -15,7 +15,7 @@ import (
 // (handle_exception, the reference's ExceptionHandler), which may answer
 // with its own code (e.g. 4007). ErrUnknownEvent stays as it is: its frame
 // has no code to map.
-func (s *Service) fail(ctx context.Context, req *request, c Caller, eventType string, err error) error {
+func (s *Service) fail(ctx context.Context, req *request, c Caller, eventType string, data json.RawMessage, err error) error {
 	if errors.Is(err, wire.ErrUnknownEvent) {
 		return wire.ErrUnknownEvent
 	}
@@ -26,7 +26,10 @@ func (s *Service) fail(ctx context.Context, req *request, c Caller, eventType st
 	if !req.has(c.Tenant, abi.ExceptionHook) {
 		return ce
 	}
-	return s.handleException(ctx, req, c, eventType, ce)
+	kind, module := errorKind(err, ce)
+	args := abi.ExceptionArgs{Code: ce.Code, Kind: kind, EventType: eventType, Data: data, RoomID: req.failedRoom(data),
+		Module: module}
+	return s.handleException(ctx, req, c, args, ce)
 }
 
 // MapError is the error frame of a request that failed before it reached
@@ -35,7 +38,7 @@ func (s *Service) fail(ctx context.Context, req *request, c Caller, eventType st
 func (s *Service) MapError(ctx context.Context, c Caller, eventType string, err error) *wire.Error {
 	ctx, req, end := s.begin(ctx)
 	defer end()
-	return wire.AsError(s.fail(ctx, req, c, eventType, err))
+	return wire.AsError(s.fail(ctx, req, c, eventType, nil, err))
 }
 
 // exceptionOut is what the exception chain returns; the detail is kept as
@@ -45,18 +48,20 @@ type exceptionOut struct {
 	Detail json.RawMessage `json:"detail"`
 }
 
-// handleException runs the exception chain on ce. The default at the end of
+// handleException runs the exception chain on ce, with args, the
+// exception hook's args but for the detail. The default at the end of
 // the chain returns the error unchanged. A detail the module leaves out
 // keeps the original one; a code a module may not use, or a failing chain,
 // is logged and the client gets the chain's error instead (a 4006 for a
 // module fault).
-func (s *Service) handleException(ctx context.Context, req *request, c Caller, eventType string, ce *wire.Error) *wire.Error {
+func (s *Service) handleException(ctx context.Context, req *request, c Caller, args abi.ExceptionArgs, ce *wire.Error) *wire.Error {
+	eventType := args.EventType
 	detail, err := json.Marshal(ce.Detail)
 	if err != nil {
 		s.log.ErrorContext(ctx, "encode error detail", "err", err)
 		return wire.Internal(err)
 	}
-	args := abi.ExceptionArgs{Code: ce.Code, Detail: json.RawMessage(detail), EventType: eventType}
+	args.Detail = json.RawMessage(detail)
 	out, err := hooks.Call(ctx, req.set, abi.ExceptionHook, req.call(c, nil), args,
 		func(_ context.Context, a abi.ExceptionArgs) (exceptionOut, error) {
 			d, err := json.Marshal(a.Detail)

@@ -22,6 +22,7 @@ type SenderMessages = payload.SenderMessages
 // in one messagedelivered.dispatch to all of their connections.
 var messageAcknowledged = &operation[AcknowledgeIn, []SenderMessages]{
 	event: "message.acknowledged", name: abi.OpMessageAcknowledged, write: true,
+	nested:   abi.OpUpdateChatNotification,
 	sends:    "messagedelivered.dispatch → each sender",
 	check:    checkMessages(true, func(a messageArgs) AcknowledgeIn { return AcknowledgeIn{MessageIDs: a.IDs()} }),
 	core:     (*Service).acknowledge,
@@ -47,10 +48,8 @@ func (s *Service) acknowledge(ctx context.Context, call opCall, in AcknowledgeIn
 	if err := s.regrantMessages(ctx, call, in.MessageIDs); err != nil {
 		return nil, err
 	}
-	if s.cfg.Notifications {
-		if err := tx.AckNotifications(ctx, in.MessageIDs, c.UserID); err != nil {
-			return nil, err
-		}
+	if err := s.ackNotifications(ctx, call, in.MessageIDs); err != nil {
+		return nil, err
 	}
 	if err := tx.AddDeliveries(ctx, in.MessageIDs, c.UserID); err != nil {
 		return nil, err

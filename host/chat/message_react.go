@@ -26,9 +26,10 @@ type ReactOut = payload.ReactResult
 // remove the caller's reaction to a message, broadcast to its room.
 var messageReact = &operation[ReactIn, ReactOut]{
 	event: "message.react", name: abi.OpReactToMessage, write: true,
-	sends: "reaction.dispatch → room",
-	check: (*Service).reactCheck,
-	core:  (*Service).reactToMessage,
+	nested: abi.OpCreateChatNotification,
+	sends:  "reaction.dispatch → room",
+	check:  (*Service).reactCheck,
+	core:   (*Service).reactToMessage,
 	audience: toRoom[ReactIn, ReactOut]("reaction.dispatch",
 		func(chk checked[ReactIn]) string { return chk.msgs[0].RoomID }),
 }
@@ -80,7 +81,7 @@ func (s *Service) reactToMessage(ctx context.Context, call opCall, in ReactIn) (
 		if _, err := tx.PutReaction(ctx, m.ID, c.UserID, in.ReactionContent); err != nil {
 			return ReactOut{}, err
 		}
-		if err := s.notify(ctx, tx, m.RoomID, m.ID, store.NotifyReaction, c.UserID); err != nil {
+		if err := s.notify(ctx, call, m.RoomID, m.ID, store.NotifyReaction); err != nil {
 			return ReactOut{}, err
 		}
 	} else {

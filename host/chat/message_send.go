@@ -31,10 +31,11 @@ type MediaIn = payload.MediaArgs
 // broadcast it to the room.
 var messageSend = &operation[CreateMessageIn, *wire.MessageView]{
 	event: "message.send", name: abi.OpCreateMessage, write: true,
-	sends: "message.dispatch → room",
-	check: (*Service).sendCheck,
-	fast:  sendChecked,
-	core:  (*Service).createMessage,
+	nested: abi.OpCreateChatNotification,
+	sends:  "message.dispatch → room",
+	check:  (*Service).sendCheck,
+	fast:   sendChecked,
+	core:   (*Service).createMessage,
 	audience: toRoom[CreateMessageIn, *wire.MessageView]("message.dispatch",
 		func(chk checked[CreateMessageIn]) string { return chk.in.RoomID }),
 }
@@ -75,10 +76,11 @@ func sendChecked(s *Service, ctx context.Context, c Caller, o *operation[CreateM
 // checked on, which the message is broadcast to: a module that hands next
 // another one meets the default send check there (see createMessage).
 func (s *Service) sendCheck(ctx context.Context, c Caller, data json.RawMessage, d map[string]json.RawMessage) (checked[CreateMessageIn], error) {
-	rm, err := s.checkSend(ctx, c, data, d)
+	g, err := s.checkSendAccess(ctx, c, data, d)
 	if err != nil {
 		return checked[CreateMessageIn]{}, err
 	}
+	rm := g.room
 	// The permission check may find the room through message_id, but the
 	// message itself needs room_id: the reference crashed here (4006);
 	// docs/decisions.md makes a missing required field a 4003.
@@ -87,6 +89,9 @@ func (s *Service) sendCheck(ctx context.Context, c Caller, data json.RawMessage,
 	}
 	in, err := parseCreateMessage(rm.ID, d)
 	if err != nil {
+		return checked[CreateMessageIn]{}, err
+	}
+	if err := s.describeRoom(ctx, c, g, &in); err != nil {
 		return checked[CreateMessageIn]{}, err
 	}
 	return checked[CreateMessageIn]{in: in, grant: grantRoom(rm.ID)}, nil
@@ -304,7 +309,7 @@ func (s *Service) storeMessage(ctx context.Context, tx *store.Tx, c Caller, in C
 	if in.ParentMessageID != nil {
 		typ = store.NotifyReply
 	}
-	if err := s.notify(ctx, tx, in.RoomID, m.ID, typ, c.UserID); err != nil {
+	if err := s.notify(ctx, opCall{Tx: tx, Caller: c}, in.RoomID, m.ID, typ); err != nil {
 		return nil, err
 	}
 	var u store.User

@@ -55,15 +55,3 @@ func (s *Service) pendingNotifications(ctx context.Context, tx *store.Tx, c Call
 	views, err := wire.SerializeRows(ctx, tx, rows)
 	return p, views, err
 }
-
-// notify is create_chat_notification: when notifications are enabled, one
-// notification of typ for messageID whose recipients are the room's members
-// except the actor. With no one to notify nothing is stored: such a row
-// could never be delivered nor acknowledged (the reference keeps it forever).
-func (s *Service) notify(ctx context.Context, tx *store.Tx, roomID, messageID, typ string, actor int64) error {
-	if !s.cfg.Notifications {
-		return nil
-	}
-	_, _, err := tx.NotifyRoom(ctx, roomID, messageID, typ, actor)
-	return err
-}

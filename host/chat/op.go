@@ -27,7 +27,7 @@ import (
 // lookup or two and encodes nothing.
 func runCore[In, Out any](ctx context.Context, s *Service, o *operation[In, Out], c Caller, g granted, in In,
 	core func(s *Service, ctx context.Context, call opCall, in In) (Out, error)) (Out, error) {
-	if req := s.request(ctx); req.hooksOp(c.Tenant, o.name) {
+	if req := s.request(ctx); req.hooksOp(c.Tenant, o.name) || o.nested != "" && req.hooksNested(c.Tenant, o.nested) {
 		return runHooked(ctx, s, req, o, c, g, in, core)
 	}
 	txfn := s.st.Read
@@ -82,6 +82,24 @@ func runHooked[In, Out any](ctx context.Context, s *Service, req *request, o *op
 	}
 	req.keepExtras(&res.v)
 	return res.v, nil
+}
+
+// runNested runs operation o inside the transaction of the operation whose
+// core calls it (call.Tx), as the reference's EventHandler runs
+// create_chat_notification inside create_message: o's extend chain and,
+// within it, its replace chain around o's core, every layer in call.Tx
+// (the calling operation runs through runHooked, which drops the events of
+// a transaction that rolls back or retries). g is what the calling core
+// grants o's core: the objects it stored or checked.
+func runNested[In, Out any](ctx context.Context, s *Service, o *operation[In, Out], call opCall, g granted, in In) (Out, error) {
+	req := s.request(ctx)
+	info := req.call(call.Caller, call.Tx)
+	inner := opCall{Tx: call.Tx, Caller: call.Caller, Grant: g}
+	return hooks.Call(ctx, req.set, o.name, info, in, func(ctx context.Context, in In) (Out, error) {
+		return hooks.Call(ctx, req.set, abi.ReplaceHook(o.name), info, in, func(ctx context.Context, in In) (Out, error) {
+			return o.core(s, ctx, inner, in)
+		})
+	})
 }
 
 // withExtras is an operation's output as modules exchange it: the JSON of v

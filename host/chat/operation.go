@@ -30,6 +30,11 @@ type operation[In, Out any] struct {
 	// sends documents what audience sends, for docs/protocol.md's event
 	// table (Operation.Sends).
 	sends string
+	// nested is the operation the core runs inside its transaction, if any
+	// (create_chat_notification, update_chat_notification): when a module
+	// hooks it, the operation runs through the module pipeline (runHooked),
+	// which drops the events of a transaction that rolls back or retries.
+	nested string
 	// write says whether the operation runs in a write transaction; the
 	// replace layer of a read operation can only read.
 	write bool
@@ -72,6 +77,18 @@ type checked[In any] struct {
 	// none says the action has nothing to act on: it ends there, without
 	// running the operation and without effects.
 	none bool
+}
+
+// room is the room the checks resolved: the one they granted, else that of
+// the first message; "" for none.
+func (chk checked[In]) room() string {
+	if len(chk.grant.rooms) > 0 {
+		return chk.grant.rooms[0]
+	}
+	if len(chk.msgs) > 0 {
+		return chk.msgs[0].RoomID
+	}
+	return ""
 }
 
 // opCall is the request state a core runs with.
@@ -151,6 +168,7 @@ func (o *operation[In, Out]) handle(s *Service, ctx context.Context, c Caller, d
 		if chk, err = o.check(s, ctx, c, data, d); err != nil || chk.none {
 			return nil, err
 		}
+		s.request(ctx).checkedRoom(chk.room())
 		out, err = o.run(ctx, s, c, chk.grant, chk.in)
 	}
 	if err != nil {
@@ -196,7 +214,8 @@ func (o *operation[In, Out]) runModules(s *Service, ctx context.Context, req *re
 
 // entry is the operation's row of the operation table.
 func (o *operation[In, Out]) entry() entry {
-	e := entry{Operation: Operation{Event: o.event, Op: o.name, Write: o.write, Sends: o.sends}, runJSON: o.runJSON,
+	e := entry{Operation: Operation{Event: o.event, Op: o.name, Write: o.write, Sends: o.sends, Nested: o.nested},
+		runJSON:    o.runJSON,
 		runModules: o.runModules}
 	if o.event != "" {
 		e.handle = o.handle

@@ -24,6 +24,10 @@ type Operation struct {
 	// Runs is the operation an event without one of its own runs, if any
 	// (session.heartbeat runs update_session).
 	Runs string
+	// Nested is the operation this one runs inside its transaction, as the
+	// reference's EventHandler does (create_message runs
+	// create_chat_notification), or "".
+	Nested string
 	// Sends says which events the action sends to whom, as
 	// docs/protocol.md's event table shows it ("event → audience", "; "
 	// between them).
@@ -71,6 +75,8 @@ var operations = []entry{
 	getExpiredSessions.entry(),
 	updateSession.entry(),
 	groupNotifications.entry(),
+	createNotification.entry(),
+	updateNotification.entry(),
 }
 
 // Operations returns the operation table.

@@ -64,7 +64,8 @@ func payloadOps() []payloadOp {
 	page := int64(2)
 	return []payloadOp{
 		{abi.OpCreateMessage,
-			&CreateMessageIn{RoomID: exRoomID, Content: "hello", Media: []MediaIn{}}, &exMessage},
+			&CreateMessageIn{RoomID: exRoomID, Content: "hello", Media: []MediaIn{}, RoomKind: "GroupChat", MemberCount: 2,
+				SenderRole: abi.RoleCreator}, &exMessage},
 		{abi.OpReactToMessage,
 			&ReactIn{Type: "add", MessageID: exMsgID, ReactionContent: "👍"},
 			&ReactOut{Status: "successful", Type: "add", Message: exMessage}},
@@ -106,6 +107,12 @@ func payloadOps() []payloadOp {
 		{abi.OpGetAndGroupNotifs, &NotificationsIn{},
 			&payload.NotificationGroups{{RoomID: exRoomID, Notifications: []payload.Notification{
 				{ID: "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", NotificationType: "NEW_MESSAGE", Message: exMessage}}}}},
+		{abi.OpCreateChatNotification,
+			&CreateNotificationIn{MessageID: exMsgID, RoomID: exRoomID, NotificationType: "NEW_MESSAGE", UserID: 1,
+				Recipients: []int64{2}},
+			&[]int64{2}},
+		{abi.OpUpdateChatNotification, &UpdateNotificationIn{MessageIDs: []string{exMsgID}, UserID: 2},
+			&[]string{exMsgID}},
 	}
 }
 
@@ -165,7 +172,7 @@ func TestPayloadsRoundTrip(t *testing.T) {
 			message: func(*wire.MessageView, bool) error { msgs++; return nil },
 			room:    func(*payload.Room, bool) error { rooms++; return nil },
 		})
-		if bytes.Contains(b, []byte(exMsgID)) && msgs == 0 && rooms == 0 || bytes.Contains(b, []byte(`"type":"GroupChat"`)) && rooms == 0 {
+		if bytes.Contains(b, []byte(`"id":"`+exMsgID)) && msgs == 0 && rooms == 0 || bytes.Contains(b, []byte(`"type":"GroupChat"`)) && rooms == 0 {
 			t.Errorf("%s: walk finds %d messages, %d rooms in %s", op.op, msgs, rooms, b)
 		}
 	}

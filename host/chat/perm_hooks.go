@@ -23,6 +23,9 @@ import (
 type grant struct {
 	room store.Room
 	msgs messageArgs
+	// access is the caller's standing in room when the default rule
+	// decided and read it (the send check), else nil.
+	access *store.RoomAccess
 }
 
 // permission runs the check hook for args, which a module hooks (each check
@@ -40,7 +43,11 @@ func (s *Service) permission(ctx context.Context, c Caller, hook string, args ab
 		ran    bool
 		result grant
 		defErr error
+		err    error
 	)
+	if args.Resolved, err = s.resolve(ctx, c, args); err != nil {
+		return grant{}, err
+	}
 	dec, err := hooks.Call(ctx, req.set, hook, req.call(c, nil), args,
 		func(ctx context.Context, a abi.PermissionArgs) (abi.Decision, error) {
 			ran = true
@@ -153,18 +160,25 @@ func (s *Service) checkRoomAccess(ctx context.Context, c Caller, rawRoomID json.
 // checkSend is have_send_message_permission on the frame's data d (raw:
 // data).
 func (s *Service) checkSend(ctx context.Context, c Caller, data json.RawMessage, d map[string]json.RawMessage) (store.Room, error) {
+	g, err := s.checkSendAccess(ctx, c, data, d)
+	return g.room, err
+}
+
+// checkSendAccess is checkSend with the caller's standing in the room
+// when the default rule read it (grant.access).
+func (s *Service) checkSendAccess(ctx context.Context, c Caller, data json.RawMessage, d map[string]json.RawMessage) (grant, error) {
 	if !s.request(ctx).has(c.Tenant, abi.PermSendMessage) {
 		// One statement (sendPermission), so no transaction is needed.
 		acc, err := readResult(ctx, s.st.ReadOne, func(tx *store.Tx) (store.RoomAccess, error) {
 			return s.sendPermission(ctx, tx, c, d["room_id"], d["message_id"])
 		})
-		return acc.Room, err
+		return grant{room: acc.Room, access: &acc}, err
 	}
 	args := abi.PermissionArgs{RoomID: d["room_id"], MessageID: d["message_id"], Data: data}
-	g, err := s.permission(ctx, c, abi.PermSendMessage, args, deniedSend,
+	return s.permission(ctx, c, abi.PermSendMessage, args, deniedSend,
 		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs) (grant, error) {
 			acc, err := s.sendPermission(ctx, tx, c, a.RoomID, a.MessageID)
-			return grant{room: acc.Room}, err
+			return grant{room: acc.Room, access: &acc}, err
 		},
 		func(ctx context.Context, tx *store.Tx, a abi.PermissionArgs, roomID string) (grant, error) {
 			return grantedRoom(ctx, tx, c, roomID, func() (string, error) {
@@ -181,7 +195,6 @@ func (s *Service) checkSend(ctx context.Context, c Caller, data json.RawMessage,
 				return tx.RoomIDOfMessage(ctx, c.Tenant, msgID)
 			})
 		})
-	return g.room, err
 }
 
 // memberChangePhrase is the reference's perm_phrase.

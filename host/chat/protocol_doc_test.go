@@ -26,6 +26,9 @@ func eventTable() string {
 		if op == "" {
 			op = "—"
 		}
+		if e.Nested != "" {
+			op += " (" + e.Nested + ")"
+		}
 		tx := "read"
 		if write {
 			tx = "write"

@@ -33,6 +33,9 @@ type request struct {
 	// cut is whether the connect's get_and_group_chat_notifications core
 	// left notifications out for the frame's size (Connection.NotificationsCut).
 	cut bool
+	// room is the room the request's permission check resolved, for
+	// handle_exception (checkedRoom).
+	room string
 }
 
 type requestKey struct{}
@@ -78,6 +81,13 @@ func (r *request) hooksOp(tenant, op string) bool {
 		return false
 	}
 	return r.has(tenant, op, abi.ReplaceHook(op)) || r.serializes(tenant)
+}
+
+// hooksNested reports whether a module hooks op, an operation that another
+// runs inside its transaction (create_chat_notification, ...), for tenant:
+// its extend or replace layer.
+func (r *request) hooksNested(tenant, op string) bool {
+	return r.has(tenant, op, abi.ReplaceHook(op))
 }
 
 // modules names the modules of op's extend and replace layers for tenant,

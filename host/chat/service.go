@@ -124,7 +124,7 @@ func (s *Service) Handle(ctx context.Context, c Caller, eventType string, data j
 		eff, err = req.finish(eff)
 	}
 	if err != nil {
-		return nil, s.fail(ctx, req, c, eventType, err)
+		return nil, s.fail(ctx, req, c, eventType, data, err)
 	}
 	return eff, nil
 }

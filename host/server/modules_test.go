@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -269,25 +270,27 @@ func checkEnvelopes(t *testing.T, calls []seen, sc scenario) {
 
 // payloadTypes are the Go types of each operation's args.
 var payloadTypes = map[string]func() any{
-	abi.OpCreateMessage:         func() any { return &chat.CreateMessageIn{} },
-	abi.OpReactToMessage:        func() any { return &chat.ReactIn{} },
-	abi.OpMessageAcknowledged:   func() any { return &chat.AcknowledgeIn{} },
-	abi.OpModifyMessage:         func() any { return &chat.ModifyMessageIn{} },
-	abi.OpCreateReadReceipt:     func() any { return &chat.ReadReceiptIn{} },
-	abi.OpRetreiveMessages:      func() any { return &chat.HistoryIn{} },
-	abi.OpCreateRoom:            func() any { return &chat.CreateRoomIn{} },
-	abi.OpListRooms:             func() any { return &chat.ListRoomsIn{} },
-	abi.OpRetreiveRoom:          func() any { return &chat.RoomIn{} },
-	abi.OpAddMembersToRoom:      func() any { return &chat.MembersIn{} },
-	abi.OpRemoveMembersFromRoom: func() any { return &chat.MembersIn{} },
-	abi.OpLeaveRoom:             func() any { return &chat.RoomIn{} },
-	abi.OpJoinRoom:              func() any { return &chat.RoomIn{} },
-	abi.OpModifyRoom:            func() any { return &chat.ModifyRoomIn{} },
-	abi.OpRegisterSession:       func() any { return &chat.RegisterSessionIn{} },
-	abi.OpGetActiveSessions:     func() any { return &chat.SessionsIn{} },
-	abi.OpGetExpiredSessions:    func() any { return &chat.SessionsIn{} },
-	abi.OpUpdateSession:         func() any { return &chat.UpdateSessionIn{} },
-	abi.OpGetAndGroupNotifs:     func() any { return &chat.NotificationsIn{} },
+	abi.OpCreateMessage:          func() any { return &chat.CreateMessageIn{} },
+	abi.OpReactToMessage:         func() any { return &chat.ReactIn{} },
+	abi.OpMessageAcknowledged:    func() any { return &chat.AcknowledgeIn{} },
+	abi.OpModifyMessage:          func() any { return &chat.ModifyMessageIn{} },
+	abi.OpCreateReadReceipt:      func() any { return &chat.ReadReceiptIn{} },
+	abi.OpRetreiveMessages:       func() any { return &chat.HistoryIn{} },
+	abi.OpCreateRoom:             func() any { return &chat.CreateRoomIn{} },
+	abi.OpListRooms:              func() any { return &chat.ListRoomsIn{} },
+	abi.OpRetreiveRoom:           func() any { return &chat.RoomIn{} },
+	abi.OpAddMembersToRoom:       func() any { return &chat.MembersIn{} },
+	abi.OpRemoveMembersFromRoom:  func() any { return &chat.MembersIn{} },
+	abi.OpLeaveRoom:              func() any { return &chat.RoomIn{} },
+	abi.OpJoinRoom:               func() any { return &chat.RoomIn{} },
+	abi.OpModifyRoom:             func() any { return &chat.ModifyRoomIn{} },
+	abi.OpRegisterSession:        func() any { return &chat.RegisterSessionIn{} },
+	abi.OpGetActiveSessions:      func() any { return &chat.SessionsIn{} },
+	abi.OpGetExpiredSessions:     func() any { return &chat.SessionsIn{} },
+	abi.OpUpdateSession:          func() any { return &chat.UpdateSessionIn{} },
+	abi.OpGetAndGroupNotifs:      func() any { return &chat.NotificationsIn{} },
+	abi.OpCreateChatNotification: func() any { return &chat.CreateNotificationIn{} },
+	abi.OpUpdateChatNotification: func() any { return &chat.UpdateNotificationIn{} },
 }
 
 // checkOperationArgs checks the args of the extend and replace hooks: they
@@ -316,18 +319,21 @@ func checkOperationArgs(t *testing.T, calls []seen, sc scenario) {
 	}
 	exact := map[string]string{
 		abi.OpCreateMessage: `{"room_id":"` + sc.team + `","content":"hello","parent_message_id":null,` +
-			`"forwarded_from_id":null,"media":[]}`,
-		abi.OpAddMembersToRoom:      fmt.Sprintf(`{"room_id":"%s","user_ids":[%d]}`, sc.team, sc.users["carol"]),
-		abi.OpRemoveMembersFromRoom: fmt.Sprintf(`{"room_id":"%s","user_ids":[%d]}`, sc.team, sc.users["carol"]),
-		abi.OpJoinRoom:              `{"room_id":"` + sc.news + `"}`,
-		abi.OpLeaveRoom:             `{"room_id":"` + sc.news + `"}`,
-		abi.OpRetreiveRoom:          `{"room_id":"` + sc.team + `"}`,
-		abi.OpRetreiveMessages:      `{"room_id":"` + sc.team + `","paginate":{"page":1,"size":10}}`,
-		abi.OpMessageAcknowledged:   `{"message_ids":["` + sc.msg1 + `"]}`,
-		abi.OpCreateReadReceipt:     `{"message_ids":["` + sc.msg1 + `"],"list":true}`,
-		abi.OpReactToMessage:        `{"type":"add","message_id":"` + sc.msg1 + `","reaction_content":"👍"}`,
-		abi.OpListRooms:             `{}`,
-		abi.OpModifyRoom:            `{"room_id":"` + sc.team + `","action":"update","name":"team 2"}`,
+			`"forwarded_from_id":null,"media":[],"room_kind":"GroupChat","member_count":2,"sender_role":"creator"}`,
+		abi.OpCreateChatNotification: fmt.Sprintf(`{"message_id":%q,"room_id":%q,"notification_type":"NEW_MESSAGE",`+
+			`"user_id":%d,"recipients":[%d]}`, sc.msg1, sc.team, sc.users["alice"], sc.users["bob"]),
+		abi.OpUpdateChatNotification: fmt.Sprintf(`{"message_ids":[%q],"user_id":%d}`, sc.msg1, sc.users["bob"]),
+		abi.OpAddMembersToRoom:       fmt.Sprintf(`{"room_id":"%s","user_ids":[%d]}`, sc.team, sc.users["carol"]),
+		abi.OpRemoveMembersFromRoom:  fmt.Sprintf(`{"room_id":"%s","user_ids":[%d]}`, sc.team, sc.users["carol"]),
+		abi.OpJoinRoom:               `{"room_id":"` + sc.news + `"}`,
+		abi.OpLeaveRoom:              `{"room_id":"` + sc.news + `"}`,
+		abi.OpRetreiveRoom:           `{"room_id":"` + sc.team + `"}`,
+		abi.OpRetreiveMessages:       `{"room_id":"` + sc.team + `","paginate":{"page":1,"size":10}}`,
+		abi.OpMessageAcknowledged:    `{"message_ids":["` + sc.msg1 + `"]}`,
+		abi.OpCreateReadReceipt:      `{"message_ids":["` + sc.msg1 + `"],"list":true}`,
+		abi.OpReactToMessage:         `{"type":"add","message_id":"` + sc.msg1 + `","reaction_content":"👍"}`,
+		abi.OpListRooms:              `{}`,
+		abi.OpModifyRoom:             `{"room_id":"` + sc.team + `","action":"update","name":"team 2"}`,
 		abi.OpCreateRoom: fmt.Sprintf(`{"type":"GroupChat","name":"team","max_members":100,"members":[%d]}`,
 			sc.users["bob"]),
 	}
@@ -335,6 +341,18 @@ func checkOperationArgs(t *testing.T, calls []seen, sc scenario) {
 		if got := hooks[op]; len(got) == 0 || string(got[0].Args) != want {
 			t.Errorf("%s: first args %s, want %s", op, first(got), want)
 		}
+	}
+	// A reply and a reaction notify alice, each in its own type.
+	var types []string
+	for _, e := range hooks[abi.ReplaceHook(abi.OpCreateChatNotification)] {
+		var a chat.CreateNotificationIn
+		if err := json.Unmarshal(e.Args, &a); err != nil || len(a.Recipients) != 1 {
+			t.Errorf("create_chat_notification args %s: %v", e.Args, err)
+		}
+		types = append(types, a.NotificationType)
+	}
+	if want := []string{"NEW_MESSAGE", "REPLY", "REACTION"}; !slices.Equal(types, want) {
+		t.Errorf("create_chat_notification types %v, want %v", types, want)
 	}
 	if got := hooks[abi.OpUpdateSession]; len(got) != 1 ||
 		string(got[0].Args) != fmt.Sprintf(`{"session_id":%d}`, got[0].Caller.SessionID) {
@@ -375,6 +393,15 @@ func checkPermissionArgs(t *testing.T, calls []seen, sc scenario) {
 	if len(send) != 3 || string(send[0].RoomID) != `"`+sc.team+`"` || !bytes.Contains(send[0].Data, []byte(`"content":"hello"`)) {
 		t.Errorf("have_send_message_permission args %+v", send)
 	}
+	team := func(role string, msgs ...string) *abi.Resolved {
+		return &abi.Resolved{RoomID: sc.team, RoomKind: "GroupChat", Role: role, MessageIDs: msgs}
+	}
+	if got, want := send[0].Resolved, team(abi.RoleCreator); !reflect.DeepEqual(got, want) {
+		t.Errorf("have_send_message_permission resolved %+v, want %+v", got, want)
+	}
+	if got, want := send[1].Resolved, team(abi.RoleMember); !reflect.DeepEqual(got, want) {
+		t.Errorf("have_send_message_permission (bob) resolved %+v, want %+v", got, want)
+	}
 	members := args(abi.PermAddRemoveMembers)
 	if len(members) != 2 || members[0].PermPhrase != "add_new" || members[1].PermPhrase != "remove" {
 		t.Errorf("have_room_permissions_to_add_or_remove_members args %+v", members)
@@ -386,6 +413,15 @@ func checkPermissionArgs(t *testing.T, calls []seen, sc scenario) {
 	msg := args(abi.PermMessage)
 	if len(msg) != 5 || string(msg[0].MessageID) != `"`+sc.msg1+`"` || string(msg[1].MessageID) != `["`+sc.msg1+`"]` {
 		t.Errorf("have_message_permission args %+v", msg)
+	} else if got, want := msg[0].Resolved, team(abi.RoleMember, sc.msg1); !reflect.DeepEqual(got, want) {
+		t.Errorf("have_message_permission resolved %+v, want %+v", got, want)
+	}
+	// carol's room.info on the team she left: the room, and that she is
+	// not in it.
+	if rooms := args(abi.PermRoom); len(rooms) == 4 {
+		if got, want := rooms[3].Resolved, team(abi.RoleNone); !reflect.DeepEqual(got, want) {
+			t.Errorf("have_room_permission resolved %+v, want %+v", got, want)
+		}
 	}
 	if len(args(abi.PermMessageSender)) != 2 || len(args(abi.PermRoom)) != 4 {
 		t.Errorf("is_message_sender / have_room_permission calls: %d / %d", len(hooks[abi.PermMessageSender]),
@@ -402,10 +438,13 @@ func checkOtherArgs(t *testing.T, calls []seen, sc scenario) {
 		exc = append(exc, string(e.Args))
 	}
 	wantExc := []string{
-		`{"code":4002,"detail":"User is not authorized access this room","event_type":"room.info"}`,
-		`{"code":4003,"detail":["['Chat already exists']"],"event_type":"room.create"}`,
+		`{"code":4002,"detail":"User is not authorized access this room","kind":"permission","event_type":"room.info",` +
+			`"data":{"room_id":"` + sc.team + `"},"room_id":"` + sc.team + `"}`,
+		fmt.Sprintf(`{"code":4003,"detail":["['Chat already exists']"],"kind":"validation","event_type":"room.create",`+
+			`"data":{"participants":[%d],"type":"OneToOneChat"}}`, sc.users["carol"]),
 	}
-	if len(exc) != 3 || exc[0] != wantExc[0] || exc[1] != wantExc[1] || !strings.HasPrefix(exc[2], `{"code":4003,"detail":["Malformed JSON`) {
+	if len(exc) != 3 || exc[0] != wantExc[0] || exc[1] != wantExc[1] ||
+		!strings.HasPrefix(exc[2], `{"code":4003,"detail":["Malformed JSON`) || !strings.HasSuffix(exc[2], `"kind":"validation"}`) {
 		t.Errorf("handle_exception args:\n%s", strings.Join(exc, "\n"))
 	}
 	forms := map[string]int{}
@@ -455,12 +494,15 @@ func testModuleException(t *testing.T, cfg Config) {
 	alice := r.client(t, "alice")
 	alice.send("room.info", map[string]any{"room_id": "00000000-0000-0000-0000-000000000001"})
 	f := alice.expect("error")
-	if want := `{"error":{"code":4007,"detail":{"mapped":{"code":4004,"detail":"Resource not found.","event_type":"room.info"}}}}`; string(f.raw) != want {
+	if want := `{"error":{"code":4007,"detail":{"mapped":{"code":4004,"detail":"Resource not found.","kind":"not_found",` +
+		`"event_type":"room.info","data":{"room_id":"00000000-0000-0000-0000-000000000001"},` +
+		`"room_id":"00000000-0000-0000-0000-000000000001"}}}}`; string(f.raw) != want {
 		t.Errorf("room.info of nothing: %s, want %s", f.raw, want)
 	}
 	alice.sendRaw([]byte(`[1]`))
 	f = alice.expect("error")
-	if want := `{"error":{"code":4007,"detail":{"mapped":{"code":4003,"detail":["Frame must be a JSON object"]}}}}`; string(f.raw) != want {
+	if want := `{"error":{"code":4007,"detail":{"mapped":{"code":4003,"detail":["Frame must be a JSON object"],` +
+		`"kind":"validation"}}}}`; string(f.raw) != want {
 		t.Errorf("non-object frame: %s, want %s", f.raw, want)
 	}
 	alice.send("nope", nil)

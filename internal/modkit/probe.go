@@ -25,7 +25,9 @@ import (
 //   - next: call next with {"changed":true} and return its output or error;
 //   - panic: trap the way the language does;
 //   - imports: call every host import with the ids of args (room_id,
-//     user_id, other_id, message_id) and return the results by name.
+//     user_id, other_id, message_id) and return the results by name;
+//   - payloads: read the enriched payloads of PayloadsArgs with the SDK's
+//     typed accessors and return their fields (PayloadsWant).
 //
 // It runs on every store driver (storetest.Each), in the replace layer.
 func Probe(t *testing.T, wasm string) {
@@ -112,6 +114,16 @@ modules:
 					t.Errorf("got %d %s, want the 4006 of a fault", r.Code, r.Detail)
 				}
 			})
+		})
+
+		t.Run("enriched payloads", func(t *testing.T) {
+			r := probe(t, PayloadsArgs(t), nil)
+			if r.Code != 0 {
+				t.Fatalf("error %d %s", r.Code, r.Detail)
+			}
+			if got, want := Normalize(t, []byte(r.Output)), Normalize(t, []byte(PayloadsWant)); got != want {
+				t.Errorf("payloads\n got %s\nwant %s", got, want)
+			}
 		})
 
 		t.Run("imports", func(t *testing.T) {

@@ -177,6 +177,22 @@ func hookGetAndGroupChatNotifications() int32 { return chatwasm.Handle(pass) }
 func replaceGetAndGroupChatNotifications() int32 { return chatwasm.Handle(pass) }
 
 //lint:ignore U1000 the host calls it by its go:wasmexport name
+//go:wasmexport create_chat_notification
+func hookCreateChatNotification() int32 { return chatwasm.Handle(pass) }
+
+//lint:ignore U1000 the host calls it by its go:wasmexport name
+//go:wasmexport _create_chat_notification
+func replaceCreateChatNotification() int32 { return chatwasm.Handle(pass) }
+
+//lint:ignore U1000 the host calls it by its go:wasmexport name
+//go:wasmexport update_chat_notification
+func hookUpdateChatNotification() int32 { return chatwasm.Handle(pass) }
+
+//lint:ignore U1000 the host calls it by its go:wasmexport name
+//go:wasmexport _update_chat_notification
+func replaceUpdateChatNotification() int32 { return chatwasm.Handle(pass) }
+
+//lint:ignore U1000 the host calls it by its go:wasmexport name
 //go:wasmexport have_room_permission
 func hookHaveRoomPermission() int32 { return chatwasm.Handle(pass) }
 

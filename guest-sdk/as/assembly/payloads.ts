@@ -1,5 +1,6 @@
 // Typed forms of the payloads of abi/README.md: the call envelope, the
-// arguments of create_message, and what the data imports return.
+// arguments of create_message, the permission hooks, handle_exception and
+// the notification hooks, and what the data imports return.
 import { Kind, Parser, Value, boolField, intField, optionalString, stringField } from "./json";
 
 /** The authenticated user an operation runs for; sessionId is 0 outside a connection. */
@@ -81,6 +82,13 @@ export class CreateMessageArgs {
   forwardedFromId: string | null = null;
   /** The attachments, as sent ([{media_url, media_type, ...}]). */
   media: Value = Value.array([]);
+  /** The room as the send check found it: "OneToOneChat", "GroupChat" or
+   * "Channel", its members (the sender included) and the sender's role
+   * ("creator", "admin", "moderator", "member", "subscriber", "none");
+   * empty outside a client's message.send. */
+  roomKind: string = "";
+  memberCount: i64 = 0;
+  senderRole: string = "";
 
   static from(v: Value): CreateMessageArgs {
     const a = new CreateMessageArgs();
@@ -90,6 +98,147 @@ export class CreateMessageArgs {
     a.forwardedFromId = optionalString(v, "forwarded_from_id");
     const m = v.get("media");
     if (m !== null) a.media = m;
+    a.roomKind = stringField(v, "room_kind");
+    a.memberCount = intField(v, "member_count");
+    a.senderRole = stringField(v, "sender_role");
+    return a;
+  }
+}
+
+/** The strings of v's array member key. */
+function stringList(v: Value | null, key: string): string[] {
+  const out: string[] = [];
+  if (v === null) return out;
+  const a = v.get(key);
+  if (a === null || a.kind != Kind.Array) return out;
+  for (let i = 0; i < a.items.length; i++) if (a.items[i].kind == Kind.String) out.push(a.items[i].text);
+  return out;
+}
+
+/** v's member key, or null. */
+function member(v: Value, key: string): Value {
+  const m = v.get(key);
+  return m === null ? Value.null() : m;
+}
+
+/** What the host resolved of a permission hook's request: the room, its
+ * kind, the caller's role in it, the canonical message ids. */
+export class Resolved {
+  roomId: string = "";
+  roomKind: string = "";
+  role: string = "";
+  messageIds: string[] = [];
+}
+
+/** The arguments of a permission hook; roomId and messageId as the client
+ * sent them; resolved is null when the host found nothing. */
+export class PermissionArgs {
+  roomId: Value = Value.null();
+  messageId: Value = Value.null();
+  permPhrase: string = "";
+  action: string = "";
+  data: Value = Value.null();
+  resolved: Resolved | null = null;
+
+  static from(v: Value): PermissionArgs {
+    const a = new PermissionArgs();
+    a.roomId = member(v, "room_id");
+    a.messageId = member(v, "message_id");
+    a.permPhrase = stringField(v, "perm_phrase");
+    a.action = stringField(v, "action");
+    a.data = member(v, "data");
+    const r = v.get("resolved");
+    if (r !== null && r.kind == Kind.Object) {
+      const res = new Resolved();
+      res.roomId = stringField(r, "room_id");
+      res.roomKind = stringField(r, "room_kind");
+      res.role = stringField(r, "role");
+      res.messageIds = stringList(r, "message_ids");
+      a.resolved = res;
+    }
+    return a;
+  }
+}
+
+/** The arguments of handle_exception: the error, its kind ("permission",
+ * "validation", "not_found", "integrity", "internal", "error",
+ * "module_error", "module_fault", "module_busy"), the action and its data,
+ * the room where known and the module that raised it ("" for the host). */
+export class ExceptionArgs {
+  code: i64 = 0;
+  detail: Value = Value.null();
+  kind: string = "";
+  eventType: string = "";
+  data: Value = Value.null();
+  roomId: string = "";
+  module: string = "";
+
+  static from(v: Value): ExceptionArgs {
+    const a = new ExceptionArgs();
+    a.code = intField(v, "code");
+    a.detail = member(v, "detail");
+    a.kind = stringField(v, "kind");
+    a.eventType = stringField(v, "event_type");
+    a.data = member(v, "data");
+    a.roomId = stringField(v, "room_id");
+    a.module = stringField(v, "module");
+    return a;
+  }
+}
+
+/** The arguments of create_chat_notification: who is notified of a new
+ * message or reaction (recipients; null means the room's members but
+ * userId) and how (notificationType). It returns the users notified. */
+export class CreateNotificationArgs {
+  messageId: string = "";
+  roomId: string = "";
+  notificationType: string = "";
+  userId: i64 = 0;
+  recipients: i64[] | null = null;
+
+  static from(v: Value): CreateNotificationArgs {
+    const a = new CreateNotificationArgs();
+    a.messageId = stringField(v, "message_id");
+    a.roomId = stringField(v, "room_id");
+    a.notificationType = stringField(v, "notification_type");
+    a.userId = intField(v, "user_id");
+    const r = v.get("recipients");
+    if (r !== null && r.kind == Kind.Array) {
+      const ids: i64[] = [];
+      for (let i = 0; i < r.items.length; i++) ids.push(r.items[i].asI64());
+      a.recipients = ids;
+    }
+    return a;
+  }
+
+  /** The arguments as JSON, to pass to next. */
+  toValue(): Value {
+    let recipients = Value.null();
+    const r = this.recipients;
+    if (r !== null) {
+      const items = new Array<Value>(r.length);
+      for (let i = 0; i < r.length; i++) items[i] = Value.int(r[i]);
+      recipients = Value.array(items);
+    }
+    return Value.object()
+      .set("message_id", Value.str(this.messageId))
+      .set("room_id", Value.str(this.roomId))
+      .set("notification_type", Value.str(this.notificationType))
+      .set("user_id", Value.int(this.userId))
+      .set("recipients", recipients);
+  }
+}
+
+/** The arguments of update_chat_notification: the messages whose
+ * notifications the caller (userId) acknowledged. It returns their ids. */
+export class UpdateNotificationArgs {
+  messageIds: string[] = [];
+  userId: i64 = 0;
+
+  static from(v: Value): UpdateNotificationArgs {
+    const a = new UpdateNotificationArgs();
+    a.messageIds = stringList(v, "message_ids");
+    a.userId = intField(v, "user_id");
     return a;
   }
 }

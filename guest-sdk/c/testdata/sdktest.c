@@ -256,3 +256,82 @@ CHATWASM_EXPORT("http") int32_t http(void) {
     cw_w_end_obj(&b);
     return cw_output(cw_buf_str(&b));
 }
+
+/* w_strs writes the strings of raw JSON array list, decoded. */
+static void w_strs(cw_buf *b, cw_str list) {
+    cw_json_iter it = cw_json_iterate(list);
+    cw_str k, v;
+    cw_w_arr(b);
+    while (cw_json_next(&it, &k, &v))
+        cw_w_str(b, cw_json_text(v));
+    cw_w_end_arr(b);
+}
+
+/* payloads: a hook's envelope whose args are modkit.PayloadsArgs → each
+ * field of the enriched payloads as the cw_read_* functions read it. */
+CHATWASM_EXPORT("payloads") int32_t payloads(void) {
+    cw_call c;
+    if (cw_begin(&c) != 0) return 1;
+    cw_create_message_args cm;
+    cw_permission_args p;
+    cw_exception_args e;
+    cw_notification_args n;
+    cw_update_notification_args u;
+    cw_read_create_message_args(cw_json_member(c.args, cw_s("create")), &cm);
+    cw_read_permission_args(cw_json_member(c.args, cw_s("permission")), &p);
+    cw_read_exception_args(cw_json_member(c.args, cw_s("exception")), &e);
+    cw_read_notification_args(cw_json_member(c.args, cw_s("notify")), &n);
+    cw_read_update_notification_args(cw_json_member(c.args, cw_s("ack")), &u);
+    cw_buf b = {0};
+    cw_w_obj(&b);
+    cw_w_key(&b, "create");
+    cw_w_obj(&b);
+    cw_w_key(&b, "room_id");
+    cw_w_str(&b, cm.room_id);
+    cw_w_key(&b, "room_kind");
+    cw_w_str(&b, cm.room_kind);
+    cw_w_key(&b, "member_count");
+    cw_w_int(&b, cm.member_count);
+    cw_w_key(&b, "sender_role");
+    cw_w_str(&b, cm.sender_role);
+    cw_w_end_obj(&b);
+    cw_w_key(&b, "permission");
+    cw_w_obj(&b);
+    if (p.resolved) {
+        cw_w_key(&b, "room_id");
+        cw_w_str(&b, p.room);
+        cw_w_key(&b, "room_kind");
+        cw_w_str(&b, p.room_kind);
+        cw_w_key(&b, "role");
+        cw_w_str(&b, p.role);
+        cw_w_key(&b, "message_ids");
+        w_strs(&b, p.message_ids);
+    }
+    cw_w_end_obj(&b);
+    cw_w_key(&b, "exception");
+    cw_w_obj(&b);
+    cw_w_key(&b, "code");
+    cw_w_int(&b, e.code);
+    cw_w_key(&b, "kind");
+    cw_w_str(&b, e.kind);
+    cw_w_key(&b, "event_type");
+    cw_w_str(&b, e.event_type);
+    cw_w_key(&b, "data");
+    cw_w_json(&b, e.data);
+    cw_w_key(&b, "room_id");
+    cw_w_str(&b, e.room_id);
+    cw_w_key(&b, "module");
+    cw_w_str(&b, e.module);
+    cw_w_end_obj(&b);
+    cw_w_key(&b, "notify");
+    cw_write_notification_args(&b, &n);
+    cw_w_key(&b, "ack");
+    cw_w_obj(&b);
+    cw_w_key(&b, "message_ids");
+    w_strs(&b, u.message_ids);
+    cw_w_key(&b, "user_id");
+    cw_w_int(&b, u.user_id);
+    cw_w_end_obj(&b);
+    cw_w_end_obj(&b);
+    return cw_output(cw_buf_str(&b));
+}

@@ -3,6 +3,12 @@
 // that sdktest.Probe can check every binding against the real host.
 import {
   Call,
+  CreateMessageArgs,
+  CreateNotificationArgs,
+  ExceptionArgs,
+  PermissionArgs,
+  Resolved,
+  UpdateNotificationArgs,
   HostError,
   Level,
   Member,
@@ -50,6 +56,7 @@ function probe(call: Call): Response {
   }
   if (op == "invalid") return Response.value(invalid(call.args));
   if (op == "imports") return Response.value(imports(call.args));
+  if (op == "payloads") return Response.value(payloads(call.args));
   if (op == "fail") {
     const d = call.args.get("detail");
     return Response.fail(4005, d === null ? Value.null() : d);
@@ -67,6 +74,42 @@ function invalid(args: Value): Value {
     for (let i = 0; i < docs.items.length; i++) out.push(Value.bool(Value.parse(docs.items[i].text).value === null));
   }
   return Value.array(out);
+}
+
+/** args' member key, or an empty object. */
+function part(args: Value, key: string): Value {
+  const v = args.get(key);
+  return v === null ? Value.object() : v;
+}
+
+/** The enriched payloads of args, read with the SDK's classes, field by field. */
+function payloads(args: Value): Value {
+  const c = CreateMessageArgs.from(part(args, "create"));
+  const p = PermissionArgs.from(part(args, "permission"));
+  const r = p.resolved === null ? new Resolved() : <Resolved>p.resolved;
+  const e = ExceptionArgs.from(part(args, "exception"));
+  const n = CreateNotificationArgs.from(part(args, "notify"));
+  const a = UpdateNotificationArgs.from(part(args, "ack"));
+  return Value.object()
+    .set("create", Value.object()
+      .set("room_id", Value.str(c.roomId))
+      .set("room_kind", Value.str(c.roomKind))
+      .set("member_count", Value.int(c.memberCount))
+      .set("sender_role", Value.str(c.senderRole)))
+    .set("permission", Value.object()
+      .set("room_id", Value.str(r.roomId))
+      .set("room_kind", Value.str(r.roomKind))
+      .set("role", Value.str(r.role))
+      .set("message_ids", Value.strings(r.messageIds)))
+    .set("exception", Value.object()
+      .set("code", Value.int(e.code))
+      .set("kind", Value.str(e.kind))
+      .set("event_type", Value.str(e.eventType))
+      .set("data", e.data)
+      .set("room_id", Value.str(e.roomId))
+      .set("module", Value.str(e.module)))
+    .set("notify", n.toValue())
+    .set("ack", Value.object().set("message_ids", Value.strings(a.messageIds)).set("user_id", Value.int(a.userId)));
 }
 
 /** A host error as the probe reports it. */

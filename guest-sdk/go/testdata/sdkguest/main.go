@@ -26,6 +26,9 @@ func actionDo() int32 { return chatwasm.Handle(do) }
 //go:wasmexport handle_exception
 func handleException() int32 { return chatwasm.Handle(onException) }
 
+//go:wasmexport action_sdk.payloads
+func actionPayloads() int32 { return chatwasm.Handle(payloads) }
+
 //go:wasmexport have_room_permission
 func haveRoomPermission() int32 { return chatwasm.Handle(onPermission) }
 
@@ -185,4 +188,33 @@ func do(c chatwasm.Call, in op) (report, error) {
 		return report{Code: chatwasm.Code(err), Error: err.Error()}, nil
 	}
 	return report{Result: res}, nil
+}
+
+// payloadsIn is modkit.PayloadsArgs: one enriched payload of each kind.
+type payloadsIn struct {
+	Create     chatwasm.CreateMessageArgs      `json:"create"`
+	Permission chatwasm.PermissionArgs         `json:"permission"`
+	Exception  chatwasm.ExceptionArgs          `json:"exception"`
+	Notify     chatwasm.CreateNotificationArgs `json:"notify"`
+	Ack        chatwasm.UpdateNotificationArgs `json:"ack"`
+}
+
+// payloads returns the fields of the enriched payloads as the SDK's types
+// decoded them (modkit.PayloadsWant).
+func payloads(_ chatwasm.Call, in payloadsIn) (map[string]any, error) {
+	r := in.Permission.Resolved
+	if r == nil {
+		r = &chatwasm.Resolved{}
+	}
+	e := in.Exception
+	return map[string]any{
+		"create": map[string]any{"room_id": in.Create.RoomID, "room_kind": in.Create.RoomKind,
+			"member_count": in.Create.MemberCount, "sender_role": in.Create.SenderRole},
+		"permission": map[string]any{"room_id": r.RoomID, "room_kind": r.RoomKind, "role": r.Role,
+			"message_ids": r.MessageIDs},
+		"exception": map[string]any{"code": e.Code, "kind": e.Kind, "event_type": e.EventType, "data": e.Data,
+			"room_id": e.RoomID, "module": e.Module},
+		"notify": in.Notify,
+		"ack":    in.Ack,
+	}, nil
 }

@@ -14,6 +14,7 @@ pub extern "C" fn create_message() -> i32 {
             "echo" => call.args.get("value").cloned().unwrap_or(Value::Null),
             "invalid" => invalid(&call.args),
             "imports" => imports(&call.args),
+            "payloads" => payloads(&call.args),
             "fail" => return Err(Error::new(4005, call.args.get("detail").cloned().unwrap_or(Value::Null))),
             "next" => return Ok(chatwasm::next(b"{\"changed\":true}")?),
             "panic" => panic!("probe panics"),
@@ -27,6 +28,56 @@ pub extern "C" fn create_message() -> i32 {
 fn invalid(args: &Value) -> Value {
     let docs = args.get("docs").and_then(Value::as_array).unwrap_or(&[]);
     Value::Array(docs.iter().map(|d| Value::Bool(Value::parse(d.as_str().unwrap_or("").as_bytes()).is_err())).collect())
+}
+
+/// The enriched payloads of args, read with the SDK's types, field by field.
+fn payloads(args: &Value) -> Value {
+    let null = Value::Null;
+    let ids = |v: &[String]| Value::Array(v.iter().map(|s| Value::from(s.as_str())).collect());
+    let c = chatwasm::CreateMessageArgs::from_value(args.get("create").unwrap_or(&null));
+    let p = chatwasm::PermissionArgs::from_value(args.get("permission").unwrap_or(&null));
+    let r = p.resolved.unwrap_or(chatwasm::Resolved {
+        room_id: String::new(),
+        room_kind: String::new(),
+        role: String::new(),
+        message_ids: Vec::new(),
+    });
+    let e = chatwasm::ExceptionArgs::from_value(args.get("exception").unwrap_or(&null));
+    let n = chatwasm::CreateNotificationArgs::from_value(args.get("notify").unwrap_or(&null));
+    let a = chatwasm::UpdateNotificationArgs::from_value(args.get("ack").unwrap_or(&null));
+    obj(vec![
+        (
+            "create",
+            obj(vec![
+                ("room_id", Value::from(c.room_id)),
+                ("room_kind", Value::from(c.room_kind)),
+                ("member_count", Value::from(c.member_count)),
+                ("sender_role", Value::from(c.sender_role)),
+            ]),
+        ),
+        (
+            "permission",
+            obj(vec![
+                ("room_id", Value::from(r.room_id)),
+                ("room_kind", Value::from(r.room_kind)),
+                ("role", Value::from(r.role)),
+                ("message_ids", ids(&r.message_ids)),
+            ]),
+        ),
+        (
+            "exception",
+            obj(vec![
+                ("code", Value::from(e.code)),
+                ("kind", Value::from(e.kind)),
+                ("event_type", Value::from(e.event_type)),
+                ("data", e.data),
+                ("room_id", Value::from(e.room_id)),
+                ("module", Value::from(e.module)),
+            ]),
+        ),
+        ("notify", n.to_value()),
+        ("ack", obj(vec![("message_ids", ids(&a.message_ids)), ("user_id", Value::from(a.user_id))])),
+    ])
 }
 
 /// A host error as the probe reports it.

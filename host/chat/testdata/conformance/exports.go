@@ -119,6 +119,18 @@ func extendGetAndGroupChatNotifications() int32 { return operation() }
 //go:wasmexport _get_and_group_chat_notifications
 func replaceGetAndGroupChatNotifications() int32 { return operation() }
 
+//go:wasmexport create_chat_notification
+func extendCreateChatNotification() int32 { return operation() }
+
+//go:wasmexport _create_chat_notification
+func replaceCreateChatNotification() int32 { return operation() }
+
+//go:wasmexport update_chat_notification
+func extendUpdateChatNotification() int32 { return operation() }
+
+//go:wasmexport _update_chat_notification
+func replaceUpdateChatNotification() int32 { return operation() }
+
 // The permission hooks.
 
 //go:wasmexport have_room_permission
