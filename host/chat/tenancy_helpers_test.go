@@ -20,31 +20,52 @@ import (
 	"github.com/chatwasm/chatwasm/host/store"
 )
 
-// The hostile module (testdata/hostile), built once per source version.
+// The test modules of testdata, built once per source version: hostile
+// (tenancy tests) and writer (imports_write_test.go), which is built with
+// the Go SDK.
 var (
-	hostileOnce sync.Once
-	hostileWasm string
-	hostileErr  error
+	builtMu sync.Mutex
+	built   = map[string]string{}
 )
 
 // hostileModule returns the path of the built hostile module.
-func hostileModule(t testing.TB) string {
-	t.Helper()
-	hostileOnce.Do(func() { hostileWasm, hostileErr = buildHostile() })
-	if hostileErr != nil {
-		t.Fatal(hostileErr)
-	}
-	return hostileWasm
+func hostileModule(t testing.TB) string { return testModule(t, "hostile") }
+
+// writerModule returns the path of the built writer module.
+func writerModule(t testing.TB) string {
+	return testModule(t, "writer", filepath.Join("..", "..", "guest-sdk", "go", "*.go"), filepath.Join("..", "..", "abi", "*.go"),
+		filepath.Join("..", "..", "abi", "payload", "*.go"))
 }
 
-func buildHostile() (string, error) {
-	src, err := filepath.Abs(filepath.Join("testdata", "hostile"))
+// testModule builds testdata/name, whose sources are its .go files and
+// those of deps (globs), once per version of them, and returns its path.
+func testModule(t testing.TB, name string, deps ...string) string {
+	t.Helper()
+	builtMu.Lock()
+	defer builtMu.Unlock()
+	if p, ok := built[name]; ok {
+		return p
+	}
+	p, err := buildTestModule(name, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	built[name] = p
+	return p
+}
+
+func buildTestModule(name string, deps []string) (string, error) {
+	src, err := filepath.Abs(filepath.Join("testdata", name))
 	if err != nil {
 		return "", err
 	}
-	files, err := filepath.Glob(filepath.Join(src, "*.go"))
-	if err != nil {
-		return "", err
+	var files []string
+	for _, glob := range append([]string{filepath.Join(src, "*.go")}, deps...) {
+		fs, err := filepath.Glob(glob)
+		if err != nil {
+			return "", err
+		}
+		files = append(files, fs...)
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00", runtime.Version())
@@ -59,7 +80,7 @@ func buildHostile() (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	out := filepath.Join(dir, fmt.Sprintf("hostile-%x.wasm", h.Sum(nil)[:8]))
+	out := filepath.Join(dir, fmt.Sprintf("%s-%x.wasm", name, h.Sum(nil)[:8]))
 	if _, err := os.Stat(out); err == nil {
 		return out, nil
 	}
@@ -68,7 +89,7 @@ func buildHostile() (string, error) {
 	cmd.Dir = src
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	if msg, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build the hostile module: %v\n%s", err, msg)
+		return "", fmt.Errorf("build the %s module: %v\n%s", name, err, msg)
 	}
 	return out, os.Rename(tmp, out)
 }
@@ -131,7 +152,23 @@ func (w *tenancyWorld) say(c chat.Caller, roomID, content string) string {
 // to. The module is unloaded when the test ends.
 func (w *tenancyWorld) hostile(hookNames []string, config map[string]string) (*chat.Service, *bytes.Buffer) {
 	w.t.Helper()
+	return w.module("hostile", hostileModule(w.t), hookNames, nil, config)
+}
+
+// module returns a service whose modules are the module name at path, for
+// tenant evil, subscribed to hooks with the capabilities caps (none if
+// nil) and config, and the buffer its logs go to. The module is unloaded
+// when the test ends.
+func (w *tenancyWorld) module(name, path string, hookNames, caps []string, config map[string]string) (*chat.Service, *bytes.Buffer) {
+	w.t.Helper()
 	hs, err := json.Marshal(hookNames)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if caps == nil {
+		caps = []string{}
+	}
+	cs, err := json.Marshal(caps)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -139,15 +176,15 @@ func (w *tenancyWorld) hostile(hookNames []string, config map[string]string) (*c
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	path := filepath.Join(w.t.TempDir(), "modules.yaml")
-	yaml := fmt.Sprintf("modules:\n  - name: hostile\n    path: %s\n    tenants: [\"evil\"]\n    hooks: %s\n    config: %s\n",
-		hostileModule(w.t), hs, cfg)
-	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+	file := filepath.Join(w.t.TempDir(), "modules.yaml")
+	yaml := fmt.Sprintf("modules:\n  - name: %s\n    path: %s\n    tenants: [\"evil\"]\n    hooks: %s\n    capabilities: %s\n    config: %s\n",
+		name, path, hs, cs, cfg)
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
 		w.t.Fatal(err)
 	}
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	m, err := hooks.NewManager(context.Background(), path, hooks.Options{Store: w.st, WireError: wire.WireError,
+	m, err := hooks.NewManager(context.Background(), file, hooks.Options{Store: w.st, WireError: wire.WireError,
 		Logger: log, CacheDir: filepath.Join(os.TempDir(), "chatwasm-chat-test", "compile-cache")})
 	if err != nil {
 		w.t.Fatal(err)
