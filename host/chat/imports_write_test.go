@@ -2,6 +2,7 @@ package chat_test
 
 import (
 	"encoding/json"
+	"maps"
 	"strings"
 	"testing"
 
@@ -218,63 +219,94 @@ func TestWriteImports(t *testing.T) {
 	})
 }
 
-// TestWriteImportsRollback makes writes with the imports and then fails
+// everyWrite is a successful call of each write import on the writer
+// world, as mallory.
+func (w *writerEnv) everyWrite() []importCall {
+	return []importCall{
+		{"message_create", core(0, map[string]any{"room_id": w.mine, "content": "rolled back"})},
+		{"message_modify", core(0, map[string]any{"action": "update", "room_id": w.mine, "message_ids": []string{w.ownMsg},
+			"content": "rolled back"})},
+		{"message_react", core(0, map[string]any{"type": "add", "message_id": w.mineMsg, "reaction_content": "👎"})},
+		{"receipt_create", core(0, map[string]any{"message_ids": []string{w.mineMsg}})},
+		{"delivery_ack", core(0, map[string]any{"message_ids": []string{w.mineMsg}})},
+		{"room_create", core(0, map[string]any{"type": "GroupChat", "name": "rolled back", "max_members": 10, "members": []int64{}})},
+		{"room_modify", core(0, map[string]any{"room_id": w.mine, "action": "update", "name": "rolled back"})},
+		{"session_register", core(0, map[string]any{"channel_name": "rolled back"})},
+		{"notification_create", map[string]any{"message_id": w.mineMsg, "type": "REACTION", "recipients": []int64{w.trent.UserID}}},
+		{"notification_read", map[string]any{"user_id": w.trent.UserID, "message_ids": []string{w.mineMsg}}},
+	}
+}
+
+// state is what the write imports change, as counts of rows.
+func (w *writerEnv) state() map[string]int {
+	st := map[string]int{}
+	for _, q := range []string{
+		"SELECT COUNT(*) FROM messages", "SELECT COUNT(*) FROM messages WHERE is_edited",
+		"SELECT COUNT(*) FROM reactions", "SELECT COUNT(*) FROM read_receipts", "SELECT COUNT(*) FROM message_deliveries",
+		"SELECT COUNT(*) FROM rooms", "SELECT COUNT(*) FROM rooms WHERE name = 'rolled back'", "SELECT COUNT(*) FROM sessions",
+		"SELECT COUNT(*) FROM notifications", "SELECT COUNT(*) FROM notification_recipients",
+	} {
+		st[q] = w.count(q)
+	}
+	return st
+}
+
+// TestWriteImportsRollback makes a write with each import and then fails
 // the operation: nothing of them is stored. A refused write inside an
 // operation that succeeds leaves nothing either, while the operation's
 // other writes commit.
 func TestWriteImportsRollback(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		w := newWriterEnv(t, st, "*")
-		counts := func() [4]int {
-			return [4]int{w.count("SELECT COUNT(*) FROM messages"), w.count("SELECT COUNT(*) FROM rooms"),
-				w.count("SELECT COUNT(*) FROM notifications"), w.count("SELECT COUNT(*) FROM reactions")}
+		before := w.state()
+		// The writes succeed (the operation carries on to next)...
+		for _, o := range w.outcomes(w.everyWrite()...) {
+			wantOK(t, "write", o)
 		}
-		before := counts()
-		writes := []importCall{
-			{"message_create", core(0, map[string]any{"room_id": w.mine, "content": "rolled back"})},
-			{"room_create", core(0, map[string]any{"type": "GroupChat", "name": "rolled back", "max_members": 10, "members": []int64{}})},
-			{"notification_create", map[string]any{"message_id": w.mineMsg, "type": "REACTION", "recipients": []int64{w.trent.UserID}}},
-			{"message_react", core(0, map[string]any{"type": "add", "message_id": w.mineMsg, "reaction_content": "👎"})},
+		if after := w.state(); maps.Equal(after, before) {
+			t.Fatal("the writes changed nothing")
 		}
-		eff, err := w.script("fail", nil, writes...)
+		// ... and are undone with an operation that fails after them.
+		before = w.state()
+		eff, err := w.script("fail", nil, w.everyWrite()...)
 		wantRefused(t, "a failing operation", eff, err, wire.CodeValidation)
-		if after := counts(); after != before {
-			t.Errorf("after a failed operation: messages, rooms, notifications, reactions %v, want %v", after, before)
+		if after := w.state(); !maps.Equal(after, before) {
+			t.Errorf("after a failed operation:\n%v\nwant\n%v", after, before)
 		}
 
 		// A refused import in a successful operation: its own writes are
 		// undone, the operation's message is stored.
+		messages := w.count("SELECT COUNT(*) FROM messages")
 		o := w.one("message_create", core(0, map[string]any{"room_id": w.mine, "content": "x", "media": []map[string]any{
 			{"media_url": "https://x", "media_type": "image", "mime_type": "not/a-type", "file_size": 1}}}))
 		wantErr(t, "message_create with an attachment the schema refuses", o, "4005")
 		if n := w.count("SELECT COUNT(*) FROM messages WHERE content = 'x'"); n != 0 {
 			t.Errorf("a refused message_create left %d messages", n)
 		}
-		if after := counts(); after[0] != before[0]+1 {
-			t.Errorf("messages %d, want %d: the operation's own message", after[0], before[0]+1)
+		if after := w.count("SELECT COUNT(*) FROM messages"); after != messages+1 {
+			t.Errorf("messages %d, want %d: the operation's own message", after, messages+1)
 		}
 	})
 }
 
-// TestWriteImportsCapabilities gives the writer module only messages.read:
-// every write import is refused, nothing is written, and the reads work.
+// TestWriteImportsCapabilities gives the writer module only log: every
+// write import, and the reads of messages.read and rooms.read, are refused
+// and nothing is written.
 func TestWriteImportsCapabilities(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newWriterEnv(t, st, "messages.read")
-		before := w.count("SELECT COUNT(*) FROM messages")
-		for _, c := range []importCall{
-			{"message_create", core(0, map[string]any{"room_id": w.mine, "content": "x"})},
-			{"message_react", core(0, map[string]any{"type": "add", "message_id": w.mineMsg, "reaction_content": "👍"})},
-			{"room_create", core(0, map[string]any{"type": "GroupChat", "name": "x", "max_members": 10, "members": []int64{}})},
-			{"session_register", core(0, map[string]any{"channel_name": "x"})},
-			{"notification_create", map[string]any{"message_id": w.mineMsg, "type": "REPLY", "recipients": []int64{w.trent.UserID}}},
-			{"user_rooms", map[string]any{}},
-		} {
-			wantErr(t, c.Import+" without its capability", w.one(c.Import, c.Request), "capability")
+		w := newWriterEnv(t, st, "log")
+		before := w.state()
+		calls := append(w.everyWrite(), importCall{"session_update", core(0, map[string]any{"session_id": 0})},
+			importCall{"room_messages", map[string]any{"room_id": w.mine}}, importCall{"user_rooms", map[string]any{}})
+		for i, o := range w.outcomes(calls...) {
+			wantErr(t, calls[i].Import+" without its capability", o, "capability not granted")
 		}
-		wantOK(t, "room_messages with messages.read", w.one("room_messages", map[string]any{"room_id": w.mine}), w.mineMsg)
-		if after := w.count("SELECT COUNT(*) FROM messages"); after != before+7 {
-			t.Errorf("messages %d, want %d: only the operations' own", after, before+7)
+		// The operation's own message, and its notification to trent.
+		before["SELECT COUNT(*) FROM messages"]++
+		before["SELECT COUNT(*) FROM notifications"]++
+		before["SELECT COUNT(*) FROM notification_recipients"]++
+		if after := w.state(); !maps.Equal(after, before) {
+			t.Errorf("after refused writes:\n%v\nwant\n%v", after, before)
 		}
 	})
 }
