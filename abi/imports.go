@@ -51,8 +51,9 @@ type Import struct {
 	Name string
 	// Capability is the capability a module needs to call it ("" for none).
 	Capability string
-	// ReplaceOnly imports work only where the call runs in a transaction
-	// they join: the replace layer and actions.
+	// ReplaceOnly imports work only where the call runs in a write
+	// transaction they join: the replace layer of an operation that writes,
+	// and actions.
 	ReplaceOnly bool
 }
 

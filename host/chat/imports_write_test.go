@@ -37,7 +37,7 @@ type writerEnv struct {
 
 func newWriterEnv(t *testing.T, st *store.Store, caps ...string) *writerEnv {
 	w := newTenancyWorld(t, st)
-	svc, _ := w.module("writer", writerModule(t), []string{"_create_message"}, caps, nil)
+	svc, _ := w.module("writer", writerModule(t), []string{"_create_message", "action_writer.run"}, caps, nil)
 	return &writerEnv{tenancyWorld: w, e: w.with(t, svc)}
 }
 
@@ -372,6 +372,29 @@ func TestReplacedCreateMessage(t *testing.T) {
 		}
 		if after := w.count("SELECT COUNT(*) FROM messages"); after != before {
 			t.Errorf("messages %d after refused outputs, want %d", after, before)
+		}
+	})
+}
+
+// TestWriteImportsInAction runs write imports from a custom action, which
+// has a write transaction of its own: the writes commit with it, and a
+// failing call fails the action and leaves nothing.
+func TestWriteImportsInAction(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newWriterEnv(t, st, "messages.write", "rooms.write")
+		create := importCall{"message_create", core(w.trent.UserID, map[string]any{"room_id": w.mine, "content": "from an action"})}
+		w.e.ok(w.mallory, "writer.run", map[string]any{"calls": []importCall{create}})
+		if n := w.count("SELECT COUNT(*) FROM messages WHERE content = 'from an action' AND sender_id = $1", w.trent.UserID); n != 1 {
+			t.Errorf("the action stored %d messages", n)
+		}
+		before := w.state()
+		refused := importCall{"room_modify", core(0, map[string]any{"room_id": w.victimChannel, "action": "update", "name": "pwned"})}
+		_, err := w.e.handle(w.mallory, "writer.run", map[string]any{"calls": []importCall{create, refused}})
+		if err == nil {
+			t.Fatal("an action whose import failed succeeded")
+		}
+		if after := w.state(); !maps.Equal(after, before) {
+			t.Errorf("after a failed action:\n%v\nwant\n%v", after, before)
 		}
 	})
 }

@@ -11,7 +11,9 @@
 //	        its message with the field "outcomes": each call's result or
 //	        error
 //
-// A content that is not a script goes to next unchanged.
+// A content that is not a script goes to next unchanged. The action
+// writer.run makes the calls of the script its data is and fails with the
+// first call's error.
 package main
 
 import (
@@ -25,6 +27,19 @@ func main() {}
 //lint:ignore U1000 the host calls it by its go:wasmexport name
 //go:wasmexport _create_message
 func createMessage() int32 { return chatwasm.Handle(run) }
+
+//lint:ignore U1000 the host calls it by its go:wasmexport name
+//go:wasmexport action_writer.run
+func action() int32 { return chatwasm.Handle(runAction) }
+
+func runAction(_ chatwasm.Call, s script) (json.RawMessage, error) {
+	for _, call := range s.Calls {
+		if _, err := chatwasm.Import(call.Import, call.Request); err != nil {
+			return nil, err
+		}
+	}
+	return json.RawMessage("null"), nil
+}
 
 type script struct {
 	Calls []struct {
