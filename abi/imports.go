@@ -10,10 +10,10 @@ const ImportModule = "extism:host/user"
 // calling an import it was not granted gets a failed call (result 0), never
 // a crash.
 const (
-	CapRoomsRead     = "rooms.read"    // room_get, room_property, render_room
+	CapRoomsRead     = "rooms.read"    // room_get, room_property, render_room, user_rooms
 	CapMembersRead   = "members.read"  // room_members
 	CapMembersWrite  = "members.write" // members_add, members_remove (replace hooks and actions)
-	CapMessagesRead  = "messages.read" // message_get, render_message, render_notification
+	CapMessagesRead  = "messages.read" // message_get, render_message, render_notification, room_messages
 	CapUsersRead     = "users.read"    // user_get, render_user
 	CapKV            = "kv"            // kv_get, kv_set, kv_delete, kv_list
 	CapEventsEmit    = "events.emit"   // emit
@@ -25,10 +25,21 @@ const (
 	replaceLayerOnly = true
 )
 
+// The write capabilities of the imports that do an operation's writes (see
+// CoreImports): replace hooks and actions only, where they join the
+// operation's transaction.
+const (
+	CapMessagesWrite      = "messages.write"      // message_create, message_modify, message_react, receipt_create, delivery_ack
+	CapRoomsWrite         = "rooms.write"         // room_create, room_modify
+	CapSessionsWrite      = "sessions.write"      // session_register, session_update
+	CapNotificationsWrite = "notifications.write" // notification_create, notification_read
+)
+
 // Capabilities lists every capability name except CapAll.
 func Capabilities() []string {
 	return []string{CapRoomsRead, CapMembersRead, CapMembersWrite, CapMessagesRead, CapUsersRead, CapKV,
-		CapEventsEmit, CapLog, CapClock, CapRandom}
+		CapEventsEmit, CapLog, CapClock, CapRandom, CapMessagesWrite, CapRoomsWrite, CapSessionsWrite,
+		CapNotificationsWrite}
 }
 
 // Import is one chatwasm host function. Every import has the Extism host
@@ -40,8 +51,9 @@ type Import struct {
 	Name string
 	// Capability is the capability a module needs to call it ("" for none).
 	Capability string
-	// ReplaceOnly imports work only where the call runs in a transaction
-	// they join: the replace layer and actions.
+	// ReplaceOnly imports work only where the call runs in a write
+	// transaction they join: the replace layer of an operation that writes,
+	// and actions.
 	ReplaceOnly bool
 }
 
@@ -65,6 +77,23 @@ const (
 	ImportKVList             = "kv_list"
 	ImportEmit               = "emit"
 	ImportLog                = "log"
+	// The reads a replacement needs (see RoomMessagesRequest,
+	// UserRoomsRequest).
+	ImportRoomMessages = "room_messages"
+	ImportUserRooms    = "user_rooms"
+	// The imports that run an operation's default core (CoreImports).
+	ImportMessageCreate   = "message_create"
+	ImportMessageModify   = "message_modify"
+	ImportMessageReact    = "message_react"
+	ImportReceiptCreate   = "receipt_create"
+	ImportDeliveryAck     = "delivery_ack"
+	ImportRoomCreate      = "room_create"
+	ImportRoomModify      = "room_modify"
+	ImportSessionRegister = "session_register"
+	ImportSessionUpdate   = "session_update"
+	// The notification writes (NotificationCreate, NotificationRead).
+	ImportNotificationCreate = "notification_create"
+	ImportNotificationRead   = "notification_read"
 )
 
 // Imports lists every chatwasm host import.
@@ -88,6 +117,37 @@ func Imports() []Import {
 		{Name: ImportKVList, Capability: CapKV},
 		{Name: ImportEmit, Capability: CapEventsEmit},
 		{Name: ImportLog, Capability: CapLog},
+		{Name: ImportRoomMessages, Capability: CapMessagesRead},
+		{Name: ImportUserRooms, Capability: CapRoomsRead},
+		{Name: ImportMessageCreate, Capability: CapMessagesWrite, ReplaceOnly: replaceLayerOnly},
+		{Name: ImportMessageModify, Capability: CapMessagesWrite, ReplaceOnly: replaceLayerOnly},
+		{Name: ImportMessageReact, Capability: CapMessagesWrite, ReplaceOnly: replaceLayerOnly},
+		{Name: ImportReceiptCreate, Capability: CapMessagesWrite, ReplaceOnly: replaceLayerOnly},
+		{Name: ImportDeliveryAck, Capability: CapMessagesWrite, ReplaceOnly: replaceLayerOnly},
+		{Name: ImportRoomCreate, Capability: CapRoomsWrite, ReplaceOnly: replaceLayerOnly},
+		{Name: ImportRoomModify, Capability: CapRoomsWrite, ReplaceOnly: replaceLayerOnly},
+		{Name: ImportSessionRegister, Capability: CapSessionsWrite, ReplaceOnly: replaceLayerOnly},
+		{Name: ImportSessionUpdate, Capability: CapSessionsWrite, ReplaceOnly: replaceLayerOnly},
+		{Name: ImportNotificationCreate, Capability: CapNotificationsWrite, ReplaceOnly: replaceLayerOnly},
+		{Name: ImportNotificationRead, Capability: CapNotificationsWrite, ReplaceOnly: replaceLayerOnly},
+	}
+}
+
+// CoreImports maps each import that runs an operation's default core to
+// that operation (an Op*). Its request is a CoreRequest carrying the
+// operation's args; its result is what the core returns, the operation's
+// result as its replace hook returns it.
+func CoreImports() map[string]string {
+	return map[string]string{
+		ImportMessageCreate:   OpCreateMessage,
+		ImportMessageModify:   OpModifyMessage,
+		ImportMessageReact:    OpReactToMessage,
+		ImportReceiptCreate:   OpCreateReadReceipt,
+		ImportDeliveryAck:     OpMessageAcknowledged,
+		ImportRoomCreate:      OpCreateRoom,
+		ImportRoomModify:      OpModifyRoom,
+		ImportSessionRegister: OpRegisterSession,
+		ImportSessionUpdate:   OpUpdateSession,
 	}
 }
 
@@ -220,4 +280,54 @@ type LogRequest struct {
 	Level   string         `json:"level"`
 	Message string         `json:"message"`
 	Attrs   map[string]any `json:"attrs,omitempty"`
+}
+
+// CoreRequest is the request of the imports that run an operation's
+// default core (CoreImports): Args are the operation's args, as its replace
+// hook receives them, and UserID the user it runs for (the caller when 0),
+// who must be a user of the tenant. The core checks them as it checks what
+// a module passes to next: the ids in Args must exist in the tenant and pass
+// the operation's default permission rule for that user.
+type CoreRequest struct {
+	UserID int64           `json:"user_id,omitempty"`
+	Args   json.RawMessage `json:"args"`
+}
+
+// RoomMessagesRequest is the request of room_messages: a page of a room's
+// messages that are not soft-deleted, newest first. Limit is at most
+// RoomMessagesMax (the default when 0). The result is []Message.
+type RoomMessagesRequest struct {
+	RoomID string `json:"room_id"`
+	Limit  int64  `json:"limit,omitempty"`
+	Offset int64  `json:"offset,omitempty"`
+}
+
+// RoomMessagesMax is the largest page room_messages returns.
+const RoomMessagesMax = 100
+
+// UserRoomsRequest is the request of user_rooms: the rooms a user of the
+// tenant (the caller when 0) is a member of, in room.list's order. The
+// result is []Room.
+type UserRoomsRequest struct {
+	UserID int64 `json:"user_id,omitempty"`
+}
+
+// NotificationCreate is the request of notification_create: a chat
+// notification of Type ("NEW_MESSAGE", "REPLY" or "REACTION") about a
+// message of the tenant, for Recipients, users of the tenant (at least
+// one). The result is {"notification_id": id}.
+type NotificationCreate struct {
+	MessageID  string  `json:"message_id"`
+	Type       string  `json:"type"`
+	Recipients []int64 `json:"recipients"`
+}
+
+// NotificationRead is the request of notification_read: UserID (the caller
+// when 0), a user of the tenant, has seen the notifications of the messages
+// MessageIDs, as a read receipt acknowledges them: they no longer reach that
+// user, and one left without recipients is deleted. Ids that name no
+// message of the tenant are ignored. The result is {}.
+type NotificationRead struct {
+	UserID     int64    `json:"user_id,omitempty"`
+	MessageIDs []string `json:"message_ids"`
 }

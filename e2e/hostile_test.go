@@ -158,7 +158,7 @@ func TestHostileModules(t *testing.T) {
 		room := createGroup(t, owner, "team", []user{mallory.u}, nil, mallory)
 		m := sendChecked(t, mallory, room, "hi", owner)
 		refused := asObject(t, m["refused"])
-		for _, imp := range []string{"members_add", "kv_set"} {
+		for _, imp := range []string{"members_add", "kv_set", "message_create"} {
 			if !strings.Contains(asString(t, refused[imp]), "capability not granted") {
 				t.Errorf("%s: host answered %s, want a capability refusal", imp, mustJSON(refused[imp]))
 			}
@@ -168,7 +168,8 @@ func TestHostileModules(t *testing.T) {
 	})
 
 	// A module with every capability reaching for another tenant's room,
-	// members, message and user: to it they do not exist.
+	// members, message and user, to read them or write to them (the write
+	// imports): to it they do not exist.
 	t.Run("cross_tenant", func(t *testing.T) {
 		secret := sendChecked(t, carol, cleanRoom, "secret", dave)
 		sent++
@@ -180,7 +181,8 @@ func TestHostileModules(t *testing.T) {
 			t.Fatalf("the module obtained another tenant's data: %s", mustJSON(leaked))
 		}
 		refused := asObject(t, m["refused"])
-		for _, imp := range []string{"room_get", "room_members", "render_room", "message_get", "user_get", "members_add"} {
+		for _, imp := range []string{"room_get", "room_members", "render_room", "message_get", "user_get", "members_add",
+			"room_messages", "user_rooms", "message_create", "message_react", "receipt_create", "notification_create"} {
 			var e struct {
 				Code   int    `json:"code"`
 				Detail string `json:"detail"`

@@ -180,19 +180,20 @@ func TestModuleCall(t *testing.T) {
 func TestModuleCallGrants(t *testing.T) {
 	mod := hostileWasm(t)
 	input := `{"room_id":"{{room_id}}","content":"hi"}`
-	// Without the capabilities, members_add and kv_set are refused and the
-	// module carries on.
+	// Without the capabilities, members_add, kv_set and message_create are
+	// refused and the module carries on.
 	r, out := callModule(t, mod, "_create_message", "--config", "mode=ungranted", "--input", input)
 	if r.code != 0 {
 		t.Fatalf("ungranted: code %d, stdout %s, stderr %s", r.code, r.stdout, r.stderr)
 	}
 	refused, _ := out["refused"].(map[string]any)
-	if len(refused) != 2 || !strings.Contains(fmt.Sprint(refused["kv_set"]), "capability not granted") {
+	if len(refused) != 3 || !strings.Contains(fmt.Sprint(refused["kv_set"]), "capability not granted") ||
+		!strings.Contains(fmt.Sprint(refused["message_create"]), "capability not granted") {
 		t.Errorf("ungranted: refused %v", refused)
 	}
-	// Granted, both calls succeed.
+	// Granted, the calls succeed.
 	r, out = callModule(t, mod, "_create_message", "--config", "mode=ungranted", "--capability", "members.write",
-		"--capability", "kv,log", "--input", input)
+		"--capability", "kv,log,messages.write", "--input", input)
 	if refused, _ := out["refused"].(map[string]any); r.code != 0 || len(refused) != 0 {
 		t.Errorf("granted: code %d, stdout %s, stderr %s", r.code, r.stdout, r.stderr)
 	}

@@ -131,6 +131,21 @@ CW__USER("kv_delete") uint64_t cw_host_kv_delete(uint64_t);
 CW__USER("kv_list") uint64_t cw_host_kv_list(uint64_t);
 CW__USER("emit") uint64_t cw_host_emit(uint64_t);
 CW__USER("log") uint64_t cw_host_log(uint64_t);
+/* The reads a replacement needs and the write imports (abi/README.md,
+ * "Replacing an operation entirely"): raw JSON through cw_<name>. */
+CW__USER("room_messages") uint64_t cw_host_room_messages(uint64_t);
+CW__USER("user_rooms") uint64_t cw_host_user_rooms(uint64_t);
+CW__USER("message_create") uint64_t cw_host_message_create(uint64_t);
+CW__USER("message_modify") uint64_t cw_host_message_modify(uint64_t);
+CW__USER("message_react") uint64_t cw_host_message_react(uint64_t);
+CW__USER("receipt_create") uint64_t cw_host_receipt_create(uint64_t);
+CW__USER("delivery_ack") uint64_t cw_host_delivery_ack(uint64_t);
+CW__USER("room_create") uint64_t cw_host_room_create(uint64_t);
+CW__USER("room_modify") uint64_t cw_host_room_modify(uint64_t);
+CW__USER("session_register") uint64_t cw_host_session_register(uint64_t);
+CW__USER("session_update") uint64_t cw_host_session_update(uint64_t);
+CW__USER("notification_create") uint64_t cw_host_notification_create(uint64_t);
+CW__USER("notification_read") uint64_t cw_host_notification_read(uint64_t);
 
 /* ------------------------------------------------------------------------
  * Strings
@@ -887,6 +902,19 @@ CW__WRAP(kv_delete)
 CW__WRAP(kv_list)
 CW__WRAP(emit)
 CW__WRAP(log)
+CW__WRAP(room_messages)
+CW__WRAP(user_rooms)
+CW__WRAP(message_create)
+CW__WRAP(message_modify)
+CW__WRAP(message_react)
+CW__WRAP(receipt_create)
+CW__WRAP(delivery_ack)
+CW__WRAP(room_create)
+CW__WRAP(room_modify)
+CW__WRAP(session_register)
+CW__WRAP(session_update)
+CW__WRAP(notification_create)
+CW__WRAP(notification_read)
 #undef CW__WRAP
 
 /* cw_continue runs the rest of the chain with args (the hook's own, or

@@ -97,6 +97,45 @@ func hostEmit(uint64) uint64
 //go:wasmimport extism:host/user log
 func hostLog(uint64) uint64
 
+//go:wasmimport extism:host/user room_messages
+func hostRoomMessages(uint64) uint64
+
+//go:wasmimport extism:host/user user_rooms
+func hostUserRooms(uint64) uint64
+
+//go:wasmimport extism:host/user message_create
+func hostMessageCreate(uint64) uint64
+
+//go:wasmimport extism:host/user message_modify
+func hostMessageModify(uint64) uint64
+
+//go:wasmimport extism:host/user message_react
+func hostMessageReact(uint64) uint64
+
+//go:wasmimport extism:host/user receipt_create
+func hostReceiptCreate(uint64) uint64
+
+//go:wasmimport extism:host/user delivery_ack
+func hostDeliveryAck(uint64) uint64
+
+//go:wasmimport extism:host/user room_create
+func hostRoomCreate(uint64) uint64
+
+//go:wasmimport extism:host/user room_modify
+func hostRoomModify(uint64) uint64
+
+//go:wasmimport extism:host/user session_register
+func hostSessionRegister(uint64) uint64
+
+//go:wasmimport extism:host/user session_update
+func hostSessionUpdate(uint64) uint64
+
+//go:wasmimport extism:host/user notification_create
+func hostNotificationCreate(uint64) uint64
+
+//go:wasmimport extism:host/user notification_read
+func hostNotificationRead(uint64) uint64
+
 // hostFunc returns the host function of an abi import name.
 func hostFunc(name string) func(uint64) uint64 {
 	switch name {
@@ -136,6 +175,32 @@ func hostFunc(name string) func(uint64) uint64 {
 		return hostEmit
 	case abi.ImportLog:
 		return hostLog
+	case abi.ImportRoomMessages:
+		return hostRoomMessages
+	case abi.ImportUserRooms:
+		return hostUserRooms
+	case abi.ImportMessageCreate:
+		return hostMessageCreate
+	case abi.ImportMessageModify:
+		return hostMessageModify
+	case abi.ImportMessageReact:
+		return hostMessageReact
+	case abi.ImportReceiptCreate:
+		return hostReceiptCreate
+	case abi.ImportDeliveryAck:
+		return hostDeliveryAck
+	case abi.ImportRoomCreate:
+		return hostRoomCreate
+	case abi.ImportRoomModify:
+		return hostRoomModify
+	case abi.ImportSessionRegister:
+		return hostSessionRegister
+	case abi.ImportSessionUpdate:
+		return hostSessionUpdate
+	case abi.ImportNotificationCreate:
+		return hostNotificationCreate
+	case abi.ImportNotificationRead:
+		return hostNotificationRead
 	}
 	return nil
 }

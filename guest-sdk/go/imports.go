@@ -110,3 +110,13 @@ func (c Call) RenderUser(userID int64) (User, error) {
 func (c Call) RenderNotification(notificationID string) (Notification, error) {
 	return get[Notification](abi.ImportRenderNotification, abi.NotificationRef{NotificationID: notificationID})
 }
+
+// Import calls the chatwasm import name (an abi.Import* name) with req
+// encoded as JSON (a json.RawMessage is sent as it is) and returns its JSON
+// result: access to any import, those without a method of their own
+// included. A failed call is an *Error.
+func Import(name string, req any) (json.RawMessage, error) {
+	var out json.RawMessage
+	err := invoke(name, req, &out)
+	return out, err
+}

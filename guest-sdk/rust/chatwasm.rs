@@ -73,6 +73,21 @@ pub mod sys {
         pub fn kv_list(req: u64) -> u64;
         pub fn emit(req: u64) -> u64;
         pub fn log(req: u64) -> u64;
+        // The reads a replacement needs and the write imports (abi/README.md,
+        // "Replacing an operation entirely"): call them with call_import.
+        pub fn room_messages(req: u64) -> u64;
+        pub fn user_rooms(req: u64) -> u64;
+        pub fn message_create(req: u64) -> u64;
+        pub fn message_modify(req: u64) -> u64;
+        pub fn message_react(req: u64) -> u64;
+        pub fn receipt_create(req: u64) -> u64;
+        pub fn delivery_ack(req: u64) -> u64;
+        pub fn room_create(req: u64) -> u64;
+        pub fn room_modify(req: u64) -> u64;
+        pub fn session_register(req: u64) -> u64;
+        pub fn session_update(req: u64) -> u64;
+        pub fn notification_create(req: u64) -> u64;
+        pub fn notification_read(req: u64) -> u64;
     }
 }
 

@@ -52,6 +52,10 @@ func runHooked[In, Out any](ctx context.Context, s *Service, req *request, o *op
 		txfn = s.st.Write
 	}
 	set, call, replace := req.set, req.call(c, nil), abi.ReplaceHook(name)
+	// A layer's output must name stored objects only (checkStored): what
+	// the layers below returned is, the rest is looked up.
+	replaced, extended := req.has(c.Tenant, replace), req.has(c.Tenant, name)
+	var inner storedObjects
 	res, err := hooks.Call(ctx, set, name, call, in, func(ctx context.Context, in In) (withExtras[Out], error) {
 		var out Out
 		// Events emitted in a transaction that rolls back, or that is
@@ -61,24 +65,49 @@ func runHooked[In, Out any](ctx context.Context, s *Service, req *request, o *op
 			req.rollback(mark)
 			inTx := call
 			inTx.Tx = tx
+			var fromCore storedObjects
 			p, err := hooks.Call(ctx, set, replace, inTx, in, func(ctx context.Context, in In) (withExtras[Out], error) {
 				out, err := core(s, ctx, opCall{Tx: tx, Caller: c, Grant: g}, in)
+				if err == nil && replaced {
+					fromCore = outputObjects(&out)
+				}
 				return withExtras[Out]{out}, err
 			})
 			if err != nil {
 				return err
 			}
 			out = p.v
+			if replaced {
+				if err := s.checkStored(ctx, tx, c, name, outputObjects(&out).beyond(fromCore)); err != nil {
+					return err
+				}
+			}
 			return decorate(ctx, req, inTx, &out)
 		})
 		if err != nil {
 			req.rollback(mark)
+		} else if extended {
+			inner = outputObjects(&out)
 		}
 		return withExtras[Out]{out}, err
 	})
 	if err != nil {
 		var zero Out
 		return zero, err
+	}
+	if extended {
+		// The extend layer returns after the commit: what it changed is
+		// checked in a transaction of its own. Its rooms are left to the
+		// audience's check (forgedOutput), which refuses any it did not
+		// resolve, stored or not.
+		rest := outputObjects(&res.v).beyond(inner)
+		rest.rooms = nil
+		if !rest.empty() {
+			if err := s.st.Read(ctx, func(tx *store.Tx) error { return s.checkStored(ctx, tx, c, name, rest) }); err != nil {
+				var zero Out
+				return zero, err
+			}
+		}
 	}
 	req.keepExtras(&res.v)
 	return res.v, nil

@@ -117,7 +117,7 @@ func (s *Service) RunOperation(ctx context.Context, set *hooks.Set, c Caller, op
 	if !ok {
 		return nil, nil, fmt.Errorf("chat: no operation %q", op)
 	}
-	req := &request{set: set}
+	req := &request{set: set, core: s.importCore}
 	out, err := e.runModules(s, ctx, req, c, args)
 	if err != nil {
 		return nil, nil, err

@@ -21,6 +21,9 @@ import (
 // works on a nil *request and reports that nothing is hooked.
 type request struct {
 	set *hooks.Set
+	// core runs an operation's core for the write imports
+	// (hooks.CallInfo.Core).
+	core func(ctx context.Context, tx *store.Tx, tenant string, user abi.Caller, op string, args json.RawMessage) (json.RawMessage, error)
 
 	mu     sync.Mutex
 	events []abi.Event
@@ -47,7 +50,7 @@ func (s *Service) begin(ctx context.Context) (_ context.Context, _ *request, end
 	if set == nil {
 		return ctx, nil, release
 	}
-	r := &request{set: set}
+	r := &request{set: set, core: s.importCore}
 	return context.WithValue(ctx, requestKey{}, r), r, release
 }
 
@@ -112,6 +115,7 @@ func (r *request) call(c Caller, tx *store.Tx) hooks.CallInfo {
 		Tx:         tx,
 		Emit:       r.emit,
 		Membership: r.membership,
+		Core:       r.core,
 	}
 }
 

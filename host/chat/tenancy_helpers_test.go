@@ -19,16 +19,23 @@ import (
 	"github.com/chatwasm/chatwasm/internal/gobuild"
 )
 
-// hostileWasm builds the hostile module (testdata/hostile) once per test
-// binary (gobuild caches it across runs by its sources).
-var hostileWasm = sync.OnceValues(func() (string, error) {
-	return gobuild.Wasm(filepath.Join("testdata", "hostile"))
-})
+// The test modules of testdata, each built once per test binary (gobuild
+// caches them across runs by their sources): hostile (tenancy tests) and
+// writer (imports_write_test.go, built with the Go SDK).
+var (
+	hostileWasm = sync.OnceValues(func() (string, error) { return gobuild.Wasm(filepath.Join("testdata", "hostile")) })
+	writerWasm  = sync.OnceValues(func() (string, error) { return gobuild.Wasm(filepath.Join("testdata", "writer")) })
+)
 
 // hostileModule returns the path of the built hostile module.
-func hostileModule(t testing.TB) string {
+func hostileModule(t testing.TB) string { return builtModule(t, hostileWasm) }
+
+// writerModule returns the path of the built writer module.
+func writerModule(t testing.TB) string { return builtModule(t, writerWasm) }
+
+func builtModule(t testing.TB, build func() (string, error)) string {
 	t.Helper()
-	path, err := hostileWasm()
+	path, err := build()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +105,23 @@ func (w *tenancyWorld) say(c chat.Caller, roomID, content string) string {
 // to. The module is unloaded when the test ends.
 func (w *tenancyWorld) hostile(hookNames []string, config map[string]string) (*chat.Service, *bytes.Buffer) {
 	w.t.Helper()
+	return w.module("hostile", hostileModule(w.t), hookNames, nil, config)
+}
+
+// module returns a service whose modules are the module name at path, for
+// tenant evil, subscribed to hooks with the capabilities caps (none if
+// nil) and config, and the buffer its logs go to. The module is unloaded
+// when the test ends.
+func (w *tenancyWorld) module(name, path string, hookNames, caps []string, config map[string]string) (*chat.Service, *bytes.Buffer) {
+	w.t.Helper()
 	hs, err := json.Marshal(hookNames)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if caps == nil {
+		caps = []string{}
+	}
+	cs, err := json.Marshal(caps)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -106,15 +129,15 @@ func (w *tenancyWorld) hostile(hookNames []string, config map[string]string) (*c
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	path := filepath.Join(w.t.TempDir(), "modules.yaml")
-	yaml := fmt.Sprintf("modules:\n  - name: hostile\n    path: %s\n    tenants: [\"evil\"]\n    hooks: %s\n    config: %s\n",
-		hostileModule(w.t), hs, cfg)
-	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+	file := filepath.Join(w.t.TempDir(), "modules.yaml")
+	yaml := fmt.Sprintf("modules:\n  - name: %s\n    path: %s\n    tenants: [\"evil\"]\n    hooks: %s\n    capabilities: %s\n    config: %s\n",
+		name, path, hs, cs, cfg)
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
 		w.t.Fatal(err)
 	}
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	m, err := hooks.NewManager(context.Background(), path, hooks.Options{Store: w.st, WireError: wire.WireError,
+	m, err := hooks.NewManager(context.Background(), file, hooks.Options{Store: w.st, WireError: wire.WireError,
 		Logger: log, CacheDir: filepath.Join(os.TempDir(), "chatwasm-chat-test", "compile-cache")})
 	if err != nil {
 		w.t.Fatal(err)

@@ -226,13 +226,17 @@ func nativeModeration(ctx context.Context, args []byte, words []string, next hoo
 // on a real server (SQLite), as host/gateway's BenchmarkMessageSend: one of
 // the 10 members of a group sends, every member receives message.dispatch.
 // "none" runs without modules, "moderation" with the moderation example on
-// _create_message.
+// _create_message, "replaced" with the slash-commands example, which stores
+// the message itself with message_create instead of calling next.
 func BenchmarkMessageSendWS(b *testing.B) {
 	mod := benchGuest(b, "modules/examples/moderation")
+	slash := benchGuest(b, "modules/examples/slash-commands")
 	for _, c := range []struct{ name, modules string }{
 		{"none", ""},
 		{"moderation", fmt.Sprintf("modules:\n  - name: moderation\n    path: %s\n    hooks: [\"_create_message\"]\n"+
 			"    config: %s\n", mod, moderationConfig)},
+		{"replaced", fmt.Sprintf("modules:\n  - name: slash-commands\n    path: %s\n    hooks: [\"_create_message\"]\n"+
+			"    capabilities: [\"messages.write\"]\n", slash)},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			conns, roomID := wsRoom(b, c.modules, 10)

@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/store"
@@ -32,4 +33,9 @@ type CallInfo struct {
 	// follows DB membership whoever changed it. Like Emit, the changes belong
 	// to the transaction. Nil ignores them.
 	Membership func(ctx context.Context, roomID string, userIDs []int64, added bool)
+	// Core runs the default core of operation op (an abi.Op*) on args in
+	// tx, for user of tenant, as the end of op's replace chain runs it, and
+	// returns its result as modules see it: the imports of abi.CoreImports.
+	// user is a user of tenant. Nil refuses those imports with a 4006.
+	Core func(ctx context.Context, tx *store.Tx, tenant string, user abi.Caller, op string, args json.RawMessage) (json.RawMessage, error)
 }

@@ -19,7 +19,7 @@ type importFunc func(ctx context.Context, f *frame, req []byte) (any, error)
 
 // importFuncs maps each abi import to its implementation.
 func importFuncs() map[string]importFunc {
-	return map[string]importFunc{
+	fs := map[string]importFunc{
 		abi.ImportNext:               importNext,
 		abi.ImportRoomGet:            importRoomGet,
 		abi.ImportRoomProperty:       importRoomProperty,
@@ -38,7 +38,15 @@ func importFuncs() map[string]importFunc {
 		abi.ImportKVList:             importKVList,
 		abi.ImportEmit:               importEmit,
 		abi.ImportLog:                importLog,
+		abi.ImportRoomMessages:       importRoomMessages,
+		abi.ImportUserRooms:          importUserRooms,
+		abi.ImportNotificationCreate: importNotificationCreate,
+		abi.ImportNotificationRead:   importNotificationRead,
 	}
+	for name, op := range abi.CoreImports() {
+		fs[name] = coreImport(name, op)
+	}
+	return fs
 }
 
 // hostFuncs returns the chatwasm imports as runtime host functions, gated by

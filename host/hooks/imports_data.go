@@ -79,8 +79,8 @@ func importRoomMembers(ctx context.Context, f *frame, req []byte) (any, error) {
 // follow once the change is made.
 func (f *frame) membersChange(ctx context.Context, name string, req []byte, added bool,
 	change func(tx *store.Tx, rm store.Room, c abi.MembersChange) error) (any, error) {
-	if (f.hook.Kind != abi.Replace && f.hook.Kind != abi.Action) || f.call.Tx == nil {
-		return nil, &abi.Error{Code: abi.CodeInternal, Detail: name + " is only available in replace hooks and actions"}
+	if err := f.writeTx(name); err != nil {
+		return nil, err
 	}
 	var c abi.MembersChange
 	if err := decode(name, req, &c); err != nil {
@@ -191,11 +191,7 @@ func importMessageGet(ctx context.Context, f *frame, req []byte) (any, error) {
 	}
 	out, err := txValue(ctx, f, false, func(tx *store.Tx) (abi.Message, error) {
 		m, err := tx.GetMessage(ctx, f.call.Tenant, r.MessageID)
-		return abi.Message{
-			ID: m.ID, RoomID: m.RoomID, SenderID: m.SenderID, Content: m.Content, IsDeleted: m.IsDeleted,
-			IsEdited: m.IsEdited, IsForwarded: m.IsForwarded, ParentMessageID: m.ParentMessageID,
-			ForwardedFromID: m.ForwardedFromID, CreatedAt: apiTime(m.CreatedAt), UpdatedAt: apiTime(m.UpdatedAt),
-		}, err
+		return apiMessage(m), err
 	})
 	return out, err
 }

@@ -65,7 +65,7 @@ func (s *Store) Close() error { return s.drv.Close() }
 // not at all. fn may be called more than once if the engine asks for a retry.
 func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 	return s.drv.InTx(ctx, true, func(ex Executor) error {
-		return fn(&Tx{ex: ex, d: s.drv.Dialect(), now: s.now})
+		return fn(&Tx{ex: ex, d: s.drv.Dialect(), now: s.now, write: true})
 	})
 }
 
@@ -86,10 +86,14 @@ func (s *Store) ReadOne(ctx context.Context, fn func(*Tx) error) error {
 
 // Tx is one transaction; the typed queries are its methods.
 type Tx struct {
-	ex  Executor
-	d   Dialect
-	now func() time.Time
+	ex    Executor
+	d     Dialect
+	now   func() time.Time
+	write bool
 }
+
+// Writable reports whether the transaction may write: one of Write.
+func (t *Tx) Writable() bool { return t.write }
 
 // Executor exposes the transaction's executor to code in this package's
 // sub-packages and tests. Chat logic uses the typed methods instead.

@@ -77,6 +77,24 @@ func hostMessageGet(uint64) uint64
 //go:wasmimport extism:host/user user_get
 func hostUserGet(uint64) uint64
 
+//go:wasmimport extism:host/user room_messages
+func hostRoomMessages(uint64) uint64
+
+//go:wasmimport extism:host/user user_rooms
+func hostUserRooms(uint64) uint64
+
+//go:wasmimport extism:host/user message_create
+func hostMessageCreate(uint64) uint64
+
+//go:wasmimport extism:host/user message_react
+func hostMessageReact(uint64) uint64
+
+//go:wasmimport extism:host/user receipt_create
+func hostReceiptCreate(uint64) uint64
+
+//go:wasmimport extism:host/user notification_create
+func hostNotificationCreate(uint64) uint64
+
 //go:wasmexport create_message
 func createMessage() int32 { return hook() }
 
@@ -188,6 +206,10 @@ func hook() int32 {
 		if _, e := call(hostKVSet, map[string]any{"key": "stolen", "value": "x"}); e != "" {
 			refused["kv_set"] = e
 		}
+		if _, e := call(hostMessageCreate, map[string]any{"args": map[string]any{"room_id": args.RoomID,
+			"content": "stored behind the host's back"}}); e != "" {
+			refused["message_create"] = e
+		}
 		return nextWith(env.Args, map[string]any{"refused": refused})
 	case "cross_tenant":
 		var target struct {
@@ -211,6 +233,15 @@ func hook() int32 {
 		try("message_get", hostMessageGet, map[string]any{"message_id": target.MessageID})
 		try("user_get", hostUserGet, map[string]any{"user_id": target.UserID})
 		try("members_add", hostMembersAdd, map[string]any{"room_id": target.RoomID, "user_ids": []int64{env.Caller.UserID}})
+		try("room_messages", hostRoomMessages, map[string]any{"room_id": target.RoomID})
+		try("user_rooms", hostUserRooms, map[string]any{"user_id": target.UserID})
+		try("message_create", hostMessageCreate, map[string]any{"user_id": target.UserID,
+			"args": map[string]any{"room_id": target.RoomID, "content": "pwned"}})
+		try("message_react", hostMessageReact, map[string]any{"args": map[string]any{"type": "add",
+			"message_id": target.MessageID, "reaction_content": "x"}})
+		try("receipt_create", hostReceiptCreate, map[string]any{"args": map[string]any{"message_ids": []string{target.MessageID}}})
+		try("notification_create", hostNotificationCreate, map[string]any{"message_id": target.MessageID,
+			"type": "REPLY", "recipients": []int64{env.Caller.UserID}})
 		return nextWith(env.Args, map[string]any{"leaked": leaked, "refused": refused})
 	case "next_twice":
 		if _, e := call(hostNext, env.Args); e != "" {

@@ -63,6 +63,32 @@ declare function host_kv_list(req: u64): u64;
 declare function host_emit(req: u64): u64;
 @external("extism:host/user", "log")
 declare function host_log(req: u64): u64;
+@external("extism:host/user", "room_messages")
+declare function host_room_messages(req: u64): u64;
+@external("extism:host/user", "user_rooms")
+declare function host_user_rooms(req: u64): u64;
+@external("extism:host/user", "message_create")
+declare function host_message_create(req: u64): u64;
+@external("extism:host/user", "message_modify")
+declare function host_message_modify(req: u64): u64;
+@external("extism:host/user", "message_react")
+declare function host_message_react(req: u64): u64;
+@external("extism:host/user", "receipt_create")
+declare function host_receipt_create(req: u64): u64;
+@external("extism:host/user", "delivery_ack")
+declare function host_delivery_ack(req: u64): u64;
+@external("extism:host/user", "room_create")
+declare function host_room_create(req: u64): u64;
+@external("extism:host/user", "room_modify")
+declare function host_room_modify(req: u64): u64;
+@external("extism:host/user", "session_register")
+declare function host_session_register(req: u64): u64;
+@external("extism:host/user", "session_update")
+declare function host_session_update(req: u64): u64;
+@external("extism:host/user", "notification_create")
+declare function host_notification_create(req: u64): u64;
+@external("extism:host/user", "notification_read")
+declare function host_notification_read(req: u64): u64;
 
 /** The call's input (the envelope's JSON). */
 export function input(): string {
@@ -194,6 +220,28 @@ function ref(key: string, id: string): Value {
  */
 export function next(args: string): Result<string> {
   return callRaw(host_next, args);
+}
+
+/**
+ * Calls the import name that has no function of its own here (the reads a
+ * replacement needs and the write imports: abi/README.md, "Replacing an
+ * operation entirely") with a JSON request and returns its JSON result.
+ */
+export function callImport(name: string, req: string): Result<string> {
+  if (name == "room_messages") return callRaw(host_room_messages, req);
+  if (name == "user_rooms") return callRaw(host_user_rooms, req);
+  if (name == "message_create") return callRaw(host_message_create, req);
+  if (name == "message_modify") return callRaw(host_message_modify, req);
+  if (name == "message_react") return callRaw(host_message_react, req);
+  if (name == "receipt_create") return callRaw(host_receipt_create, req);
+  if (name == "delivery_ack") return callRaw(host_delivery_ack, req);
+  if (name == "room_create") return callRaw(host_room_create, req);
+  if (name == "room_modify") return callRaw(host_room_modify, req);
+  if (name == "session_register") return callRaw(host_session_register, req);
+  if (name == "session_update") return callRaw(host_session_update, req);
+  if (name == "notification_create") return callRaw(host_notification_create, req);
+  if (name == "notification_read") return callRaw(host_notification_read, req);
+  return new Result<string>(null, new HostError("chatwasm: unknown import " + name));
 }
 
 /** room_get (rooms.read): the Room. */

@@ -72,6 +72,12 @@ func hostKVDelete(uint64) uint64
 //go:wasmimport extism:host/user kv_list
 func hostKVList(uint64) uint64
 
+//go:wasmimport extism:host/user message_create
+func hostMessageCreate(uint64) uint64
+
+//go:wasmimport extism:host/user notification_create
+func hostNotificationCreate(uint64) uint64
+
 // imports are the chatwasm imports by name, for the "import" mode.
 var imports = map[string]func(uint64) uint64{
 	"next": hostNext, "kv_set": hostKVSet, "kv_get": hostKVGet, "kv_delete": hostKVDelete, "kv_list": hostKVList,
@@ -79,6 +85,7 @@ var imports = map[string]func(uint64) uint64{
 	"members_add": hostMembersAdd, "members_remove": hostMembersRemove, "message_get": hostMessageGet,
 	"user_get": hostUserGet, "render_room": hostRenderRoom, "render_message": hostRenderMessage,
 	"render_user": hostRenderUser, "render_notification": hostRenderNotification, "emit": hostEmit, "log": hostLog,
+	"message_create": hostMessageCreate, "notification_create": hostNotificationCreate,
 }
 
 // envelope is the hook input.
