@@ -214,7 +214,7 @@ func (r *Runtime) Load(ctx context.Context, wasmBytes []byte, cfg ModuleConfig) 
 		index: map[string]int{},
 		pool:  newPool(cfg.PoolSize, cfg.KeepIdle, cfg.IdleTimeout),
 	}
-	if err := m.compile(ctx, wasmBytes); err != nil {
+	if err := m.compile(ctx, wasmBytes, sum); err != nil {
 		return nil, fmt.Errorf("wasm: load module %q: %w", cfg.Name, err)
 	}
 	m.bgctx, m.cancel = context.WithCancel(context.Background())

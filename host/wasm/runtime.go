@@ -25,7 +25,9 @@ const reservedPrefix = "chatwasm_"
 type Config struct {
 	// CacheDir, if set, keeps compiled machine code on disk so that a
 	// module compiles once across restarts (a Go guest: ~1 s uncached,
-	// ~50 ms cached). Without it compiled code is cached in memory only.
+	// ~50 ms cached), and the modules instrumented with the interrupt flag
+	// too (in its chatwasm-interrupt subdirectory). Without it compiled
+	// code is cached in memory only.
 	CacheDir string
 	// Logger receives guest logs (with a "module" attribute) and runtime
 	// events; nil means slog.Default().
@@ -45,6 +47,7 @@ type Config struct {
 type Runtime struct {
 	log       *slog.Logger
 	cache     wazero.CompilationCache
+	rewrites  rewriteCache
 	funcs     []HostFunc
 	maxDepth  int
 	transport http.RoundTripper
@@ -84,6 +87,7 @@ func NewRuntime(cfg Config) (*Runtime, error) {
 		}
 		seen[f.Name] = true
 	}
+	r.rewrites = newRewriteCache(cfg.CacheDir, r.log)
 	if cfg.CacheDir != "" {
 		cache, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
 		if err != nil {
