@@ -2,7 +2,6 @@ package wasm
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
 
 	"github.com/tetratelabs/wazero"
@@ -59,24 +58,30 @@ const interruptExport = "chatwasm:interrupt"
 // WithCloseOnContextDone, with a warning saying why; Trusted modules get
 // neither.
 
-// compile compiles wasmBytes, whose sha256 is sum, for m, instrumented with
-// the interrupt flag unless the module is trusted or the rewrite fails, and
-// sets m.wrt, m.compiled and m.interrupt. The instrumented module comes
-// from the runtime's rewrite cache when an earlier load stored it there. On
-// error m.wrt is nil.
-func (m *Module) compile(ctx context.Context, wasmBytes []byte, sum [sha256.Size]byte) error {
+// compile compiles the module of src for m, instrumented with the interrupt
+// flag unless the module is trusted or the rewrite fails, and sets m.wrt,
+// m.compiled and m.interrupt. The instrumented module comes from the
+// runtime's rewrite cache when an earlier load stored it there (and then
+// the module's own bytes are not read). On error m.wrt is nil.
+func (m *Module) compile(ctx context.Context, src source) error {
 	if !m.cfg.Trusted {
-		if code, ok := m.r.rewrites.get(sum); ok {
+		if code, ok := m.r.rewrites.get(src.sum); ok {
 			if m.compileInstrumented(ctx, code) == nil {
 				return nil
 			}
 			m.log.Warn("wasm: the cached instrumented module does not compile; rewriting it")
-			m.r.rewrites.drop(sum)
+			m.r.rewrites.drop(src.sum)
 		}
+	}
+	wasmBytes, err := src.bytes()
+	if err != nil {
+		return err
+	}
+	if !m.cfg.Trusted {
 		code, err := wasmbin.AddInterrupt(wasmBytes, interruptExport)
 		if err == nil {
 			if err = m.compileInstrumented(ctx, code); err == nil {
-				m.r.rewrites.put(sum, code)
+				m.r.rewrites.put(src.sum, code)
 				return nil
 			}
 			if ferr := m.compileFallback(ctx, wasmBytes); ferr != nil {
