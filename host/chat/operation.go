@@ -121,6 +121,9 @@ func grantRoom(id string, messages ...string) granted {
 	return granted{rooms: []string{id}, messages: messages}
 }
 
+// grantNothing is the check of an operation run on args nothing checked.
+func grantNothing(context.Context, *store.Tx) (granted, error) { return granted{}, nil }
+
 // grantMessages grants the messages ids.
 func grantMessages(ids []string) granted { return granted{messages: ids} }
 
@@ -205,7 +208,7 @@ func (o *operation[In, Out]) runModules(s *Service, ctx context.Context, req *re
 	if err := json.Unmarshal(args, &in); err != nil {
 		return nil, wire.Validation(fmt.Sprintf("invalid args: %v", err))
 	}
-	out, err := runHooked(ctx, s, req, o, c, granted{}, in, o.core)
+	out, err := runHooked(ctx, s, req, o, c, grantNothing, in, o.core)
 	if err != nil {
 		return nil, err
 	}

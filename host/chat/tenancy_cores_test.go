@@ -110,6 +110,19 @@ func TestTenancyCoresRescoped(t *testing.T) {
 			{"message.send/not a member", "create_message", `{"room_id":` + q(w.theirs) + `}`,
 				"message.send", map[string]any{"room_id": w.mine, "content": "hi"}, wire.CodePermission,
 				"User is not authorized to send message to this room"},
+			// With only the replace layer hooked, the send check runs in the
+			// operation's transaction, before the layer: what the layer
+			// hands next is checked as above, and a denied send never
+			// reaches it (else it would store the message in mine).
+			{"message.send/replace layer, other tenant", "_create_message", `{"room_id":` + q(w.victimDM) + `}`,
+				"message.send", map[string]any{"room_id": w.mine, "content": "hi"}, wire.CodeValidation,
+				map[string][]string{"room_id": {`Invalid pk "` + w.victimDM + `" - object does not exist.`}}},
+			{"message.send/replace layer, not a member", "_create_message", `{"room_id":` + q(w.theirs) + `}`,
+				"message.send", map[string]any{"room_id": w.mine, "content": "hi"}, wire.CodePermission,
+				"User is not authorized to send message to this room"},
+			{"message.send/replace layer, denied first", "_create_message", `{"room_id":` + q(w.mine) + `}`,
+				"message.send", map[string]any{"room_id": w.theirs, "content": "hi"}, wire.CodePermission,
+				"User is not authorized to send message to this room"},
 			{"room.join/other tenant", "join_room", `{"room_id":` + q(w.victimChannel) + `}`,
 				"room.join", map[string]any{"room_id": w.square}, wire.CodeNotFound, nil},
 		} {

@@ -226,20 +226,28 @@ func nativeModeration(ctx context.Context, args []byte, words []string, next hoo
 // on a real server (SQLite), as host/gateway's BenchmarkMessageSend: one of
 // the 10 members of a group sends, every member receives message.dispatch.
 // "none" runs without modules, "moderation" with the moderation example on
-// _create_message, "replaced" with the slash-commands example, which stores
-// the message itself with message_create instead of calling next.
+// _create_message, "moderation-c" with its C version (skipped without
+// clang), "replaced" with the slash-commands example, which stores the
+// message itself with message_create instead of calling next.
 func BenchmarkMessageSendWS(b *testing.B) {
-	mod := benchGuest(b, "modules/examples/moderation")
-	slash := benchGuest(b, "modules/examples/slash-commands")
-	for _, c := range []struct{ name, modules string }{
-		{"none", ""},
-		{"moderation", fmt.Sprintf("modules:\n  - name: moderation\n    path: %s\n    hooks: [\"_create_message\"]\n"+
-			"    config: %s\n", mod, moderationConfig)},
-		{"replaced", fmt.Sprintf("modules:\n  - name: slash-commands\n    path: %s\n    hooks: [\"_create_message\"]\n"+
-			"    capabilities: [\"messages.write\"]\n", slash)},
+	moderation := func(wasm string) string {
+		return fmt.Sprintf("modules:\n  - name: moderation\n    path: %s\n    hooks: [\"_create_message\"]\n"+
+			"    config: %s\n", wasm, moderationConfig)
+	}
+	for _, c := range []struct {
+		name    string
+		modules func(*testing.B) string
+	}{
+		{"none", func(*testing.B) string { return "" }},
+		{"moderation", func(b *testing.B) string { return moderation(benchGuest(b, "modules/examples/moderation")) }},
+		{"moderation-c", func(b *testing.B) string { return moderation(benchCGuest(b)) }},
+		{"replaced", func(b *testing.B) string {
+			return fmt.Sprintf("modules:\n  - name: slash-commands\n    path: %s\n    hooks: [\"_create_message\"]\n"+
+				"    capabilities: [\"messages.write\"]\n", benchGuest(b, "modules/examples/slash-commands"))
+		}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			conns, roomID := wsRoom(b, c.modules, 10)
+			conns, roomID := wsRoom(b, c.modules(b), 10)
 			send := []byte(`{"event_type":"message.send","data":{"room_id":"` + roomID + `","content":"hello"}}`)
 			b.ReportAllocs()
 			cpu := cputime.Used()

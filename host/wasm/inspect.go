@@ -54,12 +54,12 @@ func Inspect(ctx context.Context, wasmBytes []byte) (Info, error) {
 	if err != nil {
 		return Info{}, fmt.Errorf("wasm: inspect: %w", err)
 	}
-	return infoOf(compiled, wasmBytes, sha256.Sum256(wasmBytes)), nil
+	return infoOf(compiled, len(wasmBytes), sha256.Sum256(wasmBytes)), nil
 }
 
 // infoOf describes a compiled module.
-func infoOf(c wazero.CompiledModule, wasmBytes []byte, sum [32]byte) Info {
-	info := Info{SHA256: hex.EncodeToString(sum[:]), Size: len(wasmBytes)}
+func infoOf(c wazero.CompiledModule, size int, sum [32]byte) Info {
+	info := Info{SHA256: hex.EncodeToString(sum[:]), Size: size}
 	for name, d := range c.ExportedFunctions() {
 		info.Exports = append(info.Exports, funcOf(d, "", name))
 	}

@@ -58,23 +58,32 @@ const interruptExport = "chatwasm:interrupt"
 // WithCloseOnContextDone, with a warning saying why; Trusted modules get
 // neither.
 
-// compile compiles wasmBytes for m, instrumented with the interrupt flag
-// unless the module is trusted or the rewrite fails, and sets m.wrt,
-// m.compiled and m.interrupt. On error m.wrt is nil.
-func (m *Module) compile(ctx context.Context, wasmBytes []byte) error {
+// compile compiles the module of src for m, instrumented with the interrupt
+// flag unless the module is trusted or the rewrite fails, and sets m.wrt,
+// m.compiled and m.interrupt. The instrumented module comes from the
+// runtime's rewrite cache when an earlier load stored it there (and then
+// the module's own bytes are not read). On error m.wrt is nil.
+func (m *Module) compile(ctx context.Context, src source) error {
+	if !m.cfg.Trusted {
+		if code, ok := m.r.rewrites.get(src.sum); ok {
+			if m.compileInstrumented(ctx, code) == nil {
+				return nil
+			}
+			m.log.Warn("wasm: the cached instrumented module does not compile; rewriting it")
+			m.r.rewrites.drop(src.sum)
+		}
+	}
+	wasmBytes, err := src.bytes()
+	if err != nil {
+		return err
+	}
 	if !m.cfg.Trusted {
 		code, err := wasmbin.AddInterrupt(wasmBytes, interruptExport)
 		if err == nil {
-			m.wrt = m.newWazero(ctx, false)
-			m.compiled, err = m.wrt.CompileModule(ctx, code)
-			if err == nil {
-				m.interrupt = true
+			if err = m.compileInstrumented(ctx, code); err == nil {
+				m.r.rewrites.put(src.sum, code)
 				return nil
 			}
-			// Closing a runtime that holds nothing cannot fail in a way that
-			// matters.
-			_ = m.wrt.Close(context.Background())
-			m.wrt = nil
 			if ferr := m.compileFallback(ctx, wasmBytes); ferr != nil {
 				// The module itself is invalid: report the error about its
 				// own bytes, not about the rewritten ones.
@@ -86,6 +95,22 @@ func (m *Module) compile(ctx context.Context, wasmBytes []byte) error {
 		m.log.Warn("wasm: module cannot be instrumented with the interrupt flag; using wazero's termination checks (slower loops, a goroutine per call)", "err", err)
 	}
 	return m.compileFallback(ctx, wasmBytes)
+}
+
+// compileInstrumented compiles code, a module with the interrupt flag,
+// without wazero's termination checks. On error m.wrt is nil.
+func (m *Module) compileInstrumented(ctx context.Context, code []byte) error {
+	m.wrt = m.newWazero(ctx, false)
+	compiled, err := m.wrt.CompileModule(ctx, code)
+	if err != nil {
+		// Closing a runtime that holds nothing cannot fail in a way that
+		// matters.
+		_ = m.wrt.Close(context.Background())
+		m.wrt = nil
+		return err
+	}
+	m.compiled, m.interrupt = compiled, true
+	return nil
 }
 
 // compileFallback compiles wasmBytes as they are: with wazero's

@@ -192,6 +192,21 @@ var chatwasmImports = []string{"chatwasm_input_read", "chatwasm_output_write", "
 // Load compiles a module (through the runtime's compilation cache), links
 // it to the host imports and creates its first warm instances.
 func (r *Runtime) Load(ctx context.Context, wasmBytes []byte, cfg ModuleConfig) (*Module, error) {
+	return r.load(ctx, source{sum: sha256.Sum256(wasmBytes), size: len(wasmBytes),
+		bytes: func() ([]byte, error) { return wasmBytes, nil }}, cfg)
+}
+
+// source is a module's bytes as Load takes them: their sha256 and size, and
+// the bytes themselves, which a load that finds the instrumented module in
+// the rewrite cache never needs.
+type source struct {
+	sum   [sha256.Size]byte
+	size  int
+	bytes func() ([]byte, error)
+}
+
+// load is Load on src.
+func (r *Runtime) load(ctx context.Context, src source, cfg ModuleConfig) (*Module, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -202,7 +217,7 @@ func (r *Runtime) Load(ctx context.Context, wasmBytes []byte, cfg ModuleConfig) 
 	if closed {
 		return nil, fmt.Errorf("%w: runtime closed, cannot load %q", ErrClosed, cfg.Name)
 	}
-	sum := sha256.Sum256(wasmBytes)
+	sum := src.sum
 	if cfg.SHA256 != "" && !strings.EqualFold(cfg.SHA256, hex.EncodeToString(sum[:])) {
 		return nil, fmt.Errorf("%w: module %q has sha256 %x, expected %s", ErrChecksum, cfg.Name, sum, cfg.SHA256)
 	}
@@ -214,7 +229,7 @@ func (r *Runtime) Load(ctx context.Context, wasmBytes []byte, cfg ModuleConfig) 
 		index: map[string]int{},
 		pool:  newPool(cfg.PoolSize, cfg.KeepIdle, cfg.IdleTimeout),
 	}
-	if err := m.compile(ctx, wasmBytes); err != nil {
+	if err := m.compile(ctx, src); err != nil {
 		return nil, fmt.Errorf("wasm: load module %q: %w", cfg.Name, err)
 	}
 	m.bgctx, m.cancel = context.WithCancel(context.Background())
@@ -225,7 +240,7 @@ func (r *Runtime) Load(ctx context.Context, wasmBytes []byte, cfg ModuleConfig) 
 		_ = m.wrt.Close(context.Background())
 		return nil, fmt.Errorf("wasm: load module %q: %w", cfg.Name, err)
 	}
-	m.info = infoOf(m.compiled, wasmBytes, sum)
+	m.info = infoOf(m.compiled, src.size, sum)
 	if err := m.checkImports(); err != nil {
 		return fail(err)
 	}

@@ -2,8 +2,10 @@ package wasm
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -25,7 +27,9 @@ const reservedPrefix = "chatwasm_"
 type Config struct {
 	// CacheDir, if set, keeps compiled machine code on disk so that a
 	// module compiles once across restarts (a Go guest: ~1 s uncached,
-	// ~50 ms cached). Without it compiled code is cached in memory only.
+	// ~50 ms cached), and the modules instrumented with the interrupt flag
+	// too (in its chatwasm-interrupt subdirectory). Without it compiled
+	// code is cached in memory only.
 	CacheDir string
 	// Logger receives guest logs (with a "module" attribute) and runtime
 	// events; nil means slog.Default().
@@ -45,6 +49,7 @@ type Config struct {
 type Runtime struct {
 	log       *slog.Logger
 	cache     wazero.CompilationCache
+	rewrites  rewriteCache
 	funcs     []HostFunc
 	maxDepth  int
 	transport http.RoundTripper
@@ -84,6 +89,7 @@ func NewRuntime(cfg Config) (*Runtime, error) {
 		}
 		seen[f.Name] = true
 	}
+	r.rewrites = newRewriteCache(cfg.CacheDir, r.log)
 	if cfg.CacheDir != "" {
 		cache, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
 		if err != nil {
@@ -96,13 +102,49 @@ func NewRuntime(cfg Config) (*Runtime, error) {
 	return r, nil
 }
 
-// LoadFile loads the module at path; see Load.
+// LoadFile loads the module at path; see Load. With a cache directory, the
+// file is first only hashed, as it streams: a warm start that finds the
+// instrumented module in the cache never holds the module itself in memory
+// (3.5 MB of fresh heap for a Go module).
 func (r *Runtime) LoadFile(ctx context.Context, path string, cfg ModuleConfig) (*Module, error) {
-	b, err := os.ReadFile(path)
+	if r.rewrites.dir == "" || cfg.Trusted {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("wasm: load module %q: %w", cfg.Name, err)
+		}
+		return r.Load(ctx, b, cfg)
+	}
+	src, err := hashFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("wasm: load module %q: %w", cfg.Name, err)
 	}
-	return r.Load(ctx, b, cfg)
+	return r.load(ctx, src, cfg)
+}
+
+// hashFile is the source of the module file at path: its sha256 and size
+// read as it streams, and its bytes read again on demand, which must have
+// the same sha256.
+func hashFile(path string) (source, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return source{}, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return source{}, err
+	}
+	src := source{size: int(n)}
+	h.Sum(src.sum[:0])
+	src.bytes = func() ([]byte, error) {
+		b, err := os.ReadFile(path)
+		if err == nil && sha256.Sum256(b) != src.sum {
+			err = fmt.Errorf("%w: %s changed while it was loaded", ErrChecksum, path)
+		}
+		return b, err
+	}
+	return src, nil
 }
 
 // Close closes every module of the runtime, waiting for their calls to end

@@ -5,6 +5,12 @@ import (
 	"strings"
 )
 
+// InterruptVersion names the output of AddInterrupt: caches of instrumented
+// modules key their entries by it. Bump it with any change that makes
+// AddInterrupt return other bytes for the same input (TestInterruptVersion
+// pins the output for one module to catch that).
+const InterruptVersion = 1
+
 // Fuel is how many checks (loop iterations and function calls) the guest
 // runs between two ticks of an instrumented module (see AddInterrupt): it
 // bounds how long the guest takes to notice its interrupt flag and to let

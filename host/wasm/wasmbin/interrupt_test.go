@@ -2,7 +2,9 @@ package wasmbin
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -219,5 +221,21 @@ func TestAddInterruptRefuses(t *testing.T) {
 		if _, err := AddInterrupt(bad, flagName); err == nil {
 			t.Errorf("module % x: rewritten", bad)
 		}
+	}
+}
+
+// TestInterruptVersion pins what AddInterrupt makes of the test guest. If
+// this fails, AddInterrupt's output changed: bump InterruptVersion (caches
+// of instrumented modules would serve the old output otherwise) and update
+// the pinned digest.
+func TestInterruptVersion(t *testing.T) {
+	const version, digest = 1, "ede8c0b28f97bf651ec71dea2bbf35607dbc488f5e484f7de6ce0b4156cea376"
+	out, err := AddInterrupt(guest, flagName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprintf("%x", sha256.Sum256(out))
+	if InterruptVersion != version || got != digest {
+		t.Fatalf("AddInterrupt's output is %s at version %d; pinned: %s at version %d", got, InterruptVersion, digest, version)
 	}
 }

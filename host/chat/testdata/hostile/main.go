@@ -127,5 +127,8 @@ func modifyMessageCore() int32 { return hook() }
 //go:wasmexport create_message
 func createMessage() int32 { return hook() }
 
+//go:wasmexport _create_message
+func createMessageCore() int32 { return hook() }
+
 //go:wasmexport have_room_permission
 func haveRoomPermission() int32 { return hook() }
