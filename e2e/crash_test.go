@@ -28,17 +28,26 @@ type ackedSender struct {
 }
 
 // sendAcked starts an ackedSender; it is stopped at cleanup at the latest.
+// It takes over c's frames: it reads them raw (with no JSON decoding, which
+// big messages would make slow) and keeps none.
 func sendAcked(t *testing.T, c *client, room, prefix string, pad int) *ackedSender {
 	sd := &ackedSender{c: c, room: room, prefix: prefix, stopCh: make(chan struct{}), done: make(chan struct{})}
 	if pad > 0 {
 		sd.pad = " " + strings.Repeat("x", pad)
 	}
-	go sd.run()
+	raw := make(chan []byte, 64)
+	c.Handle(func(b []byte) {
+		select {
+		case raw <- b:
+		case <-sd.done: // nobody reads any more: drop it
+		}
+	})
+	go sd.run(raw)
 	t.Cleanup(sd.stop)
 	return sd
 }
 
-func (sd *ackedSender) run() {
+func (sd *ackedSender) run(raw <-chan []byte) {
 	defer close(sd.done)
 	for n := 0; ; n++ {
 		select {
@@ -51,20 +60,51 @@ func (sd *ackedSender) run() {
 			return
 		}
 		// Wait for its own dispatch: only then was it acknowledged.
-		mark := []byte(`"content":"` + content + sd.pad + `"`)
-		for {
-			f, ok := sd.c.Next(expectTimeout)
-			if !ok {
-				return // the server is gone
-			}
-			if bytes.Contains(f.Raw, mark) {
-				break
-			}
+		if !sd.awaitDispatch(raw, content) {
+			return // the server is gone
 		}
 		sd.mu.Lock()
 		sd.acked = append(sd.acked, content)
 		sd.mu.Unlock()
 	}
+}
+
+// awaitDispatch reads frames until the message.dispatch of content, and
+// reports whether it came before the connection ended.
+func (sd *ackedSender) awaitDispatch(raw <-chan []byte, content string) bool {
+	timer := time.NewTimer(expectTimeout)
+	defer timer.Stop()
+	for {
+		select {
+		case b := <-raw:
+			if got, ok := dispatchContent(b); ok && got == content {
+				return true
+			}
+		case <-sd.c.Frames(): // closed when the connection's read side ends
+			return false
+		case <-timer.C:
+			return false
+		}
+	}
+}
+
+// dispatchContent returns the content of a message.dispatch frame up to its
+// first space (an ackedSender's padding left out), reading the frame's
+// bytes instead of decoding it; ok is false for any other frame. The
+// contents it reads are the tests' own, with no escaped characters.
+func dispatchContent(frame []byte) (content string, ok bool) {
+	if !bytes.Contains(frame[:min(len(frame), 128)], []byte(`"eventType":"message.dispatch"`)) {
+		return "", false
+	}
+	_, rest, ok := bytes.Cut(frame, []byte(`"content":"`))
+	if !ok {
+		return "", false
+	}
+	end := bytes.IndexAny(rest, `" `)
+	if end < 0 {
+		return "", false
+	}
+	return string(rest[:end]), true
 }
 
 // stop stops the sender once its message in flight, if any, is

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -97,19 +96,11 @@ type watched struct {
 func watch(c *client) *watched {
 	w := &watched{counts: map[string]int{}}
 	c.Handle(func(raw []byte) {
-		var f struct {
-			EventType string `json:"eventType"`
-			Data      struct {
-				Content string `json:"content"`
-			} `json:"data"`
+		if content, ok := dispatchContent(raw); ok {
+			w.mu.Lock()
+			w.counts[content]++
+			w.mu.Unlock()
 		}
-		if json.Unmarshal(raw, &f) != nil || f.EventType != "message.dispatch" {
-			return
-		}
-		w.mu.Lock()
-		content, _, _ := strings.Cut(f.Data.Content, " ")
-		w.counts[content]++
-		w.mu.Unlock()
 	})
 	return w
 }
