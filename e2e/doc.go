@@ -13,4 +13,12 @@
 // of a PostgreSQL server (e.g. the one scripts/pg-test-server starts) gives
 // every server its own freshly created database on that server, dropped at
 // cleanup, and enables the tests that run several nodes on one database.
+//
+// Its reliability tests try the server as an adversary would, each in
+// bounded time and decided by counts, never by the machine's speed:
+// TestKillDuringSends (SIGKILL under concurrent sends, then a durability
+// check, both engines), TestMultiNodeKill (a node killed under traffic on
+// PostgreSQL), TestSlowReaderInBusyRoom, TestFramesFuzzedOverALiveSocket,
+// TestHostileModules and TestHostileTenantLatency (a tenant's CPU-burning
+// module against a clean tenant's latency).
 package e2e

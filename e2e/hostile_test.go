@@ -58,23 +58,39 @@ const (
 
 func faultTenant(mode, policy string) string { return hostileModuleWord + mode + "-" + policy }
 
+// moduleEntry writes to b the module file entry of the guest at wasm named
+// name, on hook, in mode (followed by more config pairs for a mode that
+// takes them: "burn, burn: 1s"), for tenant (every tenant when empty), with
+// extra lines (limits, capabilities, policy) separated by newlines. The
+// guest's tag is its name.
+func moduleEntry(b *strings.Builder, wasm, name, tenant, hook, mode, extra string) {
+	fmt.Fprintf(b, "  - name: %s\n    path: %s\n    hooks: [%q]\n    config: {mode: %s, tag: %s}\n",
+		name, wasm, hook, mode, name)
+	if tenant != "" {
+		fmt.Fprintf(b, "    tenants: [%q]\n", tenant)
+	}
+	for _, l := range strings.Split(extra, "\n") {
+		if l != "" {
+			fmt.Fprintf(b, "    %s\n", l)
+		}
+	}
+}
+
+// writeModuleFile writes a module file of entries and returns its path.
+func writeModuleFile(t *testing.T, entries string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "modules.yaml")
+	if err := os.WriteFile(path, []byte("modules:\n"+entries), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // hostileModuleFile writes the suite's module file for the guest at wasm.
 func hostileModuleFile(t *testing.T, wasm string) string {
 	t.Helper()
 	var b strings.Builder
-	b.WriteString("modules:\n")
-	entry := func(name, tenant, hook, mode, extra string) {
-		fmt.Fprintf(&b, "  - name: %s\n    path: %s\n    hooks: [%q]\n    config: {mode: %s, tag: %s}\n",
-			name, wasm, hook, mode, name)
-		if tenant != "" {
-			fmt.Fprintf(&b, "    tenants: [%q]\n", tenant)
-		}
-		for _, l := range strings.Split(extra, "\n") {
-			if l != "" {
-				fmt.Fprintf(&b, "    %s\n", l)
-			}
-		}
-	}
+	entry := func(name, tenant, hook, mode, extra string) { moduleEntry(&b, wasm, name, tenant, hook, mode, extra) }
 	entry(checkerModule, "", "create_message", "tag", "")
 	for _, f := range hostileFaults {
 		for _, policy := range []string{"closed", "open"} {
@@ -86,11 +102,7 @@ func hostileModuleFile(t *testing.T, wasm string) string {
 	entry(floodTenant, floodTenant, "_create_message", "flood", "capabilities: [\"events.emit\", \"log\"]\ntimeout: 1m")
 	entry(crossTenant, crossTenant, "_create_message", "cross_tenant", "capabilities: [\"*\"]")
 	entry(nextTwiceTenant, nextTwiceTenant, "_create_message", "next_twice", "")
-	path := filepath.Join(t.TempDir(), "modules.yaml")
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeModuleFile(t, b.String())
 }
 
 // withModuleFile starts the server with --modules path, a compile cache

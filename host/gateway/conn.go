@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -75,10 +76,8 @@ func newConn(gw *Gateway, user store.User, channel string) *conn {
 
 // enqueue hands a frame to the writer without blocking.
 func (c *conn) enqueue(frame []byte) {
-	select {
-	case <-c.done:
+	if c.closing() {
 		return
-	default:
 	}
 	n := int64(len(frame))
 	if pending := c.queued.Add(n); pending > c.gw.cfg.QueueBytes && pending != n {
@@ -96,6 +95,16 @@ func (c *conn) enqueue(frame []byte) {
 		c.log.Warn("disconnecting slow client: outbound queue full", "queue", cap(c.queue))
 		c.gw.metrics.slowClosed.Inc()
 		c.close(websocket.ClosePolicyViolation, "slow consumer")
+	}
+}
+
+// closing reports whether the connection was asked to stop.
+func (c *conn) closing() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -326,7 +335,16 @@ func (c *conn) writeLoop() {
 			return
 		}
 		if err != nil {
-			c.log.Debug("connection write failed", "err", err)
+			// A write that timed out is a client that did not drain its
+			// queue in WriteTimeout: a slow consumer, even when the traffic
+			// to it was too thin to fill the queue first (unless it was
+			// already being closed, as one whose queue filled up is).
+			if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() && !c.closing() {
+				c.log.Warn("disconnecting slow client: a write timed out", "timeout", c.gw.cfg.WriteTimeout)
+				c.gw.metrics.slowClosed.Inc()
+			} else {
+				c.log.Debug("connection write failed", "err", err)
+			}
 			c.close(0, "")
 			_ = c.ws.Close() // unblocks the reader
 			return

@@ -78,3 +78,33 @@ func readFrameOrClose(ws *websocket.Conn) map[string]any {
 	}
 	return f
 }
+
+// TestWriteTimeoutIsSlowConsumer: a client that does not read, sent too
+// little to fill its queue, is disconnected once a write to it times out,
+// and counted as a slow consumer like one whose queue filled up.
+func TestWriteTimeoutIsSlowConsumer(t *testing.T) {
+	e := newEnv(t, Config{WriteTimeout: 100 * time.Millisecond, QueueSize: 1 << 16, QueueBytes: 1 << 40})
+	alice := e.user("alice")
+	e.connect(alice) // and never read again
+	var c *conn
+	e.hub.mu.RLock()
+	for c = range e.hub.users[alice.ID] { // its one connection
+	}
+	e.hub.mu.RUnlock()
+	// Far more than the socket buffers hold, a MiB at a time, until the
+	// writer gives up on a write.
+	frame := make([]byte, 1<<20)
+	for sent := 0; ; sent++ {
+		if closed, _ := closedWith(c); closed {
+			break
+		}
+		if sent == 1<<10 {
+			t.Fatal("the connection was not closed after 1 GiB sent to a client that does not read")
+		}
+		c.enqueue(frame)
+		time.Sleep(10 * time.Millisecond)
+	}
+	eventually(t, "the slow consumer counted", func() bool {
+		return e.counter("chatwasm_slow_consumer_disconnects_total", nil) == 1
+	})
+}

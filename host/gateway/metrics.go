@@ -48,7 +48,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help:    "Time to run one client action, from decoded frame to effects applied.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"event_type"}),
-		slowClosed:   counter("chatwasm_slow_consumer_disconnects_total", "Connections closed because the client did not drain its outbound queue."),
+		slowClosed:   counter("chatwasm_slow_consumer_disconnects_total", "Connections closed because the client did not drain its outbound queue (full, over its bytes, or a write to it timed out)."),
 		authFailures: counter("chatwasm_auth_failures_total", "WebSocket connections closed with 4001 (missing, invalid or expired token, or unknown user)."),
 		throttled:    counter("chatwasm_frames_throttled_total", "Client frames read late because their connection was over its frame rate."),
 		connLimited:  counter("chatwasm_connections_over_user_limit_total", "WebSocket connections closed with 1008 because their user had the maximum number open on this node."),

@@ -1,7 +1,7 @@
 // Command passthrough is a module that exports every hook of the ABI and
 // changes nothing: each hook hands its arguments to next and returns what
 // next returned, and a serializer hook (which has no next) adds no field. The burst
-// benchmark (bench/burst_bench_test.go) loads it to measure what modules
+// benchmark (bench/burst_test.go) loads it to measure what modules
 // cost a server that runs them, and TestPassthroughExportsEveryHook keeps
 // its exports in step with package abi.
 package main

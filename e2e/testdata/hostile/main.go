@@ -19,6 +19,8 @@
 //	             message carries whatever it obtained ("leaked")
 //	next_twice   calls next twice and fails with the second call's error
 //	noop         returns at once, reading nothing (the benchmarks' no-op hook)
+//	burn         spins on the CPU for the config's "burn" (a Go duration, timed by
+//	             the clock: the deployment grants "clock"), then runs next like tag
 //
 // have_room_permission passes its args to next and returns next's decision
 // unchanged, in every mode.
@@ -31,6 +33,7 @@ import (
 	"encoding/json"
 	"strings"
 	"sync"
+	"time"
 	"unsafe"
 
 	pdk "github.com/extism/go-pdk"
@@ -157,6 +160,16 @@ func hook() int32 {
 	case "tag":
 		if strings.Contains(args.Content, crashWord) {
 			panic("the checker chokes on " + crashWord)
+		}
+		tag, _ := pdk.GetConfig("tag")
+		return nextWith(env.Args, map[string]any{"checked_by": tag})
+	case "burn":
+		burn, _ := pdk.GetConfig("burn")
+		d, err := time.ParseDuration(burn)
+		if err != nil {
+			return fail("burn: " + err.Error())
+		}
+		for start := time.Now(); time.Since(start) < d; {
 		}
 		tag, _ := pdk.GetConfig("tag")
 		return nextWith(env.Args, map[string]any{"checked_by": tag})
