@@ -49,6 +49,8 @@ OP(get_active_sessions)
 OP(get_expired_sessions)
 OP(update_session)
 OP(get_and_group_chat_notifications)
+OP(create_chat_notification)
+OP(update_chat_notification)
 
 PASS(have_room_permission)
 PASS(have_message_permission)
