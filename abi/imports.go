@@ -18,7 +18,7 @@ const (
 	CapKV            = "kv"            // kv_get, kv_set, kv_delete, kv_list
 	CapEventsEmit    = "events.emit"   // emit
 	CapLog           = "log"           // log
-	CapClock         = "clock"         // WASI's real wall and monotonic clocks (else a fixed fake clock)
+	CapClock         = "clock"         // WASI's real wall and monotonic clocks and real sleeps (else a fake clock from 2022)
 	CapRandom        = "random"        // WASI's real random source (else a fixed deterministic one)
 	CapAll           = "*"             // every capability
 	capNone          = ""              // next needs none

@@ -54,9 +54,8 @@ type burstSetup struct {
 // The setups the burst benchmark compares. passthrough-go+c chains the Go
 // and the C pass-through modules on every hook (every call crosses two
 // modules and both SDKs); sleep-100ms and webhook-100ms are a module whose
-// create_message hook takes 100 ms, by sleeping (a busy wait on the clock,
-// see testdata/slowhook) or by waiting for an HTTP answer, with the default
-// timeout of 500 ms.
+// create_message hook takes 100 ms, by sleeping or by waiting for an HTTP
+// answer (see testdata/slowhook), with the default timeout of 500 ms.
 var (
 	noModules      = burstSetup{"no-modules", nil}
 	passthroughGo  = burstSetup{"passthrough-go", func(tb testing.TB) []string { return []string{passthroughGoEntry(tb)} }}
@@ -233,10 +232,10 @@ func (f *burstFixture) send(tb testing.TB, u testserver.User, room, content stri
 // its turn or an instance long enough to fail.
 //
 // The sleeping module gets a timeout of 10s instead of the default 500 ms:
-// a module's time is wall time, and its sleep is a busy wait (see
-// testdata/slowhook) sharing the CPU with 31 others and the rest of the
-// burst, so whether 100 ms of it end within 500 ms depends on the
-// machine's speed and load (BenchmarkBurst counts what the default gives).
+// a module's time is wall time, so whether its 100 ms of sleep and its
+// share of a CPU busy with the rest of the burst end within 500 ms depends
+// on the machine's speed and load (BenchmarkBurst counts what the default
+// gives).
 func TestBurstWithModules(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts servers and opens 1000 connections each")

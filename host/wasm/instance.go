@@ -51,10 +51,7 @@ func (m *Module) newInstance(ctx context.Context, owned bool) (*instance, error)
 
 	mc := wazero.NewModuleConfig().WithName("").WithStartFunctions().WithStderr(&in.stderr)
 	if m.cfg.Clock {
-		mc = mc.WithSysWalltime().WithSysNanotime()
-	}
-	if m.cfg.Sleep {
-		mc = mc.WithSysNanosleep()
+		mc = mc.WithSysWalltime().WithSysNanotime().WithNanosleep(in.cc.sleep)
 	}
 	if m.cfg.Random {
 		mc = mc.WithRandSource(rand.Reader)

@@ -333,7 +333,7 @@ func TestInterruptYieldsToGo(t *testing.T) {
 func TestHostCallNotCharged(t *testing.T) {
 	r, _ := newTestRuntime(t)
 	outer := load(t, r, "kitchen", ModuleConfig{Name: "outer", Timeout: 100 * time.Millisecond})
-	inner := load(t, r, "kitchen", ModuleConfig{Name: "inner", Timeout: 5 * time.Second, Clock: true, Sleep: true})
+	inner := load(t, r, "kitchen", ModuleConfig{Name: "inner", Timeout: 5 * time.Second, Clock: true})
 	start := time.Now()
 	got := call(t, outer, "nested", "300", nestedTarget{inner, "sleep"})
 	if got != "slept 300" {

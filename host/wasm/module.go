@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -87,12 +88,9 @@ type ModuleConfig struct {
 	Trusted bool
 
 	// Clock grants the real wall and monotonic clocks (WASI otherwise sees
-	// a fixed fake clock). A guest's sleep then waits by polling the clock,
-	// so the call's deadline still stops it.
+	// a fixed fake clock) and real sleeps, which hold no CPU and end with
+	// the call: its deadline still stops a sleeping guest.
 	Clock bool
-	// Sleep makes WASI sleeps real host sleeps, which the call's deadline
-	// cannot cut short: only for modules the operator vouches for.
-	Sleep bool
 	// Random grants crypto/rand entropy (WASI otherwise sees a fixed
 	// deterministic source).
 	Random bool
@@ -177,6 +175,8 @@ type Module struct {
 	cancel    context.CancelFunc
 	closing   sync.Once
 	closeErr  error
+	// sleeps counts its guests' sleeps in the host (callCtx.sleep).
+	sleeps atomic.Uint64
 }
 
 // providedModules are the import namespaces the host satisfies.

@@ -705,3 +705,37 @@ func TestRawKernelImports(t *testing.T) {
 		t.Fatalf("reset_kernel = %q", got)
 	}
 }
+
+// TestSleep: a guest granted the clock sleeps in the host, holding no CPU
+// (once, where a sleep polling the clock would come back to the host
+// thousands of times), and a sleep longer than the call's timeout is cut
+// at the deadline like any other guest code.
+func TestSleep(t *testing.T) {
+	r, _ := newTestRuntime(t)
+	m := load(t, r, "kitchen", ModuleConfig{Name: "sleeper", Timeout: 10 * time.Second, Clock: true})
+	start := time.Now()
+	if got := call(t, m, "sleep", "200", nil); got != "slept 200" {
+		t.Fatalf("sleep = %q", got)
+	}
+	if d := time.Since(start); d < 200*time.Millisecond {
+		t.Fatalf("the guest did not sleep: %v", d)
+	}
+	// The Go runtime may wake a few times on its own; polling would be
+	// thousands of round trips.
+	if n := m.sleeps.Load(); n == 0 || n > 20 {
+		t.Fatalf("a 200 ms sleep took %d host sleeps", n)
+	}
+
+	short := load(t, r, "kitchen", ModuleConfig{Name: "short", PoolSize: 1, Timeout: 100 * time.Millisecond, Clock: true})
+	start = time.Now()
+	if _, err := short.Call(context.Background(), "sleep", []byte("60000"), nil); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("a sleep past the timeout: want ErrTimeout, got %v", err)
+	}
+	// Generous: an uncut sleep would take a minute.
+	if d := time.Since(start); d > 30*time.Second {
+		t.Fatalf("the sleep was not cut at the deadline: %v", d)
+	}
+	if got := call(t, short, "echo", "after", nil); got != "after" {
+		t.Fatalf("the pool did not recover from the cut sleep: %q", got)
+	}
+}

@@ -3,12 +3,11 @@
 // (bench/burst_test.go) loads it to see what a slow module does to a
 // server under a burst.
 //
-// Without config it sleeps (time.Sleep; the deployment grants it "clock").
-// A sandboxed module cannot really sleep: its WASI sleep returns at once
-// and the Go runtime polls the clock until the time has passed, so the
-// 100 ms are 100 ms of busy waiting on a CPU (abi/README.md, "Host
-// imports"). With config url it waits on the network instead, as a
-// webhook does: it GETs url, which the benchmark answers after 100 ms.
+// Without config it sleeps (time.Sleep; the deployment grants it "clock",
+// which makes a sleep a real wait in the host, cut at the call's deadline:
+// abi/README.md, "Host imports"). With config url it waits on the network
+// instead, as a webhook does: it GETs url, which the benchmark answers
+// after 100 ms.
 package main
 
 import (
