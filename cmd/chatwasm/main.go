@@ -179,6 +179,8 @@ func (c cli) serve(ctx context.Context, args []string) int {
 		"requests that may run module code at once; more wait their turn (abi/README.md, \"Concurrency\")")
 	moduleQueue := cmd.Duration("module-queue-timeout", "CHATWASM_MODULE_QUEUE_TIMEOUT", hooks.DefaultQueueTimeout,
 		"how long a request waits for its turn to run module code before it fails as busy")
+	moduleRetry := cmd.Duration("module-retry-after", "CHATWASM_MODULE_RETRY_AFTER", hooks.DefaultRetryAfter,
+		"how long a module disabled for a tenant by repeated faults stays off before one call tries it again (negative: until reload)")
 	jwtIssuer := cmd.String("jwt-issuer", "CHATWASM_JWT_ISSUER", "",
 		"accept the tokens of this external identity provider (their \"iss\") besides the server's own")
 	jwtKey := cmd.String("jwt-key", "CHATWASM_JWT_KEY", "", "PEM file of the external provider's public key (RSA, ECDSA or Ed25519)")
@@ -208,8 +210,8 @@ func (c cli) serve(ctx context.Context, args []string) int {
 	if *moduleWatch < 0 {
 		return c.usageError(cmd, "--module-watch must not be negative")
 	}
-	if *moduleConc <= 0 || *moduleConc > 1024 || *moduleQueue <= 0 {
-		return c.usageError(cmd, "--module-concurrency must be between 1 and 1024, --module-queue-timeout positive")
+	if *moduleConc <= 0 || *moduleConc > 1024 || *moduleQueue <= 0 || *moduleRetry == 0 {
+		return c.usageError(cmd, "--module-concurrency must be between 1 and 1024, --module-queue-timeout positive, --module-retry-after not zero")
 	}
 	if *frameRate < 0 || *frameBurst <= 0 || *maxConns < 0 || *frameBurst > math.MaxInt32 || *maxConns > math.MaxInt32 {
 		return c.usageError(cmd, "--frame-rate and --max-conns-per-user must not be negative, --frame-burst must be positive")
@@ -241,6 +243,7 @@ func (c cli) serve(ctx context.Context, args []string) int {
 		ModuleWatch:        *moduleWatch,
 		ModuleConcurrency:  int(*moduleConc),
 		ModuleQueueTimeout: *moduleQueue,
+		ModuleRetryAfter:   *moduleRetry,
 	}
 	log := c.logger(*lvl)
 	if err := server.Run(ctx, cfg, log); err != nil {

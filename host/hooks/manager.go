@@ -39,6 +39,10 @@ type Options struct {
 	// FaultLimit is how many faults in a row disable a module; 0 means
 	// DefaultFaultLimit.
 	FaultLimit int
+	// RetryAfter is how long a module disabled for a tenant stays off
+	// before one call tries it again (and enables it if the module
+	// answers); 0 means DefaultRetryAfter, a negative value until reload.
+	RetryAfter time.Duration
 	// CacheDir keeps compiled modules on disk across restarts; "" keeps
 	// them in memory only.
 	CacheDir string
@@ -289,4 +293,12 @@ func fingerprint(path string) (string, error) {
 		}
 	}
 	return fmt.Sprintf("%x", h.Sum(nil)), nil
+}
+
+// retryAfter is o.RetryAfter with its default.
+func (o Options) retryAfter() time.Duration {
+	if o.RetryAfter == 0 {
+		return DefaultRetryAfter
+	}
+	return o.RetryAfter
 }

@@ -36,7 +36,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}, []string{"module", "hook"}),
 		disabled: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: "chatwasm", Subsystem: "module", Name: "disabled",
-			Help: "How many tenants a module is disabled for after repeated faults (until reload).",
+			Help: "How many tenants a module is disabled for after repeated faults (until a trial call succeeds, or reload).",
 		}, []string{"module"}),
 		queueWait: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: "chatwasm", Subsystem: "module", Name: "queue_wait_seconds",

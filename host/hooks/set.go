@@ -16,6 +16,10 @@ import (
 // DefaultFaultLimit is how many faults in a row disable a module.
 const DefaultFaultLimit = 5
 
+// DefaultRetryAfter is how long a module disabled for a tenant stays off
+// before one call tries it again.
+const DefaultRetryAfter = 30 * time.Second
+
 // Next runs the rest of a chain: the next module's layer or, at the end, the
 // Go default. in and the result are the hook's JSON payloads.
 type Next func(ctx context.Context, in []byte) ([]byte, error)
@@ -55,9 +59,23 @@ type module struct {
 // tenantHealth is a module's fault record for one tenant: faults are
 // counted, and a module disabled, per module and tenant, so that one
 // tenant's crafted inputs cannot turn a shared module off for the others.
+//
+// A disabled module is tried again, by one call at a time, once
+// Options.RetryAfter has passed since its last fault (a circuit breaker's
+// half-open state): a module disabled by a passing overload (timeouts on a
+// saturated machine, an endpoint down) comes back by itself; one that
+// faults on that call stays off for another RetryAfter.
 type tenantHealth struct {
-	faults atomic.Int32 // consecutive faults
-	off    atomic.Bool  // disabled after too many faults
+	faults  atomic.Int32 // consecutive faults
+	off     atomic.Bool  // disabled after too many faults
+	retryAt atomic.Int64 // while off: when a call may try it again (Unix ns)
+	trying  atomic.Bool  // while off: a trial call is running
+}
+
+// trial reports whether a call may try the disabled module now, and if so
+// marks the trial running (end it with trying.Store(false)).
+func (h *tenantHealth) trial(now time.Time) bool {
+	return now.UnixNano() >= h.retryAt.Load() && h.trying.CompareAndSwap(false, true)
 }
 
 // healthOf returns the module's fault record for tenant.
@@ -182,8 +200,13 @@ func (f *frame) rest(ctx context.Context, in []byte) ([]byte, error) {
 func (s *Set) invoke(ctx context.Context, f *frame) ([]byte, error) {
 	m := f.m
 	health := m.healthOf(f.call.Tenant)
+	trial := false
 	if health.off.Load() {
-		return f.failed(ctx, errDisabled)
+		if s.env.opts.retryAfter() < 0 || !health.trial(time.Now()) {
+			return f.failed(ctx, errDisabled)
+		}
+		trial = true
+		defer health.trying.Store(false)
 	}
 	ctx, leave, err := s.env.admit.enter(ctx, s.env)
 	if err != nil {
@@ -200,13 +223,13 @@ func (s *Set) invoke(ctx context.Context, f *frame) ([]byte, error) {
 	out, err := m.plugin.Call(ctx, f.hook.Name, input, f)
 	hm.latency.Observe(time.Since(start).Seconds())
 	if err == nil {
-		health.faults.Store(0)
+		s.countSuccess(ctx, m, health, f.call.Tenant, trial)
 		return out, nil
 	}
 	var me *wasm.ModuleError
 	if errors.As(err, &me) {
 		hm.errs.Inc()
-		health.faults.Store(0)
+		s.countSuccess(ctx, m, health, f.call.Tenant, trial)
 		return nil, f.moduleError(ctx, me)
 	}
 	if ctx.Err() != nil && !errors.Is(err, wasm.ErrTimeout) {
@@ -225,7 +248,7 @@ func (s *Set) invoke(ctx context.Context, f *frame) ([]byte, error) {
 		hm.timeouts.Inc()
 	}
 	if errors.Is(err, wasm.ErrFault) {
-		s.countFault(ctx, m, health, f.call.Tenant)
+		s.countFault(ctx, m, health, f.call.Tenant, trial)
 	}
 	m.log.ErrorContext(ctx, "module fault", "hook", f.hook.Name, "policy", string(m.spec.OnFailure), "err", err)
 	return f.failed(ctx, err)
@@ -234,16 +257,46 @@ func (s *Set) invoke(ctx context.Context, f *frame) ([]byte, error) {
 var errDisabled = errors.New("hooks: module disabled for this tenant after repeated faults")
 
 // countFault disables a module for tenant when it faulted too many times in
-// a row for it. The disabled gauge counts the tenants it is disabled for.
-func (s *Set) countFault(ctx context.Context, m *module, h *tenantHealth, tenant string) {
+// a row for it, and keeps it off for another RetryAfter when a trial call
+// faults. The disabled gauge counts the tenants it is disabled for.
+func (s *Set) countFault(ctx context.Context, m *module, h *tenantHealth, tenant string, trial bool) {
 	limit := s.env.opts.FaultLimit
 	if limit <= 0 {
 		limit = DefaultFaultLimit
 	}
-	if int(h.faults.Add(1)) >= limit && h.off.CompareAndSwap(false, true) {
-		m.metrics.disabled.WithLabelValues(m.spec.Name).Inc()
+	retry := s.env.opts.retryAfter()
+	if trial {
+		h.retryAt.Store(time.Now().Add(retry).UnixNano())
+		m.log.WarnContext(ctx, "module faulted on its trial call; it stays disabled for the tenant", "tenant", tenant,
+			"retry_after", retry)
+		return
+	}
+	if int(h.faults.Add(1)) < limit {
+		return
+	}
+	// retryAt first: a call that sees the module off must see when.
+	h.retryAt.Store(time.Now().Add(retry).UnixNano())
+	if !h.off.CompareAndSwap(false, true) {
+		return
+	}
+	m.metrics.disabled.WithLabelValues(m.spec.Name).Inc()
+	if retry < 0 {
 		m.log.ErrorContext(ctx, "module disabled for the tenant until reload", "tenant", tenant, "faults", limit,
 			"policy", string(m.spec.OnFailure))
+		return
+	}
+	m.log.ErrorContext(ctx, "module disabled for the tenant", "tenant", tenant, "faults", limit,
+		"policy", string(m.spec.OnFailure), "retry_after", retry)
+}
+
+// countSuccess records a call the module answered (with a result or an
+// error of its own): its fault streak ends, and a trial call enables it
+// again for tenant.
+func (s *Set) countSuccess(ctx context.Context, m *module, h *tenantHealth, tenant string, trial bool) {
+	h.faults.Store(0)
+	if trial && h.off.CompareAndSwap(true, false) {
+		m.metrics.disabled.WithLabelValues(m.spec.Name).Dec()
+		m.log.InfoContext(ctx, "module enabled again for the tenant after a trial call", "tenant", tenant)
 	}
 }
 

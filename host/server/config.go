@@ -68,6 +68,10 @@ type Config struct {
 	// ModuleQueueTimeout is how long a request waits for its turn to run
 	// module code; 0 means hooks.DefaultQueueTimeout.
 	ModuleQueueTimeout time.Duration
+	// ModuleRetryAfter is how long a module disabled for a tenant by
+	// repeated faults stays off before one call tries it again; 0 means
+	// hooks.DefaultRetryAfter, negative until reload.
+	ModuleRetryAfter time.Duration
 }
 
 // ExternalAuth configures an external identity provider (auth.External).

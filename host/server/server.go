@@ -139,6 +139,7 @@ func loadModules(ctx context.Context, cfg Config, st *store.Store, reg prometheu
 		CacheDir:      cfg.ModuleCache,
 		MaxConcurrent: cfg.ModuleConcurrency,
 		QueueTimeout:  cfg.ModuleQueueTimeout,
+		RetryAfter:    cfg.ModuleRetryAfter,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("server: modules: %w", err)

@@ -185,6 +185,14 @@ func operation() int32 {
 		return output(map[string]any{"first": first, "first_error": err1, "second_error": err2})
 	case "trap":
 		panic("guest trap")
+	case "trap_alice":
+		// Traps for user 1 only; everyone else's calls are wrapped.
+		var c struct {
+			UserID int64 `json:"user_id"`
+		}
+		if json.Unmarshal(env.Caller, &c) == nil && c.UserID == 1 {
+			panic("guest trap for alice")
+		}
 	case "loop":
 		n := 0
 		for {
