@@ -18,8 +18,7 @@ func TestSDK(t *testing.T) {
 // export; the parser refuses nesting deeper than its MAX_DEPTH.
 func reader(tb testing.TB) jsoncheck.Reader {
 	tb.Helper()
-	return jsoncheck.Reader{Module: jsoncheck.Load(tb, modkit.Make(tb, filepath.Join("testdata", "probe"), "rust")),
-		MaxDepth: 128}
+	return jsoncheck.Reader{Module: jsoncheck.Load(tb, filepath.Join("testdata", "probe"), "rust"), MaxDepth: 128}
 }
 
 // TestJSONReader: Value reads jsoncheck.Doc as encoding/json does.

@@ -69,11 +69,12 @@ func AddSeeds(f *testing.F) {
 	}
 }
 
-// Load loads the module at path (one that imports chatwasm's host
-// functions, which fail here: see modkit.Direct) for Reader.
-func Load(tb testing.TB, path string) *wasm.Module {
+// Load builds the probe module in dir, written in lang (see modkit.Make),
+// and loads it for Reader. Its chatwasm host functions fail here (see
+// modkit.Direct): probe needs none.
+func Load(tb testing.TB, dir, lang string) *wasm.Module {
 	tb.Helper()
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(modkit.Make(tb, dir, lang))
 	if err != nil {
 		tb.Fatal(err)
 	}
