@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/chatwasm/chatwasm/host/wasm"
+	"github.com/chatwasm/chatwasm/internal/jsoncheck"
 	"github.com/chatwasm/chatwasm/internal/modkit"
 )
 
@@ -104,42 +105,18 @@ func eachBuild(t *testing.T, fn func(t *testing.T, m *wasm.Module)) {
 	}
 }
 
-const doc = ` { "a" : {"b": [10, -3, {"c": "x\"y\\z\/\b\f\n\r\t"}], "d": null, "e": true, "f": false},
-  "uni": "caf\u00e9 \ud83d\ude00 \ud800 日本", "esc\"key": "k", "big": 9223372036854775807,
-  "small": -9223372036854775808, "over": 9223372036854775808, "float": 1.5e3, "neg": -0,
-  "nested": {"deep": {"deeper": {"deepest": "bottom"}}}, "empty": {}, "list": [], "s p": " spaced " ,
-  "0": "zero" }`
-
+// TestJSONReader: cw_json_get reads jsoncheck.Doc as encoding/json does.
 func TestJSONReader(t *testing.T) {
-	paths := []string{"", "a", "a.b", "a.b.0", "a.b.1", "a.b.2.c", "a.b.3", "a.d", "a.e", "a.f", "uni", `esc"key`,
-		"big", "small", "over", "float", "neg", "nested.deep.deeper.deepest", "empty", "list", "list.0", "s p",
-		"0", "missing", "a.missing", "a.b.x", "uni.x"}
-	eachBuild(t, func(t *testing.T, m *wasm.Module) { checkJSONReader(t, m, doc, paths) })
+	eachBuild(t, func(t *testing.T, m *wasm.Module) {
+		jsoncheck.Reader{Module: m}.Check(t, jsoncheck.Doc, jsoncheck.DocPaths)
+	})
 }
 
 // FuzzJSONReader runs the SDK's JSON reader (cw_json_get, in the real
-// freestanding module) on arbitrary documents: on valid JSON in UTF-8 it
-// finds what encoding/json finds at every path of its first two levels
-// (of a member given twice, the last); on any input it never traps.
+// freestanding module) on arbitrary documents (see jsoncheck.Reader.Fuzz).
 func FuzzJSONReader(f *testing.F) {
-	for _, d := range []string{doc, `{}`, `[]`, `{"a":[1,{"b":"\u00e9"}]}`, `{"a":`, `[1,2,`, `"\ud800"`,
-		`{"a":1e999}`, `{"":{"":[]}}`, "{\"a\":\"\x00\"}"} {
-		f.Add(d)
-	}
-	f.Fuzz(func(t *testing.T, d string) {
-		m := freestanding(t)
-		if !json.Valid([]byte(d)) || !utf8.ValidString(d) {
-			// Not JSON (the envelope around it is not either), or not
-			// UTF-8, which encoding/json reads as U+FFFD and the host
-			// never writes: the module may refuse it, but must not trap.
-			in := append(append([]byte(`{"doc":`), d...), `,"paths":[""]}`...)
-			if _, err := m.Call(context.Background(), "probe", in, nil); errors.Is(err, wasm.ErrFault) {
-				t.Fatalf("probe trapped on %q: %v", d, err)
-			}
-			return
-		}
-		checkJSONReader(t, m, d, pathsOf(d))
-	})
+	jsoncheck.AddSeeds(f)
+	f.Fuzz(func(t *testing.T, d string) { jsoncheck.Reader{Module: freestanding(t)}.Fuzz(t, d) })
 }
 
 // freestanding returns the freestanding build of sdktest, skipping the
@@ -148,120 +125,6 @@ func freestanding(t *testing.T) *wasm.Module {
 	t.Helper()
 	setupModules(t)
 	return modules["freestanding"]
-}
-
-// pathsOf lists the paths of a JSON document's first two levels (and one
-// that is absent).
-func pathsOf(d string) []string {
-	paths := []string{"", "absent"}
-	var top any
-	if json.Unmarshal([]byte(d), &top) != nil {
-		return paths
-	}
-	add := func(prefix string, v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			for k := range x {
-				if !strings.Contains(k, ".") {
-					paths = append(paths, prefix+k)
-				}
-			}
-		case []any:
-			for i := range min(len(x), 3) {
-				paths = append(paths, prefix+fmt.Sprint(i))
-			}
-		}
-	}
-	add("", top)
-	for _, p := range paths[2:] {
-		if v, ok := lookupPath(top, p); ok {
-			add(p+".", v)
-		}
-	}
-	return paths
-}
-
-// lookupPath is cw_json_get's contract, in Go.
-func lookupPath(top any, path string) (any, bool) {
-	v := top
-	if path == "" {
-		return v, true
-	}
-	for _, seg := range strings.Split(path, ".") {
-		switch x := v.(type) {
-		case map[string]any:
-			var ok bool
-			if v, ok = x[seg]; !ok {
-				return nil, false
-			}
-		case []any:
-			var i int
-			if _, err := fmt.Sscanf(seg, "%d", &i); err != nil || i >= len(x) || fmt.Sprint(i) != seg {
-				return nil, false
-			}
-			v = x[i]
-		default:
-			return nil, false
-		}
-	}
-	return v, true
-}
-
-// checkJSONReader has m's probe look up paths in doc (valid JSON) and
-// checks each answer against encoding/json: absent, or the raw value, its
-// text when it is a string and its value when it is an integer.
-func checkJSONReader(t *testing.T, m *wasm.Module, doc string, paths []string) {
-	t.Helper()
-	var top any
-	d := json.NewDecoder(strings.NewReader(doc))
-	d.UseNumber()
-	if err := d.Decode(&top); err != nil {
-		t.Fatal(err)
-	}
-	in, _ := json.Marshal(map[string]any{"doc": json.RawMessage(doc), "paths": paths})
-	var got []struct {
-		Type int
-		Raw  *string
-		Text *string
-		Int  *int64
-	}
-	if err := json.Unmarshal(call(t, m, "probe", in), &got); err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != len(paths) {
-		t.Fatalf("%d answers for %d paths", len(got), len(paths))
-	}
-	for i, p := range paths {
-		g := got[i]
-		v, ok := lookupPath(top, p)
-		if !ok {
-			if g.Type != 0 || g.Raw != nil {
-				t.Errorf("%q: found %+v, want absent", p, g)
-			}
-			continue
-		}
-		want, _ := json.Marshal(v)
-		if g.Raw == nil || modkit.Normalize(t, []byte(*g.Raw)) != modkit.Normalize(t, want) {
-			t.Errorf("%q: raw %v, want %s", p, g.Raw, want)
-		}
-		s, isString := v.(string)
-		if isString != (g.Text != nil) || (isString && *g.Text != s) {
-			t.Errorf("%q: text %q, want %q", p, deref(g.Text), s)
-		}
-		n, isInt := v.(json.Number)
-		i64, err := n.Int64()
-		isInt = isInt && err == nil && !strings.ContainsAny(n.String(), ".eE")
-		if isInt != (g.Int != nil) || (isInt && *g.Int != i64) {
-			t.Errorf("%q: int %v, want %v (%v)", p, g.Int, i64, isInt)
-		}
-	}
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return "<nil>"
-	}
-	return *s
 }
 
 func TestJSONMembers(t *testing.T) {

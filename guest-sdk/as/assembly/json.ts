@@ -220,14 +220,20 @@ export function boolField(v: Value | null, key: string, def: bool = false): bool
   return m === null ? def : m.asBool(def);
 }
 
+/** Whether s is an integer within i64's bounds (I64.parseInt wraps past them). */
 function isInteger(s: string): bool {
-  let i = s.length > 0 && s.charCodeAt(0) == 0x2d ? 1 : 0;
+  const neg = s.length > 0 && s.charCodeAt(0) == 0x2d;
+  let i = neg ? 1 : 0;
   if (i == s.length) return false;
-  for (; i < s.length; i++) {
-    const c = s.charCodeAt(i);
+  for (let j = i; j < s.length; j++) {
+    const c = s.charCodeAt(j);
     if (c < 0x30 || c > 0x39) return false;
   }
-  return true;
+  while (i < s.length - 1 && s.charCodeAt(i) == 0x30) i++;
+  const digits = s.length - i;
+  if (digits != 19) return digits < 19;
+  // Digit strings of one length compare as their numbers do.
+  return s.substring(i) <= (neg ? "9223372036854775808" : "9223372036854775807");
 }
 
 const HEX = "0123456789abcdef";
@@ -433,6 +439,23 @@ export class Parser {
     return n;
   }
 
+  /**
+   * The character of the \u escape of surrogate n: with the low half
+   * escaped right after a high one, the pair; alone, U+FFFD, as the host
+   * (encoding/json) reads it, rather than half a pair, which no UTF-8 output
+   * can carry.
+   */
+  private surrogate(n: i32): string {
+    if (n < 0xdc00 && this.peek() == 0x5c && this.pos + 1 < this.s.length && this.s.charCodeAt(this.pos + 1) == 0x75) {
+      const at = this.pos;
+      this.pos += 2;
+      const lo = this.hex4();
+      if (lo >= 0xdc00 && lo < 0xe000) return String.fromCharCode(n, lo);
+      this.pos = at; // not a pair: the next escape is read on its own
+    }
+    return "\uFFFD";
+  }
+
   /** A string literal; null (with error set) when malformed. */
   string(): string | null {
     if (!this.expect(0x22)) return null;
@@ -470,13 +493,12 @@ export class Parser {
       else if (e == 0x72) parts.push("\r");
       else if (e == 0x74) parts.push("\t");
       else if (e == 0x75) {
-        // Strings are UTF-16 here, so a surrogate pair needs no joining.
         const n = this.hex4();
         if (n < 0) {
           this.fail("bad \\u escape");
           return null;
         }
-        parts.push(String.fromCharCode(n));
+        parts.push(n >= 0xd800 && n < 0xe000 ? this.surrogate(n) : String.fromCharCode(n));
       } else {
         this.fail("bad escape");
         return null;

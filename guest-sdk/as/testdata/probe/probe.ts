@@ -17,6 +17,7 @@ import {
   Result,
   Room,
   User,
+  Kind,
   Value,
   config,
   emitRoom,
@@ -40,7 +41,10 @@ import {
   roomGet,
   roomMembers,
   roomProperty,
+  input,
+  output,
   run,
+  setError,
   stringField,
   userGet,
   varGet,
@@ -208,4 +212,61 @@ function imports(args: Value): Value {
 
 export function _create_message(): i32 {
   return run(probe);
+}
+
+/**
+ * The JSON reader's test (internal/jsoncheck's contract), exported as probe.
+ * Input {"doc": <any JSON>, "paths": ["a.b.0", ...]}; output, for each path,
+ * what Value reads there: {"type": n, "raw": <toJSON> | null, "text":
+ * <asString> | null, "int": <asI64> | null}. Input Value.parse refuses is an
+ * error.
+ */
+function readPaths(): i32 {
+  const r = Value.parse(input());
+  const v = r.value;
+  if (v === null) {
+    setError(r.error);
+    return 1;
+  }
+  const doc = v.get("doc");
+  const paths = v.get("paths");
+  const found: Value[] = [];
+  if (paths !== null) {
+    for (let i = 0; i < paths.items.length; i++) found.push(read(doc === null ? null : at(doc, paths.items[i].text)));
+  }
+  output(Value.array(found).toJSON());
+  return 0;
+}
+export { readPaths as probe };
+
+/** The value at a path of member names and array indices joined by dots. */
+function at(doc: Value, path: string): Value | null {
+  if (path.length == 0) return doc;
+  const segs = path.split(".");
+  let v: Value | null = doc;
+  for (let i = 0; i < segs.length && v !== null; i++) {
+    const seg = segs[i];
+    const cur: Value = v;
+    if (cur.kind == Kind.Array) {
+      // An index is written the one way: no sign, no leading zero.
+      const n = I32.parseInt(seg);
+      v = n >= 0 && n < cur.items.length && n.toString() == seg ? cur.items[n] : null;
+    } else v = cur.get(seg);
+  }
+  return v;
+}
+
+/** What the probe reports of a value found (or not). */
+function read(v: Value | null): Value {
+  const r = Value.object();
+  if (v === null) {
+    return r.set("type", Value.int(0)).set("raw", Value.null()).set("text", Value.null()).set("int", Value.null());
+  }
+  r.set("type", Value.int(<i64>v.kind + 1));
+  r.set("raw", Value.str(v.toJSON()));
+  const s = v.asString();
+  r.set("text", s === null ? Value.null() : Value.str(s));
+  // asI64 gives its default for what is not an integer: two defaults tell.
+  r.set("int", v.kind == Kind.Number && v.asI64(0) == v.asI64(1) ? Value.int(v.asI64()) : Value.null());
+  return r;
 }

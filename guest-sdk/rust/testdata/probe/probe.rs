@@ -149,3 +149,56 @@ fn imports(args: &Value) -> Value {
     r.set("lower", Value::from(chatwasm::lower("ÀÉÎ İSTANBUL ΟΔΟΣ")));
     r
 }
+
+/// probe: the JSON reader's test (internal/jsoncheck's contract). Input
+/// {"doc": <any JSON>, "paths": ["a.b.0", ...]}; output, for each path, what
+/// Value reads there: {"type": n, "raw": <to_json> | null, "text": <as_str> |
+/// null, "int": <as_i64> | null}. Input Value::parse refuses is an error.
+#[export_name = "probe"]
+pub extern "C" fn probe() -> i32 {
+    let input = match Value::parse(&chatwasm::input()) {
+        Ok(v) => v,
+        Err(e) => {
+            chatwasm::set_error(e.as_bytes());
+            return 1;
+        }
+    };
+    let paths = input.get("paths").and_then(Value::as_array).unwrap_or(&[]);
+    let found = paths.iter().map(|p| read(input.get("doc").and_then(|d| at(d, p.as_str().unwrap_or(""))))).collect();
+    chatwasm::output(Value::Array(found).to_json().as_bytes());
+    0
+}
+
+/// The value at a path of member names and array indices joined by dots.
+fn at<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
+    if path.is_empty() {
+        return Some(doc);
+    }
+    path.split('.').try_fold(doc, |v, seg| match v.as_array() {
+        // An index is written the one way: no sign, no leading zero.
+        Some(items) => seg.parse::<usize>().ok().filter(|i| i.to_string() == seg).and_then(|i| items.get(i)),
+        None => v.get(seg),
+    })
+}
+
+/// What the probe reports of a value found (or not).
+fn read(v: Option<&Value>) -> Value {
+    let v = match v {
+        Some(v) => v,
+        None => return obj(vec![("type", Value::from(0)), ("raw", Value::Null), ("text", Value::Null), ("int", Value::Null)]),
+    };
+    let kind = match v {
+        Value::Null => 1,
+        Value::Bool(_) => 2,
+        Value::Number(_) => 3,
+        Value::String(_) => 4,
+        Value::Array(_) => 5,
+        Value::Object(_) => 6,
+    };
+    obj(vec![
+        ("type", Value::from(kind)),
+        ("raw", Value::from(v.to_json())),
+        ("text", v.as_str().map(Value::from).unwrap_or(Value::Null)),
+        ("int", v.as_i64().map(Value::from).unwrap_or(Value::Null)),
+    ])
+}
