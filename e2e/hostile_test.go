@@ -302,7 +302,7 @@ const (
 // metricsText returns the server's /metrics page.
 func (s *server) metricsText(t *testing.T) string {
 	t.Helper()
-	resp, err := http.Get(s.URL("/metrics"))
+	resp, err := http.Get(s.OpsURL("/metrics"))
 	if err != nil {
 		t.Fatalf("GET /metrics: %v", err)
 	}

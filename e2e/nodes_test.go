@@ -101,7 +101,7 @@ func pgQuery(t *testing.T, url, sql string, args ...any) [][]any {
 // server's /metrics, or -1 when the server does not expose it.
 func (s *server) metric(t *testing.T, name string) float64 {
 	t.Helper()
-	resp, err := httpClient.Get(s.URL("/metrics"))
+	resp, err := httpClient.Get(s.OpsURL("/metrics"))
 	if err != nil {
 		t.Fatalf("GET /metrics: %v", err)
 	}

@@ -74,3 +74,44 @@ func (s *server) assertHealthy(t *testing.T) {
 		t.Fatalf("GET /healthz: status %d, want 200", resp.StatusCode)
 	}
 }
+
+// TestInternalListener: with --internal-addr the admin API and /metrics
+// are served on that listener only, and the main one keeps the WebSocket
+// endpoint and the health checks.
+func TestInternalListener(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, withFlags("--internal-addr", "127.0.0.1:0"))
+	if s.InternalAddr == "" || s.InternalAddr == s.Addr {
+		t.Fatalf("internal listener %q (main %s): not logged?\n%s", s.InternalAddr, s.Addr, s.Log())
+	}
+	get := func(url string) int {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+s.AdminToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("GET %s: %v", url, err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, path := range []string{"/metrics", "/admin/users/1"} {
+		if got := get(s.URL(path)); got != http.StatusNotFound {
+			t.Errorf("main listener %s: status %d, want 404", path, got)
+		}
+	}
+	for _, url := range []string{s.URL("/healthz"), s.URL("/readyz"), s.OpsURL("/healthz"), s.OpsURL("/readyz"), s.OpsURL("/metrics")} {
+		if got := get(url); got != http.StatusOK {
+			t.Errorf("%s: status %d, want 200", url, got)
+		}
+	}
+	// A user made through the internal admin API chats on the main one.
+	alice, bob := s.login(t, "alice"), s.CreateUser(t, "bob")
+	alice.send("room.create", map[string]any{"type": "OneToOneChat", "participants": []int64{bob.ID}})
+	if room := alice.expectObject("roomcreate.dispatch"); room["id"] == nil {
+		t.Fatalf("room.create answered %v", room)
+	}
+}

@@ -145,11 +145,14 @@ func (c cli) serve(ctx context.Context, args []string) int {
 	d := server.DefaultConfig()
 	cmd := newCommand("serve", "chatwasm serve [flags]",
 		"Runs the chat server: the WebSocket endpoint, the admin API under /admin/,\n"+
-			"/healthz and /metrics. It creates or migrates the database on start and\n"+
+			"/healthz, /readyz and /metrics (the admin API and metrics on a listener of\n"+
+			"their own with --internal-addr). It creates or migrates the database on start and\n"+
 			"shuts down gracefully on SIGINT or SIGTERM. With --modules it loads the\n"+
 			"wasm modules of that file (abi/README.md) and refuses to start if any is\n"+
 			"missing or broken; SIGHUP reloads them.", c.getenv)
 	addr := cmd.String("addr", "CHATWASM_ADDR", d.Addr, "address to listen on (port 0 picks a free port)")
+	internalAddr := cmd.String("internal-addr", "CHATWASM_INTERNAL_ADDR", "",
+		"address of a listener for the admin API, /metrics and the health checks; --addr then serves only the WebSocket endpoint, /healthz and /readyz")
 	db := c.dbFlag(cmd)
 	wsPath := cmd.String("ws-path", "CHATWASM_WS_PATH", d.WSPath, "WebSocket endpoint path")
 	softDelete := cmd.Bool("soft-delete", "CHATWASM_SOFT_DELETE", d.SoftDelete, "flag deleted messages instead of removing them")
@@ -221,6 +224,7 @@ func (c cli) serve(ctx context.Context, args []string) int {
 	}
 	cfg := server.Config{
 		Addr:                        *addr,
+		InternalAddr:                *internalAddr,
 		DB:                          *db,
 		WSPath:                      *wsPath,
 		SoftDelete:                  *softDelete,

@@ -15,6 +15,10 @@ import (
 type Config struct {
 	// Addr is the TCP address to listen on; port 0 picks a free port.
 	Addr string
+	// InternalAddr, when set, is the address of a second listener for the
+	// operator's endpoints (/admin/, /metrics, and the health checks): Addr
+	// then serves the WebSocket endpoint and the health checks only.
+	InternalAddr string
 	// DB is the database URL (see OpenStore).
 	DB string
 	// WSPath is the WebSocket endpoint's path (WEBSOCKET_PATH).

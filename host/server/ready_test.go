@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/store/storetest"
@@ -39,10 +40,63 @@ func TestReadyz(t *testing.T) {
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || body["status"] != "unavailable" {
-		t.Fatalf("readyz without a database = %d %v, want 503", code, body)
+	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || body["status"] != "unavailable" ||
+		body["reason"] != "database unavailable" {
+		t.Fatalf("readyz without a database = %d %v, want 503, database unavailable (no error text)", code, body)
 	}
 	if code, _ := get("/healthz"); code != http.StatusOK {
 		t.Fatalf("healthz = %d, want 200", code)
+	}
+}
+
+// TestInternalHandler: with InternalAddr the admin API and metrics are on
+// the internal handler only, and only its /readyz gives the database
+// error's text (which can name the database and its user).
+func TestInternalHandler(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	cfg := testConfig(t)
+	cfg.InternalAddr = "127.0.0.1:0"
+	srv, err := New(context.Background(), cfg, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv.InternalHandler() == nil {
+		t.Fatal("no internal handler with InternalAddr set")
+	}
+	get := func(h http.Handler, path string) (int, string) {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("Authorization", "Bearer "+cfg.AdminToken)
+		h.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	for _, path := range []string{"/metrics", "/admin/users/1"} {
+		if code, _ := get(srv.Handler(), path); code != http.StatusNotFound {
+			t.Errorf("main handler %s = %d, want 404", path, code)
+		}
+	}
+	if code, _ := get(srv.InternalHandler(), "/metrics"); code != http.StatusOK {
+		t.Errorf("internal /metrics = %d, want 200", code)
+	}
+	// The admin API answers: the path is DELETE's only.
+	if code, _ := get(srv.InternalHandler(), "/admin/users/1"); code != http.StatusMethodNotAllowed {
+		t.Errorf("internal GET /admin/users/1 = %d, want the admin API's 405", code)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []struct {
+		name     string
+		h        http.Handler
+		detailed bool
+	}{{"main", srv.Handler(), false}, {"internal", srv.InternalHandler(), true}} {
+		code, body := get(h.h, "/readyz")
+		var b map[string]string
+		if err := json.Unmarshal([]byte(body), &b); err != nil {
+			t.Fatalf("%s readyz body %q: %v", h.name, body, err)
+		}
+		if code != http.StatusServiceUnavailable || strings.HasPrefix(b["reason"], "database: ") != h.detailed {
+			t.Errorf("%s readyz without a database = %d %v; the error's text wanted: %v", h.name, code, b, h.detailed)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 // Package server wires chatwasm together: store, chat service, WebSocket
 // gateway, fan-out broker, admin API, health and metrics endpoints, and runs
-// them on one HTTP server with a graceful shutdown.
+// them with a graceful shutdown: on one HTTP server, or with the admin API
+// and metrics on an internal listener of their own (Config.InternalAddr).
 package server
 
 import (
@@ -45,6 +46,9 @@ type Server struct {
 	broker  broker.Broker
 	mods    *hooks.Manager // nil without a module file
 	handler http.Handler
+	// internal serves the operator's endpoints when they have a listener
+	// of their own (Config.InternalAddr); nil when handler serves them.
+	internal http.Handler
 	// draining is set when shutdown begins, so that /readyz sends load
 	// balancers elsewhere before the connections are closed.
 	draining atomic.Bool
@@ -188,28 +192,46 @@ func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, 
 		return nil, err
 	}
 
+	srv := &Server{cfg: cfg, log: log, gw: gw, broker: br}
+	// The public mux serves clients: the WebSocket endpoint and the health
+	// checks, whose answers name no database (the log has the error). The
+	// operator's endpoints go on the internal mux when there is one, else
+	// on the public one too.
+	public := srv.healthMux(st, false)
+	public.Handle(wsPat, gw)
+	ops := public
+	if cfg.InternalAddr != "" {
+		ops = srv.healthMux(st, true)
+		srv.internal = ops
+	}
+	ops.Handle(adminPrefix, api)
+	ops.Handle("GET "+metricsPath, promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	srv.handler = public
+	return srv, nil
+}
+
+// healthMux returns a mux serving /healthz and /readyz; detailed says
+// whether /readyz may give a database error's text, which can name the
+// database and its user: only on the internal listener.
+func (s *Server) healthMux(st *store.Store, detailed bool) *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.Handle(wsPat, gw)
-	mux.Handle(adminPrefix, api)
-	mux.Handle("GET "+metricsPath, promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("GET "+healthPath, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
 	})
-	srv := &Server{cfg: cfg, log: log, gw: gw, broker: br, handler: mux}
 	mux.HandleFunc("GET "+readyPath, func(w http.ResponseWriter, r *http.Request) {
-		srv.ready(w, r, st)
+		s.ready(w, r, st, detailed)
 	})
-	return srv, nil
+	return mux
 }
 
 // readyTimeout bounds the database check of /readyz.
 const readyTimeout = 2 * time.Second
 
 // ready answers /readyz: 200 when the node can serve (its database answers
-// and it is not shutting down), 503 with the reason otherwise. /healthz only
-// says the process is up.
-func (s *Server) ready(w http.ResponseWriter, r *http.Request, st *store.Store) {
+// and it is not shutting down), 503 with the reason otherwise, the database
+// error's own text only when detailed. /healthz only says the process is up.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request, st *store.Store, detailed bool) {
 	w.Header().Set("Content-Type", "application/json")
 	reason := ""
 	if s.draining.Load() {
@@ -221,8 +243,13 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request, st *store.Store) 
 			var one int
 			return tx.Executor().QueryRow(ctx, "SELECT 1").Scan(&one)
 		})
-		if err != nil {
+		switch {
+		case err == nil:
+		case detailed:
 			reason = "database: " + err.Error()
+		default:
+			reason = "database unavailable"
+			s.log.WarnContext(ctx, "readyz: the database does not answer", "err", err)
 		}
 	}
 	if reason != "" {
@@ -255,8 +282,13 @@ func openBroker(ctx context.Context, st *store.Store, hub *gateway.Hub, nodeID s
 	return br, nil
 }
 
-// Handler returns the server's HTTP handler.
+// Handler returns the server's HTTP handler: every endpoint, or with
+// Config.InternalAddr only the WebSocket endpoint and the health checks.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// InternalHandler returns the handler of the internal listener (the admin
+// API, metrics and health checks), nil without Config.InternalAddr.
+func (s *Server) InternalHandler() http.Handler { return s.internal }
 
 // Reload loads the module file again and swaps the new modules in: calls in
 // flight finish on the old ones, connections stay open. On any error the
@@ -291,15 +323,31 @@ func (s *Server) watchModules(ctx context.Context) <-chan struct{} {
 // Serve serves on ln until ctx is cancelled, then shuts down gracefully: it
 // stops accepting, lets plain HTTP requests finish, closes every WebSocket
 // with 1001 and closes the broker. It returns nil after a clean shutdown.
+// With Config.InternalAddr, ln serves Handler only: see ServeInternal.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	hs := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	return s.ServeInternal(ctx, ln, nil)
+}
+
+// ServeInternal is Serve with internal, when not nil, serving
+// InternalHandler until the same shutdown.
+func (s *Server) ServeInternal(ctx context.Context, ln, internal net.Listener) error {
+	if internal != nil && s.internal == nil {
+		return errors.New("server: an internal listener without Config.InternalAddr")
 	}
-	errc := make(chan error, 1)
+	newHTTP := func(h http.Handler) *http.Server {
+		return &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		}
+	}
+	hs, ihs := newHTTP(s.handler), newHTTP(s.internal)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	if internal != nil {
+		go func() { errc <- ihs.Serve(internal) }()
+	}
 	wctx, stopWatch := context.WithCancel(ctx)
 	watching := s.watchModules(wctx)
 	var serveErr error
@@ -314,7 +362,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
 	// The modules close last: the connections' requests may still use them.
-	err := errors.Join(hs.Shutdown(sctx), s.gw.Shutdown(sctx), s.broker.Close(), s.mods.Close(sctx))
+	err := errors.Join(hs.Shutdown(sctx), ihs.Shutdown(sctx), s.gw.Shutdown(sctx), s.broker.Close(), s.mods.Close(sctx))
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return fmt.Errorf("server: serve: %w", serveErr)
 	}
@@ -345,8 +393,18 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	stopReload := srv.reloadOnSIGHUP(ctx)
 	defer stopReload()
+	var internal net.Listener
+	if cfg.InternalAddr != "" {
+		if internal, err = net.Listen("tcp", cfg.InternalAddr); err != nil {
+			return fmt.Errorf("server: listen on the internal address: %w", err)
+		}
+		log.Info("internal listening", "addr", internal.Addr().String())
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
+		if internal != nil {
+			_ = internal.Close()
+		}
 		return fmt.Errorf("server: listen: %w", err)
 	}
 	// The e2e suite parses "msg=listening addr=HOST:PORT": keep this line.
@@ -355,7 +413,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		"notifications", cfg.Notifications, "inactivity_threshold", cfg.InactivityThreshold, "max_frame_bytes", cfg.MaxFrameBytes,
 		"frame_rate", cfg.FrameRate, "max_conns_per_user", cfg.MaxConnsPerUser, "external_issuer", cfg.External.Issuer,
 		"modules", cfg.Modules)
-	return srv.Serve(ctx, ln)
+	return srv.ServeInternal(ctx, ln, internal)
 }
 
 // loadExternal returns the external identity provider of cfg, or nil when

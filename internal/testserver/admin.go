@@ -39,7 +39,7 @@ func (s *Server) AdminRequest(tb testing.TB, method, path, token string, body an
 		}
 		r = bytes.NewReader(enc)
 	}
-	req, err := http.NewRequest(method, s.URL(path), r)
+	req, err := http.NewRequest(method, s.OpsURL(path), r)
 	if err != nil {
 		tb.Fatalf("admin request: %v", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,6 +34,9 @@ const (
 type Server struct {
 	// Addr is the HOST:PORT it listens on.
 	Addr string
+	// InternalAddr is the HOST:PORT of its internal listener (the admin
+	// API and metrics, --internal-addr), "" without one.
+	InternalAddr string
 	// DB is its --db value.
 	DB string
 	// Secret and AdminToken are its CHATWASM_SECRET and
@@ -160,6 +164,10 @@ func Start(tb testing.TB, opts ...Option) *Server {
 	})
 	select {
 	case s.Addr = <-s.log.Listening():
+		// Logged before "listening", when there is one.
+		if m := internalRE.FindStringSubmatch(s.Log()); m != nil {
+			s.InternalAddr = m[1]
+		}
 	case <-s.exited:
 		tb.Fatalf("testserver: chatwasm serve %v exited before listening: %v\n%s", s.Flags, s.waitErr, s.Log())
 	case <-time.After(startTimeout):
@@ -256,6 +264,18 @@ func (s *Server) PID() string {
 
 // URL is the http URL of path on the server.
 func (s *Server) URL(path string) string { return "http://" + s.Addr + path }
+
+// internalRE finds the internal listener's address in the server's log.
+var internalRE = regexp.MustCompile(`msg="internal listening"\s.*?\baddr=(\S+)`)
+
+// OpsURL is the URL of path on the listener of the operator's endpoints
+// (the admin API, /metrics): the internal one when there is one.
+func (s *Server) OpsURL(path string) string {
+	if s.InternalAddr != "" {
+		return "http://" + s.InternalAddr + path
+	}
+	return s.URL(path)
+}
 
 // Stop stops the server (SIGTERM, or the cancellation of an in-process
 // one) and waits for it to end; a server that had already exited, an exit
