@@ -85,17 +85,44 @@ func (c *command) Duration(name, envName string, def time.Duration, usage string
 	return (*time.Duration)(&d)
 }
 
-// LogLevel adds --log-level.
-func (c *command) LogLevel() *slog.Level {
-	lvl := new(slog.Level)
+// logging is the values of --log-level and --log-format.
+type logging struct {
+	level  slog.Level
+	format logFormat
+}
+
+// logFormat is --log-format's value: text (logfmt-like key=value lines) or
+// json (one object a line).
+type logFormat string
+
+func (f *logFormat) String() string { return string(*f) }
+
+func (f *logFormat) Set(s string) error {
+	if s != "text" && s != "json" {
+		return errors.New(`want "text" or "json"`)
+	}
+	*f = logFormat(s)
+	return nil
+}
+
+// Logging adds --log-level and --log-format.
+func (c *command) Logging() *logging {
+	l := &logging{format: "text"}
 	v, usage := c.env("CHATWASM_LOG_LEVEL", "log level: debug, info, warn or error")
 	if v != "" {
-		if err := lvl.UnmarshalText([]byte(v)); err != nil {
+		if err := l.level.UnmarshalText([]byte(v)); err != nil {
 			c.envErrs = append(c.envErrs, fmt.Errorf("CHATWASM_LOG_LEVEL=%q: %w", v, err))
 		}
 	}
-	c.fs.TextVar(lvl, "log-level", *lvl, usage)
-	return lvl
+	c.fs.TextVar(&l.level, "log-level", l.level, usage)
+	v, usage = c.env("CHATWASM_LOG_FORMAT", "log format: text or json")
+	if v != "" {
+		if err := l.format.Set(v); err != nil {
+			c.envErrs = append(c.envErrs, fmt.Errorf("CHATWASM_LOG_FORMAT=%q: %w", v, err))
+		}
+	}
+	c.fs.Var(&l.format, "log-format", usage)
+	return l
 }
 
 type durationValue time.Duration

@@ -133,8 +133,12 @@ func (c cli) fail(cmd string, err error) int {
 	return exitError
 }
 
-func (c cli) logger(lvl slog.Level) *slog.Logger {
-	return slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: lvl}))
+func (c cli) logger(l *logging) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: l.level}
+	if l.format == "json" {
+		return slog.New(slog.NewJSONHandler(c.stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(c.stderr, opts))
 }
 
 func (c cli) dbFlag(cmd *command) *string {
@@ -196,7 +200,7 @@ func (c cli) serve(ctx context.Context, args []string) int {
 		"create a user for an external identity (issuer and subject) on its first connect")
 	jwtLink := cmd.Bool("jwt-link-existing", "CHATWASM_JWT_LINK_EXISTING", false,
 		"link an external identity seen for the first time to the existing user of its username (trust the provider's usernames)")
-	lvl := cmd.LogLevel()
+	logs := cmd.Logging()
 	pos, code, ok := c.parse(cmd, args)
 	if !ok {
 		return code
@@ -249,7 +253,7 @@ func (c cli) serve(ctx context.Context, args []string) int {
 		ModuleQueueTimeout: *moduleQueue,
 		ModuleRetryAfter:   *moduleRetry,
 	}
-	log := c.logger(*lvl)
+	log := c.logger(logs)
 	if err := server.Run(ctx, cfg, log); err != nil {
 		log.Error("server failed", "err", err)
 		// Also as plain text: a start-up error (a broken module file above

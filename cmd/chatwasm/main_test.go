@@ -106,6 +106,8 @@ func TestUsageErrors(t *testing.T) {
 		{map[string]string{"CHATWASM_SOFT_DELETE": "maybe"}, []string{"serve"}, `CHATWASM_SOFT_DELETE="maybe": not a boolean`},
 		{map[string]string{"CHATWASM_MAX_FRAME_BYTES": "1MB"}, []string{"serve"}, "not an integer"},
 		{map[string]string{"CHATWASM_LOG_LEVEL": "loud"}, []string{"serve"}, "CHATWASM_LOG_LEVEL"},
+		{map[string]string{"CHATWASM_LOG_FORMAT": "xml"}, []string{"serve"}, `CHATWASM_LOG_FORMAT="xml": want "text" or "json"`},
+		{nil, []string{"serve", "--log-format", "yaml"}, `want "text" or "json"`},
 	} {
 		r := runCLI(t, c.env, c.args...)
 		if r.code != 2 || !strings.Contains(r.stderr, c.want) {
@@ -381,5 +383,25 @@ func TestVersion(t *testing.T) {
 	}
 	if r := runCLI(t, nil, "version", "extra"); r.code != 2 {
 		t.Errorf("version with an argument: code %d, want 2", r.code)
+	}
+}
+
+// TestLogFormatJSON: with --log-format json every log line is a JSON
+// object (here the failed start's).
+func TestLogFormatJSON(t *testing.T) {
+	r := runCLI(t, map[string]string{"CHATWASM_LOG_FORMAT": "json"}, "serve", "--addr", "127.0.0.1:0", "--db", tempDB(t),
+		"--jwt-issuer", "https://idp")
+	if r.code != 1 {
+		t.Fatalf("code %d, want 1: %s", r.code, r.stderr)
+	}
+	var logged []map[string]any
+	for _, line := range strings.Split(r.stderr, "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil {
+			logged = append(logged, rec)
+		}
+	}
+	if len(logged) == 0 || logged[len(logged)-1]["msg"] != "server failed" || logged[len(logged)-1]["level"] != "ERROR" {
+		t.Fatalf("no JSON log line of the failure in:\n%s", r.stderr)
 	}
 }

@@ -82,7 +82,7 @@ func (c cli) moduleCall(ctx context.Context, args []string) int {
 	memory := cmd.fs.String("memory", "", "the module's memory cap, e.g. 64MiB (default the module file's)")
 	cache := cmd.String("module-cache", "CHATWASM_MODULE_CACHE", server.DefaultModuleCache(),
 		"directory keeping compiled modules across runs (\"\" keeps them in memory)")
-	lvl := cmd.LogLevel()
+	logs := cmd.Logging()
 	pos, code, ok := c.parse(cmd, args)
 	if !ok {
 		return code
@@ -112,7 +112,7 @@ func (c cli) moduleCall(ctx context.Context, args []string) int {
 	res, err := modtool.Call(ctx, modtool.CallOptions{
 		Path: pos[0], Hook: pos[1], Input: *input, Config: config.m, Capabilities: caps,
 		Tenant: *tenant, User: *user, Timeout: *timeout, Memory: memBytes, CacheDir: *cache,
-		Logger: c.logger(*lvl),
+		Logger: c.logger(logs),
 	})
 	if err != nil {
 		return c.fail("module call", err)
