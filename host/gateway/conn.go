@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/broker"
 	"github.com/chatwasm/chatwasm/host/chat"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
+	"github.com/chatwasm/chatwasm/host/reqlog"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/gorilla/websocket"
 	"golang.org/x/time/rate"
@@ -30,6 +32,9 @@ type conn struct {
 	user   store.User
 	caller chat.Caller
 	log    *slog.Logger
+	// requests numbers the connection's frames, for their request ids
+	// (the channel name, a dot, the number: reqlog).
+	requests uint64
 	// limiter paces the frames read; nil when there is no frame rate.
 	limiter *rate.Limiter
 
@@ -222,10 +227,12 @@ func (c *conn) logReadError(err error) {
 // effects it returns.
 func (c *conn) handle(ctx context.Context, payload []byte) {
 	m := c.gw.metrics
+	c.requests++
+	ctx = reqlog.WithID(ctx, c.caller.ChannelName+"."+strconv.FormatUint(c.requests, 10))
 	eventType, data, err := decodeFrame(payload)
 	if err != nil {
 		m.framesIn.WithLabelValues(labelInvalidFrame).Inc()
-		c.rejectFrame(ctx, err)
+		c.logOperation(ctx, "", nil, strconv.Itoa(c.rejectFrame(ctx, err)), 0)
 		return
 	}
 	start := time.Now()
@@ -234,37 +241,60 @@ func (c *conn) handle(ctx context.Context, payload []byte) {
 		m.framesIn.WithLabelValues(labelUnknownEvent).Inc()
 		m.errors.WithLabelValues(labelInvalidEvent).Inc()
 		c.enqueue(invalidEventFrame)
+		c.logOperation(ctx, eventType, nil, "invalid event type", time.Since(start))
 		return
 	}
 	m.framesIn.WithLabelValues(eventType).Inc()
+	result := "ok"
 	if err != nil {
-		c.reject(err)
+		result = strconv.Itoa(c.reject(ctx, err))
 	} else {
 		c.apply(ctx, effects)
 	}
-	m.opLatency.WithLabelValues(eventType).Observe(time.Since(start).Seconds())
+	took := time.Since(start)
+	m.opLatency.WithLabelValues(eventType).Observe(took.Seconds())
+	c.logOperation(ctx, eventType, data, result, took)
+}
+
+// logOperation writes the debug line of one request: its event type, the
+// room it names if any, its result ("ok" or the error frame's code) and how
+// long the operation took.
+func (c *conn) logOperation(ctx context.Context, eventType string, data json.RawMessage, result string, took time.Duration) {
+	if !c.log.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []any{"event", eventType, "result", result, "duration", took}
+	var room struct {
+		RoomID any `json:"room_id"`
+	}
+	if json.Unmarshal(data, &room) == nil && room.RoomID != nil { // informational: a frame may name none
+		attrs = append(attrs, "room", room.RoomID)
+	}
+	c.log.DebugContext(ctx, "operation", attrs...)
 }
 
 // rejectFrame answers a frame that never reached an operation: its error
 // goes through the modules' exception hook like an operation's.
-func (c *conn) rejectFrame(ctx context.Context, err error) {
-	c.reject(c.gw.svc.MapError(ctx, c.caller, "", err))
+func (c *conn) rejectFrame(ctx context.Context, err error) int {
+	return c.reject(ctx, c.gw.svc.MapError(ctx, c.caller, "", err))
 }
 
-// reject sends the error frame of err to this connection.
-func (c *conn) reject(err error) {
+// reject sends the error frame of err to this connection and returns its
+// code.
+func (c *conn) reject(ctx context.Context, err error) int {
 	var ce *wire.Error
 	if !errors.As(err, &ce) {
-		c.log.Error("operation failed", "err", err)
+		c.log.ErrorContext(ctx, "operation failed", "err", err)
 		ce = wire.Internal(err)
 	}
 	frame, ferr := errorFrame(ce)
 	if ferr != nil {
-		c.log.Error("error frame", "err", ferr)
+		c.log.ErrorContext(ctx, "error frame", "err", ferr)
 		ce, frame = wire.Internal(ferr), internalErrorFrame
 	}
 	c.gw.metrics.errors.WithLabelValues(strconv.Itoa(ce.Code)).Inc()
 	c.enqueue(frame)
+	return ce.Code
 }
 
 // frameTooLarge answers the request whose effect was a frame of n bytes,

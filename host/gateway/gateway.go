@@ -287,6 +287,8 @@ func (g *Gateway) serve(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		return
 	}
 	g.attach(c, ws)
+	opened := time.Now()
+	c.log.Debug("connection opened", "remote", r.RemoteAddr, "session", cn.Session.ID, "rooms", len(cn.RoomIDs))
 	// chat.notifications goes out before anything queued meanwhile: the
 	// writer is not running yet.
 	if cn.NotificationsCut {
@@ -310,6 +312,8 @@ func (g *Gateway) serve(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	close(c.readerDone)
 	c.close(0, "")
 	<-c.writerDone
+	c.log.Debug("connection closed", "code", c.closeCode, "reason", c.closeText, "requests", c.requests,
+		"duration", time.Since(opened))
 }
 
 // closeNow closes a connection that has no writer running: close frame,

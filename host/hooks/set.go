@@ -230,7 +230,11 @@ func (s *Set) invoke(ctx context.Context, f *frame) ([]byte, error) {
 	if errors.As(err, &me) {
 		hm.errs.Inc()
 		s.countSuccess(ctx, m, health, f.call.Tenant, trial)
-		return nil, f.moduleError(ctx, me)
+		err := f.moduleError(ctx, me)
+		if m.log.Enabled(ctx, slog.LevelDebug) {
+			m.log.DebugContext(ctx, "module refused", "hook", f.hook.Name, "error", string(me.Message))
+		}
+		return nil, err
 	}
 	if ctx.Err() != nil && !errors.Is(err, wasm.ErrTimeout) {
 		// The request itself went away (client gone, server stopping): not

@@ -27,6 +27,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/gateway"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/identity"
+	"github.com/chatwasm/chatwasm/host/reqlog"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/postgres"
 	"github.com/prometheus/client_golang/prometheus"
@@ -60,6 +61,8 @@ func New(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*S
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	// Lines logged on a request's behalf carry its id (reqlog).
+	log = slog.New(reqlog.Handler(log.Handler()))
 	if _, err := wsPattern(cfg.WSPath); err != nil {
 		return nil, err
 	}
