@@ -19,6 +19,8 @@ type command struct {
 	usage   string // "chatwasm serve [flags]"
 	summary string
 	envErrs []error
+	// file is the config file's settings (useConfigFile); nil without one.
+	file *configFile
 }
 
 func newCommand(name, usage, summary string, getenv func(string) string) *command {
@@ -27,12 +29,25 @@ func newCommand(name, usage, summary string, getenv func(string) string) *comman
 	return &command{fs: fs, getenv: getenv, usage: usage, summary: summary}
 }
 
-func (c *command) env(name, usage string) (string, string) {
-	return c.getenv(name), fmt.Sprintf("%s (env %s)", usage, name)
+// env returns the value the flag name takes before the command line, from
+// the environment variable envName or else the config file ("" if
+// neither sets it), where that value comes from (for errors), and the
+// flag's usage naming envName.
+func (c *command) env(name, envName, usage string) (value, from, fullUsage string) {
+	fullUsage = fmt.Sprintf("%s (env %s)", usage, envName)
+	if v := c.getenv(envName); v != "" {
+		return v, envName, fullUsage
+	}
+	if c.file != nil {
+		if v, ok := c.file.settings[name]; ok {
+			return v, c.file.path + ": " + name, fullUsage
+		}
+	}
+	return "", "", fullUsage
 }
 
 func (c *command) String(name, envName, def, usage string) *string {
-	v, usage := c.env(envName, usage)
+	v, _, usage := c.env(name, envName, usage)
 	if v != "" {
 		def = v
 	}
@@ -40,31 +55,31 @@ func (c *command) String(name, envName, def, usage string) *string {
 }
 
 func (c *command) Bool(name, envName string, def bool, usage string) *bool {
-	def, usage = fromEnv(c, envName, def, usage, strconv.ParseBool, "a boolean")
+	def, usage = fromEnv(c, name, envName, def, usage, strconv.ParseBool, "a boolean")
 	return c.fs.Bool(name, def, usage)
 }
 
 func (c *command) Int64(name, envName string, def int64, usage string) *int64 {
 	parse := func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }
-	def, usage = fromEnv(c, envName, def, usage, parse, "an integer")
+	def, usage = fromEnv(c, name, envName, def, usage, parse, "an integer")
 	return c.fs.Int64(name, def, usage)
 }
 
 func (c *command) Float64(name, envName string, def float64, usage string) *float64 {
 	parse := func(s string) (float64, error) { return strconv.ParseFloat(s, 64) }
-	def, usage = fromEnv(c, envName, def, usage, parse, "a number")
+	def, usage = fromEnv(c, name, envName, def, usage, parse, "a number")
 	return c.fs.Float64(name, def, usage)
 }
 
-// fromEnv returns the flag's default, taken from envName when it is set, and
-// its usage naming envName. A value parse refuses is recorded for parse to
-// report as "not what".
-func fromEnv[T any](c *command, envName string, def T, usage string, parse func(string) (T, error), what string) (T, string) {
-	v, usage := c.env(envName, usage)
+// fromEnv returns the flag's default, taken from envName or the config
+// file when either sets it, and its usage naming envName. A value parse
+// refuses is recorded for parse to report as "not what".
+func fromEnv[T any](c *command, name, envName string, def T, usage string, parse func(string) (T, error), what string) (T, string) {
+	v, from, usage := c.env(name, envName, usage)
 	if v != "" {
 		x, err := parse(v)
 		if err != nil {
-			c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q: not %s", envName, v, what))
+			c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q: not %s", from, v, what))
 		}
 		def = x
 	}
@@ -74,11 +89,11 @@ func fromEnv[T any](c *command, envName string, def T, usage string, parse func(
 // Duration accepts a Go duration ("90s", "1m30s") or a plain number of
 // seconds, as the reference's INACTIVITY_THRESHOLD is.
 func (c *command) Duration(name, envName string, def time.Duration, usage string) *time.Duration {
-	v, usage := c.env(envName, usage)
+	v, from, usage := c.env(name, envName, usage)
 	d := durationValue(def)
 	if v != "" {
 		if err := d.Set(v); err != nil {
-			c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q: %w", envName, v, err))
+			c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q: %w", from, v, err))
 		}
 	}
 	c.fs.Var(&d, name, usage)
@@ -108,17 +123,17 @@ func (f *logFormat) Set(s string) error {
 // Logging adds --log-level and --log-format.
 func (c *command) Logging() *logging {
 	l := &logging{format: "text"}
-	v, usage := c.env("CHATWASM_LOG_LEVEL", "log level: debug, info, warn or error")
+	v, from, usage := c.env("log-level", "CHATWASM_LOG_LEVEL", "log level: debug, info, warn or error")
 	if v != "" {
 		if err := l.level.UnmarshalText([]byte(v)); err != nil {
-			c.envErrs = append(c.envErrs, fmt.Errorf("CHATWASM_LOG_LEVEL=%q: %w", v, err))
+			c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q: %w", from, v, err))
 		}
 	}
 	c.fs.TextVar(&l.level, "log-level", l.level, usage)
-	v, usage = c.env("CHATWASM_LOG_FORMAT", "log format: text or json")
+	v, from, usage = c.env("log-format", "CHATWASM_LOG_FORMAT", "log format: text or json")
 	if v != "" {
 		if err := l.format.Set(v); err != nil {
-			c.envErrs = append(c.envErrs, fmt.Errorf("CHATWASM_LOG_FORMAT=%q: %w", v, err))
+			c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q: %w", from, v, err))
 		}
 	}
 	c.fs.Var(&l.format, "log-format", usage)
@@ -145,7 +160,8 @@ func (d *durationValue) String() string { return time.Duration(*d).String() }
 // parse parses args, allowing flags before, between and after positional
 // arguments (`user add alice --email a@x`), and returns the positionals.
 func (c *command) parse(args []string) ([]string, error) {
-	if err := errors.Join(c.envErrs...); err != nil {
+	known := func(name string) bool { return c.fs.Lookup(name) != nil }
+	if err := errors.Join(append(c.envErrs, c.file.checkUnknown(known))...); err != nil {
 		return nil, err
 	}
 	var pos []string

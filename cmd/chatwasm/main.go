@@ -42,8 +42,12 @@ Usage:
   chatwasm admin-token [flags]           print the admin API token
   chatwasm module inspect|call ...       inspect a wasm module, or run one of its hooks
   chatwasm version                       print the version, commit and Go version
+  chatwasm config print [flags]          print serve's effective settings, secrets masked
 
 Run "chatwasm COMMAND --help" for a command's flags.
+
+Settings come from a config file (--config FILE or CHATWASM_CONFIG: YAML, flag
+names to values), then the CHATWASM_* environment variables, then the flags.
 
 Environment: CHATWASM_SECRET signs access tokens (default: a secret generated
 and stored in the database); CHATWASM_ADMIN_TOKEN authenticates the admin
@@ -82,6 +86,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"admin-token": c.adminToken,
 		"module":      c.module,
 		"version":     c.version,
+		"config":      c.config,
 	})
 }
 
@@ -146,14 +151,33 @@ func (c cli) dbFlag(cmd *command) *string {
 }
 
 func (c cli) serve(ctx context.Context, args []string) int {
+	cfg, logs, _, code, ok := c.serveConfig("serve", "chatwasm serve [flags]", args)
+	if !ok {
+		return code
+	}
+	log := c.logger(logs)
+	if err := server.Run(ctx, cfg, log); err != nil {
+		log.Error("server failed", "err", err)
+		// Also as plain text: a start-up error (a broken module file above
+		// all) must read well on a terminal.
+		return c.fail("serve", err)
+	}
+	return exitOK
+}
+
+// serveConfig reads serve's settings from its defaults, config file,
+// environment and args (name and usage name the command: serve, or config
+// print), and checks them; ok is false when the command must return code.
+func (c cli) serveConfig(name, usage string, args []string) (cfg server.Config, logs *logging, cmd *command, code int, ok bool) {
 	d := server.DefaultConfig()
-	cmd := newCommand("serve", "chatwasm serve [flags]",
+	cmd = newCommand(name, usage,
 		"Runs the chat server: the WebSocket endpoint, the admin API under /admin/,\n"+
 			"/healthz, /readyz and /metrics (the admin API and metrics on a listener of\n"+
 			"their own with --internal-addr). It creates or migrates the database on start and\n"+
 			"shuts down gracefully on SIGINT or SIGTERM. With --modules it loads the\n"+
 			"wasm modules of that file (abi/README.md) and refuses to start if any is\n"+
 			"missing or broken; SIGHUP reloads them.", c.getenv)
+	cmd.useConfigFile(args)
 	addr := cmd.String("addr", "CHATWASM_ADDR", d.Addr, "address to listen on (port 0 picks a free port)")
 	internalAddr := cmd.String("internal-addr", "CHATWASM_INTERNAL_ADDR", "",
 		"address of a listener for the admin API, /metrics and the health checks; --addr then serves only the WebSocket endpoint, /healthz and /readyz")
@@ -200,33 +224,33 @@ func (c cli) serve(ctx context.Context, args []string) int {
 		"create a user for an external identity (issuer and subject) on its first connect")
 	jwtLink := cmd.Bool("jwt-link-existing", "CHATWASM_JWT_LINK_EXISTING", false,
 		"link an external identity seen for the first time to the existing user of its username (trust the provider's usernames)")
-	logs := cmd.Logging()
+	logs = cmd.Logging()
 	pos, code, ok := c.parse(cmd, args)
 	if !ok {
-		return code
+		return cfg, nil, nil, code, false
 	}
 	if len(pos) > 0 {
-		return c.usageError(cmd, fmt.Sprintf("unexpected argument %q", pos[0]))
+		return cfg, nil, nil, c.usageError(cmd, fmt.Sprintf("unexpected argument %q", pos[0])), false
 	}
 	if *maxFrame <= 0 || *inactivity <= 0 || *shutdown <= 0 {
-		return c.usageError(cmd, "--max-frame-bytes, --inactivity-threshold and --shutdown-timeout must be positive")
+		return cfg, nil, nil, c.usageError(cmd, "--max-frame-bytes, --inactivity-threshold and --shutdown-timeout must be positive"), false
 	}
 	if *maxOutFrame < 1024 || *maxOutFrame > math.MaxInt32 || *connectPerRoom < 0 || *connectPerRoom > math.MaxInt32 {
-		return c.usageError(cmd, "--max-out-frame-bytes must be between 1024 and 2147483647, --connect-notifications-per-room must not be negative")
+		return cfg, nil, nil, c.usageError(cmd, "--max-out-frame-bytes must be between 1024 and 2147483647, --connect-notifications-per-room must not be negative"), false
 	}
 	if *moduleWatch < 0 {
-		return c.usageError(cmd, "--module-watch must not be negative")
+		return cfg, nil, nil, c.usageError(cmd, "--module-watch must not be negative"), false
 	}
 	if *moduleConc <= 0 || *moduleConc > 1024 || *moduleQueue <= 0 || *moduleRetry == 0 {
-		return c.usageError(cmd, "--module-concurrency must be between 1 and 1024, --module-queue-timeout positive, --module-retry-after not zero")
+		return cfg, nil, nil, c.usageError(cmd, "--module-concurrency must be between 1 and 1024, --module-queue-timeout positive, --module-retry-after not zero"), false
 	}
 	if *frameRate < 0 || *frameBurst <= 0 || *maxConns < 0 || *frameBurst > math.MaxInt32 || *maxConns > math.MaxInt32 {
-		return c.usageError(cmd, "--frame-rate and --max-conns-per-user must not be negative, --frame-burst must be positive")
+		return cfg, nil, nil, c.usageError(cmd, "--frame-rate and --max-conns-per-user must not be negative, --frame-burst must be positive"), false
 	}
 	if *moduleWatch == 0 {
 		*moduleWatch = -1 // Config: never
 	}
-	cfg := server.Config{
+	cfg = server.Config{
 		Addr:                        *addr,
 		InternalAddr:                *internalAddr,
 		DB:                          *db,
@@ -253,14 +277,7 @@ func (c cli) serve(ctx context.Context, args []string) int {
 		ModuleQueueTimeout: *moduleQueue,
 		ModuleRetryAfter:   *moduleRetry,
 	}
-	log := c.logger(logs)
-	if err := server.Run(ctx, cfg, log); err != nil {
-		log.Error("server failed", "err", err)
-		// Also as plain text: a start-up error (a broken module file above
-		// all) must read well on a terminal.
-		return c.fail("serve", err)
-	}
-	return exitOK
+	return cfg, logs, cmd, exitOK, true
 }
 
 // openStore opens and migrates the database, so that every command also
