@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -67,17 +66,10 @@ func wireError(t *testing.T, err error) *abi.Error {
 }
 
 func TestChainOrder(t *testing.T) {
-	m := newManager(t, `
-modules:
-  - name: a
-    path: {{guest}}
-    hooks: [create_message]
-    config: {mode: wrap, tag: a}
-  - name: b
-    path: {{guest}}
-    hooks: [create_message]
-    config: {mode: wrap, tag: b}
-`, hooks.Options{})
+	m := newManager(t, modulesYAML(
+		guestModule{name: "a", hooks: "create_message", config: "mode: wrap, tag: a"},
+		guestModule{name: "b", hooks: "create_message", config: "mode: wrap, tag: b"},
+	), hooks.Options{})
 	s := acquire(t, m)
 	if !s.Has("default", "create_message") || s.Has("default", "_create_message") || s.Has("default", "join_room") {
 		t.Fatal("Has does not match the hooks listed")
@@ -99,17 +91,10 @@ modules:
 }
 
 func TestReplaceWholeOperation(t *testing.T) {
-	m := newManager(t, `
-modules:
-  - name: a
-    path: {{guest}}
-    hooks: [create_message]
-    config: {mode: replace, tag: a}
-  - name: b
-    path: {{guest}}
-    hooks: [create_message]
-    config: {mode: wrap, tag: b}
-`, hooks.Options{})
+	m := newManager(t, modulesYAML(
+		guestModule{name: "a", hooks: "create_message", config: "mode: replace, tag: a"},
+		guestModule{name: "b", hooks: "create_message", config: "mode: wrap, tag: b"},
+	), hooks.Options{})
 	c := &core{}
 	got, err := run(t, acquire(t, m), "create_message", alice, c)
 	if err != nil {
@@ -124,13 +109,7 @@ modules:
 }
 
 func TestNextTwice(t *testing.T) {
-	m := newManager(t, `
-modules:
-  - name: a
-    path: {{guest}}
-    hooks: [create_message]
-    config: {mode: twice, tag: a}
-`, hooks.Options{})
+	m := newManager(t, modulesYAML(guestModule{name: "a", hooks: "create_message", config: "mode: twice, tag: a"}), hooks.Options{})
 	c := &core{}
 	out, err := acquire(t, m).Run(context.Background(), "create_message", alice, []byte(`{"trail":["x"]}`), c.next)
 	if err != nil {
@@ -156,13 +135,7 @@ modules:
 }
 
 func TestEnvelope(t *testing.T) {
-	m := newManager(t, `
-modules:
-  - name: a
-    path: {{guest}}
-    hooks: [_join_room]
-    config: {mode: envelope}
-`, hooks.Options{})
+	m := newManager(t, modulesYAML(guestModule{name: "a", hooks: "_join_room", config: "mode: envelope"}), hooks.Options{})
 	out, err := acquire(t, m).Run(context.Background(), "_join_room", alice, []byte(`{"room_id":"r1"}`), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -174,14 +147,7 @@ modules:
 }
 
 func TestTenantFilter(t *testing.T) {
-	m := newManager(t, `
-modules:
-  - name: a
-    path: {{guest}}
-    hooks: [create_message]
-    tenants: [acme]
-    config: {mode: wrap, tag: a}
-`, hooks.Options{})
+	m := newManager(t, modulesYAML(guestModule{name: "a", hooks: "create_message", config: "mode: wrap, tag: a", more: []string{"tenants: [acme]"}}), hooks.Options{})
 	s := acquire(t, m)
 	if s.Has("default", "create_message") || !s.Has("acme", "create_message") {
 		t.Fatal("Has ignores the module's tenants")
@@ -219,13 +185,8 @@ func TestModuleErrors(t *testing.T) {
 			detail: `["a saw: {\"code\":4002,\"detail\":\"no\"}"]`},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
-			m := newManager(t, fmt.Sprintf(`
-modules:
-  - name: a
-    path: {{guest}}
-    hooks: [create_message]
-    config: {mode: %s, tag: a}
-`, tc.mode), hooks.Options{})
+			m := newManager(t, modulesYAML(guestModule{name: "a", hooks: "create_message", config: "mode: " + tc.mode + ", tag: a"}),
+				hooks.Options{})
 			_, err := run(t, acquire(t, m), "create_message", alice, &core{err: tc.coreErr})
 			ae := wireError(t, err)
 			detail, _ := json.Marshal(ae.Detail)
@@ -267,19 +228,11 @@ func TestFailurePolicy(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			logs := &logSink{}
-			m := newManager(t, fmt.Sprintf(`
-modules:
-  - name: a
-    path: {{guest}}
-    hooks: [create_message]
-    timeout: 100ms
-    on_failure: %s
-    config: {mode: %s, tag: a}
-  - name: b
-    path: {{guest}}
-    hooks: [create_message]
-    config: {mode: wrap, tag: b}
-`, tc.policy, tc.mode), hooks.Options{Logger: slog.New(logs)})
+			m := newManager(t, modulesYAML(
+				guestModule{name: "a", hooks: "create_message", config: "mode: " + tc.mode + ", tag: a",
+					more: []string{"timeout: 100ms", "on_failure: " + tc.policy}},
+				guestModule{name: "b", hooks: "create_message", config: "mode: wrap, tag: b"},
+			), hooks.Options{Logger: slog.New(logs)})
 			s := acquire(t, m)
 			for i := range 2 { // the faulted instance is replaced: the second call behaves the same
 				c := &core{}
@@ -349,18 +302,10 @@ func TestDisabledAfterRepeatedFaults(t *testing.T) {
 
 func TestMetrics(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	m := newManager(t, `
-modules:
-  - name: a
-    path: {{guest}}
-    hooks: [create_message]
-    timeout: 50ms
-    config: {mode: loop}
-  - name: b
-    path: {{guest}}
-    hooks: [create_message, _create_message]
-    config: {mode: error_text}
-`, hooks.Options{Registerer: reg})
+	m := newManager(t, modulesYAML(
+		guestModule{name: "a", hooks: "create_message", config: "mode: loop", more: []string{"timeout: 50ms"}},
+		guestModule{name: "b", hooks: "create_message, _create_message", config: "mode: error_text"},
+	), hooks.Options{Registerer: reg})
 	s := acquire(t, m)
 	_, _ = run(t, s, "create_message", alice, &core{})
 	_, _ = run(t, s, "_create_message", alice, &core{})
@@ -425,13 +370,7 @@ func TestCallTyped(t *testing.T) {
 	if err != nil || got != 42 {
 		t.Fatalf("no modules: %v, %v", got, err)
 	}
-	m := newManager(t, `
-modules:
-  - name: a
-    path: {{guest}}
-    hooks: [create_message]
-    config: {mode: wrap, tag: a}
-`, hooks.Options{})
+	m := newManager(t, modulesYAML(guestModule{name: "a", hooks: "create_message", config: "mode: wrap, tag: a"}), hooks.Options{})
 	out, err := hooks.Call(context.Background(), acquire(t, m), "create_message", alice, trail{Trail: []string{"x"}}, def)
 	if err != nil || !slices.Equal(out.Trail, []string{"x", "a:in", "core", "a:out"}) {
 		t.Errorf("typed call: %v, %v", out, err)
@@ -439,12 +378,7 @@ modules:
 }
 
 func TestUnknownHook(t *testing.T) {
-	m := newManager(t, `
-modules:
-  - name: a
-    path: {{guest}}
-    config: {mode: wrap}
-`, hooks.Options{})
+	m := newManager(t, modulesYAML(guestModule{name: "a", config: "mode: wrap"}), hooks.Options{})
 	_, err := acquire(t, m).Run(context.Background(), "no_such_hook", alice, nil, nil)
 	if ae := wireError(t, err); ae.Code != 4006 || !strings.Contains(err.Error(), "unknown hook") {
 		t.Errorf("unknown hook: %v", err)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
-	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
 
 // TestMembersImports checks the rules members_add and members_remove share
@@ -17,11 +16,10 @@ import (
 // is never left empty, and a refused change leaves nothing behind while
 // the operation's transaction carries on and commits.
 func TestMembersImports(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st)
+	eachWorld(t, func(t *testing.T, w *world) {
 		ctx := context.Background()
 		var channel, dm store.Room
-		err := st.Write(ctx, func(tx *store.Tx) error {
+		w.write(t, func(tx *store.Tx) error {
 			var err error
 			if channel, err = tx.CreateRoom(ctx, store.Room{Tenant: "t1", Kind: store.KindChannel, Name: "c",
 				CreatorID: &w.user1.ID, MaxMembers: 100}, ""); err != nil {
@@ -36,17 +34,7 @@ func TestMembersImports(t *testing.T) {
 			}
 			return tx.AddMembers(ctx, dm.ID, []int64{w.user1.ID, w.other1.ID}, false)
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := newManager(t, `
-modules:
-  - name: members
-    path: {{guest}}
-    hooks: [_create_message]
-    capabilities: ["*"]
-    config: {mode: import}
-`, hooks.Options{Store: st})
+		m := newManager(t, modulesYAML(guestModule{name: "members", hooks: "_create_message", caps: `"*"`, config: "mode: import"}), hooks.Options{Store: w.st})
 		s := acquire(t, m)
 		// imp calls an import from the replace layer; the transaction also
 		// writes a key of its own first, which must commit whatever the
@@ -68,7 +56,7 @@ modules:
 		}
 		members := func(roomID string) (ids, admins []int64) {
 			t.Helper()
-			err := st.Read(ctx, func(tx *store.Tx) error {
+			w.read(t, func(tx *store.Tx) error {
 				ms, err := tx.Members(ctx, roomID)
 				for _, m := range ms {
 					ids = append(ids, m.UserID)
@@ -78,22 +66,16 @@ modules:
 				}
 				return err
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
 			return ids, admins
 		}
 		perms := func(roomID string, userID int64) []string {
 			t.Helper()
 			var ps []string
-			err := st.Read(ctx, func(tx *store.Tx) error {
+			w.read(t, func(tx *store.Tx) error {
 				var err error
 				ps, err = tx.Permissions(ctx, roomID, userID)
 				return err
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
 			return ps
 		}
 		sorted := func(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }

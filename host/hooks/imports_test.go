@@ -27,6 +27,11 @@ type world struct {
 	emitted      []abi.Event
 }
 
+// eachWorld runs f with a world on each storage engine (storetest.Each).
+func eachWorld(t *testing.T, f func(t *testing.T, w *world)) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) { f(t, newWorld(t, st)) })
+}
+
 func newWorld(t *testing.T, st *store.Store) *world {
 	w := &world{st: st}
 	ctx := context.Background()
@@ -63,6 +68,24 @@ func newWorld(t *testing.T, st *store.Store) *world {
 			return nil
 		}}
 	return w
+}
+
+// write runs fn in a write transaction of w's store; the test fails if
+// it does.
+func (w *world) write(t *testing.T, fn func(tx *store.Tx) error) {
+	t.Helper()
+	if err := w.st.Write(context.Background(), fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// read runs fn in a read transaction of w's store; the test fails if it
+// does.
+func (w *world) read(t *testing.T, fn func(tx *store.Tx) error) {
+	t.Helper()
+	if err := w.st.Read(context.Background(), fn); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func (w *world) kv(t *testing.T, module, tenant, key string) (string, bool) {
@@ -117,16 +140,8 @@ func importResult(t *testing.T, out []byte) (result, errText string) {
 }
 
 func TestKVInTransaction(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st)
-		m := newManager(t, `
-modules:
-  - name: kvmod
-    path: {{guest}}
-    hooks: [_create_message]
-    capabilities: [kv]
-    config: {mode: kv, tag: k}
-`, hooks.Options{Store: st})
+	eachWorld(t, func(t *testing.T, w *world) {
+		m := newManager(t, modulesYAML(guestModule{name: "kvmod", hooks: "_create_message", caps: "kv", config: "mode: kv, tag: k"}), hooks.Options{Store: w.st})
 		s := acquire(t, m)
 		ctx := context.Background()
 		write := func(key string, c *core) error {
@@ -154,21 +169,11 @@ modules:
 }
 
 func TestKVOutsideTransaction(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st)
-		m := newManager(t, `
-modules:
-  - name: writer
-    path: {{guest}}
-    hooks: [create_message]
-    capabilities: ["*"]
-    config: {mode: kv, tag: w}
-  - name: reader
-    path: {{guest}}
-    hooks: [join_room]
-    capabilities: [kv]
-    config: {mode: kv_get}
-`, hooks.Options{Store: st})
+	eachWorld(t, func(t *testing.T, w *world) {
+		m := newManager(t, modulesYAML(
+			guestModule{name: "writer", hooks: "create_message", caps: `"*"`, config: "mode: kv, tag: w"},
+			guestModule{name: "reader", hooks: "join_room", caps: "kv", config: "mode: kv_get"},
+		), hooks.Options{Store: w.st})
 		s := acquire(t, m)
 		ctx := context.Background()
 		if _, err := s.Run(ctx, "create_message", w.call1, []byte(`{"key":"k","value":"v"}`), (&core{}).next); err != nil {
@@ -188,17 +193,8 @@ modules:
 // TestKVQuota: a kv_set that would take the module's store past its
 // kv_quota fails, for the module to see, and stores nothing.
 func TestKVQuota(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st)
-		m := newManager(t, `
-modules:
-  - name: writer
-    path: {{guest}}
-    hooks: [create_message]
-    capabilities: [kv]
-    kv_quota: 10B
-    config: {mode: kv, tag: w}
-`, hooks.Options{Store: st})
+	eachWorld(t, func(t *testing.T, w *world) {
+		m := newManager(t, modulesYAML(guestModule{name: "writer", hooks: "create_message", caps: "kv", config: "mode: kv, tag: w", more: []string{"kv_quota: 10B"}}), hooks.Options{Store: w.st})
 		s := acquire(t, m)
 		ctx := context.Background()
 		if _, err := s.Run(ctx, "create_message", w.call1, []byte(`{"key":"k","value":"v"}`), (&core{}).next); err != nil {
@@ -220,17 +216,9 @@ modules:
 }
 
 func TestCapabilityRefused(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st)
+	eachWorld(t, func(t *testing.T, w *world) {
 		logs := &logSink{}
-		m := newManager(t, `
-modules:
-  - name: nokv
-    path: {{guest}}
-    hooks: [_create_message]
-    capabilities: [rooms.read]
-    config: {mode: kv}
-`, hooks.Options{Store: st, Logger: slog.New(logs)})
+		m := newManager(t, modulesYAML(guestModule{name: "nokv", hooks: "_create_message", caps: "rooms.read", config: "mode: kv"}), hooks.Options{Store: w.st, Logger: slog.New(logs)})
 		c := &core{}
 		_, err := w.runTx(context.Background(), acquire(t, m), "_create_message", []byte(`{"key":"k","value":1}`), c.next, nil)
 		ae := wireError(t, err)
@@ -245,21 +233,11 @@ modules:
 }
 
 func TestTenantScoping(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st)
-		m := newManager(t, `
-modules:
-  - name: reader
-    path: {{guest}}
-    hooks: [create_message, _join_room]
-    capabilities: [rooms.read, members.write]
-    config: {mode: room_get}
-  - name: adder
-    path: {{guest}}
-    hooks: [_create_message]
-    capabilities: [members.write]
-    config: {mode: members_add}
-`, hooks.Options{Store: st})
+	eachWorld(t, func(t *testing.T, w *world) {
+		m := newManager(t, modulesYAML(
+			guestModule{name: "reader", hooks: "create_message, _join_room", caps: "rooms.read, members.write", config: "mode: room_get"},
+			guestModule{name: "adder", hooks: "_create_message", caps: "members.write", config: "mode: members_add"},
+		), hooks.Options{Store: w.st})
 		s := acquire(t, m)
 		ctx := context.Background()
 		get := func(roomID string) (room abi.Room, errText string) {
@@ -308,7 +286,7 @@ modules:
 			t.Errorf("adding a member: %s", got)
 		}
 		var n int64
-		_ = st.Read(ctx, func(tx *store.Tx) error {
+		w.read(t, func(tx *store.Tx) error {
 			var err error
 			n, err = tx.CountMembers(ctx, w.room1.ID)
 			return err
@@ -320,16 +298,8 @@ modules:
 }
 
 func TestMembersWriteOnlyInReplaceLayer(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st)
-		m := newManager(t, `
-modules:
-  - name: adder
-    path: {{guest}}
-    hooks: [create_message]
-    capabilities: ["*"]
-    config: {mode: members_add}
-`, hooks.Options{Store: st})
+	eachWorld(t, func(t *testing.T, w *world) {
+		m := newManager(t, modulesYAML(guestModule{name: "adder", hooks: "create_message", caps: `"*"`, config: "mode: members_add"}), hooks.Options{Store: w.st})
 		out, err := acquire(t, m).Run(context.Background(), "create_message", w.call1,
 			[]byte(`{"room_id":"`+w.room1.ID+`","user_id":`+itoa(w.other1.ID)+`}`), nil)
 		want := `{"error":"{\"code\":4006,\"detail\":\"members_add is only available in replace hooks and actions\"}","result":null}`
@@ -340,22 +310,12 @@ modules:
 }
 
 func TestEmitAndLog(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st)
+	eachWorld(t, func(t *testing.T, w *world) {
 		logs := &logSink{}
-		m := newManager(t, `
-modules:
-  - name: emitter
-    path: {{guest}}
-    hooks: [create_message]
-    capabilities: [events.emit]
-    config: {mode: emit, tag: e}
-  - name: logger
-    path: {{guest}}
-    hooks: [create_message]
-    capabilities: [log]
-    config: {mode: log, tag: l}
-`, hooks.Options{Store: st, Logger: slog.New(logs)})
+		m := newManager(t, modulesYAML(
+			guestModule{name: "emitter", hooks: "create_message", caps: "events.emit", config: "mode: emit, tag: e"},
+			guestModule{name: "logger", hooks: "create_message", caps: "log", config: "mode: log, tag: l"},
+		), hooks.Options{Store: w.st, Logger: slog.New(logs)})
 		s := acquire(t, m)
 		ctx := context.Background()
 		if _, err := s.Run(ctx, "create_message", w.call1, []byte(`{"room_id":"`+w.room1.ID+`"}`), (&core{}).next); err != nil {
@@ -388,13 +348,8 @@ func TestPermissionHook(t *testing.T) {
 		{"wrap", abi.Decision{Allow: true, RoomID: "r"}, abi.Decision{Allow: true, RoomID: "r"}},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
-			m := newManager(t, `
-modules:
-  - name: perm
-    path: {{guest}}
-    hooks: [have_room_permission]
-    config: {mode: `+tc.mode+`, tag: p}
-`, hooks.Options{})
+			m := newManager(t, modulesYAML(guestModule{name: "perm", hooks: "have_room_permission", config: "mode: " + tc.mode + ", tag: p"}),
+				hooks.Options{})
 			got, err := hooks.Call(context.Background(), acquire(t, m), abi.PermRoom, alice,
 				abi.PermissionArgs{RoomID: json.RawMessage(`"r"`)},
 				func(context.Context, abi.PermissionArgs) (abi.Decision, error) { return tc.def, nil })
@@ -407,12 +362,7 @@ modules:
 }
 
 func TestExceptionHook(t *testing.T) {
-	m := newManager(t, `
-modules:
-  - name: exc
-    path: {{guest}}
-    config: {mode: wrap}
-`, hooks.Options{})
+	m := newManager(t, modulesYAML(guestModule{name: "exc", config: "mode: wrap"}), hooks.Options{})
 	s := acquire(t, m)
 	identity := func(_ context.Context, e abi.ExceptionArgs) (abi.Error, error) {
 		return abi.Error{Code: e.Code, Detail: e.Detail}, nil
@@ -430,17 +380,10 @@ modules:
 }
 
 func TestSerializerHook(t *testing.T) {
-	m := newManager(t, `
-modules:
-  - name: s1
-    path: {{guest}}
-    hooks: [serialize_message]
-    config: {tag: low}
-  - name: s2
-    path: {{guest}}
-    hooks: [serialize_message]
-    config: {tag: high}
-`, hooks.Options{})
+	m := newManager(t, modulesYAML(
+		guestModule{name: "s1", hooks: "serialize_message", config: "tag: low"},
+		guestModule{name: "s2", hooks: "serialize_message", config: "tag: high"},
+	), hooks.Options{})
 	s := acquire(t, m)
 	obj := []byte(`{"id":"m1","room":{"id":"r"},"sender":{"id":1},"content":"hi","is_deleted":false,"is_edited":false}`)
 	out, err := s.Serialize(context.Background(), abi.SerializeMessageHook, alice, "", obj)
@@ -469,14 +412,8 @@ modules:
 }
 
 func TestCustomAction(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st)
-		m := newManager(t, `
-modules:
-  - name: pin
-    path: {{guest}}
-    capabilities: [events.emit]
-`, hooks.Options{Store: st})
+	eachWorld(t, func(t *testing.T, w *world) {
+		m := newManager(t, modulesYAML(guestModule{name: "pin", caps: "events.emit"}), hooks.Options{Store: w.st})
 		s := acquire(t, m)
 		hook := abi.ActionHook("message.pin")
 		if !s.Has("t1", hook) || s.Has("t1", abi.ActionHook("message.flag")) {
@@ -502,24 +439,15 @@ func quote(s string) string { b, _ := json.Marshal(s); return string(b) }
 // the server's log (the rest are dropped, with one warning); both count in
 // chatwasm_module_limited_total.
 func TestEmitAndLogLimits(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st)
+	eachWorld(t, func(t *testing.T, w *world) {
 		logs := &logSink{}
 		reg := prometheus.NewRegistry()
-		m := newManager(t, fmt.Sprintf(`
-modules:
-  - name: emitter
-    path: {{guest}}
-    hooks: [create_message]
-    capabilities: [events.emit]
-    config: {mode: emit, tag: e, times: "%d"}
-  - name: logger
-    path: {{guest}}
-    hooks: [_create_message]
-    capabilities: [log]
-    config: {mode: log, tag: l, times: "%d"}
-`, hooks.MaxEmitsPerCall+1, hooks.MaxLogLinesPerCall+50), hooks.Options{Store: st, Logger: slog.New(logs),
-			Registerer: reg})
+		m := newManager(t, modulesYAML(
+			guestModule{name: "emitter", hooks: "create_message", caps: "events.emit",
+				config: fmt.Sprintf(`mode: emit, tag: e, times: "%d"`, hooks.MaxEmitsPerCall+1)},
+			guestModule{name: "logger", hooks: "_create_message", caps: "log",
+				config: fmt.Sprintf(`mode: log, tag: l, times: "%d"`, hooks.MaxLogLinesPerCall+50)},
+		), hooks.Options{Store: w.st, Logger: slog.New(logs), Registerer: reg})
 		s := acquire(t, m)
 		ctx := context.Background()
 		args := []byte(`{"room_id":"` + w.room1.ID + `"}`)
@@ -559,14 +487,8 @@ func TestClockAndRandomCapabilities(t *testing.T) {
 	}
 	read := func(t *testing.T, caps string) [2]reading {
 		t.Helper()
-		m := newManager(t, `
-modules:
-  - name: c
-    path: {{guest}}
-    hooks: [create_message]
-    config: {mode: clock}
-    capabilities: [`+caps+`]
-`, hooks.Options{})
+		m := newManager(t, modulesYAML(guestModule{name: "c", hooks: "create_message", caps: caps, config: "mode: clock"}),
+			hooks.Options{})
 		var out [2]reading
 		for i := range out {
 			// A fresh set each time: a new instance, so a deterministic

@@ -1,6 +1,7 @@
 package hooks_test
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -142,6 +143,37 @@ func newManager(t testing.TB, yaml string, opts hooks.Options) *hooks.Manager {
 		opts.CacheDir = cacheDir
 	}
 	return modkit.Manager(t, withGuests(yaml), opts)
+}
+
+// guestModule is one module of a test module file: the test guest unless
+// path says otherwise. hooks and caps are the items of its hooks and
+// capabilities lists, config the entries of its config map, more further
+// "key: value" lines; what is empty is left out.
+type guestModule struct {
+	name, path, hooks, caps, config string
+	more                            []string
+}
+
+// modulesYAML is the module file that loads mods, in order.
+func modulesYAML(mods ...guestModule) string {
+	var b strings.Builder
+	b.WriteString("modules:\n")
+	for _, m := range mods {
+		fmt.Fprintf(&b, "  - name: %s\n    path: %s\n", m.name, cmp.Or(m.path, "{{guest}}"))
+		if m.hooks != "" {
+			fmt.Fprintf(&b, "    hooks: [%s]\n", m.hooks)
+		}
+		if m.caps != "" {
+			fmt.Fprintf(&b, "    capabilities: [%s]\n", m.caps)
+		}
+		for _, l := range m.more {
+			fmt.Fprintf(&b, "    %s\n", l)
+		}
+		if m.config != "" {
+			fmt.Fprintf(&b, "    config: {%s}\n", m.config)
+		}
+	}
+	return b.String()
 }
 
 // withGuests is yaml with the paths of the guest modules in place of

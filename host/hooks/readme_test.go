@@ -12,13 +12,7 @@ import (
 
 // TestReadmeModule runs the example module of abi/README.md.
 func TestReadmeModule(t *testing.T) {
-	m := newManager(t, `
-modules:
-  - name: moderation
-    path: {{readme}}
-    hooks: ["_create_message"]
-    config: {banned_words: "spam,buy now"}
-`, hooks.Options{})
+	m := newManager(t, modulesYAML(guestModule{name: "moderation", path: "{{readme}}", hooks: `"_create_message"`, config: `banned_words: "spam,buy now"`}), hooks.Options{})
 	s := acquire(t, m)
 	ctx := context.Background()
 	echo := func(_ context.Context, in []byte) ([]byte, error) { return in, nil }
