@@ -18,11 +18,10 @@ import (
 // two modules (the outer one's next reaching the inner one) and a replace
 // chain nested inside it still run: nested calls ride on the request's turn.
 func TestAdmissionNestedChain(t *testing.T) {
-	m := newManager(t, modulesYAML(
+	s := guestSet(t, hooks.Options{MaxConcurrent: 1, QueueTimeout: time.Minute},
 		guestModule{name: "a", hooks: "create_message, _create_message", config: "mode: wrap, tag: a", more: []string{"instances: 1"}},
 		guestModule{name: "b", hooks: "create_message", config: "mode: wrap, tag: b", more: []string{"instances: 1"}},
-	), hooks.Options{MaxConcurrent: 1, QueueTimeout: time.Minute})
-	s := acquire(t, m)
+	)
 	replace := func(ctx context.Context, in []byte) ([]byte, error) {
 		return s.Run(ctx, "_create_message", alice, in, (&core{}).next)
 	}

@@ -66,11 +66,10 @@ func wireError(t *testing.T, err error) *abi.Error {
 }
 
 func TestChainOrder(t *testing.T) {
-	m := newManager(t, modulesYAML(
+	s := guestSet(t, hooks.Options{},
 		guestModule{name: "a", hooks: "create_message", config: "mode: wrap, tag: a"},
 		guestModule{name: "b", hooks: "create_message", config: "mode: wrap, tag: b"},
-	), hooks.Options{})
-	s := acquire(t, m)
+	)
 	if !s.Has("default", "create_message") || s.Has("default", "_create_message") || s.Has("default", "join_room") {
 		t.Fatal("Has does not match the hooks listed")
 	}
@@ -147,8 +146,7 @@ func TestEnvelope(t *testing.T) {
 }
 
 func TestTenantFilter(t *testing.T) {
-	m := newManager(t, modulesYAML(guestModule{name: "a", hooks: "create_message", config: "mode: wrap, tag: a", more: []string{"tenants: [acme]"}}), hooks.Options{})
-	s := acquire(t, m)
+	s := guestSet(t, hooks.Options{}, guestModule{name: "a", hooks: "create_message", config: "mode: wrap, tag: a", more: []string{"tenants: [acme]"}})
 	if s.Has("default", "create_message") || !s.Has("acme", "create_message") {
 		t.Fatal("Has ignores the module's tenants")
 	}
@@ -228,12 +226,11 @@ func TestFailurePolicy(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			logs := &logSink{}
-			m := newManager(t, modulesYAML(
+			s := guestSet(t, hooks.Options{Logger: slog.New(logs)},
 				guestModule{name: "a", hooks: "create_message", config: "mode: " + tc.mode + ", tag: a",
 					more: []string{"timeout: 100ms", "on_failure: " + tc.policy}},
 				guestModule{name: "b", hooks: "create_message", config: "mode: wrap, tag: b"},
-			), hooks.Options{Logger: slog.New(logs)})
-			s := acquire(t, m)
+			)
 			for i := range 2 { // the faulted instance is replaced: the second call behaves the same
 				c := &core{}
 				got, err := run(t, s, "create_message", alice, c)
@@ -302,11 +299,10 @@ func TestDisabledAfterRepeatedFaults(t *testing.T) {
 
 func TestMetrics(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	m := newManager(t, modulesYAML(
+	s := guestSet(t, hooks.Options{Registerer: reg},
 		guestModule{name: "a", hooks: "create_message", config: "mode: loop", more: []string{"timeout: 50ms"}},
 		guestModule{name: "b", hooks: "create_message, _create_message", config: "mode: error_text"},
-	), hooks.Options{Registerer: reg})
-	s := acquire(t, m)
+	)
 	_, _ = run(t, s, "create_message", alice, &core{})
 	_, _ = run(t, s, "_create_message", alice, &core{})
 	for _, c := range []struct {

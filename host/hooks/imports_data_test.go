@@ -58,11 +58,10 @@ func TestDataImports(t *testing.T) {
 			notif, err = tx.CreateNotification(ctx, msg1.ID, store.NotifyNewMessage, nil)
 			return err
 		})
-		m := newManager(t, modulesYAML(
+		s := guestSet(t, hooks.Options{Store: w.st, Renderer: fakeRenderer{}},
 			guestModule{name: "all", hooks: "_create_message, create_message", caps: `"*"`, config: "mode: import"},
 			guestModule{name: "none", hooks: "join_room", config: "mode: import"},
-		), hooks.Options{Store: w.st, Renderer: fakeRenderer{}})
-		s := acquire(t, m)
+		)
 		// imp calls an import from the replace layer, in a transaction.
 		imp := func(hook, name, req string) (result, errText string) {
 			t.Helper()

@@ -141,8 +141,7 @@ func importResult(t *testing.T, out []byte) (result, errText string) {
 
 func TestKVInTransaction(t *testing.T) {
 	eachWorld(t, func(t *testing.T, w *world) {
-		m := newManager(t, modulesYAML(guestModule{name: "kvmod", hooks: "_create_message", caps: "kv", config: "mode: kv, tag: k"}), hooks.Options{Store: w.st})
-		s := acquire(t, m)
+		s := guestSet(t, hooks.Options{Store: w.st}, guestModule{name: "kvmod", hooks: "_create_message", caps: "kv", config: "mode: kv, tag: k"})
 		ctx := context.Background()
 		write := func(key string, c *core) error {
 			_, err := w.runTx(ctx, s, "_create_message", []byte(`{"trail":[],"key":"`+key+`","value":{"n":1}}`), c.next, nil)
@@ -170,11 +169,10 @@ func TestKVInTransaction(t *testing.T) {
 
 func TestKVOutsideTransaction(t *testing.T) {
 	eachWorld(t, func(t *testing.T, w *world) {
-		m := newManager(t, modulesYAML(
+		s := guestSet(t, hooks.Options{Store: w.st},
 			guestModule{name: "writer", hooks: "create_message", caps: `"*"`, config: "mode: kv, tag: w"},
 			guestModule{name: "reader", hooks: "join_room", caps: "kv", config: "mode: kv_get"},
-		), hooks.Options{Store: w.st})
-		s := acquire(t, m)
+		)
 		ctx := context.Background()
 		if _, err := s.Run(ctx, "create_message", w.call1, []byte(`{"key":"k","value":"v"}`), (&core{}).next); err != nil {
 			t.Fatal(err)
@@ -194,8 +192,7 @@ func TestKVOutsideTransaction(t *testing.T) {
 // kv_quota fails, for the module to see, and stores nothing.
 func TestKVQuota(t *testing.T) {
 	eachWorld(t, func(t *testing.T, w *world) {
-		m := newManager(t, modulesYAML(guestModule{name: "writer", hooks: "create_message", caps: "kv", config: "mode: kv, tag: w", more: []string{"kv_quota: 10B"}}), hooks.Options{Store: w.st})
-		s := acquire(t, m)
+		s := guestSet(t, hooks.Options{Store: w.st}, guestModule{name: "writer", hooks: "create_message", caps: "kv", config: "mode: kv, tag: w", more: []string{"kv_quota: 10B"}})
 		ctx := context.Background()
 		if _, err := s.Run(ctx, "create_message", w.call1, []byte(`{"key":"k","value":"v"}`), (&core{}).next); err != nil {
 			t.Fatal(err)
@@ -234,11 +231,10 @@ func TestCapabilityRefused(t *testing.T) {
 
 func TestTenantScoping(t *testing.T) {
 	eachWorld(t, func(t *testing.T, w *world) {
-		m := newManager(t, modulesYAML(
+		s := guestSet(t, hooks.Options{Store: w.st},
 			guestModule{name: "reader", hooks: "create_message, _join_room", caps: "rooms.read, members.write", config: "mode: room_get"},
 			guestModule{name: "adder", hooks: "_create_message", caps: "members.write", config: "mode: members_add"},
-		), hooks.Options{Store: w.st})
-		s := acquire(t, m)
+		)
 		ctx := context.Background()
 		get := func(roomID string) (room abi.Room, errText string) {
 			out, err := s.Run(ctx, "create_message", w.call1, []byte(`{"room_id":"`+roomID+`"}`), nil)
@@ -312,11 +308,10 @@ func TestMembersWriteOnlyInReplaceLayer(t *testing.T) {
 func TestEmitAndLog(t *testing.T) {
 	eachWorld(t, func(t *testing.T, w *world) {
 		logs := &logSink{}
-		m := newManager(t, modulesYAML(
+		s := guestSet(t, hooks.Options{Store: w.st, Logger: slog.New(logs)},
 			guestModule{name: "emitter", hooks: "create_message", caps: "events.emit", config: "mode: emit, tag: e"},
 			guestModule{name: "logger", hooks: "create_message", caps: "log", config: "mode: log, tag: l"},
-		), hooks.Options{Store: w.st, Logger: slog.New(logs)})
-		s := acquire(t, m)
+		)
 		ctx := context.Background()
 		if _, err := s.Run(ctx, "create_message", w.call1, []byte(`{"room_id":"`+w.room1.ID+`"}`), (&core{}).next); err != nil {
 			t.Fatal(err)
@@ -362,8 +357,7 @@ func TestPermissionHook(t *testing.T) {
 }
 
 func TestExceptionHook(t *testing.T) {
-	m := newManager(t, modulesYAML(guestModule{name: "exc", config: "mode: wrap"}), hooks.Options{})
-	s := acquire(t, m)
+	s := guestSet(t, hooks.Options{}, guestModule{name: "exc", config: "mode: wrap"})
 	identity := func(_ context.Context, e abi.ExceptionArgs) (abi.Error, error) {
 		return abi.Error{Code: e.Code, Detail: e.Detail}, nil
 	}
@@ -380,11 +374,10 @@ func TestExceptionHook(t *testing.T) {
 }
 
 func TestSerializerHook(t *testing.T) {
-	m := newManager(t, modulesYAML(
+	s := guestSet(t, hooks.Options{},
 		guestModule{name: "s1", hooks: "serialize_message", config: "tag: low"},
 		guestModule{name: "s2", hooks: "serialize_message", config: "tag: high"},
-	), hooks.Options{})
-	s := acquire(t, m)
+	)
 	obj := []byte(`{"id":"m1","room":{"id":"r"},"sender":{"id":1},"content":"hi","is_deleted":false,"is_edited":false}`)
 	out, err := s.Serialize(context.Background(), abi.SerializeMessageHook, alice, "", obj)
 	if err != nil {
@@ -413,8 +406,7 @@ func TestSerializerHook(t *testing.T) {
 
 func TestCustomAction(t *testing.T) {
 	eachWorld(t, func(t *testing.T, w *world) {
-		m := newManager(t, modulesYAML(guestModule{name: "pin", caps: "events.emit"}), hooks.Options{Store: w.st})
-		s := acquire(t, m)
+		s := guestSet(t, hooks.Options{Store: w.st}, guestModule{name: "pin", caps: "events.emit"})
 		hook := abi.ActionHook("message.pin")
 		if !s.Has("t1", hook) || s.Has("t1", abi.ActionHook("message.flag")) {
 			t.Fatal("the action exported is not hooked")
@@ -442,13 +434,12 @@ func TestEmitAndLogLimits(t *testing.T) {
 	eachWorld(t, func(t *testing.T, w *world) {
 		logs := &logSink{}
 		reg := prometheus.NewRegistry()
-		m := newManager(t, modulesYAML(
+		s := guestSet(t, hooks.Options{Store: w.st, Logger: slog.New(logs), Registerer: reg},
 			guestModule{name: "emitter", hooks: "create_message", caps: "events.emit",
 				config: fmt.Sprintf(`mode: emit, tag: e, times: "%d"`, hooks.MaxEmitsPerCall+1)},
 			guestModule{name: "logger", hooks: "_create_message", caps: "log",
 				config: fmt.Sprintf(`mode: log, tag: l, times: "%d"`, hooks.MaxLogLinesPerCall+50)},
-		), hooks.Options{Store: w.st, Logger: slog.New(logs), Registerer: reg})
-		s := acquire(t, m)
+		)
 		ctx := context.Background()
 		args := []byte(`{"room_id":"` + w.room1.ID + `"}`)
 		_, err := s.Run(ctx, "create_message", w.call1, args, (&core{}).next)

@@ -26,8 +26,7 @@ func TestWriteImportsNeedWriteTx(t *testing.T) {
 			msgID = m.ID
 			return err
 		})
-		m := newManager(t, modulesYAML(guestModule{name: "writer", hooks: "create_message, _join_room", caps: `"*"`, config: "mode: import"}), hooks.Options{Store: w.st})
-		s := acquire(t, m)
+		s := guestSet(t, hooks.Options{Store: w.st}, guestModule{name: "writer", hooks: "create_message, _join_room", caps: `"*"`, config: "mode: import"})
 		notify := `{"import":"notification_create","request":{"message_id":"` + msgID + `","type":"REPLY","recipients":[` + itoa(w.other1.ID) + `]}}`
 		create := `{"import":"message_create","request":{"args":{"room_id":"` + w.room1.ID + `","content":"x"}}}`
 		for _, in := range []string{notify, create} {

@@ -311,3 +311,10 @@ func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// guestSet loads the module file of mods with opts and returns its set,
+// released when the test ends.
+func guestSet(t testing.TB, opts hooks.Options, mods ...guestModule) *hooks.Set {
+	t.Helper()
+	return acquire(t, newManager(t, modulesYAML(mods...), opts))
+}

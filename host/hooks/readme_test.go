@@ -12,8 +12,7 @@ import (
 
 // TestReadmeModule runs the example module of abi/README.md.
 func TestReadmeModule(t *testing.T) {
-	m := newManager(t, modulesYAML(guestModule{name: "moderation", path: "{{readme}}", hooks: `"_create_message"`, config: `banned_words: "spam,buy now"`}), hooks.Options{})
-	s := acquire(t, m)
+	s := guestSet(t, hooks.Options{}, guestModule{name: "moderation", path: "{{readme}}", hooks: `"_create_message"`, config: `banned_words: "spam,buy now"`})
 	ctx := context.Background()
 	echo := func(_ context.Context, in []byte) ([]byte, error) { return in, nil }
 	_, err := s.Run(ctx, "_create_message", alice, []byte(`{"room_id":"r","content":"Buy now!"}`), echo)
