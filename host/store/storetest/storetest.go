@@ -118,7 +118,7 @@ func PostgresDB(t testing.TB, serverURL string) string {
 func adminExec(ctx context.Context, serverURL, stmt string) error {
 	conn, err := pgx.Connect(ctx, serverURL)
 	if err != nil {
-		return fmt.Errorf("connect to %s: %w", EnvPostgres, err)
+		return fmt.Errorf("connect to the PostgreSQL server: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	if _, err := conn.Exec(ctx, stmt); err != nil {
@@ -133,7 +133,7 @@ func withDatabase(serverURL, name string) (string, error) {
 	if strings.HasPrefix(serverURL, "postgres://") || strings.HasPrefix(serverURL, "postgresql://") {
 		u, err := url.Parse(serverURL)
 		if err != nil {
-			return "", fmt.Errorf("storetest: %s: %w", EnvPostgres, err)
+			return "", fmt.Errorf("storetest: PostgreSQL server URL: %w", err)
 		}
 		u.Path = "/" + name
 		return u.String(), nil
