@@ -307,7 +307,7 @@ func TestCapabilityRefused(t *testing.T) {
 			[]byte(`{"op":"fail_with","room_id":"`+w.group.ID+`"}`), nil)
 		return err
 	})
-	if ae := wireError(t, err); ae.Code != 4006 || fmt.Sprintf("%s", ae.Detail) != `"Internal server error."` {
+	if ae := modkit.WireError(t, err); ae.Code != 4006 || fmt.Sprintf("%s", ae.Detail) != `"Internal server error."` {
 		t.Errorf("refused call passed on: %+v", ae)
 	}
 }
@@ -386,7 +386,7 @@ func TestNextAndErrors(t *testing.T) {
 		"plain":       {Code: 4003, Detail: []any{"plain failure"}},
 	} {
 		_, err := run(content)
-		got := wireError(t, err)
+		got := modkit.WireError(t, err)
 		var detail any
 		_ = json.Unmarshal(got.Detail.(json.RawMessage), &detail)
 		if got.Code != want.Code || fmt.Sprint(detail) != fmt.Sprint(want.Detail) {
@@ -455,15 +455,6 @@ func mustResult(t *testing.T, r report, v any) {
 			t.Fatalf("result %s: %v", r.Result, err)
 		}
 	}
-}
-
-func wireError(t *testing.T, err error) *abi.Error {
-	t.Helper()
-	var ae *abi.Error
-	if !errors.As(err, &ae) {
-		t.Fatalf("error %v (%T) carries no *abi.Error", err, err)
-	}
-	return ae
 }
 
 // logSink is a slog handler keeping "LEVEL message k=v ..." lines.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/hooks"
+	"github.com/chatwasm/chatwasm/internal/modkit"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -66,7 +67,7 @@ func TestAdmissionOverloaded(t *testing.T) {
 		if !errors.Is(err, hooks.ErrOverloaded) {
 			t.Fatalf("want ErrOverloaded, got %v", err)
 		}
-		if w := wireError(t, err); w.Code != abi.CodeInternal || w.Detail != hooks.BusyDetail {
+		if w := modkit.WireError(t, err); w.Code != abi.CodeInternal || w.Detail != hooks.BusyDetail {
 			t.Fatalf("wire error %+v", w)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/hooks"
+	"github.com/chatwasm/chatwasm/internal/modkit"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -55,15 +56,6 @@ func run(t *testing.T, s *hooks.Set, hook string, call hooks.CallInfo, c *core) 
 }
 
 var alice = hooks.CallInfo{Tenant: "default", Caller: abi.Caller{UserID: 1, Username: "alice", SessionID: 7}}
-
-func wireError(t *testing.T, err error) *abi.Error {
-	t.Helper()
-	var ae *abi.Error
-	if !errors.As(err, &ae) {
-		t.Fatalf("error %v (%T) carries no *abi.Error", err, err)
-	}
-	return ae
-}
 
 func TestChainOrder(t *testing.T) {
 	s := guestSet(t, hooks.Options{},
@@ -186,7 +178,7 @@ func TestModuleErrors(t *testing.T) {
 			m := newManager(t, modulesYAML(guestModule{name: "a", hooks: "create_message", config: "mode: " + tc.mode + ", tag: a"}),
 				hooks.Options{})
 			_, err := run(t, acquire(t, m), "create_message", alice, &core{err: tc.coreErr})
-			ae := wireError(t, err)
+			ae := modkit.WireError(t, err)
 			detail, _ := json.Marshal(ae.Detail)
 			if ae.Code != tc.code || string(detail) != tc.detail {
 				t.Errorf("error %d %s, want %d %s", ae.Code, detail, tc.code, tc.detail)
@@ -235,7 +227,7 @@ func TestFailurePolicy(t *testing.T) {
 				c := &core{}
 				got, err := run(t, s, "create_message", alice, c)
 				if tc.wantCode != 0 {
-					if ae := wireError(t, err); ae.Code != tc.wantCode {
+					if ae := modkit.WireError(t, err); ae.Code != tc.wantCode {
 						t.Errorf("call %d: code %d, want %d", i, ae.Code, tc.wantCode)
 					}
 				} else if err != nil || !slices.Equal(got, tc.wantTrail) {
@@ -376,7 +368,7 @@ func TestCallTyped(t *testing.T) {
 func TestUnknownHook(t *testing.T) {
 	m := newManager(t, modulesYAML(guestModule{name: "a", config: "mode: wrap"}), hooks.Options{})
 	_, err := acquire(t, m).Run(context.Background(), "no_such_hook", alice, nil, nil)
-	if ae := wireError(t, err); ae.Code != 4006 || !strings.Contains(err.Error(), "unknown hook") {
+	if ae := modkit.WireError(t, err); ae.Code != 4006 || !strings.Contains(err.Error(), "unknown hook") {
 		t.Errorf("unknown hook: %v", err)
 	}
 }

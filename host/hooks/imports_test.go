@@ -14,6 +14,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
+	"github.com/chatwasm/chatwasm/internal/modkit"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -149,7 +150,7 @@ func TestKVInTransaction(t *testing.T) {
 		}
 		boom := &abi.Error{Code: 4005, Detail: abi.DetailIntegrity}
 		err := write("rolled", &core{err: boom})
-		if ae := wireError(t, err); ae.Code != 4003 || !strings.Contains(ae.Detail.([]string)[0], "k saw") {
+		if ae := modkit.WireError(t, err); ae.Code != 4003 || !strings.Contains(ae.Detail.([]string)[0], "k saw") {
 			t.Errorf("failed operation: %v", err)
 		}
 		if _, ok := w.kv(t, "kvmod", "t1", "rolled"); ok {
@@ -218,7 +219,7 @@ func TestCapabilityRefused(t *testing.T) {
 		m := newManager(t, modulesYAML(guestModule{name: "nokv", hooks: "_create_message", caps: "rooms.read", config: "mode: kv"}), hooks.Options{Store: w.st, Logger: slog.New(logs)})
 		c := &core{}
 		_, err := w.runTx(context.Background(), acquire(t, m), "_create_message", []byte(`{"key":"k","value":1}`), c.next, nil)
-		ae := wireError(t, err)
+		ae := modkit.WireError(t, err)
 		if d, _ := ae.Detail.([]string); ae.Code != 4003 || len(d) != 1 ||
 			!strings.Contains(d[0], `kv_set: wasm: capability not granted: kv_set needs "kv"`) {
 			t.Errorf("refused import: %d %v", ae.Code, ae.Detail)
@@ -326,7 +327,7 @@ func TestEmitAndLog(t *testing.T) {
 		// Another tenant's room does not exist for the module.
 		w.emitted = nil
 		_, err := s.Run(ctx, "create_message", w.call1, []byte(`{"room_id":"`+w.room2.ID+`"}`), (&core{}).next)
-		if ae := wireError(t, err); ae.Code != 4003 || !strings.Contains(ae.Detail.([]string)[0], "4004") || len(w.emitted) != 0 {
+		if ae := modkit.WireError(t, err); ae.Code != 4003 || !strings.Contains(ae.Detail.([]string)[0], "4004") || len(w.emitted) != 0 {
 			t.Errorf("emit to another tenant's room: %v, %v", err, w.emitted)
 		}
 	})
@@ -443,7 +444,7 @@ func TestEmitAndLogLimits(t *testing.T) {
 		ctx := context.Background()
 		args := []byte(`{"room_id":"` + w.room1.ID + `"}`)
 		_, err := s.Run(ctx, "create_message", w.call1, args, (&core{}).next)
-		if ae := wireError(t, err); !strings.Contains(fmt.Sprint(ae.Detail), fmt.Sprintf("at most %d events", hooks.MaxEmitsPerCall)) {
+		if ae := modkit.WireError(t, err); !strings.Contains(fmt.Sprint(ae.Detail), fmt.Sprintf("at most %d events", hooks.MaxEmitsPerCall)) {
 			t.Errorf("emit past the limit: %v", err)
 		}
 		if len(w.emitted) != hooks.MaxEmitsPerCall {

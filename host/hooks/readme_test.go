@@ -8,6 +8,7 @@ import (
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/hooks"
+	"github.com/chatwasm/chatwasm/internal/modkit"
 )
 
 // TestReadmeModule runs the example module of abi/README.md.
@@ -16,7 +17,7 @@ func TestReadmeModule(t *testing.T) {
 	ctx := context.Background()
 	echo := func(_ context.Context, in []byte) ([]byte, error) { return in, nil }
 	_, err := s.Run(ctx, "_create_message", alice, []byte(`{"room_id":"r","content":"Buy now!"}`), echo)
-	ae := wireError(t, err)
+	ae := modkit.WireError(t, err)
 	if d, _ := json.Marshal(ae.Detail); ae.Code != 4003 || string(d) != `["Message rejected by moderation"]` {
 		t.Errorf("banned: %d %s", ae.Code, d)
 	}
