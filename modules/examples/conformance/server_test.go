@@ -69,3 +69,17 @@ func TestModerationServer(t *testing.T) {
 		})
 	}
 }
+
+// TestModerationHooks runs modkit.Moderation, the hooks-level check of the
+// moderation example's behaviour and config, on the build of each language
+// but Go: a Go module starts with more linear memory than the 2MiB the
+// check caps an instance at.
+func TestModerationHooks(t *testing.T) {
+	root := modkit.Root(t)
+	for _, l := range languages {
+		if l.name == "go" {
+			continue
+		}
+		t.Run(l.name, func(t *testing.T) { modkit.Moderation(t, l.build(t, root)) })
+	}
+}
