@@ -56,15 +56,8 @@ func TestModerationServer(t *testing.T) {
 			bob.ExpectNothing()
 
 			// The history holds the clean message only.
-			alice.Send("room.messages", map[string]any{"room_id": room.ID, "paginate": map[string]int{"page": 1, "size": 10}})
-			var page struct {
-				Data struct {
-					Messages []chatwasm.Message `json:"messages"`
-				} `json:"data"`
-			}
-			alice.Expect("roommessages.dispatch", &page)
-			if len(page.Data.Messages) != 1 || page.Data.Messages[0].ID != m.ID {
-				t.Errorf("history %+v", page.Data.Messages)
+			if history := alice.Messages(room.ID, 10); len(history) != 1 || history[0].ID != m.ID {
+				t.Errorf("history %+v", history)
 			}
 		})
 	}
