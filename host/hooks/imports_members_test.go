@@ -8,6 +8,7 @@ import (
 
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
 
 // TestMembersImports checks the rules members_add and members_remove share
@@ -54,30 +55,8 @@ func TestMembersImports(t *testing.T) {
 			}
 			return importResult(t, out)
 		}
-		members := func(roomID string) (ids, admins []int64) {
-			t.Helper()
-			w.read(t, func(tx *store.Tx) error {
-				ms, err := tx.Members(ctx, roomID)
-				for _, m := range ms {
-					ids = append(ids, m.UserID)
-					if m.IsAdmin {
-						admins = append(admins, m.UserID)
-					}
-				}
-				return err
-			})
-			return ids, admins
-		}
-		perms := func(roomID string, userID int64) []string {
-			t.Helper()
-			var ps []string
-			w.read(t, func(tx *store.Tx) error {
-				var err error
-				ps, err = tx.Permissions(ctx, roomID, userID)
-				return err
-			})
-			return ps
-		}
+		members := func(roomID string) (ids, admins []int64) { return storetest.Members(t, w.st, roomID) }
+		perms := func(roomID string, userID int64) []string { return storetest.Permissions(t, w.st, roomID, userID) }
 		sorted := func(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
 		wantErr := func(name, req, substr string) {
 			t.Helper()

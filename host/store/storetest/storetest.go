@@ -141,3 +141,40 @@ func withDatabase(serverURL, name string) (string, error) {
 	// In keyword/value form the last setting of a keyword wins.
 	return serverURL + " dbname=" + name, nil
 }
+
+// Members returns the ids of the members of room roomID in st, by user id,
+// and those of its admins; a failed read fails the test.
+func Members(t testing.TB, st *store.Store, roomID string) (ids, admins []int64) {
+	t.Helper()
+	ctx := context.Background()
+	err := st.Read(ctx, func(tx *store.Tx) error {
+		ms, err := tx.Members(ctx, roomID)
+		for _, m := range ms {
+			ids = append(ids, m.UserID)
+			if m.IsAdmin {
+				admins = append(admins, m.UserID)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids, admins
+}
+
+// Permissions returns the object permissions user userID holds in room
+// roomID in st; a failed read fails the test.
+func Permissions(t testing.TB, st *store.Store, roomID string, userID int64) []string {
+	t.Helper()
+	ctx := context.Background()
+	var ps []string
+	err := st.Read(ctx, func(tx *store.Tx) (err error) {
+		ps, err = tx.Permissions(ctx, roomID, userID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps
+}
