@@ -87,8 +87,8 @@ func TestAdmissionOverloaded(t *testing.T) {
 	if got := gauge(t, reg, "chatwasm_module_disabled", "a"); got != 0 {
 		t.Error("overload disabled the module")
 	}
-	if len(logs.find("module fault")) != 0 {
-		t.Errorf("overload logged as a module fault: %v", logs.find("module fault"))
+	if len(logs.Find("module fault")) != 0 {
+		t.Errorf("overload logged as a module fault: %v", logs.Find("module fault"))
 	}
 	// With the turn free again, requests run.
 	if got, err := run(t, s, "create_message", alice, &core{}); err != nil ||
@@ -103,9 +103,9 @@ func TestAdmissionOverloaded(t *testing.T) {
 // observedModule is a manager of one module, "a", on create_message with
 // on_failure: open, in the test guest's mode, whose metrics and logs are
 // kept in the returned registry and sink.
-func observedModule(t *testing.T, mode string, opts hooks.Options) (*hooks.Manager, *prometheus.Registry, *logSink) {
+func observedModule(t *testing.T, mode string, opts hooks.Options) (*hooks.Manager, *prometheus.Registry, *modkit.LogSink) {
 	t.Helper()
-	reg, logs := prometheus.NewRegistry(), &logSink{}
+	reg, logs := prometheus.NewRegistry(), &modkit.LogSink{}
 	opts.Registerer, opts.Logger = reg, slog.New(logs)
 	m := newManager(t, `
 modules:

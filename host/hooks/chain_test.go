@@ -217,7 +217,7 @@ func TestFailurePolicy(t *testing.T) {
 		{name: "trap after next closed", mode: "trap_after_next", policy: "closed", wantCode: 4006, coreCalls: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			logs := &logSink{}
+			logs := &modkit.LogSink{}
 			s := guestSet(t, hooks.Options{Logger: slog.New(logs)},
 				guestModule{name: "a", hooks: "create_message", config: "mode: " + tc.mode + ", tag: a",
 					more: []string{"timeout: 100ms", "on_failure: " + tc.policy}},
@@ -237,8 +237,8 @@ func TestFailurePolicy(t *testing.T) {
 					t.Errorf("call %d: default ran %d times, want %d", i, c.calls.Load(), tc.coreCalls)
 				}
 			}
-			if len(logs.find("module fault", "module=a", "hook=create_message")) != 2 {
-				t.Errorf("fault not logged with the module's name: %v", logs.find(""))
+			if len(logs.Find("module fault", "module=a", "hook=create_message")) != 2 {
+				t.Errorf("fault not logged with the module's name: %v", logs.Find(""))
 			}
 		})
 	}
@@ -258,7 +258,7 @@ func TestDisabledAfterRepeatedFaults(t *testing.T) {
 	if got := gauge(t, reg, "chatwasm_module_disabled", "a"); got != 1 {
 		t.Errorf("disabled gauge %v", got)
 	}
-	if len(logs.find("module disabled for the tenant until reload", "module=a", "tenant=default")) != 1 {
+	if len(logs.Find("module disabled for the tenant until reload", "module=a", "tenant=default")) != 1 {
 		t.Error("disabling not logged")
 	}
 	// Faults count per module and tenant: another tenant's requests still

@@ -215,7 +215,7 @@ func TestKVQuota(t *testing.T) {
 
 func TestCapabilityRefused(t *testing.T) {
 	eachWorld(t, func(t *testing.T, w *world) {
-		logs := &logSink{}
+		logs := &modkit.LogSink{}
 		m := newManager(t, modulesYAML(guestModule{name: "nokv", hooks: "_create_message", caps: "rooms.read", config: "mode: kv"}), hooks.Options{Store: w.st, Logger: slog.New(logs)})
 		c := &core{}
 		_, err := w.runTx(context.Background(), acquire(t, m), "_create_message", []byte(`{"key":"k","value":1}`), c.next, nil)
@@ -308,7 +308,7 @@ func TestMembersWriteOnlyInReplaceLayer(t *testing.T) {
 
 func TestEmitAndLog(t *testing.T) {
 	eachWorld(t, func(t *testing.T, w *world) {
-		logs := &logSink{}
+		logs := &modkit.LogSink{}
 		s := guestSet(t, hooks.Options{Store: w.st, Logger: slog.New(logs)},
 			guestModule{name: "emitter", hooks: "create_message", caps: "events.emit", config: "mode: emit, tag: e"},
 			guestModule{name: "logger", hooks: "create_message", caps: "log", config: "mode: log, tag: l"},
@@ -321,8 +321,8 @@ func TestEmitAndLog(t *testing.T) {
 			w.emitted[0].EventType != "custom.event" || string(w.emitted[0].Data) != `{"from":"e"}` {
 			t.Errorf("emitted %+v", w.emitted)
 		}
-		if len(logs.find("WARN hello from l", "module=logger", "hook=create_message", "tenant=t1", "n=1")) != 1 {
-			t.Errorf("module log not found: %v", logs.find(""))
+		if len(logs.Find("WARN hello from l", "module=logger", "hook=create_message", "tenant=t1", "n=1")) != 1 {
+			t.Errorf("module log not found: %v", logs.Find(""))
 		}
 		// Another tenant's room does not exist for the module.
 		w.emitted = nil
@@ -433,7 +433,7 @@ func quote(s string) string { b, _ := json.Marshal(s); return string(b) }
 // chatwasm_module_limited_total.
 func TestEmitAndLogLimits(t *testing.T) {
 	eachWorld(t, func(t *testing.T, w *world) {
-		logs := &logSink{}
+		logs := &modkit.LogSink{}
 		reg := prometheus.NewRegistry()
 		s := guestSet(t, hooks.Options{Store: w.st, Logger: slog.New(logs), Registerer: reg},
 			guestModule{name: "emitter", hooks: "create_message", caps: "events.emit",
@@ -457,10 +457,10 @@ func TestEmitAndLogLimits(t *testing.T) {
 		if _, err := s.Run(ctx, "_create_message", w.call1, args, (&core{}).next); err != nil {
 			t.Fatal(err)
 		}
-		if got := len(logs.find("WARN hello from l", "module=logger")); got != hooks.MaxLogLinesPerCall {
+		if got := len(logs.Find("WARN hello from l", "module=logger")); got != hooks.MaxLogLinesPerCall {
 			t.Errorf("%d module lines logged, want %d", got, hooks.MaxLogLinesPerCall)
 		}
-		if got := len(logs.find("module log over the per-call limit", "module=logger")); got != 1 {
+		if got := len(logs.Find("module log over the per-call limit", "module=logger")); got != 1 {
 			t.Errorf("the dropped lines were reported %d times, want once", got)
 		}
 		if got := counter(t, reg, "chatwasm_module_limited_total", "log", "logger"); got != 50 {

@@ -2,11 +2,9 @@ package hooks_test
 
 import (
 	"cmp"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +12,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/hooks"
@@ -187,71 +184,6 @@ func acquire(t testing.TB, m *hooks.Manager) *hooks.Set {
 	s, release := m.Acquire()
 	t.Cleanup(release)
 	return s
-}
-
-// logSink is a slog handler that keeps the records, for tests that check
-// what a module logged.
-type logSink struct {
-	mu      sync.Mutex
-	records []string
-}
-
-func (l *logSink) Enabled(context.Context, slog.Level) bool { return true }
-
-func (l *logSink) Handle(_ context.Context, r slog.Record) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s", r.Level, r.Message)
-	r.Attrs(func(a slog.Attr) bool {
-		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
-		return true
-	})
-	l.mu.Lock()
-	l.records = append(l.records, b.String())
-	l.mu.Unlock()
-	return nil
-}
-
-func (l *logSink) WithAttrs(as []slog.Attr) slog.Handler {
-	return &logChild{parent: l, attrs: as}
-}
-
-func (l *logSink) WithGroup(string) slog.Handler { return l }
-
-// logChild shares its parent's records.
-type logChild struct {
-	parent *logSink
-	attrs  []slog.Attr
-}
-
-func (c *logChild) Enabled(context.Context, slog.Level) bool { return true }
-
-func (c *logChild) Handle(ctx context.Context, r slog.Record) error {
-	r2 := r.Clone()
-	r2.AddAttrs(c.attrs...)
-	return c.parent.Handle(ctx, r2)
-}
-
-func (c *logChild) WithAttrs(as []slog.Attr) slog.Handler {
-	return &logChild{parent: c.parent, attrs: append(append([]slog.Attr(nil), c.attrs...), as...)}
-}
-
-func (c *logChild) WithGroup(string) slog.Handler { return c }
-
-// find returns the records containing every one of subs.
-func (l *logSink) find(subs ...string) []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []string
-outer:
-	for _, r := range l.records {
-		for _, s := range subs {
-			if !strings.Contains(r, s) {
-				continue outer
-			}
-		}
-		out = append(out, r)
-	}
-	return out
 }
 
 // metric finds the metric name with the given label values (in the order
