@@ -1,6 +1,7 @@
 // Package storetest runs one test body against every store driver: SQLite
 // always, PostgreSQL when CHATWASM_TEST_POSTGRES holds a server URL. This is
 // how the store (and anything built on it) is proven identical on both.
+// Members and Permissions read back the room state tests check.
 package storetest
 
 import (
