@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/internal/testserver"
 )
 
@@ -82,7 +83,7 @@ func TestCLIUserAndToken(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &alice); err != nil {
 		t.Fatalf("user add: %v", err)
 	}
-	want := user{ID: alice.ID, Username: "alice", Email: "alice@example.test", FirstName: "Alice", LastName: "Liddell"}
+	want := user{User: abi.User{ID: alice.ID, Username: "alice", Email: "alice@example.test", FirstName: "Alice", LastName: "Liddell"}}
 	if alice != want || alice.ID <= 0 {
 		t.Fatalf("user add printed %+v, want %+v", alice, want)
 	}

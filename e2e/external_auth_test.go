@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chatwasm/chatwasm/abi"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -46,7 +47,7 @@ func TestExternalIssuer(t *testing.T) {
 	}
 
 	// carol exists only at the provider: her first connect creates her.
-	carol := s.connect(t, user{Username: "carol", Token: sign(priv, "carol")})
+	carol := s.connect(t, user{User: abi.User{Username: "carol"}, Token: sign(priv, "carol")})
 	alice := s.login(t, "alice") // a user of the server, with its own token
 	room := createGroup(t, carol, "G", []user{alice.u}, nil, alice)
 	msg := sendMessage(t, carol, room, "hello from the provider", alice)
@@ -54,7 +55,7 @@ func TestExternalIssuer(t *testing.T) {
 	assertEqual(t, "sender", sender["username"], "carol")
 	assertEqual(t, "sender's first name, from given_name", sender["first_name"], "Carol")
 	// The second connect is the same user.
-	again := s.connect(t, user{Username: "carol", Token: sign(priv, "carol")})
+	again := s.connect(t, user{User: abi.User{Username: "carol"}, Token: sign(priv, "carol")})
 	again.send("room.list", map[string]any{})
 	if rooms := asArray(t, again.nextFrame().Object["data"]); len(rooms) != 1 {
 		t.Fatalf("carol's rooms on her second connection: %v", rooms)

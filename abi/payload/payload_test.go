@@ -20,17 +20,7 @@ func TestMessageRoundTrip(t *testing.T) {
 	withExtra := strings.TrimSuffix(wireMessage, "}") + `,"priority":"high","tags":["a"]}`
 	reply := strings.Replace(wireMessage, `"parent_message":null`, `"parent_message":`+withExtra, 1)
 	for _, in := range []string{wireMessage, withExtra, reply} {
-		var m Message
-		if err := json.Unmarshal([]byte(in), &m); err != nil {
-			t.Fatal(err)
-		}
-		out, err := json.Marshal(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(out) != in {
-			t.Errorf("round trip\n got %s\nwant %s", out, in)
-		}
+		roundTrip[Message](t, in)
 	}
 	var m Message
 	_ = json.Unmarshal([]byte(reply), &m)
@@ -71,17 +61,7 @@ func TestRoomRoundTrip(t *testing.T) {
 			`,"name":"f","description":null,"max_participants":0,"avatar":null,"join_approval_required":false,` +
 			`"group_locked":false}`,
 	} {
-		var r Room
-		if err := json.Unmarshal([]byte(in), &r); err != nil {
-			t.Fatal(err)
-		}
-		out, err := json.Marshal(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(out) != in {
-			t.Errorf("round trip\n got %s\nwant %s", out, in)
-		}
+		roundTrip[Room](t, in)
 	}
 	var r Room
 	_ = json.Unmarshal([]byte(`{"id":"r3","type":"Channel","subscribers":[`+wireUser+`],"max_subscribers":5}`), &r)
@@ -99,5 +79,22 @@ func TestModifyRoomArgs(t *testing.T) {
 	}
 	if a.Action != "set_welcome_message" || string(a.Data) != `{"message":"Welcome!"}` {
 		t.Errorf("args %+v", a)
+	}
+}
+
+// roundTrip checks that in, decoded as a T and encoded again, is the same
+// JSON, byte for byte.
+func roundTrip[T any](t *testing.T, in string) {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal([]byte(in), &v); err != nil {
+		t.Fatal(err)
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != in {
+		t.Errorf("round trip\n got %s\nwant %s", out, in)
 	}
 }

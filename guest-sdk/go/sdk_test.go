@@ -259,7 +259,7 @@ func TestKV(t *testing.T) {
 func TestEventsLogConfig(t *testing.T) {
 	st := storetest.Open(t, "sqlite")
 	w := newWorld(t, st)
-	logs := &logSink{}
+	logs := &modkit.LogSink{}
 	s := newSet(t, st, slog.New(logs), allCaps)
 
 	mustResult(t, do(t, w, s, map[string]any{"op": "emit_room", "room_id": w.group.ID, "text": "to the room"}), nil)
@@ -272,8 +272,8 @@ func TestEventsLogConfig(t *testing.T) {
 	}
 
 	mustResult(t, do(t, w, s, map[string]any{"op": "log", "text": "hello from the sdk"}), nil)
-	if !logs.has("WARN hello from the sdk", "n=1", "who=alice", "module=sdk") {
-		t.Errorf("log records %q", logs.records)
+	if len(logs.Find("WARN hello from the sdk", "n=1", "who=alice", "module=sdk")) == 0 {
+		t.Errorf("log records %q", logs.Find())
 	}
 
 	var cfg struct {
@@ -307,7 +307,7 @@ func TestCapabilityRefused(t *testing.T) {
 			[]byte(`{"op":"fail_with","room_id":"`+w.group.ID+`"}`), nil)
 		return err
 	})
-	if ae := wireError(t, err); ae.Code != 4006 || fmt.Sprintf("%s", ae.Detail) != `"Internal server error."` {
+	if ae := modkit.WireError(t, err); ae.Code != 4006 || fmt.Sprintf("%s", ae.Detail) != `"Internal server error."` {
 		t.Errorf("refused call passed on: %+v", ae)
 	}
 }
@@ -386,7 +386,7 @@ func TestNextAndErrors(t *testing.T) {
 		"plain":       {Code: 4003, Detail: []any{"plain failure"}},
 	} {
 		_, err := run(content)
-		got := wireError(t, err)
+		got := modkit.WireError(t, err)
 		var detail any
 		_ = json.Unmarshal(got.Detail.(json.RawMessage), &detail)
 		if got.Code != want.Code || fmt.Sprint(detail) != fmt.Sprint(want.Detail) {
@@ -455,71 +455,6 @@ func mustResult(t *testing.T, r report, v any) {
 			t.Fatalf("result %s: %v", r.Result, err)
 		}
 	}
-}
-
-func wireError(t *testing.T, err error) *abi.Error {
-	t.Helper()
-	var ae *abi.Error
-	if !errors.As(err, &ae) {
-		t.Fatalf("error %v (%T) carries no *abi.Error", err, err)
-	}
-	return ae
-}
-
-// logSink is a slog handler keeping "LEVEL message k=v ..." lines.
-type logSink struct {
-	mu      sync.Mutex
-	attrs   []slog.Attr
-	parent  *logSink
-	records []string
-}
-
-func (l *logSink) root() *logSink {
-	if l.parent != nil {
-		return l.parent.root()
-	}
-	return l
-}
-
-func (l *logSink) Enabled(context.Context, slog.Level) bool { return true }
-
-func (l *logSink) Handle(_ context.Context, r slog.Record) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s", r.Level, r.Message)
-	for _, a := range l.attrs {
-		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
-	}
-	r.Attrs(func(a slog.Attr) bool {
-		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
-		return true
-	})
-	root := l.root()
-	root.mu.Lock()
-	root.records = append(root.records, b.String())
-	root.mu.Unlock()
-	return nil
-}
-
-func (l *logSink) WithAttrs(as []slog.Attr) slog.Handler {
-	return &logSink{parent: l, attrs: append(append([]slog.Attr(nil), l.attrs...), as...)}
-}
-
-func (l *logSink) WithGroup(string) slog.Handler { return l }
-
-// has reports whether one record contains every one of subs.
-func (l *logSink) has(subs ...string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-next:
-	for _, r := range l.records {
-		for _, s := range subs {
-			if !strings.Contains(r, s) {
-				continue next
-			}
-		}
-		return true
-	}
-	return false
 }
 
 // oneInstance loads sdkguest with a pool of one instance, so that every

@@ -74,27 +74,13 @@ func (e *roomEnv) read(fn func(ctx context.Context, tx *store.Tx) error) {
 // members returns a room's member ids and admin ids.
 func (e *roomEnv) members(roomID string) (members, admins []int64) {
 	e.t.Helper()
-	e.read(func(ctx context.Context, tx *store.Tx) error {
-		ms, err := tx.Members(ctx, roomID)
-		for _, m := range ms {
-			members = append(members, m.UserID)
-			if m.IsAdmin {
-				admins = append(admins, m.UserID)
-			}
-		}
-		return err
-	})
-	return members, admins
+	return storetest.Members(e.t, e.st, roomID)
 }
 
+// perms returns c's object permissions in a room.
 func (e *roomEnv) perms(roomID string, c chat.Caller) []string {
 	e.t.Helper()
-	var p []string
-	e.read(func(ctx context.Context, tx *store.Tx) (err error) {
-		p, err = tx.Permissions(ctx, roomID, c.UserID)
-		return err
-	})
-	return p
+	return storetest.Permissions(e.t, e.st, roomID, c.UserID)
 }
 
 // roomExists reports whether a room is still stored.

@@ -112,13 +112,8 @@ func TestHubDisconnectsSlowConsumer(t *testing.T) {
 	for i := range 5 {
 		h.Apply(broker.Envelope{Kind: broker.KindSend, Group: "group-r", Frame: fmt.Appendf(nil, "%d", i)})
 	}
-	select {
-	case <-slow.done:
-	default:
-		t.Fatal("slow connection not closed")
-	}
-	if slow.closeCode != 1008 {
-		t.Errorf("slow connection close code %d, want 1008", slow.closeCode)
+	if closed, code := closedWith(slow); !closed || code != 1008 {
+		t.Fatalf("slow connection: closed %v with %d, want 1008", closed, code)
 	}
 	if got := len(queued(fast)); got != 5 {
 		t.Errorf("fast connection got %d frames, want 5", got)
@@ -132,13 +127,8 @@ func TestQueueBytes(t *testing.T) {
 	c := bareConnWith(t, 1, Config{QueueSize: 100, QueueBytes: 10})
 	c.enqueue([]byte("0123456789abcdef")) // 16 bytes into an empty queue: taken
 	c.enqueue([]byte("x"))                // past the budget
-	select {
-	case <-c.done:
-	default:
-		t.Fatal("connection not closed past its queue bytes")
-	}
-	if c.closeCode != 1008 {
-		t.Errorf("close code %d, want 1008", c.closeCode)
+	if closed, code := closedWith(c); !closed || code != 1008 {
+		t.Fatalf("past its queue bytes: closed %v with %d, want 1008", closed, code)
 	}
 	if got := queued(c); len(got) != 1 || got[0] != "0123456789abcdef" {
 		t.Errorf("queued %q, want only the first frame", got)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/hooks"
+	"github.com/chatwasm/chatwasm/internal/modkit"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -18,20 +19,10 @@ import (
 // two modules (the outer one's next reaching the inner one) and a replace
 // chain nested inside it still run: nested calls ride on the request's turn.
 func TestAdmissionNestedChain(t *testing.T) {
-	m := newManager(t, `
-modules:
-  - name: a
-    path: {{guest}}
-    hooks: [create_message, _create_message]
-    config: {mode: wrap, tag: a}
-    instances: 1
-  - name: b
-    path: {{guest}}
-    hooks: [create_message]
-    config: {mode: wrap, tag: b}
-    instances: 1
-`, hooks.Options{MaxConcurrent: 1, QueueTimeout: time.Minute})
-	s := acquire(t, m)
+	s := guestSet(t, hooks.Options{MaxConcurrent: 1, QueueTimeout: time.Minute},
+		guestModule{name: "a", hooks: "create_message, _create_message", config: "mode: wrap, tag: a", more: []string{"instances: 1"}},
+		guestModule{name: "b", hooks: "create_message", config: "mode: wrap, tag: b", more: []string{"instances: 1"}},
+	)
 	replace := func(ctx context.Context, in []byte) ([]byte, error) {
 		return s.Run(ctx, "_create_message", alice, in, (&core{}).next)
 	}
@@ -76,7 +67,7 @@ func TestAdmissionOverloaded(t *testing.T) {
 		if !errors.Is(err, hooks.ErrOverloaded) {
 			t.Fatalf("want ErrOverloaded, got %v", err)
 		}
-		if w := wireError(t, err); w.Code != abi.CodeInternal || w.Detail != hooks.BusyDetail {
+		if w := modkit.WireError(t, err); w.Code != abi.CodeInternal || w.Detail != hooks.BusyDetail {
 			t.Fatalf("wire error %+v", w)
 		}
 	}
@@ -96,8 +87,8 @@ func TestAdmissionOverloaded(t *testing.T) {
 	if got := gauge(t, reg, "chatwasm_module_disabled", "a"); got != 0 {
 		t.Error("overload disabled the module")
 	}
-	if len(logs.find("module fault")) != 0 {
-		t.Errorf("overload logged as a module fault: %v", logs.find("module fault"))
+	if len(logs.Find("module fault")) != 0 {
+		t.Errorf("overload logged as a module fault: %v", logs.Find("module fault"))
 	}
 	// With the turn free again, requests run.
 	if got, err := run(t, s, "create_message", alice, &core{}); err != nil ||
@@ -112,9 +103,9 @@ func TestAdmissionOverloaded(t *testing.T) {
 // observedModule is a manager of one module, "a", on create_message with
 // on_failure: open, in the test guest's mode, whose metrics and logs are
 // kept in the returned registry and sink.
-func observedModule(t *testing.T, mode string, opts hooks.Options) (*hooks.Manager, *prometheus.Registry, *logSink) {
+func observedModule(t *testing.T, mode string, opts hooks.Options) (*hooks.Manager, *prometheus.Registry, *modkit.LogSink) {
 	t.Helper()
-	reg, logs := prometheus.NewRegistry(), &logSink{}
+	reg, logs := prometheus.NewRegistry(), &modkit.LogSink{}
 	opts.Registerer, opts.Logger = reg, slog.New(logs)
 	m := newManager(t, `
 modules:

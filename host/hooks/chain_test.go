@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/hooks"
+	"github.com/chatwasm/chatwasm/internal/modkit"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -57,28 +57,11 @@ func run(t *testing.T, s *hooks.Set, hook string, call hooks.CallInfo, c *core) 
 
 var alice = hooks.CallInfo{Tenant: "default", Caller: abi.Caller{UserID: 1, Username: "alice", SessionID: 7}}
 
-func wireError(t *testing.T, err error) *abi.Error {
-	t.Helper()
-	var ae *abi.Error
-	if !errors.As(err, &ae) {
-		t.Fatalf("error %v (%T) carries no *abi.Error", err, err)
-	}
-	return ae
-}
-
 func TestChainOrder(t *testing.T) {
-	m := newManager(t, `
-modules:
-  - name: a
-    path: {{guest}}
-    hooks: [create_message]
-    config: {mode: wrap, tag: a}
-  - name: b
-    path: {{guest}}
-    hooks: [create_message]
-    config: {mode: wrap, tag: b}
-`, hooks.Options{})
-	s := acquire(t, m)
+	s := guestSet(t, hooks.Options{},
+		guestModule{name: "a", hooks: "create_message", config: "mode: wrap, tag: a"},
+		guestModule{name: "b", hooks: "create_message", config: "mode: wrap, tag: b"},
+	)
 	if !s.Has("default", "create_message") || s.Has("default", "_create_message") || s.Has("default", "join_room") {
 		t.Fatal("Has does not match the hooks listed")
 	}
@@ -99,17 +82,10 @@ modules:
 }
 
 func TestReplaceWholeOperation(t *testing.T) {
-	m := newManager(t, `
-modules:
-  - name: a
-    path: {{guest}}
-    hooks: [create_message]
-    config: {mode: replace, tag: a}
-  - name: b
-    path: {{guest}}
-    hooks: [create_message]
-    config: {mode: wrap, tag: b}
-`, hooks.Options{})
+	m := newManager(t, modulesYAML(
+		guestModule{name: "a", hooks: "create_message", config: "mode: replace, tag: a"},
+		guestModule{name: "b", hooks: "create_message", config: "mode: wrap, tag: b"},
+	), hooks.Options{})
 	c := &core{}
 	got, err := run(t, acquire(t, m), "create_message", alice, c)
 	if err != nil {
@@ -124,13 +100,7 @@ modules:
 }
 
 func TestNextTwice(t *testing.T) {
-	m := newManager(t, `
-modules:
-  - name: a
-    path: {{guest}}
-    hooks: [create_message]
-    config: {mode: twice, tag: a}
-`, hooks.Options{})
+	m := newManager(t, modulesYAML(guestModule{name: "a", hooks: "create_message", config: "mode: twice, tag: a"}), hooks.Options{})
 	c := &core{}
 	out, err := acquire(t, m).Run(context.Background(), "create_message", alice, []byte(`{"trail":["x"]}`), c.next)
 	if err != nil {
@@ -156,13 +126,7 @@ modules:
 }
 
 func TestEnvelope(t *testing.T) {
-	m := newManager(t, `
-modules:
-  - name: a
-    path: {{guest}}
-    hooks: [_join_room]
-    config: {mode: envelope}
-`, hooks.Options{})
+	m := newManager(t, modulesYAML(guestModule{name: "a", hooks: "_join_room", config: "mode: envelope"}), hooks.Options{})
 	out, err := acquire(t, m).Run(context.Background(), "_join_room", alice, []byte(`{"room_id":"r1"}`), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -174,15 +138,7 @@ modules:
 }
 
 func TestTenantFilter(t *testing.T) {
-	m := newManager(t, `
-modules:
-  - name: a
-    path: {{guest}}
-    hooks: [create_message]
-    tenants: [acme]
-    config: {mode: wrap, tag: a}
-`, hooks.Options{})
-	s := acquire(t, m)
+	s := guestSet(t, hooks.Options{}, guestModule{name: "a", hooks: "create_message", config: "mode: wrap, tag: a", more: []string{"tenants: [acme]"}})
 	if s.Has("default", "create_message") || !s.Has("acme", "create_message") {
 		t.Fatal("Has ignores the module's tenants")
 	}
@@ -219,15 +175,10 @@ func TestModuleErrors(t *testing.T) {
 			detail: `["a saw: {\"code\":4002,\"detail\":\"no\"}"]`},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
-			m := newManager(t, fmt.Sprintf(`
-modules:
-  - name: a
-    path: {{guest}}
-    hooks: [create_message]
-    config: {mode: %s, tag: a}
-`, tc.mode), hooks.Options{})
+			m := newManager(t, modulesYAML(guestModule{name: "a", hooks: "create_message", config: "mode: " + tc.mode + ", tag: a"}),
+				hooks.Options{})
 			_, err := run(t, acquire(t, m), "create_message", alice, &core{err: tc.coreErr})
-			ae := wireError(t, err)
+			ae := modkit.WireError(t, err)
 			detail, _ := json.Marshal(ae.Detail)
 			if ae.Code != tc.code || string(detail) != tc.detail {
 				t.Errorf("error %d %s, want %d %s", ae.Code, detail, tc.code, tc.detail)
@@ -266,26 +217,17 @@ func TestFailurePolicy(t *testing.T) {
 		{name: "trap after next closed", mode: "trap_after_next", policy: "closed", wantCode: 4006, coreCalls: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			logs := &logSink{}
-			m := newManager(t, fmt.Sprintf(`
-modules:
-  - name: a
-    path: {{guest}}
-    hooks: [create_message]
-    timeout: 100ms
-    on_failure: %s
-    config: {mode: %s, tag: a}
-  - name: b
-    path: {{guest}}
-    hooks: [create_message]
-    config: {mode: wrap, tag: b}
-`, tc.policy, tc.mode), hooks.Options{Logger: slog.New(logs)})
-			s := acquire(t, m)
+			logs := &modkit.LogSink{}
+			s := guestSet(t, hooks.Options{Logger: slog.New(logs)},
+				guestModule{name: "a", hooks: "create_message", config: "mode: " + tc.mode + ", tag: a",
+					more: []string{"timeout: 100ms", "on_failure: " + tc.policy}},
+				guestModule{name: "b", hooks: "create_message", config: "mode: wrap, tag: b"},
+			)
 			for i := range 2 { // the faulted instance is replaced: the second call behaves the same
 				c := &core{}
 				got, err := run(t, s, "create_message", alice, c)
 				if tc.wantCode != 0 {
-					if ae := wireError(t, err); ae.Code != tc.wantCode {
+					if ae := modkit.WireError(t, err); ae.Code != tc.wantCode {
 						t.Errorf("call %d: code %d, want %d", i, ae.Code, tc.wantCode)
 					}
 				} else if err != nil || !slices.Equal(got, tc.wantTrail) {
@@ -295,8 +237,8 @@ modules:
 					t.Errorf("call %d: default ran %d times, want %d", i, c.calls.Load(), tc.coreCalls)
 				}
 			}
-			if len(logs.find("module fault", "module=a", "hook=create_message")) != 2 {
-				t.Errorf("fault not logged with the module's name: %v", logs.find(""))
+			if len(logs.Find("module fault", "module=a", "hook=create_message")) != 2 {
+				t.Errorf("fault not logged with the module's name: %v", logs.Find(""))
 			}
 		})
 	}
@@ -316,7 +258,7 @@ func TestDisabledAfterRepeatedFaults(t *testing.T) {
 	if got := gauge(t, reg, "chatwasm_module_disabled", "a"); got != 1 {
 		t.Errorf("disabled gauge %v", got)
 	}
-	if len(logs.find("module disabled for the tenant", "module=a", "tenant=default")) != 1 {
+	if len(logs.Find("module disabled for the tenant", "module=a", "tenant=default")) != 1 {
 		t.Error("disabling not logged")
 	}
 	// Faults count per module and tenant: another tenant's requests still
@@ -349,19 +291,10 @@ func TestDisabledAfterRepeatedFaults(t *testing.T) {
 
 func TestMetrics(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	m := newManager(t, `
-modules:
-  - name: a
-    path: {{guest}}
-    hooks: [create_message]
-    timeout: 50ms
-    config: {mode: loop}
-  - name: b
-    path: {{guest}}
-    hooks: [create_message, _create_message]
-    config: {mode: error_text}
-`, hooks.Options{Registerer: reg})
-	s := acquire(t, m)
+	s := guestSet(t, hooks.Options{Registerer: reg},
+		guestModule{name: "a", hooks: "create_message", config: "mode: loop", more: []string{"timeout: 50ms"}},
+		guestModule{name: "b", hooks: "create_message, _create_message", config: "mode: error_text"},
+	)
 	_, _ = run(t, s, "create_message", alice, &core{})
 	_, _ = run(t, s, "_create_message", alice, &core{})
 	for _, c := range []struct {
@@ -425,13 +358,7 @@ func TestCallTyped(t *testing.T) {
 	if err != nil || got != 42 {
 		t.Fatalf("no modules: %v, %v", got, err)
 	}
-	m := newManager(t, `
-modules:
-  - name: a
-    path: {{guest}}
-    hooks: [create_message]
-    config: {mode: wrap, tag: a}
-`, hooks.Options{})
+	m := newManager(t, modulesYAML(guestModule{name: "a", hooks: "create_message", config: "mode: wrap, tag: a"}), hooks.Options{})
 	out, err := hooks.Call(context.Background(), acquire(t, m), "create_message", alice, trail{Trail: []string{"x"}}, def)
 	if err != nil || !slices.Equal(out.Trail, []string{"x", "a:in", "core", "a:out"}) {
 		t.Errorf("typed call: %v, %v", out, err)
@@ -439,14 +366,9 @@ modules:
 }
 
 func TestUnknownHook(t *testing.T) {
-	m := newManager(t, `
-modules:
-  - name: a
-    path: {{guest}}
-    config: {mode: wrap}
-`, hooks.Options{})
+	m := newManager(t, modulesYAML(guestModule{name: "a", config: "mode: wrap"}), hooks.Options{})
 	_, err := acquire(t, m).Run(context.Background(), "no_such_hook", alice, nil, nil)
-	if ae := wireError(t, err); ae.Code != 4006 || !strings.Contains(err.Error(), "unknown hook") {
+	if ae := modkit.WireError(t, err); ae.Code != 4006 || !strings.Contains(err.Error(), "unknown hook") {
 		t.Errorf("unknown hook: %v", err)
 	}
 }

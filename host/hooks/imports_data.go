@@ -79,11 +79,8 @@ func importRoomMembers(ctx context.Context, f *frame, req []byte) (any, error) {
 // follow once the change is made.
 func (f *frame) membersChange(ctx context.Context, name string, req []byte, added bool,
 	change func(tx *store.Tx, rm store.Room, c abi.MembersChange) error) (any, error) {
-	if err := f.writeTx(name); err != nil {
-		return nil, err
-	}
 	var c abi.MembersChange
-	if err := decode(name, req, &c); err != nil {
+	if err := f.decodeWrite(name, req, &c); err != nil {
 		return nil, err
 	}
 	var (

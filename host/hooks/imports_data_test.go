@@ -10,7 +10,6 @@ import (
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
-	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
 
 // fakeRenderer renders objects as {"rendered": kind, ...}, checking the
@@ -40,13 +39,12 @@ func (fakeRenderer) RenderNotification(ctx context.Context, tx *store.Tx, tenant
 }
 
 func TestDataImports(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st)
+	eachWorld(t, func(t *testing.T, w *world) {
 		ctx := context.Background()
 		var msg1, msg2 store.Message
 		var notif store.Notification
 		var third store.User
-		err := st.Write(ctx, func(tx *store.Tx) error {
+		w.write(t, func(tx *store.Tx) error {
 			var err error
 			if third, err = tx.CreateUser(ctx, store.User{Tenant: "t1", Username: "third"}); err != nil {
 				return err
@@ -60,22 +58,10 @@ func TestDataImports(t *testing.T) {
 			notif, err = tx.CreateNotification(ctx, msg1.ID, store.NotifyNewMessage, nil)
 			return err
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := newManager(t, `
-modules:
-  - name: all
-    path: {{guest}}
-    hooks: [_create_message, create_message]
-    capabilities: ["*"]
-    config: {mode: import}
-  - name: none
-    path: {{guest}}
-    hooks: [join_room]
-    config: {mode: import}
-`, hooks.Options{Store: st, Renderer: fakeRenderer{}})
-		s := acquire(t, m)
+		s := guestSet(t, hooks.Options{Store: w.st, Renderer: fakeRenderer{}},
+			guestModule{name: "all", hooks: "_create_message, create_message", caps: `"*"`, config: "mode: import"},
+			guestModule{name: "none", hooks: "join_room", config: "mode: import"},
+		)
 		// imp calls an import from the replace layer, in a transaction.
 		imp := func(hook, name, req string) (result, errText string) {
 			t.Helper()

@@ -17,11 +17,10 @@ import (
 // is never left empty, and a refused change leaves nothing behind while
 // the operation's transaction carries on and commits.
 func TestMembersImports(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st)
+	eachWorld(t, func(t *testing.T, w *world) {
 		ctx := context.Background()
 		var channel, dm store.Room
-		err := st.Write(ctx, func(tx *store.Tx) error {
+		w.write(t, func(tx *store.Tx) error {
 			var err error
 			if channel, err = tx.CreateRoom(ctx, store.Room{Tenant: "t1", Kind: store.KindChannel, Name: "c",
 				CreatorID: &w.user1.ID, MaxMembers: 100}, ""); err != nil {
@@ -36,17 +35,7 @@ func TestMembersImports(t *testing.T) {
 			}
 			return tx.AddMembers(ctx, dm.ID, []int64{w.user1.ID, w.other1.ID}, false)
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := newManager(t, `
-modules:
-  - name: members
-    path: {{guest}}
-    hooks: [_create_message]
-    capabilities: ["*"]
-    config: {mode: import}
-`, hooks.Options{Store: st})
+		m := newManager(t, modulesYAML(guestModule{name: "members", hooks: "_create_message", caps: `"*"`, config: "mode: import"}), hooks.Options{Store: w.st})
 		s := acquire(t, m)
 		// imp calls an import from the replace layer; the transaction also
 		// writes a key of its own first, which must commit whatever the
@@ -66,36 +55,8 @@ modules:
 			}
 			return importResult(t, out)
 		}
-		members := func(roomID string) (ids, admins []int64) {
-			t.Helper()
-			err := st.Read(ctx, func(tx *store.Tx) error {
-				ms, err := tx.Members(ctx, roomID)
-				for _, m := range ms {
-					ids = append(ids, m.UserID)
-					if m.IsAdmin {
-						admins = append(admins, m.UserID)
-					}
-				}
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return ids, admins
-		}
-		perms := func(roomID string, userID int64) []string {
-			t.Helper()
-			var ps []string
-			err := st.Read(ctx, func(tx *store.Tx) error {
-				var err error
-				ps, err = tx.Permissions(ctx, roomID, userID)
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return ps
-		}
+		members := func(roomID string) (ids, admins []int64) { return storetest.Members(t, w.st, roomID) }
+		perms := func(roomID string, userID int64) []string { return storetest.Permissions(t, w.st, roomID, userID) }
 		sorted := func(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
 		wantErr := func(name, req, substr string) {
 			t.Helper()

@@ -48,32 +48,29 @@ func importRenderRoom(ctx context.Context, f *frame, req []byte) (any, error) {
 	})
 }
 
-func importRenderMessage(ctx context.Context, f *frame, req []byte) (any, error) {
-	var r abi.MessageRef
-	if err := decode(abi.ImportRenderMessage, req, &r); err != nil {
-		return nil, err
-	}
-	return f.render(ctx, func(rd Renderer, tx *store.Tx) (json.RawMessage, error) {
-		return rd.RenderMessage(ctx, tx, f.call.Tenant, r.MessageID)
-	})
-}
+// The render_* imports whose request names one object: each decodes its
+// reference and renders the object in the call's transaction.
+var (
+	importRenderMessage = renderRef(abi.ImportRenderMessage, Renderer.RenderMessage,
+		func(r abi.MessageRef) string { return r.MessageID })
+	importRenderUser = renderRef(abi.ImportRenderUser, Renderer.RenderUser,
+		func(r abi.UserRef) int64 { return r.UserID })
+	importRenderNotification = renderRef(abi.ImportRenderNotification, Renderer.RenderNotification,
+		func(r abi.NotificationRef) string { return r.NotificationID })
+)
 
-func importRenderUser(ctx context.Context, f *frame, req []byte) (any, error) {
-	var r abi.UserRef
-	if err := decode(abi.ImportRenderUser, req, &r); err != nil {
-		return nil, err
+// renderRef is the render_* import name whose request is a Ref: render
+// renders the object that id reads from it, in the caller's tenant.
+func renderRef[Ref any, ID string | int64](name string,
+	render func(Renderer, context.Context, *store.Tx, string, ID) (json.RawMessage, error),
+	id func(Ref) ID) importFunc {
+	return func(ctx context.Context, f *frame, req []byte) (any, error) {
+		var r Ref
+		if err := decode(name, req, &r); err != nil {
+			return nil, err
+		}
+		return f.render(ctx, func(rd Renderer, tx *store.Tx) (json.RawMessage, error) {
+			return render(rd, ctx, tx, f.call.Tenant, id(r))
+		})
 	}
-	return f.render(ctx, func(rd Renderer, tx *store.Tx) (json.RawMessage, error) {
-		return rd.RenderUser(ctx, tx, f.call.Tenant, r.UserID)
-	})
-}
-
-func importRenderNotification(ctx context.Context, f *frame, req []byte) (any, error) {
-	var r abi.NotificationRef
-	if err := decode(abi.ImportRenderNotification, req, &r); err != nil {
-		return nil, err
-	}
-	return f.render(ctx, func(rd Renderer, tx *store.Tx) (json.RawMessage, error) {
-		return rd.RenderNotification(ctx, tx, f.call.Tenant, r.NotificationID)
-	})
 }

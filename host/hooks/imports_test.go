@@ -14,6 +14,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
+	"github.com/chatwasm/chatwasm/internal/modkit"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -25,6 +26,11 @@ type world struct {
 	other1       store.User // a second user of t1
 	call1        hooks.CallInfo
 	emitted      []abi.Event
+}
+
+// eachWorld runs f with a world on each storage engine (storetest.Each).
+func eachWorld(t *testing.T, f func(t *testing.T, w *world)) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) { f(t, newWorld(t, st)) })
 }
 
 func newWorld(t *testing.T, st *store.Store) *world {
@@ -63,6 +69,24 @@ func newWorld(t *testing.T, st *store.Store) *world {
 			return nil
 		}}
 	return w
+}
+
+// write runs fn in a write transaction of w's store; the test fails if
+// it does.
+func (w *world) write(t *testing.T, fn func(tx *store.Tx) error) {
+	t.Helper()
+	if err := w.st.Write(context.Background(), fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// read runs fn in a read transaction of w's store; the test fails if it
+// does.
+func (w *world) read(t *testing.T, fn func(tx *store.Tx) error) {
+	t.Helper()
+	if err := w.st.Read(context.Background(), fn); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func (w *world) kv(t *testing.T, module, tenant, key string) (string, bool) {
@@ -117,17 +141,8 @@ func importResult(t *testing.T, out []byte) (result, errText string) {
 }
 
 func TestKVInTransaction(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st)
-		m := newManager(t, `
-modules:
-  - name: kvmod
-    path: {{guest}}
-    hooks: [_create_message]
-    capabilities: [kv]
-    config: {mode: kv, tag: k}
-`, hooks.Options{Store: st})
-		s := acquire(t, m)
+	eachWorld(t, func(t *testing.T, w *world) {
+		s := guestSet(t, hooks.Options{Store: w.st}, guestModule{name: "kvmod", hooks: "_create_message", caps: "kv", config: "mode: kv, tag: k"})
 		ctx := context.Background()
 		write := func(key string, c *core) error {
 			_, err := w.runTx(ctx, s, "_create_message", []byte(`{"trail":[],"key":"`+key+`","value":{"n":1}}`), c.next, nil)
@@ -135,7 +150,7 @@ modules:
 		}
 		boom := &abi.Error{Code: 4005, Detail: abi.DetailIntegrity}
 		err := write("rolled", &core{err: boom})
-		if ae := wireError(t, err); ae.Code != 4003 || !strings.Contains(ae.Detail.([]string)[0], "k saw") {
+		if ae := modkit.WireError(t, err); ae.Code != 4003 || !strings.Contains(ae.Detail.([]string)[0], "k saw") {
 			t.Errorf("failed operation: %v", err)
 		}
 		if _, ok := w.kv(t, "kvmod", "t1", "rolled"); ok {
@@ -154,22 +169,11 @@ modules:
 }
 
 func TestKVOutsideTransaction(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st)
-		m := newManager(t, `
-modules:
-  - name: writer
-    path: {{guest}}
-    hooks: [create_message]
-    capabilities: ["*"]
-    config: {mode: kv, tag: w}
-  - name: reader
-    path: {{guest}}
-    hooks: [join_room]
-    capabilities: [kv]
-    config: {mode: kv_get}
-`, hooks.Options{Store: st})
-		s := acquire(t, m)
+	eachWorld(t, func(t *testing.T, w *world) {
+		s := guestSet(t, hooks.Options{Store: w.st},
+			guestModule{name: "writer", hooks: "create_message", caps: `"*"`, config: "mode: kv, tag: w"},
+			guestModule{name: "reader", hooks: "join_room", caps: "kv", config: "mode: kv_get"},
+		)
 		ctx := context.Background()
 		if _, err := s.Run(ctx, "create_message", w.call1, []byte(`{"key":"k","value":"v"}`), (&core{}).next); err != nil {
 			t.Fatal(err)
@@ -188,18 +192,8 @@ modules:
 // TestKVQuota: a kv_set that would take the module's store past its
 // kv_quota fails, for the module to see, and stores nothing.
 func TestKVQuota(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st)
-		m := newManager(t, `
-modules:
-  - name: writer
-    path: {{guest}}
-    hooks: [create_message]
-    capabilities: [kv]
-    kv_quota: 10B
-    config: {mode: kv, tag: w}
-`, hooks.Options{Store: st})
-		s := acquire(t, m)
+	eachWorld(t, func(t *testing.T, w *world) {
+		s := guestSet(t, hooks.Options{Store: w.st}, guestModule{name: "writer", hooks: "create_message", caps: "kv", config: "mode: kv, tag: w", more: []string{"kv_quota: 10B"}})
 		ctx := context.Background()
 		if _, err := s.Run(ctx, "create_message", w.call1, []byte(`{"key":"k","value":"v"}`), (&core{}).next); err != nil {
 			t.Fatal(err)
@@ -220,20 +214,12 @@ modules:
 }
 
 func TestCapabilityRefused(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st)
-		logs := &logSink{}
-		m := newManager(t, `
-modules:
-  - name: nokv
-    path: {{guest}}
-    hooks: [_create_message]
-    capabilities: [rooms.read]
-    config: {mode: kv}
-`, hooks.Options{Store: st, Logger: slog.New(logs)})
+	eachWorld(t, func(t *testing.T, w *world) {
+		logs := &modkit.LogSink{}
+		m := newManager(t, modulesYAML(guestModule{name: "nokv", hooks: "_create_message", caps: "rooms.read", config: "mode: kv"}), hooks.Options{Store: w.st, Logger: slog.New(logs)})
 		c := &core{}
 		_, err := w.runTx(context.Background(), acquire(t, m), "_create_message", []byte(`{"key":"k","value":1}`), c.next, nil)
-		ae := wireError(t, err)
+		ae := modkit.WireError(t, err)
 		if d, _ := ae.Detail.([]string); ae.Code != 4003 || len(d) != 1 ||
 			!strings.Contains(d[0], `kv_set: wasm: capability not granted: kv_set needs "kv"`) {
 			t.Errorf("refused import: %d %v", ae.Code, ae.Detail)
@@ -245,22 +231,11 @@ modules:
 }
 
 func TestTenantScoping(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st)
-		m := newManager(t, `
-modules:
-  - name: reader
-    path: {{guest}}
-    hooks: [create_message, _join_room]
-    capabilities: [rooms.read, members.write]
-    config: {mode: room_get}
-  - name: adder
-    path: {{guest}}
-    hooks: [_create_message]
-    capabilities: [members.write]
-    config: {mode: members_add}
-`, hooks.Options{Store: st})
-		s := acquire(t, m)
+	eachWorld(t, func(t *testing.T, w *world) {
+		s := guestSet(t, hooks.Options{Store: w.st},
+			guestModule{name: "reader", hooks: "create_message, _join_room", caps: "rooms.read, members.write", config: "mode: room_get"},
+			guestModule{name: "adder", hooks: "_create_message", caps: "members.write", config: "mode: members_add"},
+		)
 		ctx := context.Background()
 		get := func(roomID string) (room abi.Room, errText string) {
 			out, err := s.Run(ctx, "create_message", w.call1, []byte(`{"room_id":"`+roomID+`"}`), nil)
@@ -308,7 +283,7 @@ modules:
 			t.Errorf("adding a member: %s", got)
 		}
 		var n int64
-		_ = st.Read(ctx, func(tx *store.Tx) error {
+		w.read(t, func(tx *store.Tx) error {
 			var err error
 			n, err = tx.CountMembers(ctx, w.room1.ID)
 			return err
@@ -320,16 +295,8 @@ modules:
 }
 
 func TestMembersWriteOnlyInReplaceLayer(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st)
-		m := newManager(t, `
-modules:
-  - name: adder
-    path: {{guest}}
-    hooks: [create_message]
-    capabilities: ["*"]
-    config: {mode: members_add}
-`, hooks.Options{Store: st})
+	eachWorld(t, func(t *testing.T, w *world) {
+		m := newManager(t, modulesYAML(guestModule{name: "adder", hooks: "create_message", caps: `"*"`, config: "mode: members_add"}), hooks.Options{Store: w.st})
 		out, err := acquire(t, m).Run(context.Background(), "create_message", w.call1,
 			[]byte(`{"room_id":"`+w.room1.ID+`","user_id":`+itoa(w.other1.ID)+`}`), nil)
 		want := `{"error":"{\"code\":4006,\"detail\":\"members_add is only available in replace hooks and actions\"}","result":null}`
@@ -340,23 +307,12 @@ modules:
 }
 
 func TestEmitAndLog(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st)
-		logs := &logSink{}
-		m := newManager(t, `
-modules:
-  - name: emitter
-    path: {{guest}}
-    hooks: [create_message]
-    capabilities: [events.emit]
-    config: {mode: emit, tag: e}
-  - name: logger
-    path: {{guest}}
-    hooks: [create_message]
-    capabilities: [log]
-    config: {mode: log, tag: l}
-`, hooks.Options{Store: st, Logger: slog.New(logs)})
-		s := acquire(t, m)
+	eachWorld(t, func(t *testing.T, w *world) {
+		logs := &modkit.LogSink{}
+		s := guestSet(t, hooks.Options{Store: w.st, Logger: slog.New(logs)},
+			guestModule{name: "emitter", hooks: "create_message", caps: "events.emit", config: "mode: emit, tag: e"},
+			guestModule{name: "logger", hooks: "create_message", caps: "log", config: "mode: log, tag: l"},
+		)
 		ctx := context.Background()
 		if _, err := s.Run(ctx, "create_message", w.call1, []byte(`{"room_id":"`+w.room1.ID+`"}`), (&core{}).next); err != nil {
 			t.Fatal(err)
@@ -365,13 +321,13 @@ modules:
 			w.emitted[0].EventType != "custom.event" || string(w.emitted[0].Data) != `{"from":"e"}` {
 			t.Errorf("emitted %+v", w.emitted)
 		}
-		if len(logs.find("WARN hello from l", "module=logger", "hook=create_message", "tenant=t1", "n=1")) != 1 {
-			t.Errorf("module log not found: %v", logs.find(""))
+		if len(logs.Find("WARN hello from l", "module=logger", "hook=create_message", "tenant=t1", "n=1")) != 1 {
+			t.Errorf("module log not found: %v", logs.Find(""))
 		}
 		// Another tenant's room does not exist for the module.
 		w.emitted = nil
 		_, err := s.Run(ctx, "create_message", w.call1, []byte(`{"room_id":"`+w.room2.ID+`"}`), (&core{}).next)
-		if ae := wireError(t, err); ae.Code != 4003 || !strings.Contains(ae.Detail.([]string)[0], "4004") || len(w.emitted) != 0 {
+		if ae := modkit.WireError(t, err); ae.Code != 4003 || !strings.Contains(ae.Detail.([]string)[0], "4004") || len(w.emitted) != 0 {
 			t.Errorf("emit to another tenant's room: %v, %v", err, w.emitted)
 		}
 	})
@@ -388,13 +344,8 @@ func TestPermissionHook(t *testing.T) {
 		{"wrap", abi.Decision{Allow: true, RoomID: "r"}, abi.Decision{Allow: true, RoomID: "r"}},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
-			m := newManager(t, `
-modules:
-  - name: perm
-    path: {{guest}}
-    hooks: [have_room_permission]
-    config: {mode: `+tc.mode+`, tag: p}
-`, hooks.Options{})
+			m := newManager(t, modulesYAML(guestModule{name: "perm", hooks: "have_room_permission", config: "mode: " + tc.mode + ", tag: p"}),
+				hooks.Options{})
 			got, err := hooks.Call(context.Background(), acquire(t, m), abi.PermRoom, alice,
 				abi.PermissionArgs{RoomID: json.RawMessage(`"r"`)},
 				func(context.Context, abi.PermissionArgs) (abi.Decision, error) { return tc.def, nil })
@@ -407,13 +358,7 @@ modules:
 }
 
 func TestExceptionHook(t *testing.T) {
-	m := newManager(t, `
-modules:
-  - name: exc
-    path: {{guest}}
-    config: {mode: wrap}
-`, hooks.Options{})
-	s := acquire(t, m)
+	s := guestSet(t, hooks.Options{}, guestModule{name: "exc", config: "mode: wrap"})
 	identity := func(_ context.Context, e abi.ExceptionArgs) (abi.Error, error) {
 		return abi.Error{Code: e.Code, Detail: e.Detail}, nil
 	}
@@ -430,18 +375,10 @@ modules:
 }
 
 func TestSerializerHook(t *testing.T) {
-	m := newManager(t, `
-modules:
-  - name: s1
-    path: {{guest}}
-    hooks: [serialize_message]
-    config: {tag: low}
-  - name: s2
-    path: {{guest}}
-    hooks: [serialize_message]
-    config: {tag: high}
-`, hooks.Options{})
-	s := acquire(t, m)
+	s := guestSet(t, hooks.Options{},
+		guestModule{name: "s1", hooks: "serialize_message", config: "tag: low"},
+		guestModule{name: "s2", hooks: "serialize_message", config: "tag: high"},
+	)
 	obj := []byte(`{"id":"m1","room":{"id":"r"},"sender":{"id":1},"content":"hi","is_deleted":false,"is_edited":false}`)
 	out, err := s.Serialize(context.Background(), abi.SerializeMessageHook, alice, "", obj)
 	if err != nil {
@@ -469,15 +406,8 @@ modules:
 }
 
 func TestCustomAction(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st)
-		m := newManager(t, `
-modules:
-  - name: pin
-    path: {{guest}}
-    capabilities: [events.emit]
-`, hooks.Options{Store: st})
-		s := acquire(t, m)
+	eachWorld(t, func(t *testing.T, w *world) {
+		s := guestSet(t, hooks.Options{Store: w.st}, guestModule{name: "pin", caps: "events.emit"})
 		hook := abi.ActionHook("message.pin")
 		if !s.Has("t1", hook) || s.Has("t1", abi.ActionHook("message.flag")) {
 			t.Fatal("the action exported is not hooked")
@@ -502,29 +432,19 @@ func quote(s string) string { b, _ := json.Marshal(s); return string(b) }
 // the server's log (the rest are dropped, with one warning); both count in
 // chatwasm_module_limited_total.
 func TestEmitAndLogLimits(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st)
-		logs := &logSink{}
+	eachWorld(t, func(t *testing.T, w *world) {
+		logs := &modkit.LogSink{}
 		reg := prometheus.NewRegistry()
-		m := newManager(t, fmt.Sprintf(`
-modules:
-  - name: emitter
-    path: {{guest}}
-    hooks: [create_message]
-    capabilities: [events.emit]
-    config: {mode: emit, tag: e, times: "%d"}
-  - name: logger
-    path: {{guest}}
-    hooks: [_create_message]
-    capabilities: [log]
-    config: {mode: log, tag: l, times: "%d"}
-`, hooks.MaxEmitsPerCall+1, hooks.MaxLogLinesPerCall+50), hooks.Options{Store: st, Logger: slog.New(logs),
-			Registerer: reg})
-		s := acquire(t, m)
+		s := guestSet(t, hooks.Options{Store: w.st, Logger: slog.New(logs), Registerer: reg},
+			guestModule{name: "emitter", hooks: "create_message", caps: "events.emit",
+				config: fmt.Sprintf(`mode: emit, tag: e, times: "%d"`, hooks.MaxEmitsPerCall+1)},
+			guestModule{name: "logger", hooks: "_create_message", caps: "log",
+				config: fmt.Sprintf(`mode: log, tag: l, times: "%d"`, hooks.MaxLogLinesPerCall+50)},
+		)
 		ctx := context.Background()
 		args := []byte(`{"room_id":"` + w.room1.ID + `"}`)
 		_, err := s.Run(ctx, "create_message", w.call1, args, (&core{}).next)
-		if ae := wireError(t, err); !strings.Contains(fmt.Sprint(ae.Detail), fmt.Sprintf("at most %d events", hooks.MaxEmitsPerCall)) {
+		if ae := modkit.WireError(t, err); !strings.Contains(fmt.Sprint(ae.Detail), fmt.Sprintf("at most %d events", hooks.MaxEmitsPerCall)) {
 			t.Errorf("emit past the limit: %v", err)
 		}
 		if len(w.emitted) != hooks.MaxEmitsPerCall {
@@ -537,10 +457,10 @@ modules:
 		if _, err := s.Run(ctx, "_create_message", w.call1, args, (&core{}).next); err != nil {
 			t.Fatal(err)
 		}
-		if got := len(logs.find("WARN hello from l", "module=logger")); got != hooks.MaxLogLinesPerCall {
+		if got := len(logs.Find("WARN hello from l", "module=logger")); got != hooks.MaxLogLinesPerCall {
 			t.Errorf("%d module lines logged, want %d", got, hooks.MaxLogLinesPerCall)
 		}
-		if got := len(logs.find("module log over the per-call limit", "module=logger")); got != 1 {
+		if got := len(logs.Find("module log over the per-call limit", "module=logger")); got != 1 {
 			t.Errorf("the dropped lines were reported %d times, want once", got)
 		}
 		if got := counter(t, reg, "chatwasm_module_limited_total", "log", "logger"); got != 50 {
@@ -559,14 +479,8 @@ func TestClockAndRandomCapabilities(t *testing.T) {
 	}
 	read := func(t *testing.T, caps string) [2]reading {
 		t.Helper()
-		m := newManager(t, `
-modules:
-  - name: c
-    path: {{guest}}
-    hooks: [create_message]
-    config: {mode: clock}
-    capabilities: [`+caps+`]
-`, hooks.Options{})
+		m := newManager(t, modulesYAML(guestModule{name: "c", hooks: "create_message", caps: caps, config: "mode: clock"}),
+			hooks.Options{})
 		var out [2]reading
 		for i := range out {
 			// A fresh set each time: a new instance, so a deterministic

@@ -30,6 +30,15 @@ func (f *frame) writeTx(name string) error {
 	return nil
 }
 
+// decodeWrite is the start of a write import name: refused outside a
+// write transaction (writeTx), else its request req decoded into v.
+func (f *frame) decodeWrite(name string, req []byte, v any) error {
+	if err := f.writeTx(name); err != nil {
+		return err
+	}
+	return decode(name, req, v)
+}
+
 // user returns the user id of a request naming userID: the caller when 0,
 // else a user of the call's tenant (a 4004 otherwise).
 func (f *frame) user(ctx context.Context, tx *store.Tx, userID int64) (abi.Caller, error) {
@@ -140,11 +149,8 @@ var notificationTypes = []string{store.NotifyNewMessage, store.NotifyReply, stor
 // importNotificationCreate is notification_create.
 func importNotificationCreate(ctx context.Context, f *frame, req []byte) (any, error) {
 	const name = abi.ImportNotificationCreate
-	if err := f.writeTx(name); err != nil {
-		return nil, err
-	}
 	var r abi.NotificationCreate
-	if err := decode(name, req, &r); err != nil {
+	if err := f.decodeWrite(name, req, &r); err != nil {
 		return nil, err
 	}
 	if !slices.Contains(notificationTypes, r.Type) {
@@ -180,11 +186,8 @@ func importNotificationCreate(ctx context.Context, f *frame, req []byte) (any, e
 // importNotificationRead is notification_read.
 func importNotificationRead(ctx context.Context, f *frame, req []byte) (any, error) {
 	const name = abi.ImportNotificationRead
-	if err := f.writeTx(name); err != nil {
-		return nil, err
-	}
 	var r abi.NotificationRead
-	if err := decode(name, req, &r); err != nil {
+	if err := f.decodeWrite(name, req, &r); err != nil {
 		return nil, err
 	}
 	err := f.withTx(ctx, true, func(tx *store.Tx) error {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
-	"github.com/chatwasm/chatwasm/host/store/storetest"
 )
 
 // TestWriteImportsNeedWriteTx calls the write imports where they may not
@@ -19,27 +18,15 @@ import (
 // imports themselves are tested with the chat service, which runs the
 // cores they call: host/chat imports_write_test.go.)
 func TestWriteImportsNeedWriteTx(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st)
+	eachWorld(t, func(t *testing.T, w *world) {
 		ctx := context.Background()
 		var msgID string
-		err := st.Write(ctx, func(tx *store.Tx) error {
+		w.write(t, func(tx *store.Tx) error {
 			m, err := tx.InsertMessage(ctx, store.Message{ID: store.NewID(), RoomID: w.room1.ID, SenderID: w.user1.ID, Content: "m"})
 			msgID = m.ID
 			return err
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := newManager(t, `
-modules:
-  - name: writer
-    path: {{guest}}
-    hooks: [create_message, _join_room]
-    capabilities: ["*"]
-    config: {mode: import}
-`, hooks.Options{Store: st})
-		s := acquire(t, m)
+		s := guestSet(t, hooks.Options{Store: w.st}, guestModule{name: "writer", hooks: "create_message, _join_room", caps: `"*"`, config: "mode: import"})
 		notify := `{"import":"notification_create","request":{"message_id":"` + msgID + `","type":"REPLY","recipients":[` + itoa(w.other1.ID) + `]}}`
 		create := `{"import":"message_create","request":{"args":{"room_id":"` + w.room1.ID + `","content":"x"}}}`
 		for _, in := range []string{notify, create} {
@@ -51,25 +38,22 @@ modules:
 				!strings.Contains(e, `"code":4006`) {
 				t.Errorf("from an extend hook: %s, %q", res, e)
 			}
-			err = st.Read(ctx, func(tx *store.Tx) error {
+			w.read(t, func(tx *store.Tx) error {
 				call := w.call1
 				call.Tx = tx
 				out, err = s.Run(ctx, "_join_room", call, []byte(in), nil)
 				return err
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
 			if res, e := importResult(t, out); res != "null" || !strings.Contains(e, `is not available in the replace hook of an operation that only reads`) {
 				t.Errorf("from a read operation's replace hook: %s, %q", res, e)
 			}
 		}
 		var n int
-		err = st.Read(ctx, func(tx *store.Tx) error {
+		w.read(t, func(tx *store.Tx) error {
 			return tx.Executor().QueryRow(ctx, "SELECT (SELECT COUNT(*) FROM notifications) + (SELECT COUNT(*) FROM messages)").Scan(&n)
 		})
-		if err != nil || n != 1 {
-			t.Errorf("notifications and messages: %d, %v; want the one message", n, err)
+		if n != 1 {
+			t.Errorf("notifications and messages: %d; want the one message", n)
 		}
 	})
 }

@@ -1,11 +1,10 @@
 package hooks_test
 
 import (
-	"context"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/hooks"
@@ -144,6 +142,37 @@ func newManager(t testing.TB, yaml string, opts hooks.Options) *hooks.Manager {
 	return modkit.Manager(t, withGuests(yaml), opts)
 }
 
+// guestModule is one module of a test module file: the test guest unless
+// path says otherwise. hooks and caps are the items of its hooks and
+// capabilities lists, config the entries of its config map, more further
+// "key: value" lines; what is empty is left out.
+type guestModule struct {
+	name, path, hooks, caps, config string
+	more                            []string
+}
+
+// modulesYAML is the module file that loads mods, in order.
+func modulesYAML(mods ...guestModule) string {
+	var b strings.Builder
+	b.WriteString("modules:\n")
+	for _, m := range mods {
+		fmt.Fprintf(&b, "  - name: %s\n    path: %s\n", m.name, cmp.Or(m.path, "{{guest}}"))
+		if m.hooks != "" {
+			fmt.Fprintf(&b, "    hooks: [%s]\n", m.hooks)
+		}
+		if m.caps != "" {
+			fmt.Fprintf(&b, "    capabilities: [%s]\n", m.caps)
+		}
+		for _, l := range m.more {
+			fmt.Fprintf(&b, "    %s\n", l)
+		}
+		if m.config != "" {
+			fmt.Fprintf(&b, "    config: {%s}\n", m.config)
+		}
+	}
+	return b.String()
+}
+
 // withGuests is yaml with the paths of the guest modules in place of
 // {{guest}}, {{guest2}} and {{readme}}.
 func withGuests(yaml string) string {
@@ -155,71 +184,6 @@ func acquire(t testing.TB, m *hooks.Manager) *hooks.Set {
 	s, release := m.Acquire()
 	t.Cleanup(release)
 	return s
-}
-
-// logSink is a slog handler that keeps the records, for tests that check
-// what a module logged.
-type logSink struct {
-	mu      sync.Mutex
-	records []string
-}
-
-func (l *logSink) Enabled(context.Context, slog.Level) bool { return true }
-
-func (l *logSink) Handle(_ context.Context, r slog.Record) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s", r.Level, r.Message)
-	r.Attrs(func(a slog.Attr) bool {
-		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
-		return true
-	})
-	l.mu.Lock()
-	l.records = append(l.records, b.String())
-	l.mu.Unlock()
-	return nil
-}
-
-func (l *logSink) WithAttrs(as []slog.Attr) slog.Handler {
-	return &logChild{parent: l, attrs: as}
-}
-
-func (l *logSink) WithGroup(string) slog.Handler { return l }
-
-// logChild shares its parent's records.
-type logChild struct {
-	parent *logSink
-	attrs  []slog.Attr
-}
-
-func (c *logChild) Enabled(context.Context, slog.Level) bool { return true }
-
-func (c *logChild) Handle(ctx context.Context, r slog.Record) error {
-	r2 := r.Clone()
-	r2.AddAttrs(c.attrs...)
-	return c.parent.Handle(ctx, r2)
-}
-
-func (c *logChild) WithAttrs(as []slog.Attr) slog.Handler {
-	return &logChild{parent: c.parent, attrs: append(append([]slog.Attr(nil), c.attrs...), as...)}
-}
-
-func (c *logChild) WithGroup(string) slog.Handler { return c }
-
-// find returns the records containing every one of subs.
-func (l *logSink) find(subs ...string) []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []string
-outer:
-	for _, r := range l.records {
-		for _, s := range subs {
-			if !strings.Contains(r, s) {
-				continue outer
-			}
-		}
-		out = append(out, r)
-	}
-	return out
 }
 
 // metric finds the metric name with the given label values (in the order
@@ -278,4 +242,11 @@ func histogramCount(t testing.TB, reg *prometheus.Registry, name string, values 
 func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// guestSet loads the module file of mods with opts and returns its set,
+// released when the test ends.
+func guestSet(t testing.TB, opts hooks.Options, mods ...guestModule) *hooks.Set {
+	t.Helper()
+	return acquire(t, newManager(t, modulesYAML(mods...), opts))
 }

@@ -8,22 +8,16 @@ import (
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/hooks"
+	"github.com/chatwasm/chatwasm/internal/modkit"
 )
 
 // TestReadmeModule runs the example module of abi/README.md.
 func TestReadmeModule(t *testing.T) {
-	m := newManager(t, `
-modules:
-  - name: moderation
-    path: {{readme}}
-    hooks: ["_create_message"]
-    config: {banned_words: "spam,buy now"}
-`, hooks.Options{})
-	s := acquire(t, m)
+	s := guestSet(t, hooks.Options{}, guestModule{name: "moderation", path: "{{readme}}", hooks: `"_create_message"`, config: `banned_words: "spam,buy now"`})
 	ctx := context.Background()
 	echo := func(_ context.Context, in []byte) ([]byte, error) { return in, nil }
 	_, err := s.Run(ctx, "_create_message", alice, []byte(`{"room_id":"r","content":"Buy now!"}`), echo)
-	ae := wireError(t, err)
+	ae := modkit.WireError(t, err)
 	if d, _ := json.Marshal(ae.Detail); ae.Code != 4003 || string(d) != `["Message rejected by moderation"]` {
 		t.Errorf("banned: %d %s", ae.Code, d)
 	}

@@ -17,7 +17,7 @@ func TestRefusalLogged(t *testing.T) {
 	if _, err := s.Run(context.Background(), "create_message", alice, []byte(`{"trail":[]}`), (&core{}).next); err == nil {
 		t.Fatal("the module's error did not fail the call")
 	}
-	if len(logs.find("module refused", "module=a", "hook=create_message", "4007")) != 1 {
-		t.Fatalf("no refusal line: %q", logs.find(""))
+	if len(logs.Find("module refused", "module=a", "hook=create_message", "4007")) != 1 {
+		t.Fatalf("no refusal line: %q", logs.Find(""))
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chatwasm/chatwasm/host/hooks"
+	"github.com/chatwasm/chatwasm/internal/modkit"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -143,14 +144,14 @@ func TestReloadUnderLoad(t *testing.T) {
 // TestEmptyModuleFileWarns: a module file that lists no module loads (a
 // deployment may empty it on purpose) but says so in the log.
 func TestEmptyModuleFileWarns(t *testing.T) {
-	logs := &logSink{}
+	logs := &modkit.LogSink{}
 	path := writeFile(t, t.TempDir(), "modules: []\n")
 	m, err := hooks.NewManager(context.Background(), path, hooks.Options{CacheDir: cacheDir, Logger: slog.New(logs)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Close(context.Background())
-	if got := logs.find("the module file lists no modules"); len(got) != 1 {
+	if got := logs.Find("the module file lists no modules"); len(got) != 1 {
 		t.Errorf("warnings %q, want one", got)
 	}
 }

@@ -38,8 +38,8 @@ func TestDisabledModuleRetried(t *testing.T) {
 	if got := gauge(t, reg, "chatwasm_module_disabled", "a"); got != 1 {
 		t.Fatalf("disabled gauge %v, want 1", got)
 	}
-	if len(logs.find("module disabled for the tenant", "module=a", "retry_after=50ms")) != 1 {
-		t.Fatalf("disabling not logged with its retry: %v", logs.find("module=a"))
+	if len(logs.Find("module disabled for the tenant", "module=a", "retry_after=50ms")) != 1 {
+		t.Fatalf("disabling not logged with its retry: %v", logs.Find("module=a"))
 	}
 
 	time.Sleep(retry)
@@ -48,7 +48,7 @@ func TestDisabledModuleRetried(t *testing.T) {
 	if got := calls(); got != 3 {
 		t.Fatalf("module called %v times, want 3 (one trial)", got)
 	}
-	if len(logs.find("faulted on its trial call", "module=a")) != 1 {
+	if len(logs.Find("faulted on its trial call", "module=a")) != 1 {
 		t.Fatal("the failed trial is not logged")
 	}
 
@@ -58,7 +58,7 @@ func TestDisabledModuleRetried(t *testing.T) {
 	if got := gauge(t, reg, "chatwasm_module_disabled", "a"); got != 0 {
 		t.Fatalf("disabled gauge %v after a good trial, want 0", got)
 	}
-	if len(logs.find("module enabled again for the tenant", "module=a")) != 1 {
+	if len(logs.Find("module enabled again for the tenant", "module=a")) != 1 {
 		t.Fatal("re-enabling not logged")
 	}
 
@@ -74,7 +74,7 @@ func TestDisabledModuleRetried(t *testing.T) {
 	if got := counter(t, reg2, "chatwasm_module_calls_total", "a", "create_message"); got != 1 {
 		t.Fatalf("a module disabled until reload was called %v times, want 1", got)
 	}
-	if len(logs2.find("module disabled for the tenant until reload", "module=a")) != 1 {
+	if len(logs2.Find("module disabled for the tenant until reload", "module=a")) != 1 {
 		t.Fatal("disabling until reload not logged")
 	}
 }

@@ -45,9 +45,7 @@ func (t *Tx) AttachmentsOf(ctx context.Context, ids []string) (map[string][]Atta
 		if err := row.Scan(&a.ID, &a.MessageID, &a.MediaURL, &a.MediaType, &a.FileSize, &a.MimeType, &caption, &meta); err != nil {
 			return "", a, err
 		}
-		if caption.Valid {
-			a.Caption = &caption.String
-		}
+		a.Caption = stringOrNil(caption)
 		a.Metadata = json.RawMessage(meta)
 		return a.MessageID, a, nil
 	}, func(in string) string {

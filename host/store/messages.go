@@ -13,23 +13,34 @@ const messageCols = `m.id, m.room_id, m.sender_id, m.content, m.is_deleted, m.is
 
 func scanMessage(r interface{ Scan(...any) error }) (Message, error) {
 	var (
-		m                Message
-		parent, fwd      sql.NullString
-		created, updated int64
+		m   Message
+		row messageRow
 	)
-	err := r.Scan(&m.ID, &m.RoomID, &m.SenderID, &m.Content, &m.IsDeleted, &m.IsEdited, &m.IsForwarded,
-		&parent, &fwd, &created, &updated)
-	if err != nil {
+	if err := r.Scan(row.dest(&m)...); err != nil {
 		return Message{}, err
 	}
-	if parent.Valid {
-		m.ParentMessageID = &parent.String
-	}
-	if fwd.Valid {
-		m.ForwardedFromID = &fwd.String
-	}
-	m.CreatedAt, m.UpdatedAt = FromMicros(created), FromMicros(updated)
+	row.fill(&m)
 	return m, nil
+}
+
+// messageRow holds the messageCols of a row that do not scan straight
+// into a Message.
+type messageRow struct {
+	parent, fwd      sql.NullString
+	created, updated int64
+}
+
+// dest returns the scan destinations of a row of the columns before, then
+// messageCols, into m and r.
+func (r *messageRow) dest(m *Message, before ...any) []any {
+	return append(append(make([]any, 0, len(before)+11), before...), &m.ID, &m.RoomID, &m.SenderID, &m.Content,
+		&m.IsDeleted, &m.IsEdited, &m.IsForwarded, &r.parent, &r.fwd, &r.created, &r.updated)
+}
+
+// fill sets the fields of m that r holds.
+func (r *messageRow) fill(m *Message) {
+	m.ParentMessageID, m.ForwardedFromID = stringOrNil(r.parent), stringOrNil(r.fwd)
+	m.CreatedAt, m.UpdatedAt = FromMicros(r.created), FromMicros(r.updated)
 }
 
 // messageByID scans a message row keyed by its id.

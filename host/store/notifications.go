@@ -3,7 +3,6 @@ package store
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"errors"
 	"slices"
 	"strconv"
@@ -157,13 +156,12 @@ func (t *Tx) PendingNotifications(ctx context.Context, tenant string, userID int
 	errFull := errors.New("full")
 	err := eachRow(ctx, t.ex, "pending notifications", func(sc scanner) error {
 		var (
-			r           row
-			parent, fwd sql.NullString
-			at, c, u    int64
-			m           = &r.q.Message
+			r  row
+			mr messageRow
+			at int64
+			m  = &r.q.Message
 		)
-		if err := sc.Scan(&r.q.ID, &r.q.Type, &at, &r.roomTime, &m.ID, &m.RoomID, &m.SenderID, &m.Content,
-			&m.IsDeleted, &m.IsEdited, &m.IsForwarded, &parent, &fwd, &c, &u); err != nil {
+		if err := sc.Scan(mr.dest(m, &r.q.ID, &r.q.Type, &at, &r.roomTime)...); err != nil {
 			return err
 		}
 		if lim.PerRoom > 0 && perRoom[m.RoomID] >= lim.PerRoom {
@@ -176,13 +174,7 @@ func (t *Tx) PendingNotifications(ctx context.Context, tenant string, userID int
 		perRoom[m.RoomID]++
 		bytes += MinNotificationBytes + int64(len(m.Content))
 		r.q.MessageID, r.q.CreatedAt = m.ID, FromMicros(at)
-		if parent.Valid {
-			m.ParentMessageID = &parent.String
-		}
-		if fwd.Valid {
-			m.ForwardedFromID = &fwd.String
-		}
-		m.CreatedAt, m.UpdatedAt = FromMicros(c), FromMicros(u)
+		mr.fill(m)
 		kept = append(kept, r)
 		return nil
 	}, `SELECT n.id, n.notification_type, n.created_at, r.created_at, `+messageCols+`

@@ -61,33 +61,21 @@ func TestNotificationsAckAndAutoDelete(t *testing.T) {
 
 func TestPendingNotificationsOrderAndScope(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newMsgWorld(t, st, "t1", "ann", "bob")
-		ann, bob := w.users[0], w.users[1]
-		older := w.room(t, "t1", 100, ann, bob)
-		newer := w.room(t, "t1", 200, ann, bob)
-		foreign := w.room(t, "t2", 300, ann, bob) // a room of another tenant: never listed
-		var want []string
+		in := newInbox(t, st)
+		w, bob := in.msgWorld, in.bob
+		foreign := w.room(t, "t2", 300, in.ann, bob) // a room of another tenant: never listed
 		notify := func(room string) string {
-			m := w.send(t, store.Message{RoomID: room, SenderID: ann, Content: "x"})
-			var id string
-			w.exec(t, func(ctx context.Context, tx *store.Tx) error {
-				n, err := tx.CreateNotification(ctx, m, store.NotifyNewMessage, []int64{bob})
-				id = n.ID
-				return err
-			})
+			_, id := in.notify(t, room, "x")
 			return id
 		}
-		o1 := notify(older)
-		n1 := notify(newer)
-		o2 := notify(older)
-		n2 := notify(newer)
+		o1 := notify(in.older)
+		n1 := notify(in.newer)
+		o2 := notify(in.older)
+		n2 := notify(in.newer)
 		notify(foreign)
-		want = []string{n1, n2, o1, o2}
-		deleted := w.send(t, store.Message{RoomID: newer, SenderID: ann, Content: "gone"})
+		want := []string{n1, n2, o1, o2}
+		deleted, _ := in.notify(t, in.newer, "gone")
 		w.exec(t, func(ctx context.Context, tx *store.Tx) error {
-			if _, err := tx.CreateNotification(ctx, deleted, store.NotifyNewMessage, []int64{bob}); err != nil {
-				return err
-			}
 			_, err := tx.DeleteMessages(ctx, []string{deleted}, true)
 			return err
 		})
@@ -114,21 +102,15 @@ func TestPendingNotificationsOrderAndScope(t *testing.T) {
 // crosses it, in the frame's order, and Cut tells whether Bytes left any out.
 func TestPendingNotificationsLimits(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		w := newMsgWorld(t, st, "t1", "ann", "bob")
-		ann, bob := w.users[0], w.users[1]
-		older := w.room(t, "t1", 100, ann, bob)
-		newer := w.room(t, "t1", 200, ann, bob)
+		in := newInbox(t, st)
+		w, bob := in.msgWorld, in.bob
 		// Sent in this order, each with 10 characters of content:
 		// o0 n0 o1 n1 o2 n2 (o: the older room, n: the newer).
 		ids := map[string]string{}
 		for i := range 3 {
-			for _, r := range []struct{ name, id string }{{"o", older}, {"n", newer}} {
-				m := w.send(t, store.Message{RoomID: r.id, SenderID: ann, Content: "0123456789"})
-				w.exec(t, func(ctx context.Context, tx *store.Tx) error {
-					n, err := tx.CreateNotification(ctx, m, store.NotifyNewMessage, []int64{bob})
-					ids[n.ID] = fmt.Sprint(r.name, i)
-					return err
-				})
+			for _, r := range []struct{ name, id string }{{"o", in.older}, {"n", in.newer}} {
+				_, id := in.notify(t, r.id, "0123456789")
+				ids[id] = fmt.Sprint(r.name, i)
 			}
 		}
 		const each = store.MinNotificationBytes + 10
@@ -162,4 +144,33 @@ func TestPendingNotificationsLimits(t *testing.T) {
 			})
 		}
 	})
+}
+
+// inbox is ann and bob of tenant t1 and two rooms of theirs, older (created
+// at 100) and newer (200): the pending notifications tests' world.
+type inbox struct {
+	*msgWorld
+	ann, bob     int64
+	older, newer string
+}
+
+func newInbox(t *testing.T, st *store.Store) inbox {
+	t.Helper()
+	w := newMsgWorld(t, st, "t1", "ann", "bob")
+	ann, bob := w.users[0], w.users[1]
+	return inbox{msgWorld: w, ann: ann, bob: bob,
+		older: w.room(t, "t1", 100, ann, bob), newer: w.room(t, "t1", 200, ann, bob)}
+}
+
+// notify sends content from ann to room and notifies bob of it; it returns
+// the message's id and the notification's.
+func (in inbox) notify(t *testing.T, room, content string) (msgID, notificationID string) {
+	t.Helper()
+	msgID = in.send(t, store.Message{RoomID: room, SenderID: in.ann, Content: content})
+	in.exec(t, func(ctx context.Context, tx *store.Tx) error {
+		n, err := tx.CreateNotification(ctx, msgID, store.NotifyNewMessage, []int64{in.bob})
+		notificationID = n.ID
+		return err
+	})
+	return msgID, notificationID
 }

@@ -22,15 +22,7 @@ func scanRoom(r interface{ Scan(...any) error }) (Room, error) {
 	if err != nil {
 		return Room{}, err
 	}
-	if desc.Valid {
-		rm.Description = &desc.String
-	}
-	if avatar.Valid {
-		rm.Avatar = &avatar.String
-	}
-	if last.Valid {
-		rm.LastMessageID = &last.String
-	}
+	rm.Description, rm.Avatar, rm.LastMessageID = stringOrNil(desc), stringOrNil(avatar), stringOrNil(last)
 	if creator.Valid {
 		rm.CreatorID = &creator.Int64
 	}

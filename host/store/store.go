@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -108,6 +109,14 @@ func Micros(t time.Time) int64 { return t.UnixMicro() }
 
 // FromMicros converts a stored timestamp to a UTC time.
 func FromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// stringOrNil is the string s holds, nil for NULL.
+func stringOrNil(s sql.NullString) *string {
+	if !s.Valid {
+		return nil
+	}
+	return &s.String
+}
 
 // execFound runs the statement q, which must affect a row: none is
 // ErrNotFound. op names it in errors.

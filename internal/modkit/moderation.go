@@ -127,21 +127,3 @@ modules:
 		}
 	})
 }
-
-// BenchModeration measures one _create_message call of a typical clean
-// message through a moderation module to a no-op default.
-func BenchModeration(b *testing.B, wasm string) {
-	s := Load(b, `
-modules:
-  - name: moderation
-    path: `+wasm+`
-    config: {banned_words: "spam,buy now,free money"}
-`, hooks.Options{})
-	args := moderationArgs("Are we still meeting at noon tomorrow?")
-	ctx := context.Background()
-	for b.Loop() {
-		if _, err := s.Run(ctx, "_create_message", moderationCaller, args, moderationDefault); err != nil {
-			b.Fatal(err)
-		}
-	}
-}

@@ -76,10 +76,7 @@ func Run(t testing.TB, s *hooks.Set, hook string, call hooks.CallInfo, args []by
 		return def(ctx, in)
 	})
 	if err != nil {
-		var ae *abi.Error
-		if !errors.As(err, &ae) {
-			t.Fatalf("%s: error %v (%T) carries no client error", hook, err, err)
-		}
+		ae := WireError(t, err)
 		detail, jerr := json.Marshal(ae.Detail)
 		if jerr != nil {
 			t.Fatal(jerr)
@@ -89,6 +86,17 @@ func Run(t testing.TB, s *hooks.Set, hook string, call hooks.CallInfo, args []by
 	}
 	r.Output = Normalize(t, out, drop...)
 	return r
+}
+
+// WireError returns the client error err carries (an *abi.Error, as a hook
+// chain returns); an error without one fails the test.
+func WireError(t testing.TB, err error) *abi.Error {
+	t.Helper()
+	var ae *abi.Error
+	if !errors.As(err, &ae) {
+		t.Fatalf("error %v (%T) carries no *abi.Error", err, err)
+	}
+	return ae
 }
 
 // Normalize returns the JSON document doc in canonical form (members

@@ -7,19 +7,18 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/chatwasm/chatwasm/abi"
 )
 
 // httpClient is the admin API client; its timeout bounds every request.
 var httpClient = &http.Client{Timeout: 15 * time.Second}
 
-// User is an account created through the admin API, with a token for it.
+// User is an account created through the admin API (which answers with the
+// wire User shape), with a token for it.
 type User struct {
-	ID        int64  `json:"id"`
-	Username  string `json:"username"`
-	Email     string `json:"email"`
-	FirstName string `json:"first_name"`
-	LastName  string `json:"last_name"`
-	Token     string `json:"-"`
+	abi.User
+	Token string `json:"-"`
 }
 
 // AdminRequest sends one admin API request with bearer token ("" for none)

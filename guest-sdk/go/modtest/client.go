@@ -138,3 +138,18 @@ func (c *Client) CreateRoom(data any) chatwasm.Room {
 	c.Expect("roomcreate.dispatch", &r)
 	return r
 }
+
+// Messages sends room.messages for the first page of roomID's history (up
+// to size messages) and returns the roommessages.dispatch's messages,
+// newest first: what the room holds, as stored.
+func (c *Client) Messages(roomID string, size int) []chatwasm.Message {
+	c.t.Helper()
+	c.Send("room.messages", map[string]any{"room_id": roomID, "paginate": map[string]int{"page": 1, "size": size}})
+	var page struct {
+		Data struct {
+			Messages []chatwasm.Message `json:"messages"`
+		} `json:"data"`
+	}
+	c.Expect("roommessages.dispatch", &page)
+	return page.Data.Messages
+}

@@ -1,6 +1,7 @@
 // Package storetest runs one test body against every store driver: SQLite
 // always, PostgreSQL when CHATWASM_TEST_POSTGRES holds a server URL. This is
 // how the store (and anything built on it) is proven identical on both.
+// Members and Permissions read back the room state tests check.
 package storetest
 
 import (
@@ -118,7 +119,7 @@ func PostgresDB(t testing.TB, serverURL string) string {
 func adminExec(ctx context.Context, serverURL, stmt string) error {
 	conn, err := pgx.Connect(ctx, serverURL)
 	if err != nil {
-		return fmt.Errorf("connect to %s: %w", EnvPostgres, err)
+		return fmt.Errorf("connect to the PostgreSQL server: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	if _, err := conn.Exec(ctx, stmt); err != nil {
@@ -133,11 +134,48 @@ func withDatabase(serverURL, name string) (string, error) {
 	if strings.HasPrefix(serverURL, "postgres://") || strings.HasPrefix(serverURL, "postgresql://") {
 		u, err := url.Parse(serverURL)
 		if err != nil {
-			return "", fmt.Errorf("storetest: %s: %w", EnvPostgres, err)
+			return "", fmt.Errorf("storetest: PostgreSQL server URL: %w", err)
 		}
 		u.Path = "/" + name
 		return u.String(), nil
 	}
 	// In keyword/value form the last setting of a keyword wins.
 	return serverURL + " dbname=" + name, nil
+}
+
+// Members returns the ids of the members of room roomID in st, by user id,
+// and those of its admins; a failed read fails the test.
+func Members(t testing.TB, st *store.Store, roomID string) (ids, admins []int64) {
+	t.Helper()
+	ctx := context.Background()
+	err := st.Read(ctx, func(tx *store.Tx) error {
+		ms, err := tx.Members(ctx, roomID)
+		for _, m := range ms {
+			ids = append(ids, m.UserID)
+			if m.IsAdmin {
+				admins = append(admins, m.UserID)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids, admins
+}
+
+// Permissions returns the object permissions user userID holds in room
+// roomID in st; a failed read fails the test.
+func Permissions(t testing.TB, st *store.Store, roomID string, userID int64) []string {
+	t.Helper()
+	ctx := context.Background()
+	var ps []string
+	err := st.Read(ctx, func(tx *store.Tx) (err error) {
+		ps, err = tx.Permissions(ctx, roomID, userID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps
 }

@@ -40,17 +40,11 @@ func TestSlashCommands(t *testing.T) {
 	bob.ExpectNothing()
 
 	// The history holds them as dispatched, newest first.
-	bob.Send("room.messages", map[string]any{"room_id": room.ID, "paginate": map[string]int{"page": 1, "size": 10}})
-	var page struct {
-		Data struct {
-			Messages []chatwasm.Message `json:"messages"`
-		} `json:"data"`
+	history := bob.Messages(room.ID, 10)
+	if len(history) != len(sent) {
+		t.Fatalf("history %+v", history)
 	}
-	bob.Expect("roommessages.dispatch", &page)
-	if len(page.Data.Messages) != len(sent) {
-		t.Fatalf("history %+v", page.Data.Messages)
-	}
-	for i, m := range page.Data.Messages {
+	for i, m := range history {
 		if want := sent[len(sent)-1-i]; m.ID != want.ID || m.Content != want.Content {
 			t.Errorf("history[%d] = %s %q, want %s %q", i, m.ID, m.Content, want.ID, want.Content)
 		}
