@@ -10,26 +10,18 @@ import (
 	"github.com/chatwasm/chatwasm/internal/modkit"
 )
 
-func TestSDK(t *testing.T) {
-	modkit.Probe(t, modkit.Make(t, filepath.Join("testdata", "probe"), "rust"))
-}
+// probe is the SDK's probe module, testdata/probe.
+var probe = filepath.Join("testdata", "probe")
 
-// reader is Value::parse and Value::get, through the probe module's probe
-// export; the parser refuses nesting deeper than its MAX_DEPTH.
-func reader(tb testing.TB) jsoncheck.Reader {
-	tb.Helper()
-	return jsoncheck.Reader{Module: jsoncheck.Load(tb, filepath.Join("testdata", "probe"), "rust"), MaxDepth: 128}
-}
+func TestSDK(t *testing.T) { modkit.Probe(t, modkit.Make(t, probe, "rust")) }
 
-// TestJSONReader: Value reads jsoncheck.Doc as encoding/json does.
+// TestJSONReader: Value::parse and Value::get (through the probe module's
+// probe export, refusing nesting past its MAX_DEPTH of 128) read
+// jsoncheck.Doc as encoding/json does.
 func TestJSONReader(t *testing.T) {
-	reader(t).Check(t, jsoncheck.Doc, jsoncheck.DocPaths)
+	jsoncheck.Probe(t, probe, "rust", 128).Check(t, jsoncheck.Doc, jsoncheck.DocPaths)
 }
 
-// FuzzJSONReader runs the SDK's JSON reader on arbitrary documents (see
+// FuzzJSONReader runs Value::parse and Value::get on arbitrary documents (see
 // jsoncheck.Reader.Fuzz).
-func FuzzJSONReader(f *testing.F) {
-	r := reader(f)
-	jsoncheck.AddSeeds(f)
-	f.Fuzz(r.Fuzz)
-}
+func FuzzJSONReader(f *testing.F) { jsoncheck.Probe(f, probe, "rust", 128).FuzzTarget(f) }

@@ -81,6 +81,20 @@ func Load(tb testing.TB, dir, lang string) *wasm.Module {
 	return modkit.Direct(tb, b, wasm.ModuleConfig{Name: "jsonprobe", PoolSize: 1, Timeout: 10 * time.Second}, nil)
 }
 
+// Probe is the Reader of the probe module in dir, written in lang (Load),
+// with maxDepth as its MaxDepth.
+func Probe(tb testing.TB, dir, lang string, maxDepth int) Reader {
+	tb.Helper()
+	return Reader{Module: Load(tb, dir, lang), MaxDepth: maxDepth}
+}
+
+// FuzzTarget is an SDK's whole FuzzJSONReader: the seeds, then Fuzz on
+// each input.
+func (r Reader) FuzzTarget(f *testing.F) {
+	AddSeeds(f)
+	f.Fuzz(r.Fuzz)
+}
+
 // Reader is an SDK's JSON reader, through the probe export of its module.
 type Reader struct {
 	Module *wasm.Module
