@@ -26,7 +26,7 @@ func TestMessageModifyUpdate(t *testing.T) {
 		got := out["message"].(map[string]any)
 		wantMessage(t, got)
 		wantFields(t, "update", out, map[string]any{"status": "successful", "action": "update"})
-		wantFields(t, "update.message", got, map[string]any{"content": "<i>final</i>", "is_edited": true,
+		wantFields(t, "update.message", got, map[string]any{"content": "<i>final</i>x()", "is_edited": true,
 			"is_deleted": false, "created_at": m["created_at"], "id": id})
 		if e.lastMessage(room) != id {
 			t.Fatal("an edit moved last_message")

@@ -22,17 +22,10 @@ var sanitizeAllowed = map[atom.Atom]bool{
 	atom.P: true, atom.Ul: true, atom.Ol: true, atom.Li: true, atom.Br: true,
 }
 
-// sanitizeDropped are elements whose content is removed with them: code and
-// embedded documents are never meaningful chat text. Other disallowed
-// elements are stripped keeping their text, as bleach's strip=True does.
-var sanitizeDropped = map[atom.Atom]bool{
-	atom.Script: true, atom.Style: true, atom.Template: true, atom.Iframe: true, atom.Noscript: true,
-	atom.Noembed: true, atom.Noframes: true, atom.Object: true, atom.Svg: true, atom.Math: true,
-	atom.Head: true, atom.Title: true,
-}
-
 // SanitizeHTML returns content with every tag other than b i strong em a
-// span p ul ol li br removed (their text kept), comments removed, attributes
+// span p ul ol li br removed, their text kept (that of script and style
+// too, escaped into inert text: bleach's strip=True keeps it, and a message
+// must not vanish for its markup), comments removed, attributes
 // other than a's href/title/target and any tag's class/id removed, and href
 // values whose scheme is not http, https or mailto dropped. Text is escaped
 // only where HTML requires it (&, <, >), as bleach does.
@@ -60,15 +53,16 @@ func sanitizeNode(b *strings.Builder, n *html.Node) {
 	default: // comments, doctypes
 		return
 	}
-	if n.Namespace != "" || sanitizeDropped[n.DataAtom] {
-		return
-	}
-	allowed := sanitizeAllowed[n.DataAtom]
+	// An SVG or MathML element is never the HTML one of its name (an svg
+	// <a> is no link): stripped, its text kept.
+	allowed := n.Namespace == "" && sanitizeAllowed[n.DataAtom]
 	if allowed {
 		b.WriteByte('<')
 		b.WriteString(n.Data)
-		// Attributes are written in name order, so the output does not
-		// depend on the parser's bookkeeping (it may reorder them).
+		// In name order: x/net/html sorts a formatting element's (a, b,
+		// i, strong, em) for the Noah's Ark clause, so the author's order
+		// (which bleach keeps) is not there to keep; sorting all makes the
+		// output not depend on which kind an element is.
 		attrs := slices.SortedFunc(slices.Values(n.Attr), func(a, b html.Attribute) int { return strings.Compare(a.Key, b.Key) })
 		for _, a := range attrs {
 			if v, ok := allowedAttr(n.DataAtom, a); ok {
