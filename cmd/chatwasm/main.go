@@ -43,6 +43,7 @@ Usage:
   chatwasm module inspect|call ...       inspect a wasm module, or run one of its hooks
   chatwasm version                       print the version, commit and Go version
   chatwasm config print [flags]          print serve's effective settings, secrets masked
+  chatwasm client --token T [flags]      send JSON frames from stdin, print what the server sends
 
 Run "chatwasm COMMAND --help" for a command's flags.
 
@@ -57,7 +58,7 @@ HTTP API (default: a token generated and stored in the database, which
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
@@ -72,12 +73,13 @@ const (
 // cli is one invocation's environment and output streams.
 type cli struct {
 	getenv         func(string) string
+	stdin          io.Reader
 	stdout, stderr io.Writer
 }
 
 // run executes one command line and returns the process exit code.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	c := cli{getenv: getenv, stdout: stdout, stderr: stderr}
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := cli{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
 	return c.dispatch(ctx, "chatwasm", "command", mainUsage, args, map[string]func(context.Context, []string) int{
 		"serve":       c.serve,
 		"migrate":     c.migrate,
@@ -87,6 +89,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"module":      c.module,
 		"version":     c.version,
 		"config":      c.config,
+		"client":      c.client,
 	})
 }
 
