@@ -160,9 +160,12 @@ func (c cli) serve(ctx context.Context, args []string) int {
 	}
 	log := c.logger(logs)
 	if err := server.Run(ctx, cfg, log); err != nil {
-		log.Error("server failed", "err", err)
-		// Also as plain text: a start-up error (a broken module file above
-		// all) must read well on a terminal.
+		// Once: a JSON log's reader wants a record, a terminal's a
+		// sentence (a broken module file's message above all).
+		if logs.format == "json" {
+			log.Error("server failed", "err", err)
+			return exitError
+		}
 		return c.fail("serve", err)
 	}
 	return exitOK

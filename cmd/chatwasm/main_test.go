@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -371,10 +373,24 @@ func TestServeRefusesBadExternalIssuer(t *testing.T) {
 		{[]string{"--jwt-issuer", "https://idp"}, "its key file is required"},
 		{[]string{"--jwt-key", notPEM}, "but not its issuer"},
 	} {
-		r := runCLI(t, nil, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", tempDB(t)}, c.args...)...)
+		db := tempDB(t)
+		r := runCLI(t, nil, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, c.args...)...)
 		if r.code != 1 || !strings.Contains(r.stderr, c.want) || strings.Contains(r.stderr, "msg=listening") {
 			t.Errorf("%v: code %d, stderr:\n%s\nwant 1 and %q before listening", c.args, r.code, r.stderr, c.want)
 		}
+		// The failed start left no database file of its own behind...
+		if _, err := os.Stat(strings.TrimPrefix(db, "sqlite:")); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%v: the failed start left %s: %v", c.args, db, err)
+		}
+	}
+	// ... and removes none that was there.
+	db := tempDB(t)
+	userToken(t, db, "alice")
+	if r := runCLI(t, nil, "serve", "--addr", "127.0.0.1:0", "--db", db, "--jwt-issuer", "https://idp"); r.code != 1 {
+		t.Fatalf("code %d: %s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(strings.TrimPrefix(db, "sqlite:")); err != nil {
+		t.Errorf("a failed start removed the existing database: %v", err)
 	}
 }
 
@@ -409,5 +425,8 @@ func TestLogFormatJSON(t *testing.T) {
 	}
 	if len(logged) == 0 || logged[len(logged)-1]["msg"] != "server failed" || logged[len(logged)-1]["level"] != "ERROR" {
 		t.Fatalf("no JSON log line of the failure in:\n%s", r.stderr)
+	}
+	if strings.Count(r.stderr, "its key file is required") != 1 {
+		t.Fatalf("the error is not printed exactly once:\n%s", r.stderr)
 	}
 }

@@ -116,9 +116,14 @@ func ParseModuleFile(data []byte, path string) (*ModuleFile, error) {
 	var doc struct {
 		Modules []rawModule `yaml:"modules"`
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) { // an empty file has no modules
+	var root yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&root); err != nil && !errors.Is(err, io.EOF) { // an empty file has no modules
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := checkTopLevel(&root); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := root.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	f := &ModuleFile{Path: path}
@@ -135,6 +140,34 @@ func ParseModuleFile(data []byte, path string) (*ModuleFile, error) {
 		f.Modules = append(f.Modules, m)
 	}
 	return f, nil
+}
+
+// checkTopLevel refuses a file that is not {modules: [entry, ...]}, in the
+// file's own terms.
+func checkTopLevel(root *yaml.Node) error {
+	if root.Kind == 0 {
+		return nil // empty
+	}
+	doc := root
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		doc = doc.Content[0]
+	}
+	if doc.Kind == yaml.ScalarNode && doc.Tag == "!!null" {
+		return nil
+	}
+	if doc.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: the file must be a mapping with a modules list", doc.Line)
+	}
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		k, v := doc.Content[i], doc.Content[i+1]
+		if k.Value != "modules" {
+			return fmt.Errorf("line %d: unknown key %q (the file has one key, modules)", k.Line, k.Value)
+		}
+		if v.Kind != yaml.SequenceNode && !(v.Kind == yaml.ScalarNode && v.Tag == "!!null") {
+			return fmt.Errorf("line %d: modules: want a list of module entries", v.Line)
+		}
+	}
+	return nil
 }
 
 // moduleFields are the keys of a module entry.
@@ -169,13 +202,55 @@ func (r *rawModule) UnmarshalYAML(n *yaml.Node) error {
 		return fmt.Errorf("line %d: a module entry must be a mapping", n.Line)
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if k := n.Content[i].Value; !slices.Contains(moduleFields, k) {
+		k, v := n.Content[i].Value, n.Content[i+1]
+		if !slices.Contains(moduleFields, k) {
 			return fmt.Errorf("line %d: unknown module field %q (known: %s)", n.Content[i].Line, k,
 				strings.Join(moduleFields, ", "))
+		}
+		if err := checkFieldShape(k, v); err != nil {
+			return err
 		}
 	}
 	type plain rawModule
 	return n.Decode((*plain)(r))
+}
+
+// listFields are the module fields whose value is a list of strings, and
+// config the one that is a mapping; the others are single values.
+var listFields = []string{"tenants", "hooks", "capabilities", "allowed_hosts"}
+
+// checkFieldShape refuses a module field whose value is not of its shape
+// (a list, a mapping, a single value) in the file's own terms, which the
+// YAML decoder would say in Go's ("cannot unmarshal !!str into []string").
+func checkFieldShape(field string, v *yaml.Node) error {
+	if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+		return nil // absent
+	}
+	switch {
+	case slices.Contains(listFields, field):
+		if v.Kind != yaml.SequenceNode {
+			return fmt.Errorf("line %d: %s: want a list, such as [%s]", v.Line, field, v.Value)
+		}
+		for _, e := range v.Content {
+			if e.Kind != yaml.ScalarNode {
+				return fmt.Errorf("line %d: %s: each item must be a single value", e.Line, field)
+			}
+		}
+	case field == "config":
+		if v.Kind != yaml.MappingNode {
+			return fmt.Errorf("line %d: config: want a mapping of names to values, such as {key: value}", v.Line)
+		}
+		for _, e := range v.Content {
+			if e.Kind != yaml.ScalarNode {
+				return fmt.Errorf("line %d: config: each value must be a single value (a string, number or boolean)", e.Line)
+			}
+		}
+	case v.Kind != yaml.ScalarNode:
+		return fmt.Errorf("line %d: %s: want a single value, not a list or mapping", v.Line, field)
+	case field == "instances" && v.Tag != "!!int":
+		return fmt.Errorf("line %d: instances: want a whole number, not %q", v.Line, v.Value)
+	}
+	return nil
 }
 
 // parseSize reads a size in bytes with a binary unit (KiB, MiB, GiB, TiB)

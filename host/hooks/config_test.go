@@ -65,7 +65,12 @@ modules:
 func TestModuleFileErrors(t *testing.T) {
 	for _, tc := range []struct{ yaml, want string }{
 		{"modules: [\n", "m.yaml: yaml: line 1: did not find expected node content"},
-		{"modulez: []\n", "m.yaml: yaml: unmarshal errors:\n  line 1: field modulez not found in type struct"},
+		{"modulez: []\n", `m.yaml: line 1: unknown key "modulez" (the file has one key, modules)`},
+		{"modules: a.wasm\n", "m.yaml: line 1: modules: want a list of module entries"},
+		{"- a\n", "m.yaml: line 1: the file must be a mapping with a modules list"},
+		{"modules:\n  - name: a\n    path: a.wasm\n    hooks: create_message\n", "m.yaml: line 4: hooks: want a list, such as [create_message]"},
+		{"modules:\n  - name: a\n    path: a.wasm\n    config: [x]\n", "m.yaml: line 4: config: want a mapping of names to values"},
+		{"modules:\n  - name: a\n    path: [a.wasm]\n", "m.yaml: line 3: path: want a single value"},
 		{"modules:\n  - name: a\n    path: a.wasm\n    timout: 1s\n",
 			`m.yaml: line 4: unknown module field "timout" (known: name, path, sha256, tenants, hooks, config, capabilities, allowed_hosts, timeout, memory, instances, kv_quota, on_failure)`},
 		{"modules:\n  - just-a-string\n", "m.yaml: line 2: a module entry must be a mapping"},
@@ -93,7 +98,7 @@ func TestModuleFileErrors(t *testing.T) {
 			`m.yaml:2: module "a": invalid kv_quota "2 g" (a size such as 16MiB, at most 1TiB; "g" is ambiguous: say 2GiB)`},
 		{"modules:\n  - name: a\n    path: a.wasm\n    kv_quota: 0\n", `m.yaml:2: module "a": invalid kv_quota "0" (a size such as 16MiB, at most 1TiB)`},
 		{"modules:\n  - name: a\n    path: a.wasm\n    instances: 0\n", `m.yaml:2: module "a": instances must be between 1 and 1024, not 0`},
-		{"modules:\n  - name: a\n    path: a.wasm\n    instances: many\n", "cannot unmarshal !!str `many` into int"},
+		{"modules:\n  - name: a\n    path: a.wasm\n    instances: many\n", `m.yaml: line 4: instances: want a whole number, not "many"`},
 		{"modules:\n  - name: a\n    path: a.wasm\n    on_failure: maybe\n",
 			`m.yaml:2: module "a": on_failure must be "closed" or "open", not "maybe"`},
 	} {

@@ -382,11 +382,21 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	// A start that fails leaves no new database file behind: a typo in a
+	// flag must not litter the directory with empty databases.
+	created := newSQLiteFile(cfg.DB)
+	listening := false
 	st, err := OpenStore(ctx, cfg.DB)
 	if err != nil {
+		removeNewFile(created, log)
 		return err
 	}
-	defer st.Close()
+	defer func() {
+		st.Close()
+		if !listening {
+			removeNewFile(created, log)
+		}
+	}()
 	if err := st.Migrate(ctx); err != nil {
 		return fmt.Errorf("server: migrate: %w", err)
 	}
@@ -410,6 +420,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 		return fmt.Errorf("server: listen: %w", err)
 	}
+	listening = true
 	// The e2e suite parses "msg=listening addr=HOST:PORT": keep this line.
 	log.Info("listening", "addr", ln.Addr().String())
 	log.Info("serving", "ws_path", cfg.WSPath, "db", dbEngine(cfg.DB), "soft_delete", cfg.SoftDelete,

@@ -2,7 +2,11 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/chatwasm/chatwasm/host/store"
@@ -48,4 +52,31 @@ func dbScheme(url string) (scheme, rest string) {
 		return "postgres", url
 	}
 	return "sqlite", url
+}
+
+// newSQLiteFile returns the path of url's SQLite database file when it does
+// not exist yet, "" when it does or url is not SQLite.
+func newSQLiteFile(url string) string {
+	scheme, rest := dbScheme(url)
+	if scheme != "sqlite" {
+		return ""
+	}
+	path := strings.TrimPrefix(rest, "//")
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return path
+	}
+	return ""
+}
+
+// removeNewFile removes the SQLite database path (and its WAL files) that a
+// failed start created; "" is no file.
+func removeNewFile(path string, log *slog.Logger) {
+	if path == "" {
+		return
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			log.Warn("could not remove the database file of the failed start", "path", p, "err", err)
+		}
+	}
 }
