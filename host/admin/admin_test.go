@@ -326,6 +326,10 @@ func TestAdminListUsers(t *testing.T) {
 		if len(us) != 1 || us[0].(map[string]any)["username"] != "cat" || next != nil {
 			t.Fatalf("last page %v next %v, want cat and null", us, next)
 		}
+		// A page that ends exactly at the last user says there is no next.
+		if us, next = page("?limit=3"); len(us) != 3 || next != nil {
+			t.Fatalf("exact page %v next %v, want 3 users and null", us, next)
+		}
 		us, next = page("")
 		if len(us) != 3 || next != nil {
 			t.Fatalf("default page %v next %v, want 3 users and null", us, next)
