@@ -20,31 +20,9 @@ import (
 // first connect, and closes connections with a forged one with 4001.
 func TestExternalIssuer(t *testing.T) {
 	t.Parallel()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyFile := filepath.Join(t.TempDir(), "idp.pem")
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	const issuer = "https://idp.example.test"
-	s := startServer(t, withFlags("--jwt-issuer", issuer, "--jwt-key", keyFile, "--jwt-audience", "chat",
-		"--jwt-username-claim", "preferred_username"))
-	sign := func(key ed25519.PrivateKey, username string) string {
-		tok, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.MapClaims{
-			"iss": issuer, "aud": "chat", "sub": "idp|" + username, "preferred_username": username,
-			"given_name": "Carol", "exp": time.Now().Add(time.Hour).Unix(),
-		}).SignedString(key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
+	idp := newIdentityProvider(t)
+	s := startServer(t, idp.flags())
+	priv, sign := idp.key, idp.sign
 
 	// carol exists only at the provider: her first connect creates her.
 	carol := s.connect(t, user{User: abi.User{Username: "carol"}, Token: sign(priv, "carol")})
@@ -95,4 +73,52 @@ func TestExternalIssuer(t *testing.T) {
 	if code := forged.expectClose(); code != 4001 {
 		t.Fatalf("forged token: close %d, want 4001", code)
 	}
+}
+
+// externalIssuer is the issuer of identityProvider's tokens.
+const externalIssuer = "https://idp.example.test"
+
+// identityProvider is an external token issuer with an Ed25519 key whose
+// public half a server reads from keyFile.
+type identityProvider struct {
+	t       *testing.T
+	key     ed25519.PrivateKey
+	keyFile string
+}
+
+func newIdentityProvider(t *testing.T) *identityProvider {
+	t.Helper()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "idp.pem")
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &identityProvider{t: t, key: priv, keyFile: keyFile}
+}
+
+// flags are the server flags that accept the provider's tokens.
+func (p *identityProvider) flags() serverOption {
+	return withFlags("--jwt-issuer", externalIssuer, "--jwt-key", p.keyFile, "--jwt-audience", "chat",
+		"--jwt-username-claim", "preferred_username")
+}
+
+// sign returns an hour-long token for username (subject "idp|username")
+// signed with key.
+func (p *identityProvider) sign(key ed25519.PrivateKey, username string) string {
+	p.t.Helper()
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.MapClaims{
+		"iss": externalIssuer, "aud": "chat", "sub": "idp|" + username, "preferred_username": username,
+		"given_name": "Carol", "exp": time.Now().Add(time.Hour).Unix(),
+	}).SignedString(key)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return tok
 }

@@ -38,6 +38,7 @@ Usage:
   chatwasm serve [flags]                 run the server
   chatwasm migrate [flags]               create or upgrade the database schema
   chatwasm user add USERNAME [flags]     create a user and print it as JSON
+  chatwasm user list|get|delete|unlink   list, show or delete users, unlink an external identity
   chatwasm token USERNAME [flags]        print an access token for a user
   chatwasm admin-token [flags]           print the admin API token
   chatwasm module inspect|call ...       inspect a wasm module, or run one of its hooks
@@ -321,14 +322,26 @@ func (c cli) migrate(ctx context.Context, args []string) int {
 	return exitOK
 }
 
-const userUsage = `Usage: chatwasm user add USERNAME [flags]
+const userUsage = `Usage:
+  chatwasm user add USERNAME [flags]       create a user and print it as JSON
+  chatwasm user list [flags]               print a page of users as JSON
+  chatwasm user get USERNAME|ID [flags]    print a user and its external identities
+  chatwasm user delete USERNAME|ID [flags] delete a user
+  chatwasm user unlink ISSUER SUBJECT      unlink an external identity from its user
 
-Manages users. Run "chatwasm user add --help" for the flags.
+Manages users in the database directly: a running server is not told, so a
+user deleted here keeps their open connections (the admin API's DELETE
+/admin/users/{id} closes them). Run "chatwasm user SUBCOMMAND --help" for the
+flags.
 `
 
 func (c cli) user(ctx context.Context, args []string) int {
 	return c.dispatch(ctx, "chatwasm user", "subcommand", userUsage, args, map[string]func(context.Context, []string) int{
-		"add": c.userAdd,
+		"add":    c.userAdd,
+		"list":   c.userList,
+		"get":    c.userGet,
+		"delete": c.userDelete,
+		"unlink": c.userUnlink,
 	})
 }
 

@@ -98,7 +98,7 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{nil, nil, "Usage:"},
 		{nil, []string{"frobnicate"}, `unknown command "frobnicate"`},
-		{nil, []string{"user"}, "Usage: chatwasm user add"},
+		{nil, []string{"user"}, "chatwasm user list [flags]"},
 		{nil, []string{"user", "remove", "x"}, `unknown subcommand "remove"`},
 		{nil, []string{"user", "add", "--db", db}, "exactly one USERNAME"},
 		{nil, []string{"token", "--db", db}, "exactly one USERNAME"},

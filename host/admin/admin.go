@@ -1,5 +1,5 @@
-// Package admin is chatwasm's administration HTTP API: create and delete
-// users and issue their access tokens. Every request carries the admin token
+// Package admin is chatwasm's administration HTTP API: create, list, show and
+// delete users, unlink external identities and issue access tokens. Every request carries the admin token
 // as "Authorization: Bearer"; every response body is JSON.
 package admin
 
@@ -52,11 +52,16 @@ func New(d Deps) (*API, error) {
 	}
 	a := &API{d: d, mux: http.NewServeMux()}
 	a.mux.HandleFunc("POST /admin/users", a.createUser)
+	a.mux.HandleFunc("GET /admin/users", a.listUsers)
+	a.mux.HandleFunc("GET /admin/users/{id}", a.getUser)
 	a.mux.HandleFunc("DELETE /admin/users/{id}", a.deleteUser)
+	a.mux.HandleFunc("DELETE /admin/identities", a.unlinkIdentity)
 	a.mux.HandleFunc("POST /admin/tokens", a.issueToken)
-	// The same paths with any other method, then everything else.
-	a.mux.Handle("/admin/users", methodNotAllowed(http.MethodPost))
-	a.mux.Handle("/admin/users/{id}", methodNotAllowed(http.MethodDelete))
+	// The same paths with any other method, then everything else. (GET
+	// patterns also match HEAD.)
+	a.mux.Handle("/admin/users", methodNotAllowed("GET, HEAD, POST"))
+	a.mux.Handle("/admin/users/{id}", methodNotAllowed("GET, HEAD, DELETE"))
+	a.mux.Handle("/admin/identities", methodNotAllowed(http.MethodDelete))
 	a.mux.Handle("/admin/tokens", methodNotAllowed(http.MethodPost))
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
@@ -103,13 +108,90 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (a *API) deleteUser(w http.ResponseWriter, r *http.Request) {
+// listUsers answers GET /admin/users?tenant=&after=&limit= with a page of
+// users ordered by id; "next" is the after of the next page, null on the last.
+func (a *API) listUsers(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	after, limit := int64(0), users.DefaultPageSize
+	if v := q.Get("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("after %q must be a user id (a non-negative integer)", v))
+			return
+		}
+		after = n
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > users.MaxPageSize {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("limit %q must be an integer from 1 to %d", v, users.MaxPageSize))
+			return
+		}
+		limit = n
+	}
+	p, err := users.List(r.Context(), a.d.Store, q.Get("tenant"), after, limit)
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// getUser answers GET /admin/users/{id} with the user and its identities.
+func (a *API) getUser(w http.ResponseWriter, r *http.Request) {
+	id, ok := userID(w, r)
+	if !ok {
+		return
+	}
+	d, err := users.Get(r.Context(), a.d.Store, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, fmt.Sprintf("user %d not found", id))
+	case err != nil:
+		a.internal(w, r, err)
+	default:
+		writeJSON(w, http.StatusOK, d)
+	}
+}
+
+// unlinkIdentity answers DELETE /admin/identities?issuer=&subject=. The
+// identity may belong to a live user or to a deleted one; its next token is
+// then a new identity. The user's open connections stay open.
+func (a *API) unlinkIdentity(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	iss, sub := q.Get("issuer"), q.Get("subject")
+	if iss == "" || sub == "" {
+		writeError(w, http.StatusBadRequest, "issuer and subject query parameters are required")
+		return
+	}
+	err := a.d.Store.Write(r.Context(), func(tx *store.Tx) error { return tx.UnlinkExternalIdentity(r.Context(), iss, sub) })
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, fmt.Sprintf("identity %q of issuer %q not found", sub, iss))
+	case err != nil:
+		a.internal(w, r, err)
+	default:
+		a.d.Log.Info("identity unlinked", "issuer", iss, "subject", sub)
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// userID parses the {id} path value; on failure it has answered 400.
+func userID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		writeError(w, http.StatusBadRequest, "user id must be a positive integer")
+		return 0, false
+	}
+	return id, true
+}
+
+func (a *API) deleteUser(w http.ResponseWriter, r *http.Request) {
+	id, ok := userID(w, r)
+	if !ok {
 		return
 	}
-	err = a.d.Store.Write(r.Context(), func(tx *store.Tx) error { return tx.DeleteUser(r.Context(), id) })
+	err := a.d.Store.Write(r.Context(), func(tx *store.Tx) error { return tx.DeleteUser(r.Context(), id) })
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, fmt.Sprintf("user %d not found", id))

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -273,9 +274,10 @@ func TestAdminRouting(t *testing.T) {
 			method, path string
 			status       int
 		}{
-			{"GET", "/admin/users", 405},
+			{"PUT", "/admin/users", 405},
 			{"PUT", "/admin/tokens", 405},
-			{"GET", "/admin/users/1", 405},
+			{"POST", "/admin/users/1", 405},
+			{"GET", "/admin/identities", 405},
 			{"GET", "/admin/nowhere", 404},
 			{"DELETE", "/admin/users/", 404},
 		} {
@@ -284,6 +286,116 @@ func TestAdminRouting(t *testing.T) {
 				t.Errorf("%s %s: %d %v, want %d with a JSON error", c.method, c.path, status, body, c.status)
 			}
 		}
+	})
+}
+
+// TestAdminListUsers pages through users by id, filters by tenant and
+// refuses bad parameters.
+func TestAdminListUsers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		var ids []float64
+		for i, name := range []string{"ann", "ben", "cat"} {
+			in := users.Input{Username: name}
+			if i == 1 {
+				in.Tenant = "acme"
+			}
+			u, err := users.Create(context.Background(), st, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, float64(u.ID))
+		}
+		page := func(query string) ([]any, any) {
+			t.Helper()
+			status, body := f.do(t, "GET", "/admin/users"+query, "", "")
+			if status != http.StatusOK {
+				t.Fatalf("GET /admin/users%s: %d %v", query, status, body)
+			}
+			us, _ := body["users"].([]any)
+			return us, body["next"]
+		}
+		us, next := page("?limit=2")
+		if len(us) != 2 || us[0].(map[string]any)["id"] != ids[0] || us[1].(map[string]any)["id"] != ids[1] || next != ids[1] {
+			t.Fatalf("first page %v next %v, want users %v,%v and next %v", us, next, ids[0], ids[1], ids[1])
+		}
+		if got := us[1].(map[string]any); got["tenant"] != "acme" || got["username"] != "ben" {
+			t.Errorf("second user %v, want ben of tenant acme", got)
+		}
+		us, next = page("?limit=2&after=" + itoa(int64(ids[1])))
+		if len(us) != 1 || us[0].(map[string]any)["username"] != "cat" || next != nil {
+			t.Fatalf("last page %v next %v, want cat and null", us, next)
+		}
+		// A page that ends exactly at the last user says there is no next.
+		if us, next = page("?limit=3"); len(us) != 3 || next != nil {
+			t.Fatalf("exact page %v next %v, want 3 users and null", us, next)
+		}
+		us, next = page("")
+		if len(us) != 3 || next != nil {
+			t.Fatalf("default page %v next %v, want 3 users and null", us, next)
+		}
+		us, next = page("?tenant=acme")
+		if len(us) != 1 || us[0].(map[string]any)["username"] != "ben" || next != nil {
+			t.Fatalf("tenant acme %v next %v, want ben only", us, next)
+		}
+		us, _ = page("?tenant=nobody")
+		if us == nil || len(us) != 0 {
+			t.Fatalf("unknown tenant: users %v, want an empty array", us)
+		}
+		for _, q := range []string{"?limit=0", "?limit=1001", "?limit=x", "?after=-1", "?after=x"} {
+			status, body := f.do(t, "GET", "/admin/users"+q, "", "")
+			wantError(t, status, body, http.StatusBadRequest, "must be")
+		}
+	})
+}
+
+// TestAdminGetUserAndUnlink shows a user with its identities, then unlinks
+// one; an unlinked identity is unknown to the store again.
+func TestAdminGetUserAndUnlink(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, st)
+		u := f.user(t, "alice")
+		status, body := f.do(t, "GET", "/admin/users/"+itoa(u.ID), "", "")
+		if ids, _ := body["identities"].([]any); status != http.StatusOK || body["username"] != "alice" ||
+			body["tenant"] != store.DefaultTenant || ids == nil || len(ids) != 0 {
+			t.Fatalf("get alice: %d %v, want alice of the default tenant with no identities", status, body)
+		}
+		if err := st.Write(ctx, func(tx *store.Tx) error {
+			return tx.LinkExternalIdentity(ctx, "https://idp.example", "a b&c", u.ID)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		status, body = f.do(t, "GET", "/admin/users/"+itoa(u.ID), "", "")
+		ids, _ := body["identities"].([]any)
+		if status != http.StatusOK || len(ids) != 1 {
+			t.Fatalf("get alice: %d %v, want one identity", status, body)
+		}
+		if id := ids[0].(map[string]any); id["issuer"] != "https://idp.example" || id["subject"] != "a b&c" {
+			t.Fatalf("identity %v", id)
+		}
+		path := "/admin/identities?" + url.Values{"issuer": {"https://idp.example"}, "subject": {"a b&c"}}.Encode()
+		if status, body := f.do(t, "DELETE", path, "", ""); status != http.StatusNoContent || body != nil {
+			t.Fatalf("unlink: %d %v, want 204", status, body)
+		}
+		err := st.Read(ctx, func(tx *store.Tx) error {
+			_, err := tx.ExternalIdentity(ctx, "https://idp.example", "a b&c")
+			return err
+		})
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("identity after unlink: %v, want ErrNotFound", err)
+		}
+		status, body = f.do(t, "DELETE", path, "", "")
+		wantError(t, status, body, http.StatusNotFound, "not found")
+		status, body = f.do(t, "DELETE", "/admin/identities?issuer=x", "", "")
+		wantError(t, status, body, http.StatusBadRequest, "required")
+		if len(f.deleted) != 0 {
+			t.Fatalf("unlink closed connections of %v", f.deleted)
+		}
+		status, body = f.do(t, "GET", "/admin/users/"+itoa(u.ID+1000), "", "")
+		wantError(t, status, body, http.StatusNotFound, "not found")
+		status, body = f.do(t, "GET", "/admin/users/0", "", "")
+		wantError(t, status, body, http.StatusBadRequest, "positive integer")
 	})
 }
 

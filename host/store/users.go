@@ -48,6 +48,16 @@ func (t *Tx) GetUserByUsername(ctx context.Context, username string) (User, erro
 	return u, wrap("get user by username", err)
 }
 
+// ListUsers returns up to limit users with an id greater than afterID,
+// ordered by id, so that the last id of a page is the afterID of the next
+// (keyset pagination: pages stay consistent while users are added or
+// deleted). An empty tenant lists every tenant.
+func (t *Tx) ListUsers(ctx context.Context, tenant string, afterID int64, limit int) ([]User, error) {
+	return collect(ctx, t.ex, "list users", scanUser,
+		"SELECT "+userCols+" FROM users WHERE id > $1 AND ($2 = '' OR tenant = $2) ORDER BY id LIMIT $3",
+		afterID, tenant, limit)
+}
+
 // UsersByID loads the users of tenant among ids, keyed by id. Ids that do not
 // exist, or belong to another tenant, are absent from the map.
 func (t *Tx) UsersByID(ctx context.Context, tenant string, ids []int64) (map[int64]User, error) {

@@ -1,7 +1,8 @@
 // Package users keeps the rules a chatwasm user must satisfy and creates
 // users that satisfy them. The admin API, external identities, the module
 // sandbox and the CLI all create users through it, so that a user is held to
-// the same rules whichever way it came in.
+// the same rules whichever way it came in. It also shows users as the admin
+// API and the CLI list them (listing.go), so both print the same JSON.
 package users
 
 import (
