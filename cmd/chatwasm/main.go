@@ -13,7 +13,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -303,23 +302,10 @@ func openStore(ctx context.Context, url string) (*store.Store, error) {
 
 func (c cli) migrate(ctx context.Context, args []string) int {
 	cmd := newCommand("migrate", "chatwasm migrate [flags]", "Creates the database schema, or brings it up to date.", c.getenv)
-	db := c.dbFlag(cmd)
-	pos, code, ok := c.parse(cmd, args)
-	if !ok {
-		return code
-	}
-	if len(pos) > 0 {
-		return c.usageError(cmd, fmt.Sprintf("unexpected argument %q", pos[0]))
-	}
-	st, err := openStore(ctx, *db)
-	if err != nil {
-		return c.fail("migrate", err)
-	}
-	if err := st.Close(); err != nil {
-		return c.fail("migrate", err)
-	}
-	fmt.Fprintln(c.stderr, "database is up to date")
-	return exitOK
+	return c.runOnStore(ctx, cmd, args, 0, "", nil, func(*store.Store, []string) error {
+		fmt.Fprintln(c.stderr, "database is up to date")
+		return nil
+	})
 }
 
 const userUsage = `Usage:
@@ -347,58 +333,41 @@ func (c cli) user(ctx context.Context, args []string) int {
 
 func (c cli) userAdd(ctx context.Context, args []string) int {
 	cmd := newCommand("user add", "chatwasm user add USERNAME [flags]", "Creates a user and prints it as JSON.", c.getenv)
-	db := c.dbFlag(cmd)
 	email := cmd.fs.String("email", "", "email address")
 	first := cmd.fs.String("first-name", "", "first name")
 	last := cmd.fs.String("last-name", "", "last name")
 	tenant := cmd.fs.String("tenant", "", "tenant (default \""+store.DefaultTenant+"\")")
-	pos, code, ok := c.parse(cmd, args)
-	if !ok {
-		return code
-	}
-	if len(pos) != 1 {
-		return c.usageError(cmd, "exactly one USERNAME is required")
-	}
-	st, err := openStore(ctx, *db)
-	if err != nil {
-		return c.fail("user add", err)
-	}
-	defer st.Close()
-	u, err := users.Create(ctx, st, users.Input{Username: pos[0], Email: *email, FirstName: *first, LastName: *last, Tenant: *tenant})
-	if errors.Is(err, store.ErrConflict) {
-		err = fmt.Errorf("username %q already exists", pos[0])
-	}
-	if err != nil {
-		return c.fail("user add", err)
-	}
-	if err := json.NewEncoder(c.stdout).Encode(u); err != nil {
-		return c.fail("user add", err)
-	}
-	return exitOK
+	return c.runOnStore(ctx, cmd, args, 1, "exactly one USERNAME is required", nil, func(st *store.Store, pos []string) error {
+		u, err := users.Create(ctx, st, users.Input{Username: pos[0], Email: *email, FirstName: *first, LastName: *last, Tenant: *tenant})
+		if errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("username %q already exists", pos[0])
+		}
+		if err != nil {
+			return err
+		}
+		return c.printJSON(u)
+	})
 }
 
 func (c cli) token(ctx context.Context, args []string) int {
 	cmd := newCommand("token", "chatwasm token USERNAME [flags]",
 		"Prints an access token for a user, signed with CHATWASM_SECRET or else the\n"+
 			"secret stored in the database (the one the server uses).", c.getenv)
-	db := c.dbFlag(cmd)
 	ttl := cmd.Duration("ttl", "CHATWASM_TOKEN_TTL", auth.DefaultTokenTTL, "token lifetime")
-	pos, code, ok := c.parse(cmd, args)
-	if !ok {
-		return code
+	check := func() error {
+		if *ttl <= 0 {
+			return usageErr("--ttl must be positive")
+		}
+		return nil
 	}
-	if len(pos) != 1 {
-		return c.usageError(cmd, "exactly one USERNAME is required")
-	}
-	if *ttl <= 0 {
-		return c.usageError(cmd, "--ttl must be positive")
-	}
-	tok, err := issueToken(ctx, *db, c.getenv("CHATWASM_SECRET"), pos[0], *ttl)
-	if err != nil {
-		return c.fail("token", err)
-	}
-	fmt.Fprintln(c.stdout, tok)
-	return exitOK
+	return c.runOnStore(ctx, cmd, args, 1, "exactly one USERNAME is required", check, func(st *store.Store, pos []string) error {
+		tok, err := issueToken(ctx, st, c.getenv("CHATWASM_SECRET"), pos[0], *ttl)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(c.stdout, tok)
+		return nil
+	})
 }
 
 func (c cli) adminToken(ctx context.Context, args []string) int {
@@ -406,35 +375,19 @@ func (c cli) adminToken(ctx context.Context, args []string) int {
 		"Prints the token of the admin HTTP API: CHATWASM_ADMIN_TOKEN if set, else\n"+
 			"the one stored in the database (generated on first use), which every\n"+
 			"server on that database accepts.", c.getenv)
-	db := c.dbFlag(cmd)
-	pos, code, ok := c.parse(cmd, args)
-	if !ok {
-		return code
-	}
-	if len(pos) != 0 {
-		return c.usageError(cmd, fmt.Sprintf("unexpected argument %q", pos[0]))
-	}
-	st, err := openStore(ctx, *db)
-	if err != nil {
-		return c.fail("admin-token", err)
-	}
-	defer st.Close()
-	tok, err := auth.LoadAdminToken(ctx, st, c.getenv("CHATWASM_ADMIN_TOKEN"))
-	if err != nil {
-		return c.fail("admin-token", err)
-	}
-	fmt.Fprintln(c.stdout, tok)
-	return exitOK
+	return c.runOnStore(ctx, cmd, args, 0, "", nil, func(st *store.Store, _ []string) error {
+		tok, err := auth.LoadAdminToken(ctx, st, c.getenv("CHATWASM_ADMIN_TOKEN"))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(c.stdout, tok)
+		return nil
+	})
 }
 
-func issueToken(ctx context.Context, db, secret, username string, ttl time.Duration) (string, error) {
-	st, err := openStore(ctx, db)
-	if err != nil {
-		return "", err
-	}
-	defer st.Close()
+func issueToken(ctx context.Context, st *store.Store, secret, username string, ttl time.Duration) (string, error) {
 	var u store.User
-	err = st.Read(ctx, func(tx *store.Tx) error {
+	err := st.Read(ctx, func(tx *store.Tx) error {
 		var err error
 		u, err = tx.GetUserByUsername(ctx, username)
 		return err

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -22,30 +21,22 @@ func (c cli) userList(ctx context.Context, args []string) int {
 		"Prints one page of users, ordered by id, as the JSON object of the admin API's\n"+
 			"GET /admin/users: {\"users\":[...],\"next\":ID or null}. Pass next as --after\n"+
 			"for the following page.", c.getenv)
-	db := c.dbFlag(cmd)
 	tenant := cmd.fs.String("tenant", "", "list only this tenant's users (default: every tenant)")
 	after := cmd.fs.Int64("after", 0, "list users with an id above this one")
 	limit := cmd.fs.Int("limit", users.DefaultPageSize, fmt.Sprintf("most users to print, 1 to %d", users.MaxPageSize))
-	pos, code, ok := c.parse(cmd, args)
-	if !ok {
-		return code
+	check := func() error {
+		if *limit < 1 || *limit > users.MaxPageSize || *after < 0 {
+			return usageErr(fmt.Sprintf("--limit must be from 1 to %d and --after not negative", users.MaxPageSize))
+		}
+		return nil
 	}
-	if len(pos) != 0 {
-		return c.usageError(cmd, fmt.Sprintf("unexpected argument %q", pos[0]))
-	}
-	if *limit < 1 || *limit > users.MaxPageSize || *after < 0 {
-		return c.usageError(cmd, fmt.Sprintf("--limit must be from 1 to %d and --after not negative", users.MaxPageSize))
-	}
-	st, err := openStore(ctx, *db)
-	if err != nil {
-		return c.fail("user list", err)
-	}
-	defer st.Close()
-	p, err := users.List(ctx, st, *tenant, *after, *limit)
-	if err != nil {
-		return c.fail("user list", err)
-	}
-	return c.printJSON("user list", p)
+	return c.runOnStore(ctx, cmd, args, 0, "", check, func(st *store.Store, _ []string) error {
+		p, err := users.List(ctx, st, *tenant, *after, *limit)
+		if err != nil {
+			return err
+		}
+		return c.printJSON(p)
+	})
 }
 
 func (c cli) userGet(ctx context.Context, args []string) int {
@@ -53,28 +44,13 @@ func (c cli) userGet(ctx context.Context, args []string) int {
 		"Prints a user with its tenant and external identities as JSON (the admin\n"+
 			"API's GET /admin/users/{id}). An argument that is not a username is taken\n"+
 			"as a user id.", c.getenv)
-	db := c.dbFlag(cmd)
-	pos, code, ok := c.parse(cmd, args)
-	if !ok {
-		return code
-	}
-	if len(pos) != 1 {
-		return c.usageError(cmd, "exactly one USERNAME or ID is required")
-	}
-	st, err := openStore(ctx, *db)
-	if err != nil {
-		return c.fail("user get", err)
-	}
-	defer st.Close()
-	id, err := findUser(ctx, st, pos[0])
-	if err != nil {
-		return c.fail("user get", err)
-	}
-	d, err := users.Get(ctx, st, id)
-	if err != nil {
-		return c.fail("user get", err)
-	}
-	return c.printJSON("user get", d)
+	return c.runOnUser(ctx, cmd, args, func(st *store.Store, id int64) error {
+		d, err := users.Get(ctx, st, id)
+		if err != nil {
+			return err
+		}
+		return c.printJSON(d)
+	})
 }
 
 func (c cli) userDelete(ctx context.Context, args []string) int {
@@ -83,28 +59,13 @@ func (c cli) userDelete(ctx context.Context, args []string) int {
 			"channels and 1-1 chats they created. Their external identities stay\n"+
 			"refused until unlinked. An argument that is not a username is taken as a\n"+
 			"user id.\n\n"+cliDeleteNote, c.getenv)
-	db := c.dbFlag(cmd)
-	pos, code, ok := c.parse(cmd, args)
-	if !ok {
-		return code
-	}
-	if len(pos) != 1 {
-		return c.usageError(cmd, "exactly one USERNAME or ID is required")
-	}
-	st, err := openStore(ctx, *db)
-	if err != nil {
-		return c.fail("user delete", err)
-	}
-	defer st.Close()
-	id, err := findUser(ctx, st, pos[0])
-	if err == nil {
-		err = st.Write(ctx, func(tx *store.Tx) error { return tx.DeleteUser(ctx, id) })
-	}
-	if err != nil {
-		return c.fail("user delete", err)
-	}
-	fmt.Fprintf(c.stderr, "user %d deleted\n", id)
-	return exitOK
+	return c.runOnUser(ctx, cmd, args, func(st *store.Store, id int64) error {
+		if err := st.Write(ctx, func(tx *store.Tx) error { return tx.DeleteUser(ctx, id) }); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stderr, "user %d deleted\n", id)
+		return nil
+	})
 }
 
 func (c cli) userUnlink(ctx context.Context, args []string) int {
@@ -113,28 +74,29 @@ func (c cli) userUnlink(ctx context.Context, args []string) int {
 			"deleted user that left it refused. The identity's next token is then a new\n"+
 			"identity: created or linked as serve's --jwt-create-users and\n"+
 			"--jwt-link-existing say. The user stays, and so do their open connections.", c.getenv)
-	db := c.dbFlag(cmd)
-	pos, code, ok := c.parse(cmd, args)
-	if !ok {
-		return code
-	}
-	if len(pos) != 2 {
-		return c.usageError(cmd, "ISSUER and SUBJECT are required")
-	}
-	st, err := openStore(ctx, *db)
-	if err != nil {
-		return c.fail("user unlink", err)
-	}
-	defer st.Close()
-	err = st.Write(ctx, func(tx *store.Tx) error { return tx.UnlinkExternalIdentity(ctx, pos[0], pos[1]) })
-	if errors.Is(err, store.ErrNotFound) {
-		err = fmt.Errorf("no identity %q of issuer %q", pos[1], pos[0])
-	}
-	if err != nil {
-		return c.fail("user unlink", err)
-	}
-	fmt.Fprintln(c.stderr, "identity unlinked")
-	return exitOK
+	return c.runOnStore(ctx, cmd, args, 2, "ISSUER and SUBJECT are required", nil, func(st *store.Store, pos []string) error {
+		err := st.Write(ctx, func(tx *store.Tx) error { return tx.UnlinkExternalIdentity(ctx, pos[0], pos[1]) })
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no identity %q of issuer %q", pos[1], pos[0])
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(c.stderr, "identity unlinked")
+		return nil
+	})
+}
+
+// runOnUser is runOnStore for a command whose one argument is a user
+// (USERNAME|ID, findUser): fn gets the user's id.
+func (c cli) runOnUser(ctx context.Context, cmd *command, args []string, fn func(st *store.Store, id int64) error) int {
+	return c.runOnStore(ctx, cmd, args, 1, "exactly one USERNAME or ID is required", nil, func(st *store.Store, pos []string) error {
+		id, err := findUser(ctx, st, pos[0])
+		if err != nil {
+			return err
+		}
+		return fn(st, id)
+	})
 }
 
 // findUser resolves a USERNAME|ID argument: a username first, since
@@ -155,11 +117,4 @@ func findUser(ctx context.Context, st *store.Store, ref string) (int64, error) {
 		return 0, fmt.Errorf("no user %q", ref)
 	}
 	return id, err
-}
-
-func (c cli) printJSON(op string, v any) int {
-	if err := json.NewEncoder(c.stdout).Encode(v); err != nil {
-		return c.fail(op, err)
-	}
-	return exitOK
 }

@@ -58,8 +58,7 @@ func benchRoom(b *testing.B, engine string) (*msgEnv, []chat.Caller, string) {
 // with reactions and receipts, the heaviest serialisation.
 func BenchmarkRoomMessagesPage(b *testing.B) {
 	e := newMsgEnv(b, storetest.Open(b, "sqlite"), chat.DefaultConfig())
-	ann, bob := e.user("ann"), e.user("bob")
-	room := e.group(ann, bob)
+	ann, bob, room := e.pair()
 	prev := ""
 	for i := range 100 {
 		data := map[string]any{"room_id": room, "content": fmt.Sprint("m", i)}

@@ -60,6 +60,13 @@ func (e *msgEnv) group(members ...chat.Caller) string {
 	return e.room(msgRoom{kind: store.KindGroup, members: members})
 }
 
+// pair is the most common start of a message test: users ann and bob, and a
+// group of the two that ann created.
+func (e *msgEnv) pair() (ann, bob chat.Caller, room string) {
+	ann, bob = e.user("ann"), e.user("bob")
+	return ann, bob, e.group(ann, bob)
+}
+
 // ok runs an action that must succeed and returns its frames.
 func (e *msgEnv) ok(c chat.Caller, event string, data any) []sentFrame {
 	e.t.Helper()

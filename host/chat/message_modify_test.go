@@ -14,8 +14,7 @@ import (
 
 func TestMessageModifyUpdate(t *testing.T) {
 	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
-		ann, bob := e.user("ann"), e.user("bob")
-		room := e.group(ann, bob)
+		ann, bob, room := e.pair()
 		m := e.send(ann, room, "draft")
 		id := m["id"].(string)
 		fs := e.ok(ann, "message.modify", map[string]any{"action": "update", "message_id": id,
@@ -152,8 +151,7 @@ func TestMessageModifyDelete(t *testing.T) {
 
 func TestHardDeleteOrphansReplies(t *testing.T) {
 	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
-		ann, bob := e.user("ann"), e.user("bob")
-		room := e.group(ann, bob)
+		ann, bob, room := e.pair()
 		parent := e.send(ann, room, "p")["id"].(string)
 		reply := e.sendData(bob, map[string]any{"room_id": room, "content": "r", "extra_fields": map[string]any{"parent_message_id": parent}})
 		if reply["parent_message"].(map[string]any)["id"] != parent {

@@ -83,8 +83,7 @@ func TestMessageAcknowledgedWithoutNotifications(t *testing.T) {
 		cfg := chat.DefaultConfig()
 		cfg.Notifications = false
 		e := newMsgEnv(t, st, cfg)
-		ann, bob := e.user("ann"), e.user("bob")
-		room := e.group(ann, bob)
+		ann, bob, room := e.pair()
 		m := e.send(ann, room, "x")["id"].(string)
 		f := msgOne(t, e.ok(bob, "message.acknowledged", map[string]any{"message_id": m}), wire.UserGroup(ann.UserID), "messagedelivered.dispatch")
 		if got := msgArray(t, f.Data)[0]["delivered_to"]; !jsonEqual(t, got, []string{"bob"}) {
@@ -161,8 +160,7 @@ func TestMessageRead(t *testing.T) {
 // 4005, and one row.
 func TestReadAndReactUniqueUnderConcurrency(t *testing.T) {
 	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
-		ann, bob := e.user("ann"), e.user("bob")
-		room := e.group(ann, bob)
+		ann, bob, room := e.pair()
 		m := e.send(ann, room, "x")["id"].(string)
 		for _, c := range []struct {
 			event string

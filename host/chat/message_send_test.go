@@ -11,8 +11,7 @@ import (
 
 func TestMessageSendShape(t *testing.T) {
 	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
-		ann, bob := e.user("ann"), e.user("bob")
-		room := e.group(ann, bob)
+		ann, _, room := e.pair()
 		m := e.send(ann, room, "  hello <b>world</b>  ")
 		wantMessage(t, m)
 		wantFields(t, "message", m, map[string]any{"content": "hello <b>world</b>", "room": map[string]any{"id": room},
@@ -28,8 +27,7 @@ func TestMessageSendShape(t *testing.T) {
 
 func TestMessageSendReplyAndForwardNestRecursively(t *testing.T) {
 	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
-		ann, bob := e.user("ann"), e.user("bob")
-		room := e.group(ann, bob)
+		ann, bob, room := e.pair()
 		other := e.group(bob, ann) // a cross-room reply is allowed when readable
 		a := e.send(ann, room, "a")
 		b := e.sendData(bob, map[string]any{"room_id": other, "content": "b",
@@ -152,8 +150,7 @@ func TestMessageSendPermissionFollowsRoomKind(t *testing.T) {
 
 func TestMessageSendExtraFieldsCannotOverride(t *testing.T) {
 	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
-		ann, bob := e.user("ann"), e.user("bob")
-		room := e.group(ann, bob)
+		ann, bob, room := e.pair()
 		elsewhere := e.group(bob)
 		chosen := store.NewID()
 		m := e.sendData(ann, map[string]any{"room_id": room, "content": "x", "extra_fields": map[string]any{

@@ -14,8 +14,7 @@ import (
 // receive: the same objects, byte for byte, and nothing outside the tenant.
 func TestRenderer(t *testing.T) {
 	eachMsgEnv(t, func(t *testing.T, e *msgEnv) {
-		ann, bob := e.user("ann"), e.user("bob")
-		room := e.group(ann, bob)
+		ann, bob, room := e.pair()
 		sent := e.ok(ann, "message.send", map[string]any{"room_id": room, "content": "hello"})
 		msg := sent[0].Data
 		var m struct {
