@@ -70,7 +70,7 @@ func TestInternalHandler(t *testing.T) {
 		h.ServeHTTP(rec, req)
 		return rec.Code, rec.Body.String()
 	}
-	for _, path := range []string{"/metrics", "/admin/users/1"} {
+	for _, path := range []string{"/metrics", "/admin/users"} {
 		if code, _ := get(srv.Handler(), path); code != http.StatusNotFound {
 			t.Errorf("main handler %s = %d, want 404", path, code)
 		}
@@ -78,9 +78,8 @@ func TestInternalHandler(t *testing.T) {
 	if code, _ := get(srv.InternalHandler(), "/metrics"); code != http.StatusOK {
 		t.Errorf("internal /metrics = %d, want 200", code)
 	}
-	// The admin API answers: the path is DELETE's only.
-	if code, _ := get(srv.InternalHandler(), "/admin/users/1"); code != http.StatusMethodNotAllowed {
-		t.Errorf("internal GET /admin/users/1 = %d, want the admin API's 405", code)
+	if code, body := get(srv.InternalHandler(), "/admin/users"); code != http.StatusOK || !strings.Contains(body, `"users"`) {
+		t.Errorf("internal GET /admin/users = %d %s, want the admin API's list", code, body)
 	}
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
