@@ -279,11 +279,13 @@ func TestPanic(t *testing.T) {
 
 func TestHugeOutput(t *testing.T) {
 	r, _ := newTestRuntime(t)
-	m := load(t, r, "kitchen", ModuleConfig{PoolSize: 1})
+	// A minute: writing megabytes under -race on a loaded machine may take
+	// longer than the default timeout, and the test is of the output cap.
+	m := load(t, r, "kitchen", ModuleConfig{PoolSize: 1, Timeout: time.Minute})
 	if _, err := m.Call(context.Background(), "huge_output", nil, nil); !errors.Is(err, ErrOutputLimit) {
 		t.Fatalf("huge output: want ErrOutputLimit, got %v", err)
 	}
-	m2 := load(t, r, "kitchen", ModuleConfig{Name: "roomy", OutputBytes: 8 << 20})
+	m2 := load(t, r, "kitchen", ModuleConfig{Name: "roomy", OutputBytes: 8 << 20, Timeout: time.Minute})
 	out, err := m2.Call(context.Background(), "huge_output", nil, nil)
 	if err != nil || len(out) != 5<<20 {
 		t.Fatalf("huge output under a larger cap: %d bytes, %v", len(out), err)
