@@ -1,6 +1,9 @@
 package chatwasm
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"unicode/utf8"
+)
 
 // JSON decoding is the dominant cost of a Go module (encoding/json runs
 // slowly in wasm), and the arguments are most of the envelope. The host
@@ -147,6 +150,13 @@ func str(b []byte, pos int, last *string) (string, int, bool) {
 			return *last, i + 1, true
 		case '\\':
 			return escapedString(b, pos)
+		default:
+			// Beyond ASCII (or a control byte JSON forbids), encoding/json
+			// decides: it reads invalid UTF-8 as U+FFFD, as the slow path
+			// must agree.
+			if c := b[i]; c >= utf8.RuneSelf || c < 0x20 {
+				return escapedString(b, pos)
+			}
 		}
 	}
 	return "", pos, false
