@@ -714,16 +714,15 @@ static inline cw_str cw_json_index(cw_str arr, size_t i) {
     return (cw_str){0, 0};
 }
 
-/* cw_json_get follows a dot-separated path of member names and array
- * indexes from v: cw_json_get(call.input, "args.media.0.media_url"). The
- * whole text (surrounding white space trimmed) for "". */
-static inline cw_str cw_json_get(cw_str v, const char *path) {
+/* cw_json_get_path is cw_json_get with the path as a cw_str, which may
+ * hold any byte (a member name may contain U+0000). */
+static inline cw_str cw_json_get_path(cw_str v, cw_str path) {
     if (!v.ptr) return v;
     const char *s = cw__ws(v.ptr, v.ptr + v.len);
     const char *e = cw__skip(s, v.ptr + v.len);
     if (!e) return (cw_str){0, 0};
     v = (cw_str){s, (size_t)(e - s)};
-    cw_str rest = cw_cstr(path), seg;
+    cw_str rest = path, seg;
     if (rest.len == 0) return v;
     while (v.ptr && cw_split(&rest, '.', &seg)) {
         int digits = seg.len > 0;
@@ -735,6 +734,13 @@ static inline cw_str cw_json_get(cw_str v, const char *path) {
         v = digits && cw_json_type(v) == CW_JSON_ARRAY ? cw_json_index(v, idx) : cw_json_member(v, seg);
     }
     return v;
+}
+
+/* cw_json_get follows a dot-separated path of member names and array
+ * indexes from v: cw_json_get(call.input, "args.media.0.media_url"). The
+ * whole text (surrounding white space trimmed) for "". */
+static inline cw_str cw_json_get(cw_str v, const char *path) {
+    return cw_json_get_path(v, cw_cstr(path));
 }
 
 /* cw_json_text returns the decoded text of JSON string v (NUL-terminated,

@@ -43,30 +43,10 @@ static int32_t map_output(cw_str list, void (*each)(cw_buf *b, cw_str k, cw_str 
     return cw_output(cw_buf_str(&b));
 }
 
-/* probe_get is cw_json_get(doc, path) for a path that may hold a NUL (a
- * member name may): cw_json_get takes a C string, so such a path is walked
- * here, segment by segment, with the same member and index lookups. */
-static cw_str probe_get(cw_str doc, cw_str path) {
-    int nul = 0;
-    for (size_t i = 0; i < path.len; i++) nul |= path.ptr[i] == 0;
-    if (!nul) return cw_json_get(doc, path.ptr);
-    cw_str v = cw_json_get(doc, ""), rest = path, seg;
-    while (v.ptr && cw_split(&rest, '.', &seg)) {
-        int digits = seg.len > 0;
-        size_t idx = 0;
-        for (size_t i = 0; i < seg.len && digits; i++) {
-            digits = seg.ptr[i] >= '0' && seg.ptr[i] <= '9';
-            idx = idx * 10 + (size_t)(seg.ptr[i] - '0');
-        }
-        v = digits && cw_json_type(v) == CW_JSON_ARRAY ? cw_json_index(v, idx) : cw_json_member(v, seg);
-    }
-    return v;
-}
-
 /* probe_path writes what the SDK makes of the value at path in doc. */
 static void probe_path(cw_buf *b, cw_str k, cw_str path, cw_str doc) {
     (void)k;
-    cw_str v = probe_get(doc, cw_json_text(path));
+    cw_str v = cw_json_get_path(doc, cw_json_text(path));
     cw_w_obj(b);
     cw_w_key(b, "type");
     cw_w_int(b, cw_json_type(v));
