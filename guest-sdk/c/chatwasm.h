@@ -106,6 +106,8 @@ CW__ENV("http_headers") uint64_t cw_extism_http_headers(void);
  * per payload instead of one per 8 bytes), and the last host error. */
 CW__USER("chatwasm_input_read") void cw_host_input_read(void *dst, uint32_t n);
 CW__USER("chatwasm_output_write") void cw_host_output_write(const void *src, uint32_t n);
+CW__USER("chatwasm_block_new") uint64_t cw_host_block_new(const void *src, uint32_t n);
+CW__USER("chatwasm_block_read") void cw_host_block_read(uint64_t off, void *dst);
 CW__USER("chatwasm_error_write") void cw_host_error_write(const void *src, uint32_t n);
 CW__USER("chatwasm_last_error") uint64_t cw_host_last_error(void);
 
@@ -782,33 +784,21 @@ static inline int cw_json_bool(cw_str v) { return v.len == 4 && cw_eq(v, cw_s("t
  * ------------------------------------------------------------------------ */
 
 /* cw_kernel_write copies s into a new kernel block and returns its offset
- * (0 for an empty s: the kernel's null). */
+ * (0 for an empty s: the kernel's null), in one host call (the kernel's
+ * own store_u64 takes one per 8 bytes). */
 static inline uint64_t cw_kernel_write(cw_str s) {
     if (s.len == 0) return 0;
-    uint64_t off = cw_extism_alloc(s.len);
-    size_t i = 0;
-    for (; i + 8 <= s.len; i += 8) {
-        uint64_t w;
-        __builtin_memcpy(&w, s.ptr + i, 8);
-        cw_extism_store_u64(off + i, w);
-    }
-    for (; i < s.len; i++) cw_extism_store_u8(off + i, (unsigned char)s.ptr[i]);
-    return off;
+    return cw_host_block_new(s.ptr, (uint32_t)s.len);
 }
 
-/* cw_kernel_read copies kernel block off into the arena (NUL-terminated);
- * absent for offset 0. */
+/* cw_kernel_read copies kernel block off into the arena (NUL-terminated),
+ * in one host call; absent for offset 0. */
 static inline cw_str cw_kernel_read(uint64_t off) {
     if (off == 0) return (cw_str){0, 0};
     size_t n = (size_t)cw_extism_length(off);
     char *p = (char *)cw_alloc(n + 1);
     if (!p) return (cw_str){0, 0};
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w = cw_extism_load_u64(off + i);
-        __builtin_memcpy(p + i, &w, 8);
-    }
-    for (; i < n; i++) p[i] = (char)cw_extism_load_u8(off + i);
+    if (n) cw_host_block_read(off, p);
     p[n] = 0;
     return (cw_str){p, n};
 }
@@ -1094,14 +1084,27 @@ static inline int cw_begin(cw_call *c) {
         cw_fail(4006, "chatwasm: the call's input is not an envelope");
         return -1;
     }
-    cw_json_int(cw_json_member(env, cw_s("abi")), &c->abi);
-    c->hook = cw_json_text(cw_json_member(env, cw_s("hook")));
-    c->tenant = cw_json_text(cw_json_member(env, cw_s("tenant")));
-    cw_str caller = cw_json_member(env, cw_s("caller"));
-    cw_json_int(cw_json_member(caller, cw_s("user_id")), &c->user_id);
-    cw_json_int(cw_json_member(caller, cw_s("session_id")), &c->session_id);
-    c->username = cw_json_text(cw_json_member(caller, cw_s("username")));
-    c->args = cw_json_member(env, cw_s("args"));
+    /* One pass over the envelope and one over the caller, each member's value
+     * skipped once: a lookup per field would walk the arguments (most of the
+     * input) again for every field. Of a member given twice the last counts,
+     * as in cw_json_member. */
+    cw_json_iter it = cw_json_iterate(env);
+    cw_str k, v, caller = {0, 0};
+    while (cw_json_next(&it, &k, &v)) {
+        if (cw__key_is(k, cw_s("args"))) c->args = v;
+        else if (cw__key_is(k, cw_s("hook"))) c->hook = v;
+        else if (cw__key_is(k, cw_s("tenant"))) c->tenant = v;
+        else if (cw__key_is(k, cw_s("caller"))) caller = v;
+        else if (cw__key_is(k, cw_s("abi"))) cw_json_int(v, &c->abi);
+    }
+    c->hook = cw_json_text(c->hook);
+    c->tenant = cw_json_text(c->tenant);
+    it = cw_json_iterate(caller);
+    while (cw_json_next(&it, &k, &v)) {
+        if (cw__key_is(k, cw_s("user_id"))) cw_json_int(v, &c->user_id);
+        else if (cw__key_is(k, cw_s("session_id"))) cw_json_int(v, &c->session_id);
+        else if (cw__key_is(k, cw_s("username"))) c->username = cw_json_text(v);
+    }
     if (!c->args.ptr) c->args = cw_s("null");
     return 0;
 }

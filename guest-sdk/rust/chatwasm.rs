@@ -54,6 +54,8 @@ pub mod sys {
         pub fn chatwasm_output_write(src: *const u8, len: u32);
         pub fn chatwasm_error_write(src: *const u8, len: u32);
         pub fn chatwasm_last_error() -> u64;
+        pub fn chatwasm_block_new(src: *const u8, len: u32) -> u64;
+        pub fn chatwasm_block_read(off: u64, dst: *mut u8);
 
         pub fn next(req: u64) -> u64;
         pub fn room_get(req: u64) -> u64;
@@ -98,46 +100,27 @@ pub extern "C" fn chatwasm_abi_v1() {}
 // ---------------------------------------------------------------------------
 // Kernel memory and the call's input, output and error.
 
-/// Returns a copy of the kernel block at `off` (empty for 0).
+/// Returns a copy of the kernel block at `off` (empty for 0), in one host
+/// call (the kernel's `load_u64` takes one per 8 bytes).
 pub fn read_block(off: u64) -> Vec<u8> {
     if off == 0 {
         return Vec::new();
     }
     let n = unsafe { sys::length(off) } as usize;
     let mut buf = vec![0u8; n];
-    let mut i = 0;
-    while i + 8 <= n {
-        let w = unsafe { sys::load_u64(off + i as u64) };
-        buf[i..i + 8].copy_from_slice(&w.to_le_bytes());
-        i += 8;
-    }
-    while i < n {
-        buf[i] = unsafe { sys::load_u8(off + i as u64) };
-        i += 1;
+    if n > 0 {
+        unsafe { sys::chatwasm_block_read(off, buf.as_mut_ptr()) };
     }
     buf
 }
 
-/// Copies `data` into a new kernel block and returns its offset (0 for
-/// empty data). The caller frees it.
+/// Copies `data` into a new kernel block, in one host call, and returns its
+/// offset (0 for empty data). The caller frees it.
 pub fn write_block(data: &[u8]) -> u64 {
     if data.is_empty() {
         return 0;
     }
-    let off = unsafe { sys::alloc(data.len() as u64) };
-    let mut chunks = data.chunks_exact(8);
-    let mut i = 0u64;
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        unsafe { sys::store_u64(off + i, u64::from_le_bytes(w)) };
-        i += 8;
-    }
-    for b in chunks.remainder() {
-        unsafe { sys::store_u8(off + i, *b) };
-        i += 1;
-    }
-    off
+    unsafe { sys::chatwasm_block_new(data.as_ptr(), data.len() as u32) }
 }
 
 /// Returns the call's input (the envelope's JSON).

@@ -1,6 +1,6 @@
 // The host side of a call: the call's input, output and error, kernel
 // memory (through @extism/as-pdk), and chatwasm's host imports.
-import { Config, Host, LogLevel, Memory, Var } from "@extism/as-pdk";
+import { Config, Host, LogLevel, Var } from "@extism/as-pdk";
 import { Value } from "./json";
 import { Member, Message, Room, User } from "./payloads";
 
@@ -23,6 +23,10 @@ declare function chatwasm_output_write(src: usize, len: u32): void;
 declare function chatwasm_error_write(src: usize, len: u32): void;
 @external("extism:host/user", "chatwasm_last_error")
 declare function chatwasm_last_error(): u64;
+@external("extism:host/user", "chatwasm_block_new")
+declare function chatwasm_block_new(src: usize, len: u32): u64;
+@external("extism:host/user", "chatwasm_block_read")
+declare function chatwasm_block_read(off: u64, dst: usize): void;
 
 // chatwasm's host imports: (offset of the JSON request) -> offset of the
 // JSON result, 0 when the call failed. Only the ones a module calls end up
@@ -147,21 +151,22 @@ export function logKernel(level: Level, msg: string): void {
   Host.log(l, msg);
 }
 
-/** Returns a copy of the kernel block at off as a string. */
+/** Returns a copy of the kernel block at off as a string (one host call). */
 function readBlock(off: u64): string {
   if (off == 0) return "";
-  const s = new Memory(off, kernel_length(off)).toString();
+  const n = <i32>kernel_length(off);
+  const buf = new ArrayBuffer(n);
+  if (n > 0) chatwasm_block_read(off, changetype<usize>(buf));
   kernel_free(off);
-  return s;
+  return String.UTF8.decode(buf);
 }
 
-/** Copies s (UTF-8) into a new kernel block; 0 for the empty string. */
-function writeBlock(s: string): Memory {
-  const bytes = Uint8Array.wrap(String.UTF8.encode(s));
-  if (bytes.length == 0) return new Memory(0, 0);
-  const m = Memory.allocate(bytes.length);
-  m.store(bytes);
-  return m;
+/** Copies s (UTF-8) into a new kernel block (one host call); 0 for the
+ * empty string. The caller frees it. */
+function writeBlock(s: string): u64 {
+  const bytes = String.UTF8.encode(s);
+  if (bytes.byteLength == 0) return 0;
+  return chatwasm_block_new(changetype<usize>(bytes), <u32>bytes.byteLength);
 }
 
 /**
@@ -195,9 +200,9 @@ export class Result<T> {
 
 /** Calls the import f with a JSON request and returns its JSON result. */
 function callRaw(f: (req: u64) => u64, req: string): Result<string> {
-  const m = writeBlock(req);
-  const off = f(m.offset);
-  if (m.offset != 0) m.free();
+  const reqOff = writeBlock(req);
+  const off = f(reqOff);
+  if (reqOff != 0) kernel_free(reqOff);
   if (off == 0) return new Result<string>(null, new HostError(readBlock(chatwasm_last_error())));
   return new Result<string>(readBlock(off), null);
 }
