@@ -63,7 +63,7 @@ func handle[In, Out any](input []byte, fn func(Call, In) (Out, error)) ([]byte, 
 		*raw = c.Args
 	} else {
 		p := new(In)
-		if err := decode(c.Args, p); err != nil {
+		if err := decodeArgs(c.Args, p); err != nil {
 			return nil, fmt.Errorf("chatwasm: decode the arguments of %s: %w", c.Hook, err)
 		}
 		in = *p

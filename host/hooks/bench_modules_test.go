@@ -162,7 +162,8 @@ func BenchmarkModuleSDK1K(b *testing.B) {
 var (
 	moderationArgs = []byte(`{"room_id":"0b6c5a4e-8f0a-4c47-9d3e-2f1a7b9c0d11","content":"` +
 		`Morning all! The release notes for 2.4 are in the shared folder; please read them before the ` +
-		`stand-up at ten and bring questions.","parent_message_id":null,"forwarded_from_id":null,"media":[]}`)
+		`stand-up at ten and bring questions.","parent_message_id":null,"forwarded_from_id":null,"media":[],` +
+		`"room_kind":"GroupChat","member_count":10,"sender_role":"member"}`)
 	moderationMessage = []byte(`{"id":"5f2d8c1a-3b4e-4f60-8a7b-9c0d1e2f3a4b","room":{"id":"0b6c5a4e-8f0a-4c47-9d3e-2f1a7b9c0d11"},` +
 		`"sender":{"id":1,"username":"alice","email":"alice@example.com","first_name":"Alice","last_name":""},` +
 		`"content":"Morning all! The release notes for 2.4 are in the shared folder; please read them before the ` +
