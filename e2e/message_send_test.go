@@ -41,6 +41,10 @@ func TestMessageSend(t *testing.T) {
 	}
 	// Text is escaped, and sanitising may leave nothing (docs/protocol.md §7.13).
 	assertEqual(t, "escaped text", sendMessage(t, bob, dm, "1 < 2 & 3 > 2", alice, alice2)["content"], "1 &lt; 2 &amp; 3 &gt; 2")
+	// Kept attributes stay in the author's order, on a link (which the HTML
+	// parser's formatting-element rules reorder) as on a paragraph.
+	assertEqual(t, "attribute order", sendMessage(t, bob, dm, `<a title="t" target="_blank" href="https://x.org/">l</a><p id="i" class="c">p</p>`, alice, alice2)["content"],
+		`<a title="t" target="_blank" href="https://x.org/">l</a><p id="i" class="c">p</p>`)
 	assertEqual(t, "content of a lone image", sendMessage(t, bob, dm, `<img src=x onerror=alert(1)>`, alice, alice2)["content"], "")
 	long := strings.Repeat("x", 10000)
 	assertEqual(t, "10 000-char content", sendMessage(t, alice, dm, long, alice2, bob)["content"], long)
@@ -66,10 +70,10 @@ func TestMessageSend(t *testing.T) {
 
 	// History holds exactly the messages dispatched, newest first.
 	msgs := history(t, bob, dm)
-	if len(msgs) != 7 {
-		t.Fatalf("history has %d messages, want 7", len(msgs))
+	if len(msgs) != 8 {
+		t.Fatalf("history has %d messages, want 8", len(msgs))
 	}
-	assertEqual(t, "newest first", get(t, msgs, 6, "id"), msg["id"])
+	assertEqual(t, "newest first", get(t, msgs, 7, "id"), msg["id"])
 }
 
 func TestMessageSendMedia(t *testing.T) {

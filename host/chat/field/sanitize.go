@@ -37,14 +37,24 @@ func SanitizeHTML(content string) string {
 		// strings.Reader; escaping everything is the safe answer anyway.
 		return escapeText(content)
 	}
-	var b strings.Builder
+	w := sanitizer{content: content}
 	for _, n := range nodes {
-		sanitizeNode(&b, n)
+		w.node(n)
 	}
-	return b.String()
+	return w.b.String()
 }
 
-func sanitizeNode(b *strings.Builder, n *html.Node) {
+// sanitizer writes the sanitised fragment.
+type sanitizer struct {
+	b       strings.Builder
+	content string
+	// order is the author's attribute order of each start tag, made on
+	// first use (authorOrder).
+	order map[string][]string
+}
+
+func (w *sanitizer) node(n *html.Node) {
+	b := &w.b
 	switch n.Type {
 	case html.TextNode:
 		b.WriteString(escapeText(n.Data))
@@ -59,12 +69,7 @@ func sanitizeNode(b *strings.Builder, n *html.Node) {
 	if allowed {
 		b.WriteByte('<')
 		b.WriteString(n.Data)
-		// In name order: x/net/html sorts a formatting element's (a, b,
-		// i, strong, em) for the Noah's Ark clause, so the author's order
-		// (which bleach keeps) is not there to keep; sorting all makes the
-		// output not depend on which kind an element is.
-		attrs := slices.SortedFunc(slices.Values(n.Attr), func(a, b html.Attribute) int { return strings.Compare(a.Key, b.Key) })
-		for _, a := range attrs {
+		for _, a := range w.attrs(n) {
 			if v, ok := allowedAttr(n.DataAtom, a); ok {
 				b.WriteByte(' ')
 				b.WriteString(a.Key)
@@ -79,13 +84,80 @@ func sanitizeNode(b *strings.Builder, n *html.Node) {
 		}
 	}
 	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
-		sanitizeNode(b, ch)
+		w.node(ch)
 	}
 	if allowed {
 		b.WriteString("</")
 		b.WriteString(n.Data)
 		b.WriteByte('>')
 	}
+}
+
+// attrs returns n's attributes in the order its author wrote them, as bleach
+// keeps them. The parser keeps that order except on formatting elements (a,
+// b, i, strong, em), whose attributes it sorts for the Noah's Ark clause; for
+// those the order is read from the tokens of the content itself, matched by
+// tag and attribute set. An element with fewer than two attributes, or
+// whose tag cannot be matched, keeps the parser's order.
+func (w *sanitizer) attrs(n *html.Node) []html.Attribute {
+	if len(n.Attr) < 2 {
+		return n.Attr
+	}
+	if w.order == nil {
+		w.order = authorOrder(w.content)
+	}
+	keys, ok := w.order[tagKey(n.Data, n.Attr)]
+	if !ok {
+		return n.Attr
+	}
+	out := slices.Clone(n.Attr)
+	slices.SortStableFunc(out, func(a, b html.Attribute) int {
+		return slices.Index(keys, a.Key) - slices.Index(keys, b.Key)
+	})
+	return out
+}
+
+// authorOrder maps each start tag of content with two or more attributes
+// (by tagKey) to its attribute names in the order written; of two tags with
+// the same name and attributes in different orders, the first counts.
+func authorOrder(content string) map[string][]string {
+	order := map[string][]string{}
+	z := html.NewTokenizer(strings.NewReader(content))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return order
+		case html.StartTagToken, html.SelfClosingTagToken:
+			tok := z.Token()
+			if len(tok.Attr) < 2 {
+				continue
+			}
+			key := tagKey(tok.Data, tok.Attr)
+			if _, ok := order[key]; !ok {
+				keys := make([]string, len(tok.Attr))
+				for i, a := range tok.Attr {
+					keys[i] = a.Key
+				}
+				order[key] = keys
+			}
+		}
+	}
+}
+
+// tagKey names a start tag by its name and its attributes in name order.
+func tagKey(tag string, attrs []html.Attribute) string {
+	sorted := slices.SortedFunc(slices.Values(attrs), func(a, b html.Attribute) int { return strings.Compare(a.Key, b.Key) })
+	var k strings.Builder
+	k.WriteString(tag)
+	for _, a := range sorted {
+		k.WriteByte(0)
+		k.WriteString(a.Namespace)
+		k.WriteByte(0)
+		k.WriteString(a.Key)
+		k.WriteByte(0)
+		k.WriteString(a.Val)
+	}
+	return k.String()
 }
 
 // allowedAttr reports whether attribute a may stay on an element el, and
