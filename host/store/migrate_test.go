@@ -114,14 +114,8 @@ func TestMigrateAdoptsUnversioned(t *testing.T) {
 	storetest.EachEmpty(t, func(t *testing.T, open func(...store.Option) *store.Store) {
 		ctx := context.Background()
 		old := open()
-		all, err := store.Migrations(old.Driver().Dialect())
-		if err != nil {
+		if err := storetest.CreateUnversioned(ctx, old); err != nil {
 			t.Fatal(err)
-		}
-		for _, stmt := range all[0].Statements {
-			if _, err := old.Driver().Exec(ctx, stmt); err != nil {
-				t.Fatal(err)
-			}
 		}
 		if _, err := old.Driver().Exec(ctx, "INSERT INTO users (username) VALUES ('alice')"); err != nil {
 			t.Fatal(err)

@@ -203,3 +203,19 @@ func Permissions(t testing.TB, st *store.Store, roomID string, userID int64) []s
 	}
 	return ps
 }
+
+// CreateUnversioned makes st's empty database what the releases before
+// numbered migrations made: their idempotent schema script, which is
+// migration 1's text, and no schema_migrations.
+func CreateUnversioned(ctx context.Context, st *store.Store) error {
+	ms, err := store.Migrations(st.Driver().Dialect())
+	if err != nil {
+		return err
+	}
+	for _, stmt := range ms[0].Statements {
+		if _, err := st.Driver().Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("storetest: create an unversioned database: %w", err)
+		}
+	}
+	return nil
+}
