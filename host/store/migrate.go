@@ -97,6 +97,9 @@ func Migrations(d Dialect) ([]Migration, error) {
 // runner.
 func WithMigrations(fsys fs.FS) Option { return func(s *Store) { s.migrations = fsys } }
 
+// engines are the Dialect names a migration file may be written for.
+var engines = []string{"sqlite", "postgres"}
+
 // loadMigrations reads the migrations at the root of fsys for the engine of
 // d: for each version, its file for d's engine if there is one, else its
 // file for both.
@@ -110,6 +113,7 @@ func loadMigrations(fsys fs.FS, d Dialect) ([]Migration, error) {
 		own        bool // written for d's engine only
 	}
 	files := map[int]file{}
+	var others []int // versions with a file for another engine only, so far
 	for _, e := range entries {
 		base, ok := strings.CutSuffix(e.Name(), ".sql")
 		if e.IsDir() || !ok {
@@ -122,7 +126,11 @@ func loadMigrations(fsys fs.FS, d Dialect) ([]Migration, error) {
 		}
 		own := false
 		if stem, engine, found := strings.Cut(name, "."); found {
+			if !slices.Contains(engines, engine) {
+				return nil, fmt.Errorf("store: migration file %s: unknown engine %q (want %s)", e.Name(), engine, strings.Join(engines, " or "))
+			}
 			if engine != d.Name {
+				others = append(others, v)
 				continue
 			}
 			name, own = stem, true
@@ -133,6 +141,11 @@ func loadMigrations(fsys fs.FS, d Dialect) ([]Migration, error) {
 			continue
 		}
 		files[v] = file{name: name, path: e.Name(), own: own}
+	}
+	for _, v := range others {
+		if _, ok := files[v]; !ok {
+			return nil, fmt.Errorf("store: migration %d: no file for %s, nor one for both engines", v, d.Name)
+		}
 	}
 	ms := make([]Migration, 0, len(files))
 	for v, f := range files {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -291,22 +292,28 @@ func TestMigrationsPerEngine(t *testing.T) {
 	})
 }
 
-// TestMigrationFileNames: a file that is not NNNN_name.sql, or two files of
-// one version for the same engine, make the set unusable, before anything
-// runs.
+// TestMigrationFileNames: a file that is not NNNN_name.sql, two files of one
+// version for the same engine, a version without a file for the engine and
+// a file for an engine that does not exist make the set unusable, before
+// anything runs.
 func TestMigrationFileNames(t *testing.T) {
-	for name, files := range map[string]map[string]string{
-		"no number": {"init.sql": ""},
-		"version 0": {"0000_zero.sql": ""},
-		"two files": {"0002_a.sql": "", "0002_b.sql": ""},
+	for name, c := range map[string]struct {
+		files map[string]string
+		want  string // in the error
+	}{
+		"no number":       {map[string]string{"init.sql": ""}, "want NNNN_name.sql"},
+		"version 0":       {map[string]string{"0000_zero.sql": ""}, "want NNNN_name.sql"},
+		"two files":       {map[string]string{"0002_a.sql": "", "0002_b.sql": ""}, "two files"},
+		"one engine only": {map[string]string{"0002_a.postgres.sql": ""}, "no file for sqlite"},
+		"unknown engine":  {map[string]string{"0002_a.sqlite.sql": "", "0002_a.mysql.sql": ""}, `unknown engine "mysql"`},
 	} {
 		t.Run(name, func(t *testing.T) {
-			st := storetest.Empty(t, "sqlite")(store.WithMigrations(migrationSet(t, files)))
-			if _, err := st.MigrateUp(context.Background()); err == nil {
-				t.Errorf("%v: migrated", files)
+			st := storetest.Empty(t, "sqlite")(store.WithMigrations(migrationSet(t, c.files)))
+			if _, err := st.MigrateUp(context.Background()); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%v: %v, want an error saying %q", c.files, err, c.want)
 			}
 			if tableExists(t, st, "schema_migrations") {
-				t.Errorf("%v: the bad set changed the database", files)
+				t.Errorf("%v: the bad set changed the database", c.files)
 			}
 		})
 	}
