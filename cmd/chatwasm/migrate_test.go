@@ -106,8 +106,8 @@ func TestMigrateAdopts(t *testing.T) {
 }
 
 // TestMigrateRefusesNewer: a database that records a migration this binary
-// does not have (a newer chatwasm migrated it) fails migrate, its status and
-// the commands that migrate before working, naming the migration.
+// does not have (a newer chatwasm migrated it) fails migrate, its status,
+// serve and the commands that migrate before working, naming the migration.
 func TestMigrateRefusesNewer(t *testing.T) {
 	eachDatabase(t, func(t *testing.T, db string) {
 		mustMigrate(t, db)
@@ -116,7 +116,7 @@ func TestMigrateRefusesNewer(t *testing.T) {
 				"INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'from_the_future', 0)")
 			return err
 		})
-		for _, args := range [][]string{{"migrate"}, {"migrate", "status"}, {"user", "list"}} {
+		for _, args := range [][]string{{"migrate"}, {"migrate", "status"}, {"user", "list"}, {"serve", "--addr", "127.0.0.1:0"}} {
 			r := runCLI(t, nil, append(args, "--db", db)...)
 			if r.code != 1 || !strings.Contains(r.stderr, "newer than this chatwasm") || !strings.Contains(r.stderr, "9999 from_the_future") {
 				t.Errorf("%v on a newer database: exit %d, stderr %q", args, r.code, r.stderr)
