@@ -49,17 +49,24 @@ type Dialect struct {
 	// array (PostgreSQL: col = ANY($n)). SQLite has no arrays: there a list
 	// is bound as one JSON array text and read with json_each.
 	ArrayParams bool
+	// Migration is what the migration runner needs of the engine; a
+	// pointer, so that the Dialect every transaction copies stays small.
+	Migration *MigrationDialect
+}
+
+// MigrationDialect holds the engine's SQL for the migration runner.
+type MigrationDialect struct {
 	// AutoID is the column type of an auto-increment integer primary key,
 	// written {{autoid}} in the migrations.
 	AutoID string
 	// TableExists is a query returning a row when the table named $1
 	// exists where the migrations create tables.
 	TableExists string
-	// MigrationLock is the statement that starts each migration's write
+	// Lock is the statement that starts each migration's write
 	// transaction, taking a lock held until it ends, so that migrators in
 	// several processes take turns. Empty when the write transaction holds
 	// such a lock already (SQLite's BEGIN IMMEDIATE).
-	MigrationLock string
+	Lock string
 }
 
 // Driver is one database engine.

@@ -16,7 +16,7 @@ import (
 // migrationsFS holds the schema's migrations: migrations/NNNN_name.sql, for
 // both engines, or NNNN_name.sqlite.sql and NNNN_name.postgres.sql where the
 // engines need different text. {{autoid}} in the text is the engine's
-// auto-increment integer primary key (Dialect.AutoID).
+// auto-increment integer primary key (MigrationDialect.AutoID).
 //
 //go:embed migrations/*.sql
 var migrationsFS embed.FS
@@ -153,7 +153,7 @@ func loadMigrations(fsys fs.FS, d Dialect) ([]Migration, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store: migration %d: %w", v, err)
 		}
-		ms = append(ms, Migration{Version: v, Name: f.name, Statements: splitStatements(strings.ReplaceAll(string(text), "{{autoid}}", d.AutoID))})
+		ms = append(ms, Migration{Version: v, Name: f.name, Statements: splitStatements(strings.ReplaceAll(string(text), "{{autoid}}", d.Migration.AutoID))})
 	}
 	slices.SortFunc(ms, func(a, b Migration) int { return cmp.Compare(a.Version, b.Version) })
 	return ms, nil
@@ -194,9 +194,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 }
 
 // MigrateUp applies the pending migrations in order, each in a write
-// transaction of its own that first takes the dialect's migration lock, so
-// that migrators starting at once (several nodes, a "chatwasm migrate"
-// during a start) take turns and each migration is applied once. A
+// transaction of its own that first takes the dialect's migration lock
+// (MigrationDialect.Lock), so that migrators starting at once (several
+// nodes, a "chatwasm migrate" during a start) take turns and each migration
+// is applied once. A
 // migration that fails rolls back and stops the run; the ones before it stay
 // applied. A database holding a migration this binary does not know is
 // refused with ErrSchemaTooNew before anything is changed.
@@ -213,8 +214,8 @@ func (s *Store) MigrateUp(ctx context.Context) (MigrateResult, error) {
 			// Reset: InTx may run this again after a serialization failure.
 			applied, adopted = nil, false
 			d := s.drv.Dialect()
-			if d.MigrationLock != "" {
-				if _, err := ex.Exec(ctx, d.MigrationLock); err != nil {
+			if d.Migration.Lock != "" {
+				if _, err := ex.Exec(ctx, d.Migration.Lock); err != nil {
 					return fmt.Errorf("store: migrate: lock: %w", err)
 				}
 			}
@@ -347,7 +348,7 @@ func (st MigrationStatus) Err() error {
 // tableExists reports whether the table name exists.
 func tableExists(ctx context.Context, ex Executor, d Dialect, name string) (bool, error) {
 	var one int
-	switch err := ex.QueryRow(ctx, d.TableExists, name).Scan(&one); {
+	switch err := ex.QueryRow(ctx, d.Migration.TableExists, name).Scan(&one); {
 	case errors.Is(err, ErrNotFound):
 		return false, nil
 	case err != nil:

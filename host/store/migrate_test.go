@@ -56,7 +56,7 @@ func recorded(t *testing.T, st *store.Store) []int {
 func tableExists(t *testing.T, st *store.Store, name string) bool {
 	t.Helper()
 	var one int
-	err := st.Driver().QueryRow(context.Background(), st.Driver().Dialect().TableExists, name).Scan(&one)
+	err := st.Driver().QueryRow(context.Background(), st.Driver().Dialect().Migration.TableExists, name).Scan(&one)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		t.Fatal(err)
 	}
