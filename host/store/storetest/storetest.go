@@ -32,11 +32,9 @@ const EnvPostgres = "CHATWASM_TEST_POSTGRES"
 // CHATWASM_TEST_POSTGRES is unset.
 func Each(t *testing.T, fn func(t *testing.T, st *store.Store)) {
 	t.Helper()
-	for _, name := range []string{"sqlite", "postgres"} {
-		t.Run(name, func(t *testing.T) {
-			fn(t, Open(t, name))
-		})
-	}
+	EachEmpty(t, func(t *testing.T, open func(...store.Option) *store.Store) {
+		fn(t, migrated(t, open()))
+	})
 }
 
 // EachEmpty runs fn once per driver, as a subtest named after the driver,
@@ -58,7 +56,12 @@ func EachEmpty(t *testing.T, fn func(t *testing.T, open func(opts ...store.Optio
 // when CHATWASM_TEST_POSTGRES is unset.
 func Open(t testing.TB, name string) *store.Store {
 	t.Helper()
-	st := Empty(t, name)()
+	return migrated(t, Empty(t, name)())
+}
+
+// migrated migrates st, failing the test if that fails.
+func migrated(t testing.TB, st *store.Store) *store.Store {
+	t.Helper()
 	if err := st.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
