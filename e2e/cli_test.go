@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/chatwasm/chatwasm/abi"
+	chatserver "github.com/chatwasm/chatwasm/host/server"
+	"github.com/chatwasm/chatwasm/host/store/storetest"
 	"github.com/chatwasm/chatwasm/internal/testserver"
 )
 
@@ -60,12 +62,51 @@ func TestCLIMigrate(t *testing.T) {
 	t.Parallel()
 	db := newDatabase(t)
 	secret := testserver.RandomHex(t, 32)
-	mustCLI(t, db, secret, "migrate")
-	mustCLI(t, db, secret, "migrate") // idempotent
+	if out := mustCLI(t, db, secret, "migrate"); !strings.HasPrefix(out, "applied ") || !strings.Contains(out, ": 1 init") {
+		t.Errorf("migrate on an empty database printed %q, want the migrations it applied", out)
+	}
+	if out := mustCLI(t, db, secret, "migrate", "up"); out != "up to date\n" {
+		t.Errorf("migrate up on a migrated database printed %q, want \"up to date\"", out)
+	}
+	if out := mustCLI(t, db, secret, "migrate", "status"); !strings.HasSuffix(out, "pending: none\n") {
+		t.Errorf("migrate status on a migrated database printed %q", out)
+	}
 	out := mustCLI(t, db, secret, "user", "add", "alice")
 	var u map[string]any
 	if err := json.Unmarshal([]byte(out), &u); err != nil {
 		t.Fatalf("user add on a migrated database printed %q: %v", out, err)
+	}
+}
+
+// TestCLIMigrateAdopts: a database made by a release before numbered
+// migrations (tables, a user, no schema_migrations) is adopted as version 1
+// by the binary, its data kept.
+func TestCLIMigrateAdopts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := newDatabase(t)
+	st, err := chatserver.OpenStore(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = storetest.CreateUnversioned(ctx, st)
+	if err == nil {
+		_, err = st.Driver().Exec(ctx, "INSERT INTO users (username) VALUES ('alice')")
+	}
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := mustCLI(t, db, "", "migrate", "status"); !strings.Contains(out, "created before migrations were numbered") {
+		t.Errorf("migrate status on an unversioned database printed %q", out)
+	}
+	if out := mustCLI(t, db, "", "migrate"); !strings.Contains(out, "1 init (adopting the existing tables)") {
+		t.Errorf("migrate on an unversioned database printed %q", out)
+	}
+	if out := mustCLI(t, db, "", "user", "get", "alice"); !strings.Contains(out, `"username":"alice"`) {
+		t.Errorf("alice after adopting: %q", out)
 	}
 }
 

@@ -16,13 +16,21 @@ type usageErr string
 func (e usageErr) Error() string { return string(e) }
 
 // runOnStore is the body of a command that works on the database directly
-// (migrate, user ..., token, admin-token): it adds --db to cmd, parses args,
+// (user ..., token, admin-token): it adds --db to cmd, parses args,
 // requires nargs positional arguments (what says which, for the error),
 // runs check (if not nil) on the flags, opens and migrates the database and
 // runs fn on it and the arguments. An error fn returns fails the command; a
 // usageErr, from check or fn, is a usage error.
 func (c cli) runOnStore(ctx context.Context, cmd *command, args []string, nargs int, what string,
 	check func() error, fn func(st *store.Store, pos []string) error) int {
+	return c.runOnDatabase(ctx, cmd, args, nargs, what, check, openStore, fn)
+}
+
+// runOnDatabase is runOnStore opening the database with open: the migrate
+// commands open it without migrating it.
+func (c cli) runOnDatabase(ctx context.Context, cmd *command, args []string, nargs int, what string,
+	check func() error, open func(ctx context.Context, url string) (*store.Store, error),
+	fn func(st *store.Store, pos []string) error) int {
 	db := c.dbFlag(cmd)
 	pos, code, ok := c.parse(cmd, args)
 	if !ok {
@@ -41,7 +49,7 @@ func (c cli) runOnStore(ctx context.Context, cmd *command, args []string, nargs 
 	}
 	if err == nil {
 		var st *store.Store
-		if st, err = openStore(ctx, *db); err == nil {
+		if st, err = open(ctx, *db); err == nil {
 			err = fn(st, pos)
 			if cerr := st.Close(); err == nil {
 				err = cerr

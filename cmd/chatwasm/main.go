@@ -1,7 +1,7 @@
 // Command chatwasm is the chatwasm server and its administration tool.
 //
 //	chatwasm serve                 run the server
-//	chatwasm migrate               create or upgrade the database schema
+//	chatwasm migrate [up|status]   upgrade the database schema, or show its version
 //	chatwasm user add USERNAME     create a user
 //	chatwasm token USERNAME        print an access token for a user
 //
@@ -35,7 +35,7 @@ const mainUsage = `chatwasm is a real-time WebSocket chat server.
 
 Usage:
   chatwasm serve [flags]                 run the server
-  chatwasm migrate [flags]               create or upgrade the database schema
+  chatwasm migrate [up|status] [flags]   apply the schema's pending migrations, or list them
   chatwasm user add USERNAME [flags]     create a user and print it as JSON
   chatwasm user list|get|delete|unlink   list, show or delete users, unlink an external identity
   chatwasm token USERNAME [flags]        print an access token for a user
@@ -298,14 +298,6 @@ func openStore(ctx context.Context, url string) (*store.Store, error) {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	return st, nil
-}
-
-func (c cli) migrate(ctx context.Context, args []string) int {
-	cmd := newCommand("migrate", "chatwasm migrate [flags]", "Creates the database schema, or brings it up to date.", c.getenv)
-	return c.runOnStore(ctx, cmd, args, 0, "", nil, func(*store.Store, []string) error {
-		fmt.Fprintln(c.stderr, "database is up to date")
-		return nil
-	})
 }
 
 const userUsage = `Usage:

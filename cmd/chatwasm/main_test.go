@@ -209,21 +209,6 @@ func TestFlagsWinOverEnv(t *testing.T) {
 	}
 }
 
-func TestMigrate(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "m.db")
-	for range 2 { // idempotent
-		if r := runCLI(t, nil, "migrate", "--db", "sqlite:"+path); r.code != 0 {
-			t.Fatalf("migrate: %d %s", r.code, r.stderr)
-		}
-	}
-	if _, err := os.Stat(path); err != nil {
-		t.Fatal(err)
-	}
-	if r := runCLI(t, nil, "migrate", "--db", "oracle:x"); r.code != 1 || !strings.Contains(r.stderr, "unsupported database URL") {
-		t.Fatalf("bad URL: %d %q", r.code, r.stderr)
-	}
-}
-
 // logBuffer collects a process's stderr.
 type logBuffer struct {
 	mu sync.Mutex

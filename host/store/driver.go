@@ -49,14 +49,30 @@ type Dialect struct {
 	// array (PostgreSQL: col = ANY($n)). SQLite has no arrays: there a list
 	// is bound as one JSON array text and read with json_each.
 	ArrayParams bool
+	// Migration is what the migration runner needs of the engine; a
+	// pointer, so that the Dialect every transaction copies stays small.
+	Migration *MigrationDialect
+}
+
+// MigrationDialect holds the engine's SQL for the migration runner.
+type MigrationDialect struct {
+	// AutoID is the column type of an auto-increment integer primary key,
+	// written {{autoid}} in the migrations.
+	AutoID string
+	// TableExists is a query returning a row when the table named $1
+	// exists where the migrations create tables.
+	TableExists string
+	// Lock is the statement that starts each migration's write
+	// transaction, taking a lock held until it ends, so that migrators in
+	// several processes take turns. Empty when the write transaction holds
+	// such a lock already (SQLite's BEGIN IMMEDIATE).
+	Lock string
 }
 
 // Driver is one database engine.
 type Driver interface {
 	// Dialect describes the engine's SQL differences.
 	Dialect() Dialect
-	// Migrate brings the schema up to date. It is idempotent.
-	Migrate(ctx context.Context) error
 	// InTx runs fn in a transaction and commits it if fn returns nil. A write
 	// transaction takes the locks that make check-then-write safe. A driver
 	// whose engine reports transient serialization failures (PostgreSQL)

@@ -204,8 +204,9 @@ func TestModuleKVQuota(t *testing.T) {
 	})
 }
 
-// TestModuleKVUsageBackfill: migrating a database from before the usage
-// table counts what its stores already hold.
+// TestModuleKVUsageBackfill: migrating a database from a release before the
+// usage table (and before versioned migrations) counts what its stores
+// already hold: migration 1 adopts it and creates the table.
 func TestModuleKVUsageBackfill(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
@@ -219,8 +220,10 @@ func TestModuleKVUsageBackfill(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.Driver().Exec(ctx, "DROP TABLE module_kv_usage"); err != nil {
-			t.Fatal(err)
+		for _, table := range []string{"module_kv_usage", "schema_migrations"} {
+			if _, err := st.Driver().Exec(ctx, "DROP TABLE "+table); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if err := st.Migrate(ctx); err != nil {
 			t.Fatal(err)

@@ -3,39 +3,17 @@ package store
 import (
 	"context"
 	"database/sql"
-	_ "embed"
 	"errors"
 	"fmt"
-	"strings"
+	"io/fs"
 	"time"
 )
 
-//go:embed schema.sql
-var schemaSQL string
-
-// Schema returns the schema DDL with autoID substituted for {{autoid}}, split
-// into single statements. Drivers call it from Migrate.
-func Schema(autoID string) []string {
-	ddl := strings.ReplaceAll(schemaSQL, "{{autoid}}", autoID)
-	var out []string
-	for _, stmt := range strings.Split(ddl, ";") {
-		var lines []string
-		for _, l := range strings.Split(stmt, "\n") {
-			if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "--") {
-				lines = append(lines, l)
-			}
-		}
-		if len(lines) > 0 {
-			out = append(out, strings.Join(lines, "\n"))
-		}
-	}
-	return out
-}
-
 // Store is the typed data access layer over one Driver.
 type Store struct {
-	drv Driver
-	now func() time.Time
+	drv        Driver
+	now        func() time.Time
+	migrations fs.FS // nil: the schema's own (migrationsFS)
 }
 
 // Option configures a Store.
@@ -55,9 +33,6 @@ func New(drv Driver, opts ...Option) *Store {
 
 // Driver returns the underlying driver.
 func (s *Store) Driver() Driver { return s.drv }
-
-// Migrate brings the schema up to date.
-func (s *Store) Migrate(ctx context.Context) error { return s.drv.Migrate(ctx) }
 
 // Close closes the driver.
 func (s *Store) Close() error { return s.drv.Close() }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -23,36 +22,6 @@ func open(t *testing.T, url string) *postgres.Driver {
 	}
 	t.Cleanup(func() { _ = d.Close() })
 	return d
-}
-
-// Several nodes starting at once on an empty database all migrate
-// successfully: the advisory lock makes them take turns.
-func TestConcurrentMigrate(t *testing.T) {
-	url := storetest.PostgresURL(t)
-	const nodes = 6
-	drivers := make([]*postgres.Driver, nodes)
-	for i := range drivers {
-		drivers[i] = open(t, url)
-	}
-	var wg sync.WaitGroup
-	errs := make([]error, nodes)
-	for i, d := range drivers {
-		wg.Go(func() { errs[i] = d.Migrate(context.Background()) })
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("node %d: %v", i, err)
-		}
-	}
-	var n int
-	if err := drivers[0].QueryRow(context.Background(),
-		"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'").Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	if want := strings.Count(strings.Join(store.Schema(""), "\n"), "CREATE TABLE"); n != want {
-		t.Errorf("%d tables after migrating, want %d", n, want)
-	}
 }
 
 // Two transactions that lock the same rows in opposite orders deadlock;

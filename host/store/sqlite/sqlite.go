@@ -72,20 +72,18 @@ func openDB(dsn string, cacheSize int) (*sql.DB, error) {
 	return sql.OpenDB(connector{base: c, size: cacheSize}), nil
 }
 
-// Dialect implements store.Driver.
-func (d *Driver) Dialect() store.Dialect { return store.Dialect{Name: "sqlite"} }
-
-// Migrate implements store.Driver.
-func (d *Driver) Migrate(ctx context.Context) error {
-	return d.InTx(ctx, true, func(ex store.Executor) error {
-		for _, stmt := range store.Schema("INTEGER PRIMARY KEY AUTOINCREMENT") {
-			if _, err := ex.Exec(ctx, stmt); err != nil {
-				return fmt.Errorf("sqlite: migrate: %w", err)
-			}
-		}
-		return nil
-	})
+// dialect is the engine's, built once: Dialect is called by every
+// transaction.
+var dialect = store.Dialect{
+	Name: "sqlite",
+	Migration: &store.MigrationDialect{
+		AutoID:      "INTEGER PRIMARY KEY AUTOINCREMENT",
+		TableExists: "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = $1",
+	},
 }
+
+// Dialect implements store.Driver.
+func (d *Driver) Dialect() store.Dialect { return dialect }
 
 // InTx implements store.Driver.
 func (d *Driver) InTx(ctx context.Context, write bool, fn func(store.Executor) error) error {

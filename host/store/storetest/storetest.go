@@ -32,9 +32,21 @@ const EnvPostgres = "CHATWASM_TEST_POSTGRES"
 // CHATWASM_TEST_POSTGRES is unset.
 func Each(t *testing.T, fn func(t *testing.T, st *store.Store)) {
 	t.Helper()
+	EachEmpty(t, func(t *testing.T, open func(...store.Option) *store.Store) {
+		fn(t, migrated(t, open()))
+	})
+}
+
+// EachEmpty runs fn once per driver, as a subtest named after the driver,
+// with a fresh database that is not migrated: open opens a store on it (as
+// many as fn likes, for several nodes or processes sharing it), with opts,
+// closed when the test ends. The postgres subtest is skipped when
+// CHATWASM_TEST_POSTGRES is unset.
+func EachEmpty(t *testing.T, fn func(t *testing.T, open func(opts ...store.Option) *store.Store)) {
+	t.Helper()
 	for _, name := range []string{"sqlite", "postgres"} {
 		t.Run(name, func(t *testing.T) {
-			fn(t, Open(t, name))
+			fn(t, Empty(t, name))
 		})
 	}
 }
@@ -44,30 +56,45 @@ func Each(t *testing.T, fn func(t *testing.T, st *store.Store)) {
 // when CHATWASM_TEST_POSTGRES is unset.
 func Open(t testing.TB, name string) *store.Store {
 	t.Helper()
-	ctx := context.Background()
-	var drv store.Driver
-	switch name {
-	case "sqlite":
-		d, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "chatwasm.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		drv = d
-	case "postgres":
-		d, err := postgres.Open(ctx, PostgresURL(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		drv = d
-	default:
-		t.Fatalf("storetest: unknown driver %q", name)
-	}
-	st := store.New(drv)
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(ctx); err != nil {
+	return migrated(t, Empty(t, name)())
+}
+
+// migrated migrates st, failing the test if that fails.
+func migrated(t testing.TB, st *store.Store) *store.Store {
+	t.Helper()
+	if err := st.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// Empty makes a fresh, empty database of the named driver and returns a
+// function opening a store on it with opts; each store is closed (and the
+// database, on PostgreSQL, dropped) when the test ends. It skips the test
+// for "postgres" when CHATWASM_TEST_POSTGRES is unset.
+func Empty(t testing.TB, name string) func(opts ...store.Option) *store.Store {
+	t.Helper()
+	var open func(ctx context.Context) (store.Driver, error)
+	switch name {
+	case "sqlite":
+		path := filepath.Join(t.TempDir(), "chatwasm.db")
+		open = func(ctx context.Context) (store.Driver, error) { return sqlite.Open(ctx, path) }
+	case "postgres":
+		url := PostgresURL(t)
+		open = func(ctx context.Context) (store.Driver, error) { return postgres.Open(ctx, url) }
+	default:
+		t.Fatalf("storetest: unknown driver %q", name)
+	}
+	return func(opts ...store.Option) *store.Store {
+		t.Helper()
+		drv, err := open(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := store.New(drv, opts...)
+		t.Cleanup(func() { _ = st.Close() })
+		return st
+	}
 }
 
 // PostgresURL returns the URL of a fresh, empty PostgreSQL database on the
@@ -178,4 +205,20 @@ func Permissions(t testing.TB, st *store.Store, roomID string, userID int64) []s
 		t.Fatal(err)
 	}
 	return ps
+}
+
+// CreateUnversioned makes st's empty database what the releases before
+// numbered migrations made: their idempotent schema script, which is
+// migration 1's text, and no schema_migrations.
+func CreateUnversioned(ctx context.Context, st *store.Store) error {
+	ms, err := store.Migrations(st.Driver().Dialect())
+	if err != nil {
+		return err
+	}
+	for _, stmt := range ms[0].Statements {
+		if _, err := st.Driver().Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("storetest: create an unversioned database: %w", err)
+		}
+	}
+	return nil
 }
