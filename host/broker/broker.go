@@ -46,6 +46,18 @@ type Broker interface {
 	Close() error
 }
 
+// Interest is implemented by a broker that delivers to a node only the
+// envelopes of the groups the node watches (natsbroker); the others deliver
+// every envelope to every node. The hub calls Watch when a group gets its
+// first local connection and Unwatch when it loses its last, with its own
+// lock held: neither may block or call back into the hub. An envelope that
+// names a user (sub, unsub, disconnect) belongs to that user's own group,
+// which the hub watches while the user has a local connection.
+type Interest interface {
+	Watch(group string)
+	Unwatch(group string)
+}
+
 // Memory is the single-node broker: Publish hands the envelope straight to
 // the local handler.
 type Memory struct{ h Handler }
