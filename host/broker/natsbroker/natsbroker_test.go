@@ -334,4 +334,3 @@ func TestSubject(t *testing.T) {
 		}
 	}
 }
-
