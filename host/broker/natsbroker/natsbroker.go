@@ -54,6 +54,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -299,6 +300,11 @@ func (b *Broker) Publish(_ context.Context, env broker.Envelope) error {
 	switch env.Kind {
 	case broker.KindSubscribe:
 		b.joined[env.Group] = append(b.joined[env.Group], joiner{env.UserID, time.Now().Add(JoinWindow)})
+	case broker.KindUnsubscribe:
+		b.joined[env.Group] = slices.DeleteFunc(b.joined[env.Group], func(j joiner) bool { return j.user == env.UserID })
+		if len(b.joined[env.Group]) == 0 {
+			delete(b.joined, env.Group)
+		}
 	case broker.KindSend:
 		return b.copyToJoiners(env.Group, msg)
 	}
