@@ -83,7 +83,7 @@ const JoinWindow = 10 * time.Second
 const inboxSize = 1 << 16
 
 // reconnectFlushTimeout bounds the wait, after a reconnect, for the server
-// to confirm the subscriptions sent again.
+// to confirm the subscriptions sent again, and a Flush without a deadline.
 const reconnectFlushTimeout = 10 * time.Second
 
 // Message headers: the publishing broker instance and its sequence number.
@@ -371,8 +371,14 @@ func (b *Broker) Unwatch(group string) {
 
 // Flush returns once the NATS server has processed everything this node
 // sent so far, its subscriptions included: envelopes published from then on
-// reach this node's watched groups.
+// reach this node's watched groups. Without a deadline in ctx it waits at
+// most 10 seconds.
 func (b *Broker) Flush(ctx context.Context) error {
+	if _, ok := ctx.Deadline(); !ok { // the client requires one
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, reconnectFlushTimeout)
+		defer cancel()
+	}
 	if err := b.nc.FlushWithContext(ctx); err != nil {
 		return fmt.Errorf("natsbroker: flush: %w", err)
 	}
