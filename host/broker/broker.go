@@ -1,7 +1,8 @@
 // Package broker carries fan-out between chatwasm nodes: room broadcasts,
 // per-user frames and membership changes published on one node reach the hub
 // of every node. A single node uses Memory; several nodes sharing PostgreSQL
-// use the LISTEN/NOTIFY implementation in package pgbroker.
+// use the LISTEN/NOTIFY implementation in package pgbroker, or NATS (package
+// natsbroker), which delivers to each node only the groups it watches.
 package broker
 
 import (

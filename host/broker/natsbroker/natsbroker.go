@@ -29,7 +29,9 @@
 // the users it added. Each envelope carries its publisher's instance id and
 // a sequence number; a node handles an envelope only if its number is above
 // the last one it handled from that instance, so such a copy, or any
-// duplicate, is handled once. Another node's events published in the few
+// duplicate, is handled once. (A copy can reach a node that no longer has the
+// user in the group, if another node removed them within the window: its hub
+// finds no connection to give it to.) Another node's events published in the few
 // moments before the subscription reaches the server are not received, as
 // an event published before a connection's Connect read its rooms is not.
 //
