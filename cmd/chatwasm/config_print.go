@@ -23,7 +23,7 @@ func (c cli) config(ctx context.Context, args []string) int {
 
 // configPrint prints the settings serve would run with, given the same
 // config file, environment and flags, as a config file: every flag's
-// value, with a database password masked; the secrets that only the
+// value, with the database and broker passwords masked; the secrets that only the
 // environment sets are said to be set or not, never shown.
 func (c cli) configPrint(_ context.Context, args []string) int {
 	_, _, cmd, code, ok := c.serveConfig("config print", "chatwasm config print [serve's flags]", args)

@@ -67,23 +67,6 @@ func (n *node) received() []broker.Envelope {
 	return slices.Clone(n.envs)
 }
 
-// waitFor waits until the node has received at least count envelopes and
-// returns them.
-func (n *node) waitFor(t testing.TB, count int) []broker.Envelope {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		got := n.received()
-		if len(got) >= count {
-			return got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("received %d envelopes, want %d", len(got), count)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func (n *node) counter(t testing.TB, name string) float64 {
 	t.Helper()
 	mfs, err := n.reg.Gather()
