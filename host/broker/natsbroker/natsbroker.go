@@ -29,11 +29,16 @@
 // the users it added. Each envelope carries its publisher's instance id and
 // a sequence number; a node handles an envelope only if its number is above
 // the last one it handled from that instance, so such a copy, or any
-// duplicate, is handled once. (A copy can reach a node that no longer has the
-// user in the group, if another node removed them within the window: its hub
-// finds no connection to give it to.) Another node's events published in the few
-// moments before the subscription reaches the server are not received, as
-// an event published before a connection's Connect read its rooms is not.
+// duplicate, is handled once. (A copy can reach a node whose user another
+// node removed from the group within the window: its hub gives it to the
+// group's local connections, if it has any, which had it already or were
+// to have it.) Another node's events published in the few moments before
+// the subscription reaches the server are not received, as an event
+// published before a connection's Connect read its rooms is not.
+//
+// A node that cannot keep up at all (64Ki envelopes waiting for its
+// handler) has the client drop what comes next; each drop is logged and
+// counted in chatwasm_broker_dropped_total.
 //
 // Reconnects: the client reconnects on its own (forever, with backoff) and
 // subscribes again; each loss and each reconnect is logged and counted.
@@ -127,10 +132,10 @@ type Broker struct {
 	m        *metrics
 	log      *slog.Logger
 	instance string
-	seq      atomic.Uint64
 	inbox    chan *nats.Msg
 
-	pubMu  sync.Mutex          // orders publishes; guards joined
+	pubMu  sync.Mutex          // orders publishes; guards seq and joined
+	seq    uint64              // the last sequence number published
 	joined map[string][]joiner // group → users this node added lately
 
 	subMu sync.Mutex
@@ -293,8 +298,9 @@ func (b *Broker) Publish(_ context.Context, env broker.Envelope) error {
 	defer b.pubMu.Unlock()
 	msg := &nats.Msg{Subject: b.subject(env), Data: data, Header: nats.Header{
 		headerInstance: []string{b.instance},
-		headerSeq:      []string{strconv.FormatUint(b.seq.Add(1), 10)},
+		headerSeq:      []string{strconv.FormatUint(b.seq+1, 10)},
 	}}
+	b.seq++
 	if err := b.nc.PublishMsg(msg); err != nil {
 		return fmt.Errorf("natsbroker: publish: %w", err)
 	}
