@@ -2,7 +2,9 @@
 // processes (the chatwasm binary, built once per run), real WebSocket
 // clients, SQLite files and PostgreSQL databases. They measure what a
 // deployment sees: a message sent until every member's connection has it, and
-// the fan-out ceiling between two nodes sharing PostgreSQL.
+// the fan-out ceiling between two nodes sharing PostgreSQL, and the broker
+// alone, PostgreSQL LISTEN/NOTIFY against NATS (BenchmarkBrokerCluster, which
+// starts its own nats-server, skipped without one).
 //
 // Run them with
 //

@@ -17,8 +17,14 @@ import (
 // message is in its room's history exactly once.
 func TestMultiNodeKill(t *testing.T) {
 	t.Parallel()
+	nodeKill(t)
+}
+
+// nodeKill is TestMultiNodeKill with opts for both nodes (and node 1's
+// restart): the broker to use.
+func nodeKill(t *testing.T, opts ...serverOption) {
 	const perNode, minAcked = 3, 20
-	n1, n2, id1, _ := twoNodes(t)
+	n1, n2, id1, _ := twoNodes(t, opts...)
 	watcher := n2.login(t, "watcher")
 	type member struct {
 		c            *client
@@ -66,7 +72,7 @@ func TestMultiNodeKill(t *testing.T) {
 		return true
 	})
 
-	restarted := startServer(t, withNodeID(id1), sharingDatabaseWith(n2))
+	restarted := startServer(t, append([]serverOption{withNodeID(id1), sharingDatabaseWith(n2)}, opts...)...)
 	for _, sd := range append(on1, on2...) {
 		inFlight := 0
 		if strings.HasPrefix(sd.prefix, "n1-") {

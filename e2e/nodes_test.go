@@ -149,6 +149,12 @@ func eventually(t *testing.T, what string, cond func() bool) {
 func TestMultiNodeEveryEvent(t *testing.T) {
 	t.Parallel()
 	n1, n2, _, _ := twoNodes(t)
+	everyEvent(t, n1, n2)
+}
+
+// everyEvent is TestMultiNodeEveryEvent on two running nodes, whatever
+// their broker.
+func everyEvent(t *testing.T, n1, n2 *server) {
 	a1, a2, b2, c1 := spreadUsers(t, n1, n2)
 	d2 := n2.login(t, "dave")
 	all := []*client{a1, a2, b2, c1, d2}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -22,7 +23,7 @@ func (c cli) config(ctx context.Context, args []string) int {
 
 // configPrint prints the settings serve would run with, given the same
 // config file, environment and flags, as a config file: every flag's
-// value, with a database password masked; the secrets that only the
+// value, with the database and broker passwords masked; the secrets that only the
 // environment sets are said to be set or not, never shown.
 func (c cli) configPrint(_ context.Context, args []string) int {
 	_, _, cmd, code, ok := c.serveConfig("config print", "chatwasm config print [serve's flags]", args)
@@ -36,6 +37,7 @@ func (c cli) configPrint(_ context.Context, args []string) int {
 		}
 	})
 	settings["db"] = maskDB(settings["db"])
+	settings["broker"] = maskBroker(settings["broker"])
 	out, err := yaml.Marshal(settings)
 	if err != nil {
 		return c.fail("config print", err)
@@ -49,6 +51,20 @@ func (c cli) configPrint(_ context.Context, args []string) int {
 		fmt.Fprintf(c.stdout, "# %s: %s\n", env, state)
 	}
 	return exitOK
+}
+
+// maskBroker hides the passwords of a comma-separated list of NATS URLs.
+func maskBroker(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, p := range parts {
+		if u, err := url.Parse(p); err == nil && u.User != nil {
+			if _, has := u.User.Password(); has {
+				u.User = url.UserPassword(u.User.Username(), "xxxxx")
+				parts[i] = u.String()
+			}
+		}
+	}
+	return strings.Join(parts, ",")
 }
 
 // libpqPassword is the password of a libpq key=value connection string.

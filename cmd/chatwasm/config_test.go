@@ -19,10 +19,11 @@ func writeConfig(t *testing.T, body string) string {
 
 // TestConfigFile: serve's settings come from the config file, overridden
 // by the environment, overridden by the flags; config print shows the
-// result with the database password masked.
+// result with the database and broker passwords masked.
 func TestConfigFile(t *testing.T) {
 	path := writeConfig(t, "addr: 0.0.0.0:9999\ndb: postgres://chat:hunter2@db:5432/chatwasm\n"+
-		"module-retry-after: 1m\nsoft-delete: true\nmax-conns-per-user: 7\nws-path: /from-file/\n")
+		"module-retry-after: 1m\nsoft-delete: true\nmax-conns-per-user: 7\nws-path: /from-file/\n"+
+		"broker: nats://node:hunter2@nats-a:4222,nats://nats-b:4222\n")
 	env := map[string]string{"CHATWASM_CONFIG": path, "CHATWASM_WS_PATH": "/from-env/", "CHATWASM_ADMIN_TOKEN": "tok"}
 	r := runCLI(t, env, "config", "print", "--module-retry-after", "2m")
 	if r.code != 0 {
@@ -35,6 +36,7 @@ func TestConfigFile(t *testing.T) {
 		"ws-path: /from-env/",      // env over file
 		"module-retry-after: 2m0s", // flag over file
 		"db: postgres://chat:xxxxx@db:5432/chatwasm",
+		"broker: nats://node:xxxxx@nats-a:4222,nats://nats-b:4222",
 		"# CHATWASM_ADMIN_TOKEN: set (not shown)",
 		"module-queue-timeout: 5s", // default
 	} {
@@ -64,6 +66,8 @@ func TestConfigFileErrors(t *testing.T) {
 		{"modules: [a, b]\n", "modules: want a single value"},
 		{"addr: [\n", "config file"},
 		{"max-frame-bytes: 0\n", "--max-frame-bytes, --inactivity-threshold and --shutdown-timeout must be positive"},
+		{"broker: redis://r:6379\n", "--broker must be a nats:// or tls:// URL"},
+		{"broker-creds: /etc/nats.creds\n", "--broker-creds and --broker-tls-* need --broker"},
 	} {
 		path := writeConfig(t, c.body)
 		r := runCLI(t, nil, "serve", "--config", path)

@@ -21,6 +21,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -206,6 +207,12 @@ func (c cli) serveConfig(name, usage string, args []string) (cfg server.Config, 
 		"open connections per user on this node; one more is closed with 1008 (0: no limit)")
 	shutdown := cmd.Duration("shutdown-timeout", "CHATWASM_SHUTDOWN_TIMEOUT", d.ShutdownTimeout, "longest graceful shutdown")
 	nodeID := cmd.String("node-id", "CHATWASM_NODE_ID", "", "this node's id in channel names (default random)")
+	brokerURL := cmd.String("broker", "CHATWASM_BROKER", "",
+		"fan-out between nodes: nats://host:4222 (a comma-separated list for a cluster; user:password@ allowed) for NATS; default: PostgreSQL LISTEN/NOTIFY on a postgres --db, in-process on SQLite")
+	brokerCreds := cmd.String("broker-creds", "CHATWASM_BROKER_CREDS", "", "NATS credentials file (user JWT and NKey seed)")
+	brokerCA := cmd.String("broker-tls-ca", "CHATWASM_BROKER_TLS_CA", "", "PEM file of the CA that signed the NATS server's certificate (TLS)")
+	brokerCert := cmd.String("broker-tls-cert", "CHATWASM_BROKER_TLS_CERT", "", "PEM file of this node's client certificate for NATS (with --broker-tls-key)")
+	brokerKey := cmd.String("broker-tls-key", "CHATWASM_BROKER_TLS_KEY", "", "PEM file of the key of --broker-tls-cert")
 	modules := cmd.String("modules", "CHATWASM_MODULES", "",
 		"module file (YAML) of the wasm modules to load; reloaded on SIGHUP and when it or a module changes")
 	moduleCache := cmd.String("module-cache", "CHATWASM_MODULE_CACHE", server.DefaultModuleCache(),
@@ -256,6 +263,12 @@ func (c cli) serveConfig(name, usage string, args []string) (cfg server.Config, 
 	if *moduleWatch == 0 {
 		*moduleWatch = -1 // Config: never
 	}
+	if *brokerURL == "" && *brokerCreds+*brokerCA+*brokerCert+*brokerKey != "" {
+		return cfg, nil, nil, c.usageError(cmd, "--broker-creds and --broker-tls-* need --broker"), false
+	}
+	if *brokerURL != "" && !strings.HasPrefix(*brokerURL, "nats://") && !strings.HasPrefix(*brokerURL, "tls://") {
+		return cfg, nil, nil, c.usageError(cmd, "--broker must be a nats:// or tls:// URL"), false
+	}
 	cfg = server.Config{
 		Addr:                        *addr,
 		InternalAddr:                *internalAddr,
@@ -275,7 +288,9 @@ func (c cli) serveConfig(name, usage string, args []string) (cfg server.Config, 
 		ShutdownTimeout:             *shutdown,
 		External: server.ExternalAuth{Issuer: *jwtIssuer, KeyFile: *jwtKey, Audience: *jwtAudience,
 			UsernameClaim: *jwtUsername, TenantClaim: *jwtTenant, CreateUsers: *jwtCreate, LinkExisting: *jwtLink},
-		NodeID:             *nodeID,
+		NodeID: *nodeID,
+		Broker: server.BrokerConfig{URL: *brokerURL, CredsFile: *brokerCreds, CAFile: *brokerCA,
+			CertFile: *brokerCert, KeyFile: *brokerKey},
 		Modules:            *modules,
 		ModuleCache:        *moduleCache,
 		ModuleWatch:        *moduleWatch,

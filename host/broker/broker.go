@@ -1,7 +1,8 @@
 // Package broker carries fan-out between chatwasm nodes: room broadcasts,
 // per-user frames and membership changes published on one node reach the hub
 // of every node. A single node uses Memory; several nodes sharing PostgreSQL
-// use the LISTEN/NOTIFY implementation in package pgbroker.
+// use the LISTEN/NOTIFY implementation in package pgbroker, or NATS (package
+// natsbroker), which delivers to each node only the groups it watches.
 package broker
 
 import (
@@ -44,6 +45,18 @@ type Handler func(Envelope)
 type Broker interface {
 	Publish(ctx context.Context, env Envelope) error
 	Close() error
+}
+
+// Interest is implemented by a broker that delivers to a node only the
+// envelopes of the groups the node watches (natsbroker); the others deliver
+// every envelope to every node. The hub calls Watch when a group gets its
+// first local connection and Unwatch when it loses its last, with its own
+// lock held: neither may block or call back into the hub. An envelope that
+// names a user (sub, unsub, disconnect) belongs to that user's own group,
+// which the hub watches while the user has a local connection.
+type Interest interface {
+	Watch(group string)
+	Unwatch(group string)
 }
 
 // Memory is the single-node broker: Publish hands the envelope straight to

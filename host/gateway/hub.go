@@ -12,7 +12,8 @@ import (
 // group. Every group-addressed frame and membership change reaches it through
 // the broker (Apply), so a node never bypasses the other nodes.
 type Hub struct {
-	log *slog.Logger
+	log      *slog.Logger
+	interest broker.Interest // nil: the broker delivers every group
 
 	mu     sync.RWMutex
 	groups map[string]map[*conn]struct{}
@@ -30,6 +31,11 @@ func NewHub(log *slog.Logger) *Hub {
 		users:  make(map[int64]map[*conn]struct{}),
 	}
 }
+
+// SetInterest makes the hub tell in which groups it has local connections,
+// for a broker that delivers only those (broker.Interest). It must be called
+// before the first connection.
+func (h *Hub) SetInterest(in broker.Interest) { h.interest = in }
 
 // Apply carries out one envelope on the local connections. It is the
 // broker's handler and never blocks: a connection whose queue is full is
@@ -130,6 +136,9 @@ func (h *Hub) join(c *conn, group string) {
 	if set == nil {
 		set = make(map[*conn]struct{})
 		h.groups[group] = set
+		if h.interest != nil {
+			h.interest.Watch(group)
+		}
 	}
 	set[c] = struct{}{}
 	c.groups[group] = struct{}{}
@@ -140,6 +149,9 @@ func (h *Hub) leave(c *conn, group string) {
 		delete(set, c)
 		if len(set) == 0 {
 			delete(h.groups, group)
+			if h.interest != nil {
+				h.interest.Unwatch(group)
+			}
 		}
 	}
 	delete(c.groups, group)

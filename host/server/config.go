@@ -56,6 +56,10 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// NodeID names this node; empty means a random id.
 	NodeID string
+	// Broker, if its URL is set, carries fan-out between nodes over NATS
+	// instead of the store's default (PostgreSQL LISTEN/NOTIFY, or
+	// in-process on SQLite).
+	Broker BrokerConfig
 	// Modules is the deployment's module file (abi/README.md,
 	// "Deployment"); empty means no modules.
 	Modules string
@@ -158,4 +162,16 @@ func wsPattern(path string) (string, error) {
 		return "GET " + path + "{$}", nil
 	}
 	return "GET " + path, nil
+}
+
+// BrokerConfig selects and configures the NATS broker (natsbroker.Config).
+type BrokerConfig struct {
+	// URL is the NATS server (nats:// or tls://; a comma-separated list
+	// for a cluster); empty means the store's default broker.
+	URL string
+	// CredsFile is a NATS credentials file.
+	CredsFile string
+	// CAFile, CertFile and KeyFile configure TLS: the CA of the server's
+	// certificate, and this node's client certificate and key.
+	CAFile, CertFile, KeyFile string
 }

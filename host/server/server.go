@@ -21,6 +21,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/admin"
 	"github.com/chatwasm/chatwasm/host/auth"
 	"github.com/chatwasm/chatwasm/host/broker"
+	"github.com/chatwasm/chatwasm/host/broker/natsbroker"
 	"github.com/chatwasm/chatwasm/host/broker/pgbroker"
 	"github.com/chatwasm/chatwasm/host/chat"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
@@ -170,7 +171,7 @@ func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, 
 		nodeID = auth.RandomToken(4)
 	}
 	hub := gateway.NewHub(log)
-	br, err := openBroker(ctx, st, hub, nodeID, reg, log)
+	br, err := openBroker(ctx, cfg.Broker, st, hub, nodeID, reg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -263,11 +264,31 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request, st *store.Store, 
 	_, _ = w.Write([]byte(`{"status":"ready"}` + "\n"))
 }
 
-// openBroker returns the fan-out broker for this node's store: on
-// PostgreSQL, LISTEN/NOTIFY, so that every node sharing the database
-// receives every event; on SQLite (one machine, one node), in-process.
-func openBroker(ctx context.Context, st *store.Store, hub *gateway.Hub, nodeID string,
+// openBroker returns the fan-out broker: NATS when bc names a server, which
+// then delivers to this node only the groups its hub watches; otherwise the
+// one of this node's store: on PostgreSQL, LISTEN/NOTIFY, so that every node
+// sharing the database receives every event; on SQLite (one machine, one
+// node), in-process.
+func openBroker(ctx context.Context, bc BrokerConfig, st *store.Store, hub *gateway.Hub, nodeID string,
 	reg prometheus.Registerer, log *slog.Logger) (broker.Broker, error) {
+	if bc.URL != "" {
+		br, err := natsbroker.New(ctx, natsbroker.Config{
+			URL:        bc.URL,
+			Handler:    hub.Apply,
+			NodeID:     nodeID,
+			CredsFile:  bc.CredsFile,
+			CAFile:     bc.CAFile,
+			CertFile:   bc.CertFile,
+			KeyFile:    bc.KeyFile,
+			Registerer: reg,
+			Logger:     log,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("server: broker: %w", err)
+		}
+		hub.SetInterest(br)
+		return br, nil
+	}
 	pg, ok := st.Driver().(*postgres.Driver)
 	if !ok {
 		return broker.NewMemory(hub.Apply), nil
