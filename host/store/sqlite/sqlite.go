@@ -75,6 +75,9 @@ func openDB(dsn string, cacheSize int) (*sql.DB, error) {
 // Dialect implements store.Driver.
 func (d *Driver) Dialect() store.Dialect { return store.Dialect{Name: "sqlite"} }
 
+// Writers implements store.Driver: SQLite has one writer.
+func (d *Driver) Writers() int { return 1 }
+
 // Migrate implements store.Driver.
 func (d *Driver) Migrate(ctx context.Context) error {
 	return d.InTx(ctx, true, func(ex store.Executor) error {

@@ -39,10 +39,10 @@ func Each(t *testing.T, fn func(t *testing.T, st *store.Store)) {
 	}
 }
 
-// Open returns a fresh, migrated store of the named driver, closed (and, on
-// PostgreSQL, dropped) when the test ends. It skips the test for "postgres"
-// when CHATWASM_TEST_POSTGRES is unset.
-func Open(t testing.TB, name string) *store.Store {
+// Open returns a fresh, migrated store of the named driver, opened with
+// opts, closed (and, on PostgreSQL, dropped) when the test ends. It skips
+// the test for "postgres" when CHATWASM_TEST_POSTGRES is unset.
+func Open(t testing.TB, name string, opts ...store.Option) *store.Store {
 	t.Helper()
 	ctx := context.Background()
 	var drv store.Driver
@@ -62,7 +62,7 @@ func Open(t testing.TB, name string) *store.Store {
 	default:
 		t.Fatalf("storetest: unknown driver %q", name)
 	}
-	st := store.New(drv)
+	st := store.New(drv, opts...)
 	t.Cleanup(func() { _ = st.Close() })
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)

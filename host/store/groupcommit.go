@@ -1,0 +1,245 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// DefaultWriteBatch bounds how many write operations share one transaction
+// and one commit (WithWriteBatch).
+const DefaultWriteBatch = 64
+
+// maxRequeues bounds how often an operation of a shared transaction that
+// the engine aborted as colliding with another transaction (ErrRetry) is
+// run again, each time in a later transaction.
+const maxRequeues = 5
+
+// ErrTxDone is the error of a statement run on the Tx of a write operation
+// that has ended: its transaction goes on for other operations (group
+// commit), which what is left of this one must not touch.
+var ErrTxDone = errors.New("store: the operation's transaction has ended")
+
+// committer runs Store.Write with group commit: write operations that
+// arrive while the engine is busy committing others queue, and the queued
+// ones then share one transaction and one commit, each in a savepoint of
+// its own, so that one failing rolls back only itself. The commit is what
+// costs on SQLite (its single writer, the WAL) and a round trip and a WAL
+// flush on PostgreSQL; sharing it is what lets concurrent writers scale.
+//
+// An operation never waits for others to batch with: with fewer than
+// lanes transactions running it starts one at once, alone, exactly as
+// without group commit (no savepoint). Only operations that queued while
+// every lane was busy share the next transaction of a lane, at most max of
+// them. Batches are led by their first operation's goroutine, which runs
+// the others' functions: handing each its turn would cost two goroutine
+// switches per operation.
+type committer struct {
+	st    *Store
+	max   int
+	lanes int
+
+	mu     sync.Mutex
+	active int             // lanes running a transaction
+	queue  []*pendingWrite // in arrival order
+}
+
+// pendingWrite is one Store.Write call.
+type pendingWrite struct {
+	ctx context.Context
+	fn  func(*Tx) error
+	// wake hands the goroutine of the call a batch to lead (which holds
+	// it), or nil once the call has its result.
+	wake     chan []*pendingWrite
+	err      error
+	panicked any
+	requeues int
+	// retry says the engine aborted the operation as colliding with
+	// another transaction: it runs again in a later one.
+	retry bool
+}
+
+// write runs fn as one write operation (see Store.Write).
+func (c *committer) write(ctx context.Context, fn func(*Tx) error) error {
+	w := &pendingWrite{ctx: ctx, fn: fn}
+	var batch []*pendingWrite
+	c.mu.Lock()
+	if c.active < c.lanes {
+		c.active++
+		batch = []*pendingWrite{w}
+	} else {
+		w.wake = make(chan []*pendingWrite, 1)
+		c.queue = append(c.queue, w)
+	}
+	c.mu.Unlock()
+	for {
+		if batch == nil {
+			if batch = <-w.wake; batch == nil {
+				break
+			}
+		}
+		c.lead(batch)
+		if !w.retry {
+			break
+		}
+		batch = nil
+	}
+	if w.panicked != nil {
+		panic(w.panicked)
+	}
+	return w.err
+}
+
+// lead runs batch in one transaction of the lane its goroutine holds,
+// then hands the lane to the operations that queued meanwhile, or frees
+// it, and wakes the batch's other calls with their results.
+func (c *committer) lead(batch []*pendingWrite) {
+	c.run(batch)
+	c.mu.Lock()
+	for i := len(batch) - 1; i >= 0; i-- {
+		if w := batch[i]; w.retry {
+			if w.wake == nil {
+				w.wake = make(chan []*pendingWrite, 1)
+			}
+			c.queue = append([]*pendingWrite{w}, c.queue...)
+		}
+	}
+	var next []*pendingWrite
+	if len(c.queue) == 0 {
+		c.active--
+	} else {
+		n := min(len(c.queue), c.max)
+		next = c.queue[:n:n]
+		c.queue = append([]*pendingWrite(nil), c.queue[n:]...)
+	}
+	c.mu.Unlock()
+	if next != nil {
+		next[0].wake <- next
+	}
+	for _, w := range batch[1:] {
+		if !w.retry {
+			w.wake <- nil
+		}
+	}
+}
+
+// run runs the operations of batch in one transaction and commits it,
+// setting each one's result: its own error, or the commit's when it
+// succeeded but the commit failed. A lone operation runs as a plain
+// transaction. An operation whose context is done before its turn does not
+// run.
+func (c *committer) run(batch []*pendingWrite) {
+	s := c.st
+	// The transaction outlives the context of any one operation: each
+	// operation's statements run with its own.
+	ctx := context.WithoutCancel(batch[0].ctx)
+	if len(batch) == 1 {
+		w := batch[0]
+		w.retry = false
+		if w.err = w.ctx.Err(); w.err != nil {
+			return
+		}
+		w.err = s.drv.InTx(ctx, true, func(ex Executor) error {
+			if err := w.call(&Tx{ex: ex, d: s.drv.Dialect(), now: s.now, write: true}); err != nil {
+				return err
+			}
+			return s.beforeCommit(ctx, 1)
+		})
+		return
+	}
+	err := s.drv.InTx(ctx, true, func(ex Executor) error {
+		n := 0
+		for _, w := range batch {
+			w.err, w.panicked, w.retry = nil, nil, false
+			if w.err = w.ctx.Err(); w.err != nil {
+				continue
+			}
+			if err := w.savepoint(ctx, ex, s); err != nil {
+				return err
+			}
+			if w.err == nil {
+				n++
+			}
+		}
+		return s.beforeCommit(ctx, n)
+	})
+	if err != nil {
+		for _, w := range batch {
+			if w.err == nil && !w.retry {
+				w.err = err
+			}
+		}
+	}
+}
+
+// savepoint runs the operation in a savepoint of the shared transaction
+// on ex, rolled back when it fails. Its Tx ignores the cancellation of the
+// operation's context (an interrupted statement can abort the whole
+// transaction, which holds other operations' work) and refuses statements
+// once the operation has ended. The error returned is the transaction's
+// own, which fails every operation in it.
+func (w *pendingWrite) savepoint(ctx context.Context, ex Executor, s *Store) error {
+	if _, err := ex.Exec(ctx, "SAVEPOINT chatwasm_op"); err != nil {
+		return wrap("savepoint", err)
+	}
+	op := &opExecutor{ex: ex}
+	w.err = w.call(&Tx{ex: op, d: s.drv.Dialect(), now: s.now, write: true})
+	op.done.Store(true)
+	if w.err != nil {
+		if errors.Is(w.err, ErrRetry) && w.requeues < maxRequeues {
+			w.requeues++
+			w.retry, w.err = true, nil
+		}
+		if _, err := ex.Exec(ctx, "ROLLBACK TO SAVEPOINT chatwasm_op"); err != nil {
+			return fmt.Errorf("store: rollback to savepoint: %w", err)
+		}
+	}
+	_, err := ex.Exec(ctx, "RELEASE SAVEPOINT chatwasm_op")
+	return wrap("release savepoint", err)
+}
+
+// call runs the operation's function on tx. A panic is kept, to be raised
+// again in the operation's own goroutine, and fails the operation here.
+func (w *pendingWrite) call(tx *Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			w.panicked = p
+			err = fmt.Errorf("store: write operation panicked: %v", p)
+		}
+	}()
+	return w.fn(tx)
+}
+
+// opExecutor is the executor of one operation in a shared transaction.
+type opExecutor struct {
+	ex   Executor
+	done atomic.Bool
+}
+
+func (o *opExecutor) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
+	if o.done.Load() {
+		return 0, ErrTxDone
+	}
+	return o.ex.Exec(context.WithoutCancel(ctx), sql, args...)
+}
+
+func (o *opExecutor) Query(ctx context.Context, sql string, args ...any) (Rows, error) {
+	if o.done.Load() {
+		return nil, ErrTxDone
+	}
+	return o.ex.Query(context.WithoutCancel(ctx), sql, args...)
+}
+
+func (o *opExecutor) QueryRow(ctx context.Context, sql string, args ...any) Row {
+	if o.done.Load() {
+		return errRow{ErrTxDone}
+	}
+	return o.ex.QueryRow(context.WithoutCancel(ctx), sql, args...)
+}
+
+// errRow is a Row whose Scan fails with err.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
