@@ -243,3 +243,11 @@ func (o *opExecutor) QueryRow(ctx context.Context, sql string, args ...any) Row 
 type errRow struct{ err error }
 
 func (r errRow) Scan(...any) error { return r.err }
+
+// QueuedWrites returns how many write operations wait for a transaction:
+// the backlog of group commit, for metrics and for tests that form a batch.
+func (s *Store) QueuedWrites() int {
+	s.gc.mu.Lock()
+	defer s.gc.mu.Unlock()
+	return len(s.gc.queue)
+}

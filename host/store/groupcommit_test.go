@@ -93,9 +93,9 @@ func batch(t *testing.T, st *store.Store, first func(*store.Tx) error, rest ...f
 		// The lane is held until all of them queued: they share the
 		// next transaction.
 		deadline := time.Now().Add(time.Minute)
-		for store.QueuedWrites(st) < len(rest) {
+		for st.QueuedWrites() < len(rest) {
 			if time.Now().After(deadline) {
-				return fmt.Errorf("only %d of %d operations queued in a minute", store.QueuedWrites(st), len(rest))
+				return fmt.Errorf("only %d of %d operations queued in a minute", st.QueuedWrites(), len(rest))
 			}
 			time.Sleep(time.Millisecond)
 		}
@@ -208,7 +208,7 @@ func TestGroupCommitOperationBounds(t *testing.T) {
 				})
 			})
 			wg.Go(func() { gErr = st.Write(ctx, createUsers(ctx, "grace")) })
-			for store.QueuedWrites(st) < 3 {
+			for st.QueuedWrites() < 3 {
 				time.Sleep(time.Millisecond)
 			}
 			return nil
