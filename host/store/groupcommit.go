@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"sync"
 	"sync/atomic"
 )
@@ -14,7 +15,7 @@ const DefaultWriteBatch = 64
 
 // maxRequeues bounds how often an operation of a shared transaction that
 // the engine aborted as colliding with another transaction (ErrRetry) is
-// run again, each time in a later transaction.
+// run again in a later shared one; then it runs in one of its own.
 const maxRequeues = 5
 
 // ErrTxDone is the error of a statement run on the Tx of a write operation
@@ -29,27 +30,61 @@ var ErrTxDone = errors.New("store: the operation's transaction has ended")
 // costs on SQLite (its single writer, the WAL) and a round trip and a WAL
 // flush on PostgreSQL; sharing it is what lets concurrent writers scale.
 //
-// An operation never waits for others to batch with: with fewer than
-// lanes transactions running it starts one at once, alone, exactly as
-// without group commit (no savepoint). Only operations that queued while
-// every lane was busy share the next transaction of a lane, at most max of
-// them. Batches are led by their first operation's goroutine, which runs
-// the others' functions: handing each its turn would cost two goroutine
-// switches per operation.
+// An operation never waits for others to batch with: when its lane runs
+// no transaction it starts one at once, alone, exactly as without group
+// commit (no savepoint). Only operations that queued while their lane was
+// busy share the lane's next transaction, at most max of them. Batches are
+// led by their first operation's goroutine, which runs the others'
+// functions: handing each its turn would cost two goroutine switches per
+// operation.
+//
+// An engine with several writers (PostgreSQL) gets as many lanes, and an
+// operation goes to the lane of its write key (WithWriteKey: the room of a
+// message, say), so that two lanes' transactions, each holding the row
+// locks of many operations until its commit, do not wait on each other's
+// (and deadlock) over the same rows.
 type committer struct {
-	st    *Store
-	max   int
-	lanes int
+	st       *Store
+	max      int
+	numLanes int
 
-	mu     sync.Mutex
-	active int             // lanes running a transaction
-	queue  []*pendingWrite // in arrival order
+	mu    sync.Mutex
+	lanes []lane
+}
+
+// lane is one sequence of shared transactions.
+type lane struct {
+	busy  bool            // a transaction is running
+	queue []*pendingWrite // in arrival order
+}
+
+// writeKey is the context key of WithWriteKey.
+type writeKey struct{}
+
+// WithWriteKey returns ctx with the write key of the operation it runs: the
+// operations of one key run in one lane of group commit (Store.Write), in
+// order. It is a hint, for engines with several writers: any key, or none,
+// gives the same results.
+func WithWriteKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, writeKey{}, key)
+}
+
+// laneOf is the lane of an operation run with ctx: that of its write key.
+func (c *committer) laneOf(ctx context.Context) int {
+	if len(c.lanes) == 1 {
+		return 0
+	}
+	key, _ := ctx.Value(writeKey{}).(string)
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return int(h.Sum32() % uint32(len(c.lanes)))
 }
 
 // pendingWrite is one Store.Write call.
 type pendingWrite struct {
-	ctx context.Context
-	fn  func(*Tx) error
+	ctx  context.Context
+	fn   func(*Tx) error
+	lane int
 	// wake hands the goroutine of the call a batch to lead (which holds
 	// it), or nil once the call has its result.
 	wake     chan []*pendingWrite
@@ -63,15 +98,15 @@ type pendingWrite struct {
 
 // write runs fn as one write operation (see Store.Write).
 func (c *committer) write(ctx context.Context, fn func(*Tx) error) error {
-	w := &pendingWrite{ctx: ctx, fn: fn}
+	w := &pendingWrite{ctx: ctx, fn: fn, lane: c.laneOf(ctx)}
 	var batch []*pendingWrite
 	c.mu.Lock()
-	if c.active < c.lanes {
-		c.active++
+	if l := &c.lanes[w.lane]; !l.busy {
+		l.busy = true
 		batch = []*pendingWrite{w}
 	} else {
 		w.wake = make(chan []*pendingWrite, 1)
-		c.queue = append(c.queue, w)
+		l.queue = append(l.queue, w)
 	}
 	c.mu.Unlock()
 	for {
@@ -94,25 +129,31 @@ func (c *committer) write(ctx context.Context, fn func(*Tx) error) error {
 
 // lead runs batch in one transaction of the lane its goroutine holds,
 // then hands the lane to the operations that queued meanwhile, or frees
-// it, and wakes the batch's other calls with their results.
+// it, and wakes the batch's other calls with their results. An operation
+// run again after colliding maxRequeues times runs alone, as the engine's
+// own retries of a lone transaction then take over.
 func (c *committer) lead(batch []*pendingWrite) {
 	c.run(batch)
 	c.mu.Lock()
+	l := &c.lanes[batch[0].lane]
 	for i := len(batch) - 1; i >= 0; i-- {
 		if w := batch[i]; w.retry {
 			if w.wake == nil {
 				w.wake = make(chan []*pendingWrite, 1)
 			}
-			c.queue = append([]*pendingWrite{w}, c.queue...)
+			l.queue = append([]*pendingWrite{w}, l.queue...)
 		}
 	}
 	var next []*pendingWrite
-	if len(c.queue) == 0 {
-		c.active--
+	if len(l.queue) == 0 {
+		l.busy = false
 	} else {
-		n := min(len(c.queue), c.max)
-		next = c.queue[:n:n]
-		c.queue = append([]*pendingWrite(nil), c.queue[n:]...)
+		n := min(len(l.queue), c.max)
+		if l.queue[0].requeues >= maxRequeues {
+			n = 1
+		}
+		next = l.queue[:n:n]
+		l.queue = append([]*pendingWrite(nil), l.queue[n:]...)
 	}
 	c.mu.Unlock()
 	if next != nil {
@@ -188,7 +229,7 @@ func (w *pendingWrite) savepoint(ctx context.Context, ex Executor, s *Store) err
 	w.err = w.call(&Tx{ex: op, d: s.drv.Dialect(), now: s.now, write: true})
 	op.done.Store(true)
 	if w.err != nil {
-		if errors.Is(w.err, ErrRetry) && w.requeues < maxRequeues {
+		if errors.Is(w.err, ErrRetry) {
 			w.requeues++
 			w.retry, w.err = true, nil
 		}
@@ -249,5 +290,9 @@ func (r errRow) Scan(...any) error { return r.err }
 func (s *Store) QueuedWrites() int {
 	s.gc.mu.Lock()
 	defer s.gc.mu.Unlock()
-	return len(s.gc.queue)
+	n := 0
+	for _, l := range s.gc.lanes {
+		n += len(l.queue)
+	}
+	return n
 }

@@ -258,3 +258,46 @@ func TestGroupCommitConcurrent(t *testing.T) {
 		}
 	}, store.WithWriteBatch(5, 0))
 }
+
+// With several lanes (PostgreSQL's writers), an operation of another write
+// key runs while a lane's transaction is open; one of the same key queues
+// behind it. (SQLite has one writer: a second lane would only wait for it.)
+func TestGroupCommitLanes(t *testing.T) {
+	st := storetest.Open(t, "postgres", store.WithWriteBatch(0, 2))
+	ctx := context.Background()
+	// FNV-1a puts "a" in lane 0 and "b" in lane 1 of two.
+	inA, inB := store.WithWriteKey(ctx, "a"), store.WithWriteKey(ctx, "b")
+	var (
+		wg         sync.WaitGroup
+		errB, errC error
+	)
+	err := st.Write(inA, func(tx *store.Tx) error {
+		if err := createUsers(ctx, "alice")(tx); err != nil {
+			return err
+		}
+		done := make(chan struct{})
+		wg.Go(func() {
+			defer close(done)
+			errB = st.Write(inB, createUsers(ctx, "bob"))
+		})
+		select {
+		case <-done:
+		case <-time.After(time.Minute):
+			return errors.New("an operation of another lane did not run while this one's transaction was open")
+		}
+		wg.Go(func() { errC = st.Write(inA, createUsers(ctx, "carol")) })
+		for st.QueuedWrites() < 1 {
+			time.Sleep(time.Millisecond)
+		}
+		return nil
+	})
+	wg.Wait()
+	if err != nil || errB != nil || errC != nil {
+		t.Fatal(err, errB, errC)
+	}
+	for _, name := range []string{"alice", "bob", "carol"} {
+		if !userExists(t, st, name) {
+			t.Errorf("%s not stored", name)
+		}
+	}
+}

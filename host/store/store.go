@@ -49,16 +49,16 @@ type Option func(*Store)
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
 // WithWriteBatch bounds how many write operations share one transaction
-// (group commit, Store.Write) to n, and how many such transactions run at
-// once to lanes; 0 keeps the default (DefaultWriteBatch, the driver's
-// Writers). A bound of 1 gives each operation a transaction of its own.
+// (group commit, Store.Write) to n, and sets how many such transactions
+// run at once, each in a lane of its own, to lanes; 0 keeps the default
+// (DefaultWriteBatch, the driver's Writers). A bound of 1 gives each operation a transaction of its own.
 func WithWriteBatch(n, lanes int) Option {
 	return func(s *Store) {
 		if n > 0 {
 			s.gc.max = n
 		}
 		if lanes > 0 {
-			s.gc.lanes = lanes
+			s.gc.numLanes = lanes
 		}
 	}
 }
@@ -74,10 +74,11 @@ func WithCommitHook(hook func(ctx context.Context, ops int) error) Option {
 // New returns a Store on drv. It does not migrate; call Migrate.
 func New(drv Driver, opts ...Option) *Store {
 	s := &Store{drv: drv, now: time.Now}
-	s.gc = committer{st: s, max: DefaultWriteBatch, lanes: max(1, drv.Writers())}
+	s.gc = committer{st: s, max: DefaultWriteBatch, numLanes: max(1, drv.Writers())}
 	for _, o := range opts {
 		o(s)
 	}
+	s.gc.lanes = make([]lane, s.gc.numLanes)
 	return s
 }
 
