@@ -62,15 +62,22 @@ func (b *batchedSends) commitList() []int {
 	return slices.Clone(b.commits)
 }
 
-// run sends from members[0] first, then from the others while it commits.
-func (b *batchedSends) run(e *msgEnv, room string, members []chat.Caller) ([][]wire.Effect, []error) {
-	b.queue = len(members) - 1
+// sendReq is one message.send of run.
+type sendReq struct {
+	c       chat.Caller
+	room    string
+	content string
+}
+
+// run sends sends[0] first, then the others while its transaction commits.
+func (b *batchedSends) run(e *chatEnv, sends []sendReq) ([][]wire.Effect, []error) {
+	b.queue = len(sends) - 1
 	b.armed.Store(true)
 	defer b.armed.Store(false)
-	effs := make([][]wire.Effect, len(members))
-	errs := make([]error, len(members))
+	effs := make([][]wire.Effect, len(sends))
+	errs := make([]error, len(sends))
 	var wg sync.WaitGroup
-	for i, c := range members {
+	for i, r := range sends {
 		if i == 1 {
 			// The first send is in its transaction before the others start.
 			for len(b.commitList()) == 0 {
@@ -78,20 +85,34 @@ func (b *batchedSends) run(e *msgEnv, room string, members []chat.Caller) ([][]w
 			}
 		}
 		wg.Go(func() {
-			effs[i], errs[i] = e.handle(c, "message.send", map[string]any{"room_id": room, "content": fmt.Sprint("from ", c.Username)})
+			effs[i], errs[i] = e.handle(r.c, "message.send", map[string]any{"room_id": r.room, "content": r.content})
 		})
 	}
 	wg.Wait()
 	return effs, errs
 }
 
+// fromEach is a send of "from <username>" to room by each of members.
+func fromEach(room string, members []chat.Caller) []sendReq {
+	var out []sendReq
+	for _, c := range members {
+		out = append(out, sendReq{c, room, "from " + c.Username})
+	}
+	return out
+}
+
 // eachBatchedEnv runs test with a message environment whose store runs one
 // write transaction at a time and whose commits go through b.
 func eachBatchedEnv(t *testing.T, test func(t *testing.T, e *msgEnv, b *batchedSends)) {
+	eachBatchedStore(t, func(t *testing.T, b *batchedSends) { test(t, newMsgEnv(t, b.st, chat.DefaultConfig()), b) })
+}
+
+// eachBatchedStore runs test with a batchedSends on each engine.
+func eachBatchedStore(t *testing.T, test func(t *testing.T, b *batchedSends)) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		b := &batchedSends{}
 		b.st = store.New(st.Driver(), store.WithWriteBatch(0, 1), store.WithCommitHook(b.commitHook))
-		test(t, newMsgEnv(t, b.st, chat.DefaultConfig()), b)
+		test(t, b)
 	})
 }
 
@@ -107,7 +128,7 @@ func TestGroupCommitSends(t *testing.T) {
 		room := e.group(members...)
 		outsider := e.user("outsider")
 		senders := slices.Insert(slices.Clone(members), 3, outsider)
-		effs, errs := b.run(e, room, senders)
+		effs, errs := b.run(&e.chatEnv, fromEach(room, senders))
 		for i, c := range senders {
 			if c == outsider {
 				var ce *wire.Error
@@ -155,7 +176,7 @@ func TestGroupCommitFailedCommitDispatchesNothing(t *testing.T) {
 			}
 			return nil
 		}
-		effs, errs := b.run(e, room, members)
+		effs, errs := b.run(&e.chatEnv, fromEach(room, members))
 		if errs[0] != nil || len(effs[0]) != 1 {
 			t.Fatalf("first send: %v, %d effects; want it dispatched", errs[0], len(effs[0]))
 		}
@@ -166,6 +187,48 @@ func TestGroupCommitFailedCommitDispatchesNothing(t *testing.T) {
 		}
 		if n := e.count("SELECT COUNT(*) FROM messages WHERE room_id = $1", room); n != 1 {
 			t.Errorf("%d messages stored, want the first only", n)
+		}
+	})
+}
+
+// A module's replace hook (_create_message) in a shared transaction writes
+// through its imports within its operation's savepoint: the operation
+// whose hook fails after writing rolls back alone, its import's message
+// with it, while the others' hooks' writes commit with theirs.
+func TestGroupCommitReplaceHookFailure(t *testing.T) {
+	eachBatchedStore(t, func(t *testing.T, b *batchedSends) {
+		w := newWriterEnv(t, b.st, "*")
+		script := func(content, then string) string {
+			s, err := json.Marshal(map[string]any{"then": then, "calls": []importCall{
+				{"message_create", core(0, map[string]any{"room_id": w.mine, "content": content})}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(s)
+		}
+		before := w.count("SELECT COUNT(*) FROM messages WHERE room_id = $1", w.mine)
+		effs, errs := b.run(&w.e.chatEnv, []sendReq{
+			{w.mallory, w.mine, "not a script"},
+			{w.mallory, w.mine, script("import of A", "next")},
+			{w.mallory, w.mine, script("import of B", "fail")},
+			{w.mallory, w.mine, script("import of C", "next")},
+		})
+		for _, i := range []int{0, 1, 3} {
+			if errs[i] != nil || len(effs[i]) != 1 {
+				t.Fatalf("send %d: %v, %d effects", i, errs[i], len(effs[i]))
+			}
+		}
+		wantRefused(t, "the send whose hook fails", effs[2], errs[2], wire.CodeValidation)
+		for content, want := range map[string]int{"not a script": 1, "import of A": 1, "import of B": 0, "import of C": 1, "scripted": 2} {
+			if n := w.count("SELECT COUNT(*) FROM messages WHERE room_id = $1 AND content = $2", w.mine, content); n != want {
+				t.Errorf("%d messages %q, want %d", n, content, want)
+			}
+		}
+		if n := w.count("SELECT COUNT(*) FROM messages WHERE room_id = $1", w.mine); n != before+5 {
+			t.Errorf("%d messages in the room, want %d", n, before+5)
+		}
+		if got := b.commitList(); !slices.Equal(got, []int{1, 2}) {
+			t.Errorf("commits of %v operations, want [1 2]", got)
 		}
 	})
 }
