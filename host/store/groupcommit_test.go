@@ -77,8 +77,8 @@ func userExists(t *testing.T, st *store.Store, username string) bool {
 
 // batch runs first alone (the writer is idle), and while it runs, the
 // operations of rest, which queue and then share the next transaction. It
-// returns the errors of first and of rest, in order.
-func batch(t *testing.T, st *store.Store, first func(*store.Tx) error, rest ...func(*store.Tx) error) (error, []error) {
+// returns the errors of rest, in order, then that of first.
+func batch(t *testing.T, st *store.Store, first func(*store.Tx) error, rest ...func(*store.Tx) error) ([]error, error) {
 	t.Helper()
 	ctx := context.Background()
 	errs := make([]error, len(rest))
@@ -102,7 +102,7 @@ func batch(t *testing.T, st *store.Store, first func(*store.Tx) error, rest ...f
 		return nil
 	})
 	wg.Wait()
-	return firstErr, errs
+	return errs, firstErr
 }
 
 // An operation that fails in a shared transaction (a constraint violation
@@ -113,7 +113,7 @@ func TestGroupCommitFailureRollsBackOnlyItself(t *testing.T) {
 	eachEngine(t, func(t *testing.T, st *store.Store) {
 		cs = commits{}
 		ctx := context.Background()
-		first, errs := batch(t, st, createUsers(ctx, "alice"),
+		errs, first := batch(t, st, createUsers(ctx, "alice"),
 			createUsers(ctx, "bob"),
 			createUsers(ctx, "dave", "alice"), // the duplicate fails it
 			createUsers(ctx, "carol"),
@@ -143,7 +143,7 @@ func TestGroupCommitFailedCommitFailsAll(t *testing.T) {
 		boom := errors.New("injected commit failure")
 		cs = commits{fail: boom}
 		ctx := context.Background()
-		first, errs := batch(t, st, createUsers(ctx, "alice"),
+		errs, first := batch(t, st, createUsers(ctx, "alice"),
 			createUsers(ctx, "bob"), createUsers(ctx, "carol"), createUsers(ctx, "alice"))
 		if first != nil {
 			t.Fatal(first)
@@ -172,7 +172,7 @@ func TestGroupCommitOperationBounds(t *testing.T) {
 	eachEngine(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		var kept *store.Tx
-		first, errs := batch(t, st, createUsers(ctx, "alice"),
+		errs, first := batch(t, st, createUsers(ctx, "alice"),
 			func(tx *store.Tx) error {
 				kept = tx
 				return createUsers(ctx, "bob")(tx)
