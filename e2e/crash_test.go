@@ -180,14 +180,15 @@ func (sd *ackedSender) checkDurable(t *testing.T, c *client, inFlight int) map[s
 }
 
 // TestKillDuringSends: the server is killed (SIGKILL, no shutdown) while
-// eight senders each send messages to their own room one after the other.
-// Restarted on the same database, every message whose sender got its own
-// message.dispatch back is in its room's history exactly once, and no
-// message is there twice: a dispatch is only sent once the message is
-// durable. It runs on SQLite and, with CHATWASM_TEST_DB, PostgreSQL.
+// 32 senders each send messages to their own room one after the other, so
+// that their writes share transactions (group commit). Restarted on the
+// same database, every message whose sender got its own message.dispatch
+// back is in its room's history exactly once, and no message is there
+// twice: a dispatch is only sent once the transaction holding the message
+// committed. It runs on SQLite and, with CHATWASM_TEST_DB, PostgreSQL.
 func TestKillDuringSends(t *testing.T) {
 	t.Parallel()
-	const senders, minAcked = 8, 30
+	const senders, minAcked = 32, 20
 	s := startServer(t)
 	var all []*ackedSender
 	for i := range senders {

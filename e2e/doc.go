@@ -16,8 +16,8 @@
 //
 // Its reliability tests try the server as an adversary would, each in
 // bounded time and decided by counts, never by the machine's speed:
-// TestKillDuringSends (SIGKILL under concurrent sends, then a durability
-// check, both engines), TestMultiNodeKill (a node killed under traffic on
+// TestKillDuringSends (SIGKILL under 32 concurrent senders, then a
+// durability check, both engines), TestMultiNodeKill (a node killed under traffic on
 // PostgreSQL), TestSlowReaderInBusyRoom, TestFramesFuzzedOverALiveSocket,
 // TestHostileModules and TestHostileTenantLatency (a tenant's CPU-burning
 // module against a clean tenant's latency).

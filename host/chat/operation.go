@@ -159,6 +159,11 @@ func (o *operation[In, Out]) handle(s *Service, ctx context.Context, c Caller, d
 	if err != nil {
 		return nil, err
 	}
+	if room, ok := d["room_id"]; ok {
+		// The writes of one room share a lane of group commit: lanes of
+		// their own would wait on each other's lock of the room's row.
+		ctx = store.WithWriteKey(ctx, string(room))
+	}
 	var (
 		chk checked[In]
 		out Out

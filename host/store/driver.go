@@ -12,6 +12,10 @@ var (
 	ErrNotFound = errors.New("store: not found")
 	// ErrConflict wraps a unique, check or foreign-key violation.
 	ErrConflict = errors.New("store: constraint violated")
+	// ErrRetry wraps an engine's report that a transaction collided with
+	// another one (a serialization failure, a deadlock) and was aborted for
+	// that alone: running it again may succeed.
+	ErrRetry = errors.New("store: transaction conflict")
 )
 
 // Executor runs SQL written with $1..$N placeholders.
@@ -80,6 +84,9 @@ type Driver interface {
 	// the transaction; SQLite's write transactions are serialised up front
 	// and never need one.
 	InTx(ctx context.Context, write bool, fn func(Executor) error) error
+	// Writers is how many write transactions the engine usefully runs at
+	// once: the lanes of group commit (Store.Write).
+	Writers() int
 	// Executor runs statements outside any transaction.
 	Executor
 	// Close releases the driver's connections.

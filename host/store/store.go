@@ -14,6 +14,10 @@ type Store struct {
 	drv        Driver
 	now        func() time.Time
 	migrations fs.FS // nil: the schema's own (migrationsFS)
+	gc         committer
+	// commitHook, if not nil, runs before each commit of a write
+	// transaction (WithCommitHook).
+	commitHook func(ctx context.Context, ops int) error
 }
 
 // Option configures a Store.
@@ -22,12 +26,37 @@ type Option func(*Store)
 // WithClock replaces the wall clock, for tests.
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
+// WithWriteBatch bounds how many write operations share one transaction
+// (group commit, Store.Write) to n, and sets how many such transactions
+// run at once, each in a lane of its own, to lanes; 0 keeps the default
+// (DefaultWriteBatch, the driver's Writers). A bound of 1 gives each operation a transaction of its own.
+func WithWriteBatch(n, lanes int) Option {
+	return func(s *Store) {
+		if n > 0 {
+			s.gc.max = n
+		}
+		if lanes > 0 {
+			s.gc.numLanes = lanes
+		}
+	}
+}
+
+// WithCommitHook runs hook before each commit of a write transaction, with
+// the number of operations that succeeded in it: an error fails the commit
+// (the transaction rolls back and every operation in it gets the error).
+// It lets tests see the batches and inject a failed commit.
+func WithCommitHook(hook func(ctx context.Context, ops int) error) Option {
+	return func(s *Store) { s.commitHook = hook }
+}
+
 // New returns a Store on drv. It does not migrate; call Migrate.
 func New(drv Driver, opts ...Option) *Store {
 	s := &Store{drv: drv, now: time.Now}
+	s.gc = committer{st: s, max: DefaultWriteBatch, numLanes: max(1, drv.Writers())}
 	for _, o := range opts {
 		o(s)
 	}
+	s.gc.lanes = make([]lane, s.gc.numLanes)
 	return s
 }
 
@@ -37,12 +66,28 @@ func (s *Store) Driver() Driver { return s.drv }
 // Close closes the driver.
 func (s *Store) Close() error { return s.drv.Close() }
 
-// Write runs fn in a write transaction: everything fn does commits together or
-// not at all. fn may be called more than once if the engine asks for a retry.
+// Write runs fn as one write operation: everything fn does commits together
+// or not at all, and Write returns once it has (or has not). fn may be
+// called more than once if the engine asks for a retry, and must not call
+// Write itself.
+//
+// Concurrent operations share transactions (group commit, groupcommit.go):
+// fn may run in a savepoint of a transaction holding others, on another
+// goroutine than Write's (a panic in fn is raised again in Write's), and
+// sees what the operations before it in that transaction wrote. Its Tx
+// serves it only until fn returns. An error from fn rolls back fn's work
+// alone; a failed commit fails every operation of the transaction.
 func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
-	return s.drv.InTx(ctx, true, func(ex Executor) error {
-		return fn(&Tx{ex: ex, d: s.drv.Dialect(), now: s.now, write: true})
-	})
+	return s.gc.write(ctx, fn)
+}
+
+// beforeCommit runs the commit hook, if any, on a write transaction in
+// which ops operations succeeded.
+func (s *Store) beforeCommit(ctx context.Context, ops int) error {
+	if s.commitHook == nil {
+		return nil
+	}
+	return s.commitHook(ctx, ops)
 }
 
 // Read runs fn in a read-only transaction (a consistent snapshot).

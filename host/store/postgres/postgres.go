@@ -81,6 +81,10 @@ var dialect = store.Dialect{
 // Dialect implements store.Driver.
 func (d *Driver) Dialect() store.Dialect { return dialect }
 
+// Writers implements store.Driver: half the pool's connections, so that
+// reads always find one.
+func (d *Driver) Writers() int { return max(1, int(d.pool.Config().MaxConns)/2) }
+
 // InTx implements store.Driver.
 func (d *Driver) InTx(ctx context.Context, write bool, fn func(store.Executor) error) error {
 	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
@@ -119,6 +123,7 @@ func (d *Driver) tryTx(ctx context.Context, opts pgx.TxOptions, fn func(store.Ex
 
 // retryable reports whether PostgreSQL aborted the transaction only because
 // it collided with another one, so running it again may succeed.
+// (mapErr marks these store.ErrRetry and keeps the PgError in the chain.)
 func retryable(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
@@ -186,8 +191,8 @@ func (r pgRow) Scan(d ...any) error { return mapErr(r.Row.Scan(d...)) }
 
 // mapErr maps PostgreSQL's errors onto the store's sentinel errors. A
 // constraint violation keeps the *pgconn.PgError in its chain, so that
-// errors.As still finds the constraint's name; retryable errors are left
-// as they are for InTx to recognise.
+// errors.As still finds the constraint's name; a serialization failure or
+// a deadlock is store.ErrRetry, which InTx and group commit retry.
 func mapErr(err error) error {
 	if err == nil {
 		return nil
@@ -196,8 +201,11 @@ func mapErr(err error) error {
 		return store.ErrNotFound
 	}
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) && len(pe.Code) == 5 && pe.Code[:2] == "23" {
+	switch {
+	case errors.As(err, &pe) && len(pe.Code) == 5 && pe.Code[:2] == "23":
 		return fmt.Errorf("%w: %w", store.ErrConflict, pe)
+	case errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01"):
+		return fmt.Errorf("%w: %w", store.ErrRetry, pe)
 	}
 	return err
 }

@@ -82,6 +82,9 @@ var dialect = store.Dialect{
 	},
 }
 
+// Writers implements store.Driver: SQLite has one writer.
+func (d *Driver) Writers() int { return 1 }
+
 // Dialect implements store.Driver.
 func (d *Driver) Dialect() store.Dialect { return dialect }
 

@@ -51,12 +51,12 @@ func EachEmpty(t *testing.T, fn func(t *testing.T, open func(opts ...store.Optio
 	}
 }
 
-// Open returns a fresh, migrated store of the named driver, closed (and, on
-// PostgreSQL, dropped) when the test ends. It skips the test for "postgres"
-// when CHATWASM_TEST_POSTGRES is unset.
-func Open(t testing.TB, name string) *store.Store {
+// Open returns a fresh, migrated store of the named driver, opened with
+// opts, closed (and, on PostgreSQL, dropped) when the test ends. It skips
+// the test for "postgres" when CHATWASM_TEST_POSTGRES is unset.
+func Open(t testing.TB, name string, opts ...store.Option) *store.Store {
 	t.Helper()
-	return migrated(t, Empty(t, name)())
+	return migrated(t, Empty(t, name)(opts...))
 }
 
 // migrated migrates st, failing the test if that fails.
