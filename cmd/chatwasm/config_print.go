@@ -36,6 +36,7 @@ func (c cli) configPrint(_ context.Context, args []string) int {
 		}
 	})
 	settings["db"] = maskDB(settings["db"])
+	settings["otlp-endpoint"] = maskDB(settings["otlp-endpoint"])
 	out, err := yaml.Marshal(settings)
 	if err != nil {
 		return c.fail("config print", err)
@@ -54,7 +55,8 @@ func (c cli) configPrint(_ context.Context, args []string) int {
 // libpqPassword is the password of a libpq key=value connection string.
 var libpqPassword = regexp.MustCompile(`(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
 
-// maskDB hides the password of a database URL or libpq connection string.
+// maskDB hides the password of a database URL or libpq connection string
+// (or of any URL: the OTLP endpoint's).
 func maskDB(db string) string {
 	if u, err := url.Parse(db); err == nil && u.User != nil {
 		if _, has := u.User.Password(); has {

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/chatwasm/chatwasm/host/tracing"
 )
 
 //go:embed schema.sql
@@ -64,17 +66,29 @@ func (s *Store) Close() error { return s.drv.Close() }
 
 // Write runs fn in a write transaction: everything fn does commits together or
 // not at all. fn may be called more than once if the engine asks for a retry.
+//
+// In a traced request the transaction is a span (tracing.Transaction), with
+// an event per attempt.
 func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
-	return s.drv.InTx(ctx, true, func(ex Executor) error {
-		return fn(&Tx{ex: ex, d: s.drv.Dialect(), now: s.now, write: true})
+	ctx, span := tracing.Transaction(ctx, true)
+	err := s.drv.InTx(ctx, true, func(ex Executor) error {
+		span.Attempt()
+		return fn(&Tx{ex: ex, d: s.drv.Dialect(), now: s.now, write: true, span: span})
 	})
+	span.End(err)
+	return err
 }
 
-// Read runs fn in a read-only transaction (a consistent snapshot).
+// Read runs fn in a read-only transaction (a consistent snapshot), a span
+// in a traced request as Write's.
 func (s *Store) Read(ctx context.Context, fn func(*Tx) error) error {
-	return s.drv.InTx(ctx, false, func(ex Executor) error {
-		return fn(&Tx{ex: ex, d: s.drv.Dialect(), now: s.now})
+	ctx, span := tracing.Transaction(ctx, false)
+	err := s.drv.InTx(ctx, false, func(ex Executor) error {
+		span.Attempt()
+		return fn(&Tx{ex: ex, d: s.drv.Dialect(), now: s.now, span: span})
 	})
+	span.End(err)
+	return err
 }
 
 // ReadOne runs fn outside any transaction, for a read of exactly one
@@ -91,7 +105,14 @@ type Tx struct {
 	d     Dialect
 	now   func() time.Time
 	write bool
+	// span is the transaction's span in a traced request.
+	span tracing.Span
 }
+
+// Traced returns ctx for work in the transaction (a module's hook): under
+// the transaction's span when ctx is the context that began it
+// (tracing.Inside).
+func (t *Tx) Traced(ctx context.Context) context.Context { return tracing.Inside(ctx, t.span) }
 
 // Writable reports whether the transaction may write: one of Write.
 func (t *Tx) Writable() bool { return t.write }
