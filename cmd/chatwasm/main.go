@@ -45,6 +45,7 @@ Usage:
   chatwasm version                       print the version, commit and Go version
   chatwasm config print [flags]          print serve's effective settings, secrets masked
   chatwasm client --token T [flags]      send JSON frames from stdin, print what the server sends
+  chatwasm health [--ready] [flags]      check that the server on --addr is up (exit status 0) or ready
 
 Run "chatwasm COMMAND --help" for a command's flags.
 
@@ -91,6 +92,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		"version":     c.version,
 		"config":      c.config,
 		"client":      c.client,
+		"health":      c.health,
 	})
 }
 

@@ -2,18 +2,12 @@ package tracing_test
 
 import (
 	"context"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"slices"
-	"sync"
 	"testing"
-
-	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/chatwasm/chatwasm/host/reqlog"
 	"github.com/chatwasm/chatwasm/host/tracing"
+	"github.com/chatwasm/chatwasm/internal/otlptest"
 )
 
 // noOTELEnv clears the variables that would name an endpoint.
@@ -61,51 +55,6 @@ func TestOff(t *testing.T) {
 	}
 }
 
-// collector is an OTLP/HTTP endpoint keeping the spans it receives.
-type collector struct {
-	mu    sync.Mutex
-	spans map[string]map[string]string // span name → its string attributes
-	res   map[string]string            // the resource's attributes
-	paths []string
-}
-
-func newCollector(t *testing.T) (*collector, string) {
-	c := &collector{spans: map[string]map[string]string{}, res: map[string]string{}}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		var req coltrace.ExportTraceServiceRequest
-		if err == nil {
-			err = proto.Unmarshal(body, &req)
-		}
-		if err != nil {
-			t.Errorf("collector: %v", err)
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		c.paths = append(c.paths, r.URL.Path)
-		for _, rs := range req.ResourceSpans {
-			for _, kv := range rs.Resource.Attributes {
-				c.res[kv.Key] = kv.Value.GetStringValue()
-			}
-			for _, ss := range rs.ScopeSpans {
-				for _, sp := range ss.Spans {
-					attrs := map[string]string{}
-					for _, kv := range sp.Attributes {
-						attrs[kv.Key] = kv.Value.GetStringValue()
-					}
-					c.spans[sp.Name] = attrs
-				}
-			}
-		}
-		w.Header().Set("Content-Type", "application/x-protobuf")
-		_, _ = w.Write(nil)
-	}))
-	t.Cleanup(srv.Close)
-	return c, srv.URL
-}
-
 // traceOne records an operation with a hook call and a transaction in it.
 func traceOne(t *testing.T, tr *tracing.Tracer) {
 	t.Helper()
@@ -132,12 +81,12 @@ func TestExport(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			noOTELEnv(t)
-			col, url := newCollector(t)
+			col := otlptest.New(t)
 			cfg := tracing.Config{SampleRatio: 1, Version: "v1.2.3", NodeID: "node-a"}
 			if byEnv {
-				t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", url)
+				t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", col.URL)
 			} else {
-				cfg.Endpoint = url + "/"
+				cfg.Endpoint = col.URL + "/"
 			}
 			ctx := context.Background()
 			tr, stop, err := tracing.Start(ctx, cfg)
@@ -148,22 +97,22 @@ func TestExport(t *testing.T) {
 			if err := stop(ctx); err != nil {
 				t.Fatal(err)
 			}
-			col.mu.Lock()
-			defer col.mu.Unlock()
-			if len(col.paths) == 0 || slices.ContainsFunc(col.paths, func(p string) bool { return p != "/v1/traces" }) {
-				t.Errorf("exports to %v, want /v1/traces", col.paths)
+			if paths := col.Paths(); len(paths) == 0 || slices.ContainsFunc(paths, func(p string) bool { return p != "/v1/traces" }) {
+				t.Errorf("exports to %v, want /v1/traces", paths)
 			}
 			for _, name := range []string{"message.send", "hook create_message", "write transaction"} {
-				if _, ok := col.spans[name]; !ok {
-					t.Errorf("span %q not exported; got %v", name, col.spans)
+				if len(col.Named(name)) != 1 {
+					t.Errorf("span %q not exported once; got %v", name, col.Spans())
 				}
 			}
-			if got := col.spans["message.send"]["chatwasm.request_id"]; got != "c.1" {
-				t.Errorf("request id %s", got)
-			}
-			for k, v := range map[string]string{"service.name": "chatwasm", "service.version": "v1.2.3", "service.instance.id": "node-a"} {
-				if got := col.res[k]; got != v {
-					t.Errorf("resource %s = %s, want %q", k, got, v)
+			for _, op := range col.Named("message.send") {
+				if got := op.Attrs["chatwasm.request_id"]; got != "c.1" {
+					t.Errorf("request id %q", got)
+				}
+				for k, v := range map[string]string{"service.name": "chatwasm", "service.version": "v1.2.3", "service.instance.id": "node-a"} {
+					if got := op.Resource[k]; got != v {
+						t.Errorf("resource %s = %q, want %q", k, got, v)
+					}
 				}
 			}
 		})
