@@ -38,6 +38,7 @@ func (c cli) configPrint(_ context.Context, args []string) int {
 	})
 	settings["db"] = maskDB(settings["db"])
 	settings["broker"] = maskBroker(settings["broker"])
+	settings["otlp-endpoint"] = maskDB(settings["otlp-endpoint"])
 	out, err := yaml.Marshal(settings)
 	if err != nil {
 		return c.fail("config print", err)
@@ -70,7 +71,8 @@ func maskBroker(urls string) string {
 // libpqPassword is the password of a libpq key=value connection string.
 var libpqPassword = regexp.MustCompile(`(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
 
-// maskDB hides the password of a database URL or libpq connection string.
+// maskDB hides the password of a database URL or libpq connection string
+// (or of any URL: the OTLP endpoint's).
 func maskDB(db string) string {
 	if u, err := url.Parse(db); err == nil && u.User != nil {
 		if _, has := u.User.Password(); has {

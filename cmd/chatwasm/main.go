@@ -29,6 +29,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/server"
 	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/chatwasm/chatwasm/host/tracing"
 	"github.com/chatwasm/chatwasm/host/users"
 )
 
@@ -45,6 +46,7 @@ Usage:
   chatwasm version                       print the version, commit and Go version
   chatwasm config print [flags]          print serve's effective settings, secrets masked
   chatwasm client --token T [flags]      send JSON frames from stdin, print what the server sends
+  chatwasm health [--ready] [flags]      check that the server on --addr is up (exit status 0) or ready
 
 Run "chatwasm COMMAND --help" for a command's flags.
 
@@ -91,6 +93,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		"version":     c.version,
 		"config":      c.config,
 		"client":      c.client,
+		"health":      c.health,
 	})
 }
 
@@ -237,6 +240,10 @@ func (c cli) serveConfig(name, usage string, args []string) (cfg server.Config, 
 		"create a user for an external identity (issuer and subject) on its first connect")
 	jwtLink := cmd.Bool("jwt-link-existing", "CHATWASM_JWT_LINK_EXISTING", false,
 		"link an external identity seen for the first time to the existing user of its username (trust the provider's usernames)")
+	otlpEndpoint := cmd.String("otlp-endpoint", "CHATWASM_OTLP_ENDPOINT", "",
+		"base URL of an OTLP/HTTP collector to export trace spans to (\"/v1/traces\" is appended); default: the standard OTEL_EXPORTER_OTLP_ENDPOINT, else no tracing")
+	sampleRatio := cmd.Float64("trace-sample-ratio", "CHATWASM_TRACE_SAMPLE_RATIO", d.Tracing.SampleRatio,
+		"share of operations traced when tracing is on, from 0 to 1")
 	logs = cmd.Logging()
 	pos, code, ok := c.parse(cmd, args)
 	if !ok {
@@ -259,6 +266,9 @@ func (c cli) serveConfig(name, usage string, args []string) (cfg server.Config, 
 	}
 	if *frameRate < 0 || *frameBurst <= 0 || *maxConns < 0 || *frameBurst > math.MaxInt32 || *maxConns > math.MaxInt32 {
 		return cfg, nil, nil, c.usageError(cmd, "--frame-rate and --max-conns-per-user must not be negative, --frame-burst must be positive"), false
+	}
+	if !(*sampleRatio >= 0 && *sampleRatio <= 1) {
+		return cfg, nil, nil, c.usageError(cmd, "--trace-sample-ratio must be between 0 and 1"), false
 	}
 	if *moduleWatch == 0 {
 		*moduleWatch = -1 // Config: never
@@ -297,6 +307,7 @@ func (c cli) serveConfig(name, usage string, args []string) (cfg server.Config, 
 		ModuleConcurrency:  int(*moduleConc),
 		ModuleQueueTimeout: *moduleQueue,
 		ModuleRetryAfter:   *moduleRetry,
+		Tracing:            tracing.Config{Endpoint: *otlpEndpoint, SampleRatio: *sampleRatio},
 	}
 	return cfg, logs, cmd, exitOK, true
 }

@@ -32,6 +32,8 @@ type notifyEnv struct {
 	cfg chat.Config
 	// hooks, if not nil, are the only hooks the module is subscribed to.
 	hooks []string
+	// opts are the service's options besides its modules.
+	opts []chat.Option
 }
 
 func newNotifyEnv(t *testing.T, st *store.Store) *notifyEnv {
@@ -67,7 +69,7 @@ func (e *notifyEnv) module(config map[string]string) {
 		e.t.Fatal(err)
 	}
 	e.t.Cleanup(func() { _ = m.Close(context.Background()) })
-	e.svc = chat.New(e.st, e.cfg, nil, chat.WithModules(m))
+	e.svc = chat.New(e.st, e.cfg, nil, append([]chat.Option{chat.WithModules(m)}, e.opts...)...)
 }
 
 // seen is what the module's hook recorded ("" if it was not called, or

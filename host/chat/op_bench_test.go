@@ -11,10 +11,13 @@ import (
 	"runtime"
 	"testing"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
 	"github.com/chatwasm/chatwasm/host/chat/fixture"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/storetest"
+	"github.com/chatwasm/chatwasm/host/tracing"
 )
 
 // BenchmarkRun measures the seam every operation goes through, around a core
@@ -38,17 +41,24 @@ func BenchmarkRun(b *testing.B) {
 // BenchmarkRoomInfo is a whole room.info request (permission check and
 // retreive_room) without a module manager, and with modules loaded that
 // hook none of its hooks: what a deployment pays for modules on an
-// operation they do not touch.
+// operation they do not touch; and traced (every operation sampled, its
+// spans made and dropped, no exporter): what tracing costs.
 func BenchmarkRoomInfo(b *testing.B) {
 	for _, tc := range []struct {
 		name    string
 		modules bool
-	}{{"no-modules", false}, {"unhooked-modules", true}} {
+		traced  bool
+	}{{"no-modules", false, false}, {"unhooked-modules", true, false}, {"traced", false, true}} {
 		b.Run(tc.name, func(b *testing.B) {
 			st := storetest.Open(b, "sqlite")
 			var opts []Option
 			if tc.modules {
 				opts = append(opts, WithModules(benchManager(b, st)))
+			}
+			if tc.traced {
+				tp := sdktrace.NewTracerProvider()
+				b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+				opts = append(opts, WithTracer(tracing.New(tp)))
 			}
 			s := New(st, DefaultConfig(), nil, opts...)
 			ctx := context.Background()

@@ -9,6 +9,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/chat/field"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/chatwasm/chatwasm/host/tracing"
 )
 
 // An operation describes one operation of the chat: its client event, its
@@ -181,6 +182,9 @@ func (o *operation[In, Out]) handle(s *Service, ctx context.Context, c Caller, d
 	}
 	if err != nil {
 		return nil, err
+	}
+	if s.tracer != nil {
+		tracing.Room(ctx, chk.room())
 	}
 	return o.audience(s, ctx, c, chk, out)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/chatwasm/chatwasm/host/tracing"
 )
 
 // Config is the behaviour switches of the reference's settings (§4).
@@ -65,6 +66,8 @@ type Service struct {
 	cfg  Config
 	log  *slog.Logger
 	mods *hooks.Manager
+	// tracer starts the operations' spans; nil is tracing off.
+	tracer *tracing.Tracer
 }
 
 // Option configures a Service.
@@ -74,6 +77,11 @@ type Option func(*Service)
 // current set (docs/architecture.md, "The operation pipeline"). Without it, or with a
 // nil m, the default Go logic runs alone.
 func WithModules(m *hooks.Manager) Option { return func(s *Service) { s.mods = m } }
+
+// WithTracer traces every client operation with t (Handle): a span per
+// operation, with its hook calls and transactions as children. A nil t
+// traces nothing.
+func WithTracer(t *tracing.Tracer) Option { return func(s *Service) { s.tracer = t } }
 
 // New returns a Service. A nil logger discards logs.
 func New(st *store.Store, cfg Config, log *slog.Logger, opts ...Option) *Service {
@@ -102,7 +110,17 @@ func (s *Service) Store() *store.Store { return s.st }
 // event_type the service does not know runs the modules' action hook for it
 // (action_<event_type>); and the events modules emitted are sent after the
 // action's own effects, only if it succeeded.
+//
+// With a tracer (WithTracer), the action is one span (traceHandle).
 func (s *Service) Handle(ctx context.Context, c Caller, eventType string, data json.RawMessage) ([]wire.Effect, error) {
+	if s.tracer != nil {
+		return s.traceHandle(ctx, c, eventType, data)
+	}
+	return s.handle(ctx, c, eventType, data)
+}
+
+// handle is Handle.
+func (s *Service) handle(ctx context.Context, c Caller, eventType string, data json.RawMessage) ([]wire.Effect, error) {
 	ctx, req, end := s.begin(ctx)
 	defer end()
 	if field.IsAbsent(data) {

@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/tracing"
 	"github.com/chatwasm/chatwasm/host/wasm"
 )
 
@@ -186,6 +188,11 @@ type frame struct {
 	// against the per-call limits (imports_events.go).
 	emits, logLines, logBytes int
 	logCut                    bool // a line was dropped (and that was logged)
+
+	// outcome is how the call ended, for its span (an Outcome*; "" is
+	// OutcomeOK), and fault the fault a layer open on failure hides.
+	outcome string
+	fault   error
 }
 
 // rest runs the layers below this frame's module.
@@ -196,13 +203,34 @@ func (f *frame) rest(ctx context.Context, in []byte) ([]byte, error) {
 	return f.set.runFrom(ctx, f.hook, f.call, f.idx+1, in, f.next)
 }
 
-// invoke calls the frame's module and applies the error model.
+// invoke calls the frame's module and applies the error model, in a span
+// of the call when the request is traced.
 func (s *Set) invoke(ctx context.Context, f *frame) ([]byte, error) {
+	if f.call.Tx != nil {
+		ctx = f.call.Tx.Traced(ctx)
+	}
+	ctx, span := tracing.Hook(ctx, f.m.spec.Name, f.hook.Name, f.hook.Kind.String())
+	if !span.Recording() {
+		return s.callModule(ctx, f)
+	}
+	span.Layer(f.layer())
+	out, err := s.callModule(ctx, f)
+	cause := err
+	if cause == nil {
+		cause = f.fault
+	}
+	span.EndHook(cmp.Or(f.outcome, OutcomeOK), cause)
+	return out, err
+}
+
+// callModule is invoke without its span.
+func (s *Set) callModule(ctx context.Context, f *frame) ([]byte, error) {
 	m := f.m
 	health := m.healthOf(f.call.Tenant)
 	trial := false
 	if health.off.Load() {
 		if s.env.opts.retryAfter() < 0 || !health.trial(time.Now()) {
+			f.outcome = OutcomeDisabled
 			return f.failed(ctx, errDisabled)
 		}
 		trial = true
@@ -211,6 +239,7 @@ func (s *Set) invoke(ctx context.Context, f *frame) ([]byte, error) {
 	ctx, leave, err := s.env.admit.enter(ctx, s.env)
 	if err != nil {
 		m.log.WarnContext(ctx, "module call refused: server busy", "hook", f.hook.Name, "err", err)
+		f.outcome = OutcomeBusy
 		return nil, busyError(m.spec.Name, f.hook.Name, err)
 	}
 	defer leave()
@@ -229,6 +258,7 @@ func (s *Set) invoke(ctx context.Context, f *frame) ([]byte, error) {
 	var me *wasm.ModuleError
 	if errors.As(err, &me) {
 		hm.errs.Inc()
+		f.outcome = OutcomeError
 		s.countSuccess(ctx, m, health, f.call.Tenant, trial)
 		err := f.moduleError(ctx, me)
 		if m.log.Enabled(ctx, slog.LevelDebug) {
@@ -239,17 +269,21 @@ func (s *Set) invoke(ctx context.Context, f *frame) ([]byte, error) {
 	if ctx.Err() != nil && !errors.Is(err, wasm.ErrTimeout) {
 		// The request itself went away (client gone, server stopping): not
 		// the module's fault.
+		f.outcome = OutcomeCanceled
 		return nil, &Error{Module: m.spec.Name, Hook: f.hook.Name, Wire: abi.ErrInternal(), Err: err}
 	}
 	if errors.Is(err, wasm.ErrBusy) {
 		// No instance within the queue timeout: admission sizes the pools
 		// so that this takes re-entrance beyond them; overload, not a fault.
 		m.log.WarnContext(ctx, "module call refused: no instance", "hook", f.hook.Name, "err", err)
+		f.outcome = OutcomeBusy
 		return nil, busyError(m.spec.Name, f.hook.Name, err)
 	}
 	hm.faults.Inc()
+	f.outcome, f.fault = OutcomeFault, err
 	if errors.Is(err, wasm.ErrTimeout) {
 		hm.timeouts.Inc()
+		f.outcome = OutcomeTimeout
 	}
 	if errors.Is(err, wasm.ErrFault) {
 		s.countFault(ctx, m, health, f.call.Tenant, trial)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/chatwasm/chatwasm/host/chat"
 	"github.com/chatwasm/chatwasm/host/gateway"
+	"github.com/chatwasm/chatwasm/host/tracing"
 )
 
 // Config is everything `chatwasm serve` is configured with.
@@ -80,6 +81,11 @@ type Config struct {
 	// repeated faults stays off before one call tries it again; 0 means
 	// hooks.DefaultRetryAfter, negative until reload.
 	ModuleRetryAfter time.Duration
+	// Tracing exports a span per operation, module call and transaction
+	// over OTLP/HTTP when it (or the environment) names an endpoint
+	// (tracing.Config); NodeID and the binary's version name the process.
+	// Off by default, at no cost.
+	Tracing tracing.Config
 }
 
 // ExternalAuth configures an external identity provider (auth.External).
@@ -132,6 +138,7 @@ func DefaultConfig() Config {
 		MaxConnsPerUser:     gw.MaxConnsPerUser,
 		ShutdownTimeout:     10 * time.Second,
 		External:            ExternalAuth{UsernameClaim: "sub", CreateUsers: true},
+		Tracing:             tracing.Config{SampleRatio: 1},
 	}
 }
 

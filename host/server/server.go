@@ -5,6 +5,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -31,6 +33,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/reqlog"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/postgres"
+	"github.com/chatwasm/chatwasm/host/tracing"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -54,6 +57,9 @@ type Server struct {
 	// draining is set when shutdown begins, so that /readyz sends load
 	// balancers elsewhere before the connections are closed.
 	draining atomic.Bool
+	// stopTracing flushes the spans not exported yet and stops the
+	// exporter (tracing.Start).
+	stopTracing func(context.Context) error
 }
 
 // New builds a server on st, which must be migrated. A nil logger discards
@@ -109,18 +115,47 @@ func New(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*S
 
 		ConnectNotificationsPerRoom: cfg.ConnectNotificationsPerRoom,
 	}
-	mods, err := loadModules(ctx, cfg, st, reg, log)
+	if cfg.NodeID == "" {
+		cfg.NodeID = auth.RandomToken(4)
+	}
+	tracer, stopTracing, err := startTracing(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	svc := chat.New(st, chatCfg, log, chat.WithModules(mods))
+	mods, err := loadModules(ctx, cfg, st, reg, log)
+	if err != nil {
+		_ = stopTracing(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	svc := chat.New(st, chatCfg, log, chat.WithModules(mods), chat.WithTracer(tracer))
 	srv, err := build(ctx, cfg, st, svc, issuer, ids, adminToken, reg, log)
 	if err != nil {
 		_ = mods.Close(context.WithoutCancel(ctx))
+		_ = stopTracing(context.WithoutCancel(ctx))
 		return nil, err
 	}
-	srv.mods = mods
+	srv.mods, srv.stopTracing = mods, stopTracing
+	if tracer != nil {
+		log.Info("tracing", "otlp_endpoint", cmp.Or(cfg.Tracing.Endpoint, "(from OTEL_EXPORTER_OTLP_*)"),
+			"sample_ratio", cfg.Tracing.SampleRatio)
+	}
 	return srv, nil
+}
+
+// startTracing starts the span exporter cfg.Tracing configures, naming
+// this node and the binary's version; a nil Tracer when it configures
+// none.
+func startTracing(ctx context.Context, cfg Config) (*tracing.Tracer, func(context.Context) error, error) {
+	tc := cfg.Tracing
+	tc.NodeID = cfg.NodeID
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		tc.Version = bi.Main.Version
+	}
+	t, stop, err := tracing.Start(ctx, tc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("server: %w", err)
+	}
+	return t, stop, nil
 }
 
 // loadModules loads the module file of cfg, if any, with its metrics on
@@ -167,9 +202,6 @@ func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, 
 		return nil, err
 	}
 	nodeID := cfg.NodeID
-	if nodeID == "" {
-		nodeID = auth.RandomToken(4)
-	}
 	hub := gateway.NewHub(log)
 	br, err := openBroker(ctx, cfg.Broker, st, hub, nodeID, reg, log)
 	if err != nil {
@@ -385,8 +417,10 @@ func (s *Server) ServeInternal(ctx context.Context, ln, internal net.Listener) e
 	<-watching
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
-	// The modules close last: the connections' requests may still use them.
-	err := errors.Join(hs.Shutdown(sctx), ihs.Shutdown(sctx), s.gw.Shutdown(sctx), s.broker.Close(), s.mods.Close(sctx))
+	// The modules close last: the connections' requests may still use them;
+	// then the spans of the last requests are flushed.
+	err := errors.Join(hs.Shutdown(sctx), ihs.Shutdown(sctx), s.gw.Shutdown(sctx), s.broker.Close(), s.mods.Close(sctx),
+		s.stopTracing(sctx))
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return fmt.Errorf("server: serve: %w", serveErr)
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io/fs"
 	"time"
+
+	"github.com/chatwasm/chatwasm/host/tracing"
 )
 
 // Store is the typed data access layer over one Driver.
@@ -77,8 +79,19 @@ func (s *Store) Close() error { return s.drv.Close() }
 // sees what the operations before it in that transaction wrote. Its Tx
 // serves it only until fn returns. An error from fn rolls back fn's work
 // alone; a failed commit fails every operation of the transaction.
+//
+// In a traced request the operation's part of the transaction is a span
+// (tracing.Transaction), from the wait for its turn to the commit, with an
+// event per attempt.
 func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
-	return s.gc.write(ctx, fn)
+	ctx, span := tracing.Transaction(ctx, true)
+	err := s.gc.write(ctx, func(tx *Tx) error {
+		span.Attempt()
+		tx.span = span
+		return fn(tx)
+	})
+	span.End(err)
+	return err
 }
 
 // beforeCommit runs the commit hook, if any, on a write transaction in
@@ -90,11 +103,16 @@ func (s *Store) beforeCommit(ctx context.Context, ops int) error {
 	return s.commitHook(ctx, ops)
 }
 
-// Read runs fn in a read-only transaction (a consistent snapshot).
+// Read runs fn in a read-only transaction (a consistent snapshot), a span
+// in a traced request as Write's.
 func (s *Store) Read(ctx context.Context, fn func(*Tx) error) error {
-	return s.drv.InTx(ctx, false, func(ex Executor) error {
-		return fn(&Tx{ex: ex, d: s.drv.Dialect(), now: s.now})
+	ctx, span := tracing.Transaction(ctx, false)
+	err := s.drv.InTx(ctx, false, func(ex Executor) error {
+		span.Attempt()
+		return fn(&Tx{ex: ex, d: s.drv.Dialect(), now: s.now, span: span})
 	})
+	span.End(err)
+	return err
 }
 
 // ReadOne runs fn outside any transaction, for a read of exactly one
@@ -111,7 +129,14 @@ type Tx struct {
 	d     Dialect
 	now   func() time.Time
 	write bool
+	// span is the transaction's span in a traced request.
+	span tracing.Span
 }
+
+// Traced returns ctx for work in the transaction (a module's hook): under
+// the transaction's span when ctx is the context that began it
+// (tracing.Inside).
+func (t *Tx) Traced(ctx context.Context) context.Context { return tracing.Inside(ctx, t.span) }
 
 // Writable reports whether the transaction may write: one of Write.
 func (t *Tx) Writable() bool { return t.write }
