@@ -39,6 +39,7 @@ func main() {
 	fs.IntVar(&cfg.RoomSize, "room-size", 10, "users per room")
 	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long the senders send (0: until --count), or an idle run holds its connections")
 	fs.IntVar(&cfg.Count, "count", 0, "messages per sender at most (0: no bound)")
+	fs.IntVar(&cfg.Window, "window", 8, "frames a sender may have in flight (sent, its own dispatch not yet back)")
 	fs.IntVar(&cfg.PID, "pid", 0, "the server's process id, for its CPU per message and RSS per connection (Linux)")
 	fs.StringVar(&cfg.Prefix, "prefix", "load"+strconv.FormatInt(time.Now().Unix()%1e6, 10)+"-", "username prefix of the provisioned users")
 	if err := fs.Parse(os.Args[1:]); err != nil {

@@ -99,8 +99,11 @@ func (r Report) String() string {
 			r.Sent, r.Delivered, r.Errors, r.Elapsed.Round(time.Millisecond), r.MessagesPerSecond(), r.DeliveriesPerSecond(),
 			r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond))
 	}
-	if r.CPUPerMessage > 0 || r.RSSPerConn > 0 {
-		s += fmt.Sprintf("server CPU per message %v, RSS per connection %d KiB\n", r.CPUPerMessage, r.RSSPerConn/1024)
+	if r.CPUPerMessage > 0 {
+		s += fmt.Sprintf("server CPU per message %v\n", r.CPUPerMessage)
+	}
+	if r.RSSPerConn > 0 {
+		s += fmt.Sprintf("server RSS growth per connection opened %d KiB\n", r.RSSPerConn/1024)
 	}
 	if r.FramesPerCPUSecond > 0 {
 		s += fmt.Sprintf("delivered frames per server CPU-second %.0f\n", r.FramesPerCPUSecond)
