@@ -26,16 +26,19 @@ type batchConn struct {
 	net.Conn
 	mu sync.Mutex
 	// buf gathers the writes while collecting; nil when they go straight
-	// through. deadline bounds the batch's writes: gorilla's own deadlines
-	// are ignored meanwhile, since a frame's write is deferred to the batch's.
-	buf      *[]byte
-	deadline time.Time
+	// through. timeout bounds each write of a batch to the socket (at most
+	// maxBatchBytes, as a frame's write was bounded before): gorilla's own
+	// deadlines are ignored meanwhile, since a frame's write is deferred to
+	// the batch's.
+	buf     *[]byte
+	timeout time.Duration
 }
 
-// collect starts gathering writes, to be sent by deadline.
-func (b *batchConn) collect(deadline time.Time) {
+// collect starts gathering writes; each write to the socket that sends them
+// must finish within timeout.
+func (b *batchConn) collect(timeout time.Duration) {
 	b.mu.Lock()
-	b.buf, b.deadline = batchBufs.Get().(*[]byte), deadline
+	b.buf, b.timeout = batchBufs.Get().(*[]byte), timeout
 	b.mu.Unlock()
 }
 
@@ -59,7 +62,7 @@ func (b *batchConn) sendLocked() error {
 	if len(*b.buf) == 0 {
 		return nil
 	}
-	err := b.Conn.SetWriteDeadline(b.deadline)
+	err := b.Conn.SetWriteDeadline(time.Now().Add(b.timeout))
 	if err == nil {
 		_, err = b.Conn.Write(*b.buf)
 	}
@@ -80,7 +83,7 @@ func (b *batchConn) Write(p []byte) (int, error) {
 			return 0, err
 		}
 		if len(p) >= maxBatchBytes {
-			if err := b.Conn.SetWriteDeadline(b.deadline); err != nil {
+			if err := b.Conn.SetWriteDeadline(time.Now().Add(b.timeout)); err != nil {
 				return 0, err
 			}
 			return b.Conn.Write(p)

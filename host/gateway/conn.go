@@ -101,15 +101,12 @@ func (c *conn) enqueue(frame []byte) {
 	if c.queued != 0 && c.queued+n > c.gw.cfg.QueueBytes {
 		pending := c.queued
 		c.mu.Unlock()
-		c.log.Warn("disconnecting slow client: outbound queue over its bytes", "bytes", pending,
-			"limit", c.gw.cfg.QueueBytes)
-		c.slow()
+		c.slow(websocket.ClosePolicyViolation, "outbound queue over its bytes", "bytes", pending, "limit", c.gw.cfg.QueueBytes)
 		return
 	}
 	if c.counted >= c.gw.cfg.QueueSize {
 		c.mu.Unlock()
-		c.log.Warn("disconnecting slow client: outbound queue full", "queue", c.gw.cfg.QueueSize)
-		c.slow()
+		c.slow(websocket.ClosePolicyViolation, "outbound queue full", "queue", c.gw.cfg.QueueSize)
 		return
 	}
 	c.pending = append(c.pending, frame)
@@ -122,10 +119,19 @@ func (c *conn) enqueue(frame []byte) {
 	}
 }
 
-// slow disconnects a client that does not drain its queue.
-func (c *conn) slow() {
-	c.gw.metrics.slowClosed.Inc()
-	c.close(websocket.ClosePolicyViolation, "slow consumer")
+// slow disconnects a client that does not drain its queue, with close code
+// (0: no close frame) and the reason logged. It is counted only if this is
+// what closes the connection: a queue that fills and a write that times
+// out at the same moment are one slow consumer.
+func (c *conn) slow(code int, reason string, attrs ...any) {
+	text := "slow consumer"
+	if code == 0 {
+		text = ""
+	}
+	if c.close(code, text) {
+		c.log.Warn("disconnecting slow client: "+reason, attrs...)
+		c.gw.metrics.slowClosed.Inc()
+	}
 }
 
 // startWriterLocked reports whether the caller must start the writer,
@@ -177,9 +183,10 @@ func (c *conn) closing() bool {
 }
 
 // close asks the connection to stop, sending a close frame with code and
-// text (none when code is 0). Only the first call counts.
-func (c *conn) close(code int, text string) {
+// text (none when code is 0). Only the first call counts: it reports true.
+func (c *conn) close(code int, text string) (first bool) {
 	c.closeOnce.Do(func() {
+		first = true
 		c.closeCode, c.closeText = code, text
 		close(c.done)
 		c.mu.Lock()
@@ -189,6 +196,7 @@ func (c *conn) close(code int, text string) {
 			go c.writeLoop()
 		}
 	})
+	return first
 }
 
 // readLoop serves the client's frames until the connection fails or closes.
@@ -462,13 +470,13 @@ func (c *conn) writeLoop() {
 			// queue in WriteTimeout: a slow consumer, even when the traffic
 			// to it was too thin to fill the queue first (unless it was
 			// already being closed, as one whose queue filled up is).
-			if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() && !c.closing() {
-				c.log.Warn("disconnecting slow client: a write timed out", "timeout", c.gw.cfg.WriteTimeout)
-				c.gw.metrics.slowClosed.Inc()
+			// Either way a writer still runs (this one): no other starts.
+			if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() {
+				c.slow(0, "a write timed out", "timeout", c.gw.cfg.WriteTimeout)
 			} else {
 				c.log.Debug("connection write failed", "err", err)
 			}
-			c.close(0, "")   // a writer still runs (this one): no other starts
+			c.close(0, "")
 			_ = c.ws.Close() // unblocks the reader
 			c.stopWriting()
 			return
@@ -479,8 +487,7 @@ func (c *conn) writeLoop() {
 // writeBatch writes frames, then a ping if ping is set, with one write to
 // the socket (more only past maxBatchBytes).
 func (c *conn) writeBatch(frames [][]byte, ping bool) (err error) {
-	deadline := time.Now().Add(c.gw.cfg.WriteTimeout)
-	c.out.collect(deadline)
+	c.out.collect(c.gw.cfg.WriteTimeout)
 	defer func() {
 		if ferr := c.out.flush(); err == nil {
 			err = ferr
@@ -492,7 +499,7 @@ func (c *conn) writeBatch(frames [][]byte, ping bool) (err error) {
 		}
 	}
 	if ping {
-		return c.ws.WriteControl(websocket.PingMessage, nil, deadline)
+		return c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.gw.cfg.WriteTimeout))
 	}
 	return nil
 }

@@ -192,7 +192,7 @@ func TestBatchConn(t *testing.T) {
 		}
 	}
 	write("a")
-	b.collect(time.Now().Add(time.Minute))
+	b.collect(time.Minute)
 	write("b")
 	write("c")
 	if len(sock.writes) != 1 {
