@@ -69,7 +69,11 @@ const (
 // sender has its own message.dispatch back: it is stored then.
 type Report struct {
 	Sent, Delivered, Errors int64
-	Elapsed                 time.Duration
+	// Dropped counts the connections the server closed during the run
+	// (e.g. as slow consumers): what was sent to them after is not
+	// delivered.
+	Dropped int64
+	Elapsed time.Duration
 	// P50 and P99 are send-to-delivery latencies over every delivery (for
 	// typing, over the senders' own frames: the others carry no key).
 	P50, P99 time.Duration
@@ -98,6 +102,9 @@ func (r Report) String() string {
 		s = fmt.Sprintf("sent %d, delivered %d, errors %d in %v\nmessages/s %.0f, deliveries/s %.0f\nlatency p50 %v, p99 %v\n",
 			r.Sent, r.Delivered, r.Errors, r.Elapsed.Round(time.Millisecond), r.MessagesPerSecond(), r.DeliveriesPerSecond(),
 			r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond))
+	}
+	if r.Dropped > 0 {
+		s += fmt.Sprintf("connections closed by the server during the run %d\n", r.Dropped)
 	}
 	if r.CPUPerMessage > 0 {
 		s += fmt.Sprintf("server CPU per message %v\n", r.CPUPerMessage)
@@ -281,12 +288,19 @@ func run(ctx context.Context, cfg Config, users []*user, rep Report) (Report, er
 		default:
 		}
 	}
-	var readers sync.WaitGroup
+	var (
+		readers  sync.WaitGroup
+		dropped  atomic.Int64
+		stopping atomic.Bool // the run closes the connections: their reads end
+	)
 	for _, u := range users {
 		readers.Go(func() {
 			for {
 				_, raw, err := u.ws.ReadMessage()
 				if err != nil {
+					if !stopping.Load() {
+						dropped.Add(1)
+					}
 					return
 				}
 				if bytes.HasPrefix(raw, []byte(`{"error"`)) {
@@ -373,10 +387,12 @@ func run(ctx context.Context, cfg Config, users []*user, rep Report) (Report, er
 		rep.CPUPerMessage = (cpu1 - cpu0) / time.Duration(rep.Sent)
 		rep.FramesPerCPUSecond = float64(rep.Delivered) / (cpu1 - cpu0).Seconds()
 	}
+	stopping.Store(true)
 	for _, u := range users {
 		u.ws.Close()
 	}
 	readers.Wait()
+	rep.Dropped = dropped.Load()
 	close(latencies)
 	var ls []time.Duration
 	for l := range latencies {

@@ -22,9 +22,9 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Sent != 3*25 || rep.Delivered != rep.Sent*4 || rep.Errors != 0 {
-		t.Fatalf("sent %d, delivered %d, errors %d; want 75 sent, each to its room of 4, no error",
-			rep.Sent, rep.Delivered, rep.Errors)
+	if rep.Sent != 3*25 || rep.Delivered != rep.Sent*4 || rep.Errors != 0 || rep.Dropped != 0 {
+		t.Fatalf("sent %d, delivered %d, errors %d, dropped %d; want 75 sent, each to its room of 4, no error or drop",
+			rep.Sent, rep.Delivered, rep.Errors, rep.Dropped)
 	}
 	if rep.P50 <= 0 || rep.P99 < rep.P50 {
 		t.Errorf("latencies p50 %v, p99 %v", rep.P50, rep.P99)
@@ -48,9 +48,9 @@ func TestRunTyping(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Sent != 2*20 || rep.Delivered != rep.Sent*101 || rep.Errors != 0 {
-		t.Fatalf("sent %d, delivered %d, errors %d; want 40 sent, each to its room of 101, no error",
-			rep.Sent, rep.Delivered, rep.Errors)
+	if rep.Sent != 2*20 || rep.Delivered != rep.Sent*101 || rep.Errors != 0 || rep.Dropped != 0 {
+		t.Fatalf("sent %d, delivered %d, errors %d, dropped %d; want 40 sent, each to its room of 101, no error or drop",
+			rep.Sent, rep.Delivered, rep.Errors, rep.Dropped)
 	}
 	if rep.FramesPerCPUSecond <= 0 || rep.P50 <= 0 {
 		t.Errorf("frames per CPU-second %v, p50 %v: want both measured", rep.FramesPerCPUSecond, rep.P50)
