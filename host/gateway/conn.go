@@ -10,7 +10,6 @@ import (
 	"net"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/chatwasm/chatwasm/host/broker"
@@ -22,13 +21,16 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// conn is one client connection. Its reader (the goroutine that serves the
-// HTTP request) processes frames one after the other, in order; its writer
-// owns all data writes and drains a bounded queue, so fan-out never waits for
-// a slow client: a client that lets its queue fill up is disconnected.
+// conn is one client connection. Its reader processes frames one after the
+// other, in order; its writer owns all data writes and drains a bounded
+// queue, so fan-out never waits for a slow client: a client that lets its
+// queue fill up is disconnected. An idle connection holds as little as it
+// can (see docs/decisions.md): the writer runs only while there is something
+// to write, and no buffer is held for writing in between.
 type conn struct {
 	gw     *Gateway
 	ws     *websocket.Conn
+	out    *batchConn // ws's socket
 	user   store.User
 	caller chat.Caller
 	log    *slog.Logger
@@ -38,8 +40,19 @@ type conn struct {
 	// limiter paces the frames read; nil when there is no frame rate.
 	limiter *rate.Limiter
 
-	queue      chan []byte
-	queued     atomic.Int64  // bytes of the frames in queue
+	// The outbound queue, guarded by mu. counted and queued are the frames
+	// and bytes held against QueueSize and QueueBytes: those not written
+	// yet, except the one the writer is writing (the first of its batch),
+	// as when the writer took frames one at a time.
+	mu      sync.Mutex
+	pending [][]byte // the frames queued, oldest first
+	counted int
+	queued  int64
+	pingDue bool // a ping is to be written
+	ready   bool // the socket is accepted and its first frame written: a writer may run
+	writing bool // a writer runs, or ran and stopped for good
+	ping    *time.Timer
+
 	done       chan struct{} // closed when the connection must stop
 	readerDone chan struct{}
 	writerDone chan struct{}
@@ -71,7 +84,6 @@ func newConn(gw *Gateway, user store.User, channel string) *conn {
 			ChannelName: channel,
 		},
 		log:        gw.log.With("user", user.ID, "channel", channel),
-		queue:      make(chan []byte, gw.cfg.QueueSize),
 		done:       make(chan struct{}),
 		readerDone: make(chan struct{}),
 		writerDone: make(chan struct{}),
@@ -85,21 +97,78 @@ func (c *conn) enqueue(frame []byte) {
 		return
 	}
 	n := int64(len(frame))
-	if pending := c.queued.Add(n); pending > c.gw.cfg.QueueBytes && pending != n {
-		c.queued.Add(-n)
-		c.log.Warn("disconnecting slow client: outbound queue over its bytes", "bytes", pending-n,
-			"limit", c.gw.cfg.QueueBytes)
-		c.gw.metrics.slowClosed.Inc()
-		c.close(websocket.ClosePolicyViolation, "slow consumer")
+	c.mu.Lock()
+	if c.queued != 0 && c.queued+n > c.gw.cfg.QueueBytes {
+		pending := c.queued
+		c.mu.Unlock()
+		c.slow(websocket.ClosePolicyViolation, "outbound queue over its bytes", "bytes", pending, "limit", c.gw.cfg.QueueBytes)
 		return
 	}
-	select {
-	case c.queue <- frame:
-	default:
-		c.queued.Add(-n)
-		c.log.Warn("disconnecting slow client: outbound queue full", "queue", cap(c.queue))
+	if c.counted >= c.gw.cfg.QueueSize {
+		c.mu.Unlock()
+		c.slow(websocket.ClosePolicyViolation, "outbound queue full", "queue", c.gw.cfg.QueueSize)
+		return
+	}
+	c.pending = append(c.pending, frame)
+	c.counted++
+	c.queued += n
+	start := c.startWriterLocked()
+	c.mu.Unlock()
+	if start {
+		go c.writeLoop()
+	}
+}
+
+// slow disconnects a client that does not drain its queue, with close code
+// (0: no close frame) and the reason logged. It is counted only if this is
+// what closes the connection: a queue that fills and a write that times
+// out at the same moment are one slow consumer.
+func (c *conn) slow(code int, reason string, attrs ...any) {
+	text := "slow consumer"
+	if code == 0 {
+		text = ""
+	}
+	if c.close(code, text) {
+		c.log.Warn("disconnecting slow client: "+reason, attrs...)
 		c.gw.metrics.slowClosed.Inc()
-		c.close(websocket.ClosePolicyViolation, "slow consumer")
+	}
+}
+
+// startWriterLocked reports whether the caller must start the writer,
+// marking it started; c.mu is held.
+func (c *conn) startWriterLocked() bool {
+	if !c.ready || c.writing {
+		return false
+	}
+	c.writing = true
+	return true
+}
+
+// startWriting lets the writer run once the socket is accepted and its first
+// frame written: the frames queued meanwhile go out, and pings start.
+func (c *conn) startWriting() {
+	c.mu.Lock()
+	c.ready = true
+	c.ping = time.AfterFunc(c.gw.cfg.PingInterval, c.pingTick)
+	start := (len(c.pending) > 0 || c.closing()) && c.startWriterLocked()
+	c.mu.Unlock()
+	if start {
+		go c.writeLoop()
+	}
+}
+
+// pingTick has the writer ping the client, every PingInterval.
+func (c *conn) pingTick() {
+	if c.closing() {
+		return
+	}
+	c.mu.Lock()
+	c.pingDue = true
+	start := c.startWriterLocked()
+	c.ping.Reset(c.gw.cfg.PingInterval)
+	c.mu.Unlock()
+	if start {
+		go c.writeLoop()
 	}
 }
 
@@ -114,12 +183,20 @@ func (c *conn) closing() bool {
 }
 
 // close asks the connection to stop, sending a close frame with code and
-// text (none when code is 0). Only the first call counts.
-func (c *conn) close(code int, text string) {
+// text (none when code is 0). Only the first call counts: it reports true.
+func (c *conn) close(code int, text string) (first bool) {
 	c.closeOnce.Do(func() {
+		first = true
 		c.closeCode, c.closeText = code, text
 		close(c.done)
+		c.mu.Lock()
+		start := c.startWriterLocked()
+		c.mu.Unlock()
+		if start {
+			go c.writeLoop()
+		}
 	})
+	return first
 }
 
 // readLoop serves the client's frames until the connection fails or closes.
@@ -347,41 +424,88 @@ func (c *conn) apply(ctx context.Context, effects []wire.Effect) {
 }
 
 // writeLoop owns the connection's data writes: queued frames and pings, and
-// the close frame when the connection stops.
+// the close frame when the connection stops. It runs while there is
+// something to write: it returns when the queue is empty, and the next frame
+// (or ping, or close) starts it again. It writes all the frames it finds
+// queued as one batch, in one write system call.
 func (c *conn) writeLoop() {
-	defer close(c.writerDone)
-	ping := time.NewTicker(c.gw.cfg.PingInterval)
-	defer ping.Stop()
 	for {
-		var err error
-		select {
-		case f := <-c.queue:
-			c.queued.Add(-int64(len(f)))
-			err = c.write(f)
-		case <-ping.C:
-			err = c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.gw.cfg.WriteTimeout))
-		case <-c.done:
+		c.mu.Lock()
+		if c.closing() {
+			// writing stays true: no writer runs after this one.
+			c.mu.Unlock()
 			c.finish()
+			c.stopWriting()
 			return
+		}
+		batch, ping := c.pending, c.pingDue
+		if len(batch) == 0 && !ping {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		c.pending, c.pingDue = nil, false
+		if len(batch) > 0 { // the first is being written: no longer held against the limits
+			c.counted--
+			c.queued -= int64(len(batch[0]))
+		}
+		c.mu.Unlock()
+		err := c.writeBatch(batch, ping)
+		if len(batch) > 0 {
+			c.gw.metrics.writes.Inc()
+			c.gw.metrics.framesOut.Add(float64(len(batch)))
+		}
+		if len(batch) > 1 {
+			var rest int64
+			for _, f := range batch[1:] {
+				rest += int64(len(f))
+			}
+			c.mu.Lock()
+			c.counted -= len(batch) - 1
+			c.queued -= rest
+			c.mu.Unlock()
 		}
 		if err != nil {
 			// A write that timed out is a client that did not drain its
 			// queue in WriteTimeout: a slow consumer, even when the traffic
 			// to it was too thin to fill the queue first (unless it was
 			// already being closed, as one whose queue filled up is).
-			if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() && !c.closing() {
-				c.log.Warn("disconnecting slow client: a write timed out", "timeout", c.gw.cfg.WriteTimeout)
-				c.gw.metrics.slowClosed.Inc()
+			// Either way a writer still runs (this one): no other starts.
+			if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() {
+				c.slow(0, "a write timed out", "timeout", c.gw.cfg.WriteTimeout)
 			} else {
 				c.log.Debug("connection write failed", "err", err)
 			}
 			c.close(0, "")
 			_ = c.ws.Close() // unblocks the reader
+			c.stopWriting()
 			return
 		}
 	}
 }
 
+// writeBatch writes frames, then a ping if ping is set, with one write to
+// the socket (more only past maxBatchBytes).
+func (c *conn) writeBatch(frames [][]byte, ping bool) (err error) {
+	c.out.collect(c.gw.cfg.WriteTimeout)
+	defer func() {
+		if ferr := c.out.flush(); err == nil {
+			err = ferr
+		}
+	}()
+	for _, f := range frames {
+		if err := c.ws.WriteMessage(websocket.TextMessage, f); err != nil {
+			return err
+		}
+	}
+	if ping {
+		return c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.gw.cfg.WriteTimeout))
+	}
+	return nil
+}
+
+// write writes one frame straight to the socket: the first, before the
+// writer runs.
 func (c *conn) write(frame []byte) error {
 	if err := c.ws.SetWriteDeadline(time.Now().Add(c.gw.cfg.WriteTimeout)); err != nil {
 		return err
@@ -404,4 +528,14 @@ func (c *conn) finish() {
 		}
 	}
 	_ = c.ws.Close()
+}
+
+// stopWriting ends the writer for good: no more pings, the frames still
+// queued dropped.
+func (c *conn) stopWriting() {
+	c.mu.Lock()
+	c.ping.Stop()
+	c.pending = nil
+	c.mu.Unlock()
+	close(c.writerDone)
 }

@@ -133,6 +133,13 @@ type Deps struct {
 	Log *slog.Logger
 }
 
+// The sizes of gorilla/websocket's buffers: a connection's reader, and the
+// pooled buffer a frame is written through.
+const (
+	readBufferSize  = 1 << 10
+	writeBufferSize = 4 << 10
+)
+
 // Gateway is the WebSocket endpoint, an http.Handler.
 type Gateway struct {
 	cfg      Config
@@ -169,8 +176,14 @@ func New(cfg Config, d Deps) (*Gateway, error) {
 		metrics: d.Metrics,
 		log:     d.Log,
 		upgrader: websocket.Upgrader{
-			ReadBufferSize:  4096,
-			WriteBufferSize: 4096,
+			// An idle connection holds its read buffer, so a small one:
+			// client frames are small, and a larger one is read straight
+			// into its destination past it. The write buffer is taken
+			// from a pool for each frame written, and held by no idle
+			// connection.
+			ReadBufferSize:  readBufferSize,
+			WriteBufferSize: writeBufferSize,
+			WriteBufferPool: &sync.Pool{},
 			// Tokens, not cookies, authenticate: a foreign page cannot ride
 			// on a browser's ambient credentials, so any Origin may connect.
 			CheckOrigin: func(*http.Request) bool { return true },
@@ -210,8 +223,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The connection outlives no request context we do not control: it is
 	// cancelled when the connection ends, not when the handler's would be.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
-	defer cancel()
-	g.serve(ctx, w, r, user)
+	g.serve(ctx, cancel, w, r, user)
 }
 
 // isHandshake reports whether r is a WebSocket handshake the upgrader
@@ -227,13 +239,18 @@ func (g *Gateway) authenticate(r *http.Request) (store.User, error) {
 	return g.auth.Authenticate(r.Context(), auth.FromRequest(r))
 }
 
-// serve runs an authenticated connection. As in the reference (docs/protocol.md
-// §2.4), the connection is subscribed to its groups and has its session
-// before the socket is accepted: a client that sees the handshake complete
-// misses nothing sent to it afterwards.
-func (g *Gateway) serve(ctx context.Context, w http.ResponseWriter, r *http.Request, user store.User) {
+// serve sets up an authenticated connection and hands it to a reader of
+// its own. As in the reference (docs/protocol.md §2.4), the connection is
+// subscribed to its groups and has its session before the socket is
+// accepted: a client that sees the handshake complete misses nothing sent
+// to it afterwards. The reader is a new goroutine, not the one that served
+// the HTTP request: that one returns, and with it what the connection no
+// longer needs (the request, net/http's buffers, the deep stack of the
+// connect).
+func (g *Gateway) serve(ctx context.Context, cancel context.CancelFunc, w http.ResponseWriter, r *http.Request, user store.User) {
 	c := newConn(g, user, g.cfg.NodeID+"."+rand.Text())
 	if err := g.register(c); err != nil {
+		defer cancel()
 		code, text := websocket.CloseGoingAway, "server shutting down"
 		if errors.Is(err, errTooManyConns) {
 			g.metrics.connLimited.Inc()
@@ -245,14 +262,18 @@ func (g *Gateway) serve(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		}
 		return
 	}
-	defer g.unregister(c)
 	// In the hub before Connect reads the user's rooms, so that a room joined
 	// or left meanwhile is not missed (see Hub.activate).
 	g.hub.add(c)
-	defer g.hub.remove(c)
+	end := func() {
+		g.hub.remove(c)
+		g.unregister(c)
+		cancel()
+	}
 
 	cn, err := g.svc.Connect(ctx, c.caller)
 	if err != nil {
+		defer end()
 		c.log.Error("connect failed", "err", err)
 		if ws, err := g.upgrader.Upgrade(w, r, nil); err == nil {
 			g.closeNow(ws, websocket.CloseInternalServerErr, "internal server error")
@@ -270,6 +291,7 @@ func (g *Gateway) serve(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		// Shutdown or DisconnectUser closed it while it connected: accept
 		// it only to close it with their code. Connect committed, so what
 		// modules emitted meanwhile still goes out.
+		defer end()
 		c.apply(ctx, cn.Effects)
 		c.apply(ctx, g.svc.Disconnect(ctx, c.caller))
 		if ws, err := g.upgrader.Upgrade(w, r, nil); err == nil {
@@ -278,16 +300,17 @@ func (g *Gateway) serve(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		return
 	default:
 	}
-	ws, err := g.upgrader.Upgrade(w, r, nil)
+	hj := &hijacker{ResponseWriter: w}
+	ws, err := g.upgrader.Upgrade(hj, r, nil)
 	if err != nil {
 		// The upgrader has answered the request; the session ends here,
 		// and what modules emitted while it connected still goes out.
+		defer end()
 		c.apply(ctx, cn.Effects)
 		c.apply(ctx, g.svc.Disconnect(ctx, c.caller))
 		return
 	}
-	g.attach(c, ws)
-	opened := time.Now()
+	g.attach(c, ws, hj.conn)
 	c.log.Debug("connection opened", "remote", r.RemoteAddr, "session", cn.Session.ID, "rooms", len(cn.RoomIDs))
 	// chat.notifications goes out before anything queued meanwhile: the
 	// writer is not running yet.
@@ -297,23 +320,29 @@ func (g *Gateway) serve(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	}
 	if cn.Notifications != nil {
 		if err := c.write(cn.Notifications); err != nil {
+			defer end()
 			c.log.Debug("connection write failed", "err", err)
 			_ = ws.Close()
 			c.apply(ctx, g.svc.Disconnect(ctx, c.caller))
 			return
 		}
 	}
-	go c.writeLoop()
-	// Events modules emitted while the connection was set up go out now
-	// that it receives them.
-	c.apply(ctx, cn.Effects)
-	c.readLoop(ctx)
-	c.apply(ctx, g.svc.Disconnect(ctx, c.caller))
-	close(c.readerDone)
-	c.close(0, "")
-	<-c.writerDone
-	c.log.Debug("connection closed", "code", c.closeCode, "reason", c.closeText, "requests", c.requests,
-		"duration", time.Since(opened))
+	c.startWriting()
+	effects := cn.Effects
+	go func() {
+		defer end()
+		opened := time.Now()
+		// Events modules emitted while the connection was set up go out now
+		// that it receives them.
+		c.apply(ctx, effects)
+		c.readLoop(ctx)
+		c.apply(ctx, g.svc.Disconnect(ctx, c.caller))
+		close(c.readerDone)
+		c.close(0, "")
+		<-c.writerDone
+		c.log.Debug("connection closed", "code", c.closeCode, "reason", c.closeText, "requests", c.requests,
+			"duration", time.Since(opened))
+	}()
 }
 
 // closeNow closes a connection that has no writer running: close frame,
@@ -356,9 +385,9 @@ func (g *Gateway) register(c *conn) error {
 
 // attach gives an accepted connection its socket. Under g.mu, because
 // Shutdown may drop the sockets of the connections it counts.
-func (g *Gateway) attach(c *conn, ws *websocket.Conn) {
+func (g *Gateway) attach(c *conn, ws *websocket.Conn, out *batchConn) {
 	g.mu.Lock()
-	c.ws = ws
+	c.ws, c.out = ws, out
 	g.mu.Unlock()
 }
 

@@ -41,16 +41,16 @@ func bareConnWith(t *testing.T, userID int64, cfg Config) *conn {
 	return newConn(gw, store.User{ID: userID}, fmt.Sprintf("test.%d", userID))
 }
 
+// queued takes the frames queued on a connection without a writer.
 func queued(c *conn) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	var out []string
-	for {
-		select {
-		case f := <-c.queue:
-			out = append(out, string(f))
-		default:
-			return out
-		}
+	for _, f := range c.pending {
+		out = append(out, string(f))
 	}
+	c.pending, c.counted, c.queued = nil, 0, 0
+	return out
 }
 
 func TestHubActivateKeepsNewerChanges(t *testing.T) {
@@ -130,11 +130,11 @@ func TestQueueBytes(t *testing.T) {
 	if closed, code := closedWith(c); !closed || code != 1008 {
 		t.Fatalf("past its queue bytes: closed %v with %d, want 1008", closed, code)
 	}
+	if c.queued != 16 {
+		t.Errorf("%d bytes counted as queued, want 16", c.queued)
+	}
 	if got := queued(c); len(got) != 1 || got[0] != "0123456789abcdef" {
 		t.Errorf("queued %q, want only the first frame", got)
-	}
-	if c.queued.Load() != 16 {
-		t.Errorf("%d bytes counted as queued, want 16", c.queued.Load())
 	}
 	if got := testutil.ToFloat64(c.gw.metrics.slowClosed); got != 1 {
 		t.Errorf("slow consumer disconnects = %v, want 1", got)

@@ -19,6 +19,8 @@ type Metrics struct {
 	connLimited  prometheus.Counter
 	oversized    prometheus.Counter
 	notifsCut    prometheus.Counter
+	framesOut    prometheus.Counter
+	writes       prometheus.Counter
 }
 
 // Label values for frames that never reach an operation.
@@ -55,9 +57,12 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		oversized:    counter("chatwasm_frames_oversized_total", "Frames an operation produced over the outbound frame limit, answered with a 4003 and sent to no one."),
 		notifsCut: counter("chatwasm_connect_notifications_truncated_total",
 			"Connect-time chat.notifications frames that held only the newest pending notifications because all of them were over the outbound frame limit."),
+		framesOut: counter("chatwasm_frames_out_total", "Frames the connections' writers sent to clients (all but the connect's chat.notifications)."),
+		writes: counter("chatwasm_outbound_writes_total",
+			"Writes of queued frames to client sockets: a writer sends all the frames it finds queued with one write (more only past 64 KiB), so chatwasm_frames_out_total over this is the frames per write."),
 	}
 	for _, c := range []prometheus.Collector{m.conns, m.framesIn, m.errors, m.opLatency, m.slowClosed, m.authFailures,
-		m.throttled, m.connLimited, m.oversized, m.notifsCut} {
+		m.throttled, m.connLimited, m.oversized, m.notifsCut, m.framesOut, m.writes} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("gateway: register metrics: %w", err)
 		}
