@@ -116,6 +116,10 @@ func Parse(bin []byte) (*Module, error) {
 			break
 		}
 		sr := &reader{b: bin[:s.End], off: s.Content}
+		bounds := *sr
+		if checkBounds(s.ID, &bounds); bounds.err != nil {
+			return nil, bounds.err
+		}
 		switch s.ID {
 		case SectionCustom:
 			s.Name = sr.name()
