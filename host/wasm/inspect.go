@@ -46,6 +46,9 @@ type Memory struct {
 // validates the module (with wazero's interpreter, which compiles no
 // machine code) but never instantiates it, so no guest code runs.
 func Inspect(ctx context.Context, wasmBytes []byte) (Info, error) {
+	if err := decodable(wasmBytes); err != nil {
+		return Info{}, fmt.Errorf("wasm: inspect: %w", err)
+	}
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
 	// The runtime only held the decoded module; closing it cannot fail in
 	// a way that matters to the caller.

@@ -2,6 +2,7 @@ package wasm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/tetratelabs/wazero"
@@ -79,6 +80,9 @@ func (m *Module) compile(ctx context.Context, src source) error {
 	}
 	if !m.cfg.Trusted {
 		code, err := wasmbin.AddInterrupt(wasmBytes, interruptExport)
+		if refused(err) {
+			return err
+		}
 		if err == nil {
 			if err = m.compileInstrumented(ctx, code); err == nil {
 				m.r.rewrites.put(src.sum, code)
@@ -116,6 +120,9 @@ func (m *Module) compileInstrumented(ctx context.Context, code []byte) error {
 // compileFallback compiles wasmBytes as they are: with wazero's
 // termination checks, or none for a trusted module.
 func (m *Module) compileFallback(ctx context.Context, wasmBytes []byte) error {
+	if err := decodable(wasmBytes); err != nil {
+		return err
+	}
 	m.wrt = m.newWazero(ctx, !m.cfg.Trusted)
 	compiled, err := m.wrt.CompileModule(ctx, wasmBytes)
 	if err != nil {
@@ -145,4 +152,22 @@ func (m *Module) interruptFlag(mod api.Module) (api.MutableGlobal, error) {
 		return nil, fmt.Errorf("wasm: module %q: the interrupt flag is missing", m.name)
 	}
 	return g, nil
+}
+
+// refused reports whether err, from wasmbin, says a module must not reach
+// wazero at all: malformed, or declaring counts or lengths its bytes do not
+// hold, which wazero would allocate for before finding out (gigabytes from a
+// module of a few bytes: the server's fatal out-of-memory).
+func refused(err error) bool {
+	return errors.Is(err, wasmbin.ErrMalformed) || errors.Is(err, wasmbin.ErrLimit)
+}
+
+// decodable returns the error of a module wazero must not be given (see
+// refused), nil for any other: what wasmbin cannot read but wazero may is
+// left to wazero.
+func decodable(wasmBytes []byte) error {
+	if _, err := wasmbin.Parse(wasmBytes); refused(err) {
+		return fmt.Errorf("wasm: %w", err)
+	}
+	return nil
 }

@@ -17,7 +17,8 @@ package wasmbin
 const maxLocals = 50000
 
 // checkBounds checks the counts and lengths of section id, whose content
-// r reads.
+// r reads: a count over the bytes left is an ErrLimit, a length past the
+// section's end an ErrMalformed.
 func checkBounds(id byte, r *reader) {
 	switch id {
 	case SectionType:
@@ -59,7 +60,7 @@ func checkBounds(id byte, r *reader) {
 				locals += uint64(body.u32())
 				body.byte()
 				if locals > maxLocals {
-					body.fail(ErrUnsupported, "more than %d locals in a function", maxLocals)
+					body.fail(ErrLimit, "more than %d locals in a function", maxLocals)
 				}
 			}
 			if body.err != nil {
@@ -80,7 +81,7 @@ func checkBounds(id byte, r *reader) {
 func count(r *reader) uint32 {
 	n := r.u32()
 	if r.err == nil && int64(n) > int64(len(r.b)-r.off) {
-		r.fail(ErrMalformed, "a vector of %d items in %d bytes", n, len(r.b)-r.off)
+		r.fail(ErrLimit, "a vector of %d items in %d bytes", n, len(r.b)-r.off)
 		return 0
 	}
 	return n

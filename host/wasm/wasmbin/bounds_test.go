@@ -29,7 +29,7 @@ func TestBoundsRefuseAllocationBombs(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := AddInterrupt(c.bin, flagName)
-			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrUnsupported) {
+			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrLimit) {
 				t.Fatalf("AddInterrupt(% x) = %v, want a refusal", c.bin, err)
 			}
 			// Refused for its count or length, not for something else.

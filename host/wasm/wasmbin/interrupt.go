@@ -69,8 +69,10 @@ const (
 // instructions.
 //
 // It fails, and the module must then run as it is, on anything it cannot
-// decode (ErrUnsupported, ErrMalformed), on a module without a memory (the
-// tick needs one) and if name is already an export.
+// decode (ErrUnsupported), on a module without a memory (the tick needs
+// one) and if name is already an export. A module it finds malformed or
+// over its limits (ErrMalformed, ErrLimit) must not be given to wazero at
+// all (see checkBounds).
 func AddInterrupt(bin []byte, name string) ([]byte, error) {
 	m, err := Parse(bin)
 	if err != nil {

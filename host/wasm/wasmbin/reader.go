@@ -15,6 +15,10 @@ var (
 	// (an opcode or type of a proposal wazero's default features lack, a
 	// binary format version other than 1).
 	ErrUnsupported = errors.New("wasmbin: unsupported")
+	// ErrLimit: the module declares more items or bytes than it holds, or
+	// more locals in a function than maxLocals (see checkBounds). No
+	// decoder should be given it: wazero would allocate for the count.
+	ErrLimit = errors.New("wasmbin: over a decoding limit")
 )
 
 // reader decodes b from off, keeping the first error. After an error every
