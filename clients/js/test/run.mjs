@@ -18,7 +18,7 @@ try {
   const files = readdirSync(here)
     .filter((f) => f.endsWith(".test.mjs"))
     .map((f) => join(here, f));
-  const r = spawnSync(process.execPath, [...flags, "--test", "--test-timeout=120000", "--test-reporter=spec", ...process.argv.slice(2), ...files], { stdio: "inherit", env });
+  const r = spawnSync(process.execPath, [...flags, "--test", "--test-timeout=600000", "--test-reporter=spec", ...process.argv.slice(2), ...files], { stdio: "inherit", env });
   status = r.status ?? 1;
 } finally {
   rmSync(dir, { recursive: true, force: true });
