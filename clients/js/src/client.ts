@@ -229,10 +229,8 @@ export class ChatClient {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
     this.retry = null;
-    const ws = this.ws;
     this.teardown(new ConnectionClosedError("the client was closed"));
     this._state = "closed";
-    if (ws) ws.close(1000, "client closed");
     this.ready?.reject(new ConnectionClosedError("the client was closed"));
     this.ready = null;
   }

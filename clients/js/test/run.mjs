@@ -8,12 +8,16 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serverBinary } from "./server.mjs";
 
+const [major, minor] = process.versions.node.split(".").map(Number);
+if (major < 20 || (major === 20 && minor < 10)) {
+  console.error(`the tests need Node.js 20.10 or later (for its WebSocket), not ${process.versions.node}`);
+  process.exit(1);
+}
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "chatwasm-js-bin-"));
 let status = 1;
 try {
   const env = { ...process.env, CHATWASM_BIN: serverBinary(dir) };
-  const major = Number(process.versions.node.split(".")[0]);
   const flags = major < 22 ? ["--experimental-websocket", "--no-warnings=ExperimentalWarning"] : [];
   const files = readdirSync(here)
     .filter((f) => f.endsWith(".test.mjs"))
