@@ -114,9 +114,14 @@ interface Pending {
  * heartbeat reply directly to the connection, in that order: so an error
  * frame that arrives while a window's heartbeat is unanswered is the error of
  * that window's frames, and the heartbeat reply says they were all handled.
+ * One error more than the window has frames is the heartbeat's own (a
+ * module's update_session failed): it ends the window as a reply would.
  */
 interface Window {
   sentAt: number;
+  /** The frames sent before the heartbeat, and the error frames received for the window so far. */
+  frames: number;
+  errors: number;
   /** The request, when the window holds exactly one (a request always gets a window of its own). */
   pending?: Pending;
   /** The connect's first heartbeat: its reply says the token was accepted. */
@@ -537,9 +542,9 @@ export class ChatClient {
   }
 
   /** Sends a heartbeat ending the current window. */
-  private fence(w: Omit<Window, "sentAt">): void {
+  private fence(w: Omit<Window, "sentAt" | "frames" | "errors">): void {
     this.ws!.send('{"event_type":"session.heartbeat"}');
-    this.windows.push({ ...w, sentAt: Date.now() });
+    this.windows.push({ ...w, sentAt: Date.now(), frames: w.pending ? 1 : this.unfenced, errors: 0 });
     this.unfenced = 0;
   }
 
@@ -583,10 +588,18 @@ export class ChatClient {
   /** A heartbeat reply: the oldest window's frames were all handled. */
   private answered(): void {
     const w = this.windows.shift();
-    if (!w) return;
-    this.emit("heartbeat", {});
+    if (w) this.complete(w);
+  }
+
+  /** Ends a window: its heartbeat was answered, or failed with heartbeatError. */
+  private complete(w: Window, heartbeatError?: ChatError): void {
+    if (heartbeatError) w.heartbeat?.reject(heartbeatError);
+    else {
+      this.emit("heartbeat", {});
+      w.heartbeat?.resolve();
+    }
+    // Either answer means the server read the frame: the token was accepted.
     if (w.ready) this.becameReady();
-    w.heartbeat?.resolve();
     const p = w.pending;
     if (!p) return;
     if (p.error) {
@@ -600,8 +613,17 @@ export class ChatClient {
   }
 
   private failed(err: ChatError): void {
-    const p = this.windows[0]?.pending;
-    if (p && !p.error) p.error = err;
+    const w = this.windows[0];
+    if (!w) {
+      this.emit("error", err);
+      return;
+    }
+    w.errors++;
+    if (w.errors > w.frames) {
+      this.windows.shift();
+      this.emit("error", err);
+      this.complete(w, err);
+    } else if (w.pending && !w.pending.error) w.pending.error = err;
     else this.emit("error", err);
   }
 
