@@ -65,6 +65,8 @@ export interface ClientOptions {
   autoAcknowledge?: boolean;
   /** The user's own id, so that autoAcknowledge skips the user's own messages. */
   userId?: number;
+  /** A connection not ready this long after it was started is given up and retried (default 30000 ms). */
+  connectTimeoutMs?: number;
   /** A source of randomness in [0, 1) for the reconnect jitter (default Math.random). */
   random?: () => number;
 }
@@ -115,7 +117,9 @@ interface Pending {
  * frame that arrives while a window's heartbeat is unanswered is the error of
  * that window's frames, and the heartbeat reply says they were all handled.
  * One error more than the window has frames is the heartbeat's own (a
- * module's update_session failed): it ends the window as a reply would.
+ * module's update_session failed): it ends the window as a reply would. A
+ * request that succeeds while its heartbeat fails cannot be told from one
+ * that failed (README, "Limits").
  */
 interface Window {
   sentAt: number;
@@ -155,6 +159,7 @@ export class ChatClient {
   private waiting: Pending[] = [];
   private timer: ReturnType<typeof setInterval> | null = null;
   private retry: ReturnType<typeof setTimeout> | null = null;
+  private connectTimer: ReturnType<typeof setTimeout> | null = null;
   private attempt = 0;
   private everOpen = false;
   private accepted = false;
@@ -413,6 +418,11 @@ export class ChatClient {
     }
     this.ws = ws;
     this.accepted = false;
+    // A server that accepts the TCP connection but never answers (stopped,
+    // overloaded) would leave the connect pending for ever.
+    this.connectTimer = setTimeout(() => {
+      if (this.ws === ws && !this.accepted) this.closed(1006, "connect timeout");
+    }, this.opts.connectTimeoutMs ?? 30000);
     ws.onopen = () => {
       if (this.ws !== ws) return;
       // The first heartbeat's reply tells the token was accepted: a refused
@@ -483,6 +493,8 @@ export class ChatClient {
   private teardown(err: Error): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
     const windows = this.windows;
     this.windows = [];
     this.unfenced = 0;
@@ -504,6 +516,8 @@ export class ChatClient {
 
   private becameReady(): void {
     this.accepted = true;
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
     this._state = "open";
     this.attempt = 0;
     const reconnected = this.everOpen;
@@ -621,7 +635,7 @@ export class ChatClient {
     w.errors++;
     if (w.errors > w.frames) {
       this.windows.shift();
-      this.emit("error", err);
+      if (!w.heartbeat) this.emit("error", err);
       this.complete(w, err);
     } else if (w.pending && !w.pending.error) w.pending.error = err;
     else this.emit("error", err);

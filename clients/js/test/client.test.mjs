@@ -19,7 +19,7 @@ import {
   backoffDelay,
   chatError,
 } from "../dist/index.js";
-import { TestServer } from "./server.mjs";
+import { TestServer, buildModule } from "./server.mjs";
 
 /** A client of user u on server s, connected; closed when the test ends. */
 async function connect(t, s, u, opts = {}) {
@@ -268,6 +268,85 @@ test("reconnects with backoff after a server restart, and what was sent meanwhil
   await notes;
   const history = await a.messages(room.id);
   assert.equal(history.data.messages[0].content, "sent meanwhile");
+});
+
+test("a module's refusal is a typed error (4007), and a failing heartbeat is an error of its own", async (t) => {
+  // moderation refuses messages with a banned word (4003), error-codes turns
+  // that refusal into a 4007; heartless fails every heartbeat of one user.
+  const s = await TestServer.start([], {
+    setup: (dir) => {
+      buildModule(dir, "modules/examples/moderation", "moderation");
+      buildModule(dir, "modules/examples/error-codes", "error-codes");
+      buildModule(dir, "clients/js/test/testdata/heartless", "heartless");
+    },
+    modules: `modules:
+  - name: moderation
+    path: moderation.wasm
+    hooks: ["_create_message"]
+    config:
+      banned_words: "spam"
+  - name: error-codes
+    path: error-codes.wasm
+    hooks: ["handle_exception"]
+  - name: heartless
+    path: heartless.wasm
+    hooks: ["update_session"]
+`,
+  });
+  t.after(() => s.close());
+  const alice = s.addUser("alice");
+  const heartless = s.addUser("heartless");
+
+  const a = await connect(t, s, alice);
+  const [room] = await Promise.all([a.next("roomcreate.dispatch"), a.createRoom({ type: "GroupChat", name: "g", participants: [heartless.id] })]);
+  const refused = await a.sendMessage(room.id, "buy spam").catch((e) => e);
+  assert.ok(refused instanceof CustomError, String(refused));
+  assert.equal(refused.code, 4007);
+  assert.deepEqual(refused.messages, ["Message contains prohibited content"]);
+  await a.sendMessage(room.id, "fine");
+
+  // Every heartbeat of heartless is answered with an error frame instead of the reply.
+  const h = new ChatClient({ url: s.url, token: heartless.token, heartbeatIntervalMs: 0 });
+  t.after(() => h.close());
+  const errors = [];
+  h.on("error", (e) => errors.push(e));
+  await h.connect();
+  assert.equal(errors.length, 1);
+  assert.ok(errors[0] instanceof InternalError);
+  await assert.rejects(h.heartbeat(), InternalError);
+  // A request that fails, followed by its failing heartbeat: two error frames, the first the request's.
+  await assert.rejects(h.sendMessage(room.id, "spam"), CustomError);
+  await assert.rejects(h.heartbeat(), InternalError);
+  assert.deepEqual(
+    errors.map((e) => e.code),
+    [4006, 4006], // the connect's heartbeat and the request's; heartbeat() rejects instead
+  );
+});
+
+test("a server that stops answering is detected by the heartbeat and reconnected", async (t) => {
+  const s = await TestServer.start();
+  t.after(async () => {
+    s.proc?.kill("SIGCONT");
+    await s.close();
+  });
+  const alice = s.addUser("alice");
+  const a = await connect(t, s, alice, {
+    heartbeatIntervalMs: 50,
+    heartbeatTimeoutMs: 200,
+    connectTimeoutMs: 200,
+    reconnect: { initialDelayMs: 10, maxDelayMs: 50 },
+  });
+  const closes = [];
+  a.on("close", (ev) => closes.push(ev));
+  // The socket stays open and the port accepts connections, but nothing answers.
+  s.proc.kill("SIGSTOP");
+  // The heartbeat finds the connection dead; then the reconnects time out until the server resumes.
+  await a.next("close", (ev) => ev.reason === "connect timeout");
+  assert.deepEqual([closes[0].code, closes[0].reason, closes[0].willReconnect], [1006, "heartbeat timeout", true]);
+  const reopened = a.next("open");
+  s.proc.kill("SIGCONT");
+  assert.deepEqual(await reopened, { reconnected: true });
+  assert.deepEqual(await a.listRooms(), []);
 });
 
 test("backoffDelay grows exponentially up to the cap, with half of it jittered", () => {

@@ -3,7 +3,7 @@
 // come from its CLI (chatwasm user add, chatwasm token).
 
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,10 +18,31 @@ export function serverBinary(dir) {
   return bin;
 }
 
+/** Builds the Go module at pkg (a path from the repository root) into dir/name.wasm; returns its path. */
+export function buildModule(dir, pkg, name) {
+  const out = join(dir, name + ".wasm");
+  execFileSync("go", ["build", "-buildmode=c-shared", "-o", out, "./" + pkg], {
+    cwd: repo,
+    stdio: "inherit",
+    env: { ...process.env, GOOS: "wasip1", GOARCH: "wasm" },
+  });
+  return out;
+}
+
 export class TestServer {
-  /** Builds (if needed) and starts a server on a fresh database; extra args go to serve. */
-  static async start(args = []) {
+  /**
+   * Builds (if needed) and starts a server on a fresh database; extra args go
+   * to serve. With modules (the text of a modules.yaml, whose paths are
+   * relative to the server's directory), setup(dir) runs first to put the
+   * modules there.
+   */
+  static async start(args = [], { modules, setup } = {}) {
     const dir = mkdtempSync(join(tmpdir(), "chatwasm-js-"));
+    if (setup) setup(dir);
+    if (modules) {
+      writeFileSync(join(dir, "modules.yaml"), modules);
+      args = [...args, "--modules", join(dir, "modules.yaml"), "--module-watch", "0", "--module-cache", join(dir, "cache")];
+    }
     const s = new TestServer(dir, serverBinary(dir), args);
     await s.start();
     return s;
