@@ -19,19 +19,23 @@ help: ## list the targets
 build: ## build the server and CLI into bin/chatwasm
 	$(GO) build -o $(BIN) ./cmd/chatwasm
 
+# TEST_JS tests the TypeScript client (clients/js). It needs Node.js 20.10+
+# and npm (scripts/install-toolchains as installs them); without npm it
+# skips, unless CI=true.
+TEST_JS = if ! command -v npm >/dev/null; then \
+		if [ "$$CI" = true ]; then echo "test-js: npm is not installed"; exit 1; fi; \
+		echo "test-js: skipped: Node.js and npm are not installed"; exit 0; \
+	fi; \
+	echo "cd clients/js && npm ci && npm test"; \
+	cd clients/js && npm ci --no-audit --no-fund && npm test
+
 # test runs the JS client's tests even when go test failed, and fails if either did.
 test: ## run every test: go test ./..., then the TypeScript client's (test-js)
 	@rc=0; echo "$(GO) test $(PKGS)"; $(GO) test $(PKGS) || rc=$$?; \
-	$(MAKE) --no-print-directory test-js || rc=$$?; exit $$rc
+	( $(TEST_JS) ) || rc=$$?; exit $$rc
 
-# test-js needs Node.js 20.10+ and npm (scripts/install-toolchains as installs
-# them); without them it skips, unless CI=true.
 test-js: ## test the TypeScript client (clients/js) against the real server: npm ci, node --test
-	@if ! command -v npm >/dev/null; then \
-		if [ "$$CI" = true ]; then echo "test-js: npm is not installed"; exit 1; fi; \
-		echo "test-js: skipped: Node.js and npm are not installed"; exit 0; \
-	fi
-	cd clients/js && npm ci --no-audit --no-fund && npm test
+	@$(TEST_JS)
 
 run: ## serve on SQLite (DB=sqlite:PATH, ADDR=host:port)
 	$(GO) run ./cmd/chatwasm serve --db $(DB) --addr $(ADDR)
