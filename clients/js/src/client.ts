@@ -36,13 +36,16 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
 /** Options of {@link ChatClient}. */
 export interface ClientOptions {
-  /** The endpoint, e.g. `ws://127.0.0.1:8080/messaging/`. */
+  /**
+   * The endpoint, e.g. `ws://127.0.0.1:8080/messaging/`; `http(s)://` means
+   * `ws(s)://`, and in a browser it may be relative to the page (`/messaging/`).
+   */
   url: string;
   /**
    * The access token (`chatwasm token USER`, the admin API, or an identity
    * provider's), or a function returning one, called before every connect:
-   * with a function, a 4001 close of a connection that had been accepted
-   * reconnects with a fresh token.
+   * with a function, a client that had been connected and meets a 4001 (an
+   * expired token) tries once more with a fresh token.
    */
   token: string | (() => string | Promise<string>);
   /** The WebSocket constructor; the global `WebSocket` by default. */
@@ -163,6 +166,7 @@ export class ChatClient {
   private attempt = 0;
   private everOpen = false;
   private accepted = false;
+  private authRetried = false;
   private stopped = false;
   private ready: { resolve: () => void; reject: (err: Error) => void } | null = null;
   private _state: ClientState = "idle";
@@ -407,7 +411,10 @@ export class ChatClient {
       return;
     }
     if (this.stopped) return;
-    const url = new URL(this.opts.url);
+    // In a browser the URL may be relative to the page, and http(s) stands for ws(s).
+    const url = new URL(this.opts.url, (globalThis as { location?: { href: string } }).location?.href);
+    if (url.protocol === "http:") url.protocol = "ws:";
+    else if (url.protocol === "https:") url.protocol = "wss:";
     url.searchParams.set("token", token);
     let ws: WebSocketLike;
     try {
@@ -443,13 +450,14 @@ export class ChatClient {
   }
 
   private closed(code: number, reason: string): void {
-    const wasAccepted = this.accepted;
     const auth = code === 4001 ? new AuthError(4001, reason || "Unauthorized") : undefined;
     this.teardown(new ConnectionClosedError());
     if (this.stopped) return;
     // A refused token is final, unless a token function may give a fresh one
-    // for a connection that had been accepted (its token expired).
-    const retryAuth = auth !== undefined && typeof this.opts.token === "function" && wasAccepted;
+    // to a client that had been connected (its token expired meanwhile):
+    // then one more attempt, and a second refusal in a row is final.
+    const retryAuth = auth !== undefined && typeof this.opts.token === "function" && this.everOpen && !this.authRetried;
+    if (retryAuth) this.authRetried = true;
     if (auth && !retryAuth) {
       this.stopped = true;
       this._state = "closed";
@@ -516,6 +524,7 @@ export class ChatClient {
 
   private becameReady(): void {
     this.accepted = true;
+    this.authRetried = false;
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = null;
     this._state = "open";

@@ -68,6 +68,11 @@ describe("against a server", () => {
     assert.deepEqual(await c.listRooms(), []);
   });
 
+  test("an http:// URL stands for ws://", async (t) => {
+    const c = await connect(t, s, alice, { url: s.url.replace("ws://", "http://") });
+    assert.equal(c.state, "open");
+  });
+
   test("an invalid token rejects connect with an AuthError and does not reconnect", async () => {
     const c = new ChatClient({ url: s.url, token: "not-a-token", heartbeatIntervalMs: 0 });
     const closed = c.next("close");
@@ -268,6 +273,44 @@ test("reconnects with backoff after a server restart, and what was sent meanwhil
   await notes;
   const history = await a.messages(room.id);
   assert.equal(history.data.messages[0].content, "sent meanwhile");
+});
+
+test("a token function gets one more try after a 4001 on reconnect; a second 4001 in a row is final", async (t) => {
+  const s = await TestServer.start();
+  t.after(() => s.close());
+  const alice = s.addUser("alice");
+  // "expired": refused until the first 4001, then valid again; "revoked": refused for good.
+  let mode = "valid";
+  const a = new ChatClient({
+    url: s.url,
+    token: () => (mode === "valid" ? alice.token : "expired"),
+    heartbeatIntervalMs: 0,
+    reconnect: { initialDelayMs: 10, maxDelayMs: 50 },
+  });
+  t.after(() => a.close());
+  const auth = [];
+  a.on("close", (ev) => {
+    if (ev.code !== 4001) return;
+    auth.push(ev.willReconnect);
+    if (mode === "expired") mode = "valid";
+  });
+  await a.connect();
+
+  mode = "expired";
+  const reopened = a.next("open");
+  await s.stop();
+  await s.start();
+  assert.deepEqual(await reopened, { reconnected: true });
+  assert.deepEqual(auth, [true]);
+
+  mode = "revoked";
+  const final = a.next("close", (ev) => ev.code === 4001 && !ev.willReconnect);
+  await s.stop();
+  await s.start();
+  const ev = await final;
+  assert.ok(ev.error instanceof AuthError);
+  assert.deepEqual(auth, [true, true, false]);
+  assert.equal(a.state, "closed");
 });
 
 test("a module's refusal is a typed error (4007), and a failing heartbeat is an error of its own", async (t) => {
