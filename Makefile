@@ -11,7 +11,7 @@ PKGS    ?= ./...
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .DEFAULT_GOAL := build
-.PHONY: help build test run bench lint
+.PHONY: help build test test-js run bench lint
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -19,8 +19,23 @@ help: ## list the targets
 build: ## build the server and CLI into bin/chatwasm
 	$(GO) build -o $(BIN) ./cmd/chatwasm
 
-test: ## run every test (go test ./...)
-	$(GO) test $(PKGS)
+# TEST_JS tests the TypeScript client (clients/js). It needs Node.js 20.10+
+# and npm (scripts/install-toolchains as installs them); without npm it
+# skips, unless CI=true.
+TEST_JS = if ! command -v npm >/dev/null; then \
+		if [ "$$CI" = true ]; then echo "test-js: npm is not installed"; exit 1; fi; \
+		echo "test-js: skipped: Node.js and npm are not installed"; exit 0; \
+	fi; \
+	echo "cd clients/js && npm ci && npm test"; \
+	cd clients/js && npm ci --no-audit --no-fund && npm test
+
+# test runs the JS client's tests even when go test failed, and fails if either did.
+test: ## run every test: go test ./..., then the TypeScript client's (test-js)
+	@rc=0; echo "$(GO) test $(PKGS)"; $(GO) test $(PKGS) || rc=$$?; \
+	( $(TEST_JS) ) || rc=$$?; exit $$rc
+
+test-js: ## test the TypeScript client (clients/js) against the real server: npm ci, node --test
+	@$(TEST_JS)
 
 run: ## serve on SQLite (DB=sqlite:PATH, ADDR=host:port)
 	$(GO) run ./cmd/chatwasm serve --db $(DB) --addr $(ADDR)
