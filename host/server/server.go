@@ -452,8 +452,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			removeNewFile(created, log)
 		}
 	}()
-	if err := st.Migrate(ctx); err != nil {
+	migrated, err := st.MigrateUp(ctx)
+	if err != nil {
 		return fmt.Errorf("server: migrate: %w", err)
+	}
+	for _, m := range migrated.Applied {
+		log.Info("migration applied", "version", m.Version, "name", m.Name, "adopting_existing_tables", migrated.Adopted && m.Version == 1)
 	}
 	srv, err := New(ctx, cfg, st, log)
 	if err != nil {

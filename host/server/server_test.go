@@ -312,3 +312,21 @@ func TestRunFailsOnBadConfig(t *testing.T) {
 		t.Fatal("Run with a reserved WebSocket path succeeded")
 	}
 }
+
+// TestRunLogsMigrations: a start that migrates says which migrations it
+// applied; a start on an up-to-date database says none.
+func TestRunLogsMigrations(t *testing.T) {
+	cfg := testConfig(t)
+	t.Run("fresh", func(t *testing.T) {
+		r := start(t, cfg)
+		if !strings.Contains(r.logs.String(), `msg="migration applied" version=1 name=init`) {
+			t.Errorf("the first start does not log migration 1:\n%s", r.logs.String())
+		}
+	})
+	t.Run("up to date", func(t *testing.T) {
+		r := start(t, cfg)
+		if strings.Contains(r.logs.String(), "migration applied") {
+			t.Errorf("a start on a migrated database logs a migration:\n%s", r.logs.String())
+		}
+	})
+}
