@@ -222,6 +222,8 @@ func (c cli) serveConfig(name, usage string, args []string) (cfg server.Config, 
 		"directory keeping compiled modules across restarts (\"\" keeps them in memory)")
 	moduleWatch := cmd.Duration("module-watch", "CHATWASM_MODULE_WATCH", server.DefaultModuleWatch,
 		"how often the module files are checked for changes (0 never)")
+	writeBatch := cmd.Int64("write-batch", "CHATWASM_WRITE_BATCH", store.DefaultWriteBatch,
+		"concurrent write operations that may share one database transaction and commit (group commit; 1: one each)")
 	moduleConc := cmd.Int64("module-concurrency", "CHATWASM_MODULE_CONCURRENCY", hooks.DefaultMaxConcurrent,
 		"requests that may run module code at once; more wait their turn (abi/README.md, \"Concurrency\")")
 	moduleQueue := cmd.Duration("module-queue-timeout", "CHATWASM_MODULE_QUEUE_TIMEOUT", hooks.DefaultQueueTimeout,
@@ -261,6 +263,9 @@ func (c cli) serveConfig(name, usage string, args []string) (cfg server.Config, 
 	if *moduleWatch < 0 {
 		return cfg, nil, nil, c.usageError(cmd, "--module-watch must not be negative"), false
 	}
+	if *writeBatch < 1 || *writeBatch > 4096 {
+		return cfg, nil, nil, c.usageError(cmd, "--write-batch must be between 1 and 4096"), false
+	}
 	if *moduleConc <= 0 || *moduleConc > 1024 || *moduleQueue <= 0 || *moduleRetry == 0 {
 		return cfg, nil, nil, c.usageError(cmd, "--module-concurrency must be between 1 and 1024, --module-queue-timeout positive, --module-retry-after not zero"), false
 	}
@@ -296,6 +301,7 @@ func (c cli) serveConfig(name, usage string, args []string) (cfg server.Config, 
 		Secret:                      c.getenv("CHATWASM_SECRET"),
 		AdminToken:                  c.getenv("CHATWASM_ADMIN_TOKEN"),
 		ShutdownTimeout:             *shutdown,
+		WriteBatch:                  int(*writeBatch),
 		External: server.ExternalAuth{Issuer: *jwtIssuer, KeyFile: *jwtKey, Audience: *jwtAudience,
 			UsernameClaim: *jwtUsername, TenantClaim: *jwtTenant, CreateUsers: *jwtCreate, LinkExisting: *jwtLink},
 		NodeID: *nodeID,

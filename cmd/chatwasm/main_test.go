@@ -109,6 +109,8 @@ func TestUsageErrors(t *testing.T) {
 		{nil, []string{"serve", "--inactivity-threshold", "soon"}, "not a duration"},
 		{nil, []string{"serve", "--frame-rate", "-1"}, "must not be negative"},
 		{nil, []string{"serve", "--frame-burst", "0"}, "--frame-burst must be positive"},
+		{nil, []string{"serve", "--write-batch", "0"}, "--write-batch must be between 1 and 4096"},
+		{map[string]string{"CHATWASM_WRITE_BATCH": "5000"}, []string{"serve"}, "--write-batch must be between 1 and 4096"},
 		{nil, []string{"serve", "--max-conns-per-user", "-2"}, "must not be negative"},
 		{map[string]string{"CHATWASM_FRAME_RATE": "fast"}, []string{"serve"}, `CHATWASM_FRAME_RATE="fast": not a number`},
 		{map[string]string{"CHATWASM_SOFT_DELETE": "maybe"}, []string{"serve"}, `CHATWASM_SOFT_DELETE="maybe": not a boolean`},

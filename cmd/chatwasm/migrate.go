@@ -35,7 +35,7 @@ func (c cli) migrate(ctx context.Context, args []string) int {
 func (c cli) migrateUp(ctx context.Context, args []string) int {
 	cmd := newCommand("migrate up", "chatwasm migrate [up] [flags]",
 		"Applies the schema's pending migrations and prints them, or \"up to date\".", c.getenv)
-	return c.runOnDatabase(ctx, cmd, args, 0, "", nil, server.OpenStore, func(st *store.Store, _ []string) error {
+	return c.runOnDatabase(ctx, cmd, args, 0, "", nil, openUnmigrated, func(st *store.Store, _ []string) error {
 		res, err := st.MigrateUp(ctx)
 		if len(res.Applied) > 0 {
 			names := make([]string, len(res.Applied))
@@ -56,7 +56,7 @@ func (c cli) migrateUp(ctx context.Context, args []string) int {
 func (c cli) migrateStatus(ctx context.Context, args []string) int {
 	cmd := newCommand("migrate status", "chatwasm migrate status [flags]",
 		"Prints the database's engine, schema version and pending migrations, changing nothing.", c.getenv)
-	return c.runOnDatabase(ctx, cmd, args, 0, "", nil, server.OpenStore, func(st *store.Store, _ []string) error {
+	return c.runOnDatabase(ctx, cmd, args, 0, "", nil, openUnmigrated, func(st *store.Store, _ []string) error {
 		s, err := st.MigrationStatus(ctx)
 		if err != nil {
 			return err
@@ -89,4 +89,9 @@ func (c cli) migrateStatus(ctx context.Context, args []string) int {
 		}
 		return s.Err()
 	})
+}
+
+// openUnmigrated opens the database as it is, without migrating it.
+func openUnmigrated(ctx context.Context, url string) (*store.Store, error) {
+	return server.OpenStore(ctx, url)
 }

@@ -71,6 +71,10 @@ type Config struct {
 	// for changes, which reload them; 0 means DefaultModuleWatch, negative
 	// never (SIGHUP still reloads).
 	ModuleWatch time.Duration
+	// WriteBatch bounds how many concurrent write operations share one
+	// database transaction and commit (group commit); 0 means
+	// store.DefaultWriteBatch, 1 a transaction per operation.
+	WriteBatch int
 	// ModuleConcurrency is how many requests may run module code at once;
 	// 0 means hooks.DefaultMaxConcurrent.
 	ModuleConcurrency int

@@ -441,7 +441,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	// flag must not litter the directory with empty databases.
 	created := newSQLiteFile(cfg.DB)
 	listening := false
-	st, err := OpenStore(ctx, cfg.DB)
+	st, err := OpenStore(ctx, cfg.DB, store.WithWriteBatch(cfg.WriteBatch, 0))
 	if err != nil {
 		removeNewFile(created, log)
 		return err

@@ -20,7 +20,7 @@ import (
 // the absolute path /abs), "postgres://..." or "postgresql://..." (a libpq
 // URL), a libpq "key=value ..." string (PostgreSQL), and a plain file path
 // such as "chatwasm.db" (SQLite).
-func OpenStore(ctx context.Context, url string) (*store.Store, error) {
+func OpenStore(ctx context.Context, url string, opts ...store.Option) (*store.Store, error) {
 	scheme, rest := dbScheme(url)
 	switch scheme {
 	case "postgres", "postgresql":
@@ -28,13 +28,13 @@ func OpenStore(ctx context.Context, url string) (*store.Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("server: open database: %w", err)
 		}
-		return store.New(drv), nil
+		return store.New(drv, opts...), nil
 	case "sqlite":
 		drv, err := sqlite.Open(ctx, strings.TrimPrefix(rest, "//"))
 		if err != nil {
 			return nil, fmt.Errorf("server: open database: %w", err)
 		}
-		return store.New(drv), nil
+		return store.New(drv, opts...), nil
 	default:
 		// Only the scheme is echoed: the rest of a URL may hold a password.
 		return nil, fmt.Errorf("server: unsupported database URL scheme %q (want sqlite:PATH or postgres://...)", scheme)
