@@ -25,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/chatwasm/chatwasm/host/admin"
 	"github.com/chatwasm/chatwasm/host/auth"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/server"
@@ -221,7 +222,11 @@ func (c cli) serveConfig(name, usage string, args []string) (cfg server.Config, 
 	moduleCache := cmd.String("module-cache", "CHATWASM_MODULE_CACHE", server.DefaultModuleCache(),
 		"directory keeping compiled modules across restarts (\"\" keeps them in memory)")
 	moduleWatch := cmd.Duration("module-watch", "CHATWASM_MODULE_WATCH", server.DefaultModuleWatch,
-		"how often the module files are checked for changes (0 never)")
+		"how often the module files, and the modules stored in the database, are checked for changes (0 never)")
+	tenantPolicy := cmd.String("tenant-module-policy", "CHATWASM_TENANT_MODULE_POLICY", "",
+		"YAML file bounding what the modules tenants upload may ask for (default: no capability, the default limits)")
+	maxModuleBytes := cmd.Int64("max-module-bytes", "CHATWASM_MAX_MODULE_BYTES", admin.DefaultMaxModuleBytes,
+		"the largest body of a module upload to the admin API, in bytes")
 	writeBatch := cmd.Int64("write-batch", "CHATWASM_WRITE_BATCH", store.DefaultWriteBatch,
 		"concurrent write operations that may share one database transaction and commit (group commit; 1: one each)")
 	moduleConc := cmd.Int64("module-concurrency", "CHATWASM_MODULE_CONCURRENCY", hooks.DefaultMaxConcurrent,
@@ -262,6 +267,9 @@ func (c cli) serveConfig(name, usage string, args []string) (cfg server.Config, 
 	}
 	if *moduleWatch < 0 {
 		return cfg, nil, nil, c.usageError(cmd, "--module-watch must not be negative"), false
+	}
+	if *maxModuleBytes <= 0 {
+		return cfg, nil, nil, c.usageError(cmd, "--max-module-bytes must be positive"), false
 	}
 	if *writeBatch < 1 || *writeBatch > 4096 {
 		return cfg, nil, nil, c.usageError(cmd, "--write-batch must be between 1 and 4096"), false
@@ -313,6 +321,8 @@ func (c cli) serveConfig(name, usage string, args []string) (cfg server.Config, 
 		ModuleConcurrency:  int(*moduleConc),
 		ModuleQueueTimeout: *moduleQueue,
 		ModuleRetryAfter:   *moduleRetry,
+		TenantModulePolicy: *tenantPolicy,
+		MaxModuleBytes:     *maxModuleBytes,
 		Tracing:            tracing.Config{Endpoint: *otlpEndpoint, SampleRatio: *sampleRatio},
 	}
 	return cfg, logs, cmd, exitOK, true

@@ -201,7 +201,9 @@ func (m *Manager) reload(ctx context.Context) error {
 	if old != nil {
 		m.retire(old)
 	}
-	m.env.log.InfoContext(ctx, "modules loaded", "file", m.path, "modules", s.Modules())
+	if m.path != "" || len(s.modules) > 0 {
+		m.env.log.InfoContext(ctx, "modules loaded", "file", m.path, "modules", s.Modules())
+	}
 	if m.path != "" && listed == 0 {
 		m.env.log.WarnContext(ctx, "the module file lists no modules", "file", m.path)
 	}

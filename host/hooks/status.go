@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"os"
 	"slices"
 	"time"
 )
@@ -30,6 +31,8 @@ type ModuleStatus struct {
 	// load of a module of that name; CallTime their total duration.
 	Calls, Errors, Timeouts int64
 	CallTime                time.Duration
+	// Updated is when a file module's .wasm was last modified.
+	Updated time.Time
 }
 
 // Status returns the modules in force, in chain order, then the stored
@@ -55,6 +58,9 @@ func (m *Manager) Status() []ModuleStatus {
 				return true
 			})
 			slices.Sort(st.DisabledTenants)
+			if fi, err := os.Stat(mod.spec.Path); err == nil && !st.Stored {
+				st.Updated = fi.ModTime()
+			}
 			out = append(out, m.withStats(st))
 		}
 	}
