@@ -408,8 +408,34 @@ func (c cli) adminToken(ctx context.Context, args []string) int {
 	cmd := newCommand("admin-token", "chatwasm admin-token [flags]",
 		"Prints the token of the admin HTTP API: CHATWASM_ADMIN_TOKEN if set, else\n"+
 			"the one stored in the database (generated on first use), which every\n"+
-			"server on that database accepts.", c.getenv)
-	return c.runOnStore(ctx, cmd, args, 0, "", nil, func(st *store.Store, _ []string) error {
+			"server on that database accepts. With --tenant, prints a token that may\n"+
+			"only manage that tenant's modules (/admin/modules), signed like access\n"+
+			"tokens (CHATWASM_SECRET or the stored secret) and valid for --ttl.", c.getenv)
+	tenant := cmd.fs.String("tenant", "", "issue a token scoped to this tenant's modules")
+	ttl := cmd.Duration("ttl", "CHATWASM_TOKEN_TTL", auth.DefaultTokenTTL, "lifetime of a --tenant token")
+	check := func() error {
+		if *ttl <= 0 {
+			return usageErr("--ttl must be positive")
+		}
+		return nil
+	}
+	return c.runOnStore(ctx, cmd, args, 0, "", check, func(st *store.Store, _ []string) error {
+		if *tenant != "" {
+			secret, err := auth.LoadSecret(ctx, st, c.getenv("CHATWASM_SECRET"))
+			if err != nil {
+				return err
+			}
+			iss, err := auth.NewIssuer(secret)
+			if err != nil {
+				return err
+			}
+			tok, err := iss.IssueTenantAdmin(*tenant, *ttl)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(c.stdout, tok)
+			return nil
+		}
 		tok, err := auth.LoadAdminToken(ctx, st, c.getenv("CHATWASM_ADMIN_TOKEN"))
 		if err != nil {
 			return err
