@@ -279,3 +279,58 @@ func (s *server) waitReload(t *testing.T, change string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestModuleCLI: chatwasm module upload, list, disable, enable and delete
+// manage a running server's modules over its admin API, the manifest in
+// the modules.yaml entry format.
+func TestModuleCLI(t *testing.T) {
+	t.Parallel()
+	s, alice, bob := startPair(t, withModuleAPI())
+	room := createGroup(t, alice, "g", []user{bob.u}, nil, bob)
+	wasmPath, err := moderationBuild()
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifest := filepath.Join(t.TempDir(), "moderation.yaml")
+	err = os.WriteFile(manifest, []byte("name: moderation\nhooks: [\"_create_message\"]\nconfig:\n  banned_words: \"spam,buy now\"\ntimeout: 1s\n"), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := []string{"--server", s.OpsURL(""), "--token", s.AdminToken}
+	cli := func(args ...string) string { t.Helper(); return mustCLI(t, s.DB, "", append(args, api...)...) }
+
+	if out := cli("module", "upload", wasmPath, "--manifest", manifest); !strings.Contains(out, `"name":"moderation"`) ||
+		!strings.Contains(out, `"state":"active"`) {
+		t.Errorf("module upload printed %q", out)
+	}
+	alice.send("message.send", map[string]any{"room_id": room, "content": "spam"})
+	alice.expectValidation(refusedContent)
+	out := cli("module", "list")
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[0], "NAME") ||
+		!strings.Contains(lines[1], "moderation") || !strings.Contains(lines[1], "active") {
+		t.Errorf("module list printed %q", out)
+	}
+	if out := cli("module", "list", "--json"); !strings.Contains(out, `"calls":1`) {
+		t.Errorf("module list --json printed %q", out)
+	}
+	if out := cli("module", "disable", "moderation"); !strings.Contains(out, `"state":"disabled"`) {
+		t.Errorf("module disable printed %q", out)
+	}
+	sendMessage(t, alice, room, "spam while disabled", bob)
+	cli("module", "enable", "moderation")
+	alice.send("message.send", map[string]any{"room_id": room, "content": "buy now"})
+	alice.expectValidation(refusedContent)
+	if out := cli("module", "delete", "moderation"); !strings.Contains(out, "deleted") {
+		t.Errorf("module delete printed %q", out)
+	}
+	sendMessage(t, alice, room, "spam after the delete", bob)
+
+	res := runCLI(t, s.DB, "", append([]string{"module", "delete", "moderation"}, api...)...)
+	if res.code != 1 || !strings.Contains(res.stderr, `module \"moderation\" not found`) && !strings.Contains(res.stderr, `module "moderation" not found`) {
+		t.Errorf("deleting it again: exit %d, stderr %q", res.code, res.stderr)
+	}
+	res = runCLI(t, s.DB, "", "module", "list", "--server", s.OpsURL(""))
+	if res.code != 2 || !strings.Contains(res.stderr, "--token") {
+		t.Errorf("module list without a token: exit %d, stderr %q", res.code, res.stderr)
+	}
+}
