@@ -44,6 +44,8 @@ Usage:
   chatwasm token USERNAME [flags]        print an access token for a user
   chatwasm admin-token [flags]           print the admin API token
   chatwasm module inspect|call ...       inspect a wasm module, or run one of its hooks
+  chatwasm module list|upload|enable|disable|delete
+                                         manage the modules stored in a server's database
   chatwasm version                       print the version, commit and Go version
   chatwasm config print [flags]          print serve's effective settings, secrets masked
   chatwasm client --token T [flags]      send JSON frames from stdin, print what the server sends
