@@ -76,6 +76,9 @@ type Manager struct {
 	// refused, by name.
 	version, failed int64
 	refused         map[string]Refusal
+	// closed is set by Close: a reload that a broker notice starts during
+	// shutdown does nothing.
+	closed bool
 	// retired are the sets that Reload replaced and calls may still hold:
 	// they run on the runtime, which Close must not close under them.
 	retired []*Set
@@ -165,6 +168,9 @@ func (m *Manager) Reload(ctx context.Context) error {
 
 // reload is Reload with m.mu held.
 func (m *Manager) reload(ctx context.Context) error {
+	if m.closed {
+		return nil
+	}
 	var fp string
 	if m.path != "" {
 		var err error
@@ -287,6 +293,7 @@ func (m *Manager) Close(ctx context.Context) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.closed = true
 	if old := m.cur.Swap(nil); old != nil {
 		m.retire(old)
 	}
