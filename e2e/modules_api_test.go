@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chatwasm/chatwasm/internal/gobuild"
+	"github.com/chatwasm/chatwasm/internal/natstest"
 )
 
 // The modules uploaded over the admin API (docs/modules.md): stored in the
@@ -246,6 +247,26 @@ func TestModuleAPITenant(t *testing.T) {
 func TestModuleAPINodes(t *testing.T) {
 	t.Parallel()
 	n1, n2, _, _ := twoNodes(t, withModuleAPI())
+	uploadReachesNode(t, n1, n2)
+}
+
+// TestNATSModuleAPI is TestModuleAPINodes on the NATS broker, which
+// delivers the control envelope to every node though none watches a group
+// for it.
+func TestNATSModuleAPI(t *testing.T) {
+	t.Parallel()
+	requirePostgres(t)
+	srv := natstest.Start(t)
+	n1 := startServer(t, withNATS(srv), withModuleAPI())
+	n2 := startServer(t, withNATS(srv), withModuleAPI(), sharingDatabaseWith(n1))
+	uploadReachesNode(t, n1, n2)
+}
+
+// uploadReachesNode uploads the moderation module on n1 and checks that it
+// refuses a message on n2, then disables it on n1 and checks that n2 lets
+// the message through.
+func uploadReachesNode(t *testing.T, n1, n2 *server) {
+	t.Helper()
 	b := n2.login(t, "bob")
 	room := createGroup(t, b, "g", nil, nil)
 	status, out := n1.Admin(t, http.MethodPost, "/admin/modules",
