@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
@@ -139,5 +140,43 @@ func TestCheckMalformed(t *testing.T) {
 	spec.Wasm, spec.Hooks = guest, []string{"create_message"}
 	if err := m.Check(context.Background(), spec); err != nil {
 		t.Errorf("Check(guest) = %v", err)
+	}
+}
+
+// TestWatchStored: Watch finds a change of the stored modules by their
+// version alone, as a node does that missed the broker's notice.
+func TestWatchStored(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	guest, err := os.ReadFile(guestV1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := storetest.Open(t, "sqlite")
+	m, err := hooks.NewManager(ctx, "", hooks.Options{CacheDir: cacheDir, Registerer: prometheus.NewRegistry(), Store: st, Stored: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(context.Background())
+	if s, release := m.Acquire(); s != nil {
+		release()
+		t.Fatal("a Manager without modules serves a set")
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); m.Watch(ctx, 10*time.Millisecond) }()
+	defer func() { cancel(); <-done }()
+	storeModule(t, st, "s", "", guest, `{"hooks":["create_message"],"config":{"mode":"wrap","tag":"s"}}`, true)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		s, release := m.Acquire()
+		got := s.Hooking("default", "create_message")
+		release()
+		if slices.Equal(got, []string{"s"}) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Watch did not load the stored module: chain %v", got)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
