@@ -155,7 +155,7 @@ func (c cli) moduleUpload(ctx context.Context, args []string) int {
 	if err != nil {
 		return c.fail("module upload", err)
 	}
-	entryName, _, _, mf, err := hooks.ParseManifestYAML(text)
+	entryName, mf, err := hooks.ParseManifestYAML(text)
 	if err != nil {
 		return c.fail("module upload", fmt.Errorf("%s: %w", *manifest, err))
 	}

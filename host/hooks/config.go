@@ -86,15 +86,16 @@ type ModuleSpec struct {
 func (m *ModuleSpec) Stored() bool { return m.Path == "" }
 
 // ParseManifestYAML reads one module entry in the module file's format
-// (the entry, not the whole file), with the file's checks of its fields;
-// name, path and sha256 are returned as written, the rest as a Manifest.
-// The CLI's "module upload" reads its manifest with it.
-func ParseManifestYAML(data []byte) (name, path, sha string, _ Manifest, _ error) {
+// (the entry, not the whole file), with the file's checks of its fields'
+// shapes; its name is returned as written, the rest but path and sha256
+// (which an upload has no use for) as a Manifest. The CLI's "module
+// upload" reads its manifest with it.
+func ParseManifestYAML(data []byte) (name string, _ Manifest, _ error) {
 	var r rawModule
 	if err := yaml.Unmarshal(data, &r); err != nil {
-		return "", "", "", Manifest{}, err
+		return "", Manifest{}, err
 	}
-	return r.Name, r.Path, r.SHA256, r.Manifest, nil
+	return r.Name, r.Manifest, nil
 }
 
 // AllTenants reports whether the module applies to every tenant.
