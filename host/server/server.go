@@ -165,9 +165,16 @@ func startTracing(ctx context.Context, cfg Config) (*tracing.Tracer, func(contex
 // logged (hooks, stored.go).
 func loadModules(ctx context.Context, cfg Config, st *store.Store, reg prometheus.Registerer,
 	log *slog.Logger) (*hooks.Manager, error) {
-	if cfg.ModuleCache != "" {
-		if err := os.MkdirAll(cfg.ModuleCache, 0o700); err != nil {
-			return nil, fmt.Errorf("server: module cache: %w", err)
+	cache := cfg.ModuleCache
+	if cache != "" {
+		if err := os.MkdirAll(cache, 0o700); err != nil {
+			if cfg.Modules != "" {
+				return nil, fmt.Errorf("server: module cache: %w", err)
+			}
+			// Every server may get uploaded modules: one configured with
+			// none must not fail to start for a cache it may never use.
+			log.WarnContext(ctx, "module cache unusable: modules uploaded later are compiled in memory", "dir", cache, "err", err)
+			cache = ""
 		}
 	}
 	mods, err := hooks.NewManager(ctx, cfg.Modules, hooks.Options{
@@ -178,7 +185,7 @@ func loadModules(ctx context.Context, cfg Config, st *store.Store, reg prometheu
 		WireError:     wire.WireError,
 		Logger:        log,
 		Registerer:    reg,
-		CacheDir:      cfg.ModuleCache,
+		CacheDir:      cache,
 		MaxConcurrent: cfg.ModuleConcurrency,
 		QueueTimeout:  cfg.ModuleQueueTimeout,
 		RetryAfter:    cfg.ModuleRetryAfter,
