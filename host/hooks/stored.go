@@ -103,10 +103,12 @@ func (m *Manager) loadStored(ctx context.Context, s *Set, sm store.StoredModule)
 }
 
 // Check loads the module spec describes (with its Wasm) as a reload would,
-// and closes it again: what an upload must pass before it is stored. Its
-// errors are the load's: the wasm package's for malformed bytes (which
-// never reach the compiler), the ABI version, hooks not exported.
+// with one warm instance rather than its Instances, and closes it again:
+// what an upload must pass before it is stored. Its errors are the load's:
+// the wasm package's for malformed bytes (which never reach the compiler),
+// the ABI version, hooks not exported.
 func (m *Manager) Check(ctx context.Context, spec ModuleSpec) error {
+	spec.Instances = 1
 	mod, err := m.loadModule(ctx, &spec)
 	if err != nil {
 		return err
