@@ -237,7 +237,9 @@ func (m *Manager) Watch(ctx context.Context, interval time.Duration) {
 		case <-t.C:
 		}
 		if m.stored() {
-			_ = m.Sync(ctx) // logged
+			// A reload logs its own failures; a database that does not
+			// answer is /readyz's to report, not every tick's.
+			_ = m.Sync(ctx)
 		}
 		if m.path == "" {
 			continue
