@@ -25,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/chatwasm/chatwasm/host/admin"
 	"github.com/chatwasm/chatwasm/host/auth"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/server"
@@ -43,6 +44,8 @@ Usage:
   chatwasm token USERNAME [flags]        print an access token for a user
   chatwasm admin-token [flags]           print the admin API token
   chatwasm module inspect|call ...       inspect a wasm module, or run one of its hooks
+  chatwasm module list|upload|enable|disable|delete
+                                         manage the modules stored in a server's database
   chatwasm version                       print the version, commit and Go version
   chatwasm config print [flags]          print serve's effective settings, secrets masked
   chatwasm client --token T [flags]      send JSON frames from stdin, print what the server sends
@@ -221,7 +224,11 @@ func (c cli) serveConfig(name, usage string, args []string) (cfg server.Config, 
 	moduleCache := cmd.String("module-cache", "CHATWASM_MODULE_CACHE", server.DefaultModuleCache(),
 		"directory keeping compiled modules across restarts (\"\" keeps them in memory)")
 	moduleWatch := cmd.Duration("module-watch", "CHATWASM_MODULE_WATCH", server.DefaultModuleWatch,
-		"how often the module files are checked for changes (0 never)")
+		"how often the module files, and the modules stored in the database, are checked for changes (0 never)")
+	tenantPolicy := cmd.String("tenant-module-policy", "CHATWASM_TENANT_MODULE_POLICY", "",
+		"YAML file bounding what the modules tenants upload may ask for (default: no capability, the default limits)")
+	maxModuleBytes := cmd.Int64("max-module-bytes", "CHATWASM_MAX_MODULE_BYTES", admin.DefaultMaxModuleBytes,
+		"the largest body of a module upload to the admin API, in bytes")
 	writeBatch := cmd.Int64("write-batch", "CHATWASM_WRITE_BATCH", store.DefaultWriteBatch,
 		"concurrent write operations that may share one database transaction and commit (group commit; 1: one each)")
 	moduleConc := cmd.Int64("module-concurrency", "CHATWASM_MODULE_CONCURRENCY", hooks.DefaultMaxConcurrent,
@@ -262,6 +269,9 @@ func (c cli) serveConfig(name, usage string, args []string) (cfg server.Config, 
 	}
 	if *moduleWatch < 0 {
 		return cfg, nil, nil, c.usageError(cmd, "--module-watch must not be negative"), false
+	}
+	if *maxModuleBytes <= 0 {
+		return cfg, nil, nil, c.usageError(cmd, "--max-module-bytes must be positive"), false
 	}
 	if *writeBatch < 1 || *writeBatch > 4096 {
 		return cfg, nil, nil, c.usageError(cmd, "--write-batch must be between 1 and 4096"), false
@@ -313,6 +323,8 @@ func (c cli) serveConfig(name, usage string, args []string) (cfg server.Config, 
 		ModuleConcurrency:  int(*moduleConc),
 		ModuleQueueTimeout: *moduleQueue,
 		ModuleRetryAfter:   *moduleRetry,
+		TenantModulePolicy: *tenantPolicy,
+		MaxModuleBytes:     *maxModuleBytes,
 		Tracing:            tracing.Config{Endpoint: *otlpEndpoint, SampleRatio: *sampleRatio},
 	}
 	return cfg, logs, cmd, exitOK, true
@@ -398,8 +410,34 @@ func (c cli) adminToken(ctx context.Context, args []string) int {
 	cmd := newCommand("admin-token", "chatwasm admin-token [flags]",
 		"Prints the token of the admin HTTP API: CHATWASM_ADMIN_TOKEN if set, else\n"+
 			"the one stored in the database (generated on first use), which every\n"+
-			"server on that database accepts.", c.getenv)
-	return c.runOnStore(ctx, cmd, args, 0, "", nil, func(st *store.Store, _ []string) error {
+			"server on that database accepts. With --tenant, prints a token that may\n"+
+			"only manage that tenant's modules (/admin/modules), signed like access\n"+
+			"tokens (CHATWASM_SECRET or the stored secret) and valid for --ttl.", c.getenv)
+	tenant := cmd.fs.String("tenant", "", "issue a token scoped to this tenant's modules")
+	ttl := cmd.Duration("ttl", "CHATWASM_TOKEN_TTL", auth.DefaultTokenTTL, "lifetime of a --tenant token")
+	check := func() error {
+		if *ttl <= 0 {
+			return usageErr("--ttl must be positive")
+		}
+		return nil
+	}
+	return c.runOnStore(ctx, cmd, args, 0, "", check, func(st *store.Store, _ []string) error {
+		if *tenant != "" {
+			secret, err := auth.LoadSecret(ctx, st, c.getenv("CHATWASM_SECRET"))
+			if err != nil {
+				return err
+			}
+			iss, err := auth.NewIssuer(secret)
+			if err != nil {
+				return err
+			}
+			tok, err := iss.IssueTenantAdmin(*tenant, *ttl)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(c.stdout, tok)
+			return nil
+		}
 		tok, err := auth.LoadAdminToken(ctx, st, c.getenv("CHATWASM_ADMIN_TOKEN"))
 		if err != nil {
 			return err

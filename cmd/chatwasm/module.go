@@ -19,15 +19,24 @@ import (
 const moduleUsage = `Usage:
   chatwasm module inspect FILE.wasm [--json]     show a module's hooks, imports, ABI version
   chatwasm module call FILE.wasm HOOK [flags]    run one hook locally
+  chatwasm module list [--json]                  list a server's modules (admin API)
+  chatwasm module upload FILE.wasm --manifest M  upload a module to a server's database
+  chatwasm module enable|disable|delete NAME     change an uploaded module
 
-Tools for module authors (abi/README.md). Run "chatwasm module COMMAND --help"
-for a command's flags.
+Tools for module authors (abi/README.md), and the management of the modules
+stored in a server's database (docs/modules.md). Run
+"chatwasm module COMMAND --help" for a command's flags.
 `
 
 func (c cli) module(ctx context.Context, args []string) int {
 	return c.dispatch(ctx, "chatwasm module", "subcommand", moduleUsage, args, map[string]func(context.Context, []string) int{
 		"inspect": c.moduleInspect,
 		"call":    c.moduleCall,
+		"list":    c.moduleList,
+		"upload":  c.moduleUpload,
+		"enable":  func(ctx context.Context, args []string) int { return c.moduleChange(ctx, "enable", args) },
+		"disable": func(ctx context.Context, args []string) int { return c.moduleChange(ctx, "disable", args) },
+		"delete":  func(ctx context.Context, args []string) int { return c.moduleChange(ctx, "delete", args) },
 	})
 }
 

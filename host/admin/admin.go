@@ -1,6 +1,9 @@
 // Package admin is chatwasm's administration HTTP API: create, list, show and
-// delete users, unlink external identities and issue access tokens. Every request carries the admin token
-// as "Authorization: Bearer"; every response body is JSON.
+// delete users, unlink external identities, issue access tokens, and manage
+// the modules uploaded to the database (modules.go). Every request carries
+// the admin token as "Authorization: Bearer", or for /admin/modules a
+// tenant admin token, which manages that tenant's modules only; every
+// response body is JSON.
 package admin
 
 import (
@@ -13,9 +16,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/chatwasm/chatwasm/host/auth"
+	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/users"
 )
@@ -34,6 +39,18 @@ type Deps struct {
 	UserDeleted func(ctx context.Context, userID int64)
 	// Log may be nil (discard).
 	Log *slog.Logger
+	// Modules are the node's modules, which /admin/modules lists and checks
+	// uploads with; nil answers /admin/modules with 404.
+	Modules *hooks.Manager
+	// ModulesChanged is called after a stored module was added, enabled,
+	// disabled or deleted: it reloads this node's modules and tells the
+	// other nodes. May be nil.
+	ModulesChanged func(ctx context.Context)
+	// TenantLimits bound what a tenant admin token's upload may ask for.
+	TenantLimits hooks.Limits
+	// MaxModuleBytes bounds the body of an upload; 0 means
+	// DefaultMaxModuleBytes.
+	MaxModuleBytes int64
 }
 
 // API is the admin HTTP API, mounted at /admin/.
@@ -57,6 +74,9 @@ func New(d Deps) (*API, error) {
 	a.mux.HandleFunc("DELETE /admin/users/{id}", a.deleteUser)
 	a.mux.HandleFunc("DELETE /admin/identities", a.unlinkIdentity)
 	a.mux.HandleFunc("POST /admin/tokens", a.issueToken)
+	if d.Modules != nil {
+		a.routeModules()
+	}
 	// The same paths with any other method, then everything else. (GET
 	// patterns also match HEAD.)
 	a.mux.Handle("/admin/users", methodNotAllowed("GET, HEAD, POST"))
@@ -69,15 +89,35 @@ func New(d Deps) (*API, error) {
 	return a, nil
 }
 
-// ServeHTTP checks the admin token, then routes.
+// ServeHTTP checks the admin token, or a tenant admin token on
+// /admin/modules, then routes.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	tok := auth.BearerToken(r)
-	if tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(a.d.Token)) != 1 {
+	if tok != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(a.d.Token)) == 1 {
+		a.mux.ServeHTTP(w, r)
+		return
+	}
+	tenant, err := a.d.Issuer.VerifyTenantAdmin(tok)
+	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="chatwasm admin"`)
 		writeError(w, http.StatusUnauthorized, "missing or invalid admin token")
 		return
 	}
-	a.mux.ServeHTTP(w, r)
+	if r.URL.Path != modulesPath && !strings.HasPrefix(r.URL.Path, modulesPath+"/") {
+		writeError(w, http.StatusForbidden, fmt.Sprintf("a token of tenant %q may only manage its modules (%s)", tenant, modulesPath))
+		return
+	}
+	a.mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tenantKey{}, tenant)))
+}
+
+// tenantKey keys the tenant of a tenant admin token in a request's context.
+type tenantKey struct{}
+
+// tenantOf returns the tenant whose admin token authenticated r, and false
+// for the operator's admin token.
+func tenantOf(r *http.Request) (string, bool) {
+	t, ok := r.Context().Value(tenantKey{}).(string)
+	return t, ok
 }
 
 // newUser is the body of POST /admin/users.
@@ -264,7 +304,12 @@ func methodNotAllowed(allow string) http.Handler {
 // data and oversized bodies are errors. On failure it has answered 400 (or
 // 413) and returns false.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	return decodeLimit(w, r, v, maxBody)
+}
+
+// decodeLimit is decode with a body limit of limit bytes.
+func decodeLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil && dec.Decode(&struct{}{}) != io.EOF {

@@ -143,3 +143,42 @@ func TestLoadSecret(t *testing.T) {
 		}
 	})
 }
+
+// TestTenantAdminToken: a tenant admin token names its tenant, expires, and
+// neither it nor a user token passes for the other.
+func TestTenantAdminToken(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	iss, err := NewIssuer([]byte("0123456789abcdef0123456789abcdef"), WithClock(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := iss.IssueTenantAdmin("acme", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tenant, err := iss.VerifyTenantAdmin(tok); err != nil || tenant != "acme" {
+		t.Errorf("VerifyTenantAdmin = %q, %v; want acme", tenant, err)
+	}
+	if _, err := iss.Verify(tok); !errors.Is(err, ErrInvalidToken) {
+		t.Errorf("a tenant admin token verified as a user token: %v", err)
+	}
+	user, err := iss.Issue(42, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iss.VerifyTenantAdmin(user); !errors.Is(err, ErrInvalidToken) {
+		t.Errorf("a user token verified as a tenant admin token: %v", err)
+	}
+	other, _ := NewIssuer([]byte("another key, another key, another"))
+	forged, _ := other.IssueTenantAdmin("acme", time.Hour)
+	if _, err := iss.VerifyTenantAdmin(forged); !errors.Is(err, ErrInvalidToken) {
+		t.Errorf("a token of another key: %v", err)
+	}
+	now = now.Add(2 * time.Hour)
+	if _, err := iss.VerifyTenantAdmin(tok); !errors.Is(err, ErrInvalidToken) {
+		t.Errorf("an expired token: %v", err)
+	}
+	if _, err := iss.IssueTenantAdmin("", time.Hour); err == nil {
+		t.Error("a token without a tenant was issued")
+	}
+}

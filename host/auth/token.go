@@ -33,6 +33,8 @@ type Issuer struct {
 	key    []byte
 	now    func() time.Time
 	parser *jwt.Parser
+	// adminParser verifies tenant admin tokens.
+	adminParser *jwt.Parser
 }
 
 // Option configures an Issuer.
@@ -50,12 +52,14 @@ func NewIssuer(secret []byte, opts ...Option) (*Issuer, error) {
 	for _, o := range opts {
 		o(i)
 	}
-	i.parser = jwt.NewParser(
+	popts := []jwt.ParserOption{
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuer(issuerName),
 		jwt.WithTimeFunc(func() time.Time { return i.now() }),
-	)
+	}
+	i.parser = jwt.NewParser(popts...)
+	i.adminParser = jwt.NewParser(append(popts, jwt.WithAudience(adminAudience))...)
 	return i, nil
 }
 
@@ -93,6 +97,54 @@ func (i *Issuer) Verify(token string) (int64, error) {
 		return 0, fmt.Errorf("%w: subject %q is not a user id", ErrInvalidToken, claims.Subject)
 	}
 	return id, nil
+}
+
+// adminAudience is the "aud" claim of a tenant admin token; a user token
+// has none, and its subject is a user id, so neither passes for the other.
+const adminAudience = "chatwasm-admin"
+
+// tenantSubject prefixes the tenant in a tenant admin token's subject.
+const tenantSubject = "tenant:"
+
+// IssueTenantAdmin returns a token for the admin API scoped to tenant (the
+// modules of that tenant only) that expires after ttl.
+func (i *Issuer) IssueTenantAdmin(tenant string, ttl time.Duration) (string, error) {
+	if tenant == "" {
+		return "", errors.New("auth: tenant admin token without a tenant")
+	}
+	if ttl <= 0 {
+		return "", fmt.Errorf("auth: token ttl must be positive, got %s", ttl)
+	}
+	now := i.now()
+	claims := jwt.RegisteredClaims{
+		Issuer:    issuerName,
+		Subject:   tenantSubject + tenant,
+		Audience:  jwt.ClaimStrings{adminAudience},
+		IssuedAt:  jwt.NewNumericDate(now),
+		ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
+	}
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(i.key)
+	if err != nil {
+		return "", fmt.Errorf("auth: sign token: %w", err)
+	}
+	return s, nil
+}
+
+// VerifyTenantAdmin checks a tenant admin token and returns its tenant.
+// Every failure wraps ErrInvalidToken.
+func (i *Issuer) VerifyTenantAdmin(token string) (string, error) {
+	if token == "" {
+		return "", fmt.Errorf("%w: missing", ErrInvalidToken)
+	}
+	var claims jwt.RegisteredClaims
+	if _, err := i.adminParser.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return i.key, nil }); err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+	tenant, ok := strings.CutPrefix(claims.Subject, tenantSubject)
+	if !ok || tenant == "" {
+		return "", fmt.Errorf("%w: subject %q is not a tenant", ErrInvalidToken, claims.Subject)
+	}
+	return tenant, nil
 }
 
 // FromRequest extracts the token of a request: the "token" query parameter

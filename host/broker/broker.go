@@ -22,7 +22,15 @@ const (
 	// and reason Reason: a user deleted on one node loses the connections
 	// it holds on every node. Group is unused.
 	KindDisconnect Kind = "disconnect"
+	// KindModules tells every node that the stored modules changed, so that
+	// each reloads them. Group is ControlGroup; the hub does not see it.
+	KindModules Kind = "modules"
 )
+
+// ControlGroup is the group of the envelopes meant for every node rather
+// than for connections (KindModules): a broker that delivers by interest
+// (natsbroker) watches it from the start.
+const ControlGroup = "chatwasm-control"
 
 // Envelope is one fan-out instruction.
 type Envelope struct {

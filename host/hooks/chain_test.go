@@ -274,6 +274,11 @@ func TestDisabledAfterRepeatedFaults(t *testing.T) {
 	if got := gauge(t, reg, "chatwasm_module_disabled", "a"); got != 1 {
 		t.Errorf("disabled gauge %v after one fault of the other tenant, want 1", got)
 	}
+	// Status, what the admin API lists, agrees with the metrics.
+	if st := m.Status(); len(st) != 1 || st[0].Calls != 3 || st[0].Errors != 3 || st[0].Timeouts != 0 ||
+		!slices.Equal(st[0].DisabledTenants, []string{"default"}) || st[0].Stored || st[0].CallTime <= 0 {
+		t.Errorf("Status = %+v, want 3 calls and errors, disabled for default", st)
+	}
 	if err := m.Reload(context.Background()); err != nil {
 		t.Fatal(err)
 	}

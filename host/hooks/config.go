@@ -74,6 +74,28 @@ type ModuleSpec struct {
 	OnFailure Policy
 	// Line is the line of the entry in the file, for messages.
 	Line int
+	// Wasm is the module's bytes when it was uploaded over the admin API
+	// (then Path is ""), and Owner the tenant that uploaded it ("" the
+	// operator).
+	Wasm  []byte
+	Owner string
+}
+
+// Stored reports whether the module was uploaded over the admin API rather
+// than listed in the module file.
+func (m *ModuleSpec) Stored() bool { return m.Path == "" }
+
+// ParseManifestYAML reads one module entry in the module file's format
+// (the entry, not the whole file), with the file's checks of its fields'
+// shapes; its name is returned as written, the rest but path and sha256
+// (which an upload has no use for) as a Manifest. The CLI's "module
+// upload" reads its manifest with it.
+func ParseManifestYAML(data []byte) (name string, _ Manifest, _ error) {
+	var r rawModule
+	if err := yaml.Unmarshal(data, &r); err != nil {
+		return "", Manifest{}, err
+	}
+	return r.Name, r.Manifest, nil
 }
 
 // AllTenants reports whether the module applies to every tenant.
@@ -178,20 +200,28 @@ var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
 // rawModule is a module entry as written.
 type rawModule struct {
-	Name         string            `yaml:"name"`
-	Path         string            `yaml:"path"`
-	SHA256       string            `yaml:"sha256"`
-	Tenants      []string          `yaml:"tenants"`
-	Hooks        []string          `yaml:"hooks"`
-	Config       map[string]string `yaml:"config"`
-	Capabilities []string          `yaml:"capabilities"`
-	AllowedHosts []string          `yaml:"allowed_hosts"`
-	Timeout      string            `yaml:"timeout"`
-	Memory       string            `yaml:"memory"`
-	Instances    *int              `yaml:"instances"`
-	KVQuota      string            `yaml:"kv_quota"`
-	OnFailure    string            `yaml:"on_failure"`
-	line         int
+	Name     string `yaml:"name"`
+	Path     string `yaml:"path"`
+	SHA256   string `yaml:"sha256"`
+	Manifest `yaml:",inline"`
+	line     int
+}
+
+// Manifest is a module entry without its name, path and sha256, as written
+// (sizes and durations in their text): what an upload over the admin API
+// carries with the module's bytes, stored as JSON, and validated by Spec
+// exactly as a module file's entry is.
+type Manifest struct {
+	Tenants      []string          `yaml:"tenants" json:"tenants,omitempty"`
+	Hooks        []string          `yaml:"hooks" json:"hooks,omitempty"`
+	Config       map[string]string `yaml:"config" json:"config,omitempty"`
+	Capabilities []string          `yaml:"capabilities" json:"capabilities,omitempty"`
+	AllowedHosts []string          `yaml:"allowed_hosts" json:"allowed_hosts,omitempty"`
+	Timeout      string            `yaml:"timeout" json:"timeout,omitempty"`
+	Memory       string            `yaml:"memory" json:"memory,omitempty"`
+	Instances    *int              `yaml:"instances" json:"instances,omitempty"`
+	KVQuota      string            `yaml:"kv_quota" json:"kv_quota,omitempty"`
+	OnFailure    string            `yaml:"on_failure" json:"on_failure,omitempty"`
 }
 
 // UnmarshalYAML records the entry's line and refuses unknown keys (a
@@ -277,14 +307,22 @@ func parseSize(s string) (n uint64, hint string, ok bool) {
 	return 0, "", false
 }
 
+// checkName refuses an invalid module name.
+func checkName(name string) error {
+	if !validName.MatchString(name) {
+		if name == "" {
+			return errors.New("module without a name")
+		}
+		return fmt.Errorf("module %q: invalid name (letters, digits, '_', '.', '-'; at most 64)", name)
+	}
+	return nil
+}
+
 // spec validates the entry and applies the defaults.
 func (r *rawModule) spec(dir string) (ModuleSpec, error) {
-	m := ModuleSpec{Name: r.Name, Line: r.line, Config: r.Config, AllowedHosts: r.AllowedHosts}
-	if !validName.MatchString(r.Name) {
-		if r.Name == "" {
-			return m, errors.New("module without a name")
-		}
-		return m, fmt.Errorf("module %q: invalid name (letters, digits, '_', '.', '-'; at most 64)", r.Name)
+	m := ModuleSpec{Name: r.Name, Line: r.line}
+	if err := checkName(r.Name); err != nil {
+		return m, err
 	}
 	bad := func(format string, a ...any) (ModuleSpec, error) {
 		return m, fmt.Errorf("module %q: %s", r.Name, fmt.Sprintf(format, a...))
@@ -302,43 +340,66 @@ func (r *rawModule) spec(dir string) (ModuleSpec, error) {
 		}
 		m.SHA256 = strings.ToLower(r.SHA256)
 	}
+	if err := r.Manifest.apply(&m); err != nil {
+		return m, fmt.Errorf("module %q: %w", r.Name, err)
+	}
+	return m, nil
+}
+
+// Spec validates the manifest of the module named name, as a module file's
+// entry is validated, and returns its spec with the defaults applied (no
+// Path: the caller gives the module's bytes).
+func (r Manifest) Spec(name string) (ModuleSpec, error) {
+	m := ModuleSpec{Name: name}
+	if err := checkName(name); err != nil {
+		return m, err
+	}
+	if err := r.apply(&m); err != nil {
+		return m, fmt.Errorf("module %q: %w", name, err)
+	}
+	return m, nil
+}
+
+// apply validates the manifest's fields into m, with their defaults.
+func (r *Manifest) apply(m *ModuleSpec) error {
+	m.Config, m.AllowedHosts = r.Config, r.AllowedHosts
 	if r.Tenants != nil && !slices.Contains(r.Tenants, "*") {
 		if len(r.Tenants) == 0 {
-			return bad("empty tenants list (omit it, or use [\"*\"], for every tenant)")
+			return errors.New("empty tenants list (omit it, or use [\"*\"], for every tenant)")
 		}
 		for _, t := range r.Tenants {
 			if t == "" {
-				return bad("empty tenant name")
+				return errors.New("empty tenant name")
 			}
 		}
 		m.Tenants = r.Tenants
 	}
 	for i, h := range r.Hooks {
 		if _, ok := abi.LookupHook(h); !ok {
-			return bad("unknown hook %q", h)
+			return fmt.Errorf("unknown hook %q", h)
 		}
 		if slices.Contains(r.Hooks[:i], h) {
-			return bad("hook %q listed twice", h)
+			return fmt.Errorf("hook %q listed twice", h)
 		}
 	}
 	m.Hooks = r.Hooks
 	known := abi.Capabilities()
 	for _, c := range r.Capabilities {
 		if c != abi.CapAll && !slices.Contains(known, c) {
-			return bad("unknown capability %q (known: %s, or \"*\")", c, strings.Join(known, ", "))
+			return fmt.Errorf("unknown capability %q (known: %s, or \"*\")", c, strings.Join(known, ", "))
 		}
 	}
 	m.Capabilities = r.Capabilities
 	for _, h := range r.AllowedHosts {
 		if h == "" || strings.ContainsAny(h, "/ ") {
-			return bad("invalid allowed host %q (want host or host:port)", h)
+			return fmt.Errorf("invalid allowed host %q (want host or host:port)", h)
 		}
 	}
 	m.Timeout = DefaultTimeout
 	if r.Timeout != "" {
 		d, err := time.ParseDuration(r.Timeout)
 		if err != nil || d <= 0 || d > maxTimeout {
-			return bad("invalid timeout %q (a duration such as 100ms, at most %s)", r.Timeout, maxTimeout)
+			return fmt.Errorf("invalid timeout %q (a duration such as 100ms, at most %s)", r.Timeout, maxTimeout)
 		}
 		m.Timeout = d
 	}
@@ -346,14 +407,14 @@ func (r *rawModule) spec(dir string) (ModuleSpec, error) {
 	if r.Memory != "" {
 		n, hint, ok := parseSize(r.Memory)
 		if !ok || n == 0 {
-			return bad("invalid memory %q (a size such as 64MiB%s)", r.Memory, hint)
+			return fmt.Errorf("invalid memory %q (a size such as 64MiB%s)", r.Memory, hint)
 		}
 		m.Memory = n
 	}
 	m.Instances = DefaultInstances
 	if r.Instances != nil {
 		if *r.Instances < 1 || *r.Instances > maxInstances {
-			return bad("instances must be between 1 and %d, not %d", maxInstances, *r.Instances)
+			return fmt.Errorf("instances must be between 1 and %d, not %d", maxInstances, *r.Instances)
 		}
 		m.Instances = *r.Instances
 	}
@@ -361,7 +422,7 @@ func (r *rawModule) spec(dir string) (ModuleSpec, error) {
 	if r.KVQuota != "" {
 		n, hint, ok := parseSize(r.KVQuota)
 		if !ok || n == 0 || n > maxKVQuota {
-			return bad("invalid kv_quota %q (a size such as 16MiB, at most 1TiB%s)", r.KVQuota, hint)
+			return fmt.Errorf("invalid kv_quota %q (a size such as 16MiB, at most 1TiB%s)", r.KVQuota, hint)
 		}
 		m.KVQuota = int64(n)
 	}
@@ -371,7 +432,7 @@ func (r *rawModule) spec(dir string) (ModuleSpec, error) {
 	case FailOpen:
 		m.OnFailure = FailOpen
 	default:
-		return bad("on_failure must be \"closed\" or \"open\", not %q", r.OnFailure)
+		return fmt.Errorf("on_failure must be \"closed\" or \"open\", not %q", r.OnFailure)
 	}
-	return m, nil
+	return nil
 }

@@ -1,8 +1,9 @@
 // Package hooks layers wasm modules around chatwasm's operations.
 //
-// A deployment lists modules in a YAML file (ReadModuleFile). Loaded, they
-// form an immutable Set; a Manager holds the current Set and swaps in a new
-// one on Reload. For each hook (abi.LookupHook), the modules that export it
+// A deployment lists modules in a YAML file (ReadModuleFile), and may
+// upload more over the admin API, which stores them in the database
+// (Options.Stored, stored.go). Loaded, they form an immutable Set; a
+// Manager holds the current Set and swaps in a new one on Reload. For each hook (abi.LookupHook), the modules that export it
 // and apply to the request's tenant form a chain, first listed outermost:
 // Run calls the first, whose `next` host import calls the second, and so on
 // down to the Go default that the caller passes in. An operation that no

@@ -1,36 +1,58 @@
 package hooks
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/chatwasm/chatwasm/abi"
+	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/wasm"
 )
 
-// load reads the module file and loads every module into a new Set (with
-// no references yet). On error, whatever was loaded is closed again.
-func (m *Manager) load(ctx context.Context) (*Set, error) {
-	f, err := ReadModuleFile(m.path)
-	if err != nil {
-		return nil, err
-	}
+// load reads the module file and loads its modules, then the stored ones,
+// into a new Set (with no references yet); listed is how many the file
+// lists. An error of the file or of one of its modules fails the load, and
+// whatever was loaded is closed again; a stored module that fails is left
+// out and returned among refused.
+func (m *Manager) load(ctx context.Context, stored []store.StoredModule) (_ *Set, refused map[string]Refusal, listed int, _ error) {
 	s := &Set{byHook: map[string][]*module{}, env: m.env}
-	for i := range f.Modules {
-		spec := &f.Modules[i]
-		mod, err := m.loadModule(ctx, spec)
+	if m.path != "" {
+		f, err := ReadModuleFile(m.path)
 		if err != nil {
-			s.close()
-			return nil, fmt.Errorf("%s:%d: module %q: %w", f.Path, spec.Line, spec.Name, err)
+			return nil, nil, 0, err
 		}
-		s.modules = append(s.modules, mod)
-		for hook := range mod.hooks {
-			s.byHook[hook] = append(s.byHook[hook], mod)
+		for i := range f.Modules {
+			spec := &f.Modules[i]
+			mod, err := m.loadModule(ctx, spec)
+			if err != nil {
+				s.close()
+				return nil, nil, 0, fmt.Errorf("%s:%d: module %q: %w", f.Path, spec.Line, spec.Name, err)
+			}
+			s.add(mod)
 		}
+		listed = len(f.Modules)
 	}
-	return s, nil
+	refused = map[string]Refusal{}
+	for _, sm := range stored {
+		mod, err := m.loadStored(ctx, s, sm)
+		if err != nil {
+			refused[sm.Name] = Refusal{SHA256: sm.SHA256, Err: err.Error()}
+			continue
+		}
+		s.add(mod)
+	}
+	return s, refused, listed, nil
+}
+
+// add appends a loaded module to the set's chains.
+func (s *Set) add(mod *module) {
+	s.modules = append(s.modules, mod)
+	for hook := range mod.hooks {
+		s.byHook[hook] = append(s.byHook[hook], mod)
+	}
 }
 
 // loadModule compiles one module, checks its ABI version and resolves the
@@ -40,7 +62,7 @@ func (m *Manager) loadModule(ctx context.Context, spec *ModuleSpec) (*module, er
 	if slices.Contains(caps, abi.CapAll) {
 		caps = abi.Capabilities()
 	}
-	plugin, err := m.env.rt.LoadFile(ctx, spec.Path, wasm.ModuleConfig{
+	cfg := wasm.ModuleConfig{
 		Name:         spec.Name,
 		SHA256:       spec.SHA256,
 		PoolSize:     max(spec.Instances, m.env.admit.poolSize()),
@@ -53,7 +75,14 @@ func (m *Manager) loadModule(ctx context.Context, spec *ModuleSpec) (*module, er
 		AllowedHosts: spec.AllowedHosts,
 		Clock:        slices.Contains(caps, abi.CapClock),
 		Random:       slices.Contains(caps, abi.CapRandom),
-	})
+	}
+	var plugin *wasm.Module
+	var err error
+	if spec.Stored() {
+		plugin, err = m.env.rt.Load(ctx, spec.Wasm, cfg)
+	} else {
+		plugin, err = m.env.rt.LoadFile(ctx, spec.Path, cfg)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +104,7 @@ func (m *Manager) loadModule(ctx context.Context, spec *ModuleSpec) (*module, er
 		for _, h := range spec.Hooks {
 			if !plugin.HasExport(h) {
 				_ = plugin.Close(ctx)
-				return nil, fmt.Errorf("hook %q is not exported by %s (as a function without parameters)", h, spec.Path)
+				return nil, fmt.Errorf("hook %q is not exported by %s (as a function without parameters)", h, cmp.Or(spec.Path, "the module"))
 			}
 		}
 		subscribed = spec.Hooks

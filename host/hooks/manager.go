@@ -3,6 +3,7 @@ package hooks
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -53,10 +54,15 @@ type Options struct {
 	// QueueTimeout is how long a request waits for its turn to run module
 	// code before it fails as overloaded; 0 means DefaultQueueTimeout.
 	QueueTimeout time.Duration
+	// Stored loads, after the module file's, the enabled modules stored in
+	// Store (uploaded over the admin API): see stored.go for how the two
+	// combine.
+	Stored bool
 }
 
-// Manager holds the current Set of the deployment's module file and swaps
-// in a new one on Reload. A nil *Manager has no modules.
+// Manager holds the current Set of the deployment's module file and of
+// the stored modules (Options.Stored), and swaps in a new one on Reload. A
+// nil *Manager has no modules.
 type Manager struct {
 	path string
 	env  *env
@@ -64,6 +70,15 @@ type Manager struct {
 
 	mu          sync.Mutex // serialises reloads and Close
 	fingerprint string     // of the files the current set was loaded from
+	// version is the stored modules' version the current set was loaded
+	// at, failed the one whose reload failed (not tried again until the
+	// version changes), and refused the stored modules the last reload
+	// refused, by name.
+	version, failed int64
+	refused         map[string]Refusal
+	// closed is set by Close: a reload that a broker notice starts during
+	// shutdown does nothing.
+	closed bool
 	// retired are the sets that Reload replaced and calls may still hold:
 	// they run on the runtime, which Close must not close under them.
 	retired []*Set
@@ -91,13 +106,19 @@ func NewManager(ctx context.Context, path string, opts Options) (*Manager, error
 		return nil, fmt.Errorf("hooks: %w", err)
 	}
 	m := &Manager{env: &env{opts: opts, metrics: metrics, log: log, rt: rt,
-		admit: newAdmission(opts.MaxConcurrent, opts.QueueTimeout)}}
-	if path == "" {
+		admit: newAdmission(opts.MaxConcurrent, opts.QueueTimeout)}, version: -1, failed: -1}
+	if path == "" && !m.stored() {
 		return m, nil
 	}
-	if m.path, err = filepath.Abs(path); err != nil {
+	if opts.Stored && opts.Store == nil {
 		_ = rt.Close(ctx)
-		return nil, fmt.Errorf("module file: %w", err)
+		return nil, errors.New("hooks: Options.Stored without a Store")
+	}
+	if path != "" {
+		if m.path, err = filepath.Abs(path); err != nil {
+			_ = rt.Close(ctx)
+			return nil, fmt.Errorf("module file: %w", err)
+		}
 	}
 	if err := m.Reload(ctx); err != nil {
 		_ = rt.Close(ctx)
@@ -115,7 +136,8 @@ func (m *Manager) Acquire() (*Set, func()) {
 	}
 	for {
 		s := m.cur.Load()
-		if s == nil {
+		if s == nil || len(s.modules) == 0 {
+			// No module: requests run as on a server without any.
 			return nil, func() {}
 		}
 		if s.acquire() {
@@ -126,28 +148,50 @@ func (m *Manager) Acquire() (*Set, func()) {
 	}
 }
 
-// Reload reads the module file again and loads every module into a new Set,
-// which replaces the current one atomically: calls in flight finish on the
-// old Set, which is closed when the last is done. On any error the current
-// Set stays and the error says why.
+// stored reports whether the Manager loads stored modules.
+func (m *Manager) stored() bool { return m.env.opts.Stored }
+
+// Reload reads the module file and the stored modules again and loads every
+// module into a new Set, which replaces the current one atomically: calls in
+// flight finish on the old Set, which is closed when the last is done. On an
+// error of the file, of one of its modules or of the database, the current
+// Set stays and the error says why; a stored module that fails to load is
+// left out and recorded as refused (Status), without failing the others.
 func (m *Manager) Reload(ctx context.Context) error {
-	if m == nil || m.path == "" {
+	if m == nil || (m.path == "" && !m.stored()) {
 		return nil
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	fp, err := fingerprint(m.path)
+	return m.reload(ctx)
+}
+
+// reload is Reload with m.mu held.
+func (m *Manager) reload(ctx context.Context) error {
+	if m.closed {
+		return nil
+	}
+	var fp string
+	if m.path != "" {
+		var err error
+		if fp, err = fingerprint(m.path); err != nil {
+			return err
+		}
+	}
+	version, stored, err := m.readStored(ctx)
 	if err != nil {
+		m.env.log.ErrorContext(ctx, "module reload failed; keeping the modules in force", "err", err)
 		return err
 	}
-	s, err := m.load(ctx)
+	s, refused, listed, err := m.load(ctx, stored)
 	if err != nil {
+		m.failed = version
 		if m.cur.Load() != nil { // the first load's error is NewManager's
 			m.env.log.ErrorContext(ctx, "module reload failed; keeping the modules in force", "file", m.path, "err", err)
 		}
 		return err
 	}
-	m.fingerprint = fp
+	m.fingerprint, m.version, m.failed, m.refused = fp, version, -1, refused
 	s.refs.Store(1)
 	// A reload re-enables every module for every tenant, and forgets the
 	// modules the file no longer lists.
@@ -158,11 +202,15 @@ func (m *Manager) Reload(ctx context.Context) error {
 			}
 		}
 	}
-	if old := m.cur.Swap(s); old != nil {
+	old := m.cur.Swap(s)
+	logChanges(ctx, m.env.log, old, s, refused)
+	if old != nil {
 		m.retire(old)
 	}
-	m.env.log.InfoContext(ctx, "modules loaded", "file", m.path, "modules", s.Modules())
-	if len(s.modules) == 0 {
+	if m.path != "" || len(s.modules) > 0 {
+		m.env.log.InfoContext(ctx, "modules loaded", "file", m.path, "modules", s.Modules())
+	}
+	if m.path != "" && listed == 0 {
 		m.env.log.WarnContext(ctx, "the module file lists no modules", "file", m.path)
 	}
 	return nil
@@ -170,10 +218,13 @@ func (m *Manager) Reload(ctx context.Context) error {
 
 // Watch reloads the modules whenever the module file or a module's .wasm
 // changes, checking every interval, until ctx is done: once the change has
-// settled (see settle). A failed reload is logged and not retried until the
-// files change again. The server also calls Reload on SIGHUP.
+// settled (see settle). With stored modules, it also reloads when their
+// version changed (Sync): the fallback of a node that missed the broker's
+// "modules changed". A failed reload is logged and not retried until the
+// files, or the stored modules, change again. The server also calls Reload
+// on SIGHUP.
 func (m *Manager) Watch(ctx context.Context, interval time.Duration) {
-	if m == nil || m.path == "" {
+	if m == nil || (m.path == "" && !m.stored()) {
 		return
 	}
 	t := time.NewTicker(interval)
@@ -184,6 +235,14 @@ func (m *Manager) Watch(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if m.stored() {
+			// A reload logs its own failures; a database that does not
+			// answer is /readyz's to report, not every tick's.
+			_ = m.Sync(ctx)
+		}
+		if m.path == "" {
+			continue
 		}
 		fp, err := fingerprint(m.path)
 		m.mu.Lock()
@@ -236,6 +295,7 @@ func (m *Manager) Close(ctx context.Context) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.closed = true
 	if old := m.cur.Swap(nil); old != nil {
 		m.retire(old)
 	}

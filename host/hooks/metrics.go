@@ -2,6 +2,8 @@ package hooks
 
 import (
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -20,6 +22,24 @@ type Metrics struct {
 	overloaded prometheus.Counter
 	// limited counts what a per-call limit refused (emit) or dropped (log).
 	limited *prometheus.CounterVec
+	// stats are the per-module totals Status reports, by module name
+	// (*moduleStats), kept here so that they outlive reloads.
+	stats sync.Map
+}
+
+// moduleStats are a module's call totals over its hooks, for Status (the
+// admin API), counted next to the Prometheus metrics.
+type moduleStats struct {
+	calls, errors, timeouts, nanos atomic.Int64
+}
+
+// statsOf returns the totals of the module named name.
+func (m *Metrics) statsOf(name string) *moduleStats {
+	if st, ok := m.stats.Load(name); ok {
+		return st.(*moduleStats)
+	}
+	st, _ := m.stats.LoadOrStore(name, &moduleStats{})
+	return st.(*moduleStats)
 }
 
 // NewMetrics registers the module metrics on reg; a nil reg keeps them
@@ -76,6 +96,7 @@ func moduleCounterVec(name, help string, labels ...string) *prometheus.CounterVe
 type hookMetrics struct {
 	calls, errs, faults, timeouts prometheus.Counter
 	latency                       prometheus.Observer
+	stats                         *moduleStats
 }
 
 func (m *Metrics) forHook(module, hook string) *hookMetrics {
@@ -85,5 +106,6 @@ func (m *Metrics) forHook(module, hook string) *hookMetrics {
 		faults:   m.errors.WithLabelValues(module, hook, "fault"),
 		timeouts: m.timeouts.WithLabelValues(module, hook),
 		latency:  m.latency.WithLabelValues(module, hook),
+		stats:    m.statsOf(module),
 	}
 }

@@ -248,9 +248,12 @@ func (s *Set) callModule(ctx context.Context, f *frame) ([]byte, error) {
 	})
 	hm := m.hooks[f.hook.Name]
 	hm.calls.Inc()
+	hm.stats.calls.Add(1)
 	start := time.Now()
 	out, err := m.plugin.Call(ctx, f.hook.Name, input, f)
-	hm.latency.Observe(time.Since(start).Seconds())
+	took := time.Since(start)
+	hm.latency.Observe(took.Seconds())
+	hm.stats.nanos.Add(int64(took))
 	if err == nil {
 		s.countSuccess(ctx, m, health, f.call.Tenant, trial)
 		return out, nil
@@ -258,6 +261,7 @@ func (s *Set) callModule(ctx context.Context, f *frame) ([]byte, error) {
 	var me *wasm.ModuleError
 	if errors.As(err, &me) {
 		hm.errs.Inc()
+		hm.stats.errors.Add(1)
 		f.outcome = OutcomeError
 		s.countSuccess(ctx, m, health, f.call.Tenant, trial)
 		err := f.moduleError(ctx, me)
@@ -280,9 +284,11 @@ func (s *Set) callModule(ctx context.Context, f *frame) ([]byte, error) {
 		return nil, busyError(m.spec.Name, f.hook.Name, err)
 	}
 	hm.faults.Inc()
+	hm.stats.errors.Add(1)
 	f.outcome, f.fault = OutcomeFault, err
 	if errors.Is(err, wasm.ErrTimeout) {
 		hm.timeouts.Inc()
+		hm.stats.timeouts.Add(1)
 		f.outcome = OutcomeTimeout
 	}
 	if errors.Is(err, wasm.ErrFault) {

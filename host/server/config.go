@@ -67,10 +67,18 @@ type Config struct {
 	// ModuleCache keeps compiled modules on disk so that restarts are fast;
 	// empty keeps them in memory only.
 	ModuleCache string
-	// ModuleWatch is how often the module file and its modules are checked
-	// for changes, which reload them; 0 means DefaultModuleWatch, negative
-	// never (SIGHUP still reloads).
+	// ModuleWatch is how often the module file and its modules, and the
+	// version of the modules stored in the database, are checked for
+	// changes, which reload them; 0 means DefaultModuleWatch, negative
+	// never (SIGHUP, and the broker's "modules changed", still reload).
 	ModuleWatch time.Duration
+	// TenantModulePolicy is the file of the tenant module policy
+	// (hooks.ReadLimits), which bounds what the modules tenants upload may
+	// ask for; empty means hooks.DefaultLimits.
+	TenantModulePolicy string
+	// MaxModuleBytes bounds the body of a module upload; 0 means
+	// admin.DefaultMaxModuleBytes.
+	MaxModuleBytes int64
 	// WriteBatch bounds how many concurrent write operations share one
 	// database transaction and commit (group commit); 0 means
 	// store.DefaultWriteBatch, 1 a transaction per operation.

@@ -49,7 +49,7 @@ type Server struct {
 	log     *slog.Logger
 	gw      *gateway.Gateway
 	broker  broker.Broker
-	mods    *hooks.Manager // nil without a module file
+	mods    *hooks.Manager
 	handler http.Handler
 	// internal serves the operator's endpoints when they have a listener
 	// of their own (Config.InternalAddr); nil when handler serves them.
@@ -128,7 +128,7 @@ func New(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*S
 		return nil, err
 	}
 	svc := chat.New(st, chatCfg, log, chat.WithModules(mods), chat.WithTracer(tracer))
-	srv, err := build(ctx, cfg, st, svc, issuer, ids, adminToken, reg, log)
+	srv, err := build(ctx, cfg, st, svc, mods, issuer, ids, adminToken, reg, log)
 	if err != nil {
 		_ = mods.Close(context.WithoutCancel(ctx))
 		_ = stopTracing(context.WithoutCancel(ctx))
@@ -158,17 +158,23 @@ func startTracing(ctx context.Context, cfg Config) (*tracing.Tracer, func(contex
 	return t, stop, nil
 }
 
-// loadModules loads the module file of cfg, if any, with its metrics on
-// reg. Any problem with the file or a module is an error, so that a server
-// never starts without the modules it was configured with.
+// loadModules loads the module file of cfg, if any, and the modules stored
+// in st, with their metrics on reg. Any problem with the file or one of its
+// modules is an error, so that a server never starts without the modules it
+// was configured with; a stored module that does not load is left out and
+// logged (hooks, stored.go).
 func loadModules(ctx context.Context, cfg Config, st *store.Store, reg prometheus.Registerer,
 	log *slog.Logger) (*hooks.Manager, error) {
-	if cfg.Modules == "" {
-		return nil, nil
-	}
-	if cfg.ModuleCache != "" {
-		if err := os.MkdirAll(cfg.ModuleCache, 0o700); err != nil {
-			return nil, fmt.Errorf("server: module cache: %w", err)
+	cache := cfg.ModuleCache
+	if cache != "" {
+		if err := os.MkdirAll(cache, 0o700); err != nil {
+			if cfg.Modules != "" {
+				return nil, fmt.Errorf("server: module cache: %w", err)
+			}
+			// Every server may get uploaded modules: one configured with
+			// none must not fail to start for a cache it may never use.
+			log.WarnContext(ctx, "module cache unusable: modules uploaded later are compiled in memory", "dir", cache, "err", err)
+			cache = ""
 		}
 	}
 	mods, err := hooks.NewManager(ctx, cfg.Modules, hooks.Options{
@@ -179,10 +185,11 @@ func loadModules(ctx context.Context, cfg Config, st *store.Store, reg prometheu
 		WireError:     wire.WireError,
 		Logger:        log,
 		Registerer:    reg,
-		CacheDir:      cfg.ModuleCache,
+		CacheDir:      cache,
 		MaxConcurrent: cfg.ModuleConcurrency,
 		QueueTimeout:  cfg.ModuleQueueTimeout,
 		RetryAfter:    cfg.ModuleRetryAfter,
+		Stored:        true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("server: modules: %w", err)
@@ -191,8 +198,8 @@ func loadModules(ctx context.Context, cfg Config, st *store.Store, reg prometheu
 }
 
 // build assembles the server's parts around svc.
-func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, issuer *auth.Issuer, ids *identity.Resolver, adminToken string,
-	reg *prometheus.Registry, log *slog.Logger) (*Server, error) {
+func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, mods *hooks.Manager, issuer *auth.Issuer,
+	ids *identity.Resolver, adminToken string, reg *prometheus.Registry, log *slog.Logger) (*Server, error) {
 	wsPat, err := wsPattern(cfg.WSPath)
 	if err != nil {
 		return nil, err
@@ -203,7 +210,13 @@ func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, 
 	}
 	nodeID := cfg.NodeID
 	hub := gateway.NewHub(log)
-	br, err := openBroker(ctx, cfg.Broker, st, hub, nodeID, reg, log)
+	limits := hooks.DefaultLimits()
+	if cfg.TenantModulePolicy != "" {
+		if limits, err = hooks.ReadLimits(cfg.TenantModulePolicy); err != nil {
+			return nil, fmt.Errorf("server: %w", err)
+		}
+	}
+	br, err := openBroker(ctx, cfg.Broker, st, controlHandler(hub, mods, log), hub, nodeID, reg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +234,13 @@ func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, 
 		UserDeleted: func(ctx context.Context, id int64) {
 			userDeleted(ctx, br, gw, log, id)
 		},
-		Log: log,
+		Log:     log,
+		Modules: mods,
+		ModulesChanged: func(ctx context.Context) {
+			modulesChanged(ctx, br, mods, nodeID, log)
+		},
+		TenantLimits:   limits,
+		MaxModuleBytes: cfg.MaxModuleBytes,
 	})
 	if err != nil {
 		_ = br.Close()
@@ -301,12 +320,12 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request, st *store.Store, 
 // one of this node's store: on PostgreSQL, LISTEN/NOTIFY, so that every node
 // sharing the database receives every event; on SQLite (one machine, one
 // node), in-process.
-func openBroker(ctx context.Context, bc BrokerConfig, st *store.Store, hub *gateway.Hub, nodeID string,
+func openBroker(ctx context.Context, bc BrokerConfig, st *store.Store, handler broker.Handler, hub *gateway.Hub, nodeID string,
 	reg prometheus.Registerer, log *slog.Logger) (broker.Broker, error) {
 	if bc.URL != "" {
 		br, err := natsbroker.New(ctx, natsbroker.Config{
 			URL:        bc.URL,
-			Handler:    hub.Apply,
+			Handler:    handler,
 			NodeID:     nodeID,
 			CredsFile:  bc.CredsFile,
 			CAFile:     bc.CAFile,
@@ -323,11 +342,11 @@ func openBroker(ctx context.Context, bc BrokerConfig, st *store.Store, hub *gate
 	}
 	pg, ok := st.Driver().(*postgres.Driver)
 	if !ok {
-		return broker.NewMemory(hub.Apply), nil
+		return broker.NewMemory(handler), nil
 	}
 	br, err := pgbroker.New(ctx, pgbroker.Config{
 		Pool:       pg.Pool(),
-		Handler:    hub.Apply,
+		Handler:    handler,
 		NodeID:     nodeID,
 		Registerer: reg,
 		Logger:     log,
@@ -346,10 +365,10 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // API, metrics and health checks), nil without Config.InternalAddr.
 func (s *Server) InternalHandler() http.Handler { return s.internal }
 
-// Reload loads the module file again and swaps the new modules in: calls in
-// flight finish on the old ones, connections stay open. On any error the
-// modules in force stay and the error says why (it is logged too). Without
-// a module file it does nothing.
+// Reload loads the module file and the stored modules again and swaps the
+// new modules in: calls in flight finish on the old ones, connections stay
+// open. On an error of the file, one of its modules or the database, the
+// modules in force stay and the error says why (it is logged too).
 func (s *Server) Reload(ctx context.Context) error {
 	if s.mods == nil {
 		return nil
@@ -510,7 +529,7 @@ func loadExternal(cfg ExternalAuth) (*auth.External, error) {
 }
 
 // reloadOnSIGHUP reloads the modules on every SIGHUP until the returned
-// function is called. Without a module file SIGHUP is left alone.
+// function is called.
 func (s *Server) reloadOnSIGHUP(ctx context.Context) (stop func()) {
 	if s.mods == nil {
 		return func() {}

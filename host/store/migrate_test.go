@@ -130,7 +130,9 @@ func TestMigrateAdoptsUnversioned(t *testing.T) {
 				s.Unversioned, s.Version(), versions(s.Pending))
 		}
 
-		res, err := old.MigrateUp(ctx)
+		// Adopted by a release whose only migration is 1, so that the next
+		// release's migration is 2 whatever the schema's later ones are.
+		res, err := open(store.WithMigrations(migrationSet(t, nil))).MigrateUp(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

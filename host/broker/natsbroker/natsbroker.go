@@ -242,6 +242,8 @@ func New(ctx context.Context, cfg Config) (*Broker, error) {
 		nc.Close()
 		return nil, err
 	}
+	// Every node receives the control envelopes.
+	b.Watch(broker.ControlGroup)
 	go b.run()
 	return b, nil
 }
@@ -264,7 +266,7 @@ func Subject(prefix, group string) string {
 
 // subject returns the subject env is published on.
 func (b *Broker) subject(env broker.Envelope) string {
-	if env.Kind == broker.KindSend {
+	if env.Kind == broker.KindSend || env.Kind == broker.KindModules {
 		return Subject(b.cfg.Prefix, env.Group)
 	}
 	return Subject(b.cfg.Prefix, wire.UserGroup(env.UserID))

@@ -198,8 +198,29 @@ func TestOrderAndInterest(t *testing.T) {
 	if got := b.counter(t, "chatwasm_broker_delivered_total"); got != 6*per+1 {
 		t.Errorf("node b: chatwasm_broker_delivered_total = %v, want %d", got, 6*per+1)
 	}
-	if got := c.counter(t, "chatwasm_broker_subscriptions"); got != 1 {
-		t.Errorf("node c: chatwasm_broker_subscriptions = %v, want 1", got)
+	if got := c.counter(t, "chatwasm_broker_subscriptions"); got != 2 {
+		t.Errorf("node c: chatwasm_broker_subscriptions = %v, want 2 (the barrier, the control group)", got)
+	}
+}
+
+// TestControlReachesEveryNode: a KindModules envelope reaches every node,
+// the publisher included, though none watches any group.
+func TestControlReachesEveryNode(t *testing.T) {
+	srv := natstest.Start(t)
+	a, b := newNode(t, srv.URL(), "a"), newNode(t, srv.URL(), "b")
+	flush(t, a)
+	flush(t, b)
+	if err := a.b.Publish(context.Background(), broker.Envelope{Kind: broker.KindModules, Group: broker.ControlGroup}); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []*node{a, b} {
+		deadline := time.Now().Add(30 * time.Second)
+		for !slices.ContainsFunc(n.received(), func(e broker.Envelope) bool { return e.Kind == broker.KindModules && e.Origin == "a" }) {
+			if time.Now().After(deadline) {
+				t.Fatalf("node %s never received the modules envelope", n.b.NodeID())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
 	}
 }
 

@@ -1,0 +1,182 @@
+package hooks_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chatwasm/chatwasm/host/hooks"
+	"github.com/chatwasm/chatwasm/host/store"
+	"github.com/chatwasm/chatwasm/host/store/storetest"
+	"github.com/chatwasm/chatwasm/host/wasm/wasmbin"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// storeModule stores the module wasm under name for tenant with manifest.
+func storeModule(t *testing.T, st *store.Store, name, tenant string, wasm []byte, manifest string, enabled bool) {
+	t.Helper()
+	sum := sha256.Sum256(wasm)
+	err := st.Write(context.Background(), func(tx *store.Tx) error {
+		return tx.CreateModule(context.Background(), store.StoredModule{Name: name, Tenant: tenant, Wasm: wasm,
+			SHA256: hex.EncodeToString(sum[:]), Manifest: manifest, Enabled: enabled})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestStoredModules: the stored modules load after the file's, a tenant's
+// only for it; one that clashes with a file module's name or does not load
+// is refused alone, with its reason in Status; Sync reloads on a change of
+// the stored modules only; each reload logs what changed.
+func TestStoredModules(t *testing.T) {
+	ctx := context.Background()
+	guest, err := os.ReadFile(guestV1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := storetest.Open(t, "sqlite")
+	storeModule(t, st, "s", "acme", guest, `{"hooks":["create_message"],"tenants":["*"],"config":{"mode":"wrap","tag":"s"}}`, true)
+	storeModule(t, st, "m", "", guest, `{"hooks":["create_message"]}`, true)
+	storeModule(t, st, "bad", "", []byte("\x00asm\x01\x00\x00\x00\x01\xff"), `{}`, true)
+	storeModule(t, st, "off", "", guest, `{"hooks":["create_message"]}`, false)
+	var logs bytes.Buffer
+	path := writeFile(t, t.TempDir(), tagged("m"))
+	m, err := hooks.NewManager(ctx, path, hooks.Options{CacheDir: cacheDir, Registerer: prometheus.NewRegistry(),
+		Store: st, Stored: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(ctx)
+
+	s, release := m.Acquire()
+	if got := s.Hooking("acme", "create_message"); !slices.Equal(got, []string{"m", "s"}) {
+		t.Errorf("acme's chain = %v, want the file's m then the stored s", got)
+	}
+	if got := s.Hooking("default", "create_message"); !slices.Equal(got, []string{"m"}) {
+		t.Errorf("another tenant's chain = %v, want [m]: s belongs to acme whatever its manifest says", got)
+	}
+	acme := alice
+	acme.Tenant = "acme"
+	if got, err := run(t, s, "create_message", acme, &core{}); err != nil || !slices.Equal(got, []string{"m:in", "s:in", "core", "s:out", "m:out"}) {
+		t.Errorf("acme's create_message = %v, %v", got, err)
+	}
+	release()
+
+	byName := map[string]hooks.ModuleStatus{}
+	for _, ms := range m.Status() {
+		if ms.Stored || ms.Refused == "" {
+			byName[ms.Name+"/"+map[bool]string{true: "api", false: "file"}[ms.Stored]] = ms
+		}
+	}
+	if ms := byName["s/api"]; ms.Owner != "acme" || ms.Refused != "" || ms.Calls != 1 || ms.Errors != 0 ||
+		!slices.Equal(ms.Hooks, []string{"create_message"}) || !slices.Equal(ms.Tenants, []string{"acme"}) || ms.Size != len(guest) {
+		t.Errorf("status of s = %+v", ms)
+	}
+	if ms := byName["m/file"]; ms.Stored || ms.Calls != 1 {
+		t.Errorf("status of the file's m = %+v", ms)
+	}
+	if ms := byName["m/api"]; !strings.Contains(ms.Refused, "taken by a module of the module file") {
+		t.Errorf("stored m clashing with the file's: refused %q", ms.Refused)
+	}
+	if ms := byName["bad/api"]; !strings.Contains(ms.Refused, "malformed") {
+		t.Errorf("malformed stored module: refused %q", ms.Refused)
+	}
+	if _, ok := byName["off/api"]; ok {
+		t.Error("a disabled module is listed by the Manager")
+	}
+	if !strings.Contains(logs.String(), `msg="module refused" module=bad`) || !strings.Contains(logs.String(), `added="[m s]"`) {
+		t.Errorf("first load's log:\n%s", logs.String())
+	}
+
+	logs.Reset()
+	if err := m.Sync(ctx); err != nil || logs.Len() != 0 {
+		t.Errorf("Sync without a change: %v, logged %q", err, logs.String())
+	}
+	if err := st.Write(ctx, func(tx *store.Tx) error { return tx.SetModuleEnabled(ctx, "s", false) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s, release = m.Acquire()
+	if got := s.Hooking("acme", "create_message"); !slices.Equal(got, []string{"m"}) {
+		t.Errorf("after disabling s, acme's chain = %v", got)
+	}
+	release()
+	if !strings.Contains(logs.String(), `msg="modules changed" added=[] removed=[s] replaced=[]`) {
+		t.Errorf("reload's log:\n%s", logs.String())
+	}
+}
+
+// TestCheckMalformed: an upload's check refuses malformed bytes with the
+// wasm package's error, before the compiler sees them.
+func TestCheckMalformed(t *testing.T) {
+	m, err := hooks.NewManager(context.Background(), "", hooks.Options{CacheDir: cacheDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(context.Background())
+	spec, err := hooks.Manifest{}.Spec("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.Wasm = []byte("\x00asm\x01\x00\x00\x00\x05\xff\xff\xff\xff\x0f")
+	if err := m.Check(context.Background(), spec); !errors.Is(err, wasmbin.ErrMalformed) && !errors.Is(err, wasmbin.ErrLimit) {
+		t.Errorf("Check(malformed) = %v, want a wasmbin refusal", err)
+	}
+	guest, err := os.ReadFile(guestV1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.Wasm, spec.Hooks = guest, []string{"create_message"}
+	if err := m.Check(context.Background(), spec); err != nil {
+		t.Errorf("Check(guest) = %v", err)
+	}
+}
+
+// TestWatchStored: Watch finds a change of the stored modules by their
+// version alone, as a node does that missed the broker's notice.
+func TestWatchStored(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	guest, err := os.ReadFile(guestV1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := storetest.Open(t, "sqlite")
+	m, err := hooks.NewManager(ctx, "", hooks.Options{CacheDir: cacheDir, Registerer: prometheus.NewRegistry(), Store: st, Stored: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(context.Background())
+	if s, release := m.Acquire(); s != nil {
+		release()
+		t.Fatal("a Manager without modules serves a set")
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); m.Watch(ctx, 10*time.Millisecond) }()
+	defer func() { cancel(); <-done }()
+	storeModule(t, st, "s", "", guest, `{"hooks":["create_message"],"config":{"mode":"wrap","tag":"s"}}`, true)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		s, release := m.Acquire()
+		got := s.Hooking("default", "create_message")
+		release()
+		if slices.Equal(got, []string{"s"}) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Watch did not load the stored module: chain %v", got)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
