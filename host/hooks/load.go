@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/host/wasm"
@@ -58,7 +59,7 @@ func (m *Manager) loadModule(ctx context.Context, spec *ModuleSpec) (*module, er
 		return nil, err
 	}
 	mod := &module{spec: *spec, plugin: plugin, hooks: map[string]*hookMetrics{}, metrics: m.env.metrics,
-		log: m.env.log.With("module", spec.Name)}
+		log: m.env.log.With("module", spec.Name), stats: m.env.stats.of(spec.Name), loaded: time.Now()}
 	exports := exportNames(plugin)
 	if err := checkVersion(exports); err != nil {
 		_ = plugin.Close(ctx)
@@ -83,6 +84,7 @@ func (m *Manager) loadModule(ctx context.Context, spec *ModuleSpec) (*module, er
 	for _, h := range subscribed {
 		mod.hooks[h] = m.env.metrics.forHook(spec.Name, h)
 	}
+	mod.order = subscribed
 	return mod, nil
 }
 

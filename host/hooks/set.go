@@ -46,6 +46,7 @@ type env struct {
 	log     *slog.Logger
 	rt      *wasm.Runtime
 	admit   *admission
+	stats   statsTable
 }
 
 // module is one loaded module.
@@ -56,6 +57,12 @@ type module struct {
 	log     *slog.Logger
 	health  sync.Map // tenant → *tenantHealth
 	metrics *Metrics
+	// order lists the hooks it is subscribed to as the module file (or
+	// its exports) gave them; stats are its call figures (ModuleStatus),
+	// loaded when it was loaded.
+	order  []string
+	stats  *callStats
+	loaded time.Time
 }
 
 // tenantHealth is a module's fault record for one tenant: faults are
@@ -248,9 +255,12 @@ func (s *Set) callModule(ctx context.Context, f *frame) ([]byte, error) {
 	})
 	hm := m.hooks[f.hook.Name]
 	hm.calls.Inc()
+	m.stats.calls.Add(1)
 	start := time.Now()
 	out, err := m.plugin.Call(ctx, f.hook.Name, input, f)
-	hm.latency.Observe(time.Since(start).Seconds())
+	took := time.Since(start)
+	hm.latency.Observe(took.Seconds())
+	m.stats.nanos.Add(int64(took))
 	if err == nil {
 		s.countSuccess(ctx, m, health, f.call.Tenant, trial)
 		return out, nil
@@ -258,6 +268,7 @@ func (s *Set) callModule(ctx context.Context, f *frame) ([]byte, error) {
 	var me *wasm.ModuleError
 	if errors.As(err, &me) {
 		hm.errs.Inc()
+		m.stats.errors.Add(1)
 		f.outcome = OutcomeError
 		s.countSuccess(ctx, m, health, f.call.Tenant, trial)
 		err := f.moduleError(ctx, me)
@@ -281,7 +292,9 @@ func (s *Set) callModule(ctx context.Context, f *frame) ([]byte, error) {
 	}
 	hm.faults.Inc()
 	f.outcome, f.fault = OutcomeFault, err
-	if errors.Is(err, wasm.ErrTimeout) {
+	timeout := errors.Is(err, wasm.ErrTimeout)
+	m.stats.fault(err, timeout)
+	if timeout {
 		hm.timeouts.Inc()
 		f.outcome = OutcomeTimeout
 	}
