@@ -1,6 +1,8 @@
 // Package admin is chatwasm's administration HTTP API: create, list, show and
-// delete users, unlink external identities and issue access tokens. Every request carries the admin token
-// as "Authorization: Bearer"; every response body is JSON.
+// delete users, unlink external identities and issue access tokens; list the
+// tenants, this node's open connections and its modules, and read its live
+// counters. Every request carries the admin token as "Authorization:
+// Bearer"; every response body is JSON.
 package admin
 
 import (
@@ -16,8 +18,11 @@ import (
 	"time"
 
 	"github.com/chatwasm/chatwasm/host/auth"
+	"github.com/chatwasm/chatwasm/host/gateway"
+	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/users"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // maxBody bounds a request body; admin requests are tiny.
@@ -32,6 +37,17 @@ type Deps struct {
 	// UserDeleted is called after a user was deleted, to close their open
 	// connections. May be nil.
 	UserDeleted func(ctx context.Context, userID int64)
+	// Sessions lists this node's open connections of a tenant ("" for
+	// all), at most limit of them, and how many there are
+	// (gateway.Gateway.Sessions). May be nil: none.
+	Sessions func(tenant string, limit int) ([]gateway.Session, int)
+	// Modules holds the modules in force; nil has none.
+	Modules *hooks.Manager
+	// Metrics gathers the server's Prometheus metrics, which GET
+	// /admin/stats reads its counters from. May be nil: zeros.
+	Metrics prometheus.Gatherer
+	// Started is when the server started, for the uptime.
+	Started time.Time
 	// Log may be nil (discard).
 	Log *slog.Logger
 }
@@ -57,12 +73,19 @@ func New(d Deps) (*API, error) {
 	a.mux.HandleFunc("DELETE /admin/users/{id}", a.deleteUser)
 	a.mux.HandleFunc("DELETE /admin/identities", a.unlinkIdentity)
 	a.mux.HandleFunc("POST /admin/tokens", a.issueToken)
+	a.mux.HandleFunc("GET /admin/tenants", a.listTenants)
+	a.mux.HandleFunc("GET /admin/sessions", a.listSessions)
+	a.mux.HandleFunc("GET /admin/stats", a.stats)
+	a.routeModules()
 	// The same paths with any other method, then everything else. (GET
 	// patterns also match HEAD.)
 	a.mux.Handle("/admin/users", methodNotAllowed("GET, HEAD, POST"))
 	a.mux.Handle("/admin/users/{id}", methodNotAllowed("GET, HEAD, DELETE"))
 	a.mux.Handle("/admin/identities", methodNotAllowed(http.MethodDelete))
 	a.mux.Handle("/admin/tokens", methodNotAllowed(http.MethodPost))
+	for _, p := range []string{"/admin/tenants", "/admin/sessions", "/admin/stats"} {
+		a.mux.Handle(p, methodNotAllowed("GET, HEAD"))
+	}
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
 	})

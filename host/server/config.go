@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"github.com/chatwasm/chatwasm/host/console"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,7 +18,7 @@ type Config struct {
 	// Addr is the TCP address to listen on; port 0 picks a free port.
 	Addr string
 	// InternalAddr, when set, is the address of a second listener for the
-	// operator's endpoints (/admin/, /metrics, and the health checks): Addr
+	// operator's endpoints (/admin/, /console/, /metrics, and the health checks): Addr
 	// then serves the WebSocket endpoint and the health checks only.
 	InternalAddr string
 	// DB is the database URL (see OpenStore).
@@ -165,7 +166,8 @@ func wsPattern(path string) (string, error) {
 		path = "/" + path
 	}
 	if strings.ContainsAny(path, "{} \t") || path == healthPath || path == readyPath || path == metricsPath ||
-		strings.HasPrefix(path, adminPrefix) || path+"/" == adminPrefix {
+		strings.HasPrefix(path, adminPrefix) || path+"/" == adminPrefix ||
+		strings.HasPrefix(path, console.Prefix) || path+"/" == console.Prefix {
 		return "", fmt.Errorf("server: WebSocket path %q is not usable (reserved or invalid)", path)
 	}
 	if strings.HasSuffix(path, "/") {

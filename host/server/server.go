@@ -1,7 +1,8 @@
 // Package server wires chatwasm together: store, chat service, WebSocket
-// gateway, fan-out broker, admin API, health and metrics endpoints, and runs
-// them with a graceful shutdown: on one HTTP server, or with the admin API
-// and metrics on an internal listener of their own (Config.InternalAddr).
+// gateway, fan-out broker, admin API and console, health and metrics
+// endpoints, and runs them with a graceful shutdown: on one HTTP server, or
+// with the admin API, console and metrics on an internal listener of their
+// own (Config.InternalAddr).
 package server
 
 import (
@@ -27,6 +28,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/broker/pgbroker"
 	"github.com/chatwasm/chatwasm/host/chat"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
+	"github.com/chatwasm/chatwasm/host/console"
 	"github.com/chatwasm/chatwasm/host/gateway"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/identity"
@@ -128,7 +130,7 @@ func New(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*S
 		return nil, err
 	}
 	svc := chat.New(st, chatCfg, log, chat.WithModules(mods), chat.WithTracer(tracer))
-	srv, err := build(ctx, cfg, st, svc, issuer, ids, adminToken, reg, log)
+	srv, err := build(ctx, cfg, st, svc, issuer, ids, adminToken, reg, mods, log)
 	if err != nil {
 		_ = mods.Close(context.WithoutCancel(ctx))
 		_ = stopTracing(context.WithoutCancel(ctx))
@@ -192,7 +194,8 @@ func loadModules(ctx context.Context, cfg Config, st *store.Store, reg prometheu
 
 // build assembles the server's parts around svc.
 func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, issuer *auth.Issuer, ids *identity.Resolver, adminToken string,
-	reg *prometheus.Registry, log *slog.Logger) (*Server, error) {
+	reg *prometheus.Registry, mods *hooks.Manager, log *slog.Logger) (*Server, error) {
+	started := time.Now()
 	wsPat, err := wsPattern(cfg.WSPath)
 	if err != nil {
 		return nil, err
@@ -221,7 +224,11 @@ func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, 
 		UserDeleted: func(ctx context.Context, id int64) {
 			userDeleted(ctx, br, gw, log, id)
 		},
-		Log: log,
+		Sessions: gw.Sessions,
+		Modules:  mods,
+		Metrics:  reg,
+		Started:  started,
+		Log:      log,
 	})
 	if err != nil {
 		_ = br.Close()
@@ -241,6 +248,7 @@ func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, 
 		srv.internal = ops
 	}
 	ops.Handle(adminPrefix, api)
+	ops.Handle("GET "+console.Prefix, console.Handler())
 	ops.Handle("GET "+metricsPath, promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	srv.handler = public
 	return srv, nil
@@ -343,7 +351,8 @@ func openBroker(ctx context.Context, bc BrokerConfig, st *store.Store, hub *gate
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // InternalHandler returns the handler of the internal listener (the admin
-// API, metrics and health checks), nil without Config.InternalAddr.
+// API and console, metrics and health checks), nil without
+// Config.InternalAddr.
 func (s *Server) InternalHandler() http.Handler { return s.internal }
 
 // Reload loads the module file again and swaps the new modules in: calls in
