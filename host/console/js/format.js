@@ -33,5 +33,5 @@ export function when(iso) {
   const t = new Date(iso);
   if (Number.isNaN(t.getTime())) return iso ?? '';
   const ago = Math.max(0, (Date.now() - t.getTime()) / 1000);
-  return `${t.toLocaleString()} (${duration(ago)} ago)`;
+  return `${t.toLocaleString()} (${ago < 1 ? 'just now' : duration(Math.floor(ago)) + ' ago'})`;
 }

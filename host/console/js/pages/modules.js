@@ -66,10 +66,10 @@ export default async function modules(root) {
       return;
     }
     body.replaceChildren(table(columns, list, (m) => ({ 'data-module': m.name })));
-    status.textContent = `${list.length} modules; figures since the server started, updated ${new Date().toLocaleTimeString()}.` +
+    status.textContent = `${list.length} module${list.length === 1 ? '' : 's'}; figures since the server started, updated ${new Date().toLocaleTimeString()}.` +
       (manage ? '' : ' Modules come from the module file (--modules); this server has no module upload API.');
   };
-  root.replaceChildren(h('h2', null, 'Modules'), status, body, out, manage ? uploadForm(act) : null);
+  root.replaceChildren(...[h('h2', null, 'Modules'), status, body, out, manage ? uploadForm(act) : null].filter(Boolean));
   return every(REFRESH_MS, refresh);
 }
 
