@@ -41,6 +41,9 @@ type Deps struct {
 	// all), at most limit of them, and how many there are
 	// (gateway.Gateway.Sessions). May be nil: none.
 	Sessions func(tenant string, limit int) ([]gateway.Session, int)
+	// SessionCounts counts this node's open connections by tenant
+	// (gateway.Gateway.SessionCounts). May be nil: none.
+	SessionCounts func() map[string]int
 	// Modules holds the modules in force; nil has none.
 	Modules *hooks.Manager
 	// Metrics gathers the server's Prometheus metrics, which GET

@@ -62,6 +62,20 @@ func (g *Gateway) Sessions(tenant string, limit int) (page []Session, total int)
 	return page, total
 }
 
+// SessionCounts returns how many accepted connections this node has of
+// each tenant that has any.
+func (g *Gateway) SessionCounts() map[string]int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := map[string]int{}
+	for c := range g.conns {
+		if c.ws != nil {
+			out[c.caller.Tenant]++
+		}
+	}
+	return out
+}
+
 // roomGroups counts the room groups among c's groups; the hub's mutex is
 // held.
 func roomGroups(c *conn) int {

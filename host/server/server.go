@@ -224,11 +224,12 @@ func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, 
 		UserDeleted: func(ctx context.Context, id int64) {
 			userDeleted(ctx, br, gw, log, id)
 		},
-		Sessions: gw.Sessions,
-		Modules:  mods,
-		Metrics:  reg,
-		Started:  started,
-		Log:      log,
+		Sessions:      gw.Sessions,
+		SessionCounts: gw.SessionCounts,
+		Modules:       mods,
+		Metrics:       reg,
+		Started:       started,
+		Log:           log,
 	})
 	if err != nil {
 		_ = br.Close()
