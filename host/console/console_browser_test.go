@@ -61,9 +61,10 @@ func browser(t *testing.T) context.Context {
 
 // TestConsoleBrowser: in Chromium, the console signs in with the admin
 // token, lists the loaded moderation module (built from source) with the
-// calls and the refusal the chat made it serve, lists the open
-// connections and the tenants, issues a user a token that connects, and
-// runs with no script error or policy violation.
+// calls and the refusal the chat made it serve, following new calls as
+// they come, lists the open connections and the tenants, issues a user a
+// token that connects, refuses a wrong admin token, and runs with no script
+// error or policy violation.
 func TestConsoleBrowser(t *testing.T) {
 	ctx := browser(t)
 	wasm, err := gobuild.Wasm(filepath.Join("..", "..", "modules", "examples", "moderation"))
@@ -140,10 +141,12 @@ func TestConsoleBrowser(t *testing.T) {
 			if err != nil {
 				return
 			}
-			// The modules page's probe of POST /admin/modules is
-			// answered 405 here, as it should be, and Chromium logs it.
-			probe := strings.HasSuffix(m.URL, "/admin/modules") && strings.Contains(m.Text, "405")
-			if (m.Type == chromedp.ConsoleError || m.IsException()) && !probe {
+			// Chromium logs the answers the test causes on purpose: the
+			// modules page's probe of POST /admin/modules (405 here), and
+			// the wrong token's sign-in (401).
+			expected := strings.HasSuffix(m.URL, "/admin/modules") && strings.Contains(m.Text, "405") ||
+				strings.HasSuffix(m.URL, "/admin/stats") && strings.Contains(m.Text, "401")
+			if (m.Type == chromedp.ConsoleError || m.IsException()) && !expected {
 				mu.Lock()
 				problems = append(problems, m.String())
 				mu.Unlock()
@@ -160,6 +163,14 @@ func TestConsoleBrowser(t *testing.T) {
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(s.OpsURL("/console/")),
 		chromedp.WaitVisible(chromedp.CSS(`#token`)),
+		// A wrong token is refused, and the form stays.
+		chromedp.SendKeys(chromedp.CSS(`#token`), "not-the-token"),
+		chromedp.Click(chromedp.CSS(`#signin button[type="submit"]`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('signin-error').textContent.includes('refused')`),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Evaluate[string](`document.getElementById('token').value = ''`)(ctx, tg)
+			return err
+		}),
 		chromedp.SendKeys(chromedp.CSS(`#token`), s.AdminToken),
 		chromedp.Click(chromedp.CSS(`#signin button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-stat="connections"]`)),
@@ -190,6 +201,16 @@ func TestConsoleBrowser(t *testing.T) {
 		if err := os.WriteFile(path, png, 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+
+	// The page follows the calls: one more message is one more call.
+	if err := ca.Send("message.send", map[string]any{"room_id": room, "content": "again"}); err != nil {
+		t.Fatal(err)
+	}
+	expect(ca, "message.dispatch")
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](
+		`document.querySelector('tr[data-module="moderation"] td[data-col="calls"]').textContent === '3'`)); err != nil {
+		t.Errorf("the calls shown did not reach 3: %v (%s)", err, text("calls"))
 	}
 
 	err = chromedp.Do(ctx,
