@@ -58,8 +58,8 @@ type module struct {
 	health  sync.Map // tenant → *tenantHealth
 	metrics *Metrics
 	// order lists the hooks it is subscribed to as the module file (or
-	// its exports) gave them; stats are its call figures (ModuleStatus),
-	// loaded when it was loaded.
+	// its exports) gave them, stats are its call figures and loaded is
+	// when it was loaded (ModuleStatus).
 	order  []string
 	stats  *callStats
 	loaded time.Time

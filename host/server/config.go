@@ -2,13 +2,13 @@ package server
 
 import (
 	"fmt"
-	"github.com/chatwasm/chatwasm/host/console"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/console"
 	"github.com/chatwasm/chatwasm/host/gateway"
 	"github.com/chatwasm/chatwasm/host/tracing"
 )
@@ -18,8 +18,9 @@ type Config struct {
 	// Addr is the TCP address to listen on; port 0 picks a free port.
 	Addr string
 	// InternalAddr, when set, is the address of a second listener for the
-	// operator's endpoints (/admin/, /console/, /metrics, and the health checks): Addr
-	// then serves the WebSocket endpoint and the health checks only.
+	// operator's endpoints (/admin/, /console/, /metrics, and the health
+	// checks): Addr then serves the WebSocket endpoint and the health checks
+	// only.
 	InternalAddr string
 	// DB is the database URL (see OpenStore).
 	DB string
