@@ -184,16 +184,16 @@ func (c cli) serve(ctx context.Context, args []string) int {
 func (c cli) serveConfig(name, usage string, args []string) (cfg server.Config, logs *logging, cmd *command, code int, ok bool) {
 	d := server.DefaultConfig()
 	cmd = newCommand(name, usage,
-		"Runs the chat server: the WebSocket endpoint, the admin API under /admin/,\n"+
-			"/healthz, /readyz and /metrics (the admin API and metrics on a listener of\n"+
-			"their own with --internal-addr). It creates or migrates the database on start and\n"+
+		"Runs the chat server: the WebSocket endpoint, the admin API under /admin/ and\n"+
+			"its console at /console/, /healthz, /readyz and /metrics (the admin API, console\n"+
+			"and metrics on a listener of their own with --internal-addr). It creates or migrates the database on start and\n"+
 			"shuts down gracefully on SIGINT or SIGTERM. With --modules it loads the\n"+
 			"wasm modules of that file (abi/README.md) and refuses to start if any is\n"+
 			"missing or broken; SIGHUP reloads them.", c.getenv)
 	cmd.useConfigFile(args)
 	addr := cmd.String("addr", "CHATWASM_ADDR", d.Addr, "address to listen on (port 0 picks a free port)")
 	internalAddr := cmd.String("internal-addr", "CHATWASM_INTERNAL_ADDR", "",
-		"address of a listener for the admin API, /metrics and the health checks; --addr then serves only the WebSocket endpoint, /healthz and /readyz")
+		"address of a listener for the admin API and console, /metrics and the health checks; --addr then serves only the WebSocket endpoint, /healthz and /readyz")
 	db := c.dbFlag(cmd)
 	wsPath := cmd.String("ws-path", "CHATWASM_WS_PATH", d.WSPath, "WebSocket endpoint path")
 	softDelete := cmd.Bool("soft-delete", "CHATWASM_SOFT_DELETE", d.SoftDelete, "flag deleted messages instead of removing them")

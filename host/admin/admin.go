@@ -1,6 +1,7 @@
 // Package admin is chatwasm's administration HTTP API: create, list, show and
-// delete users, unlink external identities, issue access tokens, and manage
-// the modules uploaded to the database (modules.go). Every request carries
+// delete users, unlink external identities, issue access tokens, manage the
+// modules uploaded to the database (modules.go), list the tenants and this
+// node's open connections, and read its live counters. Every request carries
 // the admin token as "Authorization: Bearer", or for /admin/modules a
 // tenant admin token, which manages that tenant's modules only; every
 // response body is JSON.
@@ -20,9 +21,11 @@ import (
 	"time"
 
 	"github.com/chatwasm/chatwasm/host/auth"
+	"github.com/chatwasm/chatwasm/host/gateway"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/users"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // maxBody bounds a request body; admin requests are tiny.
@@ -37,6 +40,18 @@ type Deps struct {
 	// UserDeleted is called after a user was deleted, to close their open
 	// connections. May be nil.
 	UserDeleted func(ctx context.Context, userID int64)
+	// Sessions lists this node's open connections of a tenant ("" for
+	// all), at most limit of them, and how many there are
+	// (gateway.Gateway.Sessions). May be nil: none.
+	Sessions func(tenant string, limit int) ([]gateway.Session, int)
+	// SessionCounts counts this node's open connections by tenant
+	// (gateway.Gateway.SessionCounts). May be nil: none.
+	SessionCounts func() map[string]int
+	// Metrics gathers the server's Prometheus metrics, which GET
+	// /admin/stats reads its counters from. May be nil: zeros.
+	Metrics prometheus.Gatherer
+	// Started is when the server started, for the uptime.
+	Started time.Time
 	// Log may be nil (discard).
 	Log *slog.Logger
 	// Modules are the node's modules, which /admin/modules lists and checks
@@ -74,6 +89,9 @@ func New(d Deps) (*API, error) {
 	a.mux.HandleFunc("DELETE /admin/users/{id}", a.deleteUser)
 	a.mux.HandleFunc("DELETE /admin/identities", a.unlinkIdentity)
 	a.mux.HandleFunc("POST /admin/tokens", a.issueToken)
+	a.mux.HandleFunc("GET /admin/tenants", a.listTenants)
+	a.mux.HandleFunc("GET /admin/sessions", a.listSessions)
+	a.mux.HandleFunc("GET /admin/stats", a.stats)
 	if d.Modules != nil {
 		a.routeModules()
 	}
@@ -83,6 +101,9 @@ func New(d Deps) (*API, error) {
 	a.mux.Handle("/admin/users/{id}", methodNotAllowed("GET, HEAD, DELETE"))
 	a.mux.Handle("/admin/identities", methodNotAllowed(http.MethodDelete))
 	a.mux.Handle("/admin/tokens", methodNotAllowed(http.MethodPost))
+	for _, p := range []string{"/admin/tenants", "/admin/sessions", "/admin/stats"} {
+		a.mux.Handle(p, methodNotAllowed("GET, HEAD"))
+	}
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
 	})

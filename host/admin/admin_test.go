@@ -280,6 +280,9 @@ func TestAdminRouting(t *testing.T) {
 			{"GET", "/admin/identities", 405},
 			{"GET", "/admin/nowhere", 404},
 			{"DELETE", "/admin/users/", 404},
+			{"POST", "/admin/tenants", 405},
+			{"DELETE", "/admin/sessions", 405},
+			{"POST", "/admin/stats", 405},
 		} {
 			status, body := f.do(t, c.method, c.path, "", "")
 			if status != c.status || body["error"] == nil {

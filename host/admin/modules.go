@@ -152,6 +152,7 @@ func (v *moduleView) withStatus(st hooks.ModuleStatus) {
 	}
 	v.DisabledTenants = st.DisabledTenants
 	v.Calls, v.Errors, v.Timeouts, v.CallSeconds = st.Calls, st.Errors, st.Timeouts, st.CallTime.Seconds()
+	v.LastError = st.LastFault
 	v.nonNil()
 }
 

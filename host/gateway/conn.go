@@ -34,6 +34,10 @@ type conn struct {
 	user   store.User
 	caller chat.Caller
 	log    *slog.Logger
+	// opened is when the connection was accepted, remote the address it
+	// came from (its proxy's, behind one): for the admin's session list.
+	opened time.Time
+	remote string
 	// requests numbers the connection's frames, for their request ids
 	// (the channel name, a dot, the number: reqlog).
 	requests uint64

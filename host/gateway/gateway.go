@@ -310,6 +310,7 @@ func (g *Gateway) serve(ctx context.Context, cancel context.CancelFunc, w http.R
 		c.apply(ctx, g.svc.Disconnect(ctx, c.caller))
 		return
 	}
+	c.remote = r.RemoteAddr
 	g.attach(c, ws, hj.conn)
 	c.log.Debug("connection opened", "remote", r.RemoteAddr, "session", cn.Session.ID, "rooms", len(cn.RoomIDs))
 	// chat.notifications goes out before anything queued meanwhile: the
@@ -384,10 +385,11 @@ func (g *Gateway) register(c *conn) error {
 }
 
 // attach gives an accepted connection its socket. Under g.mu, because
-// Shutdown may drop the sockets of the connections it counts.
+// Shutdown may drop the sockets of the connections it counts, and Sessions
+// lists those that have one.
 func (g *Gateway) attach(c *conn, ws *websocket.Conn, out *batchConn) {
 	g.mu.Lock()
-	c.ws, c.out = ws, out
+	c.ws, c.out, c.opened = ws, out, time.Now()
 	g.mu.Unlock()
 }
 

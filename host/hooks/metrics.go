@@ -31,6 +31,9 @@ type Metrics struct {
 // admin API), counted next to the Prometheus metrics.
 type moduleStats struct {
 	calls, errors, timeouts, nanos atomic.Int64
+	// lastFault is the message of its last fault (trap, timeout, broken
+	// limit), for an operator looking at why its errors climb.
+	lastFault atomic.Pointer[string]
 }
 
 // statsOf returns the totals of the module named name.

@@ -285,6 +285,8 @@ func (s *Set) callModule(ctx context.Context, f *frame) ([]byte, error) {
 	}
 	hm.faults.Inc()
 	hm.stats.errors.Add(1)
+	msg := err.Error()
+	hm.stats.lastFault.Store(&msg)
 	f.outcome, f.fault = OutcomeFault, err
 	if errors.Is(err, wasm.ErrTimeout) {
 		hm.timeouts.Inc()

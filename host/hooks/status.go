@@ -31,6 +31,8 @@ type ModuleStatus struct {
 	// load of a module of that name; CallTime their total duration.
 	Calls, Errors, Timeouts int64
 	CallTime                time.Duration
+	// LastFault is the message of its last fault, "" if it never faulted.
+	LastFault string
 	// Updated is when a file module's .wasm was last modified.
 	Updated time.Time
 }
@@ -85,6 +87,9 @@ func (m *Manager) withStats(st ModuleStatus) ModuleStatus {
 		c := v.(*moduleStats)
 		st.Calls, st.Errors, st.Timeouts = c.calls.Load(), c.errors.Load(), c.timeouts.Load()
 		st.CallTime = time.Duration(c.nanos.Load())
+		if f := c.lastFault.Load(); f != nil {
+			st.LastFault = *f
+		}
 	}
 	return st
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chatwasm/chatwasm/host/chat"
+	"github.com/chatwasm/chatwasm/host/console"
 	"github.com/chatwasm/chatwasm/host/gateway"
 	"github.com/chatwasm/chatwasm/host/tracing"
 )
@@ -17,8 +18,9 @@ type Config struct {
 	// Addr is the TCP address to listen on; port 0 picks a free port.
 	Addr string
 	// InternalAddr, when set, is the address of a second listener for the
-	// operator's endpoints (/admin/, /metrics, and the health checks): Addr
-	// then serves the WebSocket endpoint and the health checks only.
+	// operator's endpoints (/admin/, /console/, /metrics, and the health
+	// checks): Addr then serves the WebSocket endpoint and the health checks
+	// only.
 	InternalAddr string
 	// DB is the database URL (see OpenStore).
 	DB string
@@ -173,7 +175,8 @@ func wsPattern(path string) (string, error) {
 		path = "/" + path
 	}
 	if strings.ContainsAny(path, "{} \t") || path == healthPath || path == readyPath || path == metricsPath ||
-		strings.HasPrefix(path, adminPrefix) || path+"/" == adminPrefix {
+		strings.HasPrefix(path, adminPrefix) || path+"/" == adminPrefix ||
+		strings.HasPrefix(path, console.Prefix) || path+"/" == console.Prefix {
 		return "", fmt.Errorf("server: WebSocket path %q is not usable (reserved or invalid)", path)
 	}
 	if strings.HasSuffix(path, "/") {

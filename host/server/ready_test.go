@@ -49,8 +49,8 @@ func TestReadyz(t *testing.T) {
 	}
 }
 
-// TestInternalHandler: with InternalAddr the admin API and metrics are on
-// the internal handler only, and only its /readyz gives the database
+// TestInternalHandler: with InternalAddr the admin API, console and
+// metrics are on the internal handler only, and only its /readyz gives the database
 // error's text (which can name the database and its user).
 func TestInternalHandler(t *testing.T) {
 	st := storetest.Open(t, "sqlite")
@@ -70,13 +70,15 @@ func TestInternalHandler(t *testing.T) {
 		h.ServeHTTP(rec, req)
 		return rec.Code, rec.Body.String()
 	}
-	for _, path := range []string{"/metrics", "/admin/users"} {
+	for _, path := range []string{"/metrics", "/admin/users", "/console/"} {
 		if code, _ := get(srv.Handler(), path); code != http.StatusNotFound {
 			t.Errorf("main handler %s = %d, want 404", path, code)
 		}
 	}
-	if code, _ := get(srv.InternalHandler(), "/metrics"); code != http.StatusOK {
-		t.Errorf("internal /metrics = %d, want 200", code)
+	for _, path := range []string{"/metrics", "/console/"} {
+		if code, _ := get(srv.InternalHandler(), path); code != http.StatusOK {
+			t.Errorf("internal %s = %d, want 200", path, code)
+		}
 	}
 	if code, body := get(srv.InternalHandler(), "/admin/users"); code != http.StatusOK || !strings.Contains(body, `"users"`) {
 		t.Errorf("internal GET /admin/users = %d %s, want the admin API's list", code, body)

@@ -1,7 +1,8 @@
 // Package server wires chatwasm together: store, chat service, WebSocket
-// gateway, fan-out broker, admin API, health and metrics endpoints, and runs
-// them with a graceful shutdown: on one HTTP server, or with the admin API
-// and metrics on an internal listener of their own (Config.InternalAddr).
+// gateway, fan-out broker, admin API and console, health and metrics
+// endpoints, and runs them with a graceful shutdown: on one HTTP server, or
+// with the admin API, console and metrics on an internal listener of their
+// own (Config.InternalAddr).
 package server
 
 import (
@@ -27,6 +28,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/broker/pgbroker"
 	"github.com/chatwasm/chatwasm/host/chat"
 	"github.com/chatwasm/chatwasm/host/chat/wire"
+	"github.com/chatwasm/chatwasm/host/console"
 	"github.com/chatwasm/chatwasm/host/gateway"
 	"github.com/chatwasm/chatwasm/host/hooks"
 	"github.com/chatwasm/chatwasm/host/identity"
@@ -200,6 +202,7 @@ func loadModules(ctx context.Context, cfg Config, st *store.Store, reg prometheu
 // build assembles the server's parts around svc.
 func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, mods *hooks.Manager, issuer *auth.Issuer,
 	ids *identity.Resolver, adminToken string, reg *prometheus.Registry, log *slog.Logger) (*Server, error) {
+	started := time.Now()
 	wsPat, err := wsPattern(cfg.WSPath)
 	if err != nil {
 		return nil, err
@@ -241,6 +244,10 @@ func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, 
 		},
 		TenantLimits:   limits,
 		MaxModuleBytes: cfg.MaxModuleBytes,
+		Sessions:       gw.Sessions,
+		SessionCounts:  gw.SessionCounts,
+		Metrics:        reg,
+		Started:        started,
 	})
 	if err != nil {
 		_ = br.Close()
@@ -260,6 +267,7 @@ func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, 
 		srv.internal = ops
 	}
 	ops.Handle(adminPrefix, api)
+	ops.Handle("GET "+console.Prefix, console.Handler())
 	ops.Handle("GET "+metricsPath, promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	srv.handler = public
 	return srv, nil
@@ -362,7 +370,8 @@ func openBroker(ctx context.Context, bc BrokerConfig, st *store.Store, handler b
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // InternalHandler returns the handler of the internal listener (the admin
-// API, metrics and health checks), nil without Config.InternalAddr.
+// API and console, metrics and health checks), nil without
+// Config.InternalAddr.
 func (s *Server) InternalHandler() http.Handler { return s.internal }
 
 // Reload loads the module file and the stored modules again and swaps the

@@ -74,7 +74,7 @@ func TestWSPattern(t *testing.T) {
 			t.Errorf("wsPattern(%q) = %q, %v; want %q", path, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "/healthz", "/metrics", "/admin/", "/admin", "/admin/ws", "/a{b}"} {
+	for _, bad := range []string{"", "/healthz", "/metrics", "/admin/", "/admin", "/admin/ws", "/console/", "/console", "/a{b}"} {
 		if _, err := wsPattern(bad); err == nil {
 			t.Errorf("wsPattern(%q) accepted", bad)
 		}
