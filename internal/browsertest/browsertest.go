@@ -148,14 +148,29 @@ func Eval[T any](p *Page, expr string) T {
 }
 
 // WaitFor is a step that waits until the JavaScript expression is truthy,
-// checking at every DOM change and every 100 ms; Do's Timeout bounds it.
+// evaluating it every 50 ms; Do's Timeout bounds it. It polls from Go
+// rather than with chromedp.Poll, whose page function is built with
+// `new Function`, which a Content-Security-Policy without 'unsafe-eval'
+// (the web app's) forbids; DevTools' own evaluation is not subject to it.
 func (p *Page) WaitFor(expr string) chromedp.Action[chromedp.Void] {
-	poll := chromedp.Poll[any](expr, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(0))
+	check := chromedp.Evaluate[bool]("!!(" + expr + ")")
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-		if _, err := poll(ctx, t); err != nil {
-			return chromedp.Void{}, fmt.Errorf("waiting for %s: %w", expr, err)
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			ok, err := check(ctx, t)
+			if err != nil {
+				return chromedp.Void{}, fmt.Errorf("waiting for %s: %w", expr, err)
+			}
+			if ok {
+				return chromedp.Void{}, nil
+			}
+			select {
+			case <-ctx.Done():
+				return chromedp.Void{}, fmt.Errorf("waiting for %s: %w", expr, ctx.Err())
+			case <-tick.C:
+			}
 		}
-		return chromedp.Void{}, nil
 	}
 }
 

@@ -12,10 +12,12 @@ import (
 )
 
 // TestPagesAreIsolated: two pages of one browser share no storage, WaitFor
-// sees a change the page makes later, and a screenshot is a PNG.
+// sees a change the page makes later (under a policy that forbids eval, as
+// the web app's does), and a screenshot is a PNG.
 func TestPagesAreIsolated(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Security-Policy", "script-src 'self'")
 		_, _ = w.Write([]byte(`<!doctype html><title>t</title><p id="p">waiting</p>`))
 	}))
 	defer srv.Close()

@@ -1,0 +1,261 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/chatwasm/chatwasm/internal/browsertest"
+	"github.com/chatwasm/chatwasm/internal/gobuild"
+	"github.com/chatwasm/chatwasm/internal/testserver"
+	"github.com/chromedp/chromedp"
+)
+
+// The web app's tests (web/): a headless Chromium (internal/browsertest)
+// drives the app the server serves at /, one isolated browser context per
+// user, signed in with the link of `chatwasm token USER --url`. Every wait
+// is for a DOM condition, bounded by browsertest.Timeout. Without Chromium
+// they skip, unless CI=true.
+
+// EnvScreenshots names a directory: the chat test then writes the README's
+// screenshots of the app there (docs/webapp-desktop.png, docs/webapp-phone.png):
+//
+//	CHATWASM_SCREENSHOTS=$PWD/docs go test -count=1 -run TestWebAppChat ./e2e/
+const envScreenshots = "CHATWASM_SCREENSHOTS"
+
+// webUser is one user's page of the web app.
+type webUser struct {
+	*browsertest.Page
+	u user
+}
+
+// js quotes s as a JavaScript string literal (JSON's are valid JavaScript).
+func js(s string) string { return strconv.Quote(s) }
+
+// openWebApp opens the sign-in link of u in a new page of b and waits until
+// the app is connected, checking that the token left the address bar.
+func openWebApp(t *testing.T, b *browsertest.Browser, s *server, u user) *webUser {
+	t.Helper()
+	link := strings.TrimSpace(mustCLI(t, s.DB, s.Secret, "token", u.Username, "--url", "--base", s.URL("")))
+	w := &webUser{Page: b.NewPage(t), u: u}
+	w.Do(chromedp.Navigate(link), w.connected())
+	if href := browsertest.Eval[string](w.Page, "location.href"); href != s.URL("/") {
+		t.Fatalf("%s: the address bar shows %q after sign-in, want %q (no token)", u.Username, href, s.URL("/"))
+	}
+	if me := browsertest.Eval[string](w.Page, `document.querySelector("#me").textContent`); me != u.Username {
+		t.Fatalf("%s: the app shows %q as the user", u.Username, me)
+	}
+	return w
+}
+
+// connected waits until the app says it is connected.
+func (w *webUser) connected() chromedp.Action[chromedp.Void] {
+	return w.WaitFor(`document.querySelector("#status")?.dataset.state === "open"`)
+}
+
+// roomButton is a JavaScript expression: the room list's button of the room
+// shown as name, or undefined.
+func roomButton(name string) string {
+	return fmt.Sprintf(`[...document.querySelectorAll("#room-list .room")].find(b => b.querySelector(".room-name").textContent === %s)`, js(name))
+}
+
+// messageItem is a JavaScript expression: the open room's message whose
+// content is content, or undefined.
+func messageItem(content string) string {
+	return fmt.Sprintf(`[...document.querySelectorAll("#messages .message")].find(li => li.querySelector(".content").textContent === %s)`, js(content))
+}
+
+// openRoom opens the room shown as name and waits for its details.
+func (w *webUser) openRoom(name string) {
+	w.Do(w.WaitFor(roomButton(name)))
+	browsertest.Eval[any](w.Page, roomButton(name)+".click()")
+	w.Do(w.WaitFor(`document.querySelector("#room-title").textContent === ` + js(name) +
+		` && document.querySelector("#room-id").textContent !== ""`))
+}
+
+// send types text in the composer and presses Enter, as a keyboard user.
+func (w *webUser) send(text string) {
+	w.Do(chromedp.SendKeys(chromedp.CSS("#composer-input"), text), browsertest.Enter())
+}
+
+// messageAction clicks the button named action (reply, edit, react-👍, …)
+// of the message with content.
+func (w *webUser) messageAction(content, action string) {
+	w.Do(w.WaitFor(messageItem(content)))
+	browsertest.Eval[any](w.Page, messageItem(content)+`.querySelector('[data-action="`+action+`"]').click()`)
+}
+
+// startDirectChat has a create the 1-1 chat with b through the form and
+// waits until both list it.
+func startDirectChat(a, b *webUser) {
+	a.Do(
+		chromedp.Click(chromedp.CSS("#new-room-box summary")),
+		chromedp.SendKeys(chromedp.CSS("#new-members"), strconv.FormatInt(b.u.ID, 10)),
+		chromedp.Click(chromedp.CSS(`#new-room button[type="submit"]`)),
+		a.WaitFor(roomButton(b.u.Username)),
+	)
+	b.Do(b.WaitFor(roomButton(a.u.Username)))
+}
+
+// TestWebAppChat: Alice and Bob, each in a browser context of their own,
+// chat in a 1-1 they create in the app: an unread count, send (Enter),
+// typing seen by the other, read receipt seen by the sender, reply,
+// reaction, edit and delete, each seen on the other side; and the layout
+// at phone width.
+func TestWebAppChat(t *testing.T) {
+	s := startServer(t)
+	aliceU, bobU := s.CreateUser(t, "alice"), s.CreateUser(t, "bob")
+	b := browsertest.Start(t)
+	alice, bob := openWebApp(t, b, s, aliceU), openWebApp(t, b, s, bobU)
+	startDirectChat(alice, bob)
+
+	alice.openRoom("bob")
+	alice.send("hello bob")
+	alice.Do(alice.WaitFor(messageItem("hello bob")))
+	// Bob has not opened the chat: one unread message.
+	bob.Do(bob.WaitFor(roomButton("alice") + `?.querySelector(".unread")?.textContent === "1"`))
+
+	bob.openRoom("alice")
+	bob.Do(bob.WaitFor(messageItem("hello bob")), bob.WaitFor(`!`+roomButton("alice")+`.querySelector(".unread")`))
+	// Bob's app marked it read: Alice sees the receipt.
+	alice.Do(alice.WaitFor(messageItem("hello bob") + `?.querySelector(".receipts")?.textContent === "Read by bob"`))
+
+	// Bob types: Alice sees it before the message is sent.
+	bob.Do(chromedp.SendKeys(chromedp.CSS("#composer-input"), "hi alice"))
+	alice.Do(alice.WaitFor(`document.querySelector("#typing").textContent === "bob is typing…"`))
+	bob.Do(browsertest.Enter())
+	alice.Do(alice.WaitFor(messageItem("hi alice")))
+	if left := browsertest.Eval[string](bob.Page, `document.querySelector("#composer-input").value`); left != "" {
+		t.Errorf("the composer holds %q after Enter sent the message", left)
+	}
+
+	// Alice replies to it; Bob sees the reply with what it answers.
+	alice.messageAction("hi alice", "reply")
+	alice.Do(alice.WaitFor(`document.querySelector("#composing-text").textContent === "Replying to bob: hi alice"`))
+	alice.send("a reply")
+	bob.Do(bob.WaitFor(messageItem("a reply") + `?.querySelector(".reply-to")?.textContent === "↪ bob: hi alice"`))
+
+	// Bob reacts to the reply; Alice sees the reaction, and Bob's button is on.
+	bob.messageAction("a reply", "react-👍")
+	alice.Do(alice.WaitFor(messageItem("a reply") + `?.querySelector(".reactions")?.textContent === "👍 1"`))
+	bob.Do(bob.WaitFor(messageItem("a reply") + `?.querySelector('[data-action="react-👍"]').getAttribute("aria-pressed") === "true"`))
+
+	// Alice edits her first message, then deletes it.
+	alice.messageAction("hello bob", "edit")
+	alice.Do(
+		alice.WaitFor(`document.querySelector("#composer-input").value === "hello bob"`),
+		chromedp.SendKeys(chromedp.CSS("#composer-input"), ", edited"),
+		browsertest.Enter(),
+	)
+	bob.Do(bob.WaitFor(messageItem("hello bob, edited") + `?.querySelector(".edited")`))
+	alice.messageAction("hello bob, edited", "delete")
+	bob.Do(bob.WaitFor(`!` + messageItem("hello bob, edited")))
+
+	// No error was shown on either side.
+	for _, w := range []*webUser{alice, bob} {
+		if notice := browsertest.Eval[string](w.Page, `document.querySelector("#notice").hidden ? "" : document.querySelector("#notice").textContent`); notice != "" {
+			t.Errorf("%s's app shows %q", w.u.Username, notice)
+		}
+	}
+
+	dir := os.Getenv(envScreenshots)
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	alice.Screenshot(t, filepath.Join(dir, "webapp-desktop.png"))
+
+	// At phone width the open room takes the whole screen, with a way back.
+	bob.Do(chromedp.EmulateViewport(390, 780))
+	bob.Do(bob.WaitFor(`getComputedStyle(document.querySelector("#sidebar")).display === "none"` +
+		` && getComputedStyle(document.querySelector("#back")).display !== "none"`))
+	bob.Screenshot(t, filepath.Join(dir, "webapp-phone.png"))
+	bob.Do(chromedp.Click(chromedp.CSS("#back")), bob.WaitFor(`getComputedStyle(document.querySelector("#sidebar")).display !== "none"`))
+}
+
+// moderationBuild is the example moderation module, built once.
+var moderationBuild = sync.OnceValues(func() (string, error) {
+	return gobuild.Wasm(filepath.Join("..", "modules", "examples", "moderation"))
+})
+
+// TestWebAppModuleRefusal: the moderation module's refusal (a 4003 error
+// frame) is shown as a clear message, the refused text is given back to
+// the composer and reaches nobody; the next clean message goes through and
+// clears the message.
+func TestWebAppModuleRefusal(t *testing.T) {
+	wasm, err := moderationBuild()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entry strings.Builder
+	fmt.Fprintf(&entry, "  - name: moderation\n    path: %s\n    hooks: [\"_create_message\"]\n    config: {banned_words: \"spam,buy now\"}\n", wasm)
+	s := startServer(t, withModuleFile(writeModuleFile(t, entry.String())))
+	aliceU, bobU := s.CreateUser(t, "alice"), s.CreateUser(t, "bob")
+	b := browsertest.Start(t)
+	alice, bob := openWebApp(t, b, s, aliceU), openWebApp(t, b, s, bobU)
+	startDirectChat(alice, bob)
+	alice.openRoom("bob")
+	bob.openRoom("alice")
+
+	alice.send("buy now, cheap")
+	alice.Do(alice.WaitFor(`!document.querySelector("#notice").hidden`))
+	const want = "Message not sent: Message contains prohibited content (refused, code 4003)"
+	if got := browsertest.Eval[string](alice.Page, `document.querySelector("#notice").textContent`); got != want {
+		t.Errorf("the refusal shows as %q, want %q", got, want)
+	}
+	if got := browsertest.Eval[string](alice.Page, `document.querySelector("#composer-input").value`); got != "buy now, cheap" {
+		t.Errorf("the composer holds %q after the refusal, want the refused text back", got)
+	}
+
+	browsertest.Eval[string](alice.Page, `document.querySelector("#composer-input").value = ""`)
+	alice.send("a clean message")
+	bob.Do(bob.WaitFor(messageItem("a clean message")))
+	alice.Do(alice.WaitFor(messageItem("a clean message")), alice.WaitFor(`document.querySelector("#notice").hidden`))
+	for _, w := range []*webUser{alice, bob} {
+		if n := browsertest.Eval[int](w.Page, `document.querySelectorAll("#messages .message").length`); n != 1 {
+			t.Errorf("%s's app shows %d messages, want only the clean one", w.u.Username, n)
+		}
+	}
+}
+
+// TestWebAppReconnect: the app reconnects after the server restarts and
+// shows what was sent while it was away. Between the two runs on the same
+// address and database, a run with another WebSocket path keeps the app out
+// (its attempts get 404) while Bob sends, so the message is certainly sent
+// while Alice's app is disconnected.
+func TestWebAppReconnect(t *testing.T) {
+	s := startServer(t)
+	aliceU := s.CreateUser(t, "alice")
+	bob := s.login(t, "bob")
+	room := createOneToOne(t, bob, aliceU)
+	sendMessage(t, bob, room, "before the restart")
+
+	b := browsertest.Start(t)
+	alice := openWebApp(t, b, s, aliceU)
+	alice.openRoom("bob")
+	alice.Do(alice.WaitFor(messageItem("before the restart")))
+
+	if err := s.Stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	alice.Do(alice.WaitFor(`document.querySelector("#status").dataset.state === "reconnecting"`))
+
+	away := startServer(t, sharingDatabaseWith(s), testserver.WithFlags("--addr", s.Addr, "--ws-path", "/elsewhere/"))
+	b2 := away.connect(t, bob.u)
+	sendMessage(t, b2, room, "sent while you were away")
+	if err := away.Stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	if state := browsertest.Eval[string](alice.Page, `document.querySelector("#status").dataset.state`); state == "open" {
+		t.Fatal("the app connected to the run it cannot reach")
+	}
+
+	startServer(t, sharingDatabaseWith(s), testserver.WithFlags("--addr", s.Addr))
+	alice.Do(alice.connected(), alice.WaitFor(messageItem("sent while you were away")))
+	if n := browsertest.Eval[int](alice.Page, `document.querySelectorAll("#messages .message").length`); n != 2 {
+		t.Errorf("after the reconnect the room shows %d messages, want 2", n)
+	}
+}
