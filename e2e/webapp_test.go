@@ -259,3 +259,92 @@ func TestWebAppReconnect(t *testing.T) {
 		t.Errorf("after the reconnect the room shows %d messages, want 2", n)
 	}
 }
+
+// TestWebAppRooms: groups and channels in the app: Alice creates a group
+// with Bob and makes him an admin, and sends an attachment link; Bob joins a
+// public channel by its id, is made a moderator and forwards the group's
+// message there; Bob
+// leaves the group; a history longer than a page loads with "Load older".
+func TestWebAppRooms(t *testing.T) {
+	s := startServer(t)
+	aliceU, bobU := s.CreateUser(t, "alice"), s.CreateUser(t, "bob")
+	b := browsertest.Start(t)
+	alice, bob := openWebApp(t, b, s, aliceU), openWebApp(t, b, s, bobU)
+	bobID := strconv.FormatInt(bobU.ID, 10)
+
+	// create fills in and submits the form for a room of kind.
+	create := func(kind, name, members string, public bool) {
+		browsertest.Eval[any](alice.Page, `document.querySelector("#new-room-box").open = true;
+			document.querySelector("#new-kind").value = `+js(kind)+`;
+			document.querySelector("#new-kind").dispatchEvent(new Event("change"))`)
+		alice.Do(chromedp.SendKeys(chromedp.CSS("#new-name"), name))
+		if members != "" {
+			alice.Do(chromedp.SendKeys(chromedp.CSS("#new-members"), members))
+		}
+		if public {
+			alice.Do(chromedp.Click(chromedp.CSS("#new-public")))
+		}
+		alice.Do(chromedp.Click(chromedp.CSS(`#new-room button[type="submit"]`)), alice.WaitFor(roomButton(name)))
+	}
+	member := func(id string) string { return `document.querySelector('#member-list [data-user-id="` + id + `"]')` }
+
+	create("GroupChat", "team", bobID, false)
+	bob.Do(bob.WaitFor(roomButton("team")))
+	alice.openRoom("team")
+	bob.openRoom("team")
+
+	// Alice makes Bob an admin from the members panel; Bob's panel shows it.
+	alice.Do(chromedp.Click(chromedp.CSS("#members-button")), alice.WaitFor(member(bobID)))
+	browsertest.Eval[any](alice.Page, `[...`+member(bobID)+`.querySelectorAll("button")].find(b => b.textContent === "Make admin").click()`)
+	bob.Do(chromedp.Click(chromedp.CSS("#members-button")),
+		bob.WaitFor(member(bobID)+`?.querySelector(".badge")?.textContent === "admin"`))
+
+	// An attachment, as a link.
+	alice.Do(chromedp.SendKeys(chromedp.CSS("#composer-attachment"), "https://files.example.com/report.pdf"),
+		chromedp.SendKeys(chromedp.CSS("#composer-input"), "the report"), browsertest.Enter())
+	bob.Do(bob.WaitFor(messageItem("the report") + `?.querySelector('.attachments a[href="https://files.example.com/report.pdf"]')`))
+
+	// A public channel, which Bob joins by its id.
+	create("Channel", "news", "", true)
+	alice.openRoom("news")
+	channelID := browsertest.Eval[string](alice.Page, `document.querySelector("#room-id").textContent`)
+	browsertest.Eval[any](bob.Page, `document.querySelectorAll("#sidebar details")[1].open = true`)
+	bob.Do(chromedp.SendKeys(chromedp.CSS("#join-id"), channelID), chromedp.Click(chromedp.CSS(`#join-room button`)),
+		bob.WaitFor(roomButton("news")))
+
+	// Only moderators may send in a channel: Alice makes Bob one.
+	alice.Do(alice.WaitFor(member(bobID)))
+	browsertest.Eval[any](alice.Page, `[...`+member(bobID)+`.querySelectorAll("button")].find(b => b.textContent === "Make moderator").click()`)
+	alice.Do(alice.WaitFor(member(bobID) + `?.querySelector(".badge")?.textContent === "moderator"`))
+
+	// Bob forwards the report into it; Alice, in the channel, sees the forward.
+	bob.openRoom("team")
+	bob.messageAction("the report", "forward")
+	bob.Do(bob.WaitFor(`document.querySelector("#forward-dialog").open`))
+	browsertest.Eval[any](bob.Page, `document.querySelector("#forward-room").value = `+js(channelID))
+	bob.Do(chromedp.Click(chromedp.CSS(`#forward-form button[type="submit"]`)))
+	alice.Do(alice.WaitFor(messageItem("the report") + `?.querySelector(".forwarded")?.textContent === "Forwarded from alice"`))
+
+	// Bob leaves the group: it leaves his list, and Alice's members panel.
+	browsertest.Eval[any](bob.Page, `document.querySelector("#leave").click()`)
+	bob.Do(bob.WaitFor(`!` + roomButton("team")))
+	alice.openRoom("team")
+	alice.Do(alice.WaitFor(member(strconv.FormatInt(aliceU.ID, 10))), alice.WaitFor(`!`+member(bobID)))
+
+	// 35 messages: the newest 30 first, the rest with "Load older".
+	a := s.connect(t, aliceU)
+	teamID := browsertest.Eval[string](alice.Page, `document.querySelector("#room-id").textContent`)
+	for i := range 34 {
+		sendMessage(t, a, teamID, fmt.Sprintf("message %d", i))
+	}
+	bob.Do(bob.WaitFor(`document.querySelector("#notice").textContent === "You left team"`))
+	alice.openRoom("news")
+	alice.openRoom("team")
+	count := `document.querySelectorAll("#messages .message").length`
+	alice.Do(alice.WaitFor(count+` === 30`), alice.WaitFor(`!document.querySelector("#older").hidden`))
+	alice.Do(chromedp.Click(chromedp.CSS("#older")), alice.WaitFor(count+` === 35`),
+		alice.WaitFor(`document.querySelector("#older").hidden`))
+	if first := browsertest.Eval[string](alice.Page, `document.querySelector("#messages .message .content").textContent`); first != "the report" {
+		t.Errorf("the oldest message shown is %q, want the report", first)
+	}
+}
