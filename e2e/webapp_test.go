@@ -263,8 +263,7 @@ func TestWebAppReconnect(t *testing.T) {
 // TestWebAppRooms: groups and channels in the app: Alice creates a group
 // with Bob and makes him an admin, and sends an attachment link; Bob joins a
 // public channel by its id, is made a moderator and forwards the group's
-// message there; Bob
-// leaves the group; a history longer than a page loads with "Load older".
+// message there; Bob leaves the group; a history longer than a page loads with "Load older".
 func TestWebAppRooms(t *testing.T) {
 	s := startServer(t)
 	aliceU, bobU := s.CreateUser(t, "alice"), s.CreateUser(t, "bob")

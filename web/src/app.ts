@@ -274,6 +274,12 @@ async function openRoom(id: string): Promise<void> {
   shown.clear();
   byId("messages").replaceChildren();
   byId("typing").textContent = "";
+  // The previous room's details stay out of sight until this one's arrive.
+  byId("room-kind").textContent = "";
+  byId("room-id").textContent = "";
+  byId("member-list").replaceChildren();
+  typers.forEach((timer) => window.clearTimeout(timer));
+  typers.clear();
   document.body.classList.add("room-open");
   const r = rooms.find((x) => x.id === id);
   byId("room-title").textContent = r ? roomName(r) : "";
