@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"github.com/chatwasm/chatwasm/internal/browsertest"
 	"github.com/chatwasm/chatwasm/internal/gobuild"
 	"github.com/chatwasm/chatwasm/internal/testserver"
+	"github.com/chatwasm/chatwasm/web"
 	"github.com/chromedp/chromedp"
 )
 
@@ -105,9 +107,18 @@ func startDirectChat(a, b *webUser) {
 // chat in a 1-1 they create in the app: an unread count, send (Enter),
 // typing seen by the other, read receipt seen by the sender, reply,
 // reaction, edit and delete, each seen on the other side; and the layout
-// at phone width.
+// at phone width. The page comes with its Content-Security-Policy, under
+// which all of it runs.
 func TestWebAppChat(t *testing.T) {
 	s := startServer(t)
+	resp, err := http.Get(s.URL("/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if csp := resp.Header.Get("Content-Security-Policy"); resp.StatusCode != http.StatusOK || csp != web.ContentSecurityPolicy {
+		t.Fatalf("GET / = %d, Content-Security-Policy %q", resp.StatusCode, csp)
+	}
 	aliceU, bobU := s.CreateUser(t, "alice"), s.CreateUser(t, "bob")
 	b := browsertest.Start(t)
 	alice, bob := openWebApp(t, b, s, aliceU), openWebApp(t, b, s, bobU)
@@ -184,7 +195,7 @@ var moderationBuild = sync.OnceValues(func() (string, error) {
 // TestWebAppModuleRefusal: the moderation module's refusal (a 4003 error
 // frame) is shown as a clear message, the refused text is given back to
 // the composer and reaches nobody; the next clean message goes through and
-// clears the message.
+// clears the message. The server runs with --ws-path /chat/.
 func TestWebAppModuleRefusal(t *testing.T) {
 	wasm, err := moderationBuild()
 	if err != nil {
@@ -192,7 +203,8 @@ func TestWebAppModuleRefusal(t *testing.T) {
 	}
 	var entry strings.Builder
 	fmt.Fprintf(&entry, "  - name: moderation\n    path: %s\n    hooks: [\"_create_message\"]\n    config: {banned_words: \"spam,buy now\"}\n", wasm)
-	s := startServer(t, withModuleFile(writeModuleFile(t, entry.String())))
+	// On another WebSocket path, which the app learns from /config.json.
+	s := startServer(t, withModuleFile(writeModuleFile(t, entry.String())), testserver.WithFlags("--ws-path", "/chat/"))
 	aliceU, bobU := s.CreateUser(t, "alice"), s.CreateUser(t, "bob")
 	b := browsertest.Start(t)
 	alice, bob := openWebApp(t, b, s, aliceU), openWebApp(t, b, s, bobU)

@@ -10,8 +10,12 @@ import (
 
 func serve(t *testing.T, method, path string) *httptest.ResponseRecorder {
 	t.Helper()
+	h, err := Handler(Config{WSPath: "/chat/"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	rec := httptest.NewRecorder()
-	Handler().ServeHTTP(rec, httptest.NewRequest(method, path, nil))
+	h.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
 	if got := rec.Header().Get("Content-Security-Policy"); got != ContentSecurityPolicy {
 		t.Errorf("%s %s: Content-Security-Policy = %q, want %q", method, path, got, ContentSecurityPolicy)
 	}
@@ -67,5 +71,13 @@ func TestNotServed(t *testing.T) {
 	rec := serve(t, http.MethodPost, "/")
 	if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != "GET, HEAD" {
 		t.Errorf("POST / = %d, Allow %q; want 405, GET, HEAD", rec.Code, rec.Header().Get("Allow"))
+	}
+}
+
+// TestConfig: the app learns the WebSocket path from /config.json.
+func TestConfig(t *testing.T) {
+	rec := serve(t, http.MethodGet, "/config.json")
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/json" || rec.Body.String() != `{"wsPath":"/chat/"}` {
+		t.Errorf("GET /config.json = %d %q %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
 	}
 }

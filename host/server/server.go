@@ -237,7 +237,12 @@ func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, 
 	// public one too.
 	public := srv.healthMux(st, false)
 	public.Handle(wsPat, gw)
-	public.Handle("/", web.Handler())
+	app, err := web.Handler(web.Config{WSPath: wsPatternPath(wsPat)})
+	if err != nil {
+		_ = br.Close()
+		return nil, err
+	}
+	public.Handle("/", app)
 	ops := public
 	if cfg.InternalAddr != "" {
 		ops = srv.healthMux(st, true)

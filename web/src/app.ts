@@ -54,14 +54,14 @@ function start(): void {
     if (token === "") return;
     input.value = "";
     session = saveSession(token, undefined);
-    connect();
+    void connect();
   });
   byId("signout").addEventListener("click", signOut);
   wireComposer();
   wireRoomForms();
   wirePanel();
   if (session === null) showSignIn("");
-  else connect();
+  else void connect();
 }
 
 function showSignIn(reason: string): void {
@@ -81,7 +81,19 @@ function signOut(): void {
 
 // ---------------------------------------------------------------- connection
 
-function connect(): void {
+/** The WebSocket endpoint's path (serve's --ws-path), from the server's /config.json. */
+async function wsPath(): Promise<string> {
+  try {
+    const res = await fetch("config.json", { cache: "no-store" });
+    const cfg = (await res.json()) as { wsPath?: unknown };
+    if (res.ok && typeof cfg.wsPath === "string" && cfg.wsPath.startsWith("/")) return cfg.wsPath;
+  } catch {
+    // The default below.
+  }
+  return "/messaging/";
+}
+
+async function connect(): Promise<void> {
   const s = session;
   if (s === null) return;
   byId("signin").hidden = true;
@@ -89,7 +101,7 @@ function connect(): void {
   showMe();
   setStatus("Connecting…", "connecting");
   const opts = {
-    url: new URL("/messaging/", location.href).href,
+    url: new URL(await wsPath(), location.href).href,
     token: s.token,
     autoAcknowledge: true,
     ...(s.userId !== undefined ? { userId: s.userId } : {}),

@@ -41,7 +41,7 @@ function start() {
             return;
         input.value = "";
         session = saveSession(token, undefined);
-        connect();
+        void connect();
     });
     byId("signout").addEventListener("click", signOut);
     wireComposer();
@@ -50,7 +50,7 @@ function start() {
     if (session === null)
         showSignIn("");
     else
-        connect();
+        void connect();
 }
 function showSignIn(reason) {
     byId("signin").hidden = false;
@@ -66,7 +66,20 @@ function signOut() {
     location.reload();
 }
 // ---------------------------------------------------------------- connection
-function connect() {
+/** The WebSocket endpoint's path (serve's --ws-path), from the server's /config.json. */
+async function wsPath() {
+    try {
+        const res = await fetch("config.json", { cache: "no-store" });
+        const cfg = (await res.json());
+        if (res.ok && typeof cfg.wsPath === "string" && cfg.wsPath.startsWith("/"))
+            return cfg.wsPath;
+    }
+    catch {
+        // The default below.
+    }
+    return "/messaging/";
+}
+async function connect() {
     const s = session;
     if (s === null)
         return;
@@ -75,7 +88,7 @@ function connect() {
     showMe();
     setStatus("Connecting…", "connecting");
     const opts = {
-        url: new URL("/messaging/", location.href).href,
+        url: new URL(await wsPath(), location.href).href,
         token: s.token,
         autoAcknowledge: true,
         ...(s.userId !== undefined ? { userId: s.userId } : {}),
