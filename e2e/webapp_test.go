@@ -110,6 +110,7 @@ func startDirectChat(a, b *webUser) {
 // at phone width. The page comes with its Content-Security-Policy, under
 // which all of it runs.
 func TestWebAppChat(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	resp, err := http.Get(s.URL("/"))
 	if err != nil {
@@ -135,9 +136,15 @@ func TestWebAppChat(t *testing.T) {
 	// Bob's app marked it read: Alice sees the receipt.
 	alice.Do(alice.WaitFor(messageItem("hello bob") + `?.querySelector(".receipts")?.textContent === "Read by bob"`))
 
-	// Bob types: Alice sees it before the message is sent.
+	// Bob types: Alice sees it before the message is sent. The indicator
+	// goes away after a few seconds, so a page observer records that it
+	// showed, however late the test looks.
+	browsertest.Eval[any](alice.Page, `window.sawTyping = false;
+		new MutationObserver(() => {
+			if (document.querySelector("#typing").textContent === "bob is typing…") window.sawTyping = true;
+		}).observe(document.querySelector("#typing"), {childList: true, characterData: true, subtree: true})`)
 	bob.Do(chromedp.SendKeys(chromedp.CSS("#composer-input"), "hi alice"))
-	alice.Do(alice.WaitFor(`document.querySelector("#typing").textContent === "bob is typing…"`))
+	alice.Do(alice.WaitFor(`window.sawTyping`))
 	bob.Do(browsertest.Enter())
 	alice.Do(alice.WaitFor(messageItem("hi alice")))
 	if left := browsertest.Eval[string](bob.Page, `document.querySelector("#composer-input").value`); left != "" {
@@ -197,6 +204,7 @@ var moderationBuild = sync.OnceValues(func() (string, error) {
 // the composer and reaches nobody; the next clean message goes through and
 // clears the message. The server runs with --ws-path /chat/.
 func TestWebAppModuleRefusal(t *testing.T) {
+	t.Parallel()
 	wasm, err := moderationBuild()
 	if err != nil {
 		t.Fatal(err)
@@ -237,7 +245,9 @@ func TestWebAppModuleRefusal(t *testing.T) {
 // shows what was sent while it was away. Between the two runs on the same
 // address and database, a run with another WebSocket path keeps the app out
 // (its attempts get 404) while Bob sends, so the message is certainly sent
-// while Alice's app is disconnected.
+// while Alice's app is disconnected. Not parallel: the address is free
+// between the runs, and fewer tests running makes it less likely that
+// another takes it.
 func TestWebAppReconnect(t *testing.T) {
 	s := startServer(t)
 	aliceU := s.CreateUser(t, "alice")
@@ -277,6 +287,7 @@ func TestWebAppReconnect(t *testing.T) {
 // public channel by its id, is made a moderator and forwards the group's
 // message there; Bob leaves the group; a history longer than a page loads with "Load older".
 func TestWebAppRooms(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	aliceU, bobU := s.CreateUser(t, "alice"), s.CreateUser(t, "bob")
 	b := browsertest.Start(t)

@@ -60,6 +60,8 @@ function start(): void {
   wireComposer();
   wireRoomForms();
   wirePanel();
+  // Messages that arrived while the tab was hidden are read when it shows.
+  document.addEventListener("visibilitychange", () => markRead([...shown.values()]));
   if (session === null) showSignIn("");
   else void connect();
 }

@@ -47,6 +47,8 @@ function start() {
     wireComposer();
     wireRoomForms();
     wirePanel();
+    // Messages that arrived while the tab was hidden are read when it shows.
+    document.addEventListener("visibilitychange", () => markRead([...shown.values()]));
     if (session === null)
         showSignIn("");
     else
