@@ -3,7 +3,9 @@
 // under CI=true), open isolated browser contexts (one per simulated user:
 // storage, cookies and cache of its own), run steps with a generous timeout
 // that fails the test with what the page showed, wait for DOM conditions,
-// and take screenshots.
+// evaluate JavaScript, press Enter as a keyboard does, and take screenshots.
+// What the test evaluates runs through DevTools, outside the page's
+// Content-Security-Policy.
 //
 //	b := browsertest.Start(t)
 //	alice := b.NewPage(t)
