@@ -370,3 +370,37 @@ func TestWebAppRooms(t *testing.T) {
 		t.Errorf("the oldest message shown is %q, want the report", first)
 	}
 }
+
+// TestWebAppSignIn: without a session the app asks for a link or token
+// (there is no sign-up); a refused token says so; a pasted token signs in,
+// with the messages that came meanwhile counted as unread from the
+// connect-time notifications; the session survives a reload of the tab and
+// ends with "Sign out".
+func TestWebAppSignIn(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	aliceU := s.CreateUser(t, "alice")
+	bob := s.login(t, "bob")
+	room := createOneToOne(t, bob, aliceU)
+	sendMessage(t, bob, room, "one")
+	sendMessage(t, bob, room, "two")
+
+	b := browsertest.Start(t)
+	p := b.NewPage(t)
+	signIn := `!document.querySelector("#signin").hidden && document.querySelector("#app").hidden`
+	p.Do(chromedp.Navigate(s.URL("/")), p.WaitFor(signIn))
+
+	p.Do(chromedp.SendKeys(chromedp.CSS("#signin-token"), "not-a-token"), browsertest.Enter(),
+		p.WaitFor(signIn+` && document.querySelector("#signin-reason").textContent.startsWith("The server refused the token")`))
+
+	p.Do(chromedp.SendKeys(chromedp.CSS("#signin-token"), aliceU.Token), browsertest.Enter(),
+		p.WaitFor(`document.querySelector("#status")?.dataset.state === "open"`),
+		p.WaitFor(roomButton("bob")+`?.querySelector(".unread")?.textContent === "2"`))
+
+	p.Do(chromedp.Reload(), p.WaitFor(`document.querySelector("#status")?.dataset.state === "open"`), p.WaitFor(roomButton("bob")))
+	p.Do(chromedp.Click(chromedp.CSS("#signout")), p.WaitFor(signIn))
+	p.Do(chromedp.Reload(), p.WaitFor(signIn))
+	if stored := browsertest.Eval[int](p, `sessionStorage.length`); stored != 0 {
+		t.Errorf("%d items left in sessionStorage after signing out", stored)
+	}
+}

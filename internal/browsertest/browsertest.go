@@ -150,25 +150,32 @@ func Eval[T any](p *Page, expr string) T {
 }
 
 // WaitFor is a step that waits until the JavaScript expression is truthy,
-// evaluating it every 50 ms; Do's Timeout bounds it. It polls from Go
-// rather than with chromedp.Poll, whose page function is built with
-// `new Function`, which a Content-Security-Policy without 'unsafe-eval'
-// (the web app's) forbids; DevTools' own evaluation is not subject to it.
+// evaluating it every 50 ms; Do's Timeout bounds it. An expression that
+// throws counts as false (the page may be between two documents, or not
+// have built the element yet); the last exception is reported on timeout.
+// It polls from Go rather than with chromedp.Poll, whose page function is
+// built with `new Function`, which a Content-Security-Policy without
+// 'unsafe-eval' (the web app's) forbids; DevTools' own evaluation is not
+// subject to it.
 func (p *Page) WaitFor(expr string) chromedp.Action[chromedp.Void] {
 	check := chromedp.Evaluate[bool]("!!(" + expr + ")")
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
 		tick := time.NewTicker(50 * time.Millisecond)
 		defer tick.Stop()
+		var last error
 		for {
 			ok, err := check(ctx, t)
-			if err != nil {
-				return chromedp.Void{}, fmt.Errorf("waiting for %s: %w", expr, err)
-			}
-			if ok {
+			if ok && err == nil {
 				return chromedp.Void{}, nil
+			}
+			if err != nil {
+				last = err
 			}
 			select {
 			case <-ctx.Done():
+				if last != nil {
+					return chromedp.Void{}, fmt.Errorf("waiting for %s: %w (last evaluation: %v)", expr, ctx.Err(), last)
+				}
 				return chromedp.Void{}, fmt.Errorf("waiting for %s: %w", expr, ctx.Err())
 			case <-tick.C:
 			}
