@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -79,5 +81,33 @@ func TestConfig(t *testing.T) {
 	rec := serve(t, http.MethodGet, "/config.json")
 	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/json" || rec.Body.String() != `{"wsPath":"/chat/"}` {
 		t.Errorf("GET /config.json = %d %q %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+	}
+}
+
+// TestAppUsesOnlyTheSDK: the app's sources open no socket and write no
+// frame of their own: the protocol is the SDK's (clients/js) alone. Event
+// names in c.on(...) are the SDK's typed API.
+func TestAppUsesOnlyTheSDK(t *testing.T) {
+	sources, err := filepath.Glob(filepath.Join("src", "*.ts"))
+	if err != nil || len(sources) == 0 {
+		t.Fatalf("no sources in src/: %v", err)
+	}
+	forbidden := regexp.MustCompile(`new WebSocket|\.send\(|event_type`)
+	imports := regexp.MustCompile(`from "([^"]+)"`)
+	for _, path := range sources {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			if m := forbidden.FindString(line); m != "" {
+				t.Errorf("%s:%d: %q: the app speaks the protocol through the SDK only", path, i+1, m)
+			}
+		}
+		for _, m := range imports.FindAllStringSubmatch(string(src), -1) {
+			if !strings.HasPrefix(m[1], "./") && m[1] != "../../clients/js/src/index.js" {
+				t.Errorf("%s imports %q: only the app's own modules and the SDK's index", path, m[1])
+			}
+		}
 	}
 }
