@@ -11,7 +11,7 @@ PKGS    ?= ./...
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .DEFAULT_GOAL := build
-.PHONY: help build test test-js run bench lint
+.PHONY: help build test test-js web run bench lint
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -19,23 +19,31 @@ help: ## list the targets
 build: ## build the server and CLI into bin/chatwasm
 	$(GO) build -o $(BIN) ./cmd/chatwasm
 
-# TEST_JS tests the TypeScript client (clients/js). It needs Node.js 20.10+
-# and npm (scripts/install-toolchains as installs them); without npm it
-# skips, unless CI=true.
+# TEST_JS tests the TypeScript client (clients/js) and checks that the web
+# app's committed build (web/static/js) is what tsc makes of web/src and the
+# client. It needs Node.js 20.10+ and npm (scripts/install-toolchains as
+# installs them); without npm it skips, unless CI=true.
 TEST_JS = if ! command -v npm >/dev/null; then \
 		if [ "$$CI" = true ]; then echo "test-js: npm is not installed"; exit 1; fi; \
 		echo "test-js: skipped: Node.js and npm are not installed"; exit 0; \
 	fi; \
+	rc=0; \
 	echo "cd clients/js && npm ci && npm test"; \
-	cd clients/js && npm ci --no-audit --no-fund && npm test
+	( cd clients/js && npm ci --no-audit --no-fund && npm test ) || rc=$$?; \
+	echo "cd web && npm ci && npm test"; \
+	( cd web && npm ci --no-audit --no-fund && npm test ) || rc=$$?; \
+	exit $$rc
 
 # test runs the JS client's tests even when go test failed, and fails if either did.
 test: ## run every test: go test ./..., then the TypeScript client's (test-js)
 	@rc=0; echo "$(GO) test $(PKGS)"; $(GO) test $(PKGS) || rc=$$?; \
 	( $(TEST_JS) ) || rc=$$?; exit $$rc
 
-test-js: ## test the TypeScript client (clients/js) against the real server: npm ci, node --test
+test-js: ## test the TypeScript client (clients/js) against the real server; check web/static/js is built from web/src
 	@$(TEST_JS)
+
+web: ## rebuild the web app's committed scripts (web/static/js) from web/src and clients/js/src
+	cd web && npm ci --no-audit --no-fund && npm run build
 
 run: ## serve on SQLite (DB=sqlite:PATH, ADDR=host:port)
 	$(GO) run ./cmd/chatwasm serve --db $(DB) --addr $(ADDR)

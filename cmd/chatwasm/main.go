@@ -19,6 +19,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -41,7 +42,7 @@ Usage:
   chatwasm migrate [up|status] [flags]   apply the schema's pending migrations, or list them
   chatwasm user add USERNAME [flags]     create a user and print it as JSON
   chatwasm user list|get|delete|unlink   list, show or delete users, unlink an external identity
-  chatwasm token USERNAME [flags]        print an access token for a user
+  chatwasm token USERNAME [flags]        print an access token for a user (--url: a web app sign-in link)
   chatwasm admin-token [flags]           print the admin API token
   chatwasm module inspect|call ...       inspect a wasm module, or run one of its hooks
   chatwasm module list|upload|enable|disable|delete
@@ -388,12 +389,21 @@ func (c cli) userAdd(ctx context.Context, args []string) int {
 func (c cli) token(ctx context.Context, args []string) int {
 	cmd := newCommand("token", "chatwasm token USERNAME [flags]",
 		"Prints an access token for a user, signed with CHATWASM_SECRET or else the\n"+
-			"secret stored in the database (the one the server uses).", c.getenv)
+			"secret stored in the database (the one the server uses). With --url, prints\n"+
+			"a link that signs the user in to the web app served at --base instead.", c.getenv)
 	ttl := cmd.Duration("ttl", "CHATWASM_TOKEN_TTL", auth.DefaultTokenTTL, "token lifetime")
+	asURL := cmd.Bool("url", "CHATWASM_TOKEN_URL", false, "print a link that signs the user in to the web app instead of the bare token")
+	base := cmd.String("base", "CHATWASM_BASE_URL", "http://127.0.0.1:8080", "with --url: the address at which browsers reach the server")
+	var baseURL *url.URL
 	check := func() error {
 		if *ttl <= 0 {
 			return usageErr("--ttl must be positive")
 		}
+		u, err := url.Parse(*base)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usageErr("--base must be an http:// or https:// address, e.g. http://127.0.0.1:8080")
+		}
+		baseURL = u
 		return nil
 	}
 	return c.runOnStore(ctx, cmd, args, 1, "exactly one USERNAME is required", check, func(st *store.Store, pos []string) error {
@@ -401,9 +411,26 @@ func (c cli) token(ctx context.Context, args []string) int {
 		if err != nil {
 			return err
 		}
+		if *asURL {
+			tok = signInLink(baseURL, pos[0], tok)
+		}
 		fmt.Fprintln(c.stdout, tok)
 		return nil
 	})
+}
+
+// signInLink is the web app's address under base with the token (and the
+// username, for display) in the fragment: browsers send neither the fragment
+// to the server nor it in Referer headers, so the token is not logged.
+func signInLink(base *url.URL, username, token string) string {
+	u := *base
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+	}
+	u.RawQuery = ""
+	u.Fragment = ""
+	frag := url.Values{"user": {username}, "token": {token}}
+	return u.String() + "#" + frag.Encode()
 }
 
 func (c cli) adminToken(ctx context.Context, args []string) int {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -415,5 +416,51 @@ func TestLogFormatJSON(t *testing.T) {
 	}
 	if strings.Count(r.stderr, "its key file is required") != 1 {
 		t.Fatalf("the error is not printed exactly once:\n%s", r.stderr)
+	}
+}
+
+// TestTokenURL: token --url prints the web app's address under --base with
+// the token and username in the fragment (never in the query, which servers
+// log), and the token signs the user in.
+func TestTokenURL(t *testing.T) {
+	db := tempDB(t)
+	if r := runCLI(t, nil, "user", "add", "alice", "--db", db); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	env := map[string]string{"CHATWASM_SECRET": "cli test secret"}
+	iss, err := auth.NewIssuer([]byte("cli test secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for base, want := range map[string]string{
+		"":                            "http://127.0.0.1:8080/",
+		"https://chat.example.com":    "https://chat.example.com/",
+		"http://10.0.0.5:9000/chat?x": "http://10.0.0.5:9000/chat/",
+	} {
+		args := []string{"token", "alice", "--url", "--db", db}
+		if base != "" {
+			args = append(args, "--base", base)
+		}
+		r := runCLI(t, env, args...)
+		if r.code != 0 {
+			t.Fatalf("token --url --base %q: %d %s", base, r.code, r.stderr)
+		}
+		link, err := url.Parse(strings.TrimSpace(r.stdout))
+		if err != nil {
+			t.Fatalf("token --url printed %q: %v", r.stdout, err)
+		}
+		frag, err := url.ParseQuery(link.Fragment)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page := strings.TrimSuffix(link.String(), "#"+link.EscapedFragment()); page != want || frag.Get("user") != "alice" {
+			t.Errorf("--base %q: link %s: page %q, user %q; want %q, alice", base, link, page, frag.Get("user"), want)
+		}
+		if id, err := iss.Verify(frag.Get("token")); err != nil || id != 1 {
+			t.Errorf("--base %q: the link's token verifies to %d, %v", base, id, err)
+		}
+	}
+	if r := runCLI(t, env, "token", "alice", "--url", "--base", "ftp://x", "--db", db); r.code != 2 || !strings.Contains(r.stderr, "--base must be") {
+		t.Errorf("token --base ftp://x: %d %q", r.code, r.stderr)
 	}
 }

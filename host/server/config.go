@@ -186,6 +186,12 @@ func wsPattern(path string) (string, error) {
 	return "GET " + path, nil
 }
 
+// wsPatternPath is the path that a pattern of wsPattern serves, for the web
+// app's configuration.
+func wsPatternPath(pattern string) string {
+	return strings.TrimSuffix(strings.TrimPrefix(pattern, "GET "), "{$}")
+}
+
 // BrokerConfig selects and configures the NATS broker (natsbroker.Config).
 type BrokerConfig struct {
 	// URL is the NATS server (nats:// or tls://; a comma-separated list

@@ -36,6 +36,7 @@ import (
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/chatwasm/chatwasm/host/store/postgres"
 	"github.com/chatwasm/chatwasm/host/tracing"
+	"github.com/chatwasm/chatwasm/web"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -255,12 +256,19 @@ func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, 
 	}
 
 	srv := &Server{cfg: cfg, log: log, gw: gw, broker: br}
-	// The public mux serves clients: the WebSocket endpoint and the health
-	// checks, whose answers name no database (the log has the error). The
-	// operator's endpoints go on the internal mux when there is one, else
-	// on the public one too.
+	// The public mux serves clients: the WebSocket endpoint, the web app
+	// (every path no other pattern takes) and the health checks, whose
+	// answers name no database (the log has the error). The operator's
+	// endpoints go on the internal mux when there is one, else on the
+	// public one too.
 	public := srv.healthMux(st, false)
 	public.Handle(wsPat, gw)
+	app, err := web.Handler(web.Config{WSPath: wsPatternPath(wsPat)})
+	if err != nil {
+		_ = br.Close()
+		return nil, err
+	}
+	public.Handle("/", app)
 	ops := public
 	if cfg.InternalAddr != "" {
 		ops = srv.healthMux(st, true)

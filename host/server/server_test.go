@@ -73,6 +73,9 @@ func TestWSPattern(t *testing.T) {
 		if err != nil || got != want {
 			t.Errorf("wsPattern(%q) = %q, %v; want %q", path, got, err, want)
 		}
+		if back := wsPatternPath(got); back != "/"+strings.TrimPrefix(path, "/") {
+			t.Errorf("wsPatternPath(%q) = %q, want the path %q", got, back, path)
+		}
 	}
 	for _, bad := range []string{"", "/healthz", "/metrics", "/admin/", "/admin", "/admin/ws", "/console/", "/console", "/a{b}"} {
 		if _, err := wsPattern(bad); err == nil {
