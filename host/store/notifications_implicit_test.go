@@ -245,10 +245,14 @@ func TestNotifyRoomUserDeletion(t *testing.T) {
 // interleaving, every notification's pending count is then the number of
 // its recipients (none lost by a leave, none counted twice by an
 // acknowledgement racing one), and once everyone acknowledged everything
-// nothing is left. It is meant for PostgreSQL's concurrent writers; on
-// SQLite the transactions take turns.
+// nothing is left. Each worker has a store of its own, so that on
+// PostgreSQL their transactions run at once; on SQLite they take turns.
 func TestNotifyRoomConcurrency(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.EachEmpty(t, func(t *testing.T, open func(...store.Option) *store.Store) {
+		st := open()
+		if err := st.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 		w := newMsgWorld(t, st, "t1", "ann", "bob", "cat", "dan", "eve")
 		ann, bob, cat, dan := w.users[0], w.users[1], w.users[2], w.users[3]
 		r := roomNotices{w, w.room(t, "t1", 1)}
@@ -257,6 +261,12 @@ func TestNotifyRoomConcurrency(t *testing.T) {
 		ctx := context.Background()
 		write := func(fn func(tx *store.Tx) error) error {
 			return st.Write(ctx, func(tx *store.Tx) error { return fn(tx) })
+		}
+		// write on a store of the worker's own.
+		writeOn := func(st *store.Store) func(fn func(tx *store.Tx) error) error {
+			return func(fn func(tx *store.Tx) error) error {
+				return st.Write(ctx, func(tx *store.Tx) error { return fn(tx) })
+			}
 		}
 		msgs := func(tx *store.Tx) ([]string, error) {
 			var ids []string
@@ -294,24 +304,25 @@ func TestNotifyRoomConcurrency(t *testing.T) {
 				return tx.RemoveMembers(ctx, r.room, []int64{u})
 			}
 		}
-		workers := []func(i int) error{
-			func(int) error { // ann and eve send
+		workers := []func(write func(fn func(tx *store.Tx) error) error, i int) error{
+			func(write func(fn func(tx *store.Tx) error) error, _ int) error { // ann and eve send
 				return write(func(tx *store.Tx) error { _, _, err := sendAndNotify(ctx, tx, r.room, ann); return err })
 			},
-			func(int) error {
+			func(write func(fn func(tx *store.Tx) error) error, _ int) error {
 				return write(func(tx *store.Tx) error { _, _, err := sendAndNotify(ctx, tx, r.room, w.users[4]); return err })
 			},
-			func(i int) error { return write(member(bob, i%2 == 1)) }, // bob leaves and comes back
-			func(int) error { return write(ackAll(bob)) },             // ... and acknowledges meanwhile
-			func(i int) error { return write(member(cat, i%2 == 1)) },
-			func(int) error { return write(ackAll(dan)) },
+			func(write func(fn func(tx *store.Tx) error) error, i int) error { return write(member(bob, i%2 == 1)) }, // bob leaves and comes back
+			func(write func(fn func(tx *store.Tx) error) error, _ int) error { return write(ackAll(bob)) },           // ... and acknowledges meanwhile
+			func(write func(fn func(tx *store.Tx) error) error, i int) error { return write(member(cat, i%2 == 1)) },
+			func(write func(fn func(tx *store.Tx) error) error, _ int) error { return write(ackAll(dan)) },
 		}
 		errs := make(chan error, len(workers))
 		for _, work := range workers {
+			own := writeOn(open())
 			go func() {
 				var err error
 				for i := 0; i < rounds && err == nil; i++ {
-					err = work(i)
+					err = work(own, i)
 				}
 				errs <- err
 			}()
