@@ -9,21 +9,24 @@ import (
 )
 
 // BenchmarkMessageSend measures message.send end to end on each engine:
-// permission check, insert, last_message, notification for 9 members,
-// serialisation. The postgres sub-benchmark runs when CHATWASM_TEST_POSTGRES
-// is set.
+// permission check, insert, last_message, notification for the members,
+// serialisation (not the frames), in a room of 10 and of 1000 members: the
+// notification is one row whatever the size. The postgres sub-benchmarks
+// run when CHATWASM_TEST_POSTGRES is set.
 func BenchmarkMessageSend(b *testing.B) {
 	for _, engine := range []string{"sqlite", "postgres"} {
-		b.Run(engine, func(b *testing.B) {
-			e, members, room := benchRoom(b, engine)
-			data := map[string]any{"room_id": room, "content": "hello <b>world</b>"}
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := e.handle(members[0], "message.send", data); err != nil {
-					b.Fatal(err)
+		for _, size := range []int{10, 1000} {
+			b.Run(fmt.Sprintf("%s/members=%d", engine, size), func(b *testing.B) {
+				e, members, room := benchRoomOf(b, engine, size)
+				data := map[string]any{"room_id": room, "content": "hello <b>world</b>"}
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := e.handle(members[0], "message.send", data); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 
@@ -46,9 +49,14 @@ func BenchmarkMessageTyping(b *testing.B) {
 
 // benchRoom is a group of 10 members on a fresh store of engine.
 func benchRoom(b *testing.B, engine string) (*msgEnv, []chat.Caller, string) {
+	return benchRoomOf(b, engine, 10)
+}
+
+// benchRoomOf is a group of size members on a fresh store of engine.
+func benchRoomOf(b *testing.B, engine string, size int) (*msgEnv, []chat.Caller, string) {
 	e := newMsgEnv(b, storetest.Open(b, engine), chat.DefaultConfig())
 	members := []chat.Caller{e.user("ann")}
-	for i := range 9 {
+	for i := range size - 1 {
 		members = append(members, e.user(fmt.Sprint("u", i)))
 	}
 	return e, members, e.group(members...)

@@ -81,6 +81,11 @@ func (s *Service) reactToMessage(ctx context.Context, call opCall, in ReactIn) (
 		if _, err := tx.PutReaction(ctx, m.ID, c.UserID, in.ReactionContent); err != nil {
 			return ReactOut{}, err
 		}
+		// The room's lock orders the notification against a leave
+		// (store.Tx.NotifyRoom).
+		if err := tx.LockRoom(ctx, m.RoomID); err != nil {
+			return ReactOut{}, err
+		}
 		if err := s.notify(ctx, call, m.RoomID, m.ID, store.NotifyReaction); err != nil {
 			return ReactOut{}, err
 		}

@@ -121,14 +121,16 @@ func TestMessageRead(t *testing.T) {
 		}
 		// A list: one array per room, own messages skipped.
 		cat := e.user("cat")
-		e.exec(func(ctx context.Context, ex store.Executor) error {
+		if err := e.st.Write(context.Background(), func(tx *store.Tx) error {
 			for _, r := range []string{r1, r2} {
-				if _, err := ex.Exec(ctx, "INSERT INTO room_members (room_id, user_id) VALUES ($1, $2)", r, cat.UserID); err != nil {
+				if err := tx.AddMembers(context.Background(), r, []int64{cat.UserID}, false); err != nil {
 					return err
 				}
 			}
 			return nil
-		})
+		}); err != nil {
+			t.Fatal(err)
+		}
 		fs := e.ok(cat, "message.read", map[string]any{"message_id": []string{m1, m2, m3}})
 		if len(fs) != 2 || fs[0].Group != wire.RoomGroup(r1) || fs[1].Group != wire.RoomGroup(r2) {
 			t.Fatalf("frames %+v", fs)

@@ -98,21 +98,34 @@ func (e *notifyEnv) notified(id string) map[string][]int64 {
 	out := map[string][]int64{}
 	ctx := context.Background()
 	err := e.st.Read(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Executor().Query(ctx, `SELECT n.notification_type, r.user_id FROM notifications n
-			JOIN notification_recipients r ON r.notification_id = n.id WHERE n.message_id = $1 ORDER BY r.user_id`, id)
+		rows, err := tx.Executor().Query(ctx, `SELECT id, notification_type FROM notifications WHERE message_id = $1`, id)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
+		types := map[string]string{}
 		for rows.Next() {
-			var typ string
-			var u int64
-			if err := rows.Scan(&typ, &u); err != nil {
+			var nid, typ string
+			if err := rows.Scan(&nid, &typ); err != nil {
+				rows.Close()
 				return err
 			}
-			out[typ] = append(out[typ], u)
+			types[nid] = typ
 		}
-		return rows.Err()
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for nid, typ := range types {
+			us, err := tx.NotificationRecipients(ctx, nid)
+			if err != nil {
+				return err
+			}
+			if len(us) > 0 {
+				out[typ] = append(out[typ], us...)
+				slices.Sort(out[typ])
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		e.t.Fatal(err)

@@ -206,10 +206,16 @@ func TestModuleKVQuota(t *testing.T) {
 
 // TestModuleKVUsageBackfill: migrating a database from a release before the
 // usage table (and before versioned migrations) counts what its stores
-// already hold: migration 1 adopts it and creates the table.
+// already hold: migration 1 adopts it and creates the table. The database
+// is made at version 1, as those releases' was, and then migrated by the
+// real migrations.
 func TestModuleKVUsageBackfill(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.EachEmpty(t, func(t *testing.T, open func(...store.Option) *store.Store) {
 		ctx := context.Background()
+		st := open(store.WithMigrations(migrationSet(t, nil)))
+		if err := st.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
 		if err := st.Write(ctx, func(tx *store.Tx) error {
 			for _, k := range []string{"a", "bb"} {
 				if err := tx.ModuleKVSet(ctx, "mod", "t1", k, "1234", 1<<20); err != nil {
@@ -225,6 +231,7 @@ func TestModuleKVUsageBackfill(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		st = open()
 		if err := st.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}

@@ -9,16 +9,35 @@ import (
 	"strings"
 )
 
+// A notification's recipients (docs/decisions.md, "Notification recipients
+// are implicit") are its notification_recipients rows (explicit: a
+// module's choice, a member who left, a database from before) and, for one
+// of NotifyRoom (room_id set), the members of its room whose membership
+// began no later than it (joined_seq <= seq) but its actor, less those who
+// acknowledged it (notification_acks). pending counts them, so that the
+// auto-delete needs no count.
+
+// recipientsOf is the SQL of the notifications pending for the user bound
+// to $1, explicit then implicit, as cols of n (the notification).
+func recipientsOf(cols string) string {
+	return `SELECT ` + cols + ` FROM notification_recipients nr JOIN notifications n ON n.id = nr.notification_id
+		WHERE nr.user_id = $1
+		UNION ALL
+		SELECT ` + cols + ` FROM room_members rm JOIN notifications n ON n.room_id = rm.room_id AND n.seq >= rm.joined_seq
+		WHERE rm.user_id = $1 AND n.actor_id <> $1
+			AND NOT EXISTS (SELECT 1 FROM notification_acks a WHERE a.notification_id = n.id AND a.user_id = $1)`
+}
+
 // CreateNotification stores one ChatNotification of typ for messageID with
-// recipients (the users who have not acknowledged it yet).
+// recipients (the users who have not acknowledged it yet, each once).
 func (t *Tx) CreateNotification(ctx context.Context, messageID, typ string, recipients []int64) (Notification, error) {
 	n := Notification{ID: NewID(), MessageID: messageID, Type: typ, CreatedAt: t.Now()}
-	if _, err := t.ex.Exec(ctx, "INSERT INTO notifications (id, message_id, notification_type, created_at) VALUES ($1, $2, $3, $4)",
-		n.ID, messageID, typ, Micros(n.CreatedAt)); err != nil {
+	if _, err := t.ex.Exec(ctx, "INSERT INTO notifications (id, message_id, notification_type, created_at, pending) VALUES ($1, $2, $3, $4, $5)",
+		n.ID, messageID, typ, Micros(n.CreatedAt), int64(len(recipients))); err != nil {
 		return Notification{}, wrap("create notification", err)
 	}
 	// One multi-row insert per chunk rather than a round trip per member:
-	// a channel may have hundreds of recipients for every message.
+	// a module may name hundreds of recipients.
 	for chunk := range slices.Chunk(recipients, 500) {
 		args := []any{n.ID}
 		rows := make([]string, len(chunk))
@@ -35,21 +54,24 @@ func (t *Tx) CreateNotification(ctx context.Context, messageID, typ string, reci
 }
 
 // NotifyRoom stores one ChatNotification of typ for messageID whose
-// recipients are the members of roomID other than actor, in two statements
-// whatever the room's size. With no such member nothing is stored and ok is
-// false: that notification could never be delivered nor acknowledged. Lock
-// the room row first if membership may change concurrently (message.send
-// does), or the recipients are the members when the second statement runs.
+// recipients are the members of roomID other than actor, as one row
+// whatever the room's size: its recipients are implicit. With no such
+// member nothing is stored and ok is false: that notification could never
+// be delivered nor acknowledged. The caller holds the room's row lock
+// (SetLastMessage, GetRoom(..., true) or LockRoom earlier in the
+// transaction): a leave (RemoveMembers) takes it too, so that a member
+// counted here has this notification among those made explicit when they
+// leave.
 func (t *Tx) NotifyRoom(ctx context.Context, roomID, messageID, typ string, actor int64) (n Notification, ok bool, err error) {
+	// One statement reads member_seq and counts the members in one
+	// snapshot, so a concurrent join is either in both or in neither.
 	n = Notification{ID: NewID(), MessageID: messageID, Type: typ, CreatedAt: t.Now()}
-	stored, err := t.ex.Exec(ctx, `INSERT INTO notifications (id, message_id, notification_type, created_at)
-		SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM room_members WHERE room_id = $5 AND user_id <> $6)`,
+	stored, err := t.ex.Exec(ctx, `INSERT INTO notifications (id, message_id, notification_type, created_at, room_id, actor_id, seq, pending)
+		SELECT $1, $2, $3, $4, r.id, $6, r.member_seq, c.n
+		FROM rooms r, (SELECT COUNT(*) AS n FROM room_members WHERE room_id = $5 AND user_id <> $6) c
+		WHERE r.id = $5 AND c.n > 0`,
 		n.ID, messageID, typ, Micros(n.CreatedAt), roomID, actor)
 	if err != nil || stored == 0 {
-		return Notification{}, false, wrap("notify room", err)
-	}
-	if _, err := t.ex.Exec(ctx, `INSERT INTO notification_recipients (notification_id, user_id)
-		SELECT $1, user_id FROM room_members WHERE room_id = $2 AND user_id <> $3`, n.ID, roomID, actor); err != nil {
 		return Notification{}, false, wrap("notify room", err)
 	}
 	return n, true, nil
@@ -62,17 +84,40 @@ func (t *Tx) AckNotifications(ctx context.Context, ids []string, userID int64) e
 	if len(ids) == 0 {
 		return nil
 	}
-	err := inBatches(ids, func(ids []string) error {
-		args, ph := sqlList([]any{userID}, ids)
-		if _, err := t.ex.Exec(ctx, `DELETE FROM notification_recipients WHERE user_id = $1 AND notification_id IN (
-			SELECT id FROM notifications WHERE message_id IN (`+ph+`))`, args...); err != nil {
-			return err
-		}
-		args, ph = sqlList(nil, ids)
-		_, err := t.ex.Exec(ctx, `DELETE FROM notifications WHERE message_id IN (`+ph+`) AND NOT EXISTS (
-			SELECT 1 FROM notification_recipients r WHERE r.notification_id = notifications.id)`, args...)
+	args, in := anyOf(t.d, []any{userID}, "message_id", ids)
+	// The membership rows are locked (PostgreSQL) so that a leave, which
+	// locks them before it makes the leaver's pending notifications
+	// explicit, either sees this acknowledgement or ends the membership
+	// before it is read here; then the explicit rows are deleted next.
+	acked, err := collect(ctx, t.ex, "ack notifications", scanColumn[string],
+		`INSERT INTO notification_acks (notification_id, user_id)
+		SELECT n.id, rm.user_id FROM notifications n JOIN room_members rm ON rm.room_id = n.room_id AND rm.user_id = $1
+		WHERE n.`+in+` AND rm.joined_seq <= n.seq AND n.actor_id <> $1`+t.d.ForUpdate+`
+		ON CONFLICT DO NOTHING RETURNING notification_id`, args...)
+	if err != nil {
 		return err
-	})
+	}
+	explicit, err := collect(ctx, t.ex, "ack notifications", scanColumn[string],
+		`DELETE FROM notification_recipients WHERE user_id = $1 AND notification_id IN (
+			SELECT id FROM notifications WHERE `+in+`) RETURNING notification_id`, args...)
+	if err != nil {
+		return err
+	}
+	// A leave racing this acknowledgement may have made explicit what was
+	// just acknowledged implicitly: the user was one recipient either way.
+	done := append(acked, explicit...)
+	slices.Sort(done)
+	done = slices.Compact(done)
+	if len(done) > 0 {
+		dargs, din := anyOf(t.d, nil, "id", done)
+		if _, err := t.ex.Exec(ctx, "UPDATE notifications SET pending = pending - 1 WHERE "+din, dargs...); err != nil {
+			return wrap("ack notifications", err)
+		}
+	}
+	// Every notification of the messages left without recipients goes, as
+	// it always did, not only those this acknowledgement emptied.
+	margs, mpred := anyOf(t.d, nil, "message_id", ids)
+	_, err = t.ex.Exec(ctx, "DELETE FROM notifications WHERE "+mpred+" AND pending <= 0", margs...)
 	return wrap("ack notifications", err)
 }
 
@@ -93,7 +138,13 @@ func (t *Tx) DeleteNotificationsOf(ctx context.Context, ids []string) error {
 // ascending.
 func (t *Tx) NotificationRecipients(ctx context.Context, id string) ([]int64, error) {
 	return collect(ctx, t.ex, "notification recipients", scanColumn[int64],
-		"SELECT user_id FROM notification_recipients WHERE notification_id = $1 ORDER BY user_id", id)
+		`SELECT user_id FROM notification_recipients WHERE notification_id = $1
+		UNION ALL
+		SELECT rm.user_id FROM notifications n
+		JOIN room_members rm ON rm.room_id = n.room_id AND rm.joined_seq <= n.seq AND rm.user_id <> n.actor_id
+		WHERE n.id = $1
+			AND NOT EXISTS (SELECT 1 FROM notification_acks a WHERE a.notification_id = n.id AND a.user_id = rm.user_id)
+		ORDER BY 1`, id)
 }
 
 // PendingNotification is a notification with the room of its message.
@@ -177,13 +228,12 @@ func (t *Tx) PendingNotifications(ctx context.Context, tenant string, userID int
 		mr.fill(m)
 		kept = append(kept, r)
 		return nil
-	}, `SELECT n.id, n.notification_type, n.created_at, r.created_at, `+messageCols+`
-		FROM notification_recipients nr
-		JOIN notifications n ON n.id = nr.notification_id
-		JOIN messages m ON m.id = n.message_id
+	}, `SELECT p.id, p.notification_type, p.created_at, r.created_at, `+messageCols+`
+		FROM (`+recipientsOf("n.id, n.notification_type, n.created_at, n.message_id")+`) p
+		JOIN messages m ON m.id = p.message_id
 		JOIN rooms r ON r.id = m.room_id
-		WHERE nr.user_id = $1 AND r.tenant = $2 AND NOT m.is_deleted
-		ORDER BY n.created_at DESC, n.id DESC`, userID, tenant)
+		WHERE r.tenant = $2 AND NOT m.is_deleted
+		ORDER BY p.created_at DESC, p.id DESC`, userID, tenant)
 	if err != nil && !errors.Is(err, errFull) {
 		return Pending{}, err
 	}

@@ -60,8 +60,7 @@ func TestNotificationsAckAndAutoDelete(t *testing.T) {
 }
 
 func TestPendingNotificationsOrderAndScope(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		in := newInbox(t, st)
+	eachInbox(t, func(t *testing.T, in inbox) {
 		w, bob := in.msgWorld, in.bob
 		foreign := w.room(t, "t2", 300, in.ann, bob) // a room of another tenant: never listed
 		notify := func(room string) string {
@@ -101,8 +100,7 @@ func TestPendingNotificationsOrderAndScope(t *testing.T) {
 // notifications, Bytes the newest whose lower bounds fit and the one that
 // crosses it, in the frame's order, and Cut tells whether Bytes left any out.
 func TestPendingNotificationsLimits(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		in := newInbox(t, st)
+	eachInbox(t, func(t *testing.T, in inbox) {
 		w, bob := in.msgWorld, in.bob
 		// Sent in this order, each with 10 characters of content:
 		// o0 n0 o1 n1 o2 n2 (o: the older room, n: the newer).
@@ -147,11 +145,27 @@ func TestPendingNotificationsLimits(t *testing.T) {
 }
 
 // inbox is ann and bob of tenant t1 and two rooms of theirs, older (created
-// at 100) and newer (200): the pending notifications tests' world.
+// at 100) and newer (200): the pending notifications tests' world. implicit
+// says how notify stores a notification: for the room (NotifyRoom, as
+// message.send does) or for bob by name (CreateNotification, as a module).
 type inbox struct {
 	*msgWorld
 	ann, bob     int64
 	older, newer string
+	implicit     bool
+}
+
+// eachInbox runs fn on each driver with an inbox of each kind.
+func eachInbox(t *testing.T, fn func(t *testing.T, in inbox)) {
+	for _, implicit := range []bool{false, true} {
+		t.Run(map[bool]string{false: "explicit", true: "implicit"}[implicit], func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, st *store.Store) {
+				in := newInbox(t, st)
+				in.implicit = implicit
+				fn(t, in)
+			})
+		})
+	}
 }
 
 func newInbox(t *testing.T, st *store.Store) inbox {
@@ -168,7 +182,15 @@ func (in inbox) notify(t *testing.T, room, content string) (msgID, notificationI
 	t.Helper()
 	msgID = in.send(t, store.Message{RoomID: room, SenderID: in.ann, Content: content})
 	in.exec(t, func(ctx context.Context, tx *store.Tx) error {
-		n, err := tx.CreateNotification(ctx, msgID, store.NotifyNewMessage, []int64{in.bob})
+		var (
+			n   store.Notification
+			err error
+		)
+		if in.implicit {
+			n, _, err = tx.NotifyRoom(ctx, room, msgID, store.NotifyNewMessage, in.ann)
+		} else {
+			n, err = tx.CreateNotification(ctx, msgID, store.NotifyNewMessage, []int64{in.bob})
+		}
 		notificationID = n.ID
 		return err
 	})

@@ -44,6 +44,17 @@ func (t *Tx) GetRoom(ctx context.Context, tenant, id string, lock bool) (Room, e
 	return rm, wrap("get room", err)
 }
 
+// LockRoom locks a room's row until the transaction ends, as GetRoom(...,
+// true) does, without reading it; on SQLite, whose write transactions hold
+// the database lock, it does nothing. A missing room is not an error.
+func (t *Tx) LockRoom(ctx context.Context, id string) error {
+	if t.d.ForUpdate == "" {
+		return nil
+	}
+	_, err := t.ex.Exec(ctx, "SELECT 1 FROM rooms WHERE id = $1"+t.d.ForUpdate, id)
+	return wrap("lock room", err)
+}
+
 // Members returns a room's members ordered by user id.
 func (t *Tx) Members(ctx context.Context, roomID string) ([]Member, error) {
 	return collect(ctx, t.ex, "members", func(r scanner) (Member, error) {

@@ -72,7 +72,8 @@ func (t *Tx) UsersByID(ctx context.Context, tenant string, ids []int64) (map[int
 // §1.13): their sessions, messages, reactions, receipts and memberships go by
 // foreign key, the groups and channels they created by foreign key, and the
 // 1-1 chats they take part in explicitly here. Rooms whose last_message was
-// one of their messages are repointed. ErrNotFound if there is no such user.
+// one of their messages are repointed, and the notifications they were a
+// recipient of count one fewer. ErrNotFound if there is no such user.
 func (t *Tx) DeleteUser(ctx context.Context, id int64) error {
 	if _, err := t.GetUser(ctx, id); err != nil {
 		return err
@@ -84,6 +85,19 @@ func (t *Tx) DeleteUser(ctx context.Context, id int64) error {
 	rooms, err := collect(ctx, t.ex, "delete user", scanColumn[string], `SELECT DISTINCT room_id FROM messages WHERE sender_id = $1`, id)
 	if err != nil {
 		return err
+	}
+	// The user stops being a recipient of the notifications they had not
+	// acknowledged; their rows go by foreign key, but pending counts them.
+	// Their rooms are locked first (PostgreSQL) so that no notification
+	// counting them is stored meanwhile (NotifyRoom locks its room too).
+	if t.d.ForUpdate != "" {
+		if _, err := t.ex.Exec(ctx, `SELECT 1 FROM rooms WHERE id IN (SELECT room_id FROM room_members WHERE user_id = $1)
+			ORDER BY id`+t.d.ForUpdate, id); err != nil {
+			return wrap("delete user", err)
+		}
+	}
+	if _, err := t.ex.Exec(ctx, `UPDATE notifications SET pending = pending - 1 WHERE id IN (`+recipientsOf("n.id")+`)`, id); err != nil {
+		return wrap("delete user", err)
 	}
 	if _, err := t.ex.Exec(ctx, `DELETE FROM users WHERE id = $1`, id); err != nil {
 		return wrap("delete user", err)
