@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/chatwasm/chatwasm/internal/browsertest"
@@ -194,25 +193,46 @@ func TestWebAppChat(t *testing.T) {
 	bob.Do(chromedp.Click(chromedp.CSS("#back")), bob.WaitFor(`getComputedStyle(document.querySelector("#sidebar")).display !== "none"`))
 }
 
-// moderationBuild is the example moderation module, built once.
-var moderationBuild = sync.OnceValues(func() (string, error) {
-	return gobuild.Wasm(filepath.Join("..", "modules", "examples", "moderation"))
-})
-
-// TestWebAppModuleRefusal: the moderation module's refusal (a 4003 error
-// frame) is shown as a clear message, the refused text is given back to
-// the composer and reaches nobody; the next clean message goes through and
-// clears the message. The server runs with --ws-path /chat/.
-func TestWebAppModuleRefusal(t *testing.T) {
-	t.Parallel()
+// moderationEntry is the module file's entry for the moderation example,
+// which refuses messages with "spam" or "buy now" with a 4003.
+func moderationEntry(t *testing.T) string {
+	t.Helper()
 	wasm, err := moderationBuild()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var entry strings.Builder
-	fmt.Fprintf(&entry, "  - name: moderation\n    path: %s\n    hooks: [\"_create_message\"]\n    config: {banned_words: \"spam,buy now\"}\n", wasm)
-	// On another WebSocket path, which the app learns from /config.json.
-	s := startServer(t, withModuleFile(writeModuleFile(t, entry.String())), testserver.WithFlags("--ws-path", "/chat/"))
+	return fmt.Sprintf("  - name: moderation\n    path: %s\n    hooks: [\"_create_message\"]\n    config: {banned_words: \"spam,buy now\"}\n", wasm)
+}
+
+// TestWebAppModuleRefusal: the moderation module's refusal (a 4003 error
+// frame) is shown as a clear message (see checkRefusalShown). The server
+// runs with --ws-path /chat/, which the app learns from /config.json.
+func TestWebAppModuleRefusal(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, withModuleFile(writeModuleFile(t, moderationEntry(t))), testserver.WithFlags("--ws-path", "/chat/"))
+	checkRefusalShown(t, s, "Message not sent: Message contains prohibited content (refused, code 4003)")
+}
+
+// TestWebAppModuleErrorCode: a refusal with a module's own code is shown as
+// clearly as a 4003: the error-codes example, deployed after moderation as
+// in its modules.yaml, turns moderation's refusal into a 4007.
+func TestWebAppModuleErrorCode(t *testing.T) {
+	t.Parallel()
+	wasm, err := gobuild.Wasm(filepath.Join("..", "modules", "examples", "error-codes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := moderationEntry(t) + fmt.Sprintf("  - name: error-codes\n    path: %s\n    hooks: [\"handle_exception\"]\n    config: {code: \"4007\"}\n", wasm)
+	s := startServer(t, withModuleFile(writeModuleFile(t, entries)))
+	checkRefusalShown(t, s, "Message not sent: Message contains prohibited content (refused, code 4007)")
+}
+
+// checkRefusalShown has Alice send Bob, in the app, a message s's modules
+// refuse: the app shows want as its notice and gives the refused text back
+// to the composer, and the message reaches nobody; the next clean message
+// goes through and clears the notice.
+func checkRefusalShown(t *testing.T, s *server, want string) {
+	t.Helper()
 	aliceU, bobU := s.CreateUser(t, "alice"), s.CreateUser(t, "bob")
 	b := browsertest.Start(t)
 	alice, bob := openWebApp(t, b, s, aliceU), openWebApp(t, b, s, bobU)
@@ -222,7 +242,6 @@ func TestWebAppModuleRefusal(t *testing.T) {
 
 	alice.send("buy now, cheap")
 	alice.Do(alice.WaitFor(`!document.querySelector("#notice").hidden`))
-	const want = "Message not sent: Message contains prohibited content (refused, code 4003)"
 	if got := browsertest.Eval[string](alice.Page, `document.querySelector("#notice").textContent`); got != want {
 		t.Errorf("the refusal shows as %q, want %q", got, want)
 	}

@@ -3,7 +3,9 @@
 // under CI=true), open isolated browser contexts (one per simulated user:
 // storage, cookies and cache of its own), run steps with a generous timeout
 // that fails the test with what the page showed, wait for DOM conditions,
-// evaluate JavaScript, press Enter as a keyboard does, and take screenshots.
+// evaluate JavaScript, press Enter as a keyboard does, record what the
+// page's console reports as errors (Content-Security-Policy violations
+// included), and take screenshots of the viewport or of an element.
 // What the test evaluates runs through DevTools, outside the page's
 // Content-Security-Policy.
 //
@@ -12,6 +14,12 @@
 //	alice.Do(chromedp.Navigate(url), alice.WaitFor(`document.querySelector("#me")`))
 //	name := browsertest.Eval[string](alice, `document.querySelector("#me").textContent`)
 //	alice.Screenshot(t, filepath.Join(dir, "app.png"))
+//
+// A test that the page runs without errors watches them from the start:
+//
+//	errs := alice.WatchErrors(nil)
+//	alice.Do(chromedp.Navigate(url), …)
+//	if e := errs.List(); len(e) > 0 { t.Errorf("the page reported %v", e) }
 package browsertest
 
 import (
@@ -198,10 +206,23 @@ func (p *Page) Text() string {
 // Screenshot writes a PNG of the page's viewport to path.
 func (p *Page) Screenshot(tb testing.TB, path string) {
 	tb.Helper()
+	p.screenshot(tb, path, chromedp.CaptureScreenshot())
+}
+
+// ScreenshotOf writes a PNG of the first element matching the CSS selector
+// to path: all of it, the part outside the viewport too (of "body": the
+// whole page, no taller than its content).
+func (p *Page) ScreenshotOf(tb testing.TB, selector, path string) {
+	tb.Helper()
+	p.screenshot(tb, path, chromedp.Screenshot(chromedp.CSS(selector)))
+}
+
+func (p *Page) screenshot(tb testing.TB, path string, shoot chromedp.Action[[]byte]) {
+	tb.Helper()
 	var png []byte
 	p.Do(func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
 		var err error
-		png, err = chromedp.CaptureScreenshot()(ctx, t)
+		png, err = shoot(ctx, t)
 		return chromedp.Void{}, err
 	})
 	if err := os.WriteFile(path, png, 0o644); err != nil {
