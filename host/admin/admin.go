@@ -55,14 +55,13 @@ type Deps struct {
 	// Log may be nil (discard).
 	Log *slog.Logger
 	// Modules are the node's modules, which /admin/modules lists and checks
-	// uploads with; nil answers /admin/modules with 404.
+	// uploads with (a tenant's against Modules.TenantLimits); nil answers
+	// /admin/modules with 404.
 	Modules *hooks.Manager
 	// ModulesChanged is called after a stored module was added, enabled,
 	// disabled or deleted: it reloads this node's modules and tells the
 	// other nodes. May be nil.
 	ModulesChanged func(ctx context.Context)
-	// TenantLimits bound what a tenant admin token's upload may ask for.
-	TenantLimits hooks.Limits
 	// MaxModuleBytes bounds the body of an upload; 0 means
 	// DefaultMaxModuleBytes.
 	MaxModuleBytes int64

@@ -268,7 +268,7 @@ func (a *API) uploadModule(w http.ResponseWriter, r *http.Request) {
 	if scoped {
 		// A tenant's module applies to its tenant only.
 		mf.Tenants, spec.Tenants = []string{tenant}, []string{tenant}
-		if err := a.d.TenantLimits.Check(spec); err != nil {
+		if err := a.d.Modules.TenantLimits().Check(spec); err != nil {
 			writeError(w, http.StatusForbidden, fmt.Sprintf("module %q: %v", in.Name, err))
 			return
 		}

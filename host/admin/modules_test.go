@@ -32,8 +32,7 @@ func modulesFixture(t *testing.T, st *store.Store) (*httptest.Server, *auth.Issu
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = mods.Close(context.Background()) })
-	api, err := New(Deps{Store: st, Issuer: iss, Token: adminToken, Modules: mods, TenantLimits: hooks.DefaultLimits(),
-		MaxModuleBytes: 4096})
+	api, err := New(Deps{Store: st, Issuer: iss, Token: adminToken, Modules: mods, MaxModuleBytes: 4096})
 	if err != nil {
 		t.Fatal(err)
 	}
