@@ -7,11 +7,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/chatwasm/chatwasm/internal/browsertest"
-	"github.com/chatwasm/chatwasm/internal/gobuild"
 	"github.com/chatwasm/chatwasm/internal/testserver"
 	"github.com/chatwasm/chatwasm/web"
 	"github.com/chromedp/chromedp"
@@ -193,11 +191,6 @@ func TestWebAppChat(t *testing.T) {
 	bob.Screenshot(t, filepath.Join(dir, "webapp-phone.png"))
 	bob.Do(chromedp.Click(chromedp.CSS("#back")), bob.WaitFor(`getComputedStyle(document.querySelector("#sidebar")).display !== "none"`))
 }
-
-// moderationBuild is the example moderation module, built once.
-var moderationBuild = sync.OnceValues(func() (string, error) {
-	return gobuild.Wasm(filepath.Join("..", "modules", "examples", "moderation"))
-})
 
 // TestWebAppModuleRefusal: the moderation module's refusal (a 4003 error
 // frame) is shown as a clear message, the refused text is given back to
