@@ -290,8 +290,22 @@ func (a *API) uploadModule(w http.ResponseWriter, r *http.Request) {
 	sum := sha256.Sum256(in.Wasm)
 	sm := store.StoredModule{Name: in.Name, Tenant: tenant, Wasm: in.Wasm, SHA256: hex.EncodeToString(sum[:]),
 		Manifest: string(manifest), Enabled: true}
-	err = a.d.Store.Write(ctx, func(tx *store.Tx) error { return tx.CreateModule(ctx, sm) })
+	err = a.d.Store.Write(ctx, func(tx *store.Tx) error {
+		if scoped {
+			n, err := tx.CountTenantModules(ctx, tenant)
+			if err != nil {
+				return err
+			}
+			if err := a.d.Modules.TenantLimits().CheckCount(tenant, n); err != nil {
+				return err
+			}
+		}
+		return tx.CreateModule(ctx, sm)
+	})
 	switch {
+	case errors.Is(err, hooks.ErrOverLimits):
+		writeError(w, http.StatusForbidden, fmt.Sprintf("module %q: %v", in.Name, err))
+		return
 	case errors.Is(err, store.ErrConflict):
 		writeError(w, http.StatusConflict, fmt.Sprintf("module %q already exists", in.Name))
 		return
