@@ -71,6 +71,8 @@ type Deps struct {
 type API struct {
 	d   Deps
 	mux *http.ServeMux
+	// uploads holds a token per upload in progress (maxUploads).
+	uploads chan struct{}
 }
 
 // New returns the API.
@@ -81,7 +83,7 @@ func New(d Deps) (*API, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	a := &API{d: d, mux: http.NewServeMux()}
+	a := &API{d: d, mux: http.NewServeMux(), uploads: make(chan struct{}, maxUploads)}
 	a.mux.HandleFunc("POST /admin/users", a.createUser)
 	a.mux.HandleFunc("GET /admin/users", a.listUsers)
 	a.mux.HandleFunc("GET /admin/users/{id}", a.getUser)

@@ -26,6 +26,16 @@ const modulesPath = "/admin/modules"
 // is 0.
 const DefaultMaxModuleBytes = 16 << 20
 
+// maxUploads is how many uploads a node reads and checks at once: each
+// holds its body (up to MaxModuleBytes, decoded) and a compilation in
+// memory, so that many at once could exhaust the node's memory. The others
+// wait their turn before reading their body.
+const maxUploads = 2
+
+// uploadReadTimeout bounds the reading of an upload's body, so that a slow
+// client cannot keep a turn for ever.
+const uploadReadTimeout = 5 * time.Minute
+
 // moduleView is one module as GET /admin/modules lists it.
 type moduleView struct {
 	Name string `json:"name"`
@@ -243,6 +253,16 @@ func (a *API) readUpload(w http.ResponseWriter, r *http.Request) (upload, bool) 
 // loads it.
 func (a *API) uploadModule(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	select {
+	case a.uploads <- struct{}{}:
+		defer func() { <-a.uploads }()
+	case <-ctx.Done():
+		writeError(w, http.StatusServiceUnavailable, "the request ended while waiting for the uploads in progress")
+		return
+	}
+	// Not every ResponseWriter supports it (httptest's does not): then
+	// the server's own limits apply.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTimeout))
 	in, ok := a.readUpload(w, r)
 	if !ok {
 		return
