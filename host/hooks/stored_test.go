@@ -227,3 +227,40 @@ func TestStoredOverPolicy(t *testing.T) {
 		}
 	})
 }
+
+// TestStoredTenantKV: a tenant's module never finds the key-value store
+// that an operator's module of the same name keeps for the tenant (it may
+// have been removed, or be added later: names are unique only among the
+// modules in force).
+func TestStoredTenantKV(t *testing.T) {
+	ctx := context.Background()
+	guest, err := os.ReadFile(guestV1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		// What an operator's module "shared" kept for acme.
+		if err := st.Write(ctx, func(tx *store.Tx) error {
+			return tx.ModuleKVSet(ctx, "shared", "acme", "k", `"the operator's"`, 1<<20)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		storeModule(t, st, "shared", "acme", guest, `{"hooks":["join_room","create_message"],"capabilities":["kv"],"config":{"mode":"kv_get"}}`, true)
+		limits := hooks.DefaultLimits()
+		limits.Capabilities = []string{"kv"}
+		m, err := hooks.NewManager(ctx, "", hooks.Options{CacheDir: cacheDir, Registerer: prometheus.NewRegistry(),
+			Store: st, Stored: true, TenantLimits: &limits})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close(ctx)
+		s, release := m.Acquire()
+		defer release()
+		acme := alice
+		acme.Tenant = "acme"
+		out, err := s.Run(ctx, "join_room", acme, []byte(`{"key":"k"}`), nil)
+		if err != nil || string(out) != `{"error":"","value":{"value":null}}` {
+			t.Errorf("the tenant's module reads the operator's module's key: %s, %v", out, err)
+		}
+	})
+}
