@@ -241,6 +241,39 @@ func TestModuleAPITenant(t *testing.T) {
 	sendMessage(t, a, aroom, "spam after the delete")
 }
 
+// TestModuleAPITenantCount: a tenant keeps at most the policy's
+// max_modules modules (every one is stored, and loaded by every node),
+// counting its own only: another tenant's and the operator's do not
+// count, and deleting one frees its place.
+func TestModuleAPITenantCount(t *testing.T) {
+	t.Parallel()
+	policy := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(policy, []byte("max_modules: 2\nmax_timeout: 1s\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, withModuleAPI("--tenant-module-policy", policy))
+	acme := strings.TrimSpace(mustCLI(t, s.DB, s.Secret, "admin-token", "--tenant", "acme"))
+	other := strings.TrimSpace(mustCLI(t, s.DB, s.Secret, "admin-token", "--tenant", "other"))
+	wasm := moderationWasm(t)
+	upload := func(token, name string, want int, substr string) {
+		t.Helper()
+		status, out := s.AdminRequest(t, http.MethodPost, "/admin/modules", token,
+			map[string]any{"name": name, "wasm": wasm, "manifest": moderationManifest})
+		wantStatus(t, "upload of "+name, status, out, want, substr)
+	}
+	upload(acme, "a1", http.StatusCreated, `"tenant":"acme"`)
+	upload(acme, "a2", http.StatusCreated, `"tenant":"acme"`)
+	upload(acme, "a3", http.StatusForbidden, `module \"a3\": over the tenant module policy: max_modules: tenant \"acme\" has 2 modules, the limit is 2`)
+	upload(other, "o1", http.StatusCreated, `"tenant":"other"`)
+	upload(s.AdminToken, "op1", http.StatusCreated, `"tenant":""`)
+	status, out := s.AdminRequest(t, http.MethodDelete, "/admin/modules/a1", acme, nil)
+	wantStatus(t, "delete a1", status, out, http.StatusNoContent, "")
+	upload(acme, "a3", http.StatusCreated, `"tenant":"acme"`)
+	if n := len(s.modules(t, s.AdminToken)); n != 4 {
+		t.Errorf("%d modules stored, want 4 (a2, a3, o1, op1)", n)
+	}
+}
+
 // TestModuleAPINodes: a module uploaded on node 1 runs on node 2 without a
 // restart, told through the broker (neither node polls the database), and
 // so does its disabling.

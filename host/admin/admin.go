@@ -55,14 +55,13 @@ type Deps struct {
 	// Log may be nil (discard).
 	Log *slog.Logger
 	// Modules are the node's modules, which /admin/modules lists and checks
-	// uploads with; nil answers /admin/modules with 404.
+	// uploads with (a tenant's against Modules.TenantLimits); nil answers
+	// /admin/modules with 404.
 	Modules *hooks.Manager
 	// ModulesChanged is called after a stored module was added, enabled,
 	// disabled or deleted: it reloads this node's modules and tells the
 	// other nodes. May be nil.
 	ModulesChanged func(ctx context.Context)
-	// TenantLimits bound what a tenant admin token's upload may ask for.
-	TenantLimits hooks.Limits
 	// MaxModuleBytes bounds the body of an upload; 0 means
 	// DefaultMaxModuleBytes.
 	MaxModuleBytes int64
@@ -72,6 +71,8 @@ type Deps struct {
 type API struct {
 	d   Deps
 	mux *http.ServeMux
+	// uploads holds a token per upload in progress (maxUploads).
+	uploads chan struct{}
 }
 
 // New returns the API.
@@ -82,7 +83,7 @@ func New(d Deps) (*API, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	a := &API{d: d, mux: http.NewServeMux()}
+	a := &API{d: d, mux: http.NewServeMux(), uploads: make(chan struct{}, maxUploads)}
 	a.mux.HandleFunc("POST /admin/users", a.createUser)
 	a.mux.HandleFunc("GET /admin/users", a.listUsers)
 	a.mux.HandleFunc("GET /admin/users/{id}", a.getUser)

@@ -26,6 +26,16 @@ const modulesPath = "/admin/modules"
 // is 0.
 const DefaultMaxModuleBytes = 16 << 20
 
+// maxUploads is how many uploads a node reads and checks at once: each
+// holds its body (up to MaxModuleBytes, decoded) and a compilation in
+// memory, so that many at once could exhaust the node's memory. The others
+// wait their turn before reading their body.
+const maxUploads = 2
+
+// uploadReadTimeout bounds the reading of an upload's body, so that a slow
+// client cannot keep a turn for ever.
+const uploadReadTimeout = 5 * time.Minute
+
 // moduleView is one module as GET /admin/modules lists it.
 type moduleView struct {
 	Name string `json:"name"`
@@ -243,6 +253,16 @@ func (a *API) readUpload(w http.ResponseWriter, r *http.Request) (upload, bool) 
 // loads it.
 func (a *API) uploadModule(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	select {
+	case a.uploads <- struct{}{}:
+		defer func() { <-a.uploads }()
+	case <-ctx.Done():
+		writeError(w, http.StatusServiceUnavailable, "the request ended while waiting for the uploads in progress")
+		return
+	}
+	// Not every ResponseWriter supports it (httptest's does not): then
+	// the server's own limits apply.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTimeout))
 	in, ok := a.readUpload(w, r)
 	if !ok {
 		return
@@ -268,7 +288,7 @@ func (a *API) uploadModule(w http.ResponseWriter, r *http.Request) {
 	if scoped {
 		// A tenant's module applies to its tenant only.
 		mf.Tenants, spec.Tenants = []string{tenant}, []string{tenant}
-		if err := a.d.TenantLimits.Check(spec); err != nil {
+		if err := a.d.Modules.TenantLimits().Check(spec); err != nil {
 			writeError(w, http.StatusForbidden, fmt.Sprintf("module %q: %v", in.Name, err))
 			return
 		}
@@ -290,8 +310,22 @@ func (a *API) uploadModule(w http.ResponseWriter, r *http.Request) {
 	sum := sha256.Sum256(in.Wasm)
 	sm := store.StoredModule{Name: in.Name, Tenant: tenant, Wasm: in.Wasm, SHA256: hex.EncodeToString(sum[:]),
 		Manifest: string(manifest), Enabled: true}
-	err = a.d.Store.Write(ctx, func(tx *store.Tx) error { return tx.CreateModule(ctx, sm) })
+	err = a.d.Store.Write(ctx, func(tx *store.Tx) error {
+		if scoped {
+			n, err := tx.CountTenantModules(ctx, tenant)
+			if err != nil {
+				return err
+			}
+			if err := a.d.Modules.TenantLimits().CheckCount(tenant, n); err != nil {
+				return err
+			}
+		}
+		return tx.CreateModule(ctx, sm)
+	})
 	switch {
+	case errors.Is(err, hooks.ErrOverLimits):
+		writeError(w, http.StatusForbidden, fmt.Sprintf("module %q: %v", in.Name, err))
+		return
 	case errors.Is(err, store.ErrConflict):
 		writeError(w, http.StatusConflict, fmt.Sprintf("module %q already exists", in.Name))
 		return

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,8 +35,7 @@ func modulesFixture(t *testing.T, st *store.Store) (*httptest.Server, *auth.Issu
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = mods.Close(context.Background()) })
-	api, err := New(Deps{Store: st, Issuer: iss, Token: adminToken, Modules: mods, TenantLimits: hooks.DefaultLimits(),
-		MaxModuleBytes: 4096})
+	api, err := New(Deps{Store: st, Issuer: iss, Token: adminToken, Modules: mods, MaxModuleBytes: 4096})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,4 +121,82 @@ func TestAdminModuleRequests(t *testing.T) {
 			t.Errorf("%d modules stored after refused uploads", n)
 		}
 	})
+}
+
+// blockingBody is a request body whose first Read signals started and then
+// waits for release, as a slow client's would; its Reads are counted.
+type blockingBody struct {
+	started, release chan struct{}
+	reads            atomic.Int32
+}
+
+func (b *blockingBody) Read(p []byte) (int, error) {
+	if b.reads.Add(1) == 1 {
+		close(b.started)
+		<-b.release
+	}
+	return 0, io.EOF
+}
+
+func (b *blockingBody) Close() error { return nil }
+
+// TestUploadsAtOnce: at most maxUploads uploads are read and checked at
+// once on a node (each may hold a body of --max-module-bytes and a
+// compilation in memory); another waits for its turn without reading its
+// body, and gives up when its request ends.
+func TestUploadsAtOnce(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	iss, err := auth.NewIssuer([]byte("admin test secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mods, err := hooks.NewManager(context.Background(), "", hooks.Options{Store: st, Stored: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mods.Close(context.Background())
+	api, err := New(Deps{Store: st, Issuer: iss, Token: adminToken, Modules: mods})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acme, err := iss.IssueTenantAdmin("acme", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload := func(ctx context.Context, body *blockingBody) *httptest.ResponseRecorder {
+		req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/admin/modules", body)
+		req.Header.Set("Authorization", "Bearer "+acme)
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		api.ServeHTTP(w, req)
+		return w
+	}
+	var bodies []*blockingBody
+	var done sync.WaitGroup
+	for range maxUploads {
+		b := &blockingBody{started: make(chan struct{}), release: make(chan struct{})}
+		bodies = append(bodies, b)
+		done.Go(func() {
+			if w := upload(context.Background(), b); w.Code != http.StatusBadRequest {
+				t.Errorf("an upload with an empty body: %d %s", w.Code, w.Body)
+			}
+		})
+		<-b.started
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	waiting := &blockingBody{started: make(chan struct{}), release: make(chan struct{})}
+	close(waiting.release)
+	w := upload(ctx, waiting)
+	if n := waiting.reads.Load(); n != 0 || w.Code != http.StatusServiceUnavailable {
+		t.Errorf("upload past %d at once: %d %s, its body read %d times; want 503 and not read", maxUploads, w.Code, w.Body, n)
+	}
+	for _, b := range bodies {
+		close(b.release)
+	}
+	done.Wait()
+	// Their turns are given back.
+	if w := upload(context.Background(), waiting); w.Code != http.StatusBadRequest {
+		t.Errorf("an upload after the others: %d %s", w.Code, w.Body)
+	}
 }

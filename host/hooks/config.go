@@ -85,6 +85,19 @@ type ModuleSpec struct {
 // than listed in the module file.
 func (m *ModuleSpec) Stored() bool { return m.Path == "" }
 
+// kvStore is the name the module's key-value store is kept under: its own
+// for an operator's module, and for a tenant's its name and tenant
+// ("name@tenant", which no module's name can be). Names are unique only
+// among the modules stored and in force, so a tenant's module must not find
+// the store that an operator's module of the same name, removed since or
+// added later, keeps for the tenant, nor leave one for it to find.
+func (m *ModuleSpec) kvStore() string {
+	if m.Owner == "" {
+		return m.Name
+	}
+	return m.Name + "@" + m.Owner
+}
+
 // ParseManifestYAML reads one module entry in the module file's format
 // (the entry, not the whole file), with the file's checks of its fields'
 // shapes; its name is returned as written, the rest but path and sha256

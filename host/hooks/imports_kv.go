@@ -28,7 +28,7 @@ func importKVGet(ctx context.Context, f *frame, req []byte) (any, error) {
 	}
 	out := abi.KVValue{Value: json.RawMessage("null")}
 	err = f.withTx(ctx, false, func(tx *store.Tx) error {
-		v, err := tx.ModuleKVGet(ctx, f.m.spec.Name, f.call.Tenant, r.Key)
+		v, err := tx.ModuleKVGet(ctx, f.m.spec.kvStore(), f.call.Tenant, r.Key)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
@@ -50,7 +50,7 @@ func importKVSet(ctx context.Context, f *frame, req []byte) (any, error) {
 		return nil, badRequest("kv_set: the value must have at most %d bytes", abi.KVValueMax)
 	}
 	err = f.withTx(ctx, true, func(tx *store.Tx) error {
-		return tx.ModuleKVSet(ctx, f.m.spec.Name, f.call.Tenant, r.Key, string(r.Value), f.m.spec.KVQuota)
+		return tx.ModuleKVSet(ctx, f.m.spec.kvStore(), f.call.Tenant, r.Key, string(r.Value), f.m.spec.KVQuota)
 	})
 	if errors.Is(err, store.ErrQuota) {
 		return nil, badRequest("kv_set: the module's store for this tenant would exceed its kv_quota of %d bytes", f.m.spec.KVQuota)
@@ -64,7 +64,7 @@ func importKVDelete(ctx context.Context, f *frame, req []byte) (any, error) {
 		return nil, err
 	}
 	deleted, err := txValue(ctx, f, true, func(tx *store.Tx) (bool, error) {
-		return tx.ModuleKVDelete(ctx, f.m.spec.Name, f.call.Tenant, r.Key)
+		return tx.ModuleKVDelete(ctx, f.m.spec.kvStore(), f.call.Tenant, r.Key)
 	})
 	return struct {
 		Deleted bool `json:"deleted"`
@@ -81,7 +81,7 @@ func importKVList(ctx context.Context, f *frame, req []byte) (any, error) {
 	}
 	out := []abi.KVEntry{}
 	err = f.withTx(ctx, false, func(tx *store.Tx) error {
-		es, err := tx.ModuleKVList(ctx, f.m.spec.Name, f.call.Tenant, r.Key, r.Limit)
+		es, err := tx.ModuleKVList(ctx, f.m.spec.kvStore(), f.call.Tenant, r.Key, r.Limit)
 		for _, e := range es {
 			out = append(out, abi.KVEntry{Key: e.Key, Value: json.RawMessage(e.Value)})
 		}

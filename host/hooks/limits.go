@@ -30,17 +30,25 @@ type Limits struct {
 	Timeout   time.Duration
 	Instances int
 	KVQuota   int64
+	// Modules is how many modules a tenant may keep stored (each one is
+	// stored in the database and loaded by every node).
+	Modules int
 }
+
+// DefaultMaxModules is the Modules of DefaultLimits.
+const DefaultMaxModules = 10
 
 // DefaultLimits are the policy without a policy file: no capability, no
 // host, and the defaults of a module entry as maximums.
 func DefaultLimits() Limits {
-	return Limits{Memory: DefaultMemory, Timeout: DefaultTimeout, Instances: DefaultInstances, KVQuota: DefaultKVQuota}
+	return Limits{Memory: DefaultMemory, Timeout: DefaultTimeout, Instances: DefaultInstances, KVQuota: DefaultKVQuota,
+		Modules: DefaultMaxModules}
 }
 
 // ReadLimits reads a policy file: YAML with the keys capabilities,
-// allowed_hosts, max_memory, max_timeout, max_instances, max_kv_quota, in
-// a module entry's units; a key left out keeps DefaultLimits' value.
+// allowed_hosts, max_memory, max_timeout, max_instances, max_kv_quota (in
+// a module entry's units) and max_modules; a key left out keeps
+// DefaultLimits' value.
 func ReadLimits(path string) (Limits, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -62,6 +70,7 @@ func ParseLimits(data []byte) (Limits, error) {
 		MaxTimeout   string   `yaml:"max_timeout"`
 		MaxInstances *int     `yaml:"max_instances"`
 		MaxKVQuota   string   `yaml:"max_kv_quota"`
+		MaxModules   *int     `yaml:"max_modules"`
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -77,8 +86,15 @@ func ParseLimits(data []byte) (Limits, error) {
 		return Limits{}, errors.New(strings.NewReplacer("invalid memory", "invalid max_memory", "invalid timeout", "invalid max_timeout",
 			"instances must", "max_instances must", "invalid kv_quota", "invalid max_kv_quota").Replace(err.Error()))
 	}
-	return Limits{Capabilities: spec.Capabilities, AllowedHosts: spec.AllowedHosts, Memory: spec.Memory,
-		Timeout: spec.Timeout, Instances: spec.Instances, KVQuota: spec.KVQuota}, nil
+	l := Limits{Capabilities: spec.Capabilities, AllowedHosts: spec.AllowedHosts, Memory: spec.Memory,
+		Timeout: spec.Timeout, Instances: spec.Instances, KVQuota: spec.KVQuota, Modules: DefaultMaxModules}
+	if raw.MaxModules != nil {
+		if *raw.MaxModules < 0 {
+			return Limits{}, fmt.Errorf("max_modules must not be negative, not %d", *raw.MaxModules)
+		}
+		l.Modules = *raw.MaxModules
+	}
+	return l, nil
 }
 
 // Check refuses spec if it asks for more than l allows, naming the field
@@ -112,6 +128,15 @@ func (l Limits) Check(spec ModuleSpec) error {
 		return over("instances: %d is over the limit of %d", spec.Instances, l.Instances)
 	case spec.KVQuota > l.KVQuota:
 		return over("kv_quota: %d bytes is over the limit of %d bytes", spec.KVQuota, l.KVQuota)
+	}
+	return nil
+}
+
+// CheckCount refuses tenant's upload of a module when it keeps n modules
+// already; the error wraps ErrOverLimits.
+func (l Limits) CheckCount(tenant string, n int) error {
+	if n >= l.Modules {
+		return fmt.Errorf("%w: max_modules: tenant %q has %d modules, the limit is %d", ErrOverLimits, tenant, n, l.Modules)
 	}
 	return nil
 }

@@ -45,6 +45,22 @@ func TestLimits(t *testing.T) {
 	if _, err := hooks.ParseLimits([]byte("max_memory: 64MB\n")); err == nil || !strings.Contains(err.Error(), "invalid max_memory") {
 		t.Errorf("ambiguous unit: %v", err)
 	}
+	if l.Modules != hooks.DefaultMaxModules {
+		t.Errorf("max_modules left out = %d, want %d", l.Modules, hooks.DefaultMaxModules)
+	}
+	if l, err := hooks.ParseLimits([]byte("max_modules: 0\n")); err != nil || l.Modules != 0 || l.CheckCount("acme", 0) == nil {
+		t.Errorf("max_modules 0 (no uploads): %+v, %v", l, err)
+	}
+	if err := l.CheckCount("acme", 10); !errors.Is(err, hooks.ErrOverLimits) ||
+		err.Error() != `over the tenant module policy: max_modules: tenant "acme" has 10 modules, the limit is 10` {
+		t.Errorf("CheckCount at the limit: %v", err)
+	}
+	if err := l.CheckCount("acme", 9); err != nil {
+		t.Errorf("CheckCount under the limit: %v", err)
+	}
+	if _, err := hooks.ParseLimits([]byte("max_modules: -1\n")); err == nil || !strings.Contains(err.Error(), "max_modules must not be negative") {
+		t.Errorf("negative max_modules: %v", err)
+	}
 	if _, err := hooks.ParseLimits([]byte("max_memroy: 64MiB\n")); err == nil {
 		t.Error("unknown key accepted")
 	}

@@ -58,6 +58,12 @@ type Options struct {
 	// Store (uploaded over the admin API): see stored.go for how the two
 	// combine.
 	Stored bool
+	// TenantLimits is the tenant module policy: a stored module that a
+	// tenant uploaded is loaded only within it. It is checked at every
+	// load, not only at upload, so that a module uploaded before the
+	// policy was narrowed, or through a node with a wider one, is refused
+	// rather than run; nil means DefaultLimits.
+	TenantLimits *Limits
 }
 
 // Manager holds the current Set of the deployment's module file and of

@@ -23,7 +23,9 @@ import (
 //     logged, and reported by Status as the module's last error, without
 //     affecting the others;
 //   - a module a tenant uploaded (its Owner) applies to that tenant only,
-//     whatever its manifest's tenants say.
+//     whatever its manifest's tenants say, and is refused if it asks for
+//     more than this node's tenant module policy (Options.TenantLimits)
+//     allows.
 //
 // A problem of the file itself, or of one of its modules, still fails the
 // whole reload and keeps the modules in force.
@@ -94,6 +96,11 @@ func (m *Manager) loadStored(ctx context.Context, s *Set, sm store.StoredModule)
 	if err != nil {
 		return nil, err
 	}
+	if spec.Owner != "" {
+		if err := m.TenantLimits().Check(spec); err != nil {
+			return nil, err
+		}
+	}
 	mod, err := m.loadModule(ctx, &spec)
 	if err != nil {
 		return nil, err
@@ -114,6 +121,15 @@ func (m *Manager) Check(ctx context.Context, spec ModuleSpec) error {
 		return err
 	}
 	return mod.plugin.Close(ctx)
+}
+
+// TenantLimits returns the tenant module policy (Options.TenantLimits),
+// which bounds both what a tenant may upload and what a node loads.
+func (m *Manager) TenantLimits() Limits {
+	if m == nil || m.env.opts.TenantLimits == nil {
+		return DefaultLimits()
+	}
+	return *m.env.opts.TenantLimits
 }
 
 // FileModule reports whether the modules in force include one of the

@@ -180,3 +180,87 @@ func TestWatchStored(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestStoredOverPolicy: a node loads a tenant's stored module only within
+// its own tenant module policy, whatever the policy was when (and where) it
+// was uploaded: one granted more than the policy allows is refused, with
+// the reason, and the operator's stored modules are not bound by it.
+func TestStoredOverPolicy(t *testing.T) {
+	ctx := context.Background()
+	guest, err := os.ReadFile(guestV1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		// Stored as a node with a looser policy (or this one before its
+		// policy was narrowed) would have accepted them.
+		storeModule(t, st, "grabby", "acme", guest, `{"hooks":["create_message"],"capabilities":["kv"],"memory":"1MiB"}`, true)
+		storeModule(t, st, "big", "acme", guest, `{"hooks":["create_message"],"instances":4}`, true)
+		storeModule(t, st, "fits", "acme", guest, `{"hooks":["create_message"],"capabilities":["log"]}`, true)
+		storeModule(t, st, "ops", "", guest, `{"hooks":["create_message"],"capabilities":["kv"],"instances":4}`, true)
+		limits := hooks.DefaultLimits()
+		limits.Capabilities = []string{"log"}
+		m, err := hooks.NewManager(ctx, "", hooks.Options{CacheDir: cacheDir, Registerer: prometheus.NewRegistry(),
+			Store: st, Stored: true, TenantLimits: &limits})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close(ctx)
+		s, release := m.Acquire()
+		got := s.Hooking("acme", "create_message")
+		release()
+		if !slices.Equal(got, []string{"fits", "ops"}) {
+			t.Errorf("acme's chain = %v, want [fits ops]: the modules over the policy are left out", got)
+		}
+		refused := map[string]string{}
+		for _, ms := range m.Status() {
+			refused[ms.Name] = ms.Refused
+		}
+		for name, want := range map[string]string{
+			"grabby": `over the tenant module policy: capabilities: "kv" is not allowed (allowed: log)`,
+			"big":    "over the tenant module policy: instances: 4 is over the limit of 2",
+			"fits":   "", "ops": "",
+		} {
+			if got := refused[name]; (want == "") != (got == "") || !strings.Contains(got, want) {
+				t.Errorf("%s refused %q, want %q", name, got, want)
+			}
+		}
+	})
+}
+
+// TestStoredTenantKV: a tenant's module never finds the key-value store
+// that an operator's module of the same name keeps for the tenant (it may
+// have been removed, or be added later: names are unique only among the
+// modules in force).
+func TestStoredTenantKV(t *testing.T) {
+	ctx := context.Background()
+	guest, err := os.ReadFile(guestV1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		// What an operator's module "shared" kept for acme.
+		if err := st.Write(ctx, func(tx *store.Tx) error {
+			return tx.ModuleKVSet(ctx, "shared", "acme", "k", `"the operator's"`, 1<<20)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		storeModule(t, st, "shared", "acme", guest, `{"hooks":["join_room","create_message"],"capabilities":["kv"],"config":{"mode":"kv_get"}}`, true)
+		limits := hooks.DefaultLimits()
+		limits.Capabilities = []string{"kv"}
+		m, err := hooks.NewManager(ctx, "", hooks.Options{CacheDir: cacheDir, Registerer: prometheus.NewRegistry(),
+			Store: st, Stored: true, TenantLimits: &limits})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close(ctx)
+		s, release := m.Acquire()
+		defer release()
+		acme := alice
+		acme.Tenant = "acme"
+		out, err := s.Run(ctx, "join_room", acme, []byte(`{"key":"k"}`), nil)
+		if err != nil || string(out) != `{"error":"","value":{"value":null}}` {
+			t.Errorf("the tenant's module reads the operator's module's key: %s, %v", out, err)
+		}
+	})
+}

@@ -180,6 +180,14 @@ func loadModules(ctx context.Context, cfg Config, st *store.Store, reg prometheu
 			cache = ""
 		}
 	}
+	var limits *hooks.Limits
+	if cfg.TenantModulePolicy != "" {
+		l, err := hooks.ReadLimits(cfg.TenantModulePolicy)
+		if err != nil {
+			return nil, fmt.Errorf("server: %w", err)
+		}
+		limits = &l
+	}
 	mods, err := hooks.NewManager(ctx, cfg.Modules, hooks.Options{
 		Store: st,
 		// The render_* imports render objects as the default serializers
@@ -193,6 +201,7 @@ func loadModules(ctx context.Context, cfg Config, st *store.Store, reg prometheu
 		QueueTimeout:  cfg.ModuleQueueTimeout,
 		RetryAfter:    cfg.ModuleRetryAfter,
 		Stored:        true,
+		TenantLimits:  limits,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("server: modules: %w", err)
@@ -214,12 +223,6 @@ func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, 
 	}
 	nodeID := cfg.NodeID
 	hub := gateway.NewHub(log)
-	limits := hooks.DefaultLimits()
-	if cfg.TenantModulePolicy != "" {
-		if limits, err = hooks.ReadLimits(cfg.TenantModulePolicy); err != nil {
-			return nil, fmt.Errorf("server: %w", err)
-		}
-	}
 	br, err := openBroker(ctx, cfg.Broker, st, controlHandler(hub, mods, log), hub, nodeID, reg, log)
 	if err != nil {
 		return nil, err
@@ -243,7 +246,6 @@ func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, 
 		ModulesChanged: func(ctx context.Context) {
 			modulesChanged(ctx, br, mods, nodeID, log)
 		},
-		TenantLimits:   limits,
 		MaxModuleBytes: cfg.MaxModuleBytes,
 		Sessions:       gw.Sessions,
 		SessionCounts:  gw.SessionCounts,

@@ -52,6 +52,21 @@ func (t *Tx) CreateModule(ctx context.Context, m StoredModule) error {
 	return t.bumpModules(ctx)
 }
 
+// CountTenantModules returns how many modules tenant has stored. It locks
+// the stored modules until the transaction ends, so that two transactions
+// that count, then create a module, do so one after the other and each
+// counts the other's.
+func (t *Tx) CountTenantModules(ctx context.Context, tenant string) (int, error) {
+	// A no-op update takes the row lock that bumpModules would (SQLite's
+	// write transactions are serial already).
+	if err := t.execFound(ctx, "lock modules", "UPDATE modules_version SET version = version WHERE id = 1"); err != nil {
+		return 0, err
+	}
+	var n int
+	err := t.ex.QueryRow(ctx, "SELECT count(*) FROM modules WHERE tenant = $1", tenant).Scan(&n)
+	return n, wrap("count tenant modules", err)
+}
+
 // ListModules returns the stored modules, without their bytes, ordered by
 // name.
 func (t *Tx) ListModules(ctx context.Context) ([]StoredModule, error) {

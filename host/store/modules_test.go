@@ -39,6 +39,15 @@ func TestStoredModules(t *testing.T) {
 		if v := version(); v != v0+2 {
 			t.Errorf("version after two creates = %d, want %d", v, v0+2)
 		}
+		for tenant, want := range map[string]int{"acme": 1, "": 1, "other": 0} {
+			var n int
+			if err := write(func(tx *store.Tx) (err error) { n, err = tx.CountTenantModules(ctx, tenant); return err }); err != nil || n != want {
+				t.Errorf("CountTenantModules(%q) = %d, %v; want %d", tenant, n, err, want)
+			}
+		}
+		if v := version(); v != v0+2 {
+			t.Errorf("version after counting = %d, want %d: counting changes nothing", v, v0+2)
+		}
 		err := write(func(tx *store.Tx) error {
 			return tx.CreateModule(ctx, store.StoredModule{Name: "alpha", Wasm: []byte("x"), Manifest: "{}"})
 		})

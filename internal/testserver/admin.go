@@ -11,8 +11,11 @@ import (
 	"github.com/chatwasm/chatwasm/abi"
 )
 
-// httpClient is the admin API client; its timeout bounds every request.
-var httpClient = &http.Client{Timeout: 15 * time.Second}
+// httpClient is the admin API client; its timeout bounds every request. A
+// module upload compiles the module before it answers, uncached the first
+// time: that took over 15 s on a loaded 2-core machine, so the bound is
+// one a correct run never nears.
+var httpClient = &http.Client{Timeout: 2 * time.Minute}
 
 // User is an account created through the admin API (which answers with the
 // wire User shape), with a token for it.
