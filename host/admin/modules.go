@@ -359,7 +359,8 @@ func (a *API) enableModule(w http.ResponseWriter, r *http.Request, enable bool) 
 	if !a.managed(w, r, name) {
 		return
 	}
-	err := a.d.Store.Write(ctx, func(tx *store.Tx) error { return tx.SetModuleEnabled(ctx, name, enable) })
+	owner := ownerOf(r)
+	err := a.d.Store.Write(ctx, func(tx *store.Tx) error { return tx.SetModuleEnabled(ctx, name, owner, enable) })
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, fmt.Sprintf("module %q not found", name))
@@ -375,12 +376,22 @@ func (a *API) enableModule(w http.ResponseWriter, r *http.Request, enable bool) 
 	}
 }
 
+// ownerOf is whose modules r may change: a tenant admin token's tenant's,
+// the admin token's any.
+func ownerOf(r *http.Request) store.Owner {
+	if tenant, scoped := tenantOf(r); scoped {
+		return store.OwnedBy(tenant)
+	}
+	return store.AnyOwner
+}
+
 func (a *API) deleteModule(w http.ResponseWriter, r *http.Request) {
 	ctx, name := r.Context(), r.PathValue("name")
 	if !a.managed(w, r, name) {
 		return
 	}
-	err := a.d.Store.Write(ctx, func(tx *store.Tx) error { return tx.DeleteModule(ctx, name) })
+	owner := ownerOf(r)
+	err := a.d.Store.Write(ctx, func(tx *store.Tx) error { return tx.DeleteModule(ctx, name, owner) })
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, fmt.Sprintf("module %q not found", name))

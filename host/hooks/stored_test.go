@@ -101,7 +101,7 @@ func TestStoredModules(t *testing.T) {
 	if err := m.Sync(ctx); err != nil || logs.Len() != 0 {
 		t.Errorf("Sync without a change: %v, logged %q", err, logs.String())
 	}
-	if err := st.Write(ctx, func(tx *store.Tx) error { return tx.SetModuleEnabled(ctx, "s", false) }); err != nil {
+	if err := st.Write(ctx, func(tx *store.Tx) error { return tx.SetModuleEnabled(ctx, "s", store.AnyOwner, false) }); err != nil {
 		t.Fatal(err)
 	}
 	if err := m.Sync(ctx); err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -88,21 +89,48 @@ func (t *Tx) GetModule(ctx context.Context, name string) (StoredModule, error) {
 	return m, wrap("get module", err)
 }
 
-// SetModuleEnabled enables or disables the module named name (ErrNotFound
-// if there is none).
-func (t *Tx) SetModuleEnabled(ctx context.Context, name string, enabled bool) error {
-	if err := t.execFound(ctx, "set module enabled", "UPDATE modules SET enabled = $1, updated_at = $2 WHERE name = $3",
-		enabled, Micros(t.Now()), name); err != nil {
+// Owner scopes a change of a stored module: AnyOwner changes it whoever
+// owns it (the operator), OwnedBy(tenant) only if that tenant owns it. The
+// owner is part of the change's own statement, so a module deleted and
+// uploaded again by another tenant between a check and the change is not
+// that change's to make.
+type Owner struct {
+	tenant string
+	scoped bool
+}
+
+// AnyOwner is the Owner of a change the operator makes.
+var AnyOwner = Owner{}
+
+// OwnedBy is the Owner of a change tenant makes to its own modules.
+func OwnedBy(tenant string) Owner { return Owner{tenant: tenant, scoped: true} }
+
+// where returns the predicate of the module named by placeholder $n, and
+// the owner's, with their arguments.
+func (o Owner) where(n int, name string) (string, []any) {
+	if !o.scoped {
+		return fmt.Sprintf("name = $%d", n), []any{name}
+	}
+	return fmt.Sprintf("name = $%d AND tenant = $%d", n, n+1), []any{name, o.tenant}
+}
+
+// SetModuleEnabled enables or disables the module named name of owner
+// (ErrNotFound if there is none).
+func (t *Tx) SetModuleEnabled(ctx context.Context, name string, owner Owner, enabled bool) error {
+	pred, args := owner.where(3, name)
+	if err := t.execFound(ctx, "set module enabled", "UPDATE modules SET enabled = $1, updated_at = $2 WHERE "+pred,
+		append([]any{enabled, Micros(t.Now())}, args...)...); err != nil {
 		return err
 	}
 	return t.bumpModules(ctx)
 }
 
-// DeleteModule deletes the module named name (ErrNotFound if there is
-// none). Its key-value store stays, as a module of the same name uploaded
-// again finds it.
-func (t *Tx) DeleteModule(ctx context.Context, name string) error {
-	if err := t.execFound(ctx, "delete module", "DELETE FROM modules WHERE name = $1", name); err != nil {
+// DeleteModule deletes the module named name of owner (ErrNotFound if there
+// is none). Its key-value store stays, as a module of the same name
+// uploaded again finds it.
+func (t *Tx) DeleteModule(ctx context.Context, name string, owner Owner) error {
+	pred, args := owner.where(1, name)
+	if err := t.execFound(ctx, "delete module", "DELETE FROM modules WHERE "+pred, args...); err != nil {
 		return err
 	}
 	return t.bumpModules(ctx)

@@ -73,30 +73,42 @@ func TestStoredModules(t *testing.T) {
 		if len(enabled) != 1 || enabled[0].Name != "zeta" || !bytes.Equal(enabled[0].Wasm, wasm) || enabled[0].SHA256 != "aa" {
 			t.Errorf("EnabledModules = %+v", enabled)
 		}
-		if err := write(func(tx *store.Tx) error { return tx.SetModuleEnabled(ctx, "alpha", true) }); err != nil {
+		if err := write(func(tx *store.Tx) error { return tx.SetModuleEnabled(ctx, "alpha", store.AnyOwner, true) }); err != nil {
 			t.Fatal(err)
 		}
 		var got store.StoredModule
 		if err := st.Read(ctx, func(tx *store.Tx) (err error) { got, err = tx.GetModule(ctx, "alpha"); return err }); err != nil || !got.Enabled {
 			t.Errorf("alpha after enable: %+v, %v", got, err)
 		}
-		if err := write(func(tx *store.Tx) error { return tx.DeleteModule(ctx, "zeta") }); err != nil {
+		// A tenant changes its own modules only: zeta is acme's.
+		for name, fn := range map[string]func(tx *store.Tx) error{
+			"disable": func(tx *store.Tx) error { return tx.SetModuleEnabled(ctx, "zeta", store.OwnedBy("other"), false) },
+			"delete":  func(tx *store.Tx) error { return tx.DeleteModule(ctx, "zeta", store.OwnedBy("other")) },
+		} {
+			if err := write(fn); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("%s another tenant's module: %v, want ErrNotFound", name, err)
+			}
+		}
+		if err := write(func(tx *store.Tx) error { return tx.SetModuleEnabled(ctx, "zeta", store.OwnedBy("acme"), true) }); err != nil {
 			t.Fatal(err)
 		}
-		if v := version(); v != v0+4 {
-			t.Errorf("version after enable and delete = %d, want %d", v, v0+4)
+		if err := write(func(tx *store.Tx) error { return tx.DeleteModule(ctx, "zeta", store.OwnedBy("acme")) }); err != nil {
+			t.Fatal(err)
+		}
+		if v := version(); v != v0+5 {
+			t.Errorf("version after two enables and a delete = %d, want %d", v, v0+5)
 		}
 		for name, fn := range map[string]func(tx *store.Tx) error{
 			"get":    func(tx *store.Tx) error { _, err := tx.GetModule(ctx, "zeta"); return err },
-			"enable": func(tx *store.Tx) error { return tx.SetModuleEnabled(ctx, "zeta", true) },
-			"delete": func(tx *store.Tx) error { return tx.DeleteModule(ctx, "zeta") },
+			"enable": func(tx *store.Tx) error { return tx.SetModuleEnabled(ctx, "zeta", store.AnyOwner, true) },
+			"delete": func(tx *store.Tx) error { return tx.DeleteModule(ctx, "zeta", store.AnyOwner) },
 		} {
 			if err := write(fn); !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("%s a deleted module: %v, want ErrNotFound", name, err)
 			}
 		}
-		if v := version(); v != v0+4 {
-			t.Errorf("version after failed changes = %d, want %d", v, v0+4)
+		if v := version(); v != v0+5 {
+			t.Errorf("version after failed changes = %d, want %d", v, v0+5)
 		}
 	})
 }
