@@ -67,6 +67,23 @@ type Interest interface {
 	Unwatch(group string)
 }
 
+// Interests is an Interest that tells each of its members, in order.
+type Interests []Interest
+
+// Watch implements Interest.
+func (in Interests) Watch(group string) {
+	for _, i := range in {
+		i.Watch(group)
+	}
+}
+
+// Unwatch implements Interest.
+func (in Interests) Unwatch(group string) {
+	for _, i := range in {
+		i.Unwatch(group)
+	}
+}
+
 // Memory is the single-node broker: Publish hands the envelope straight to
 // the local handler.
 type Memory struct{ h Handler }

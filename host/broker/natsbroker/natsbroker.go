@@ -119,9 +119,21 @@ type Config struct {
 	CAFile, CertFile, KeyFile string
 	// Registerer receives the broker's metrics; none are registered if nil.
 	Registerer prometheus.Registerer
+	// Missed, if not nil, is called when this node may have missed
+	// envelopes: after the connection was re-established, and after an
+	// envelope was dropped. A node that keeps state up to date from the
+	// envelopes (chat.AccessCache) drops it then.
+	Missed func()
 	// Logger logs connection losses, reconnects and dropped messages;
 	// slog.Default() if nil.
 	Logger *slog.Logger
+}
+
+// missed calls Config.Missed, if any.
+func (b *Broker) missed() {
+	if b.cfg.Missed != nil {
+		b.cfg.Missed()
+	}
 }
 
 // Broker is a broker.Broker over NATS. It implements broker.Interest.
@@ -206,11 +218,13 @@ func New(ctx context.Context, cfg Config) (*Broker, error) {
 				b.log.Warn("NATS reconnect: flush", "err", err)
 			}
 			b.m.reconnects.Inc()
+			b.missed()
 			b.log.Info("NATS connection re-established", "server", nc.ConnectedUrlRedacted())
 		}),
 		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
 			if errors.Is(err, nats.ErrSlowConsumer) {
 				b.m.dropped.Inc()
+				b.missed()
 			}
 			subject := ""
 			if sub != nil {
@@ -431,6 +445,7 @@ func (b *Broker) run() {
 // cannot be retried, and later ones must not wait behind it.
 func (b *Broker) drop(msg *nats.Msg, err error) {
 	b.m.dropped.Inc()
+	b.missed()
 	b.log.Error("dropped an undeliverable message", "err", err, "subject", msg.Subject, "bytes", len(msg.Data))
 }
 
