@@ -94,7 +94,8 @@ var keptBy = [][]byte{
 }
 
 // Observe updates the cache from an envelope this node received, before
-// the hub applies it. A (un)subscription to a room group, or a frame to it
+// the hub applies it. A (un)subscription to a room group, a KindChanged of
+// it, or a frame to it
 // other than the message events of keptBy (a room update, a role or
 // permission change, a member added or removed, a deletion, any event a
 // module emitted), drops the room's entries; a user's disconnection (a
@@ -105,7 +106,7 @@ func (a *AccessCache) Observe(env broker.Envelope) {
 		if id := roomOfGroup(env.Group); id != "" && !keeps(env.Frame) {
 			a.drop(id)
 		}
-	case broker.KindSubscribe, broker.KindUnsubscribe:
+	case broker.KindSubscribe, broker.KindUnsubscribe, broker.KindChanged:
 		if id := roomOfGroup(env.Group); id != "" {
 			a.drop(id)
 		}

@@ -143,6 +143,8 @@ func TestAccessCacheObserve(t *testing.T) {
 		{"a frame not built by wire", broker.Envelope{Kind: broker.KindSend, Group: room, Frame: []byte(`{"eventType":"message.dispatch","type":"broadcast_group"}`)}, false},
 		{"subscription", broker.Envelope{Kind: broker.KindSubscribe, Group: room, UserID: 8}, false},
 		{"unsubscription", broker.Envelope{Kind: broker.KindUnsubscribe, Group: room, UserID: 7}, false},
+		{"changed by a module's import", broker.Envelope{Kind: broker.KindChanged, Group: room}, false},
+		{"another room changed", broker.Envelope{Kind: broker.KindChanged, Group: wire.RoomGroup("another")}, true},
 		{"disconnection", broker.Envelope{Kind: broker.KindDisconnect, UserID: 9}, false},
 		{"modules", broker.Envelope{Kind: broker.KindModules, Group: broker.ControlGroup}, false},
 	} {

@@ -66,6 +66,8 @@ func (h *Hub) Apply(env broker.Envelope) {
 		for _, c := range h.userConns(env.UserID) {
 			c.close(env.Code, env.Reason)
 		}
+	case broker.KindChanged:
+		// For the node's state (chat.AccessCache), not for connections.
 	default:
 		h.log.Warn("hub: unknown envelope kind", "kind", env.Kind, "origin", env.Origin)
 	}

@@ -280,7 +280,7 @@ func Subject(prefix, group string) string {
 
 // subject returns the subject env is published on.
 func (b *Broker) subject(env broker.Envelope) string {
-	if env.Kind == broker.KindSend || env.Kind == broker.KindModules {
+	if env.Kind == broker.KindSend || env.Kind == broker.KindModules || env.Kind == broker.KindChanged {
 		return Subject(b.cfg.Prefix, env.Group)
 	}
 	return Subject(b.cfg.Prefix, wire.UserGroup(env.UserID))
