@@ -62,3 +62,11 @@ func typingAfterAccessChange(t *testing.T, alice, bob *client) {
 	expectSame(t, "roomupdate.dispatch", alice, bob)
 	mayType()
 }
+
+// TestNATSTypingAfterAccessChange is TestMultiNodeTypingAfterAccessChange
+// on the NATS broker, where node 2 receives only the groups it watches.
+func TestNATSTypingAfterAccessChange(t *testing.T) {
+	t.Parallel()
+	_, n := natsNodes(t, 2)
+	typingAfterAccessChange(t, n[0].login(t, "alice"), n[1].login(t, "bob"))
+}
