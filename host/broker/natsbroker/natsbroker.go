@@ -2,8 +2,8 @@
 // publish/subscribe, for deployments past what one PostgreSQL's
 // LISTEN/NOTIFY carries.
 //
-// Every group has a subject (Subject): a KindSend envelope is published on
-// its group's subject, and the envelopes that name a user (KindSubscribe,
+// Every group has a subject (Subject): a KindSend or KindChanged envelope is
+// published on its group's subject, and the envelopes that name a user (KindSubscribe,
 // KindUnsubscribe, KindDisconnect) on the subject of that user's own group
 // (wire.UserGroup). A node subscribes only to the subjects of the groups its
 // hub has local connections in, told by the hub through broker.Interest
@@ -323,7 +323,7 @@ func (b *Broker) Publish(_ context.Context, env broker.Envelope) error {
 		if len(b.joined[env.Group]) == 0 {
 			delete(b.joined, env.Group)
 		}
-	case broker.KindSend:
+	case broker.KindSend, broker.KindChanged:
 		return b.copyToJoiners(env.Group, msg)
 	}
 	return nil
