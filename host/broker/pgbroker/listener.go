@@ -54,8 +54,8 @@ func (b *Broker) run(ctx context.Context, conn *pgx.Conn) {
 			return
 		}
 		b.log.Info("listening connection re-established")
-		b.m.reconnects.Inc()
 		b.missed()
+		b.m.reconnects.Inc()
 	}
 }
 
