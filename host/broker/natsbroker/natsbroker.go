@@ -217,8 +217,8 @@ func New(ctx context.Context, cfg Config) (*Broker, error) {
 			if err := nc.FlushTimeout(reconnectFlushTimeout); err != nil {
 				b.log.Warn("NATS reconnect: flush", "err", err)
 			}
-			b.m.reconnects.Inc()
 			b.missed()
+			b.m.reconnects.Inc()
 			b.log.Info("NATS connection re-established", "server", nc.ConnectedUrlRedacted())
 		}),
 		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
