@@ -22,6 +22,9 @@ const (
 	// and reason Reason: a user deleted on one node loses the connections
 	// it holds on every node. Group is unused.
 	KindDisconnect Kind = "disconnect"
+	// KindChanged tells the nodes watching Group, a room's group, that its
+	// members' stored standing changed (wire.Changed); the hub ignores it.
+	KindChanged Kind = "changed"
 	// KindModules tells every node that the stored modules changed, so that
 	// each reloads them. Group is ControlGroup; the hub does not see it.
 	KindModules Kind = "modules"
@@ -65,6 +68,23 @@ type Broker interface {
 type Interest interface {
 	Watch(group string)
 	Unwatch(group string)
+}
+
+// Interests is an Interest that tells each of its members, in order.
+type Interests []Interest
+
+// Watch implements Interest.
+func (in Interests) Watch(group string) {
+	for _, i := range in {
+		i.Watch(group)
+	}
+}
+
+// Unwatch implements Interest.
+func (in Interests) Unwatch(group string) {
+	for _, i := range in {
+		i.Unwatch(group)
+	}
 }
 
 // Memory is the single-node broker: Publish hands the envelope straight to

@@ -26,6 +26,15 @@ func (s *Service) importCore(ctx context.Context, tx *store.Tx, tenant string, u
 	}
 	c := Caller{UserID: user.UserID, Tenant: tenant, Username: user.Username, SessionID: user.SessionID}
 	out, err := e.runJSON(s, ctx, opCall{Tx: tx, Caller: c}, args)
+	if err == nil && op == abi.OpModifyRoom {
+		// Roles, permissions, settings or the room itself changed, and no
+		// frame of the room need say so: the nodes' access caches must
+		// hear of it.
+		var in ModifyRoomIn
+		if json.Unmarshal(args, &in) == nil {
+			s.request(ctx).changed(in.RoomID)
+		}
+	}
 	var we *wire.Error
 	if errors.As(err, &we) && we.Code != wire.CodeInternal {
 		return nil, &abi.Error{Code: we.Code, Detail: we.Detail}

@@ -408,3 +408,34 @@ func TestWriteImportsInAction(t *testing.T) {
 		}
 	})
 }
+
+// TestWriteImportRoomModifyTellsNodes: a room changed by a module's
+// room_modify import, which no frame of the room need tell, is told to
+// every node by a wire.Changed of the room once the request succeeded (for
+// their access caches); a failed one is not.
+func TestWriteImportRoomModifyTellsNodes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newWriterEnv(t, st, "messages.write", "rooms.write")
+		changed := func(eff []wire.Effect) (rooms []string) {
+			for _, e := range eff {
+				if e.Kind == wire.Changed {
+					rooms = append(rooms, e.RoomID)
+				}
+			}
+			return rooms
+		}
+		modify := importCall{"room_modify", core(0, map[string]any{"room_id": w.mine, "action": "update", "name": "renamed"})}
+		eff := w.e.ok(w.mallory, "writer.run", map[string]any{"calls": []importCall{modify}})
+		if got := changed(eff); len(got) != 1 || got[0] != w.mine {
+			t.Errorf("room_modify import: changed rooms %v, want [%s]", got, w.mine)
+		}
+		create := importCall{"message_create", core(0, map[string]any{"room_id": w.mine, "content": "no change"})}
+		if got := changed(w.e.ok(w.mallory, "writer.run", map[string]any{"calls": []importCall{create}})); len(got) != 0 {
+			t.Errorf("message_create import: changed rooms %v, want none", got)
+		}
+		refused := importCall{"room_modify", core(0, map[string]any{"room_id": w.victimChannel, "action": "update", "name": "pwned"})}
+		if eff, err := w.e.handle(w.mallory, "writer.run", map[string]any{"calls": []importCall{modify, refused}}); err == nil {
+			t.Fatalf("an action whose import failed succeeded with %v", eff)
+		}
+	})
+}

@@ -133,6 +133,18 @@ func (r *request) membership(_ context.Context, roomID string, userIDs []int64, 
 	r.mu.Unlock()
 }
 
+// changed records that a module's import changed the standing of members
+// of room roomID, to be told to every node when the request succeeds
+// (wire.Changed).
+func (r *request) changed(roomID string) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.subs = append(r.subs, wire.Effect{Kind: wire.Changed, RoomID: roomID})
+	r.mu.Unlock()
+}
+
 // emit records an event a module emitted, to be sent when the request
 // succeeds.
 func (r *request) emit(_ context.Context, ev abi.Event) error {

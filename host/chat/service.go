@@ -68,6 +68,9 @@ type Service struct {
 	mods *hooks.Manager
 	// tracer starts the operations' spans; nil is tracing off.
 	tracer *tracing.Tracer
+	// access is the send access of members of rooms with local
+	// connections, for message.typing.
+	access *AccessCache
 }
 
 // Option configures a Service.
@@ -88,12 +91,16 @@ func New(st *store.Store, cfg Config, log *slog.Logger, opts ...Option) *Service
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{st: st, cfg: cfg, log: log}
+	s := &Service{st: st, cfg: cfg, log: log, access: newAccessCache()}
 	for _, o := range opts {
 		o(s)
 	}
 	return s
 }
+
+// AccessCache returns the service's cache of send access, which caches
+// nothing until the hub and the broker feed it (see AccessCache).
+func (s *Service) AccessCache() *AccessCache { return s.access }
 
 // Config returns the service's configuration.
 func (s *Service) Config() Config { return s.cfg }

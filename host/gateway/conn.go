@@ -415,6 +415,8 @@ func (c *conn) apply(ctx context.Context, effects []wire.Effect) {
 			env.Kind, env.Group, env.UserID = broker.KindSubscribe, wire.RoomGroup(e.RoomID), e.UserID
 		case wire.Unsubscribe:
 			env.Kind, env.Group, env.UserID = broker.KindUnsubscribe, wire.RoomGroup(e.RoomID), e.UserID
+		case wire.Changed:
+			env.Kind, env.Group = broker.KindChanged, wire.RoomGroup(e.RoomID)
 		default:
 			c.log.Error("unknown effect kind", "kind", e.Kind)
 			continue

@@ -33,7 +33,8 @@ func NewHub(log *slog.Logger) *Hub {
 }
 
 // SetInterest makes the hub tell in which groups it has local connections,
-// for a broker that delivers only those (broker.Interest). It must be called
+// for a broker that delivers only those (broker.Interest) and for what is
+// kept per group (chat.AccessCache; broker.Interests tells several). It must be called
 // before the first connection.
 func (h *Hub) SetInterest(in broker.Interest) { h.interest = in }
 
@@ -65,6 +66,8 @@ func (h *Hub) Apply(env broker.Envelope) {
 		for _, c := range h.userConns(env.UserID) {
 			c.close(env.Code, env.Reason)
 		}
+	case broker.KindChanged:
+		// For the node's state (chat.AccessCache), not for connections.
 	default:
 		h.log.Warn("hub: unknown envelope kind", "kind", env.Kind, "origin", env.Origin)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chatwasm/chatwasm/host/broker"
+	"github.com/chatwasm/chatwasm/host/chat"
 	"github.com/chatwasm/chatwasm/host/gateway"
 	"github.com/chatwasm/chatwasm/host/hooks"
 )
@@ -13,11 +14,14 @@ import (
 // syncTimeout bounds the reload a "modules changed" envelope starts.
 const syncTimeout = 5 * time.Minute
 
-// controlHandler is the broker's handler: the control envelopes for the
-// node (KindModules: reload the stored modules, in the background, as a
-// handler must not block) and the others for the hub.
-func controlHandler(hub *gateway.Hub, mods *hooks.Manager, log *slog.Logger) broker.Handler {
+// controlHandler is the broker's handler: every envelope first updates the
+// service's access cache, which must see a change before the next request
+// can; then the control envelopes are for the node (KindModules: reload the
+// stored modules, in the background, as a handler must not block) and the
+// others for the hub.
+func controlHandler(hub *gateway.Hub, cache *chat.AccessCache, mods *hooks.Manager, log *slog.Logger) broker.Handler {
 	return func(env broker.Envelope) {
+		cache.Observe(env)
 		if env.Kind != broker.KindModules {
 			hub.Apply(env)
 			return

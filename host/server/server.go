@@ -223,7 +223,8 @@ func build(ctx context.Context, cfg Config, st *store.Store, svc *chat.Service, 
 	}
 	nodeID := cfg.NodeID
 	hub := gateway.NewHub(log)
-	br, err := openBroker(ctx, cfg.Broker, st, controlHandler(hub, mods, log), hub, nodeID, reg, log)
+	cache := svc.AccessCache()
+	br, err := openBroker(ctx, cfg.Broker, st, controlHandler(hub, cache, mods, log), hub, cache, nodeID, reg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -337,9 +338,11 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request, st *store.Store, 
 // then delivers to this node only the groups its hub watches; otherwise the
 // one of this node's store: on PostgreSQL, LISTEN/NOTIFY, so that every node
 // sharing the database receives every event; on SQLite (one machine, one
-// node), in-process.
-func openBroker(ctx context.Context, bc BrokerConfig, st *store.Store, handler broker.Handler, hub *gateway.Hub, nodeID string,
-	reg prometheus.Registerer, log *slog.Logger) (broker.Broker, error) {
+// node), in-process. The hub tells cache which rooms have local
+// connections, and the broker when envelopes may have been missed.
+func openBroker(ctx context.Context, bc BrokerConfig, st *store.Store, handler broker.Handler, hub *gateway.Hub, cache *chat.AccessCache,
+	nodeID string, reg prometheus.Registerer, log *slog.Logger) (broker.Broker, error) {
+	hub.SetInterest(cache)
 	if bc.URL != "" {
 		br, err := natsbroker.New(ctx, natsbroker.Config{
 			URL:        bc.URL,
@@ -351,11 +354,12 @@ func openBroker(ctx context.Context, bc BrokerConfig, st *store.Store, handler b
 			KeyFile:    bc.KeyFile,
 			Registerer: reg,
 			Logger:     log,
+			Missed:     cache.Reset,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("server: broker: %w", err)
 		}
-		hub.SetInterest(br)
+		hub.SetInterest(broker.Interests{br, cache})
 		return br, nil
 	}
 	pg, ok := st.Driver().(*postgres.Driver)
@@ -368,6 +372,7 @@ func openBroker(ctx context.Context, bc BrokerConfig, st *store.Store, handler b
 		NodeID:     nodeID,
 		Registerer: reg,
 		Logger:     log,
+		Missed:     cache.Reset,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("server: broker: %w", err)

@@ -2,8 +2,8 @@
 // publish/subscribe, for deployments past what one PostgreSQL's
 // LISTEN/NOTIFY carries.
 //
-// Every group has a subject (Subject): a KindSend envelope is published on
-// its group's subject, and the envelopes that name a user (KindSubscribe,
+// Every group has a subject (Subject): a KindSend or KindChanged envelope is
+// published on its group's subject, and the envelopes that name a user (KindSubscribe,
 // KindUnsubscribe, KindDisconnect) on the subject of that user's own group
 // (wire.UserGroup). A node subscribes only to the subjects of the groups its
 // hub has local connections in, told by the hub through broker.Interest
@@ -119,9 +119,21 @@ type Config struct {
 	CAFile, CertFile, KeyFile string
 	// Registerer receives the broker's metrics; none are registered if nil.
 	Registerer prometheus.Registerer
+	// Missed, if not nil, is called when this node may have missed
+	// envelopes: after the connection was re-established, and after an
+	// envelope was dropped. A node that keeps state up to date from the
+	// envelopes (chat.AccessCache) drops it then.
+	Missed func()
 	// Logger logs connection losses, reconnects and dropped messages;
 	// slog.Default() if nil.
 	Logger *slog.Logger
+}
+
+// missed calls Config.Missed, if any.
+func (b *Broker) missed() {
+	if b.cfg.Missed != nil {
+		b.cfg.Missed()
+	}
 }
 
 // Broker is a broker.Broker over NATS. It implements broker.Interest.
@@ -205,12 +217,14 @@ func New(ctx context.Context, cfg Config) (*Broker, error) {
 			if err := nc.FlushTimeout(reconnectFlushTimeout); err != nil {
 				b.log.Warn("NATS reconnect: flush", "err", err)
 			}
+			b.missed()
 			b.m.reconnects.Inc()
 			b.log.Info("NATS connection re-established", "server", nc.ConnectedUrlRedacted())
 		}),
 		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
 			if errors.Is(err, nats.ErrSlowConsumer) {
 				b.m.dropped.Inc()
+				b.missed()
 			}
 			subject := ""
 			if sub != nil {
@@ -266,7 +280,7 @@ func Subject(prefix, group string) string {
 
 // subject returns the subject env is published on.
 func (b *Broker) subject(env broker.Envelope) string {
-	if env.Kind == broker.KindSend || env.Kind == broker.KindModules {
+	if env.Kind == broker.KindSend || env.Kind == broker.KindModules || env.Kind == broker.KindChanged {
 		return Subject(b.cfg.Prefix, env.Group)
 	}
 	return Subject(b.cfg.Prefix, wire.UserGroup(env.UserID))
@@ -309,7 +323,7 @@ func (b *Broker) Publish(_ context.Context, env broker.Envelope) error {
 		if len(b.joined[env.Group]) == 0 {
 			delete(b.joined, env.Group)
 		}
-	case broker.KindSend:
+	case broker.KindSend, broker.KindChanged:
 		return b.copyToJoiners(env.Group, msg)
 	}
 	return nil
@@ -431,6 +445,7 @@ func (b *Broker) run() {
 // cannot be retried, and later ones must not wait behind it.
 func (b *Broker) drop(msg *nats.Msg, err error) {
 	b.m.dropped.Inc()
+	b.missed()
 	b.log.Error("dropped an undeliverable message", "err", err, "subject", msg.Subject, "bytes", len(msg.Data))
 }
 

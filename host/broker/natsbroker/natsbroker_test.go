@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,6 +28,8 @@ type node struct {
 	mu    sync.Mutex
 	users map[int64]bool
 	envs  []broker.Envelope
+	// missed counts the calls of Config.Missed.
+	missed atomic.Int32
 }
 
 func newNode(t testing.TB, url, id string) *node {
@@ -35,6 +38,7 @@ func newNode(t testing.TB, url, id string) *node {
 	b, err := natsbroker.New(context.Background(), natsbroker.Config{
 		URL: url, NodeID: id, Registerer: n.reg,
 		Logger: slog.New(slog.NewTextHandler(t.Output(), nil)),
+		Missed: func() { n.missed.Add(1) },
 		Handler: func(e broker.Envelope) {
 			n.mu.Lock()
 			n.envs = append(n.envs, e)
@@ -247,7 +251,22 @@ func TestJoinThenSend(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A change of the room is copied like a send (chat.AccessCache).
+	if err := a.b.Publish(ctx, broker.Envelope{Kind: broker.KindChanged, Group: "group-new"}); err != nil {
+		t.Fatal(err)
+	}
 	barrier(t, a, a, b, c)
+	for _, n := range []*node{b, c} {
+		changed := 0
+		for _, e := range n.received() {
+			if e.Kind == broker.KindChanged && e.Group == "group-new" {
+				changed++
+			}
+		}
+		if changed != 1 {
+			t.Errorf("node %s handled the room's change %d times, want 1", n.b.NodeID(), changed)
+		}
+	}
 	for _, n := range []*node{b, c} {
 		got := frames(n.received(), "group-new")
 		if len(got) != sends {
@@ -259,8 +278,8 @@ func TestJoinThenSend(t *testing.T) {
 			}
 		}
 	}
-	if got := c.counter(t, "chatwasm_broker_duplicates_total"); got != sends {
-		t.Errorf("node c: chatwasm_broker_duplicates_total = %v, want %d", got, sends)
+	if got := c.counter(t, "chatwasm_broker_duplicates_total"); got != sends+1 {
+		t.Errorf("node c: chatwasm_broker_duplicates_total = %v, want %d (the sends and the change)", got, sends+1)
 	}
 	if got := a.counter(t, "chatwasm_broker_published_total"); got < 2*sends+1 {
 		t.Errorf("node a: chatwasm_broker_published_total = %v, want at least %d", got, 2*sends+1)
@@ -296,6 +315,9 @@ func TestServerRestart(t *testing.T) {
 		}
 		if got := n.counter(t, "chatwasm_broker_connection_lost_total"); got != 1 {
 			t.Errorf("node %s: connection_lost_total = %v, want 1", n.b.NodeID(), got)
+		}
+		if got := n.missed.Load(); got != 1 {
+			t.Errorf("node %s: Config.Missed called %d times after one reconnect, want 1", n.b.NodeID(), got)
 		}
 	}
 	send(b, `"after"`)

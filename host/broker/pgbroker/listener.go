@@ -54,6 +54,7 @@ func (b *Broker) run(ctx context.Context, conn *pgx.Conn) {
 			return
 		}
 		b.log.Info("listening connection re-established")
+		b.missed()
 		b.m.reconnects.Inc()
 	}
 }
@@ -140,5 +141,6 @@ func (b *Broker) drop(n *pgconn.Notification, err error) {
 		return
 	}
 	b.m.dropped.Inc()
+	b.missed()
 	b.log.Error("dropped an undeliverable notification", "err", err, "sender_pid", n.PID, "payload_bytes", len(n.Payload))
 }

@@ -71,6 +71,11 @@ type Config struct {
 	// Logger logs connection losses and undeliverable notifications;
 	// slog.Default() if nil.
 	Logger *slog.Logger
+	// Missed, if not nil, is called when this node may have missed
+	// envelopes: after the connection was re-established, and after an
+	// envelope was dropped. A node that keeps state up to date from the
+	// envelopes (chat.AccessCache) drops it then.
+	Missed func()
 	// PayloadTTL is how long a large envelope is kept for listeners to
 	// fetch; 5 minutes if zero.
 	PayloadTTL time.Duration
@@ -78,6 +83,13 @@ type Config struct {
 	// pings the server, so that a silently dead connection is noticed; 30
 	// seconds if zero.
 	IdleCheck time.Duration
+}
+
+// missed calls Config.Missed, if any.
+func (b *Broker) missed() {
+	if b.cfg.Missed != nil {
+		b.cfg.Missed()
+	}
 }
 
 // Broker is a broker.Broker over PostgreSQL LISTEN/NOTIFY.

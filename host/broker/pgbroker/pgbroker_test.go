@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -279,12 +280,14 @@ func TestStoredPayloadsArePruned(t *testing.T) {
 }
 
 // Killing a node's listening backend: the node reconnects, counts and
-// continues, and delivers nothing twice.
+// continues, tells Config.Missed once, and delivers nothing twice.
 func TestListenerReconnects(t *testing.T) {
 	url := storetest.PostgresURL(t)
 	a := newNode(t, url, "a", pgbroker.Config{})
 	logs := proclog.New()
-	b := newNode(t, url, "b", pgbroker.Config{IdleCheck: time.Minute, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	var missed atomic.Int32
+	b := newNode(t, url, "b", pgbroker.Config{IdleCheck: time.Minute, Logger: slog.New(slog.NewTextHandler(logs, nil)),
+		Missed: func() { missed.Add(1) }})
 	ctx := context.Background()
 
 	publish(t, a, send("g", "0"), send("g", "1"))
@@ -304,6 +307,9 @@ func TestListenerReconnects(t *testing.T) {
 	}
 	if lost := b.counter(t, "chatwasm_broker_listen_connection_lost_total"); lost != 1 {
 		t.Errorf("lost counter = %v, want 1", lost)
+	}
+	if n := missed.Load(); n != 1 {
+		t.Errorf("Missed called %d times after one reconnect, want 1", n)
 	}
 
 	if l := logs.String(); !strings.Contains(l, "listening connection lost") || !strings.Contains(l, "re-established") {

@@ -27,6 +27,11 @@ const (
 	Subscribe
 	// Unsubscribe removes every connection of UserID from RoomGroup(RoomID).
 	Unsubscribe
+	// Changed tells every node that the stored standing of members in room
+	// RoomID changed where no frame to the room says so (a module's
+	// room_modify import), for the state nodes keep per room
+	// (chat.AccessCache). No client sees it.
+	Changed
 )
 
 // Effect is one thing the gateway must do after an operation committed. An
