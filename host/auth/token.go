@@ -65,13 +65,20 @@ func NewIssuer(secret []byte, opts ...Option) (*Issuer, error) {
 
 // Issue returns a token for userID that expires after ttl.
 func (i *Issuer) Issue(userID int64, ttl time.Duration) (string, error) {
+	return i.sign(strconv.FormatInt(userID, 10), nil, ttl)
+}
+
+// sign returns a token of subject for audience (nil: none) that expires
+// after ttl.
+func (i *Issuer) sign(subject string, audience jwt.ClaimStrings, ttl time.Duration) (string, error) {
 	if ttl <= 0 {
 		return "", fmt.Errorf("auth: token ttl must be positive, got %s", ttl)
 	}
 	now := i.now()
 	claims := jwt.RegisteredClaims{
 		Issuer:    issuerName,
-		Subject:   strconv.FormatInt(userID, 10),
+		Subject:   subject,
+		Audience:  audience,
 		IssuedAt:  jwt.NewNumericDate(now),
 		ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
 	}
@@ -88,15 +95,25 @@ func (i *Issuer) Verify(token string) (int64, error) {
 	if token == "" {
 		return 0, fmt.Errorf("%w: missing", ErrInvalidToken)
 	}
-	var claims jwt.RegisteredClaims
-	if _, err := i.parser.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return i.key, nil }); err != nil {
-		return 0, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	claims, err := i.claims(i.parser, token)
+	if err != nil {
+		return 0, err
 	}
 	id, err := strconv.ParseInt(claims.Subject, 10, 64)
 	if err != nil || id <= 0 {
 		return 0, fmt.Errorf("%w: subject %q is not a user id", ErrInvalidToken, claims.Subject)
 	}
 	return id, nil
+}
+
+// claims checks token with p (signature, expiry, issuer, audience) and
+// returns its claims; a failure wraps ErrInvalidToken.
+func (i *Issuer) claims(p *jwt.Parser, token string) (jwt.RegisteredClaims, error) {
+	var claims jwt.RegisteredClaims
+	if _, err := p.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return i.key, nil }); err != nil {
+		return claims, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+	return claims, nil
 }
 
 // adminAudience is the "aud" claim of a tenant admin token; a user token
@@ -112,22 +129,7 @@ func (i *Issuer) IssueTenantAdmin(tenant string, ttl time.Duration) (string, err
 	if tenant == "" {
 		return "", errors.New("auth: tenant admin token without a tenant")
 	}
-	if ttl <= 0 {
-		return "", fmt.Errorf("auth: token ttl must be positive, got %s", ttl)
-	}
-	now := i.now()
-	claims := jwt.RegisteredClaims{
-		Issuer:    issuerName,
-		Subject:   tenantSubject + tenant,
-		Audience:  jwt.ClaimStrings{adminAudience},
-		IssuedAt:  jwt.NewNumericDate(now),
-		ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
-	}
-	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(i.key)
-	if err != nil {
-		return "", fmt.Errorf("auth: sign token: %w", err)
-	}
-	return s, nil
+	return i.sign(tenantSubject+tenant, jwt.ClaimStrings{adminAudience}, ttl)
 }
 
 // VerifyTenantAdmin checks a tenant admin token and returns its tenant.
@@ -136,9 +138,9 @@ func (i *Issuer) VerifyTenantAdmin(token string) (string, error) {
 	if token == "" {
 		return "", fmt.Errorf("%w: missing", ErrInvalidToken)
 	}
-	var claims jwt.RegisteredClaims
-	if _, err := i.adminParser.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return i.key, nil }); err != nil {
-		return "", fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	claims, err := i.claims(i.adminParser, token)
+	if err != nil {
+		return "", err
 	}
 	tenant, ok := strings.CutPrefix(claims.Subject, tenantSubject)
 	if !ok || tenant == "" {
