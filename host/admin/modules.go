@@ -356,53 +356,52 @@ func (a *API) managed(w http.ResponseWriter, r *http.Request, name string) bool 
 
 func (a *API) enableModule(w http.ResponseWriter, r *http.Request, enable bool) {
 	ctx, name := r.Context(), r.PathValue("name")
-	if !a.managed(w, r, name) {
+	what := map[bool]string{true: "enabled", false: "disabled"}[enable]
+	if !a.changeModule(w, r, name, what, func(tx *store.Tx, owner store.Owner) error {
+		return tx.SetModuleEnabled(ctx, name, owner, enable)
+	}) {
 		return
 	}
-	owner := ownerOf(r)
-	err := a.d.Store.Write(ctx, func(tx *store.Tx) error { return tx.SetModuleEnabled(ctx, name, owner, enable) })
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		writeError(w, http.StatusNotFound, fmt.Sprintf("module %q not found", name))
-		return
-	case err != nil:
-		a.internal(w, r, err)
-		return
-	}
-	a.d.Log.InfoContext(ctx, "module "+map[bool]string{true: "enabled", false: "disabled"}[enable], "module", name)
-	a.changed(ctx)
 	if v, ok := a.view(w, r, name); ok {
 		writeJSON(w, http.StatusOK, v)
 	}
 }
 
-// ownerOf is whose modules r may change: a tenant admin token's tenant's,
-// the admin token's any.
-func ownerOf(r *http.Request) store.Owner {
-	if tenant, scoped := tenantOf(r); scoped {
-		return store.OwnedBy(tenant)
-	}
-	return store.AnyOwner
-}
-
 func (a *API) deleteModule(w http.ResponseWriter, r *http.Request) {
 	ctx, name := r.Context(), r.PathValue("name")
-	if !a.managed(w, r, name) {
-		return
+	if a.changeModule(w, r, name, "deleted", func(tx *store.Tx, owner store.Owner) error {
+		return tx.DeleteModule(ctx, name, owner)
+	}) {
+		w.WriteHeader(http.StatusNoContent)
 	}
-	owner := ownerOf(r)
-	err := a.d.Store.Write(ctx, func(tx *store.Tx) error { return tx.DeleteModule(ctx, name, owner) })
+}
+
+// changeModule makes change to the stored module name, as the owner r may
+// change (a tenant admin token: its tenant's modules only; the admin token:
+// any), logs it as what, and tells every node. On failure it has answered
+// and returns false.
+func (a *API) changeModule(w http.ResponseWriter, r *http.Request, name, what string,
+	change func(tx *store.Tx, owner store.Owner) error) bool {
+	ctx := r.Context()
+	if !a.managed(w, r, name) {
+		return false
+	}
+	owner := store.AnyOwner
+	if tenant, scoped := tenantOf(r); scoped {
+		owner = store.OwnedBy(tenant)
+	}
+	err := a.d.Store.Write(ctx, func(tx *store.Tx) error { return change(tx, owner) })
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, fmt.Sprintf("module %q not found", name))
-		return
+		return false
 	case err != nil:
 		a.internal(w, r, err)
-		return
+		return false
 	}
-	a.d.Log.InfoContext(ctx, "module deleted", "module", name)
+	a.d.Log.InfoContext(ctx, "module "+what, "module", name)
 	a.changed(ctx)
-	w.WriteHeader(http.StatusNoContent)
+	return true
 }
 
 // changed tells the node, and through it the others, that the stored
