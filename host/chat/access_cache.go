@@ -2,7 +2,6 @@ package chat
 
 import (
 	"bytes"
-	"strings"
 	"sync"
 
 	"github.com/chatwasm/chatwasm/host/broker"
@@ -45,10 +44,7 @@ func newAccessCache() *AccessCache {
 
 // roomOfGroup returns the room id of a room group, or "" for another group.
 func roomOfGroup(group string) string {
-	id, ok := strings.CutPrefix(group, wire.RoomGroup(""))
-	if !ok {
-		return ""
-	}
+	id, _ := wire.RoomOfGroup(group)
 	return id
 }
 
@@ -95,11 +91,10 @@ var keptBy = [][]byte{
 
 // Observe updates the cache from an envelope this node received, before
 // the hub applies it. A (un)subscription to a room group, a KindChanged of
-// it, or a frame to it
-// other than the message events of keptBy (a room update, a role or
-// permission change, a member added or removed, a deletion, any event a
-// module emitted), drops the room's entries; a user's disconnection (a
-// deleted user) and a change of the modules drop them all.
+// it, or a frame to it other than the message events of keptBy (a room
+// update, a role or permission change, a member added or removed, a
+// deletion, any event a module emitted), drops the room's entries; a user's
+// disconnection (a deleted user) and a change of the modules drop them all.
 func (a *AccessCache) Observe(env broker.Envelope) {
 	switch env.Kind {
 	case broker.KindSend:

@@ -9,9 +9,6 @@ import (
 	"github.com/chatwasm/chatwasm/host/chat/wire"
 )
 
-// roomGroupPrefix begins the name of every room's group.
-var roomGroupPrefix = wire.RoomGroup("")
-
 // Session is one open connection of this node, as the admin API lists it.
 type Session struct {
 	// Channel is the connection's channel name (node id, a dot, a random
@@ -81,7 +78,7 @@ func (g *Gateway) SessionCounts() map[string]int {
 func roomGroups(c *conn) int {
 	n := 0
 	for g := range c.groups {
-		if strings.HasPrefix(g, roomGroupPrefix) {
+		if _, ok := wire.RoomOfGroup(g); ok {
 			n++
 		}
 	}

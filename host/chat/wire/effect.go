@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 )
 
@@ -14,7 +15,19 @@ import (
 func UserGroup(userID int64) string { return fmt.Sprintf("user-%d", userID) }
 
 // RoomGroup is the group of every connection of a room's members.
-func RoomGroup(roomID string) string { return "group-" + roomID }
+func RoomGroup(roomID string) string { return roomGroupPrefix + roomID }
+
+const roomGroupPrefix = "group-"
+
+// RoomOfGroup returns the room id of a RoomGroup; ok is false for another
+// group.
+func RoomOfGroup(group string) (roomID string, ok bool) {
+	roomID, ok = strings.CutPrefix(group, roomGroupPrefix)
+	if !ok || roomID == "" {
+		return "", false
+	}
+	return roomID, true
+}
 
 // EffectKind says what an Effect does.
 type EffectKind int
