@@ -48,8 +48,8 @@ func (t *Tx) AttachmentsOf(ctx context.Context, ids []string) (map[string][]Atta
 		a.Caption = stringOrNil(caption)
 		a.Metadata = json.RawMessage(meta)
 		return a.MessageID, a, nil
-	}, func(in string) string {
-		return `SELECT id, message_id, media_url, media_type, file_size, mime_type, caption, metadata
-			FROM attachments WHERE ` + in + ` ORDER BY message_id, position`
-	}, "message_id")
+	}, func(from, on string) string {
+		return `SELECT a.id, a.message_id, a.media_url, a.media_type, a.file_size, a.mime_type, a.caption, a.metadata
+			FROM ` + from + `attachments a WHERE ` + on + ` ORDER BY a.message_id, a.position`
+	}, "a.message_id")
 }

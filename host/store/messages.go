@@ -285,9 +285,9 @@ func (t *Tx) DeliveredUsernames(ctx context.Context, ids []string) (map[string][
 		var id, name string
 		err := row.Scan(&id, &name)
 		return id, name, err
-	}, func(in string) string {
-		return "SELECT d.message_id, u.username FROM message_deliveries d JOIN users u ON u.id = d.user_id" +
-			" WHERE " + in + " ORDER BY d.message_id, u.id"
+	}, func(from, on string) string {
+		return "SELECT d.message_id, u.username FROM " + from + "message_deliveries d JOIN users u ON u.id = d.user_id" +
+			" WHERE " + on + " ORDER BY d.message_id, u.id"
 	}, "d.message_id")
 }
 

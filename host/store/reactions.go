@@ -48,8 +48,8 @@ func (t *Tx) ReactionsOf(ctx context.Context, ids []string) (map[string][]Reacti
 		err := row.Scan(&r.ID, &r.MessageID, &r.UserID, &r.Content, &at)
 		r.CreatedAt = FromMicros(at)
 		return r.MessageID, r, err
-	}, func(in string) string {
-		return `SELECT id, message_id, user_id, reaction_content, created_at FROM reactions
-			WHERE ` + in + ` ORDER BY message_id, created_at, user_id`
-	}, "message_id")
+	}, func(from, on string) string {
+		return `SELECT r.id, r.message_id, r.user_id, r.reaction_content, r.created_at FROM ` + from + `reactions r
+			WHERE ` + on + ` ORDER BY r.message_id, r.created_at, r.user_id`
+	}, "r.message_id")
 }

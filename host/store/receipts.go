@@ -37,8 +37,8 @@ func (t *Tx) ReceiptsOf(ctx context.Context, ids []string) (map[string][]ReadRec
 		err := row.Scan(&r.MessageID, &r.ReaderID, &at)
 		r.ReadAt = FromMicros(at)
 		return r.MessageID, r, err
-	}, func(in string) string {
-		return `SELECT message_id, reader_id, read_at FROM read_receipts
-			WHERE ` + in + ` ORDER BY message_id, read_at, reader_id`
-	}, "message_id")
+	}, func(from, on string) string {
+		return `SELECT r.message_id, r.reader_id, r.read_at FROM ` + from + `read_receipts r
+			WHERE ` + on + ` ORDER BY r.message_id, r.read_at, r.reader_id`
+	}, "r.message_id")
 }
