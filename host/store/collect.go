@@ -93,20 +93,20 @@ func collectPerMessage[V any](ctx context.Context, t *Tx, op string, ids []strin
 	return collectGroups(ctx, t.ex, op, scan, q(from, on), args...)
 }
 
-// perMessage binds ids, sorted and each once, as one parameter and returns
-// the start of a FROM list and the predicate on col that read the rows of
-// those ids from the table the FROM list ends with. On PostgreSQL it is
-// col = ANY($1). On SQLite the ids drive the join, json_each's row after
-// row probing col's index in ascending order: "col IN (SELECT value FROM
-// json_each($1))" would first copy every id into a temporary index, which
-// for a connect's 10,000 messages cost more than the probes themselves.
+// perMessage binds ids as one parameter and returns the start of a FROM
+// list and the predicate on col that read the rows of those ids from the
+// table the FROM list ends with. On PostgreSQL it is col = ANY($1). On
+// SQLite the ids, sorted and each once, drive the join, json_each's row
+// after row probing col's index in ascending order: "col IN (SELECT value
+// FROM json_each($1))" would first copy every id into a temporary index,
+// which for a connect's 10,000 messages cost more than the probes
+// themselves.
 func perMessage(d Dialect, ids []string, col string) (args []any, from, on string) {
-	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	if d.ArrayParams {
 		args, on = anyOf(d, nil, col, ids)
 		return args, "", on
 	}
-	b, _ := json.Marshal(ids) // strings always encode
+	b, _ := json.Marshal(slices.Compact(slices.Sorted(slices.Values(ids)))) // strings always encode
 	// CROSS JOIN keeps json_each the outer loop: SQLite never reorders it.
 	return []any{string(b)}, "json_each($1) AS ids CROSS JOIN ", col + " = ids.value"
 }
