@@ -20,6 +20,7 @@ type ackedSender struct {
 	room   string
 	prefix string
 	pad    string
+	within time.Duration // for each message's own dispatch
 	stopCh chan struct{}
 	done   chan struct{}
 
@@ -31,7 +32,14 @@ type ackedSender struct {
 // It takes over c's frames: it reads them raw (with no JSON decoding, which
 // big messages would make slow) and keeps none.
 func sendAcked(t *testing.T, c *client, room, prefix string, pad int) *ackedSender {
-	sd := &ackedSender{c: c, room: room, prefix: prefix, stopCh: make(chan struct{}), done: make(chan struct{})}
+	return sendAckedWithin(t, c, room, prefix, pad, expectTimeout)
+}
+
+// sendAckedWithin is sendAcked for a server that takes up to wait to
+// dispatch one message (a module that burns, say); the sender ends when a
+// dispatch takes longer.
+func sendAckedWithin(t *testing.T, c *client, room, prefix string, pad int, wait time.Duration) *ackedSender {
+	sd := &ackedSender{c: c, room: room, prefix: prefix, within: wait, stopCh: make(chan struct{}), done: make(chan struct{})}
 	if pad > 0 {
 		sd.pad = " " + strings.Repeat("x", pad)
 	}
@@ -72,7 +80,7 @@ func (sd *ackedSender) run(raw <-chan []byte) {
 // awaitDispatch reads frames until the message.dispatch of content, and
 // reports whether it came before the connection ended.
 func (sd *ackedSender) awaitDispatch(raw <-chan []byte, content string) bool {
-	timer := time.NewTimer(expectTimeout)
+	timer := time.NewTimer(sd.within)
 	defer timer.Stop()
 	for {
 		select {
