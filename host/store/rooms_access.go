@@ -23,15 +23,22 @@ type RoomAccess struct {
 // to it, the room, userID's ($3) membership, whether they hold permission $4,
 // and their user row. One statement, so that a permission check needs no
 // transaction of its own and costs one round trip.
+//
+// userID is compared through CAST: SQLite (3.54) marks a statement whose
+// WHERE or ON has "column = $n" to be prepared again whenever the integer
+// bound to $n changes to or from 0 or 1 (a planner estimate), and user 1
+// sending after another user, or the reverse, made this, the statement of
+// every message.send, parse and plan again. A cast is not looked into,
+// and the lookups still use their indexes.
 const roomAccessQuery = `SELECT r.id, r.tenant, r.kind, r.name, r.description, r.avatar, r.creator_id,
 		r.max_members, r.is_public, r.join_approval_required, r.group_locked, r.preferences, r.last_message_id,
 		r.created_at, r.updated_at,
 		mb.is_admin,
-		EXISTS (SELECT 1 FROM room_permissions p WHERE p.room_id = r.id AND p.user_id = $3 AND p.permission = $4),
+		EXISTS (SELECT 1 FROM room_permissions p WHERE p.room_id = r.id AND p.user_id = CAST($3 AS BIGINT) AND p.permission = $4),
 		u.id, u.tenant, u.username, u.email, u.first_name, u.last_name
 	FROM rooms r
-	LEFT JOIN room_members mb ON mb.room_id = r.id AND mb.user_id = $3
-	LEFT JOIN users u ON u.id = $3
+	LEFT JOIN room_members mb ON mb.room_id = r.id AND mb.user_id = CAST($3 AS BIGINT)
+	LEFT JOIN users u ON u.id = CAST($3 AS BIGINT)
 	WHERE r.tenant = $2 AND r.id = `
 
 // RoomAccess loads room roomID of tenant with userID's standing in it and

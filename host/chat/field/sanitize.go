@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -30,6 +31,29 @@ var sanitizeAllowed = map[atom.Atom]bool{
 // values whose scheme is not http, https or mailto dropped. Text is escaped
 // only where HTML requires it (&, <, >), as bleach does.
 func SanitizeHTML(content string) string {
+	if plainText(content) {
+		return content
+	}
+	return sanitizeFragment(content)
+}
+
+// plainText reports whether content is text the parse and re-serialisation
+// of sanitizeFragment give back unchanged: no markup or character reference
+// ('<', '&'), nothing escaped ('>'), nothing the HTML tokenizer rewrites
+// (NUL, CR) and valid UTF-8. Most chat messages are, and a send then skips
+// the parse, which runs inside the writer's transaction.
+func plainText(content string) bool {
+	for i := 0; i < len(content); i++ {
+		switch content[i] {
+		case '<', '>', '&', 0, '\r':
+			return false
+		}
+	}
+	return utf8.ValidString(content)
+}
+
+// sanitizeFragment is SanitizeHTML through the HTML parser.
+func sanitizeFragment(content string) string {
 	ctx := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
 	nodes, err := html.ParseFragment(strings.NewReader(content), ctx)
 	if err != nil {

@@ -60,6 +60,22 @@ func FuzzSanitizeHTML(f *testing.F) {
 	})
 }
 
+// FuzzSanitizePlainText checks the shortcut of SanitizeHTML: text that
+// plainText lets through comes out of the parser unchanged too.
+func FuzzSanitizePlainText(f *testing.F) {
+	for _, s := range []string{"hello world", "don't \"quote\"", "tab\tform\ffeed\nline", "  ", "", "é✓\u2028", "\ufffd", "a\x01b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		if !plainText(in) {
+			return
+		}
+		if out := sanitizeFragment(in); out != in {
+			t.Fatalf("plainText(%q) but the parser gives %q", in, out)
+		}
+	})
+}
+
 // HasEventAttr reports whether a sanitised string has an on* attribute
 // inside a tag.
 func HasEventAttr(s string) bool {
