@@ -125,7 +125,10 @@ func (d *Driver) tryTx(ctx context.Context, opts pgx.TxOptions, fn func(store.Ex
 		return mapErr(err)
 	}
 	defer pc.Release()
-	known, _ := d.known.LoadOrStore(pc.Conn(), map[string]bool{})
+	known, ok := d.known.Load(pc.Conn())
+	if !ok {
+		known, _ = d.known.LoadOrStore(pc.Conn(), map[string]bool{})
+	}
 	tx := &txConn{conn: pc.Conn(), known: known.(map[string]bool), held: []string{beginSQL(opts)}}
 	if err := fn(tx); err != nil {
 		// Rollback's own error adds nothing: the transaction is abandoned
