@@ -222,7 +222,9 @@ func (c *committer) run(batch []*pendingWrite) {
 // once the operation has ended. The error returned is the transaction's
 // own, which fails every operation in it.
 func (w *pendingWrite) savepoint(ctx context.Context, ex Executor, s *Store) error {
-	if _, err := ex.Exec(ctx, "SAVEPOINT chatwasm_op"); err != nil {
+	// The savepoint statements go with the operation's next statement on
+	// PostgreSQL (execLater): they would be two round trips of their own.
+	if err := execLater(ctx, ex, "SAVEPOINT chatwasm_op"); err != nil {
 		return wrap("savepoint", err)
 	}
 	op := &opExecutor{ex: ex}
@@ -233,12 +235,11 @@ func (w *pendingWrite) savepoint(ctx context.Context, ex Executor, s *Store) err
 			w.requeues++
 			w.retry, w.err = true, nil
 		}
-		if _, err := ex.Exec(ctx, "ROLLBACK TO SAVEPOINT chatwasm_op"); err != nil {
+		if err := execLater(ctx, ex, "ROLLBACK TO SAVEPOINT chatwasm_op"); err != nil {
 			return fmt.Errorf("store: rollback to savepoint: %w", err)
 		}
 	}
-	_, err := ex.Exec(ctx, "RELEASE SAVEPOINT chatwasm_op")
-	return wrap("release savepoint", err)
+	return wrap("release savepoint", execLater(ctx, ex, "RELEASE SAVEPOINT chatwasm_op"))
 }
 
 // call runs the operation's function on tx. A panic is kept, to be raised

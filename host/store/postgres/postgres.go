@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/chatwasm/chatwasm/host/store"
@@ -38,6 +39,10 @@ const migrateLockKey int64 = 0x63687477_6d696772 // "chtwmigr"
 // Driver is a store.Driver on a PostgreSQL database.
 type Driver struct {
 	pool *pgxpool.Pool
+	// known holds, for each of the pool's connections (*pgx.Conn), the
+	// statements that ran on it (map[string]bool, used by one
+	// transaction at a time): those txConn may batch.
+	known sync.Map
 }
 
 var _ store.Driver = (*Driver)(nil)
@@ -49,6 +54,8 @@ func Open(ctx context.Context, url string) (*Driver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse url: %w", err)
 	}
+	d := &Driver{}
+	cfg.BeforeClose = func(c *pgx.Conn) { d.known.Delete(c) }
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
@@ -57,7 +64,8 @@ func Open(ctx context.Context, url string) (*Driver, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: open %s:%d/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
 	}
-	return &Driver{pool: pool}, nil
+	d.pool = pool
+	return d, nil
 }
 
 // Pool returns the driver's connection pool, so that other PostgreSQL users
@@ -107,18 +115,28 @@ func (d *Driver) InTx(ctx context.Context, write bool, fn func(store.Executor) e
 	}
 }
 
+// tryTx runs fn once in a transaction on a connection of the pool. BEGIN
+// goes with fn's first statement (txConn); a connection left in a
+// transaction, because its rollback or commit failed, is discarded by the
+// pool when released.
 func (d *Driver) tryTx(ctx context.Context, opts pgx.TxOptions, fn func(store.Executor) error) error {
-	tx, err := d.pool.BeginTx(ctx, opts)
+	pc, err := d.pool.Acquire(ctx)
 	if err != nil {
 		return mapErr(err)
 	}
-	if err := fn(executor{q: tx}); err != nil {
+	defer pc.Release()
+	known, ok := d.known.Load(pc.Conn())
+	if !ok {
+		known, _ = d.known.LoadOrStore(pc.Conn(), map[string]bool{})
+	}
+	tx := &txConn{conn: pc.Conn(), known: known.(map[string]bool), held: []string{beginSQL(opts)}}
+	if err := fn(tx); err != nil {
 		// Rollback's own error adds nothing: the transaction is abandoned
-		// either way, and a broken connection is discarded by the pool.
-		_ = tx.Rollback(context.WithoutCancel(ctx))
+		// either way.
+		tx.rollback(context.WithoutCancel(ctx))
 		return err
 	}
-	return mapErr(tx.Commit(ctx))
+	return tx.commit(ctx)
 }
 
 // retryable reports whether PostgreSQL aborted the transaction only because
