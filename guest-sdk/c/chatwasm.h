@@ -184,13 +184,43 @@ static inline int cw_eq(cw_str a, cw_str b) {
     return 1;
 }
 
+/* cw__u64u is a uint64_t at any address: wasm loads need no alignment, and
+ * this is one i64.load where __builtin_memcpy could become a call to the
+ * memcpy that -nostdlib lacks. */
+typedef uint64_t cw__u64u __attribute__((aligned(1), may_alias));
+
+#define CW__ONES 0x0101010101010101ull
+#define CW__HIGHS 0x8080808080808080ull
+
+/* cw__has_byte reports whether one of the eight bytes of w is c8's (c8 is
+ * the byte repeated eight times): the "has a zero byte" test, exact as a
+ * yes or no, on w ^ c8. */
+static inline int cw__has_byte(uint64_t w, uint64_t c8) {
+    w ^= c8;
+    return ((w - CW__ONES) & ~w & CW__HIGHS) != 0;
+}
+
+/* cw__find_byte returns the offset of the first c in p[0..n), or n. It
+ * tests eight bytes per step: in a guest every loop iteration also pays the
+ * host's interrupt check, so a byte at a time costs several times more. */
+static inline size_t cw__find_byte(const char *p, size_t n, char c) {
+    uint64_t c8 = CW__ONES * (unsigned char)c;
+    size_t i = 0;
+    while (i + 8 <= n && !cw__has_byte(*(const cw__u64u *)(p + i), c8)) i += 8;
+    for (; i < n; i++)
+        if (p[i] == c) return i;
+    return n;
+}
+
 /* cw_index returns the byte offset of the first needle in hay, or -1. An
  * empty needle is found at 0. */
 static inline long cw_index(cw_str hay, cw_str needle) {
     if (needle.len == 0) return 0;
     if (needle.len > hay.len) return -1;
-    for (size_t i = 0; i + needle.len <= hay.len; i++) {
-        if (hay.ptr[i] != needle.ptr[0]) continue;
+    size_t last = hay.len - needle.len; /* the last offset needle fits at */
+    for (size_t i = 0; i <= last; i++) {
+        i += cw__find_byte(hay.ptr + i, last + 1 - i, needle.ptr[0]);
+        if (i > last) return -1;
         size_t j = 1;
         while (j < needle.len && hay.ptr[i + j] == needle.ptr[j]) j++;
         if (j == needle.len) return (long)i;
@@ -514,7 +544,15 @@ static inline const char *cw__ws(const char *p, const char *end) {
 static inline const char *cw__skip(const char *p, const char *end) {
     if (p >= end) return 0;
     if (*p == '"') {
+        const uint64_t quotes = CW__ONES * '"', slashes = CW__ONES * '\\';
         for (p++; p < end; p++) {
+            /* Eight bytes at a time up to the first quote or backslash. */
+            while (end - p >= 8) {
+                uint64_t w = *(const cw__u64u *)p;
+                if (cw__has_byte(w, quotes) || cw__has_byte(w, slashes)) break;
+                p += 8;
+            }
+            if (p >= end) break;
             if (*p == '\\') {
                 p++;
                 continue;
@@ -1318,7 +1356,15 @@ static inline cw_str cw_lower(cw_str s) {
     char *dst = (char *)cw_alloc(s.len * 2 + 4);
     if (!dst) return (cw_str){0, 0};
     size_t n = 0;
-    for (size_t i = 0; i < s.len;) n += cw_utf8_put(dst + n, cw_lower_rune(cw_utf8_next(s, &i)));
+    for (size_t i = 0; i < s.len;) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        if (c < 0x80) { /* ASCII, most text: no rune to decode */
+            dst[n++] = (char)((unsigned)(c - 'A') < 26u ? c + 32 : c);
+            i++;
+            continue;
+        }
+        n += cw_utf8_put(dst + n, cw_lower_rune(cw_utf8_next(s, &i)));
+    }
     dst[n] = 0;
     return (cw_str){dst, n};
 }
