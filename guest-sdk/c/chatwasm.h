@@ -1026,9 +1026,71 @@ static inline cw_str cw__kernel_get(uint64_t (*get)(uint64_t), const char *key) 
     return s;
 }
 
+#ifndef CW_CONFIG_CACHE
+#define CW_CONFIG_CACHE 16
+#endif
+
+/* The config cache. A module's config is fixed for as long as its instances
+ * live (the host reads it when it loads the module), so cw_config asks the
+ * host once per key and instance instead of on every call (six host calls
+ * each time). The keys and values are kept, NUL-terminated, in a 64 KiB
+ * page of their own (from malloc with wasi-libc); a key past the first
+ * CW_CONFIG_CACHE, or one that no longer fits, is asked for every time. */
+struct cw__config_cache {
+    uint32_t n;
+    char *cur, *end;
+    struct {
+        cw_str key, val;
+    } e[CW_CONFIG_CACHE];
+};
+
+__attribute__((weak)) struct cw__config_cache cw__config_state;
+
+/* cw__config_keep returns n bytes of the cache's page, NULL when they do
+ * not fit or memory cannot grow. */
+static inline char *cw__config_keep(size_t n) {
+    struct cw__config_cache *c = &cw__config_state;
+    if (!c->cur) {
+#ifdef CW__MALLOC
+        char *p = (char *)malloc(65536);
+        if (!p) return 0;
+#else
+        size_t old = __builtin_wasm_memory_grow(0, 1);
+        if (old == (size_t)-1) return 0;
+        char *p = (char *)(old * 65536);
+#endif
+        c->cur = p;
+        c->end = p + 65536;
+    }
+    if ((size_t)(c->end - c->cur) < n) return 0;
+    char *p = c->cur;
+    c->cur += n;
+    return p;
+}
+
 /* cw_config returns the module's config value for key (the deployment's
- * config map), absent when it has none. */
-static inline cw_str cw_config(const char *key) { return cw__kernel_get(cw_extism_config_get, key); }
+ * config map), absent when it has none. The value lives as long as the
+ * instance. */
+static inline cw_str cw_config(const char *key) {
+    struct cw__config_cache *c = &cw__config_state;
+    cw_str k = cw_cstr(key);
+    for (uint32_t i = 0; i < c->n; i++)
+        if (cw_eq(c->e[i].key, k)) return c->e[i].val;
+    cw_str v = cw__kernel_get(cw_extism_config_get, key);
+    char *p = c->n < CW_CONFIG_CACHE ? cw__config_keep(k.len + v.len + 2) : 0;
+    if (!p) return v;
+    cw__copy(p, k.ptr, k.len);
+    p[k.len] = 0;
+    c->e[c->n].key = (cw_str){p, k.len};
+    c->e[c->n].val = v;
+    if (v.ptr) {
+        cw__copy(p + k.len + 1, v.ptr, v.len);
+        p[k.len + 1 + v.len] = 0;
+        c->e[c->n].val = (cw_str){p + k.len + 1, v.len};
+    }
+    c->n++;
+    return c->e[c->n - 1].val;
+}
 
 /* cw_var_get returns the instance variable key, absent when unset. Vars
  * live as long as the instance, which the host may replace at any time:
