@@ -184,13 +184,43 @@ static inline int cw_eq(cw_str a, cw_str b) {
     return 1;
 }
 
+/* cw__u64u is a uint64_t at any address: wasm loads need no alignment, and
+ * this is one i64.load where __builtin_memcpy could become a call to the
+ * memcpy that -nostdlib lacks. */
+typedef uint64_t cw__u64u __attribute__((aligned(1), may_alias));
+
+#define CW__ONES 0x0101010101010101ull
+#define CW__HIGHS 0x8080808080808080ull
+
+/* cw__has_byte reports whether one of the eight bytes of w is c8's (c8 is
+ * the byte repeated eight times): the "has a zero byte" test, exact as a
+ * yes or no, on w ^ c8. */
+static inline int cw__has_byte(uint64_t w, uint64_t c8) {
+    w ^= c8;
+    return ((w - CW__ONES) & ~w & CW__HIGHS) != 0;
+}
+
+/* cw__find_byte returns the offset of the first c in p[0..n), or n. It
+ * tests eight bytes per step: in a guest every loop iteration also pays the
+ * host's interrupt check, so a byte at a time costs several times more. */
+static inline size_t cw__find_byte(const char *p, size_t n, char c) {
+    uint64_t c8 = CW__ONES * (unsigned char)c;
+    size_t i = 0;
+    while (i + 8 <= n && !cw__has_byte(*(const cw__u64u *)(p + i), c8)) i += 8;
+    for (; i < n; i++)
+        if (p[i] == c) return i;
+    return n;
+}
+
 /* cw_index returns the byte offset of the first needle in hay, or -1. An
  * empty needle is found at 0. */
 static inline long cw_index(cw_str hay, cw_str needle) {
     if (needle.len == 0) return 0;
     if (needle.len > hay.len) return -1;
-    for (size_t i = 0; i + needle.len <= hay.len; i++) {
-        if (hay.ptr[i] != needle.ptr[0]) continue;
+    size_t last = hay.len - needle.len; /* the last offset needle fits at */
+    for (size_t i = 0; i <= last; i++) {
+        i += cw__find_byte(hay.ptr + i, last + 1 - i, needle.ptr[0]);
+        if (i > last) return -1;
         size_t j = 1;
         while (j < needle.len && hay.ptr[i + j] == needle.ptr[j]) j++;
         if (j == needle.len) return (long)i;
@@ -514,7 +544,15 @@ static inline const char *cw__ws(const char *p, const char *end) {
 static inline const char *cw__skip(const char *p, const char *end) {
     if (p >= end) return 0;
     if (*p == '"') {
+        const uint64_t quotes = CW__ONES * '"', slashes = CW__ONES * '\\';
         for (p++; p < end; p++) {
+            /* Eight bytes at a time up to the first quote or backslash. */
+            while (end - p >= 8) {
+                uint64_t w = *(const cw__u64u *)p;
+                if (cw__has_byte(w, quotes) || cw__has_byte(w, slashes)) break;
+                p += 8;
+            }
+            if (p >= end) break;
             if (*p == '\\') {
                 p++;
                 continue;
@@ -988,9 +1026,71 @@ static inline cw_str cw__kernel_get(uint64_t (*get)(uint64_t), const char *key) 
     return s;
 }
 
+#ifndef CW_CONFIG_CACHE
+#define CW_CONFIG_CACHE 16
+#endif
+
+/* The config cache. A module's config is fixed for as long as its instances
+ * live (the host reads it when it loads the module), so cw_config asks the
+ * host once per key and instance instead of on every call (six host calls
+ * each time). The keys and values are kept, NUL-terminated, in a 64 KiB
+ * page of their own (from malloc with wasi-libc); a key past the first
+ * CW_CONFIG_CACHE, or one that no longer fits, is asked for every time. */
+struct cw__config_cache {
+    uint32_t n;
+    char *cur, *end;
+    struct {
+        cw_str key, val;
+    } e[CW_CONFIG_CACHE];
+};
+
+__attribute__((weak)) struct cw__config_cache cw__config_state;
+
+/* cw__config_keep returns n bytes of the cache's page, NULL when they do
+ * not fit or memory cannot grow. */
+static inline char *cw__config_keep(size_t n) {
+    struct cw__config_cache *c = &cw__config_state;
+    if (!c->cur) {
+#ifdef CW__MALLOC
+        char *p = (char *)malloc(65536);
+        if (!p) return 0;
+#else
+        size_t old = __builtin_wasm_memory_grow(0, 1);
+        if (old == (size_t)-1) return 0;
+        char *p = (char *)(old * 65536);
+#endif
+        c->cur = p;
+        c->end = p + 65536;
+    }
+    if ((size_t)(c->end - c->cur) < n) return 0;
+    char *p = c->cur;
+    c->cur += n;
+    return p;
+}
+
 /* cw_config returns the module's config value for key (the deployment's
- * config map), absent when it has none. */
-static inline cw_str cw_config(const char *key) { return cw__kernel_get(cw_extism_config_get, key); }
+ * config map), absent when it has none. The value lives as long as the
+ * instance. */
+static inline cw_str cw_config(const char *key) {
+    struct cw__config_cache *c = &cw__config_state;
+    cw_str k = cw_cstr(key);
+    for (uint32_t i = 0; i < c->n; i++)
+        if (cw_eq(c->e[i].key, k)) return c->e[i].val;
+    cw_str v = cw__kernel_get(cw_extism_config_get, key);
+    char *p = c->n < CW_CONFIG_CACHE ? cw__config_keep(k.len + v.len + 2) : 0;
+    if (!p) return v;
+    cw__copy(p, k.ptr, k.len);
+    p[k.len] = 0;
+    c->e[c->n].key = (cw_str){p, k.len};
+    c->e[c->n].val = v;
+    if (v.ptr) {
+        cw__copy(p + k.len + 1, v.ptr, v.len);
+        p[k.len + 1 + v.len] = 0;
+        c->e[c->n].val = (cw_str){p + k.len + 1, v.len};
+    }
+    c->n++;
+    return c->e[c->n - 1].val;
+}
 
 /* cw_var_get returns the instance variable key, absent when unset. Vars
  * live as long as the instance, which the host may replace at any time:
@@ -1318,7 +1418,15 @@ static inline cw_str cw_lower(cw_str s) {
     char *dst = (char *)cw_alloc(s.len * 2 + 4);
     if (!dst) return (cw_str){0, 0};
     size_t n = 0;
-    for (size_t i = 0; i < s.len;) n += cw_utf8_put(dst + n, cw_lower_rune(cw_utf8_next(s, &i)));
+    for (size_t i = 0; i < s.len;) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        if (c < 0x80) { /* ASCII, most text: no rune to decode */
+            dst[n++] = (char)((unsigned)(c - 'A') < 26u ? c + 32 : c);
+            i++;
+            continue;
+        }
+        n += cw_utf8_put(dst + n, cw_lower_rune(cw_utf8_next(s, &i)));
+    }
     dst[n] = 0;
     return (cw_str){dst, n};
 }

@@ -48,7 +48,7 @@ func Call[In, Out any](ctx context.Context, s *Set, hook string, call CallInfo, 
 		if err != nil {
 			return nil, err
 		}
-		b, err = json.Marshal(out)
+		b, err = encode(out)
 		if err != nil {
 			return nil, err
 		}

@@ -243,9 +243,14 @@ func (s *Set) callModule(ctx context.Context, f *frame) ([]byte, error) {
 		return nil, busyError(m.spec.Name, f.hook.Name, err)
 	}
 	defer leave()
-	input := abi.AppendCall(make([]byte, 0, len(f.in)+160), abi.Call{
+	envelope := envelopes.Get().(*[]byte)
+	input := abi.AppendCall((*envelope)[:0], abi.Call{
 		ABI: abi.Version, Hook: f.hook.Name, Tenant: f.call.Tenant, Caller: f.call.Caller, Args: f.in,
 	})
+	// The instance drops its view of the input when the call returns (the
+	// guest's own copies are in its memory), so the buffer can serve the
+	// next call.
+	defer putEnvelope(envelope, input)
 	hm := m.hooks[f.hook.Name]
 	hm.calls.Inc()
 	hm.stats.calls.Add(1)
@@ -298,6 +303,21 @@ func (s *Set) callModule(ctx context.Context, f *frame) ([]byte, error) {
 	}
 	m.log.ErrorContext(ctx, "module fault", "hook", f.hook.Name, "policy", string(m.spec.OnFailure), "err", err)
 	return f.failed(ctx, err)
+}
+
+// envelopes recycles the buffers that calls' envelopes are encoded into.
+var envelopes = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledEnvelope bounds the buffers kept in envelopes, so that one call
+// with large args does not pin its buffer.
+const maxPooledEnvelope = 64 << 10
+
+// putEnvelope gives buf back to envelopes with the capacity used grew it to.
+func putEnvelope(buf *[]byte, used []byte) {
+	if cap(used) <= maxPooledEnvelope {
+		*buf = used[:0]
+		envelopes.Put(buf)
+	}
 }
 
 var errDisabled = errors.New("hooks: module disabled for this tenant after repeated faults")
