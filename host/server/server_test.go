@@ -101,6 +101,8 @@ func start(t *testing.T, cfg Config) *running {
 // startWith starts Run(cfg), logging through the handler that handler makes
 // of the log, and returns it once it listens. When the test ends the server
 // is stopped; its error fails the test, and its log is shown if it failed.
+// The wait for it to listen is long: a server with modules compiles them
+// first, which under -race on a loaded machine took over 30 s.
 func startWith(t *testing.T, cfg Config, handler func(io.Writer) slog.Handler) *running {
 	t.Helper()
 	logs := proclog.New()
@@ -123,7 +125,7 @@ func startWith(t *testing.T, cfg Config, handler func(io.Writer) slog.Handler) *
 	case err := <-r.done:
 		r.done <- err
 		t.Fatalf("Run returned early: %v\n%s", err, logs.String())
-	case <-time.After(30 * time.Second):
+	case <-time.After(5 * time.Minute):
 		t.Fatalf("no listening line in logs:\n%s", logs.String())
 	}
 	return nil

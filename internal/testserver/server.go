@@ -25,7 +25,7 @@ import (
 
 // Timeouts of the server's life.
 const (
-	startTimeout = 60 * time.Second // start until "msg=listening"
+	startTimeout = 5 * time.Minute  // start until "msg=listening"
 	stopTimeout  = 15 * time.Second // SIGTERM until exit
 )
 
