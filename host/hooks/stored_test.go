@@ -33,6 +33,19 @@ func storeModule(t *testing.T, st *store.Store, name, tenant string, wasm []byte
 	}
 }
 
+// storedManager is a Manager of st's stored modules alone, under the tenant
+// policy limits (the default when nil), closed when the test ends.
+func storedManager(t *testing.T, st *store.Store, limits *hooks.Limits) *hooks.Manager {
+	t.Helper()
+	m, err := hooks.NewManager(context.Background(), "", hooks.Options{CacheDir: cacheDir,
+		Registerer: prometheus.NewRegistry(), Store: st, Stored: true, TenantLimits: limits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close(context.Background()) })
+	return m
+}
+
 // TestStoredModules: the stored modules load after the file's, a tenant's
 // only for it; one that clashes with a file module's name or does not load
 // is refused alone, with its reason in Status; Sync reloads on a change of
@@ -153,11 +166,7 @@ func TestWatchStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := storetest.Open(t, "sqlite")
-	m, err := hooks.NewManager(ctx, "", hooks.Options{CacheDir: cacheDir, Registerer: prometheus.NewRegistry(), Store: st, Stored: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close(context.Background())
+	m := storedManager(t, st, nil)
 	if s, release := m.Acquire(); s != nil {
 		release()
 		t.Fatal("a Manager without modules serves a set")
@@ -186,7 +195,6 @@ func TestWatchStored(t *testing.T) {
 // was uploaded: one granted more than the policy allows is refused, with
 // the reason, and the operator's stored modules are not bound by it.
 func TestStoredOverPolicy(t *testing.T) {
-	ctx := context.Background()
 	guest, err := os.ReadFile(guestV1)
 	if err != nil {
 		t.Fatal(err)
@@ -200,12 +208,7 @@ func TestStoredOverPolicy(t *testing.T) {
 		storeModule(t, st, "ops", "", guest, `{"hooks":["create_message"],"capabilities":["kv"],"instances":4}`, true)
 		limits := hooks.DefaultLimits()
 		limits.Capabilities = []string{"log"}
-		m, err := hooks.NewManager(ctx, "", hooks.Options{CacheDir: cacheDir, Registerer: prometheus.NewRegistry(),
-			Store: st, Stored: true, TenantLimits: &limits})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer m.Close(ctx)
+		m := storedManager(t, st, &limits)
 		s, release := m.Acquire()
 		got := s.Hooking("acme", "create_message")
 		release()
@@ -248,12 +251,7 @@ func TestStoredTenantKV(t *testing.T) {
 		storeModule(t, st, "shared", "acme", guest, `{"hooks":["join_room","create_message"],"capabilities":["kv"],"config":{"mode":"kv_get"}}`, true)
 		limits := hooks.DefaultLimits()
 		limits.Capabilities = []string{"kv"}
-		m, err := hooks.NewManager(ctx, "", hooks.Options{CacheDir: cacheDir, Registerer: prometheus.NewRegistry(),
-			Store: st, Stored: true, TenantLimits: &limits})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer m.Close(ctx)
+		m := storedManager(t, st, &limits)
 		s, release := m.Acquire()
 		defer release()
 		acme := alice
