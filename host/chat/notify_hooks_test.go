@@ -55,7 +55,9 @@ func (e *notifyEnv) module(config map[string]string) {
 		e.t.Fatal(err)
 	}
 	path := filepath.Join(e.t.TempDir(), "modules.yaml")
-	yaml := fmt.Sprintf("modules:\n  - name: notify\n    path: %s\n    capabilities: [\"*\"]\n    config: %s\n", wasm, cfg)
+	// timeout: 1m, the longest allowed: these tests are not about
+	// timeouts, and a loaded machine must not fail them.
+	yaml := fmt.Sprintf("modules:\n  - name: notify\n    path: %s\n    capabilities: [\"*\"]\n    timeout: 1m\n    config: %s\n", wasm, cfg)
 	if e.hooks != nil {
 		hs, _ := json.Marshal(e.hooks)
 		yaml += fmt.Sprintf("    hooks: %s\n", hs)

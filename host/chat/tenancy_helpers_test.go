@@ -130,7 +130,10 @@ func (w *tenancyWorld) module(name, path string, hookNames, caps []string, confi
 		w.t.Fatal(err)
 	}
 	file := filepath.Join(w.t.TempDir(), "modules.yaml")
-	yaml := fmt.Sprintf("modules:\n  - name: %s\n    path: %s\n    tenants: [\"evil\"]\n    hooks: %s\n    capabilities: %s\n    config: %s\n",
+	// The longest timeout a module may have: no test here is about
+	// timeouts, and the default (500 ms) was seen exceeded on a loaded CI
+	// machine by calls that take milliseconds.
+	yaml := fmt.Sprintf("modules:\n  - name: %s\n    path: %s\n    tenants: [\"evil\"]\n    hooks: %s\n    capabilities: %s\n    timeout: 1m\n    config: %s\n",
 		name, path, hs, cs, cfg)
 	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
 		w.t.Fatal(err)

@@ -145,11 +145,18 @@ func newManager(t testing.TB, yaml string, opts hooks.Options) *hooks.Manager {
 // guestModule is one module of a test module file: the test guest unless
 // path says otherwise. hooks and caps are the items of its hooks and
 // capabilities lists, config the entries of its config map, more further
-// "key: value" lines; what is empty is left out.
+// "key: value" lines; what is empty is left out. A module whose more sets no
+// timeout gets testTimeout: a test that is not about timeouts must not
+// depend on how fast a loaded machine runs a call.
 type guestModule struct {
 	name, path, hooks, caps, config string
 	more                            []string
 }
+
+// testTimeout is the call timeout of a test module that sets none: the
+// longest a module may have, where the default (500 ms) was seen exceeded
+// by a call that takes milliseconds, on a CI machine under load.
+const testTimeout = "timeout: 1m"
 
 // modulesYAML is the module file that loads mods, in order.
 func modulesYAML(mods ...guestModule) string {
@@ -163,7 +170,11 @@ func modulesYAML(mods ...guestModule) string {
 		if m.caps != "" {
 			fmt.Fprintf(&b, "    capabilities: [%s]\n", m.caps)
 		}
-		for _, l := range m.more {
+		more := m.more
+		if !slices.ContainsFunc(more, func(l string) bool { return strings.HasPrefix(l, "timeout:") }) {
+			more = append(slices.Clip(more), testTimeout)
+		}
+		for _, l := range more {
 			fmt.Fprintf(&b, "    %s\n", l)
 		}
 		if m.config != "" {
