@@ -103,15 +103,24 @@ func (renderer) RenderNotification(context.Context, *store.Tx, string, string) (
 }
 
 // newSet loads sdkguest under the module file's entry yaml (with {{wasm}}
-// for its path) and returns the current set.
+// for its path) and returns the current set. A module that sets no timeout
+// gets testTimeout.
 func newSet(t *testing.T, st *store.Store, log *slog.Logger, yaml string) *hooks.Set {
 	t.Helper()
+	if !strings.Contains(yaml, "timeout:") {
+		yaml = strings.ReplaceAll(yaml, "    path: {{wasm}}\n", "    path: {{wasm}}\n    "+testTimeout+"\n")
+	}
 	yaml = strings.ReplaceAll(yaml, "{{wasm}}", modtest.Build(t, filepath.Join("testdata", "sdkguest")))
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return modkit.Load(t, yaml, hooks.Options{Store: st, Renderer: renderer{}, Logger: log})
 }
+
+// testTimeout is the call timeout of a test module: the longest a module
+// may have. These tests are not about timeouts, and a loaded machine was
+// seen to exceed the default (500 ms) in calls that take milliseconds.
+const testTimeout = "timeout: 1m"
 
 const allCaps = `
 modules:
