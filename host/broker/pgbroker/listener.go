@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/chatwasm/chatwasm/host/broker"
@@ -108,25 +109,58 @@ func (b *Broker) listen(ctx context.Context, conn *pgx.Conn) error {
 	}
 }
 
-// deliver decodes one notification and hands the envelope to the handler.
-// A notification that cannot be turned into an envelope is logged and
-// dropped: it cannot be retried, and later ones must not wait behind it.
+// deliver decodes one notification and hands its envelopes to the handler,
+// in order. A notification, or an element of a packed one, that cannot be
+// turned into an envelope is logged and dropped: it cannot be retried, and
+// later ones must not wait behind it.
 func (b *Broker) deliver(ctx context.Context, conn *pgx.Conn, n *pgconn.Notification) {
-	data := []byte(n.Payload)
-	if len(data) > 0 && data[0] == refPrefix {
-		id, err := strconv.ParseInt(n.Payload[1:], 10, 64)
-		if err == nil {
-			// Fetched on the listening connection itself: notifications
-			// arriving meanwhile are buffered by pgx, so order is kept.
-			fctx, cancel := context.WithTimeout(ctx, connectTimeout)
-			data, err = fetchPayload(fctx, conn, id)
-			cancel()
+	switch {
+	case strings.HasPrefix(n.Payload, "["):
+		var elems []json.RawMessage
+		if err := json.Unmarshal([]byte(n.Payload), &elems); err != nil {
+			b.drop(n, err)
+			return
 		}
+		for _, e := range elems {
+			if len(e) > 0 && e[0] == '{' {
+				b.handle(n, e)
+				continue
+			}
+			id, err := strconv.ParseInt(string(e), 10, 64)
+			if err != nil {
+				b.drop(n, fmt.Errorf("packed element %.40q: %w", e, err))
+				continue
+			}
+			b.deliverStored(ctx, conn, n, id)
+		}
+	case strings.HasPrefix(n.Payload, string(refPrefix)):
+		id, err := strconv.ParseInt(n.Payload[1:], 10, 64)
 		if err != nil {
 			b.drop(n, err)
 			return
 		}
+		b.deliverStored(ctx, conn, n, id)
+	default:
+		b.handle(n, []byte(n.Payload))
 	}
+}
+
+// deliverStored fetches the stored envelope id and hands it to the handler.
+// It is fetched on the listening connection itself: notifications arriving
+// meanwhile are buffered by pgx, so order is kept.
+func (b *Broker) deliverStored(ctx context.Context, conn *pgx.Conn, n *pgconn.Notification, id int64) {
+	fctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	data, err := fetchPayload(fctx, conn, id)
+	cancel()
+	if err != nil {
+		b.drop(n, err)
+		return
+	}
+	b.handle(n, data)
+}
+
+// handle decodes one envelope of n and hands it to the handler.
+func (b *Broker) handle(n *pgconn.Notification, data []byte) {
 	var env broker.Envelope
 	if err := json.Unmarshal(data, &env); err != nil {
 		b.drop(n, err)

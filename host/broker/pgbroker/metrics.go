@@ -9,6 +9,7 @@ import (
 // metrics are the broker's Prometheus collectors.
 type metrics struct {
 	published     *prometheus.CounterVec
+	notifications prometheus.Counter
 	delivered     prometheus.Counter
 	dropped       prometheus.Counter
 	lost          prometheus.Counter
@@ -23,6 +24,7 @@ func newMetrics() *metrics {
 			Name: "chatwasm_broker_published_total",
 			Help: "Envelopes published, by path: inline in the notification or stored in broker_payloads.",
 		}, []string{"path"}),
+		notifications: counter("chatwasm_broker_notifications_total", "Notifications committed; each carries one envelope or several packed together."),
 		delivered:     counter("chatwasm_broker_delivered_total", "Envelopes received from the database and handed to this node's handler."),
 		dropped:       counter("chatwasm_broker_dropped_total", "Notifications received that could not be decoded or whose stored envelope was gone."),
 		lost:          counter("chatwasm_broker_listen_connection_lost_total", "Times the LISTEN connection failed; envelopes published until it is back are missed by this node."),
@@ -46,7 +48,7 @@ func (m *metrics) register(reg prometheus.Registerer) error {
 	if reg == nil {
 		return nil
 	}
-	for _, c := range []prometheus.Collector{m.published, m.delivered, m.dropped, m.lost, m.reconnects, m.connectErrors} {
+	for _, c := range []prometheus.Collector{m.published, m.notifications, m.delivered, m.dropped, m.lost, m.reconnects, m.connectErrors} {
 		if err := reg.Register(c); err != nil {
 			return fmt.Errorf("pgbroker: register metrics: %w", err)
 		}

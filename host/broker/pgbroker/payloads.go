@@ -3,7 +3,6 @@ package pgbroker
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -36,26 +35,6 @@ func createPayloadTable(ctx context.Context, pool *pgxpool.Pool) error {
 	})
 	if err != nil {
 		return fmt.Errorf("pgbroker: create broker_payloads: %w", err)
-	}
-	return nil
-}
-
-// publishStored stores an envelope too large for NOTIFY and notifies its id.
-// Both happen in one transaction: the notification is sent at commit, when
-// the row is visible to the listeners that will fetch it.
-func (b *Broker) publishStored(ctx context.Context, data []byte) error {
-	err := pgx.BeginFunc(ctx, b.cfg.Pool, func(tx pgx.Tx) error {
-		var id int64
-		if err := tx.QueryRow(ctx, "INSERT INTO broker_payloads (payload) VALUES ($1) RETURNING id", string(data)).Scan(&id); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", b.cfg.Channel, string(refPrefix)+strconv.FormatInt(id, 10)); err != nil {
-			return err
-		}
-		return b.maybePrune(ctx, tx)
-	})
-	if err != nil {
-		return fmt.Errorf("pgbroker: publish stored envelope: %w", err)
 	}
 	return nil
 }

@@ -13,10 +13,27 @@
 // node sees its own envelopes, which are in any case published just after a
 // database commit.
 //
+// Envelopes published concurrently on one node share a transaction, and as
+// many as fit share a notification: one round trip, one commit (PostgreSQL
+// takes a cluster-wide lock to queue a transaction's notifications) and one
+// wake-up of each listener for the lot. Publishing transactions run one at a
+// time per node, so each node's envelopes are still committed, hence
+// handled, in the order their Publish calls returned.
+//
 // A NOTIFY payload must be shorter than 8000 bytes. A larger envelope is
 // stored in the broker_payloads table, in the same transaction as a
 // notification that carries only its row id; listeners read it from there.
 // Rows are pruned by publishers once older than Config.PayloadTTL.
+//
+// A notification carries one envelope, as its JSON object ('{') or as '@' and
+// a row id, or several, as a JSON array whose elements are envelopes or row
+// ids (numbers). A lone envelope, the rule on an idle node, travels in the
+// first forms, which is all that nodes before packing read: during a rolling
+// upgrade from such a version, the old nodes drop (log, count and report
+// through Config.Missed) the packed notifications of the new ones, so their
+// clients may miss live events from the new nodes under load until the
+// upgrade is done, as on any broker gap; they catch up from the database on
+// reconnect.
 //
 // When the listening connection is lost, the broker reconnects with
 // exponential backoff, logs each loss and counts it. Envelopes published
@@ -101,6 +118,11 @@ type Broker struct {
 
 	lastPrune atomic.Int64 // unix nanoseconds of the last prune of broker_payloads
 
+	// The publishers' queue (see publish).
+	pubMu      sync.Mutex
+	publishing bool       // a publishing transaction runs
+	queue      []*pending // envelopes for the next one
+
 	cancel context.CancelFunc
 	done   chan struct{}
 	closed atomic.Bool
@@ -173,9 +195,16 @@ func (b *Broker) NodeID() string { return b.cfg.NodeID }
 // Publish implements broker.Broker: it returns once the notification is
 // committed, before any node has handled it. Envelopes published one after
 // the other (not concurrently) are handled in that order everywhere.
+// Concurrent envelopes share a transaction and, as many as fit, a
+// notification (see publish). A ctx already done fails the call; once
+// queued, the envelope's transaction is bounded by its own timeout rather
+// than by ctx, since it publishes other callers' envelopes too.
 func (b *Broker) Publish(ctx context.Context, env broker.Envelope) error {
 	if b.closed.Load() {
 		return errors.New("pgbroker: publish on a closed broker")
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("pgbroker: publish: %w", err)
 	}
 	if env.Origin == "" {
 		env.Origin = b.cfg.NodeID
@@ -184,18 +213,7 @@ func (b *Broker) Publish(ctx context.Context, env broker.Envelope) error {
 	if err != nil {
 		return fmt.Errorf("pgbroker: encode envelope: %w", err)
 	}
-	if len(data) <= maxInline {
-		if _, err := b.cfg.Pool.Exec(ctx, "SELECT pg_notify($1, $2)", b.cfg.Channel, string(data)); err != nil {
-			return fmt.Errorf("pgbroker: notify: %w", err)
-		}
-		b.m.published.WithLabelValues("inline").Inc()
-		return nil
-	}
-	if err := b.publishStored(ctx, data); err != nil {
-		return err
-	}
-	b.m.published.WithLabelValues("table").Inc()
-	return nil
+	return b.publish(ctx, data)
 }
 
 // Close stops listening and waits for the listener to finish its current
