@@ -301,3 +301,55 @@ func TestGroupCommitLanes(t *testing.T) {
 		}
 	}
 }
+
+// On SQLite a shared transaction runs first without savepoints; an
+// operation that fails there rolls it back, and the batch runs again with
+// a savepoint per operation, which undoes only the failed one's writes. So
+// there, and only there, the failing operation runs twice, and those that
+// succeed commit once (their usernames are unique). A batch in which every
+// operation succeeds runs each one once.
+func TestGroupCommitBareBatches(t *testing.T) {
+	eachEngine(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		var mu sync.Mutex
+		calls := map[string]int{}
+		counted := func(name string, fn func(*store.Tx) error) func(*store.Tx) error {
+			return func(tx *store.Tx) error {
+				mu.Lock()
+				calls[name]++
+				mu.Unlock()
+				return fn(tx)
+			}
+		}
+		errs, first := batch(t, st, createUsers(ctx, "alice"),
+			counted("bob", createUsers(ctx, "bob")),
+			counted("dave", createUsers(ctx, "dave", "alice")), // the duplicate fails it
+			counted("carol", createUsers(ctx, "carol")),
+		)
+		if first != nil || errs[0] != nil || errs[2] != nil || !errors.Is(errs[1], store.ErrConflict) {
+			t.Fatalf("errors = %v, %v; want ErrConflict for the duplicate only", first, errs)
+		}
+		wantFailed := 1
+		if st.Driver().Dialect().Name == "sqlite" {
+			wantFailed = 2
+		}
+		if calls["dave"] != wantFailed {
+			t.Errorf("the failing operation ran %d times, want %d", calls["dave"], wantFailed)
+		}
+		for name, want := range map[string]bool{"bob": true, "carol": true, "dave": false} {
+			if got := userExists(t, st, name); got != want {
+				t.Errorf("%s stored: %v, want %v", name, got, want)
+			}
+		}
+
+		clear(calls)
+		errs, first = batch(t, st, createUsers(ctx, "erin"),
+			counted("frank", createUsers(ctx, "frank")), counted("grace", createUsers(ctx, "grace")))
+		if first != nil || errors.Join(errs...) != nil {
+			t.Fatal(first, errs)
+		}
+		if calls["frank"] != 1 || calls["grace"] != 1 {
+			t.Errorf("operations of a batch that succeeds ran %v times, want once each", calls)
+		}
+	}, store.WithWriteBatch(0, 1))
+}

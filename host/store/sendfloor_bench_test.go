@@ -20,7 +20,8 @@ import (
 // schema and driver with its prepared statements, and nothing else (no
 // group commit queue, no savepoints, no frames, no JSON). b.N counts
 // messages; cpu-µs/msg is the process's user+system CPU (the checkpoints
-// and the garbage collector included), wall-µs/msg the elapsed time.
+// and the garbage collector included; not PostgreSQL's server), wall-µs/msg
+// the elapsed time.
 //
 //   - store: the store's own statements (Tx.SetLastMessage, InsertMessage,
 //     NotifyRoom), with and without the send-permission read (Tx.RoomAccess)

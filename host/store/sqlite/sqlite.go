@@ -86,7 +86,8 @@ func openDB(dsn string, cacheSize int) (*sql.DB, error) {
 // dialect is the engine's, built once: Dialect is called by every
 // transaction.
 var dialect = store.Dialect{
-	Name: "sqlite",
+	Name:        "sqlite",
+	BareBatches: true,
 	Migration: &store.MigrationDialect{
 		AutoID:      "INTEGER PRIMARY KEY AUTOINCREMENT",
 		TableExists: "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = $1",
