@@ -53,12 +53,6 @@ type Dialect struct {
 	// array (PostgreSQL: col = ANY($n)). SQLite has no arrays: there a list
 	// is bound as one JSON array text and read with json_each.
 	ArrayParams bool
-	// BareBatches is true when group commit first runs a shared
-	// transaction without a savepoint per operation, and again with them
-	// only if an operation fails (SQLite, whose savepoints cost CPU in the
-	// one writer's path); PostgreSQL's savepoint statements ride with the
-	// next statement and cost no round trip.
-	BareBatches bool
 	// Migration is what the migration runner needs of the engine; a
 	// pointer, so that the Dialect every transaction copies stays small.
 	Migration *MigrationDialect

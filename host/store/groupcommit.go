@@ -166,10 +166,6 @@ func (c *committer) lead(batch []*pendingWrite) {
 	}
 }
 
-// errRedo rolls back a shared transaction run without savepoints, to run
-// it again with them (committer.runBare).
-var errRedo = errors.New("store: an operation failed; the batch runs again in savepoints")
-
 // run runs the operations of batch in one transaction and commits it,
 // setting each one's result: its own error, or the commit's when it
 // succeeded but the commit failed. A lone operation runs as a plain
@@ -192,9 +188,6 @@ func (c *committer) run(batch []*pendingWrite) {
 			}
 			return s.beforeCommit(ctx, 1)
 		})
-		return
-	}
-	if s.drv.Dialect().BareBatches && c.runBare(ctx, batch) {
 		return
 	}
 	err := s.drv.InTx(ctx, true, func(ex Executor) error {
@@ -220,47 +213,6 @@ func (c *committer) run(batch []*pendingWrite) {
 			}
 		}
 	}
-}
-
-// runBare runs batch as run does, but without a savepoint per operation,
-// and reports whether every operation succeeded. The savepoint statements,
-// and the copies of the pages each savepoint saves, were ~6 % of a
-// message.send's CPU on SQLite, where nearly every operation of a batch
-// succeeds. When one fails, runBare rolls the transaction back and reports
-// false, and the batch runs again with savepoints (Store.Write's functions
-// may run more than once): only a savepoint can undo what the failed one
-// wrote, and an error that ended SQLite's transaction (an I/O error, say)
-// must not let the next operations run outside it, each committing alone.
-func (c *committer) runBare(ctx context.Context, batch []*pendingWrite) bool {
-	s := c.st
-	err := s.drv.InTx(ctx, true, func(ex Executor) error {
-		n := 0
-		for _, w := range batch {
-			w.err, w.panicked, w.retry = nil, nil, false
-			if w.err = w.ctx.Err(); w.err != nil {
-				continue
-			}
-			op := &opExecutor{ex: ex}
-			w.err = w.call(&Tx{ex: op, d: s.drv.Dialect(), now: s.now, write: true})
-			op.done.Store(true)
-			if w.err != nil {
-				return errRedo
-			}
-			n++
-		}
-		return s.beforeCommit(ctx, n)
-	})
-	if errors.Is(err, errRedo) {
-		return false
-	}
-	if err != nil {
-		for _, w := range batch {
-			if w.err == nil {
-				w.err = err
-			}
-		}
-	}
-	return true
 }
 
 // savepoint runs the operation in a savepoint of the shared transaction

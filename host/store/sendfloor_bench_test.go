@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -30,6 +31,9 @@ import (
 //     the notification's seq and count given), the driver's floor for them.
 //   - plain-ordered-keys: as plain, with time-ordered keys instead of random
 //     ones, to show what the random keys of docs/protocol.md cost.
+//   - group-commit: store+access, each message its own Store.Write from 32
+//     goroutines, so that group commit forms the transactions: what the
+//     queue and the batches cost over the floor.
 func BenchmarkSendFloor(b *testing.B) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		b.Run(engine, func(b *testing.B) {
@@ -52,6 +56,10 @@ func BenchmarkSendFloor(b *testing.B) {
 					f.run(b, v.send)
 				})
 			}
+			b.Run("group-commit", func(b *testing.B) {
+				f := newFloorWorld(b, storetest.Open(b, engine))
+				f.runConcurrent(b)
+			})
 		})
 	}
 }
@@ -119,7 +127,33 @@ func (f *floorWorld) run(b *testing.B, send sendFunc) {
 		}
 	}
 	b.StopTimer()
-	cpu, wall := cpuTime(b)-cpu0, time.Since(wall0)
+	f.report(b, cpuTime(b)-cpu0, time.Since(wall0))
+}
+
+// runConcurrent writes b.N messages as store+access does, each in a
+// Store.Write of its own, from 32 goroutines, and reports the CPU and wall
+// time per message.
+func (f *floorWorld) runConcurrent(b *testing.B) {
+	ctx := context.Background()
+	var next atomic.Int64
+	cpu0, wall0 := cpuTime(b), time.Now()
+	b.SetParallelism(16) // 32 goroutines on 2 cores, as many as senders
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := int(next.Add(1) - 1)
+			if err := f.st.Write(ctx, func(tx *store.Tx) error { return f.accessStoreSend(ctx, tx, i) }); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	f.report(b, cpuTime(b)-cpu0, time.Since(wall0))
+}
+
+// report reports cpu and wall per message.
+func (f *floorWorld) report(b *testing.B, cpu, wall time.Duration) {
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/msg")
 	b.ReportMetric(float64(wall.Microseconds())/float64(b.N), "wall-µs/msg")
 }

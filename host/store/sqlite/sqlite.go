@@ -86,8 +86,7 @@ func openDB(dsn string, cacheSize int) (*sql.DB, error) {
 // dialect is the engine's, built once: Dialect is called by every
 // transaction.
 var dialect = store.Dialect{
-	Name:        "sqlite",
-	BareBatches: true,
+	Name: "sqlite",
 	Migration: &store.MigrationDialect{
 		AutoID:      "INTEGER PRIMARY KEY AUTOINCREMENT",
 		TableExists: "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = $1",
