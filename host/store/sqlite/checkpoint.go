@@ -21,8 +21,9 @@ import (
 // the frames there were when it started, can finish; with the automatic
 // checkpoint off the WAL would grow for as long as the load lasts. The
 // writer's own checkpoint, after its commit, copies what is left, and its
-// next transaction restarts the WAL: the WAL stays under about this many
-// frames.
+// next transaction restarts the WAL. It is skipped (and tried again at the
+// next commit) while one of the checkpointer runs, so the WAL stays under
+// this many frames plus what the writer commits meanwhile.
 const writerAutocheckpoint = "&_pragma=wal_autocheckpoint(4000)"
 
 // checkpointInterval is the least time between two checkpoints of the
