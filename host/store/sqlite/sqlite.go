@@ -10,6 +10,10 @@
 // Every connection keeps its prepared statements (stmtcache.go), and
 // temporary data, such as the statement journal of a multi-row insert, stays
 // in memory rather than in a file created for each statement.
+//
+// Checkpoints (copying the WAL back into the database file, then fsync) run
+// mostly on a connection of their own, off the writer's path
+// (checkpoint.go).
 package sqlite
 
 import (
@@ -29,6 +33,7 @@ import (
 // Driver is a store.Driver on one SQLite file.
 type Driver struct {
 	w, r *sql.DB
+	ckpt *checkpointer
 }
 
 var _ store.Driver = (*Driver)(nil)
@@ -40,7 +45,7 @@ func Open(ctx context.Context, path string) (*Driver, error) {
 	}
 	pragmas := "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
 	base := "file:" + (&url.URL{Path: path}).EscapedPath()
-	w, err := openDB(base+"?"+pragmas+"&_txlock=immediate", stmtCacheSize)
+	w, err := openDB(base+"?"+pragmas+"&_txlock=immediate"+writerAutocheckpoint, stmtCacheSize)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -59,7 +64,13 @@ func Open(ctx context.Context, path string) (*Driver, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &Driver{w: w, r: r}, nil
+	ckpt, err := startCheckpointer(base + "?" + pragmas)
+	if err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return &Driver{w: w, r: r, ckpt: ckpt}, nil
 }
 
 // openDB opens a pool on dsn whose connections cache their prepared
@@ -102,12 +113,18 @@ func (d *Driver) InTx(ctx context.Context, write bool, fn func(store.Executor) e
 		_ = tx.Rollback()
 		return err
 	}
-	return mapErr(tx.Commit())
+	err = mapErr(tx.Commit())
+	if write && err == nil {
+		d.ckpt.kick()
+	}
+	return err
 }
 
 // Exec implements store.Executor outside a transaction (on the writer).
 func (d *Driver) Exec(ctx context.Context, q string, args ...any) (int64, error) {
-	return executor{q: d.w}.Exec(ctx, q, args...)
+	n, err := executor{q: d.w}.Exec(ctx, q, args...)
+	d.ckpt.kick()
+	return n, err
 }
 
 // Query implements store.Executor outside a transaction (on a reader).
@@ -122,7 +139,7 @@ func (d *Driver) QueryRow(ctx context.Context, q string, args ...any) store.Row 
 
 // Close implements store.Driver.
 func (d *Driver) Close() error {
-	return errors.Join(d.r.Close(), d.w.Close())
+	return errors.Join(d.ckpt.stop(), d.r.Close(), d.w.Close())
 }
 
 type querier interface {
