@@ -14,7 +14,8 @@ import (
 // read receipts, deliveries) return each message's rows once, in their
 // order, whatever the order of the ids asked for and however often one is
 // repeated: the ids drive the read as a join on SQLite, where a repeated id
-// would otherwise repeat its rows.
+// would otherwise repeat its rows. Ids already ascending and unique are bound
+// as given there; the caller's ids are never reordered.
 func TestRelationsOfRepeatedIDs(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		w, room := newRoomWorld(t, st, "ann", "bob", "cat")
