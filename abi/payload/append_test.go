@@ -138,3 +138,54 @@ func TestHistoryResultJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendJSONShared: messages encoded one after another into one buffer
+// with AppendJSONShared, sharing the messages they reply to and forward (at
+// the top and nested, with Extra), are the bytes AppendJSON writes for each,
+// however often the buffer grows; a message whose encoding fails fails
+// there too.
+func TestAppendJSONShared(t *testing.T) {
+	root := &Message{ID: "root", Content: "<root> é", DeliveredTo: []string{"bob"},
+		Extra: map[string]json.RawMessage{"priority": json.RawMessage(`"high"`)}}
+	var msgs []*Message
+	prev := root
+	for i := range 50 {
+		m := &Message{ID: strings.Repeat("m", i+1), Content: strings.Repeat("\u2028x", i)}
+		switch i % 3 {
+		case 0:
+			m.ParentMessage = root
+		case 1:
+			m.ForwardedFrom, m.IsForwarded = prev, true
+		}
+		msgs = append(msgs, m)
+		prev = m
+	}
+	msgs = append(msgs, root, msgs[4])
+	seen := map[*Message][]byte{}
+	var (
+		buf  = make([]byte, 0, 16) // grows many times
+		want []byte
+		err  error
+	)
+	for _, m := range msgs {
+		if buf, err = m.AppendJSONShared(append(buf, ','), seen); err != nil {
+			t.Fatal(err)
+		}
+		one, err := m.AppendJSON(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(append(want, ','), one...)
+	}
+	if !bytes.Equal(buf, want) {
+		t.Fatalf("shared:\n%s\nwant:\n%s", buf, want)
+	}
+	if len(seen) != len(msgs)-1 {
+		t.Errorf("%d messages remembered, want %d (each once)", len(seen), len(msgs)-1)
+	}
+
+	bad := &Message{ID: "bad", ParentMessage: root, Attachments: []Attachment{{ID: "a", MediaArgs: MediaArgs{Metadata: json.RawMessage(`{`)}}}}
+	if _, err := bad.AppendJSONShared(nil, seen); err == nil {
+		t.Error("a message with invalid metadata encoded")
+	}
+}

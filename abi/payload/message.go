@@ -92,7 +92,42 @@ func (m Message) MarshalJSON() ([]byte, error) { return m.AppendJSON(nil) }
 
 // AppendJSON appends m's JSON to dst: the bytes json.Marshal writes for it,
 // its members in the host's order (lists never null), then Extra.
-func (m *Message) AppendJSON(dst []byte) ([]byte, error) {
+func (m *Message) AppendJSON(dst []byte) ([]byte, error) { return m.appendJSON(dst, nil) }
+
+// AppendJSONShared is AppendJSON for a run of messages that share the
+// messages they reference (a connect's 10,000 notifications, whose replies
+// and forwards are to a few messages): a message encoded before with the
+// same seen, at the top or nested, is copied from its earlier bytes rather
+// than encoded again. seen maps each message encoded to its bytes, which
+// are dst's (or an earlier dst's): the caller appends only to dst in
+// between, and changes none of the messages.
+func (m *Message) AppendJSONShared(dst []byte, seen map[*Message][]byte) ([]byte, error) {
+	return m.appendJSON(dst, seen)
+}
+
+// appendJSON is AppendJSON, sharing the messages in seen when it is not nil
+// (AppendJSONShared).
+func (m *Message) appendJSON(dst []byte, seen map[*Message][]byte) ([]byte, error) {
+	if seen == nil {
+		return m.appendMembers(dst, nil)
+	}
+	if b, ok := seen[m]; ok {
+		return append(dst, b...), nil
+	}
+	start := len(dst)
+	dst, err := m.appendMembers(dst, seen)
+	if err != nil {
+		return nil, err
+	}
+	// Capacity-limited, so that what is appended to dst later cannot show
+	// through; a dst that grows leaves these bytes in the old array intact.
+	seen[m] = dst[start:len(dst):len(dst)]
+	return dst, nil
+}
+
+// appendMembers appends m's JSON object, its references through
+// appendJSON with seen.
+func (m *Message) appendMembers(dst []byte, seen map[*Message][]byte) ([]byte, error) {
 	var err error
 	dst = append(dst, `{"id":`...)
 	dst = appendString(dst, m.ID)
@@ -119,7 +154,7 @@ func (m *Message) AppendJSON(dst []byte) ([]byte, error) {
 		dst = append(dst, ref.key...)
 		if ref.m == nil {
 			dst = append(dst, "null"...)
-		} else if dst, err = ref.m.AppendJSON(dst); err != nil {
+		} else if dst, err = ref.m.appendJSON(dst, seen); err != nil {
 			return nil, err
 		}
 	}

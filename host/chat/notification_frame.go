@@ -46,6 +46,9 @@ func encodePending(p store.Pending, views map[string]*wire.MessageView) (whole [
 	}
 	buf := make([]byte, 0, size)
 	buf = append(buf, notificationsHead...)
+	// A message several notifications' messages reply to or forward is
+	// encoded once (the views share it: wire.SerializeRows).
+	seen := make(map[*wire.MessageView][]byte, len(p.Notifications))
 	for i, q := range p.Notifications {
 		v, ok := views[q.MessageID]
 		if !ok {
@@ -66,7 +69,7 @@ func encodePending(p store.Pending, views map[string]*wire.MessageView) (whole [
 		buf = append(buf, `,"notification_type":`...)
 		buf = appendJSONString(buf, q.Type)
 		buf = append(buf, `,"message":`...)
-		if buf, err = v.AppendJSON(buf); err != nil {
+		if buf, err = v.AppendJSONShared(buf, seen); err != nil {
 			return nil, nil, err
 		}
 		buf = append(buf, '}')

@@ -1,10 +1,13 @@
 package chat_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/chatwasm/chatwasm/abi/payload"
 	"github.com/chatwasm/chatwasm/host/chat"
 	"github.com/chatwasm/chatwasm/host/chat/fixture"
 	"github.com/chatwasm/chatwasm/host/store"
@@ -44,6 +47,41 @@ func TestConnectNotificationsStatementCount(t *testing.T) {
 				t.Errorf("%d notifications: %d transactions, %d statements, want 2 and 9:\n\t%s", total, drv.txs, len(drv.stmts),
 					strings.Join(drv.stmts, "\n\t"))
 			}
+		}
+	})
+}
+
+// TestConnectFrameAsMarshaled: the chat.notifications frame a connect
+// writes straight from the rows (each message its notifications' messages
+// reply to or forward encoded once) is byte for byte what encoding its
+// notifications one by one with encoding/json writes.
+func TestConnectFrameAsMarshaled(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		fx := fixture.New(t, st)
+		ann, bob, cat := fx.User("ann"), fx.User("bob"), fx.User("cat")
+		members := []store.User{ann, bob, cat}
+		rooms := []store.Room{fx.Room(store.KindGroup, members), fx.Room(store.KindGroup, members)}
+		fx.Backlog(rooms, ann, cat, 60)
+		conn, err := chat.New(st, chat.DefaultConfig(), nil).Connect(context.Background(), callerOf(bob))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f struct {
+			EventType string                     `json:"eventType"`
+			Data      payload.NotificationGroups `json:"data"`
+		}
+		if err := json.Unmarshal(conn.Notifications, &f); err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(string(want), `"forwarded_from":{`); n < 10 {
+			t.Fatalf("%d forwards in the frame: the backlog no longer shares messages", n)
+		}
+		if !bytes.Equal(conn.Notifications, want) {
+			t.Errorf("frame:\n%s\nencoded by encoding/json:\n%s", conn.Notifications, want)
 		}
 	})
 }

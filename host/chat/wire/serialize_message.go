@@ -3,6 +3,7 @@ package wire
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/chatwasm/chatwasm/abi"
 	"github.com/chatwasm/chatwasm/abi/payload"
@@ -98,6 +99,9 @@ func serializeLoaded(ctx context.Context, tx *store.Tx, ids []string, msgs map[s
 		all = append(all, id)
 		userSet[m.SenderID] = true
 	}
+	// Ascending, so that the four relation reads below need not each sort
+	// them (store.perMessage).
+	slices.Sort(all)
 	atts, err := tx.AttachmentsOf(ctx, all)
 	if err != nil {
 		return nil, err

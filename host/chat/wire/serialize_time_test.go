@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -20,6 +21,30 @@ func TestFormatTime(t *testing.T) {
 	} {
 		if got := FormatTime(c.in); got != c.want {
 			t.Errorf("FormatTime(%v) = %s, want %s", c.in, got, c.want)
+		}
+	}
+}
+
+// TestFormatTimeAsTimeFormat: FormatTime, which writes the digits itself,
+// writes what time.Format writes with the reference's layouts, over a
+// spread of dates, times and fractions (and years it leaves to
+// time.Format).
+func TestFormatTimeAsTimeFormat(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	times := []time.Time{{}, time.Unix(0, 0), time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 1000, time.UTC), time.Date(-1, 3, 4, 5, 6, 7, 0, time.UTC)}
+	for range 10000 {
+		times = append(times, time.Unix(r.Int64N(400<<30)-(100<<30), r.Int64N(1e9)))
+		times = append(times, time.Unix(r.Int64N(4<<30), r.Int64N(1000)*1000)) // whole microseconds
+	}
+	for _, in := range times {
+		u := in.UTC().Truncate(time.Microsecond)
+		want := u.Format("2006-01-02T15:04:05.000000Z")
+		if u.Nanosecond() == 0 {
+			want = u.Format("2006-01-02T15:04:05Z")
+		}
+		if got := FormatTime(in); got != want {
+			t.Fatalf("FormatTime(%v) = %s, want %s", in, got, want)
 		}
 	}
 }
