@@ -84,9 +84,9 @@ func checkSequences(t *testing.T, total int, nodes ...*node) []string {
 	t.Helper()
 	var first []string
 	for _, n := range nodes {
-		got := texts(n.waitFor(t, total))
+		n.waitFor(t, total)
 		time.Sleep(50 * time.Millisecond) // time for a duplicate to show up
-		got = texts(n.received())
+		got := texts(n.received())
 		for i, s := range got {
 			got[i] = strings.TrimRight(s, "x")
 		}
