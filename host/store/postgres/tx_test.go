@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,5 +79,129 @@ func TestEmptyTransaction(t *testing.T) {
 		if err := st.Driver().InTx(context.Background(), write, func(store.Executor) error { return nil }); err != nil {
 			t.Errorf("empty transaction (write %v): %v", write, err)
 		}
+	}
+}
+
+// A held notification (store.Holder) that fails, a foreign key violated on
+// purpose, fails its own operation, and only it, though the operation had
+// returned and the statement then travelled with another operation's first
+// statement or with the commit: the others of the transaction commit (run
+// again after it is lost), and so does an operation alone.
+func TestHeldStatementFailure(t *testing.T) {
+	st := storetest.Open(t, "postgres", store.WithWriteBatch(0, 1))
+	ctx := context.Background()
+	var room, msg string
+	var ann int64
+	err := st.Write(ctx, func(tx *store.Tx) error {
+		a, err := tx.CreateUser(ctx, store.User{Username: "ann"})
+		if err != nil {
+			return err
+		}
+		b, err := tx.CreateUser(ctx, store.User{Username: "bob"})
+		if err != nil {
+			return err
+		}
+		ann, room = a.ID, store.NewID()
+		ex := tx.Executor()
+		if _, err := ex.Exec(ctx, `INSERT INTO rooms (id, tenant, kind, name, created_at, updated_at)
+			VALUES ($1, '', 'GroupChat', 'g', 1, 1)`, room); err != nil {
+			return err
+		}
+		if _, err := ex.Exec(ctx, "INSERT INTO room_members (room_id, user_id) VALUES ($1, $2), ($1, $3)", room, a.ID, b.ID); err != nil {
+			return err
+		}
+		m, err := tx.InsertMessage(ctx, store.Message{RoomID: room, SenderID: a.ID, Content: "hi"})
+		msg = m.ID
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var heldRuns atomic.Int64
+	// notify notifies of message id, then creates user name.
+	notify := func(id, name string) func(*store.Tx) error {
+		return func(tx *store.Tx) error {
+			if err := tx.NotifyRoomHeld(ctx, room, id, store.NotifyNewMessage, ann); err != nil {
+				return err
+			}
+			if id != msg {
+				heldRuns.Add(1) // not run: held (a prepare, the first time, runs it)
+			}
+			if name == "" {
+				return nil
+			}
+			_, err := tx.CreateUser(ctx, store.User{Username: name})
+			return err
+		}
+	}
+	create := func(name string) func(*store.Tx) error {
+		return func(tx *store.Tx) error {
+			_, err := tx.CreateUser(ctx, store.User{Username: name})
+			return err
+		}
+	}
+	notifications := func() int {
+		var n int
+		err := st.Read(ctx, func(tx *store.Tx) error {
+			return tx.Executor().QueryRow(ctx, "SELECT COUNT(*) FROM notifications").Scan(&n)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	want := 0
+	for round := range 4 {
+		name := func(s string) string { return fmt.Sprintf("%s%d", s, round) }
+		// The bad notification travels with c's first statement, then
+		// with the commit.
+		ops := []func(*store.Tx) error{notify(msg, name("a")), create(name("b")), notify("no-such-message", ""),
+			create(name("c")), notify(msg, name("d")), notify("no-such-message", "")}
+		errs := make([]error, len(ops))
+		var wg sync.WaitGroup
+		err := st.Write(ctx, func(tx *store.Tx) error {
+			if err := notify(msg, "")(tx); err != nil {
+				return err
+			}
+			for i, op := range ops {
+				wg.Go(func() { errs[i] = st.Write(ctx, op) })
+			}
+			for deadline := time.Now().Add(time.Minute); st.QueuedWrites() < len(ops); {
+				if time.Now().After(deadline) {
+					return errors.New("the operations did not queue")
+				}
+				time.Sleep(time.Millisecond)
+			}
+			return nil
+		})
+		wg.Wait()
+		want += 3
+		for i, err := range errs {
+			if bad := i == 2 || i == 5; bad != errors.Is(err, store.ErrConflict) || !bad && err != nil {
+				t.Errorf("round %d: operation %d: %v", round, i, err)
+			}
+		}
+		if err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		// Alone, the bad notification goes with the commit.
+		if err := st.Write(ctx, notify("no-such-message", "")); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("round %d: alone: %v", round, err)
+		}
+		for _, n := range []string{"a", "b", "c", "d"} {
+			err := st.Read(ctx, func(tx *store.Tx) error {
+				_, err := tx.GetUserByUsername(ctx, name(n))
+				return err
+			})
+			if err != nil {
+				t.Errorf("round %d: user %s: %v", round, name(n), err)
+			}
+		}
+		if n := notifications(); n != want {
+			t.Errorf("round %d: %d notifications, want %d", round, n, want)
+		}
+	}
+	if heldRuns.Load() == 0 {
+		t.Error("the bad notification was never held")
 	}
 }
