@@ -72,9 +72,10 @@ const floorRooms = 32
 
 // BenchmarkSendFloor runs exactly a message.send's statements, floorRooms
 // messages to a transaction, each in its savepoint (whose statements
-// travel with the next one, as txConn sends them), five ways: a round
+// travel with the next one, as txConn sends them), six ways: a round
 // trip per statement (main), the notification held as well (NotifyRoomHeld),
-// a message's statements in one pgx batch, one statement per message
+// the UPDATE of last_message held too (sent with the INSERT), a message's
+// statements in one pgx batch, one statement per message
 // (floorCTE), and a whole transaction in one batch (no waiting on any
 // result: PostgreSQL's own floor). It reports per message the wall time
 // (one connection: the latency, not a rate), the node's CPU (this
@@ -114,6 +115,18 @@ func BenchmarkSendFloor(b *testing.B) {
 				if err := f.trip(q); err != nil {
 					return err
 				}
+			}
+			f.held = append(f.held, qs[3])
+			return nil
+		}},
+		{"roundtrips-2-held-last-notify", func(f *floorConn, room string, sender int64) error {
+			qs := floorStatements(room, sender)
+			if err := f.trip(qs[0]); err != nil {
+				return err
+			}
+			f.held = append(f.held, qs[1])
+			if err := f.trip(qs[2]); err != nil {
+				return err
 			}
 			f.held = append(f.held, qs[3])
 			return nil
