@@ -14,7 +14,8 @@ type Deferrer interface {
 }
 
 // Holder is an Executor that can hold back a statement with parameters
-// whose result its operation does not read (message.send's notification),
+// whose result its operation does not read (message.send's notification
+// and last_message),
 // to send it with the next statement or the commit, in one round trip. The
 // operation has returned by then: should the held statement fail, the
 // transaction is lost, and the error reported, wrapped, is a *HeldError
@@ -23,8 +24,9 @@ type Deferrer interface {
 type Holder interface {
 	// Hold holds sql with args for owner, or reports false if it cannot
 	// (the statement has not run on the connection before, say): then it
-	// is to be run at once.
-	Hold(owner any, sql string, args ...any) bool
+	// is to be run at once. With found, a statement that affects no row
+	// fails with ErrNotFound.
+	Hold(owner any, found bool, sql string, args ...any) bool
 }
 
 // HeldError is the error of a held statement (Holder): Owner's, whatever
@@ -51,10 +53,14 @@ func execLater(ctx context.Context, ex Executor, sql string) error {
 }
 
 // execHeld runs sql with args on ex, or holds it back when ex can (Holder).
-func execHeld(ctx context.Context, ex Executor, sql string, args ...any) error {
-	if h, ok := ex.(Holder); ok && h.Hold(nil, sql, args...) {
+// With found, a statement that affects no row fails with ErrNotFound.
+func execHeld(ctx context.Context, ex Executor, found bool, sql string, args ...any) error {
+	if h, ok := ex.(Holder); ok && h.Hold(nil, found, sql, args...) {
 		return nil
 	}
-	_, err := ex.Exec(ctx, sql, args...)
+	n, err := ex.Exec(ctx, sql, args...)
+	if err == nil && found && n == 0 {
+		err = ErrNotFound
+	}
 	return err
 }

@@ -219,7 +219,7 @@ func (c *committer) run(batch []*pendingWrite) {
 
 // blameHeld handles the loss of a shared transaction to a held statement
 // that failed (HeldError), reporting whether it was that: the statement's
-// operation fails with its error, and only it. The others run again in a
+// operation fails, with that error unless it failed on its own, and only it. The others run again in a
 // later transaction, as after ErrRetry: those before it that succeeded
 // (their work was rolled back with the transaction), and all those after
 // it, which ran on the lost transaction and failed for that, or might have.
@@ -240,7 +240,11 @@ func blameHeld(batch []*pendingWrite, err error) bool {
 	for i, w := range batch {
 		switch {
 		case i == owner:
-			w.err, w.panicked, w.retry = err, nil, false
+			// An error of its own (its statement reported the held
+			// one's failure, which it may have mapped) stays.
+			if w.err == nil {
+				w.err, w.panicked, w.retry = err, nil, false
+			}
 		case w.retry, i < owner && w.err != nil:
 		default:
 			w.requeues++
@@ -319,9 +323,9 @@ func (o *opExecutor) QueryRow(ctx context.Context, sql string, args ...any) Row 
 
 // Hold implements Holder, for the operation: a held statement's failure
 // is laid on it (blameHeld).
-func (o *opExecutor) Hold(_ any, sql string, args ...any) bool {
+func (o *opExecutor) Hold(_ any, found bool, sql string, args ...any) bool {
 	h, ok := o.ex.(Holder)
-	return ok && !o.done.Load() && h.Hold(o, sql, args...)
+	return ok && !o.done.Load() && h.Hold(o, found, sql, args...)
 }
 
 // errRow is a Row whose Scan fails with err.

@@ -85,7 +85,7 @@ const notifyRoomSQL = `INSERT INTO notifications (id, message_id, notification_t
 // a round trip. Its failure still fails the calling operation, and it
 // alone, but is reported then: by Store.Write, not by this call.
 func (t *Tx) NotifyRoomHeld(ctx context.Context, roomID, messageID, typ string, actor int64) error {
-	return wrap("notify room", execHeld(ctx, t.ex, notifyRoomSQL, NewID(), messageID, typ, Micros(t.Now()), roomID, actor))
+	return wrap("notify room", execHeld(ctx, t.ex, false, notifyRoomSQL, NewID(), messageID, typ, Micros(t.Now()), roomID, actor))
 }
 
 // AckNotifications removes userID from the recipients of every notification

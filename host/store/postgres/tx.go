@@ -49,9 +49,11 @@ type txConn struct {
 // heldStmt is a statement held back: a savepoint's, without arguments,
 // or one of store.Holder (data), whose failure is its owner's.
 type heldStmt struct {
-	sql   string
-	args  []any
-	data  bool
+	sql  string
+	args []any
+	data bool
+	// found says the statement must affect a row.
+	found bool
 	owner any
 }
 
@@ -83,13 +85,23 @@ func (c *txConn) Defer(sql string) { c.held = append(c.held, heldStmt{sql: sql})
 
 // Hold implements store.Holder: only a statement known on the connection
 // (see txConn), in a transaction no failed statement aborted, is held.
-func (c *txConn) Hold(owner any, sql string, args ...any) bool {
+func (c *txConn) Hold(owner any, found bool, sql string, args ...any) bool {
 	if c.lost != nil || !c.known[sql] || c.conn.PgConn().TxStatus() == 'E' {
 		return false
 	}
 	c.begun = true
-	c.held = append(c.held, heldStmt{sql: sql, args: args, data: true, owner: owner})
+	c.held = append(c.held, heldStmt{sql: sql, args: args, data: true, found: found, owner: owner})
 	return true
+}
+
+// readHeld reads the result of held statement h from br: its error, or
+// store.ErrNotFound if it had to affect a row and did not.
+func readHeld(br pgx.BatchResults, h heldStmt) error {
+	tag, err := br.Exec()
+	if err == nil && h.found && tag.RowsAffected() == 0 {
+		err = store.ErrNotFound
+	}
+	return err
 }
 
 // hasData reports whether a held statement has arguments: then they can
@@ -229,7 +241,7 @@ func (c *txConn) flush(ctx context.Context, final string) (pgconn.CommandTag, er
 	br := c.conn.SendBatch(ctx, b)
 	defer br.Close()
 	for _, h := range held {
-		if _, err := br.Exec(); err != nil {
+		if err := readHeld(br, h); err != nil {
 			return pgconn.CommandTag{}, c.heldFailed(h, err)
 		}
 	}
@@ -278,7 +290,7 @@ func (c *txConn) send(ctx context.Context, sql string, args []any) (pgx.BatchRes
 	b.Queue(sql, args...)
 	br := c.conn.SendBatch(ctx, b)
 	for _, h := range held {
-		if _, err := br.Exec(); err != nil {
+		if err := readHeld(br, h); err != nil {
 			_ = br.Close() // the held statement's error is the one to report
 			return nil, c.heldFailed(h, err)
 		}

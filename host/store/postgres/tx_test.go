@@ -82,11 +82,13 @@ func TestEmptyTransaction(t *testing.T) {
 	}
 }
 
-// A held notification (store.Holder) that fails, a foreign key violated on
-// purpose, fails its own operation, and only it, though the operation had
-// returned and the statement then travelled with another operation's first
-// statement or with the commit: the others of the transaction commit (run
-// again after it is lost), and so does an operation alone.
+// A held statement (store.Holder) that fails fails its own operation, and
+// only it, though the operation had returned and the statement then
+// travelled with another operation's first statement or with the commit:
+// the others of the transaction commit (run again after it is lost), and so
+// does an operation alone. A notification fails by a foreign key violated
+// on purpose, last_message by a room that does not exist: ErrNotFound,
+// from the message's insert it travels with, or from Store.Write.
 func TestHeldStatementFailure(t *testing.T) {
 	st := storetest.Open(t, "postgres", store.WithWriteBatch(0, 1))
 	ctx := context.Background()
@@ -117,7 +119,7 @@ func TestHeldStatementFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var heldRuns atomic.Int64
+	var heldNotify, heldLast atomic.Int64
 	// notify notifies of message id, then creates user name.
 	notify := func(id, name string) func(*store.Tx) error {
 		return func(tx *store.Tx) error {
@@ -125,12 +127,27 @@ func TestHeldStatementFailure(t *testing.T) {
 				return err
 			}
 			if id != msg {
-				heldRuns.Add(1) // not run: held (a prepare, the first time, runs it)
+				heldNotify.Add(1) // not run: held (the first time, it runs)
 			}
 			if name == "" {
 				return nil
 			}
 			_, err := tx.CreateUser(ctx, store.User{Username: name})
+			return err
+		}
+	}
+	// last points a room that does not exist at a message, then inserts
+	// one into it if insert.
+	last := func(insert bool) func(*store.Tx) error {
+		return func(tx *store.Tx) error {
+			if err := tx.SetLastMessage(ctx, "no-such-room", msg); err != nil {
+				return err
+			}
+			heldLast.Add(1)
+			if !insert {
+				return nil
+			}
+			_, err := tx.InsertMessage(ctx, store.Message{RoomID: "no-such-room", SenderID: ann, Content: "lost"})
 			return err
 		}
 	}
@@ -153,14 +170,18 @@ func TestHeldStatementFailure(t *testing.T) {
 	want := 0
 	for round := range 4 {
 		name := func(s string) string { return fmt.Sprintf("%s%d", s, round) }
-		// The bad notification travels with c's first statement, then
-		// with the commit.
+		// The bad notification travels with c's first statement, the bad
+		// last_message with its own insert, then with the commit.
 		ops := []func(*store.Tx) error{notify(msg, name("a")), create(name("b")), notify("no-such-message", ""),
-			create(name("c")), notify(msg, name("d")), notify("no-such-message", "")}
+			create(name("c")), last(true), notify(msg, name("d")), last(false)}
+		wantErr := map[int]error{2: store.ErrConflict, 4: store.ErrNotFound, 6: store.ErrNotFound}
 		errs := make([]error, len(ops))
 		var wg sync.WaitGroup
 		err := st.Write(ctx, func(tx *store.Tx) error {
 			if err := notify(msg, "")(tx); err != nil {
+				return err
+			}
+			if err := tx.SetLastMessage(ctx, room, msg); err != nil {
 				return err
 			}
 			for i, op := range ops {
@@ -177,7 +198,7 @@ func TestHeldStatementFailure(t *testing.T) {
 		wg.Wait()
 		want += 3
 		for i, err := range errs {
-			if bad := i == 2 || i == 5; bad != errors.Is(err, store.ErrConflict) || !bad && err != nil {
+			if want := wantErr[i]; want == nil && err != nil || want != nil && !errors.Is(err, want) {
 				t.Errorf("round %d: operation %d: %v", round, i, err)
 			}
 		}
@@ -186,7 +207,10 @@ func TestHeldStatementFailure(t *testing.T) {
 		}
 		// Alone, the bad notification goes with the commit.
 		if err := st.Write(ctx, notify("no-such-message", "")); !errors.Is(err, store.ErrConflict) {
-			t.Errorf("round %d: alone: %v", round, err)
+			t.Errorf("round %d: notification alone: %v", round, err)
+		}
+		if err := st.Write(ctx, last(false)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("round %d: last_message alone: %v", round, err)
 		}
 		for _, n := range []string{"a", "b", "c", "d"} {
 			err := st.Read(ctx, func(tx *store.Tx) error {
@@ -201,7 +225,7 @@ func TestHeldStatementFailure(t *testing.T) {
 			t.Errorf("round %d: %d notifications, want %d", round, n, want)
 		}
 	}
-	if heldRuns.Load() == 0 {
-		t.Error("the bad notification was never held")
+	if heldNotify.Load() == 0 || heldLast.Load() == 0 {
+		t.Errorf("the bad notification held %d times, the bad last_message %d: want both", heldNotify.Load(), heldLast.Load())
 	}
 }
