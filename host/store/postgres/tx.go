@@ -104,15 +104,13 @@ func readHeld(br pgx.BatchResults, h heldStmt) error {
 	return err
 }
 
-// hasData reports whether a held statement has arguments: then they can
-// only go in a batch.
-func (c *txConn) hasData() bool {
+// hasData reports whether a held statement has arguments (then they can
+// only go in a batch), and whether one must affect a row.
+func (c *txConn) hasData() (data, found bool) {
 	for _, h := range c.held {
-		if h.data {
-			return true
-		}
+		data, found = data || h.data, found || h.found
 	}
-	return false
+	return data, found
 }
 
 // heldFailed loses the transaction to the failure of held statement h.
@@ -222,7 +220,7 @@ func (c *txConn) prepare(ctx context.Context, sql string, batchable bool) (bool,
 // last statement's; held data statements need a batch. The failure of a
 // held statement loses the transaction.
 func (c *txConn) flush(ctx context.Context, final string) (pgconn.CommandTag, error) {
-	if !c.hasData() {
+	if data, _ := c.hasData(); !data {
 		tag, err := c.conn.Exec(ctx, c.withHeld(final))
 		if err != nil && final == "" {
 			return tag, c.heldFailed(heldStmt{}, err)
@@ -308,6 +306,15 @@ func (c *txConn) commit(ctx context.Context) error {
 	}
 	if !c.begun {
 		return nil
+	}
+	// A held statement that must affect a row is checked here, once its
+	// result is back: sent with COMMIT, the server would have committed
+	// by then. (message.send's is always sent with its insert.)
+	if _, found := c.hasData(); found {
+		if _, err := c.flush(ctx, ""); err != nil {
+			c.rollback(ctx)
+			return err
+		}
 	}
 	tag, err := c.flush(ctx, "commit")
 	if err != nil {

@@ -209,8 +209,23 @@ func TestHeldStatementFailure(t *testing.T) {
 		if err := st.Write(ctx, notify("no-such-message", "")); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("round %d: notification alone: %v", round, err)
 		}
-		if err := st.Write(ctx, last(false)); !errors.Is(err, store.ErrNotFound) {
+		// PostgreSQL would commit what a COMMIT sent with the held UPDATE
+		// found, before the node saw it affect no row.
+		err = st.Write(ctx, func(tx *store.Tx) error {
+			if _, err := tx.CreateUser(ctx, store.User{Username: name("lone")}); err != nil {
+				return err
+			}
+			return last(false)(tx)
+		})
+		if !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("round %d: last_message alone: %v", round, err)
+		}
+		err = st.Read(ctx, func(tx *store.Tx) error {
+			_, err := tx.GetUserByUsername(ctx, name("lone"))
+			return err
+		})
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("round %d: the failed operation alone committed: %v", round, err)
 		}
 		for _, n := range []string{"a", "b", "c", "d"} {
 			err := st.Read(ctx, func(tx *store.Tx) error {
