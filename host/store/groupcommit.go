@@ -158,13 +158,18 @@ func (c *committer) lead(batch []*pendingWrite) {
 		l.queue = append([]*pendingWrite(nil), l.queue[n:]...)
 	}
 	c.mu.Unlock()
-	if next != nil {
-		next[0].wake <- next
-	}
+	// The batch's finished calls are woken before the lane is handed on:
+	// its next leader may run this batch's requeued operations, and
+	// resets their retry, so that reading it afterwards would race, and
+	// could wake one that runs again (whose call would then return early
+	// and leave its next result undelivered, the leader blocked).
 	for _, w := range batch[1:] {
 		if !w.retry {
 			w.wake <- nil
 		}
+	}
+	if next != nil {
+		next[0].wake <- next
 	}
 }
 
