@@ -300,6 +300,9 @@ func (s *Service) storeMessage(ctx context.Context, tx *store.Tx, c Caller, in C
 		return nil, err
 	}
 	m, err := tx.InsertMessage(ctx, msg)
+	if errors.Is(err, store.ErrNotFound) { // SetLastMessage's, held back and sent with the insert (PostgreSQL)
+		return nil, wire.FieldErrors(map[string][]string{"room_id": {field.InvalidPK(in.RoomID)}})
+	}
 	if err != nil {
 		return nil, err
 	}

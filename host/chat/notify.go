@@ -42,8 +42,7 @@ func (s *Service) notify(ctx context.Context, call opCall, roomID, messageID, ty
 		if !s.cfg.Notifications {
 			return nil
 		}
-		_, _, err := tx.NotifyRoom(ctx, roomID, messageID, typ, c.UserID)
-		return err
+		return tx.NotifyRoomHeld(ctx, roomID, messageID, typ, c.UserID)
 	}
 	others, err := membersBut(ctx, tx, roomID, c.UserID)
 	if err != nil {

@@ -13,6 +13,35 @@ type Deferrer interface {
 	Defer(sql string)
 }
 
+// Holder is an Executor that can hold back a statement with parameters
+// whose result its operation does not read (message.send's notification
+// and last_message),
+// to send it with the next statement or the commit, in one round trip. The
+// operation has returned by then: should the held statement fail, the
+// transaction is lost, and the error reported, wrapped, is a *HeldError
+// naming the statement's owner, which group commit fails alone while it
+// runs the other operations of the transaction again (see committer.run).
+type Holder interface {
+	// Hold holds sql with args for owner, or reports false if it cannot
+	// (the statement has not run on the connection before, say): then it
+	// is to be run at once. With found, a statement that affects no row
+	// fails with ErrNotFound.
+	Hold(owner any, found bool, sql string, args ...any) bool
+}
+
+// HeldError is the error of a held statement (Holder): Owner's, whatever
+// statement or commit reported it.
+type HeldError struct {
+	// Owner is what was passed to Hold: in a shared transaction the
+	// operation's executor, else nil.
+	Owner any
+	Err   error
+}
+
+func (e *HeldError) Error() string { return "held statement: " + e.Err.Error() }
+
+func (e *HeldError) Unwrap() error { return e.Err }
+
 // execLater runs sql on ex, or holds it back when ex can (Deferrer).
 func execLater(ctx context.Context, ex Executor, sql string) error {
 	if d, ok := ex.(Deferrer); ok {
@@ -20,5 +49,18 @@ func execLater(ctx context.Context, ex Executor, sql string) error {
 		return nil
 	}
 	_, err := ex.Exec(ctx, sql)
+	return err
+}
+
+// execHeld runs sql with args on ex, or holds it back when ex can (Holder).
+// With found, a statement that affects no row fails with ErrNotFound.
+func execHeld(ctx context.Context, ex Executor, found bool, sql string, args ...any) error {
+	if h, ok := ex.(Holder); ok && h.Hold(nil, found, sql, args...) {
+		return nil
+	}
+	n, err := ex.Exec(ctx, sql, args...)
+	if err == nil && found && n == 0 {
+		err = ErrNotFound
+	}
 	return err
 }

@@ -94,6 +94,8 @@ type pendingWrite struct {
 	// retry says the engine aborted the operation as colliding with
 	// another transaction: it runs again in a later one.
 	retry bool
+	// op is the executor of its last run in a shared transaction.
+	op *opExecutor
 }
 
 // write runs fn as one write operation (see Store.Write).
@@ -156,13 +158,18 @@ func (c *committer) lead(batch []*pendingWrite) {
 		l.queue = append([]*pendingWrite(nil), l.queue[n:]...)
 	}
 	c.mu.Unlock()
-	if next != nil {
-		next[0].wake <- next
-	}
+	// The batch's finished calls are woken before the lane is handed on:
+	// its next leader may run this batch's requeued operations, and
+	// resets their retry, so that reading it afterwards would race, and
+	// could wake one that runs again (whose call would then return early
+	// and leave its next result undelivered, the leader blocked).
 	for _, w := range batch[1:] {
 		if !w.retry {
 			w.wake <- nil
 		}
+	}
+	if next != nil {
+		next[0].wake <- next
 	}
 }
 
@@ -193,7 +200,7 @@ func (c *committer) run(batch []*pendingWrite) {
 	err := s.drv.InTx(ctx, true, func(ex Executor) error {
 		n := 0
 		for _, w := range batch {
-			w.err, w.panicked, w.retry = nil, nil, false
+			w.err, w.panicked, w.retry, w.op = nil, nil, false, nil
 			if w.err = w.ctx.Err(); w.err != nil {
 				continue
 			}
@@ -206,13 +213,50 @@ func (c *committer) run(batch []*pendingWrite) {
 		}
 		return s.beforeCommit(ctx, n)
 	})
-	if err != nil {
+	if err != nil && !blameHeld(batch, err) {
 		for _, w := range batch {
 			if w.err == nil && !w.retry {
 				w.err = err
 			}
 		}
 	}
+}
+
+// blameHeld handles the loss of a shared transaction to a held statement
+// that failed (HeldError), reporting whether it was that: the statement's
+// operation fails, with that error unless it failed on its own, and only it. The others run again in a
+// later transaction, as after ErrRetry: those before it that succeeded
+// (their work was rolled back with the transaction), and all those after
+// it, which ran on the lost transaction and failed for that, or might have.
+func blameHeld(batch []*pendingWrite, err error) bool {
+	var held *HeldError
+	if !errors.As(err, &held) {
+		return false
+	}
+	owner := -1
+	for i, w := range batch {
+		if w.op != nil && any(w.op) == held.Owner {
+			owner = i
+		}
+	}
+	if owner < 0 {
+		return false
+	}
+	for i, w := range batch {
+		switch {
+		case i == owner:
+			// An error of its own (its statement reported the held
+			// one's failure, which it may have mapped) stays.
+			if w.err == nil {
+				w.err, w.panicked, w.retry = err, nil, false
+			}
+		case w.retry, i < owner && w.err != nil:
+		default:
+			w.requeues++
+			w.err, w.panicked, w.retry = nil, nil, true
+		}
+	}
+	return true
 }
 
 // savepoint runs the operation in a savepoint of the shared transaction
@@ -228,6 +272,7 @@ func (w *pendingWrite) savepoint(ctx context.Context, ex Executor, s *Store) err
 		return wrap("savepoint", err)
 	}
 	op := &opExecutor{ex: ex}
+	w.op = op
 	w.err = w.call(&Tx{ex: op, d: s.drv.Dialect(), now: s.now, write: true})
 	op.done.Store(true)
 	if w.err != nil {
@@ -279,6 +324,13 @@ func (o *opExecutor) QueryRow(ctx context.Context, sql string, args ...any) Row 
 		return errRow{ErrTxDone}
 	}
 	return o.ex.QueryRow(context.WithoutCancel(ctx), sql, args...)
+}
+
+// Hold implements Holder, for the operation: a held statement's failure
+// is laid on it (blameHeld).
+func (o *opExecutor) Hold(_ any, found bool, sql string, args ...any) bool {
+	h, ok := o.ex.(Holder)
+	return ok && !o.done.Load() && h.Hold(o, found, sql, args...)
 }
 
 // errRow is a Row whose Scan fails with err.

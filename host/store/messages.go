@@ -252,10 +252,13 @@ func (t *Tx) DeleteMessages(ctx context.Context, ids []string, soft bool) (int64
 }
 
 // SetLastMessage points a room's last_message at msgID and bumps its
-// updated_at, as saving the room does in the reference.
+// updated_at, as saving the room does in the reference; ErrNotFound if
+// there is no such room. On PostgreSQL the statement is held back (Holder)
+// and sent with the transaction's next one, which then reports its error:
+// message.send's InsertMessage.
 func (t *Tx) SetLastMessage(ctx context.Context, roomID, msgID string) error {
-	return t.execFound(ctx, "set last message", "UPDATE rooms SET last_message_id = $1, updated_at = $2 WHERE id = $3",
-		msgID, Micros(t.Now()), roomID)
+	return wrap("set last message", execHeld(ctx, t.ex, true, "UPDATE rooms SET last_message_id = $1, updated_at = $2 WHERE id = $3",
+		msgID, Micros(t.Now()), roomID))
 }
 
 // AddDeliveries adds userID to delivered_to of every message among ids;

@@ -66,15 +66,26 @@ func (t *Tx) NotifyRoom(ctx context.Context, roomID, messageID, typ string, acto
 	// One statement reads member_seq and counts the members in one
 	// snapshot, so a concurrent join is either in both or in neither.
 	n = Notification{ID: NewID(), MessageID: messageID, Type: typ, CreatedAt: t.Now()}
-	stored, err := t.ex.Exec(ctx, `INSERT INTO notifications (id, message_id, notification_type, created_at, room_id, actor_id, seq, pending)
-		SELECT $1, $2, $3, $4, r.id, $6, r.member_seq, c.n
-		FROM rooms r, (SELECT COUNT(*) AS n FROM room_members WHERE room_id = $5 AND user_id <> $6) c
-		WHERE r.id = $5 AND c.n > 0`,
-		n.ID, messageID, typ, Micros(n.CreatedAt), roomID, actor)
+	stored, err := t.ex.Exec(ctx, notifyRoomSQL, n.ID, messageID, typ, Micros(n.CreatedAt), roomID, actor)
 	if err != nil || stored == 0 {
 		return Notification{}, false, wrap("notify room", err)
 	}
 	return n, true, nil
+}
+
+// notifyRoomSQL is NotifyRoom's statement.
+const notifyRoomSQL = `INSERT INTO notifications (id, message_id, notification_type, created_at, room_id, actor_id, seq, pending)
+		SELECT $1, $2, $3, $4, r.id, $6, r.member_seq, c.n
+		FROM rooms r, (SELECT COUNT(*) AS n FROM room_members WHERE room_id = $5 AND user_id <> $6) c
+		WHERE r.id = $5 AND c.n > 0`
+
+// NotifyRoomHeld is NotifyRoom for a caller that reads nothing of the
+// notification (message.send): on PostgreSQL its statement is held back
+// (Holder) and travels with the next statement or the commit, which saves
+// a round trip. Its failure still fails the calling operation, and it
+// alone, but is reported then: by Store.Write, not by this call.
+func (t *Tx) NotifyRoomHeld(ctx context.Context, roomID, messageID, typ string, actor int64) error {
+	return wrap("notify room", execHeld(ctx, t.ex, false, notifyRoomSQL, NewID(), messageID, typ, Micros(t.Now()), roomID, actor))
 }
 
 // AckNotifications removes userID from the recipients of every notification

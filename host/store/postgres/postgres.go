@@ -129,7 +129,7 @@ func (d *Driver) tryTx(ctx context.Context, opts pgx.TxOptions, fn func(store.Ex
 	if !ok {
 		known, _ = d.known.LoadOrStore(pc.Conn(), map[string]bool{})
 	}
-	tx := &txConn{conn: pc.Conn(), known: known.(map[string]bool), held: []string{beginSQL(opts)}}
+	tx := &txConn{conn: pc.Conn(), known: known.(map[string]bool), held: []heldStmt{{sql: beginSQL(opts)}}}
 	if err := fn(tx); err != nil {
 		// Rollback's own error adds nothing: the transaction is abandoned
 		// either way.

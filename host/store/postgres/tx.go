@@ -8,6 +8,7 @@ import (
 
 	"github.com/chatwasm/chatwasm/host/store"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // txConn is the executor of one transaction on its connection. Every
@@ -27,17 +28,33 @@ import (
 // unknown, and a ROLLBACK TO SAVEPOINT could undo another operation's
 // work: the transaction is lost then, every statement after and its
 // commit fail, as when a savepoint statement failed on its own.
+//
+// A statement with parameters whose result its operation does not read
+// (store.Holder: message.send's notification) is held the same way, once
+// known; its failure loses the transaction too, with a *store.HeldError
+// naming its owner, which group commit alone fails.
 type txConn struct {
 	conn *pgx.Conn
 	// known are the statements run on the connection (see Driver.known).
 	known map[string]bool
 	// held are the statements waiting for the next one, BEGIN first
 	// until it has been sent.
-	held []string
+	held []heldStmt
 	// begun says BEGIN has been sent.
 	begun bool
 	// lost is the error that lost the transaction.
 	lost error
+}
+
+// heldStmt is a statement held back: a savepoint's, without arguments,
+// or one of store.Holder (data), whose failure is its owner's.
+type heldStmt struct {
+	sql  string
+	args []any
+	data bool
+	// found says the statement must affect a row.
+	found bool
+	owner any
 }
 
 // maxKnown bounds a connection's known statements, as pgx's statement
@@ -48,6 +65,7 @@ const maxKnown = 1024
 var (
 	_ store.Executor = (*txConn)(nil)
 	_ store.Deferrer = (*txConn)(nil)
+	_ store.Holder   = (*txConn)(nil)
 )
 
 // beginSQL is the statement that begins a transaction with opts.
@@ -63,7 +81,47 @@ func beginSQL(opts pgx.TxOptions) string {
 }
 
 // Defer implements store.Deferrer.
-func (c *txConn) Defer(sql string) { c.held = append(c.held, sql) }
+func (c *txConn) Defer(sql string) { c.held = append(c.held, heldStmt{sql: sql}) }
+
+// Hold implements store.Holder: only a statement known on the connection
+// (see txConn), in a transaction no failed statement aborted, is held.
+func (c *txConn) Hold(owner any, found bool, sql string, args ...any) bool {
+	if c.lost != nil || !c.known[sql] || c.conn.PgConn().TxStatus() == 'E' {
+		return false
+	}
+	c.begun = true
+	c.held = append(c.held, heldStmt{sql: sql, args: args, data: true, found: found, owner: owner})
+	return true
+}
+
+// readHeld reads the result of held statement h from br: its error, or
+// store.ErrNotFound if it had to affect a row and did not.
+func readHeld(br pgx.BatchResults, h heldStmt) error {
+	tag, err := br.Exec()
+	if err == nil && h.found && tag.RowsAffected() == 0 {
+		err = store.ErrNotFound
+	}
+	return err
+}
+
+// hasData reports whether a held statement has arguments (then they can
+// only go in a batch), and whether one must affect a row.
+func (c *txConn) hasData() (data, found bool) {
+	for _, h := range c.held {
+		data, found = data || h.data, found || h.found
+	}
+	return data, found
+}
+
+// heldFailed loses the transaction to the failure of held statement h.
+func (c *txConn) heldFailed(h heldStmt, err error) error {
+	err = mapErr(err)
+	if h.data {
+		err = &store.HeldError{Owner: h.owner, Err: err}
+	}
+	c.lost = fmt.Errorf("postgres: transaction lost: %w", err)
+	return c.lost
+}
 
 // Exec implements store.Executor.
 func (c *txConn) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
@@ -150,11 +208,46 @@ func (c *txConn) prepare(ctx context.Context, sql string, batchable bool) (bool,
 	if batchable && c.known[sql] && c.conn.PgConn().TxStatus() != 'E' {
 		return true, nil
 	}
-	if _, err := c.conn.Exec(ctx, c.withHeld("")); err != nil {
-		c.lost = fmt.Errorf("postgres: transaction lost: %w", mapErr(err))
-		return false, c.lost
+	if _, err := c.flush(ctx, ""); err != nil {
+		return false, err
 	}
 	return false, nil
+}
+
+// flush sends the held statements and then final (COMMIT, or nothing),
+// and forgets them, returning final's command tag. Statements without
+// arguments go in one string by the simple protocol, whose tag is the
+// last statement's; held data statements need a batch. The failure of a
+// held statement loses the transaction.
+func (c *txConn) flush(ctx context.Context, final string) (pgconn.CommandTag, error) {
+	if data, _ := c.hasData(); !data {
+		tag, err := c.conn.Exec(ctx, c.withHeld(final))
+		if err != nil && final == "" {
+			return tag, c.heldFailed(heldStmt{}, err)
+		}
+		return tag, mapErr(err)
+	}
+	held := c.held
+	c.held = c.held[:0]
+	b := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(held)+1)}
+	for _, h := range held {
+		b.Queue(h.sql, h.args...)
+	}
+	if final != "" {
+		b.Queue(final)
+	}
+	br := c.conn.SendBatch(ctx, b)
+	defer br.Close()
+	for _, h := range held {
+		if err := readHeld(br, h); err != nil {
+			return pgconn.CommandTag{}, c.heldFailed(h, err)
+		}
+	}
+	if final == "" {
+		return pgconn.CommandTag{}, nil
+	}
+	tag, err := br.Exec()
+	return tag, mapErr(err)
 }
 
 // ran records that sql ran on the connection, unless it failed.
@@ -171,7 +264,10 @@ func (c *txConn) ran(sql string, err error) {
 // withHeld returns the held statements followed by sql, in one string for
 // the simple protocol, and forgets them.
 func (c *txConn) withHeld(sql string) string {
-	all := c.held
+	all := make([]string, 0, len(c.held)+1)
+	for _, h := range c.held {
+		all = append(all, h.sql)
+	}
 	if sql != "" {
 		all = append(all, sql)
 	}
@@ -185,17 +281,16 @@ func (c *txConn) withHeld(sql string) string {
 func (c *txConn) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
 	b := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(c.held)+1)}
 	for _, h := range c.held {
-		b.Queue(h)
+		b.Queue(h.sql, h.args...)
 	}
-	n := len(c.held)
+	held := c.held
 	c.held = c.held[:0]
 	b.Queue(sql, args...)
 	br := c.conn.SendBatch(ctx, b)
-	for range n {
-		if _, err := br.Exec(); err != nil {
+	for _, h := range held {
+		if err := readHeld(br, h); err != nil {
 			_ = br.Close() // the held statement's error is the one to report
-			c.lost = fmt.Errorf("postgres: transaction lost: %w", mapErr(err))
-			return nil, c.lost
+			return nil, c.heldFailed(h, err)
 		}
 	}
 	return br, nil
@@ -212,11 +307,19 @@ func (c *txConn) commit(ctx context.Context) error {
 	if !c.begun {
 		return nil
 	}
-	// The held statements have no arguments: one string by the simple
-	// protocol carries them and COMMIT, and its command tag is COMMIT's.
-	tag, err := c.conn.Exec(ctx, c.withHeld("commit"))
+	// A held statement that must affect a row is checked here, once its
+	// result is back: sent with COMMIT, the server would have committed
+	// by then. (message.send's is always sent with its insert.)
+	if _, found := c.hasData(); found {
+		if _, err := c.flush(ctx, ""); err != nil {
+			c.rollback(ctx)
+			return err
+		}
+	}
+	tag, err := c.flush(ctx, "commit")
 	if err != nil {
-		return mapErr(err)
+		c.rollback(ctx)
+		return err
 	}
 	// PostgreSQL answers COMMIT of a transaction a failed statement
 	// aborted with ROLLBACK.
