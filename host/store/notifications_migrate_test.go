@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/chatwasm/chatwasm/host/store"
@@ -60,5 +61,49 @@ func TestMigrateNotificationRecipients(t *testing.T) {
 
 		_, n3 := r.notify(t, ann)
 		r.want(t, n3, all, bob, cat)
+	})
+}
+
+// TestMigrateNotificationsRoomCovering: migration 4 leaves one index of
+// notifications by (room_id, seq), holding every column a connect reads of
+// an implicit notification, so that reading it needs no notifications row.
+func TestMigrateNotificationsRoomCovering(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		q := `SELECT name FROM pragma_index_info($1) ORDER BY seqno`
+		if st.Driver().Dialect().Name == "postgres" {
+			q = `SELECT a.attname FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
+				JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+				WHERE i.indexrelid = to_regclass($1) ORDER BY k.n`
+		}
+		cols := func(index string) []string {
+			var out []string
+			err := st.Read(ctx, func(tx *store.Tx) error {
+				rows, err := tx.Executor().Query(ctx, q, index)
+				if err != nil {
+					return err
+				}
+				defer rows.Close()
+				for rows.Next() {
+					var c string
+					if err := rows.Scan(&c); err != nil {
+						return err
+					}
+					out = append(out, c)
+				}
+				return rows.Err()
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		want := []string{"room_id", "seq", "actor_id", "created_at", "id", "notification_type", "message_id"}
+		if got := cols("notifications_room_covering"); !slices.Equal(got, want) {
+			t.Errorf("notifications_room_covering columns %v, want %v", got, want)
+		}
+		if got := cols("notifications_room_seq"); len(got) != 0 {
+			t.Errorf("notifications_room_seq still there, on %v", got)
+		}
 	})
 }

@@ -96,7 +96,7 @@ func (t *Tx) DeleteUser(ctx context.Context, id int64) error {
 			return wrap("delete user", err)
 		}
 	}
-	if _, err := t.ex.Exec(ctx, `UPDATE notifications SET pending = pending - 1 WHERE id IN (`+recipientsOf("n.id")+`)`, id); err != nil {
+	if _, err := t.ex.Exec(ctx, `UPDATE notifications SET pending = pending - 1 WHERE id IN (`+recipientsOf(t.d, "n.id")+`)`, id); err != nil {
 		return wrap("delete user", err)
 	}
 	if _, err := t.ex.Exec(ctx, `DELETE FROM users WHERE id = $1`, id); err != nil {
