@@ -21,39 +21,14 @@ import (
 func TestSharedTransactionWithFailures(t *testing.T) {
 	st := storetest.Open(t, "postgres", store.WithWriteBatch(0, 1))
 	ctx := context.Background()
-	create := func(name string) func(*store.Tx) error {
-		return func(tx *store.Tx) error {
-			_, err := tx.CreateUser(ctx, store.User{Username: name})
-			return err
-		}
-	}
 	broken := func(tx *store.Tx) error {
 		_, err := tx.Executor().Exec(ctx, "INSERT INTO no_such_table (x) VALUES ($1)", 1)
 		return err
 	}
 	for round := range 5 {
 		name := func(s string) string { return fmt.Sprintf("%s%d", s, round) }
-		ops := []func(*store.Tx) error{create(name("a")), broken, create(name("b")), create(name("first")), create(name("c"))}
-		errs := make([]error, len(ops))
-		var wg sync.WaitGroup
-		// The first operation holds the lane until the others queued, so
-		// that they share the next transaction.
-		err := st.Write(ctx, func(tx *store.Tx) error {
-			if _, err := tx.CreateUser(ctx, store.User{Username: name("first")}); err != nil {
-				return err
-			}
-			for i, op := range ops {
-				wg.Go(func() { errs[i] = st.Write(ctx, op) })
-			}
-			for deadline := time.Now().Add(time.Minute); st.QueuedWrites() < len(ops); {
-				if time.Now().After(deadline) {
-					return errors.New("the operations did not queue")
-				}
-				time.Sleep(time.Millisecond)
-			}
-			return nil
-		})
-		wg.Wait()
+		ops := []func(*store.Tx) error{createUser(name("a")), broken, createUser(name("b")), createUser(name("first")), createUser(name("c"))}
+		errs, err := writeQueued(st, createUser(name("first")), ops)
 		if err != nil || errs[0] != nil || errs[2] != nil || errs[4] != nil {
 			t.Fatalf("round %d: errors %v, %v; want only the broken one's and the duplicate's", round, err, errs)
 		}
@@ -151,12 +126,6 @@ func TestHeldStatementFailure(t *testing.T) {
 			return err
 		}
 	}
-	create := func(name string) func(*store.Tx) error {
-		return func(tx *store.Tx) error {
-			_, err := tx.CreateUser(ctx, store.User{Username: name})
-			return err
-		}
-	}
 	notifications := func() int {
 		var n int
 		err := st.Read(ctx, func(tx *store.Tx) error {
@@ -172,30 +141,15 @@ func TestHeldStatementFailure(t *testing.T) {
 		name := func(s string) string { return fmt.Sprintf("%s%d", s, round) }
 		// The bad notification travels with c's first statement, the bad
 		// last_message with its own insert, then with the commit.
-		ops := []func(*store.Tx) error{notify(msg, name("a")), create(name("b")), notify("no-such-message", ""),
-			create(name("c")), last(true), notify(msg, name("d")), last(false)}
+		ops := []func(*store.Tx) error{notify(msg, name("a")), createUser(name("b")), notify("no-such-message", ""),
+			createUser(name("c")), last(true), notify(msg, name("d")), last(false)}
 		wantErr := map[int]error{2: store.ErrConflict, 4: store.ErrNotFound, 6: store.ErrNotFound}
-		errs := make([]error, len(ops))
-		var wg sync.WaitGroup
-		err := st.Write(ctx, func(tx *store.Tx) error {
+		errs, err := writeQueued(st, func(tx *store.Tx) error {
 			if err := notify(msg, "")(tx); err != nil {
 				return err
 			}
-			if err := tx.SetLastMessage(ctx, room, msg); err != nil {
-				return err
-			}
-			for i, op := range ops {
-				wg.Go(func() { errs[i] = st.Write(ctx, op) })
-			}
-			for deadline := time.Now().Add(time.Minute); st.QueuedWrites() < len(ops); {
-				if time.Now().After(deadline) {
-					return errors.New("the operations did not queue")
-				}
-				time.Sleep(time.Millisecond)
-			}
-			return nil
-		})
-		wg.Wait()
+			return tx.SetLastMessage(ctx, room, msg)
+		}, ops)
 		want += 3
 		for i, err := range errs {
 			if want := wantErr[i]; want == nil && err != nil || want != nil && !errors.Is(err, want) {
@@ -243,4 +197,39 @@ func TestHeldStatementFailure(t *testing.T) {
 	if heldNotify.Load() == 0 || heldLast.Load() == 0 {
 		t.Errorf("the bad notification held %d times, the bad last_message %d: want both", heldNotify.Load(), heldLast.Load())
 	}
+}
+
+// createUser is a write operation that creates user name.
+func createUser(name string) func(*store.Tx) error {
+	return func(tx *store.Tx) error {
+		_, err := tx.CreateUser(context.Background(), store.User{Username: name})
+		return err
+	}
+}
+
+// writeQueued runs first as a write operation that holds its lane until
+// every one of ops, each a write operation of its own, queued behind it, so
+// that ops share the next transaction; it returns each op's error, and
+// first's.
+func writeQueued(st *store.Store, first func(*store.Tx) error, ops []func(*store.Tx) error) ([]error, error) {
+	ctx := context.Background()
+	errs := make([]error, len(ops))
+	var wg sync.WaitGroup
+	err := st.Write(ctx, func(tx *store.Tx) error {
+		if err := first(tx); err != nil {
+			return err
+		}
+		for i, op := range ops {
+			wg.Go(func() { errs[i] = st.Write(ctx, op) })
+		}
+		for deadline := time.Now().Add(time.Minute); st.QueuedWrites() < len(ops); {
+			if time.Now().After(deadline) {
+				return errors.New("the operations did not queue")
+			}
+			time.Sleep(time.Millisecond)
+		}
+		return nil
+	})
+	wg.Wait()
+	return errs, err
 }
